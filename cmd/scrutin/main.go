@@ -1,0 +1,170 @@
+// Command scrutin is the whole product in one binary: the web server and
+// workers (serve), and the commands staff run on the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"scrutin/database"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	usage   string // arguments after the name, for --help
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// config comes from the environment; each subcommand's flags override it.
+type config struct {
+	DatabaseURL string
+	DataDir     string
+	Addr        string
+	BaseURL     string
+	SMTPURL     string
+	SMSURL      string
+}
+
+func configFromEnv() config {
+	return config{
+		DatabaseURL: os.Getenv("DATABASE_URL"),
+		DataDir:     envOr("SCRUTIN_DATA", ".scrutin"),
+		Addr:        envOr("SCRUTIN_ADDR", "127.0.0.1:8080"),
+		BaseURL:     os.Getenv("SCRUTIN_BASE_URL"),
+		SMTPURL:     os.Getenv("SMTP_URL"),
+		SMSURL:      os.Getenv("SMS_URL"),
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// env is what a running subcommand has: its configuration, output streams
+// and, once opened, the database.
+type env struct {
+	cfg    config
+	stdout io.Writer
+	stderr io.Writer
+	stdin  io.Reader
+	log    *slog.Logger
+	db     *database.DB
+}
+
+// flags returns a FlagSet with the options every subcommand shares.
+func (e *env) flags(c *command) *flag.FlagSet {
+	fs := flag.NewFlagSet("scrutin "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.cfg.DatabaseURL, "database-url", e.cfg.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty = embedded cluster")
+	fs.StringVar(&e.cfg.DataDir, "data", e.cfg.DataDir, "directory of the embedded cluster and files (env SCRUTIN_DATA)")
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: scrutin %s [options] %s\n\n%s\n\nOptions:\n", c.name, c.usage, c.summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// open resolves the database (the same way for every subcommand) and
+// brings its schema up to date.
+func (e *env) open(ctx context.Context) error {
+	db, err := database.Open(ctx, e.cfg.DatabaseURL, e.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if _, _, err := database.Migrate(ctx, db.Pool); err != nil {
+		db.Close()
+		return err
+	}
+	e.db = db
+	return nil
+}
+
+func (e *env) close() {
+	if e.db != nil {
+		if err := e.db.Close(); err != nil {
+			e.log.Error("stop embedded PostgreSQL", "err", err)
+		}
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		printHelp(stdout)
+		return 0
+	}
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "scrutin: unknown command %q\n\n", name)
+		printHelp(stderr)
+		return 2
+	}
+	e := &env{cfg: configFromEnv(), stdout: stdout, stderr: stderr, stdin: stdin,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	defer e.close()
+	err := c.run(ctx, e, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "scrutin %s: %v\n", name, err)
+		return 1
+	}
+}
+
+// errUsage: the arguments were wrong and usage has been printed.
+var errUsage = errors.New("usage")
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `scrutin: election-day logistics for French campaigns (proxies, poll delegates, material).
+
+Usage: scrutin [command] [options]    (default command: serve)
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, `
+Run "scrutin COMMAND --help" for a command's options.
+
+Environment: DATABASE_URL (unset: embedded PostgreSQL under SCRUTIN_DATA), SCRUTIN_DATA (default .scrutin),
+SCRUTIN_ADDR (default 127.0.0.1:8080), SCRUTIN_BASE_URL (links in messages), SMTP_URL, SMS_URL.
+`)
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"scrutin/demo"
+	"scrutin/logistics/pgdb"
+	"scrutin/web"
+)
+
+// worker is a background job run by serve, in one instance at a time.
+type worker struct {
+	name     string
+	lockKey  int64
+	interval time.Duration
+	run      func(ctx context.Context, e *env) error
+}
+
+var workers []worker
+
+func registerWorker(w worker) { workers = append(workers, w) }
+
+func init() {
+	register(&command{name: "serve", summary: "Serve the web pages, the JSON API and the background workers (default).",
+		run: serve})
+}
+
+func serve(ctx context.Context, e *env, args []string) error {
+	fs := e.flags(commands["serve"])
+	fs.StringVar(&e.cfg.Addr, "addr", e.cfg.Addr, "listen address (env SCRUTIN_ADDR)")
+	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in links sent by e-mail/SMS (env SCRUTIN_BASE_URL)")
+	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty database")
+	rate := fs.Int("public-rate", 30, "public submissions allowed per client IP per minute")
+	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses whose X-Forwarded-For is trusted")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if e.cfg.BaseURL == "" {
+		e.cfg.BaseURL = "http://" + e.cfg.Addr
+	}
+	if err := e.open(ctx); err != nil {
+		return err
+	}
+	if e.db.Cluster != nil {
+		e.log.Info("embedded PostgreSQL", "dir", e.db.Cluster.Dir, "started_here", e.db.Cluster.Started())
+	}
+	if !*noDemo {
+		loaded, err := demo.LoadIfEmpty(ctx, e.db.Pool, time.Now())
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if loaded {
+			e.log.Info("demo data loaded into the empty database")
+		}
+	}
+
+	var trusted []string
+	if *proxies != "" {
+		trusted = strings.Split(*proxies, ",")
+	}
+	srv := web.New(e.db.Pool, web.Config{
+		BaseURL:             e.cfg.BaseURL,
+		PublicRatePerMinute: *rate,
+		SecureCookies:       strings.HasPrefix(e.cfg.BaseURL, "https://"),
+		TrustedProxies:      trusted,
+		Logger:              e.log,
+	})
+
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "scrutin is serving http://%s\n", ln.Addr())
+	if u, p, ok := demo.StaffLogin(ctx, e.db.Pool); ok {
+		fmt.Fprintf(e.stdout, "staff login (demo): %s / %s\n", u, p)
+	}
+
+	jobCtx, stopJobs := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pgdb.Every(jobCtx, e.db.Pool, e.log, w.name, w.lockKey, w.interval, nil, func(ctx context.Context) error {
+				return w.run(ctx, e)
+			})
+		}()
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App.Listener(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		e.log.Info("shutting down")
+		err = srv.App.ShutdownWithTimeout(20 * time.Second)
+	}
+	stopJobs()
+	wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"scrutin/logistics/staff"
+)
+
+func init() {
+	register(&command{name: "staff", usage: "add|token|list",
+		summary: "Manage staff accounts: add --email E --role admin|organizer|viewer [--scope 04,75101] [--password-stdin]; token --email E; list.",
+		run:     staffCommand})
+}
+
+func staffCommand(ctx context.Context, e *env, args []string) error {
+	c := commands["staff"]
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		e.flags(c).Usage()
+		return errUsage
+	}
+	action, args := args[0], args[1:]
+	fs := e.flags(c)
+	email := fs.String("email", "", "account e-mail")
+	role := fs.String("role", "organizer", "admin, organizer or viewer")
+	scope := fs.String("scope", "", "comma-separated département and/or commune codes (organizer, viewer)")
+	name := fs.String("name", "", "display name")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := e.open(ctx); err != nil {
+		return err
+	}
+	switch action {
+	case "add":
+		in := staff.NewUser{Email: *email, Name: *name, Role: staff.Role(*role)}
+		if *scope != "" {
+			in.Scope = strings.Split(*scope, ",")
+		}
+		if *pwStdin {
+			line, err := bufio.NewReader(e.stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("read password: %w", err)
+			}
+			in.Password = strings.TrimRight(line, "\r\n")
+		}
+		u, err := staff.Add(ctx, e.db.Pool, in)
+		if err != nil {
+			return err
+		}
+		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.add", "staff_user", u.Email, map[string]any{"role": u.Role, "scope": u.Scope})
+		fmt.Fprintf(e.stdout, "staff %s (%s) saved\n", u.Email, u.Role)
+	case "token":
+		u, err := staff.ByEmail(ctx, e.db.Pool, *email)
+		if err != nil {
+			return fmt.Errorf("no staff account %q", *email)
+		}
+		tok, err := staff.NewAPIToken(ctx, e.db.Pool, u.ID)
+		if err != nil {
+			return err
+		}
+		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.token", "staff_user", u.Email, nil)
+		fmt.Fprintln(e.stdout, tok) // alone on stdout, so that scripts can capture it
+	case "list":
+		users, err := staff.List(ctx, e.db.Pool)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", u.Email, u.Role, strings.Join(u.Scope, ","))
+		}
+	default:
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+package database
+
+import "syscall"
+
+func detached() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }

@@ -1,0 +1,12 @@
+package demo
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/elections"
+)
+
+func loadProxies(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error { return nil }

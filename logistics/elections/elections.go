@@ -1,0 +1,220 @@
+// Package elections holds elections and their rounds. Almost everything else
+// (proxies, delegates, material) belongs to one election and often one round.
+package elections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+)
+
+// Election is one election with one or two rounds.
+type Election struct {
+	ID             int64   `json:"id"`
+	Slug           string  `json:"slug"`
+	Name           string  `json:"name"`
+	Candidate      string  `json:"candidate"`
+	Representative string  `json:"representative"`
+	Rounds         []Round `json:"rounds"`
+}
+
+// Round is one polling Sunday.
+type Round struct {
+	Number int       `json:"number"`
+	Date   time.Time `json:"-"`
+}
+
+// DateString is the round date as YYYY-MM-DD.
+func (r Round) DateString() string { return r.Date.Format(time.DateOnly) }
+
+// MarshalJSON writes the date as YYYY-MM-DD.
+func (r Round) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"number":%d,"date":%q}`, r.Number, r.DateString()), nil
+}
+
+// Round returns round n, if the election has it.
+func (e *Election) Round(n int) (Round, bool) {
+	for _, r := range e.Rounds {
+		if r.Number == n {
+			return r, true
+		}
+	}
+	return Round{}, false
+}
+
+// LastRound is the date after which the election is over.
+func (e *Election) LastRound() Round {
+	if len(e.Rounds) == 0 {
+		return Round{}
+	}
+	return e.Rounds[len(e.Rounds)-1]
+}
+
+// Open reports whether a round is still to come at now (Paris time is close
+// enough to UTC for a date comparison the day before).
+func (e *Election) Open(now time.Time) bool {
+	last := e.LastRound()
+	return !last.Date.IsZero() && !last.Date.Before(dateOf(now))
+}
+
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// RoundInput is a round as given by staff.
+type RoundInput struct {
+	Number int    `json:"number"`
+	Date   string `json:"date"`
+}
+
+// Input creates an election.
+type Input struct {
+	Name           string       `json:"name"`
+	Slug           string       `json:"slug"`
+	Candidate      string       `json:"candidate"`
+	Representative string       `json:"representative"`
+	Rounds         []RoundInput `json:"rounds"`
+}
+
+var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate checks an election before it is stored.
+func (in *Input) Validate() error {
+	errs := check.Errors{}
+	in.Name = strings.TrimSpace(in.Name)
+	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
+	if in.Name == "" {
+		errs.Add("name", "Le nom de l'élection est obligatoire.")
+	}
+	if !slugRe.MatchString(in.Slug) {
+		errs.Add("slug", "Identifiant invalide : lettres minuscules, chiffres et tirets.")
+	}
+	if len(in.Rounds) == 0 || len(in.Rounds) > 2 {
+		errs.Add("rounds", "Une élection a un ou deux tours.")
+	}
+	var prev time.Time
+	for i, r := range in.Rounds {
+		if r.Number != i+1 {
+			errs.Add("rounds", "Les tours sont numérotés 1 puis 2.")
+		}
+		d, err := time.Parse(time.DateOnly, r.Date)
+		if err != nil {
+			errs.Add("rounds", fmt.Sprintf("Date du tour %d invalide (AAAA-MM-JJ).", i+1))
+			continue
+		}
+		if !prev.IsZero() && !d.After(prev) {
+			errs.Add("rounds", "Le second tour suit le premier.")
+		}
+		prev = d
+	}
+	return errs.Err()
+}
+
+// Create stores a new election.
+func Create(ctx context.Context, q pgdb.Q, in Input) (*Election, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := q.QueryRow(ctx, `INSERT INTO elections (slug, name, candidate, representative) VALUES ($1, $2, $3, $4) RETURNING id`,
+		in.Slug, in.Name, strings.TrimSpace(in.Candidate), strings.TrimSpace(in.Representative)).Scan(&id)
+	if pgdb.IsUniqueViolation(err, "") {
+		return nil, check.Field("slug", "Cet identifiant est déjà pris.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range in.Rounds {
+		if _, err := q.Exec(ctx, `INSERT INTO rounds (election_id, number, date) VALUES ($1, $2, $3)`, id, r.Number, r.Date); err != nil {
+			return nil, err
+		}
+	}
+	return ByID(ctx, q, id)
+}
+
+// List returns every election, the latest first.
+func List(ctx context.Context, q pgdb.Q) ([]Election, error) {
+	return query(ctx, q, `TRUE`)
+}
+
+// ByID loads one election.
+func ByID(ctx context.Context, q pgdb.Q, id int64) (*Election, error) {
+	return one(query(ctx, q, `e.id = $1`, id))
+}
+
+// BySlug loads one election.
+func BySlug(ctx context.Context, q pgdb.Q, slug string) (*Election, error) {
+	return one(query(ctx, q, `e.slug = $1`, slug))
+}
+
+// Resolve finds the election a public form or API call is about: the given
+// slug, or, when it is empty, the only election still open. field names the
+// input field for the error message.
+func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (*Election, error) {
+	if slug != "" {
+		e, err := BySlug(ctx, q, slug)
+		if errors.Is(err, check.ErrNotFound) {
+			return nil, check.Field(field, "Élection inconnue.")
+		}
+		return e, err
+	}
+	all, err := List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var open []Election
+	for _, e := range all {
+		if e.Open(now) {
+			open = append(open, e)
+		}
+	}
+	if len(open) != 1 {
+		return nil, check.Field(field, "Précisez l'élection.")
+	}
+	return &open[0], nil
+}
+
+func one(es []Election, err error) (*Election, error) {
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return nil, check.ErrNotFound
+	}
+	return &es[0], nil
+}
+
+func query(ctx context.Context, q pgdb.Q, where string, args ...any) ([]Election, error) {
+	rows, err := q.Query(ctx, `
+		SELECT e.id, e.slug, e.name, e.candidate, e.representative, r.number, r.date
+		FROM elections e LEFT JOIN rounds r ON r.election_id = e.id
+		WHERE `+where+` ORDER BY e.id DESC, r.number`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Election
+	for rows.Next() {
+		var e Election
+		var num *int16
+		var date *time.Time
+		if err := rows.Scan(&e.ID, &e.Slug, &e.Name, &e.Candidate, &e.Representative, &num, &date); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].ID != e.ID {
+			out = append(out, e)
+		}
+		if num != nil {
+			last := &out[len(out)-1]
+			last.Rounds = append(last.Rounds, Round{Number: int(*num), Date: *date})
+		}
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,282 @@
+// Package places holds communes, postal codes and polling stations
+// (bureaux de vote), their imports from the official files, and distances.
+package places
+
+import (
+	"context"
+	"errors"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/unicode/norm"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+)
+
+// Commune is an INSEE commune (or a Paris/Lyon/Marseille arrondissement).
+type Commune struct {
+	Code        string   `json:"code"`
+	Name        string   `json:"name"`
+	Departement string   `json:"departement"`
+	PostalCodes []string `json:"postal_codes"`
+	Point       *Point   `json:"-"`
+}
+
+// Bureau is a polling station. Code is the REU code without leading zeros.
+type Bureau struct {
+	CommuneCode string `json:"-"`
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	PostalCode  string `json:"-"`
+	Point       *Point `json:"-"`
+}
+
+// ID is the usual "04036_2" identifier.
+func (b Bureau) ID() string { return b.CommuneCode + "_" + b.Code }
+
+// Point is a WGS84 position.
+type Point struct{ Lat, Lon float64 }
+
+const earthRadiusKm = 6371.0088
+
+// DistanceKm is the great-circle distance between two points. Every distance
+// in scrutin is computed here.
+func DistanceKm(a, b Point) float64 {
+	la1, la2 := a.Lat*math.Pi/180, b.Lat*math.Pi/180
+	dLat := la2 - la1
+	dLon := (b.Lon - a.Lon) * math.Pi / 180
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+var communeRe = regexp.MustCompile(`^([0-9]{2}|2A|2B)[0-9]{3}$`)
+
+// NormalizeCommune turns a commune code as found in files and forms into
+// its 5-character INSEE form: "1001" -> "01001", "2a004" -> "2A004".
+// It reports false for what cannot be a commune code.
+func NormalizeCommune(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if len(s) == 4 && isDigits(s) {
+		s = "0" + s
+	}
+	if !communeRe.MatchString(s) {
+		return "", false
+	}
+	return s, true
+}
+
+// parentCodes are Paris, Lyon and Marseille as a whole: people vote in
+// their arrondissement, never in these.
+var parentCodes = map[string]bool{"75056": true, "69123": true, "13055": true}
+
+// IsVotingPlace reports whether people vote in this commune code (false for
+// the parent codes of Paris, Lyon and Marseille).
+func IsVotingPlace(code string) bool { return !parentCodes[code] }
+
+// NormalizeBureau makes "0002", "02" and "2" the same bureau code.
+// Non-numeric codes are kept, upper-cased.
+func NormalizeBureau(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" || len(s) > 16 {
+		return "", false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r == '-') {
+			return "", false
+		}
+	}
+	if t := strings.TrimLeft(s, "0"); t != "" {
+		return t, true
+	}
+	return "0", true
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Departement of a commune code: 3 characters overseas (971..976), else 2.
+func Departement(code string) string {
+	if strings.HasPrefix(code, "97") && len(code) >= 3 {
+		return code[:3]
+	}
+	if len(code) < 2 {
+		return code
+	}
+	return code[:2]
+}
+
+// Fold makes a name searchable: lower case, no accents, punctuation as
+// spaces, "saint"/"sainte" as "st"/"ste", so that "Château-Arnoux-St-Auban"
+// and "CHATEAU ARNOUX SAINT AUBAN" fold alike.
+func Fold(s string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		default:
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+		}
+	}
+	words := strings.Fields(b.String())
+	for i, w := range words {
+		switch w {
+		case "saint":
+			words[i] = "st"
+		case "sainte":
+			words[i] = "ste"
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// GetCommune loads a commune with its postal codes.
+func GetCommune(ctx context.Context, q pgdb.Q, code string) (*Commune, error) {
+	c := &Commune{}
+	var lat, lon *float64
+	err := q.QueryRow(ctx, `
+		SELECT c.code, c.name, c.departement, c.latitude, c.longitude,
+			coalesce(array_agg(p.postal_code ORDER BY p.postal_code) FILTER (WHERE p.postal_code IS NOT NULL), '{}')
+		FROM communes c LEFT JOIN postal_codes p ON p.commune_code = c.code
+		WHERE c.code = $1 GROUP BY c.code`, code).Scan(&c.Code, &c.Name, &c.Departement, &lat, &lon, &c.PostalCodes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, check.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Point = point(lat, lon)
+	return c, nil
+}
+
+// GetBureau loads one bureau; code may be padded ("0002").
+func GetBureau(ctx context.Context, q pgdb.Q, communeCode, code string) (*Bureau, error) {
+	code, ok := NormalizeBureau(code)
+	if !ok {
+		return nil, check.ErrNotFound
+	}
+	bs, err := queryBureaux(ctx, q, `commune_code = $1 AND code = $2`, communeCode, code)
+	if err != nil {
+		return nil, err
+	}
+	if len(bs) == 0 {
+		return nil, check.ErrNotFound
+	}
+	return &bs[0], nil
+}
+
+// BureauxOf lists a commune's bureaux in bureau-number order.
+func BureauxOf(ctx context.Context, q pgdb.Q, communeCode string) ([]Bureau, error) {
+	return queryBureaux(ctx, q, `commune_code = $1`, communeCode)
+}
+
+func queryBureaux(ctx context.Context, q pgdb.Q, where string, args ...any) ([]Bureau, error) {
+	rows, err := q.Query(ctx, `
+		SELECT commune_code, code, name, address, postal_code, latitude, longitude FROM bureaux
+		WHERE `+where+`
+		ORDER BY commune_code, (CASE WHEN code ~ '^[0-9]+$' THEN code::bigint END) NULLS LAST, code`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Bureau
+	for rows.Next() {
+		var b Bureau
+		var lat, lon *float64
+		if err := rows.Scan(&b.CommuneCode, &b.Code, &b.Name, &b.Address, &b.PostalCode, &lat, &lon); err != nil {
+			return nil, err
+		}
+		b.Point = point(lat, lon)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func point(lat, lon *float64) *Point {
+	if lat == nil || lon == nil {
+		return nil
+	}
+	return &Point{Lat: *lat, Lon: *lon}
+}
+
+// Location is where a voter of this commune and bureau goes to vote: the
+// bureau's own coordinates when known, else the commune's. bureauCode may be
+// empty ("je ne sais pas").
+func Location(ctx context.Context, q pgdb.Q, communeCode, bureauCode string) (*Point, error) {
+	var lat, lon *float64
+	err := q.QueryRow(ctx, `
+		SELECT coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude)
+		FROM communes c LEFT JOIN bureaux b ON b.commune_code = c.code AND b.code = $2
+		WHERE c.code = $1`, communeCode, bureauCode).Scan(&lat, &lon)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, check.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return point(lat, lon), nil
+}
+
+// CheckPlace validates a commune code and optional bureau code given by a
+// person, adding French messages to errs under the given field names. It
+// returns the normalised codes.
+func CheckPlace(ctx context.Context, q pgdb.Q, errs check.Errors, communeField, commune, bureauField, bureau string, bureauRequired bool) (string, string, error) {
+	code, ok := NormalizeCommune(commune)
+	if !ok {
+		if strings.TrimSpace(commune) == "" {
+			errs.Add(communeField, "Choisissez votre commune.")
+		} else {
+			errs.Add(communeField, "Code de commune invalide.")
+		}
+		return "", "", nil
+	}
+	if !IsVotingPlace(code) {
+		errs.Add(communeField, "Choisissez votre arrondissement, pas la ville entière.")
+		return "", "", nil
+	}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE code = $1)`, code).Scan(&exists); err != nil {
+		return "", "", err
+	}
+	if !exists {
+		errs.Add(communeField, "Commune inconnue.")
+		return "", "", nil
+	}
+	if strings.TrimSpace(bureau) == "" {
+		if bureauRequired {
+			errs.Add(bureauField, "Choisissez votre bureau de vote.")
+		}
+		return code, "", nil
+	}
+	b, ok := NormalizeBureau(bureau)
+	if !ok {
+		errs.Add(bureauField, "Code de bureau invalide.")
+		return code, "", nil
+	}
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bureaux WHERE commune_code = $1 AND code = $2)`, code, b).Scan(&exists); err != nil {
+		return "", "", err
+	}
+	if !exists {
+		errs.Add(bureauField, "Ce bureau de vote n'existe pas dans cette commune.")
+		return code, "", nil
+	}
+	return code, b, nil
+}

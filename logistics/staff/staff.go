@@ -1,0 +1,265 @@
+// Package staff holds campaign staff accounts, their roles and scopes, their
+// sessions and API tokens, and the audit log of who did what.
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/token"
+)
+
+// Role is what a staff member may do.
+type Role string
+
+const (
+	Admin     Role = "admin"     // everything, national
+	Organizer Role = "organizer" // reads and acts within a scope
+	Viewer    Role = "viewer"    // reads within a scope
+)
+
+// User is a staff account.
+type User struct {
+	ID    int64
+	Email string
+	Name  string
+	Role  Role
+	Scope []string // département and/or commune codes; empty for admins
+}
+
+// IsAdmin reports national, unrestricted access.
+func (u *User) IsAdmin() bool { return u != nil && u.Role == Admin }
+
+// CanAct reports whether u may change records (not only read them).
+func (u *User) CanAct() bool { return u != nil && (u.Role == Admin || u.Role == Organizer) }
+
+// ScopeArg is the value to bind to in_scope(commune_code, $n) in SQL: NULL
+// (national) for admins, else the scope codes. Every query that reads
+// personal data filters with it.
+func (u *User) ScopeArg() []string {
+	if u.IsAdmin() {
+		return nil
+	}
+	if u.Scope == nil {
+		return []string{} // no scope: sees nothing
+	}
+	return u.Scope
+}
+
+// Covers reports whether a commune is within u's scope.
+func (u *User) Covers(communeCode string) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	for _, s := range u.Scope {
+		if s == communeCode || s == Departement(communeCode) {
+			return true
+		}
+	}
+	return false
+}
+
+// CoversDepartement reports whether a whole département is within scope.
+func (u *User) CoversDepartement(dep string) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	for _, s := range u.Scope {
+		if s == dep {
+			return true
+		}
+	}
+	return false
+}
+
+// Actor is how u appears in the audit log.
+func (u *User) Actor() string { return "staff:" + u.Email }
+
+// Departement of a commune code: 3 characters overseas (971..976), else 2.
+func Departement(commune string) string {
+	if strings.HasPrefix(commune, "97") && len(commune) >= 3 {
+		return commune[:3]
+	}
+	if len(commune) < 2 {
+		return commune
+	}
+	return commune[:2]
+}
+
+var (
+	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	scopeRe = regexp.MustCompile(`^([0-9][0-9AB]|97[1-6]|[0-9][0-9AB][0-9]{3})$`)
+)
+
+// NewUser is the input to Add.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     Role
+	Scope    []string
+	Password string // may be empty: the account then logs in with tokens only
+}
+
+// Add creates or updates a staff account (by e-mail).
+func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
+	errs := check.Errors{}
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	if !emailRe.MatchString(in.Email) {
+		errs.Add("email", "Adresse e-mail invalide.")
+	}
+	switch in.Role {
+	case Admin, Organizer, Viewer:
+	default:
+		errs.Add("role", "Rôle inconnu : admin, organizer ou viewer.")
+	}
+	var scope []string
+	for _, s := range in.Scope {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if !scopeRe.MatchString(s) {
+			errs.Add("scope", fmt.Sprintf("Code de département ou de commune invalide : %q.", s))
+		}
+		scope = append(scope, s)
+	}
+	if in.Role != Admin && len(scope) == 0 {
+		errs.Add("scope", "Un organisateur ou observateur a besoin d'un périmètre (départements ou communes).")
+	}
+	if in.Password != "" && len(in.Password) < 10 {
+		errs.Add("password", "Le mot de passe doit compter au moins 10 caractères.")
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if scope == nil {
+		scope = []string{}
+	}
+	hash := ""
+	if in.Password != "" {
+		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+		if err != nil {
+			return nil, err
+		}
+		hash = string(h)
+	}
+	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, Scope: scope}
+	err := q.QueryRow(ctx, `
+		INSERT INTO staff_users (email, name, role, scope, password_hash)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, scope = EXCLUDED.scope,
+			password_hash = CASE WHEN EXCLUDED.password_hash = '' THEN staff_users.password_hash ELSE EXCLUDED.password_hash END
+		RETURNING id`, u.Email, u.Name, u.Role, u.Scope, hash).Scan(&u.ID)
+	return u, err
+}
+
+const userColumns = `id, email, name, role, scope`
+
+func scanUser(row pgx.Row) (*User, error) {
+	u := &User{}
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Scope); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, check.ErrNotFound
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// ByEmail finds an account.
+func ByEmail(ctx context.Context, q pgdb.Q, email string) (*User, error) {
+	return scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM staff_users WHERE email = lower($1)`, strings.TrimSpace(email)))
+}
+
+// List returns every account, for admins.
+func List(ctx context.Context, q pgdb.Q) ([]User, error) {
+	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM staff_users ORDER BY email`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) {
+		u, err := scanUser(r)
+		if err != nil {
+			return User{}, err
+		}
+		return *u, nil
+	})
+}
+
+// ErrBadCredentials is returned by Authenticate for any login failure, so
+// that it does not reveal which accounts exist.
+var ErrBadCredentials = errors.New("bad credentials")
+
+// dummyHash keeps the time of a login for an unknown e-mail close to that of
+// a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("scrutin-timing-equaliser"), bcrypt.DefaultCost)
+
+// Authenticate checks an e-mail and password.
+func Authenticate(ctx context.Context, q pgdb.Q, email, password string) (*User, error) {
+	var hash string
+	u := &User{}
+	err := q.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM staff_users WHERE email = lower($1)`,
+		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Scope, &hash)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == "") {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// NewAPIToken creates a bearer token for the account; the plain token is
+// returned once and only its hash is kept.
+func NewAPIToken(ctx context.Context, q pgdb.Q, userID int64) (string, error) {
+	plain, hash := token.New()
+	_, err := q.Exec(ctx, `INSERT INTO staff_tokens (token_hash, user_id) VALUES ($1, $2)`, hash, userID)
+	return plain, err
+}
+
+// ByAPIToken resolves a bearer token.
+func ByAPIToken(ctx context.Context, q pgdb.Q, plain string) (*User, error) {
+	return scanUser(q.QueryRow(ctx, `
+		UPDATE staff_tokens t SET last_used_at = now() FROM staff_users u
+		WHERE t.token_hash = $1 AND u.id = t.user_id
+		RETURNING u.id, u.email, u.name, u.role, u.scope`, token.Hash(plain)))
+}
+
+// SessionTTL is how long a staff login lasts without activity.
+const SessionTTL = 12 * time.Hour
+
+// NewSession starts a login session and returns the cookie value. A new
+// value at every login prevents session fixation.
+func NewSession(ctx context.Context, q pgdb.Q, userID int64) (string, error) {
+	plain, hash := token.New()
+	_, err := q.Exec(ctx, `INSERT INTO staff_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3::interval)`,
+		hash, userID, SessionTTL.String())
+	return plain, err
+}
+
+// BySession resolves a session cookie and extends it.
+func BySession(ctx context.Context, q pgdb.Q, plain string) (*User, error) {
+	return scanUser(q.QueryRow(ctx, `
+		UPDATE staff_sessions s SET expires_at = now() + $2::interval FROM staff_users u
+		WHERE s.token_hash = $1 AND s.expires_at > now() AND u.id = s.user_id
+		RETURNING u.id, u.email, u.name, u.role, u.scope`, token.Hash(plain), SessionTTL.String()))
+}
+
+// EndSession logs out.
+func EndSession(ctx context.Context, q pgdb.Q, plain string) error {
+	_, err := q.Exec(ctx, `DELETE FROM staff_sessions WHERE token_hash = $1 OR expires_at < now()`, token.Hash(plain))
+	return err
+}

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/staff"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func (s *Server) electionRoutes(api, pages fiber.Router) {
+	api.Get("/elections", s.listElections)
+	api.Post("/elections", s.requireAdmin, s.createElectionAPI)
+	pages.Get("/staff/elections", s.requireStaff(false), s.electionsPage)
+	pages.Post("/staff/elections", s.requireAdmin, s.createElectionForm)
+}
+
+func (s *Server) listElections(c *fiber.Ctx) error {
+	es, err := elections.List(c.UserContext(), s.Pool)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []elections.Election{}
+	}
+	return c.JSON(fiber.Map{"elections": es})
+}
+
+// createElection is the one path behind the API and the form.
+func (s *Server) createElection(c *fiber.Ctx, in elections.Input) (*elections.Election, error) {
+	var e *elections.Election
+	err := pgdb.Tx(c.UserContext(), s.Pool, func(tx pgx.Tx) error {
+		var err error
+		if e, err = elections.Create(c.UserContext(), tx, in); err != nil {
+			return err
+		}
+		return staff.Audit(c.UserContext(), tx, StaffUser(c).Actor(), "election.create", "election", e.Slug, nil)
+	})
+	return e, err
+}
+
+func (s *Server) createElectionAPI(c *fiber.Ctx) error {
+	var in elections.Input
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := s.createElection(c, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (s *Server) electionsPage(c *fiber.Ctx) error {
+	return s.electionsView(c, fiber.StatusOK, fiber.Map{})
+}
+
+func (s *Server) electionsView(c *fiber.Ctx, status int, data fiber.Map) error {
+	es, err := elections.List(c.UserContext(), s.Pool)
+	if err != nil {
+		return err
+	}
+	data["Title"] = "Élections"
+	data["Elections"] = es
+	return s.renderStatus(c, status, "staff/elections", data)
+}
+
+func (s *Server) createElectionForm(c *fiber.Ctx) error {
+	in := elections.Input{Name: c.FormValue("name"), Slug: c.FormValue("slug"),
+		Candidate: c.FormValue("candidate"), Representative: c.FormValue("representative")}
+	for i, key := range []string{"round1", "round2"} {
+		if d := c.FormValue(key); d != "" {
+			in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: d})
+		}
+	}
+	if _, err := s.createElection(c, in); err != nil {
+		data := fiber.Map{"Form": formValues(c)}
+		if inv, ok := check.AsInvalid(err); ok {
+			data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+			return s.electionsView(c, fiber.StatusUnprocessableEntity, data)
+		}
+		return err
+	}
+	return c.Redirect("/staff/elections", fiber.StatusSeeOther)
+}

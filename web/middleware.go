@@ -1,0 +1,193 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/staff"
+)
+
+const (
+	sessionCookie = "scrutin_session"
+	localStaff    = "staff"
+	localCSRF     = "csrf"
+)
+
+// securityHeaders: no inline script, no framing, no MIME sniffing, no
+// referrer leaking private-link tokens to other sites.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	return c.Next()
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			status = fe.Code
+		} else {
+			status = fiber.StatusInternalServerError
+		}
+	}
+	path := c.Path()
+	// Private links carry their secret in the path: never log it.
+	if i := strings.Index(path, "/t/"); i >= 0 {
+		path = path[:i] + "/t/…"
+	}
+	s.log.Info("http", "method", c.Method(), "path", path, "status", status,
+		"ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", c.Locals("requestid"))
+	return err
+}
+
+// csrf protects every form. The API is exempt: it takes JSON (which a
+// cross-site form cannot send) or a bearer token.
+func (s *Server) csrf() fiber.Handler {
+	return csrf.New(csrf.Config{
+		KeyLookup:      "form:_csrf",
+		CookieName:     "scrutin_csrf",
+		CookieSameSite: "Lax",
+		CookieSecure:   s.cfg.SecureCookies,
+		CookieHTTPOnly: true,
+		Expiration:     4 * time.Hour,
+		Storage:        &pgStorage{pool: s.Pool},
+		ContextKey:     localCSRF,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return s.renderStatus(c, fiber.StatusForbidden, "error", fiber.Map{
+				"Title":   "Formulaire expiré",
+				"Message": "Le formulaire a expiré ou a été envoyé depuis un autre site. Rechargez la page et recommencez.",
+			})
+		},
+	})
+}
+
+// loadStaff resolves the session cookie or bearer token, if any.
+func (s *Server) loadStaff(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		u, err := staff.ByAPIToken(ctx, s.Pool, strings.TrimSpace(strings.TrimPrefix(auth, "Bearer ")))
+		if err != nil && !errors.Is(err, check.ErrNotFound) {
+			return err
+		}
+		if u == nil {
+			return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "Jeton invalide."})
+		}
+		c.Locals(localStaff, u)
+		return c.Next()
+	}
+	if v := c.Cookies(sessionCookie); v != "" {
+		u, err := staff.BySession(ctx, s.Pool, v)
+		if err != nil && !errors.Is(err, check.ErrNotFound) {
+			return err
+		}
+		if u != nil {
+			c.Locals(localStaff, u)
+		}
+	}
+	return c.Next()
+}
+
+// StaffUser is the logged-in staff member, or nil.
+func StaffUser(c *fiber.Ctx) *staff.User {
+	u, _ := c.Locals(localStaff).(*staff.User)
+	return u
+}
+
+// requireStaff guards staff pages (redirect to login) and staff API calls
+// (401). With act set, viewers are refused (403).
+func (s *Server) requireStaff(act bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := StaffUser(c)
+		if u == nil {
+			if isAPI(c) {
+				return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "Authentification requise."})
+			}
+			return c.Redirect("/connexion?next=" + c.OriginalURL())
+		}
+		if act && !u.CanAct() {
+			return check.ErrForbidden
+		}
+		return c.Next()
+	}
+}
+
+// requireAdmin guards national, admin-only functions.
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
+	u := StaffUser(c)
+	if u == nil {
+		return s.requireStaff(false)(c)
+	}
+	if !u.IsAdmin() {
+		return check.ErrForbidden
+	}
+	return c.Next()
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// RateLimit counts a hit on key and reports whether it is within limit
+// hits per window. Counters live in PostgreSQL so that every instance
+// shares them.
+func (s *Server) RateLimit(c *fiber.Ctx, key string, limit int, window time.Duration) (bool, error) {
+	var hits int
+	err := s.Pool.QueryRow(c.UserContext(), `
+		INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, now(), 1)
+		ON CONFLICT (key) DO UPDATE SET
+			hits = CASE WHEN rate_limits.window_start < now() - $2::interval THEN 1 ELSE rate_limits.hits + 1 END,
+			window_start = CASE WHEN rate_limits.window_start < now() - $2::interval THEN now() ELSE rate_limits.window_start END
+		RETURNING hits`, key, window.String()).Scan(&hits)
+	return hits <= limit, err
+}
+
+// errRateLimited is answered as 429 with a French message.
+var errRateLimited = fiber.NewError(fiber.StatusTooManyRequests, "Trop de demandes. Réessayez dans quelques minutes.")
+
+// limitPublic rate-limits a public submission per client IP, under name.
+func (s *Server) limitPublic(name string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+			return c.Next()
+		}
+		ok, err := s.RateLimit(c, fmt.Sprintf("%s:ip:%s", name, c.IP()), s.cfg.PublicRatePerMinute, time.Minute)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errRateLimited
+		}
+		return c.Next()
+	}
+}
+
+// LimitEmail rate-limits submissions per e-mail address (an hour window):
+// bulk sign-ups with one address are a sign of abuse.
+func (s *Server) LimitEmail(c *fiber.Ctx, name, email string) error {
+	if email == "" {
+		return nil
+	}
+	limit := s.cfg.PublicRatePerMinute / 5
+	if limit < 5 {
+		limit = 5
+	}
+	ok, err := s.RateLimit(c, fmt.Sprintf("%s:email:%s", name, strings.ToLower(email)), limit, time.Hour)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errRateLimited
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+)
+
+// render shows a French page inside the main layout. Every page gets the
+// logged-in staff member (Staff), the CSRF token for its forms (CSRF), and
+// Errors/Form maps so that templates can always index them.
+func (s *Server) render(c *fiber.Ctx, name string, data fiber.Map) error {
+	return s.renderStatus(c, fiber.StatusOK, name, data)
+}
+
+func (s *Server) renderStatus(c *fiber.Ctx, status int, name string, data fiber.Map) error {
+	if data == nil {
+		data = fiber.Map{}
+	}
+	data["Staff"] = StaffUser(c)
+	data["CSRF"] = c.Locals(localCSRF)
+	data["Path"] = c.Path()
+	if _, ok := data["Errors"]; !ok {
+		data["Errors"] = check.Errors{}
+	}
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = map[string]string{}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Render(name, data, "layouts/main")
+}
+
+// formError re-renders a form page after a failed submission: 422 with the
+// French messages next to their fields and the values kept. Errors that are
+// not about input go to the error handler.
+func (s *Server) formError(c *fiber.Ctx, err error, page string, data fiber.Map) error {
+	inv, ok := check.AsInvalid(err)
+	if !ok {
+		var conflict *check.Conflict
+		if errors.As(err, &conflict) {
+			data["Summary"] = conflict.Msg
+			return s.renderStatus(c, fiber.StatusConflict, page, data)
+		}
+		return err
+	}
+	data["Errors"] = inv.Fields
+	data["Summary"] = inv.Message()
+	return s.renderStatus(c, fiber.StatusUnprocessableEntity, page, data)
+}
+
+// handleError turns any error into the right status: 422 with fields for
+// invalid input, 404, 403, 409, 429; anything else is logged and answered
+// with a generic message, never a stack trace.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, msg := fiber.StatusInternalServerError, "Une erreur interne est survenue. Réessayez plus tard."
+	var fields check.Errors
+	var fe *fiber.Error
+	var conflict *check.Conflict
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	inv, isInvalid := check.AsInvalid(err)
+	switch {
+	case isInvalid:
+		status, msg, fields = fiber.StatusUnprocessableEntity, inv.Message(), inv.Fields
+	case errors.Is(err, check.ErrNotFound):
+		status, msg = fiber.StatusNotFound, "Page ou élément introuvable."
+	case errors.Is(err, check.ErrForbidden):
+		status, msg = fiber.StatusForbidden, "Accès refusé : cet élément est hors de votre périmètre ou de votre rôle."
+	case errors.As(err, &conflict):
+		status, msg = fiber.StatusConflict, conflict.Msg
+	case errors.As(err, &syntax), errors.As(err, &typeErr), errors.Is(err, errBadJSON):
+		status, msg = fiber.StatusBadRequest, "Corps de requête JSON invalide."
+	case errors.As(err, &fe):
+		status = fe.Code
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			msg = "Page ou élément introuvable."
+		case fiber.StatusMethodNotAllowed:
+			msg = "Méthode non autorisée."
+		case fiber.StatusRequestEntityTooLarge:
+			msg = "Fichier ou requête trop volumineux."
+		default:
+			if fe.Code < 500 {
+				msg = fe.Message
+			}
+		}
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err, "request_id", c.Locals("requestid"))
+	}
+	if isAPI(c) || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		body := fiber.Map{"error": msg}
+		if fields != nil {
+			body["fields"] = fields
+		}
+		return c.Status(status).JSON(body)
+	}
+	title := "Erreur"
+	if status == fiber.StatusNotFound {
+		title = "Introuvable"
+	}
+	data := fiber.Map{"Title": title, "Message": msg, "Fields": fields}
+	if rerr := s.renderStatus(c, status, "error", data); rerr != nil {
+		return c.Status(status).SendString(msg)
+	}
+	return nil
+}
+
+var errBadJSON = errors.New("bad json")
+
+// decodeJSON reads a JSON body strictly into v (unknown fields refused, so
+// that typos are not silently ignored).
+func decodeJSON(c *fiber.Ctx, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return &check.Invalid{Fields: check.Errors{typeErr.Field: "Type de valeur incorrect."}}
+		}
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			return &check.Invalid{Summary: "Champ inconnu.", Fields: check.Errors{strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`): "Champ inconnu."}}
+		}
+		return fmt.Errorf("%w: %v", errBadJSON, err)
+	}
+	return nil
+}
+
+// formValues keeps what a person typed, to refill a form after an error.
+func formValues(c *fiber.Ctx) map[string]string {
+	out := map[string]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if key == "_csrf" {
+			return
+		}
+		if prev, ok := out[key]; ok {
+			out[key] = prev + "," + string(v)
+		} else {
+			out[key] = string(v)
+		}
+	})
+	return out
+}
+
+// formList returns every value of a repeated form field (checkboxes).
+func formList(c *fiber.Ctx, key string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(key) {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		// has reports whether a comma-separated form value contains v (checkboxes).
+		"has": func(list, v string) bool {
+			for _, x := range strings.Split(list, ",") {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("02/01/2006")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(paris).Format("02/01/2006 15:04")
+		},
+		"add": func(a, b int) int { return a + b },
+		// dict builds the argument map of a partial template.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
+	}
+}
