@@ -1,0 +1,134 @@
+// Package contact checks and normalises what people type about themselves
+// in public forms: names, e-mail, phone, birth date, voter number (NNE).
+// Every form uses these so that the same input gets the same message.
+package contact
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"scrutin/logistics/check"
+)
+
+var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// Email trims and lower-cases an address, adding a message to errs under
+// field when it is missing or malformed.
+func Email(errs check.Errors, field, s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case s == "":
+		errs.Add(field, "L'adresse e-mail est obligatoire.")
+	case len(s) > 254 || !emailRe.MatchString(s):
+		errs.Add(field, "Adresse e-mail invalide.")
+	}
+	return s
+}
+
+// Phone normalises a phone number to E.164 (France by default). When
+// required is false an empty value is accepted and returned as "".
+func Phone(errs check.Errors, field, s string, required bool) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			errs.Add(field, "Le numéro de téléphone est obligatoire.")
+		}
+		return ""
+	}
+	// National numbers of the overseas départements start with 0 too but
+	// belong to their own regions.
+	for _, region := range []string{"FR", "RE", "GP", "MQ", "GF", "YT", "PM", "NC", "PF"} {
+		n, err := phonenumbers.Parse(s, region)
+		if err == nil && phonenumbers.IsValidNumber(n) {
+			return phonenumbers.Format(n, phonenumbers.E164)
+		}
+	}
+	errs.Add(field, "Numéro de téléphone invalide.")
+	return s
+}
+
+// Name trims a person's name; label is used in the message ("Le nom").
+func Name(errs check.Errors, field, label, s string, required bool) string {
+	s = strings.Join(strings.Fields(s), " ")
+	switch {
+	case s == "" && required:
+		errs.Add(field, label+" est obligatoire.")
+	case utf8.RuneCountInString(s) > 100:
+		errs.Add(field, label+" est trop long (100 caractères au plus).")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0 || strings.ContainsAny(s, "<>"):
+		errs.Add(field, label+" contient des caractères non autorisés.")
+	}
+	return s
+}
+
+// Text trims free text (an address, a place of birth) and bounds its length.
+func Text(errs check.Errors, field, label, s string, required bool, max int) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" && required:
+		errs.Add(field, label+" est obligatoire.")
+	case utf8.RuneCountInString(s) > max:
+		errs.Add(field, label+" est trop long.")
+	}
+	return s
+}
+
+var nneRe = regexp.MustCompile(`^[0-9]{8,9}$`)
+
+// VoterNumber checks a national voter number (NNE): 8 or 9 digits, printed
+// on the voter card. Spaces typed by people are removed; it stays a digit
+// string (leading zeros matter).
+func VoterNumber(errs check.Errors, field, s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '.' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
+	if s == "" {
+		errs.Add(field, "Le numéro national d'électeur est obligatoire.")
+	} else if !nneRe.MatchString(s) {
+		errs.Add(field, "Le numéro national d'électeur compte 8 ou 9 chiffres (il figure sur votre carte électorale).")
+	}
+	return s
+}
+
+// BirthDate parses YYYY-MM-DD (or DD/MM/YYYY) and checks that the person is
+// at least 18 on adultOn (the round date). It returns the zero time when
+// the value is refused.
+func BirthDate(errs check.Errors, field, s string, adultOn time.Time) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		errs.Add(field, "La date de naissance est obligatoire.")
+		return time.Time{}
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		d, err = time.Parse("02/01/2006", s)
+	}
+	if err != nil {
+		errs.Add(field, "Date de naissance invalide (JJ/MM/AAAA).")
+		return time.Time{}
+	}
+	if d.Year() < 1900 {
+		errs.Add(field, "Date de naissance invalide.")
+		return time.Time{}
+	}
+	if !adultOn.IsZero() && d.AddDate(18, 0, 0).After(adultOn) {
+		errs.Add(field, "Il faut avoir 18 ans le jour du scrutin.")
+		return time.Time{}
+	}
+	return d
+}
+
+// Consent checks an explicit consent box.
+func Consent(errs check.Errors, field string, given bool) {
+	if !given {
+		errs.Add(field, "Votre accord est nécessaire pour traiter votre demande.")
+	}
+}

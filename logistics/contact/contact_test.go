@@ -1,0 +1,67 @@
+package contact
+
+import (
+	"testing"
+	"time"
+
+	"scrutin/logistics/check"
+)
+
+func TestPhone(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"06 12 34 56 78", "+33612345678", true},
+		{"+33 6 12 34 56 78", "+33612345678", true},
+		{"0033612345678", "+33612345678", true},
+		{"0262 12 34 56", "+262262123456", true}, // La Réunion
+		{"12", "", false},
+		{"not a phone", "", false},
+	}
+	for _, tt := range tests {
+		errs := check.Errors{}
+		got := Phone(errs, "phone", tt.in, true)
+		if ok := len(errs) == 0; ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("Phone(%q) = %q, errs %v; want %q ok=%v", tt.in, got, errs, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestVoterNumber(t *testing.T) {
+	for in, ok := range map[string]bool{"12345678": true, "123 456 789": true, "012345678": true, "1234567": false, "1234567890": false, "12a45678": false, "": false} {
+		errs := check.Errors{}
+		VoterNumber(errs, "voter_number", in)
+		if (len(errs) == 0) != ok {
+			t.Errorf("VoterNumber(%q): errs %v, want ok=%v", in, errs, ok)
+		}
+	}
+}
+
+func TestBirthDateAdultOnRoundDay(t *testing.T) {
+	round := time.Date(2027, 4, 11, 0, 0, 0, 0, time.UTC)
+	for in, ok := range map[string]bool{
+		"2009-04-11": true,  // 18 that very day
+		"2009-04-12": false, // 18 the day after
+		"11/04/2009": true,
+		"1990-13-01": false,
+		"":           false,
+	} {
+		errs := check.Errors{}
+		BirthDate(errs, "birth_date", in, round)
+		if (len(errs) == 0) != ok {
+			t.Errorf("BirthDate(%q): errs %v, want ok=%v", in, errs, ok)
+		}
+	}
+}
+
+func TestEmail(t *testing.T) {
+	errs := check.Errors{}
+	if got := Email(errs, "email", "  Marie.Dupont@Example.FR "); got != "marie.dupont@example.fr" || len(errs) != 0 {
+		t.Errorf("got %q %v", got, errs)
+	}
+	Email(errs, "email", "marie@")
+	if errs["email"] == "" {
+		t.Error("malformed address accepted")
+	}
+}
