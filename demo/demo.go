@@ -25,9 +25,14 @@ const (
 	ElectionSlug   = "demo-2027"
 )
 
-// LoadIfEmpty loads the demo data when the database has no election and no
-// commune yet, and reports whether it did.
-func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time) (bool, error) {
+// Loader adds one capability's demo data (catalog, sample requests, ...)
+// to the demo election, inside the demo transaction. Capabilities provide
+// theirs and cmd/scrutin passes them all; tests pass only what they need.
+type Loader func(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error
+
+// LoadIfEmpty loads the demo data when the database has no election, no
+// commune and no staff account yet, and reports whether it did.
+func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loader) (bool, error) {
 	var used bool
 	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM elections) OR EXISTS (SELECT 1 FROM communes) OR EXISTS (SELECT 1 FROM staff_users)`).Scan(&used); err != nil {
 		return false, err
@@ -35,7 +40,7 @@ func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time) (bool, 
 	if used {
 		return false, nil
 	}
-	return true, Load(ctx, pool, now)
+	return true, Load(ctx, pool, now, loaders...)
 }
 
 // StaffLogin returns the demo admin login when that account still exists.
@@ -46,9 +51,9 @@ func StaffLogin(ctx context.Context, pool *pgxpool.Pool) (email, password string
 	return AdminEmail, Password, true
 }
 
-// Load adds the demo data in one transaction (idempotent for places and
-// staff; the election is created once).
-func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
+// Load adds the demo data in one transaction: places, staff and the
+// election (idempotent), then each loader's data.
+func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loader) error {
 	return pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
 		if err := loadPlaces(ctx, tx); err != nil {
 			return err
@@ -76,9 +81,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
 				return err
 			}
 		}
-		for _, load := range []func(context.Context, pgx.Tx, *elections.Election, time.Time) error{
-			loadProxies, loadMaterials, loadDelegates,
-		} {
+		for _, load := range loaders {
 			if err := load(ctx, tx, e, now); err != nil {
 				return err
 			}

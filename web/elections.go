@@ -13,9 +13,9 @@ import (
 
 func (s *Server) electionRoutes(api, pages fiber.Router) {
 	api.Get("/elections", s.listElections)
-	api.Post("/elections", s.requireAdmin, s.createElectionAPI)
-	pages.Get("/staff/elections", s.requireStaff(false), s.electionsPage)
-	pages.Post("/staff/elections", s.requireAdmin, s.createElectionForm)
+	api.Post("/elections", s.RequireAdmin, s.createElectionAPI)
+	pages.Get("/staff/elections", s.RequireStaff(false), s.electionsPage)
+	pages.Post("/staff/elections", s.RequireAdmin, s.createElectionForm)
 }
 
 func (s *Server) listElections(c *fiber.Ctx) error {
@@ -44,7 +44,7 @@ func (s *Server) createElection(c *fiber.Ctx, in elections.Input) (*elections.El
 
 func (s *Server) createElectionAPI(c *fiber.Ctx) error {
 	var in elections.Input
-	if err := decodeJSON(c, &in); err != nil {
+	if err := DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	e, err := s.createElection(c, in)
@@ -65,7 +65,7 @@ func (s *Server) electionsView(c *fiber.Ctx, status int, data fiber.Map) error {
 	}
 	data["Title"] = "Élections"
 	data["Elections"] = es
-	return s.renderStatus(c, status, "staff/elections", data)
+	return s.RenderStatus(c, status, "staff/elections", data)
 }
 
 func (s *Server) createElectionForm(c *fiber.Ctx) error {
@@ -77,7 +77,7 @@ func (s *Server) createElectionForm(c *fiber.Ctx) error {
 		}
 	}
 	if _, err := s.createElection(c, in); err != nil {
-		data := fiber.Map{"Form": formValues(c)}
+		data := fiber.Map{"Form": FormValues(c)}
 		if inv, ok := check.AsInvalid(err); ok {
 			data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 			return s.electionsView(c, fiber.StatusUnprocessableEntity, data)

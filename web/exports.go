@@ -10,11 +10,11 @@ import (
 	"scrutin/exports"
 )
 
-// sendExport runs a registered export for the logged-in staff member and
+// SendExport runs a registered export for the logged-in staff member and
 // sends it as a download. The document is built in a temporary file (memory
 // stays bounded whatever its size) so that an error still gets a proper
 // status instead of a truncated file.
-func (s *Server) sendExport(c *fiber.Ctx, name string, p exports.Params) error {
+func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	e, ok := exports.Lookup(name)
 	if !ok {
 		return fiber.ErrNotFound
@@ -45,8 +45,8 @@ func (s *Server) sendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	return c.SendStream(f, int(size))
 }
 
-// queryParams copies the query string into export parameters.
-func queryParams(c *fiber.Ctx) exports.Params {
+// QueryParams copies the query string into export parameters.
+func QueryParams(c *fiber.Ctx) exports.Params {
 	p := exports.Params{}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) { p[string(k)] = string(v) })
 	return p

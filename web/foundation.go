@@ -26,7 +26,7 @@ type DashboardCount struct {
 	Alert bool // shown in red (e.g. uncovered seats, requests waiting)
 }
 
-func (s *Server) addDashboard(title, link string, counts func(ctx context.Context, u *staff.User) ([]DashboardCount, error)) {
+func (s *Server) AddDashboard(title, link string, counts func(ctx context.Context, u *staff.User) ([]DashboardCount, error)) {
 	s.dashboard = append(s.dashboard, dashboardSection{Title: title, Link: link, Counts: counts})
 }
 
@@ -35,20 +35,20 @@ func (s *Server) foundationRoutes(api, pages fiber.Router) {
 	pages.Get("/connexion", s.loginPage)
 	pages.Post("/connexion", s.login)
 	pages.Post("/deconnexion", s.logout)
-	pages.Get("/staff", s.requireStaff(false), s.dashboardPage)
-	pages.Get("/staff/journal", s.requireAdmin, s.auditPage)
-	api.Get("/audit", s.requireAdmin, s.auditAPI)
+	pages.Get("/staff", s.RequireStaff(false), s.dashboardPage)
+	pages.Get("/staff/journal", s.RequireAdmin, s.auditPage)
+	api.Get("/audit", s.RequireAdmin, s.auditAPI)
 }
 
 func (s *Server) home(c *fiber.Ctx) error {
-	return s.render(c, "home", fiber.Map{"Title": "Accueil"})
+	return s.Render(c, "home", fiber.Map{"Title": "Accueil"})
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
 	if StaffUser(c) != nil {
 		return c.Redirect("/staff")
 	}
-	return s.render(c, "staff/login", fiber.Map{"Title": "Connexion", "Next": safeNext(c.Query("next"))})
+	return s.Render(c, "staff/login", fiber.Map{"Title": "Connexion", "Next": safeNext(c.Query("next"))})
 }
 
 // safeNext keeps redirects after login on this site.
@@ -71,13 +71,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 		}
 		if !ok {
 			data["Summary"] = "Trop de tentatives de connexion. Réessayez dans un quart d'heure."
-			return s.renderStatus(c, fiber.StatusTooManyRequests, "staff/login", data)
+			return s.RenderStatus(c, fiber.StatusTooManyRequests, "staff/login", data)
 		}
 	}
 	u, err := staff.Authenticate(c.UserContext(), s.Pool, email, c.FormValue("password"))
 	if errors.Is(err, staff.ErrBadCredentials) {
 		data["Summary"] = "Adresse e-mail ou mot de passe incorrect."
-		return s.renderStatus(c, fiber.StatusUnauthorized, "staff/login", data)
+		return s.RenderStatus(c, fiber.StatusUnauthorized, "staff/login", data)
 	}
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		}
 		blocks = append(blocks, dashboardBlock{Title: sec.Title, Link: sec.Link, Counts: counts})
 	}
-	return s.render(c, "staff/dashboard", fiber.Map{"Title": "Tableau de bord", "Blocks": blocks})
+	return s.Render(c, "staff/dashboard", fiber.Map{"Title": "Tableau de bord", "Blocks": blocks})
 }
 
 func (s *Server) auditFilter(c *fiber.Ctx) staff.AuditFilter {
@@ -135,7 +135,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "staff/audit", fiber.Map{"Title": "Journal d'audit", "Entries": entries, "Filter": f})
+	return s.Render(c, "staff/audit", fiber.Map{"Title": "Journal d'audit", "Entries": entries, "Filter": f})
 }
 
 func (s *Server) auditAPI(c *fiber.Ctx) error {

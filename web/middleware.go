@@ -66,7 +66,7 @@ func (s *Server) csrf() fiber.Handler {
 		Storage:        &pgStorage{pool: s.Pool},
 		ContextKey:     localCSRF,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return s.renderStatus(c, fiber.StatusForbidden, "error", fiber.Map{
+			return s.RenderStatus(c, fiber.StatusForbidden, "error", fiber.Map{
 				"Title":   "Formulaire expiré",
 				"Message": "Le formulaire a expiré ou a été envoyé depuis un autre site. Rechargez la page et recommencez.",
 			})
@@ -106,9 +106,9 @@ func StaffUser(c *fiber.Ctx) *staff.User {
 	return u
 }
 
-// requireStaff guards staff pages (redirect to login) and staff API calls
+// RequireStaff guards staff pages (redirect to login) and staff API calls
 // (401). With act set, viewers are refused (403).
-func (s *Server) requireStaff(act bool) fiber.Handler {
+func (s *Server) RequireStaff(act bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u := StaffUser(c)
 		if u == nil {
@@ -124,11 +124,11 @@ func (s *Server) requireStaff(act bool) fiber.Handler {
 	}
 }
 
-// requireAdmin guards national, admin-only functions.
-func (s *Server) requireAdmin(c *fiber.Ctx) error {
+// RequireAdmin guards national, admin-only functions.
+func (s *Server) RequireAdmin(c *fiber.Ctx) error {
 	u := StaffUser(c)
 	if u == nil {
-		return s.requireStaff(false)(c)
+		return s.RequireStaff(false)(c)
 	}
 	if !u.IsAdmin() {
 		return check.ErrForbidden
@@ -155,8 +155,8 @@ func (s *Server) RateLimit(c *fiber.Ctx, key string, limit int, window time.Dura
 // errRateLimited is answered as 429 with a French message.
 var errRateLimited = fiber.NewError(fiber.StatusTooManyRequests, "Trop de demandes. Réessayez dans quelques minutes.")
 
-// limitPublic rate-limits a public submission per client IP, under name.
-func (s *Server) limitPublic(name string) fiber.Handler {
+// LimitPublic rate-limits a public submission per client IP, under name.
+func (s *Server) LimitPublic(name string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			return c.Next()

@@ -13,14 +13,14 @@ import (
 	"scrutin/logistics/check"
 )
 
-// render shows a French page inside the main layout. Every page gets the
+// Render shows a French page inside the main layout. Every page gets the
 // logged-in staff member (Staff), the CSRF token for its forms (CSRF), and
 // Errors/Form maps so that templates can always index them.
-func (s *Server) render(c *fiber.Ctx, name string, data fiber.Map) error {
-	return s.renderStatus(c, fiber.StatusOK, name, data)
+func (s *Server) Render(c *fiber.Ctx, name string, data fiber.Map) error {
+	return s.RenderStatus(c, fiber.StatusOK, name, data)
 }
 
-func (s *Server) renderStatus(c *fiber.Ctx, status int, name string, data fiber.Map) error {
+func (s *Server) RenderStatus(c *fiber.Ctx, status int, name string, data fiber.Map) error {
 	if data == nil {
 		data = fiber.Map{}
 	}
@@ -37,22 +37,22 @@ func (s *Server) renderStatus(c *fiber.Ctx, status int, name string, data fiber.
 	return c.Status(status).Render(name, data, "layouts/main")
 }
 
-// formError re-renders a form page after a failed submission: 422 with the
+// FormError re-renders a form page after a failed submission: 422 with the
 // French messages next to their fields and the values kept. Errors that are
 // not about input go to the error handler.
-func (s *Server) formError(c *fiber.Ctx, err error, page string, data fiber.Map) error {
+func (s *Server) FormError(c *fiber.Ctx, err error, page string, data fiber.Map) error {
 	inv, ok := check.AsInvalid(err)
 	if !ok {
 		var conflict *check.Conflict
 		if errors.As(err, &conflict) {
 			data["Summary"] = conflict.Msg
-			return s.renderStatus(c, fiber.StatusConflict, page, data)
+			return s.RenderStatus(c, fiber.StatusConflict, page, data)
 		}
 		return err
 	}
 	data["Errors"] = inv.Fields
 	data["Summary"] = inv.Message()
-	return s.renderStatus(c, fiber.StatusUnprocessableEntity, page, data)
+	return s.RenderStatus(c, fiber.StatusUnprocessableEntity, page, data)
 }
 
 // handleError turns any error into the right status: 422 with fields for
@@ -107,7 +107,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		title = "Introuvable"
 	}
 	data := fiber.Map{"Title": title, "Message": msg, "Fields": fields}
-	if rerr := s.renderStatus(c, status, "error", data); rerr != nil {
+	if rerr := s.RenderStatus(c, status, "error", data); rerr != nil {
 		return c.Status(status).SendString(msg)
 	}
 	return nil
@@ -115,9 +115,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 
 var errBadJSON = errors.New("bad json")
 
-// decodeJSON reads a JSON body strictly into v (unknown fields refused, so
+// DecodeJSON reads a JSON body strictly into v (unknown fields refused, so
 // that typos are not silently ignored).
-func decodeJSON(c *fiber.Ctx, v any) error {
+func DecodeJSON(c *fiber.Ctx, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -133,8 +133,8 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-// formValues keeps what a person typed, to refill a form after an error.
-func formValues(c *fiber.Ctx) map[string]string {
+// FormValues keeps what a person typed, to refill a form after an error.
+func FormValues(c *fiber.Ctx) map[string]string {
 	out := map[string]string{}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
 		key := string(k)
@@ -150,8 +150,8 @@ func formValues(c *fiber.Ctx) map[string]string {
 	return out
 }
 
-// formList returns every value of a repeated form field (checkboxes).
-func formList(c *fiber.Ctx, key string) []string {
+// FormList returns every value of a repeated form field (checkboxes).
+func FormList(c *fiber.Ctx, key string) []string {
 	var out []string
 	for _, v := range c.Request().PostArgs().PeekMulti(key) {
 		out = append(out, string(v))

@@ -47,8 +47,13 @@ type Server struct {
 	dashboard []dashboardSection
 }
 
-// New builds the app with every route.
-func New(pool *pgxpool.Pool, cfg Config) *Server {
+// Module adds one capability's API endpoints, pages and dashboard section.
+// Capabilities live in their own packages (web/proxyweb, ...) and are
+// wired by cmd/scrutin, so that web's core knows none of them.
+type Module func(s *Server, api, pages fiber.Router)
+
+// New builds the app with the core routes and those of each module.
+func New(pool *pgxpool.Pool, cfg Config, modules ...Module) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -95,21 +100,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Server {
 
 	api := app.Group("/api/v1")
 	pages := app.Group("", s.csrf())
-	s.routes(api, pages)
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
-	return s
-}
-
-// routes wires every capability. Each one lives in its own file and adds
-// its API endpoints, pages and dashboard section.
-func (s *Server) routes(api, pages fiber.Router) {
 	s.foundationRoutes(api, pages)
 	s.placeRoutes(api, pages)
 	s.electionRoutes(api, pages)
-	s.proxyRoutes(api, pages)
-	s.materialRoutes(api, pages)
-	s.delegateRoutes(api, pages)
-	s.messageRoutes(api, pages)
+	for _, m := range modules {
+		m(s, api, pages)
+	}
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return s
 }
 
 // Now is the server's clock.

@@ -51,7 +51,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		e.log.Info("embedded PostgreSQL", "dir", e.db.Cluster.Dir, "started_here", e.db.Cluster.Started())
 	}
 	if !*noDemo {
-		loaded, err := demo.LoadIfEmpty(ctx, e.db.Pool, time.Now())
+		loaded, err := demo.LoadIfEmpty(ctx, e.db.Pool, time.Now(), demoLoaders...)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -70,7 +70,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		SecureCookies:       strings.HasPrefix(e.cfg.BaseURL, "https://"),
 		TrustedProxies:      trusted,
 		Logger:              e.log,
-	})
+	}, modules...)
 
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {

@@ -39,6 +39,8 @@ type Env struct {
 
 // Options tweak the server under test.
 type Options struct {
+	Modules             []web.Module  // capabilities to serve besides the core
+	DemoLoaders         []demo.Loader // their demo data, if the test wants it
 	NoDemo              bool
 	PublicRatePerMinute int // default: high enough not to get in the way
 }
@@ -56,7 +58,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 	pool := dbtest.New(t)
 	e := &Env{Pool: pool}
 	if !o.NoDemo {
-		if err := demo.Load(context.Background(), pool, time.Now()); err != nil {
+		if err := demo.Load(context.Background(), pool, time.Now(), o.DemoLoaders...); err != nil {
 			t.Fatalf("demo: %v", err)
 		}
 	}
@@ -65,7 +67,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 		t.Fatal(err)
 	}
 	e.URL = "http://" + ln.Addr().String()
-	e.Server = web.New(pool, web.Config{BaseURL: e.URL, PublicRatePerMinute: o.PublicRatePerMinute, Now: e.Now})
+	e.Server = web.New(pool, web.Config{BaseURL: e.URL, PublicRatePerMinute: o.PublicRatePerMinute, Now: e.Now}, o.Modules...)
 	go e.Server.App.Listener(ln)
 	t.Cleanup(func() { e.Server.App.ShutdownWithTimeout(5 * time.Second) })
 	return e

@@ -1,0 +1,1 @@
+-- notify: tables of this capability (see HACKING.md).

@@ -1,0 +1,1 @@
+-- proxies: tables of this capability (see HACKING.md).

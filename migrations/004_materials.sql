@@ -1,0 +1,1 @@
+-- materials: tables of this capability (see HACKING.md).

@@ -1,0 +1,1 @@
+-- delegates: tables of this capability (see HACKING.md).
