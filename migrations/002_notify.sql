@@ -1,1 +1,2 @@
 -- notify: tables of this capability (see HACKING.md).
+SELECT 1;

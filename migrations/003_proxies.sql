@@ -1,1 +1,2 @@
 -- proxies: tables of this capability (see HACKING.md).
+SELECT 1;

@@ -1,1 +1,2 @@
 -- materials: tables of this capability (see HACKING.md).
+SELECT 1;

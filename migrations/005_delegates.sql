@@ -1,1 +1,2 @@
 -- delegates: tables of this capability (see HACKING.md).
+SELECT 1;
