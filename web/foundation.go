@@ -120,6 +120,9 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if counts == nil {
+			continue // not for this staff member (e.g. admin-only sections)
+		}
 		blocks = append(blocks, dashboardBlock{Title: sec.Title, Link: sec.Link, Counts: counts})
 	}
 	return s.Render(c, "staff/dashboard", fiber.Map{"Title": "Tableau de bord", "Blocks": blocks})

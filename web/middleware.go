@@ -33,16 +33,14 @@ func securityHeaders(c *fiber.Ctx) error {
 
 func (s *Server) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
-	err := c.Next()
-	status := c.Response().StatusCode()
-	if err != nil {
-		var fe *fiber.Error
-		if errors.As(err, &fe) {
-			status = fe.Code
-		} else {
-			status = fiber.StatusInternalServerError
+	// Answer errors here rather than after the chain unwinds, so that the
+	// logged status is the one the client gets.
+	if err := c.Next(); err != nil {
+		if herr := s.handleError(c, err); herr != nil {
+			return herr
 		}
 	}
+	status := c.Response().StatusCode()
 	path := c.Path()
 	// Private links carry their secret in the path: never log it.
 	if i := strings.Index(path, "/t/"); i >= 0 {
@@ -50,7 +48,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	}
 	s.log.Info("http", "method", c.Method(), "path", path, "status", status,
 		"ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", c.Locals("requestid"))
-	return err
+	return nil
 }
 
 // csrf protects every form. The API is exempt: it takes JSON (which a
@@ -65,6 +63,9 @@ func (s *Server) csrf() fiber.Handler {
 		Expiration:     4 * time.Hour,
 		Storage:        &pgStorage{pool: s.Pool},
 		ContextKey:     localCSRF,
+		// The pages group is mounted at "", so without this its middleware
+		// would also run for every /api/v1 POST.
+		Next: isAPI,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return s.RenderStatus(c, fiber.StatusForbidden, "error", fiber.Map{
 				"Title":   "Formulaire expiré",

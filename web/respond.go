@@ -118,6 +118,11 @@ var errBadJSON = errors.New("bad json")
 // DecodeJSON reads a JSON body strictly into v (unknown fields refused, so
 // that typos are not silently ignored).
 func DecodeJSON(c *fiber.Ctx, v any) error {
+	// A cross-site form can post text/plain that looks like JSON; it cannot
+	// set this content type without a CORS preflight.
+	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Le corps de la requête doit être du JSON (Content-Type: application/json).")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
