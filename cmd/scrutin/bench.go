@@ -24,6 +24,9 @@ func init() {
 		summary: "Measure a figure quoted in the README on this machine (`scrutin bench list`).",
 		run: func(ctx context.Context, e *env, args []string) error {
 			if len(args) == 0 || strings.HasPrefix(args[0], "-") || args[0] == "list" {
+				if len(args) == 0 || args[0] != "list" {
+					e.flags(commands["bench"]).Usage()
+				}
 				names := make([]string, 0, len(benchmarks))
 				for n := range benchmarks {
 					names = append(names, n)

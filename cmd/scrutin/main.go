@@ -136,6 +136,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		// "scrutin COMMAND --help" printed the usage it asked for, however
+		// the command reads its arguments: a success.
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			return 0
+		}
 		return 2
 	default:
 		fmt.Fprintf(stderr, "scrutin %s: %v\n", name, err)

@@ -117,9 +117,38 @@ func Departement(code string) string {
 }
 
 // Fold makes a name searchable: lower case, no accents, punctuation as
-// spaces, "saint"/"sainte" as "st"/"ste", so that "Château-Arnoux-St-Auban"
-// and "CHATEAU ARNOUX SAINT AUBAN" fold alike.
+// spaces, "saint"/"sainte" as "st"/"ste", numbers without leading zeros, so
+// that "Château-Arnoux-St-Auban" and "CHATEAU ARNOUX SAINT AUBAN" fold
+// alike, and "Paris 04" finds "Paris 4e Arrondissement".
 func Fold(s string) string {
+	words := strings.Fields(foldWords(s))
+	for i, w := range words {
+		words[i] = foldWord(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// foldWord is the folded form of one word: "saint" -> "st",
+// "sainte" -> "ste", "04" -> "4".
+func foldWord(w string) string {
+	switch w {
+	case "saint":
+		return "st"
+	case "sainte":
+		return "ste"
+	}
+	if isDigits(w) {
+		if t := strings.TrimLeft(w, "0"); t != "" {
+			return t
+		}
+		return "0"
+	}
+	return w
+}
+
+// foldWords is Fold without the word mappings: lower case, no accents,
+// words separated by single spaces.
+func foldWords(s string) string {
 	var b strings.Builder
 	space := true
 	for _, r := range norm.NFD.String(s) {
@@ -136,16 +165,7 @@ func Fold(s string) string {
 			}
 		}
 	}
-	words := strings.Fields(b.String())
-	for i, w := range words {
-		switch w {
-		case "saint":
-			words[i] = "st"
-		case "sainte":
-			words[i] = "ste"
-		}
-	}
-	return strings.Join(words, " ")
+	return strings.TrimRight(b.String(), " ")
 }
 
 // GetCommune loads a commune with its postal codes.

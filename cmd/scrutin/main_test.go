@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"scrutin/database"
+	"scrutin/database/dbtest"
+	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// runCLI runs scrutin in-process as a user would from a shell.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelp(t *testing.T) {
+	// Help must not touch any database, least of all start an embedded one.
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range []string{"serve", "migrate", "import", "staff", "demo"} {
+		if commands[name] == nil {
+			t.Errorf("command %q is not registered", name)
+		}
+	}
+	for _, name := range names {
+		for _, flag := range []string{"--help", "-h"} {
+			code, stdout, stderr := runCLI(t, "", name, flag)
+			if code != 0 || !strings.Contains(stdout+stderr, "Usage: scrutin "+name) {
+				t.Errorf("scrutin %s %s: exit %d, output:\n%s%s", name, flag, code, stdout, stderr)
+			}
+		}
+	}
+	code, stdout, _ := runCLI(t, "", "--help")
+	if code != 0 {
+		t.Fatalf("scrutin --help: exit %d", code)
+	}
+	for _, name := range names {
+		if !strings.Contains(stdout, "  "+name+" ") {
+			t.Errorf("scrutin --help does not list %s:\n%s", name, stdout)
+		}
+	}
+	if code, _, stderr := runCLI(t, "", "frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %s", code, stderr)
+	}
+}
+
+func TestStaffAddThenToken(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	code, stdout, stderr := runCLI(t, "correct-horse-battery\n",
+		"staff", "add", "--email", "Org04@Example.org", "--role", "organizer", "--scope", "04,75104", "--password-stdin")
+	if code != 0 || stdout != "staff org04@example.org (organizer) saved\n" {
+		t.Fatalf("staff add: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "", "staff", "token", "--email", "org04@example.org")
+	if code != 0 || !regexp.MustCompile(`^[A-Za-z0-9_-]{43}\n$`).MatchString(stdout) {
+		t.Fatalf("staff token: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	tok := strings.TrimSuffix(stdout, "\n")
+
+	pool := connect(t, url)
+	ctx := context.Background()
+	u, err := staff.ByAPIToken(ctx, pool, tok)
+	if err != nil {
+		t.Fatalf("the printed token does not authenticate: %v", err)
+	}
+	if u.Email != "org04@example.org" || u.Role != staff.Organizer || strings.Join(u.Scope, ",") != "04,75104" {
+		t.Fatalf("token user %+v", u)
+	}
+	if _, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery"); err != nil {
+		t.Fatalf("password from stdin: %v", err)
+	}
+
+	code, _, stderr = runCLI(t, "", "staff", "add", "--email", "not-an-email", "--role", "chef")
+	if code != 1 || !strings.Contains(stderr, "Adresse e-mail invalide") || !strings.Contains(stderr, "Rôle inconnu") {
+		t.Fatalf("bad staff add: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "", "staff", "token", "--email", "nobody@example.org")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "no staff account") {
+		t.Fatalf("token for an unknown account: exit %d, %q %q", code, stdout, stderr)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	t.Setenv("DATABASE_URL", dbtest.NewURL(t))
+	re := regexp.MustCompile(`^schema version (\d+) -> (\d+)\n$`)
+	for i := 0; i < 2; i++ {
+		code, stdout, stderr := runCLI(t, "", "migrate")
+		m := re.FindStringSubmatch(stdout)
+		if code != 0 || m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Fatalf("migrate #%d: exit %d, %q %q", i+1, code, stdout, stderr)
+		}
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	dir := t.TempDir()
+	communes := filepath.Join(dir, "communes.csv")
+	if err := os.WriteFile(communes, []byte("Code_commune_INSEE;Nom_commune;Code_postal;Libelle_acheminement;Ligne_5;coordonnees_gps\r\n"+
+		"4070;DIGNE LES BAINS;4000;DIGNE LES BAINS;;44.0908723554,6.23590323452\r\n"+
+		"XYZ;NULLE PART;00000;NULLE PART;;\r\n"+
+		"04049;CHATEAU ARNOUX ST AUBAN;04160;CHATEAU ARNOUX ST AUBAN;;44.0854706133,5.99239535024\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bureaux := "code_commune,code,libelle_reu\n04070,0001,MAIRIE\n04070,2,ECOLE\n04999,1,NULLE PART\n"
+	tests := []struct {
+		name           string
+		stdin          string
+		args           []string
+		code           int
+		stdout, stderr string // stdout exactly; stderr contains
+	}{
+		{"communes", "", []string{"import", "communes", communes}, 0,
+			"communes: 2 inserted, 0 updated, 1 skipped\n", `line 3: code commune invalide : "XYZ"`},
+		{"communes again, options last", "", []string{"import", "communes", communes, "--data", dir}, 0,
+			"communes: 0 inserted, 2 updated, 1 skipped\n", "line 3:"},
+		{"bureaux from stdin", bureaux, []string{"import", "bureaux", "-"}, 0,
+			"bureaux: 2 inserted, 0 updated, 1 skipped\n", "line 4: commune 04999 inconnue"},
+		{"wrong file", bureaux, []string{"import", "communes", "-"}, 1,
+			"", "n'est pas la base des codes postaux de La Poste"},
+		{"missing file", "", []string{"import", "bureaux", filepath.Join(dir, "none.csv")}, 1, "", "no such file"},
+		{"unknown kind", "", []string{"import", "electeurs", communes}, 2, "", "Usage: scrutin import"},
+		{"no file", "", []string{"import", "communes"}, 2, "", "Usage: scrutin import"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.stdin, tt.args...)
+			if code != tt.code || stdout != tt.stdout || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+			}
+			if strings.Contains(stderr, "\r") {
+				t.Fatalf("progress bar drawn on a non-terminal: %q", stderr)
+			}
+		})
+	}
+	pool := connect(t, url)
+	c, err := places.GetCommune(context.Background(), pool, "04070")
+	if err != nil || c.Name != "Digne-les-Bains" {
+		t.Fatalf("04070 after import: %+v %v", c, err)
+	}
+	bs, err := places.BureauxOf(context.Background(), pool, "04070")
+	if err != nil || len(bs) != 2 {
+		t.Fatalf("bureaux of 04070: %+v %v", bs, err)
+	}
+	var actor string
+	pool.QueryRow(context.Background(), `SELECT actor FROM audit_log WHERE action = 'import.bureaux'`).Scan(&actor)
+	if actor != staff.ActorCLI {
+		t.Fatalf("import audited as %q", actor)
+	}
+}
+
+func connect(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := database.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

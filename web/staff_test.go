@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"scrutin/demo"
+	"scrutin/logistics/check"
+	"scrutin/logistics/staff"
+	"scrutin/web/webtest"
+)
+
+func TestLoginSessionCookie(t *testing.T) {
+	env := webtest.Start(t)
+	client := webtest.Client()
+	p := loginWith(t, env, client, demo.AdminEmail, demo.Password)
+	if p.Status != http.StatusSeeOther || p.Location != "/staff" {
+		t.Fatalf("login: %d to %q", p.Status, p.Location)
+	}
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name == "scrutin_session" {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Secure || cookie.Path != "/" {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP, Path=/", cookie)
+	}
+	if p := get(t, client, env.URL+"/staff"); p.Status != 200 || !strings.Contains(p.Body, demo.AdminEmail) {
+		t.Fatalf("dashboard after login: %d", p.Status)
+	}
+}
+
+// A new session at every login: a session id planted before login
+// (fixation) or stolen before a new login is worth nothing afterwards.
+func TestLoginRegeneratesSession(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	client := login(t, env, demo.AdminEmail, demo.Password)
+	first := sessionCookie(t, env, client)
+
+	p := loginWith(t, env, client, demo.AdminEmail, demo.Password)
+	second := sessionCookie(t, env, client)
+	if p.Status != http.StatusSeeOther || second == "" || second == first {
+		t.Fatalf("second login: %d, session %q then %q", p.Status, first, second)
+	}
+	if _, err := staff.BySession(ctx, env.Pool, first); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("the session before the new login still works: %v", err)
+	}
+	stale := webtest.Client()
+	u, _ := url.Parse(env.URL)
+	stale.Jar.SetCookies(u, []*http.Cookie{{Name: "scrutin_session", Value: first, Path: "/"}})
+	if p := get(t, stale, env.URL+"/staff"); p.Status/100 != 3 || !strings.HasPrefix(p.Location, "/connexion") {
+		t.Fatalf("old session on the dashboard: %d to %q", p.Status, p.Location)
+	}
+
+	// Logging out ends the session for good.
+	token := csrfOf(t, get(t, client, env.URL+"/staff"))
+	if p := postForm(t, client, env.URL+"/deconnexion", url.Values{"_csrf": {token}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.Status)
+	}
+	if _, err := staff.BySession(ctx, env.Pool, second); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("session alive after logout: %v", err)
+	}
+}
+
+func TestStaffPagesByRole(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	if _, err := staff.Add(ctx, env.Pool, staff.NewUser{Email: "vue@example.org", Role: staff.Viewer, Scope: []string{"04"}, Password: "password-for-tests"}); err != nil {
+		t.Fatal(err)
+	}
+	anonymous := webtest.Client()
+	admin := login(t, env, demo.AdminEmail, demo.Password)
+	organizer := login(t, env, demo.OrganizerEmail, demo.Password)
+	viewer := login(t, env, "vue@example.org", "password-for-tests")
+	tests := []struct {
+		who    string
+		client *http.Client
+		path   string
+		status int
+	}{
+		{"anonymous", anonymous, "/staff", 302},
+		{"anonymous", anonymous, "/staff/import", 302},
+		{"admin", admin, "/staff", 200},
+		{"admin", admin, "/staff/import", 200},
+		{"admin", admin, "/staff/journal", 200},
+		{"organizer", organizer, "/staff", 200},
+		{"organizer", organizer, "/staff/elections", 200},
+		{"organizer", organizer, "/staff/import", 403},
+		{"organizer", organizer, "/staff/journal", 403},
+		{"viewer", viewer, "/staff", 200},
+		{"viewer", viewer, "/staff/import", 403},
+	}
+	for _, tt := range tests {
+		p := get(t, tt.client, env.URL+tt.path)
+		if p.Status != tt.status {
+			t.Errorf("%s GET %s: %d, want %d", tt.who, tt.path, p.Status, tt.status)
+		}
+		if tt.status == 302 && p.Location != "/connexion?next="+tt.path {
+			t.Errorf("%s GET %s: redirected to %q", tt.who, tt.path, p.Location)
+		}
+		if tt.status == 403 && !strings.Contains(p.Body, "Accès refusé") {
+			t.Errorf("%s GET %s: 403 without explanation", tt.who, tt.path)
+		}
+	}
+	// Only admins see the import and audit links.
+	for who, c := range map[string]*http.Client{"admin": admin, "organizer": organizer} {
+		body := get(t, c, env.URL+"/staff").Body
+		if strings.Contains(body, `href="/staff/import"`) != (who == "admin") {
+			t.Errorf("%s: import link shown = %v", who, !(who == "admin"))
+		}
+	}
+}
+
+func TestLoginRedirectsStayOnSite(t *testing.T) {
+	env := webtest.Start(t)
+	tests := []struct{ next, want string }{
+		{"/staff/elections", "/staff/elections"},
+		{"//evil.example/phish", "/staff"},
+		{"https://evil.example/", "/staff"},
+		{`/\evil.example`, "/staff"},
+		{"", "/staff"},
+	}
+	for _, tt := range tests {
+		client := webtest.Client()
+		token := csrfOf(t, get(t, client, env.URL+"/connexion?next="+url.QueryEscape(tt.next)))
+		p := postForm(t, client, env.URL+"/connexion", url.Values{"_csrf": {token}, "email": {demo.AdminEmail},
+			"password": {demo.Password}, "next": {tt.next}})
+		if p.Status != http.StatusSeeOther || p.Location != tt.want {
+			t.Errorf("next=%q: %d to %q, want %q", tt.next, p.Status, p.Location, tt.want)
+		}
+	}
+}
