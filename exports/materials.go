@@ -1,0 +1,377 @@
+package exports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jung-kurt/gofpdf"
+	"github.com/nyaruka/phonenumbers"
+	"github.com/xuri/excelize/v2"
+
+	"scrutin/logistics/elections"
+	"scrutin/logistics/materials"
+	"scrutin/logistics/staff"
+)
+
+// Campaign-material documents. Each takes batch=N (a batch's orders), or
+// election=SLUG with optional status, sku, departement, from, to (the
+// same filters as the staff orders list); cancelled orders are left out
+// unless status=cancelled is asked for.
+
+const materialXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func init() {
+	Register(Export{Name: "material-printer", ContentType: materialXLSX,
+		Description: "Matériel : quantités par article et par département, pour l'imprimeur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
+		Filename:    materialFilename("imprimeur", "xlsx"), Write: writeMaterialPrinter})
+	Register(Export{Name: "material-shipper", ContentType: materialXLSX, Personal: true,
+		Description: "Matériel : un colis par ligne (destinataire, adresse, contenu, poids), pour le transporteur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
+		Filename:    materialFilename("transporteur", "xlsx"), Write: writeMaterialShipper})
+	Register(Export{Name: "material-slips", ContentType: "application/pdf", Personal: true,
+		Description: "Matériel : bordereaux de colisage, une page par commande (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
+		Filename:    materialFilename("bordereaux", "pdf"), Write: writeMaterialSlips})
+	Register(Export{Name: "material-labels", ContentType: "application/pdf", Personal: true,
+		Description: "Matériel : étiquettes d'adresse, planches A4 de 3 × 8 (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
+		Filename:    materialFilename("etiquettes", "pdf"), Write: writeMaterialLabels})
+}
+
+func materialFilename(kind, ext string) func(p Params) string {
+	return func(p Params) string {
+		parts := []string{"materiel", kind}
+		if b := strings.TrimSpace(p["batch"]); b != "" {
+			parts = append(parts, "lot-"+b)
+		} else if e := strings.TrimSpace(p["election"]); e != "" {
+			parts = append(parts, e)
+		}
+		for _, k := range []string{"departement", "sku", "status", "from", "to"} {
+			if v := strings.TrimSpace(p[k]); v != "" {
+				parts = append(parts, v)
+			}
+		}
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return '_'
+		}, strings.Join(parts, "-"))
+		return name + "." + ext
+	}
+}
+
+// materialFilter reads the parameters into an orders filter.
+func materialFilter(ctx context.Context, pool *pgxpool.Pool, p Params) (materials.Filter, *elections.Election, error) {
+	f, e, err := materials.ParseFilter(ctx, pool, map[string]string(p), time.Now())
+	if err != nil {
+		return f, nil, err
+	}
+	f.NotCancelled = f.Status == ""
+	return f, e, nil
+}
+
+func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+	f, _, err := materialFilter(ctx, pool, p)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := materials.PrinterRows(ctx, pool, u.ScopeArg(), f)
+	if err != nil {
+		return 0, err
+	}
+	// Items in reference order and départements in code order, for the
+	// table the printer reads: one line per département, one column per item.
+	type itemCol struct{ sku, label string }
+	var items []itemCol
+	col := map[string]int{}
+	var deps []string
+	byDep := map[string][]int{}
+	totals := map[string]*materials.PrinterRow{}
+	for _, r := range rows {
+		if _, ok := col[r.SKU]; !ok {
+			col[r.SKU] = -1
+			items = append(items, itemCol{r.SKU, fmt.Sprintf("%s (%s)", r.Name, r.Unit)})
+		}
+		if t, ok := totals[r.SKU]; ok {
+			t.Quantity += r.Quantity
+			t.Orders += r.Orders
+		} else {
+			totals[r.SKU] = &r
+		}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].sku < items[j].sku })
+	for i, it := range items {
+		col[it.sku] = i
+	}
+	for _, r := range rows {
+		if _, ok := byDep[r.Departement]; !ok {
+			deps = append(deps, r.Departement)
+			byDep[r.Departement] = make([]int, len(items))
+		}
+		byDep[r.Departement][col[r.SKU]] += r.Quantity
+	}
+
+	x := excelize.NewFile()
+	defer x.Close()
+	header := []string{"Département"}
+	widths := []float64{14}
+	for _, it := range items {
+		header = append(header, it.label)
+		widths = append(widths, math.Max(14, float64(len([]rune(it.label)))+2))
+	}
+	pivot, err := NewSheet(x, "Par département", header, widths)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range deps {
+		vals := []any{d}
+		for _, q := range byDep[d] {
+			vals = append(vals, q)
+		}
+		if err := pivot.Add(vals...); err != nil {
+			return 0, err
+		}
+	}
+	if err := pivot.Close(); err != nil {
+		return 0, err
+	}
+	detail, err := NewSheet(x, "Détail", []string{"Département", "Référence", "Article", "Unité", "Quantité", "Paquets", "Commandes"},
+		[]float64{14, 16, 36, 14, 12, 10, 12})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rows {
+		if err := detail.Add(r.Departement, r.SKU, r.Name, r.Unit, r.Quantity, r.Packs(), r.Orders); err != nil {
+			return 0, err
+		}
+	}
+	if err := detail.Close(); err != nil {
+		return 0, err
+	}
+	tot, err := NewSheet(x, "Totaux", []string{"Référence", "Article", "Unité", "Quantité", "Paquets", "Commandes"},
+		[]float64{16, 36, 14, 12, 10, 12})
+	if err != nil {
+		return 0, err
+	}
+	for _, it := range items {
+		t := totals[it.sku]
+		if err := tot.Add(t.SKU, t.Name, t.Unit, t.Quantity, t.Packs(), t.Orders); err != nil {
+			return 0, err
+		}
+	}
+	if err := tot.Close(); err != nil {
+		return 0, err
+	}
+	if err := x.Write(w); err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
+func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+	f, _, err := materialFilter(ctx, pool, p)
+	if err != nil {
+		return 0, err
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet, err := NewSheet(x, "Colis",
+		[]string{"N° commande", "Destinataire", "Adresse", "Code postal", "Commune", "Téléphone", "Contenu", "Poids (kg)", "Lot", "État"},
+		[]float64{12, 26, 36, 11, 26, 16, 60, 11, 8, 14})
+	if err != nil {
+		return 0, err
+	}
+	n, err := materials.EachOrder(ctx, pool, u.ScopeArg(), f, func(o *materials.Order) error {
+		var weight any = ""
+		if g, ok := o.WeightG(); ok {
+			weight = math.Round(g) / 1000
+		}
+		var batch any = ""
+		if o.BatchID != nil {
+			batch = *o.BatchID
+		}
+		return sheet.Add(o.ID, o.Name, o.Address, o.PostalCode, o.CommuneName, materialPhone(o.Phone), o.Contents(), weight, batch, o.Status.Label())
+	})
+	if err != nil {
+		return n, err
+	}
+	if err := sheet.Close(); err != nil {
+		return n, err
+	}
+	return n, x.Write(w)
+}
+
+// materialPhone writes a stored E.164 number the way a French carrier
+// types it: national format for France and the overseas départements.
+func materialPhone(e164 string) string {
+	// Metropolitan numbers, nearly all of them, without the cost of a full
+	// parse (it shows in a 50,000-row workbook).
+	if len(e164) == 12 && strings.HasPrefix(e164, "+33") {
+		d := "0" + e164[3:]
+		return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
+	}
+	n, err := phonenumbers.Parse(e164, "FR")
+	if err != nil {
+		return e164
+	}
+	switch phonenumbers.GetRegionCodeForNumber(n) {
+	case "FR", "RE", "GP", "MQ", "GF", "YT", "PM":
+		return phonenumbers.Format(n, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// electionName caches election names for documents that span orders.
+func electionName(ctx context.Context, pool *pgxpool.Pool, cache map[int64]string, id int64) string {
+	if n, ok := cache[id]; ok {
+		return n
+	}
+	name := ""
+	if e, err := elections.ByID(ctx, pool, id); err == nil {
+		name = e.Name
+	}
+	cache[id] = name
+	return name
+}
+
+func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+	f, _, err := materialFilter(ctx, pool, p)
+	if err != nil {
+		return 0, err
+	}
+	pdf := NewPDF()
+	pdf.SetTitle("Bordereaux de colisage", true)
+	names := map[int64]string{}
+	n, err := materials.EachOrder(ctx, pool, u.ScopeArg(), f, func(o *materials.Order) error {
+		pdf.AddPage()
+		pdf.SetFont(Font, "B", 16)
+		pdf.CellFormat(0, 9, fmt.Sprintf("Bordereau de colisage – commande n° %d", o.ID), "", 1, "L", false, 0, "")
+		pdf.SetFont(Font, "", 10)
+		info := electionName(ctx, pool, names, o.ElectionID)
+		if o.BatchID != nil {
+			info += fmt.Sprintf(" · lot n° %d", *o.BatchID)
+		}
+		info += " · commandée le " + o.CreatedAt.In(materials.Paris).Format("02/01/2006")
+		pdf.MultiCell(0, 5, info, "", "L", false)
+		pdf.Ln(6)
+
+		pdf.SetFont(Font, "B", 11)
+		pdf.CellFormat(0, 6, "Destinataire", "", 1, "L", false, 0, "")
+		pdf.SetFont(Font, "", 12)
+		for _, line := range []string{o.Name, o.Address, o.PostalCode + " " + strings.ToUpper(o.CommuneName), "Tél. " + materialPhone(o.Phone)} {
+			pdf.MultiCell(0, 6, line, "", "L", false)
+		}
+		pdf.Ln(6)
+
+		pdf.SetFont(Font, "B", 10)
+		pdf.SetFillColor(221, 227, 240)
+		pdf.CellFormat(35, 7, "Référence", "1", 0, "L", true, 0, "")
+		pdf.CellFormat(95, 7, "Article", "1", 0, "L", true, 0, "")
+		pdf.CellFormat(44, 7, "Quantité", "1", 1, "R", true, 0, "")
+		pdf.SetFont(Font, "", 10)
+		for _, l := range o.Lines {
+			pdf.CellFormat(35, 7, l.SKU, "1", 0, "L", false, 0, "")
+			pdf.CellFormat(95, 7, fitText(pdf, l.Name, 93), "1", 0, "L", false, 0, "")
+			pdf.CellFormat(44, 7, l.Amount(), "1", 1, "R", false, 0, "")
+		}
+		if g, ok := o.WeightG(); ok {
+			pdf.Ln(2)
+			pdf.CellFormat(0, 6, "Poids estimé : "+materials.Kilograms(g), "", 1, "R", false, 0, "")
+		}
+		pdf.Ln(10)
+		pdf.SetFont(Font, "", 9)
+		pdf.MultiCell(0, 5, "Vérifié par : ______________________    Date : ____ / ____ / ________\n\n"+
+			"Merci pour votre engagement ! Un souci avec ce colis ? Répondez à l'e-mail de confirmation de votre commande.", "", "L", false)
+		return pdf.Error()
+	})
+	if err != nil {
+		return n, err
+	}
+	if n == 0 {
+		pdf.AddPage()
+		pdf.CellFormat(0, 10, "Aucune commande pour ces critères.", "", 1, "L", false, 0, "")
+	}
+	return n, pdf.Output(w)
+}
+
+// fitText shortens s with an ellipsis so that it fits width mm.
+func fitText(pdf *gofpdf.Fpdf, s string, width float64) string {
+	if pdf.GetStringWidth(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 && pdf.GetStringWidth(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// Address labels: A4 sheets of 3 × 8 labels of 70 × 37.125 mm without
+// margins (the common 24-per-sheet stock).
+const (
+	labelCols    = 3
+	labelRows    = 8
+	labelW       = 70.0
+	labelH       = 297.0 / labelRows
+	labelPadding = 5.0
+)
+
+func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+	f, _, err := materialFilter(ctx, pool, p)
+	if err != nil {
+		return 0, err
+	}
+	pdf := NewPDF()
+	pdf.SetTitle("Étiquettes d'adresse", true)
+	pdf.SetMargins(0, 0, 0)
+	pdf.SetAutoPageBreak(false, 0)
+	i := 0
+	n, err := materials.EachOrder(ctx, pool, u.ScopeArg(), f, func(o *materials.Order) error {
+		slot := i % (labelCols * labelRows)
+		if slot == 0 {
+			pdf.AddPage()
+		}
+		i++
+		x := float64(slot%labelCols)*labelW + labelPadding
+		y := float64(slot/labelCols)*labelH + labelPadding
+		width := labelW - 2*labelPadding
+		pdf.SetXY(x, y)
+		pdf.SetFont(Font, "B", 10)
+		pdf.CellFormat(width, 5, fitText(pdf, o.Name, width), "", 2, "L", false, 0, "")
+		pdf.SetFont(Font, "", 9)
+		lines := pdf.SplitText(o.Address, width)
+		if len(lines) > 3 {
+			lines = append(lines[:2], fitText(pdf, strings.Join(lines[2:], " "), width))
+		}
+		for _, l := range lines {
+			pdf.CellFormat(width, 4.5, l, "", 2, "L", false, 0, "")
+		}
+		// The commune line matters most to the carrier: a smaller font
+		// before any cut.
+		town := o.PostalCode + " " + strings.ToUpper(o.CommuneName)
+		for _, size := range []float64{10, 9, 8, 7} {
+			pdf.SetFont(Font, "B", size)
+			if pdf.GetStringWidth(town) <= width {
+				break
+			}
+		}
+		pdf.CellFormat(width, 5, fitText(pdf, town, width), "", 2, "L", false, 0, "")
+		pdf.SetFont(Font, "", 6)
+		pdf.SetXY(x, y+labelH-2*labelPadding-2.5)
+		pdf.CellFormat(width, 3, fmt.Sprintf("Cde %d", o.ID), "", 0, "R", false, 0, "")
+		return pdf.Error()
+	})
+	if err != nil {
+		return n, err
+	}
+	if n == 0 {
+		pdf.AddPage()
+		pdf.SetXY(18, 18)
+		pdf.CellFormat(0, 10, "Aucune commande pour ces critères.", "", 1, "L", false, 0, "")
+	}
+	return n, pdf.Output(w)
+}

@@ -1,0 +1,388 @@
+package materialweb
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/materials"
+	"scrutin/web"
+)
+
+const perPage = 100
+
+func (m *module) ordersAPI(c *fiber.Ctx) error {
+	f, _, err := materials.ParseFilter(c.UserContext(), m.s.Pool, queryMap(c), m.s.Now())
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = c.QueryInt("limit", perPage), c.QueryInt("offset", 0)
+	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)
+	if err != nil {
+		return err
+	}
+	if orders == nil {
+		orders = []materials.Order{}
+	}
+	return c.JSON(fiber.Map{"orders": orders, "total": total})
+}
+
+func (m *module) orderAPIStaff(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	o, err := materials.OrderByID(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (m *module) shipAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Tracking string `json:"tracking"`
+	}
+	if len(c.Body()) > 0 {
+		if err := web.DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	o, err := materials.ShipOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id, in.Tracking)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (m *module) deliverAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	o, err := materials.DeliverOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (m *module) staffCancelAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	o, err := materials.CancelOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (m *module) batchesAPI(c *fiber.Ctx) error {
+	e, err := materials.ResolveElection(c.UserContext(), m.s.Pool, c.Query("election"), "election", m.s.Now())
+	if err != nil {
+		return err
+	}
+	bs, err := materials.Batches(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), e.ID)
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []materials.Batch{}
+	}
+	return c.JSON(fiber.Map{"batches": bs})
+}
+
+func (m *module) createBatchAPI(c *fiber.Ctx) error {
+	var in materials.BatchInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := materials.CreateBatch(c.UserContext(), m.s.Pool, web.StaffUser(c), in, m.s.Now())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (m *module) batchAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	scope := web.StaffUser(c).ScopeArg()
+	b, err := materials.BatchByID(c.UserContext(), m.s.Pool, scope, id)
+	if err != nil {
+		return err
+	}
+	rows, err := materials.PrinterRows(c.UserContext(), m.s.Pool, scope, materials.Filter{BatchID: id, NotCancelled: true})
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []materials.PrinterRow{}
+	}
+	return c.JSON(fiber.Map{"batch": b, "printer": rows})
+}
+
+func (m *module) batchSentAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	n, err := materials.MarkBatchSent(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"shipped": n})
+}
+
+// Pages.
+
+func (m *module) ordersPage(c *fiber.Ctx) error {
+	e, all, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	q := queryMap(c)
+	data := fiber.Map{"Title": "Commandes de matériel", "Election": e, "Elections": all, "Query": q,
+		"Statuses": materials.Statuses}
+	if e == nil {
+		return m.s.Render(c, "materials/staff_orders", data)
+	}
+	q["election"] = e.Slug
+	items, err := materials.Items(c.UserContext(), m.s.Pool, e.ID, false)
+	if err != nil {
+		return err
+	}
+	data["Items"] = items
+	f, _, err := materials.ParseFilter(c.UserContext(), m.s.Pool, q, m.s.Now())
+	if inv, ok := check.AsInvalid(err); ok {
+		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+		return m.s.RenderStatus(c, fiber.StatusUnprocessableEntity, "materials/staff_orders", data)
+	} else if err != nil {
+		return err
+	}
+	page := max(c.QueryInt("page", 1), 1)
+	f.Limit, f.Offset = perPage, (page-1)*perPage
+	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)
+	if err != nil {
+		return err
+	}
+	data["Orders"], data["Total"], data["Page"] = orders, total, page
+	if page > 1 {
+		data["Prev"] = pageLink(c, q, page-1)
+	}
+	if page*perPage < total {
+		data["Next"] = pageLink(c, q, page+1)
+	}
+	data["Exports"] = exportLinks(q)
+	return m.s.Render(c, "materials/staff_orders", data)
+}
+
+func pageLink(c *fiber.Ctx, q map[string]string, page int) string {
+	v := url.Values{}
+	for k, s := range q {
+		if k != "page" && s != "" {
+			v.Set(k, s)
+		}
+	}
+	v.Set("page", strconv.Itoa(page))
+	return c.Path() + "?" + v.Encode()
+}
+
+// exportLink is a link to a document in the staff pages.
+type exportLink struct {
+	Label string
+	Href  template.URL // built from url.Values: safe as is
+}
+
+// exportLinks carry a list's filters (or a batch) to the four documents.
+func exportLinks(q map[string]string) []exportLink {
+	v := url.Values{}
+	for _, k := range []string{"election", "batch", "status", "sku", "departement", "from", "to"} {
+		if q[k] != "" {
+			v.Set(k, q[k])
+		}
+	}
+	labels := map[string]string{"material-printer": "imprimeur (Excel)", "material-shipper": "transporteur (Excel)",
+		"material-slips": "bordereaux de colisage (PDF)", "material-labels": "étiquettes d'adresse (PDF)"}
+	out := make([]exportLink, len(ExportNames))
+	for i, name := range ExportNames {
+		out[i] = exportLink{Label: labels[name], Href: template.URL("/api/v1/exports/" + name + "?" + v.Encode())}
+	}
+	return out
+}
+
+func (m *module) staffOrderView(c *fiber.Ctx, status int, id int64, data fiber.Map) error {
+	o, err := materials.OrderByID(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), id)
+	if err != nil {
+		return err
+	}
+	e, err := elections.ByID(c.UserContext(), m.s.Pool, o.ElectionID)
+	if err != nil {
+		return err
+	}
+	data["Title"] = fmt.Sprintf("Commande n° %d", o.ID)
+	data["Order"], data["Election"] = o, e
+	if w, ok := o.WeightG(); ok {
+		data["Weight"] = materials.Kilograms(w)
+	}
+	return m.s.RenderStatus(c, status, "materials/staff_order", data)
+}
+
+func (m *module) staffOrderPage(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	return m.staffOrderView(c, fiber.StatusOK, id, fiber.Map{})
+}
+
+// orderAction runs a staff action from the order page and shows the page
+// again, with the message of a refusal if any.
+func (m *module) orderAction(c *fiber.Ctx, act func(id int64) error) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := act(id); err != nil {
+		return m.formError(c, err, func(data fiber.Map) error {
+			data["Form"] = web.FormValues(c)
+			status := fiber.StatusUnprocessableEntity
+			if _, ok := data["Errors"]; !ok {
+				status = fiber.StatusConflict
+			}
+			return m.staffOrderView(c, status, id, data)
+		})
+	}
+	return c.Redirect(fmt.Sprintf("/staff/materiel/commandes/%d", id), fiber.StatusSeeOther)
+}
+
+func (m *module) shipForm(c *fiber.Ctx) error {
+	return m.orderAction(c, func(id int64) error {
+		_, err := materials.ShipOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
+		return err
+	})
+}
+
+func (m *module) deliverForm(c *fiber.Ctx) error {
+	return m.orderAction(c, func(id int64) error {
+		_, err := materials.DeliverOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+		return err
+	})
+}
+
+func (m *module) staffCancelForm(c *fiber.Ctx) error {
+	return m.orderAction(c, func(id int64) error {
+		_, err := materials.CancelOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+		return err
+	})
+}
+
+func (m *module) batchesView(c *fiber.Ctx, status int, data fiber.Map) error {
+	e, all, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	data["Title"], data["Election"], data["Elections"] = "Lots d'expédition", e, all
+	if e != nil {
+		scope := web.StaffUser(c).ScopeArg()
+		bs, err := materials.Batches(c.UserContext(), m.s.Pool, scope, e.ID)
+		if err != nil {
+			return err
+		}
+		pending, err := materials.PrinterRows(c.UserContext(), m.s.Pool, scope, materials.Filter{ElectionID: e.ID, Status: materials.Pending})
+		if err != nil {
+			return err
+		}
+		items, err := materials.Items(c.UserContext(), m.s.Pool, e.ID, false)
+		if err != nil {
+			return err
+		}
+		data["Batches"], data["PendingRows"], data["Items"] = bs, pending, items
+	}
+	return m.s.RenderStatus(c, status, "materials/staff_batches", data)
+}
+
+func (m *module) batchesPage(c *fiber.Ctx) error {
+	return m.batchesView(c, fiber.StatusOK, fiber.Map{})
+}
+
+func (m *module) createBatchForm(c *fiber.Ctx) error {
+	in := materials.BatchInput{Election: c.FormValue("election"), Departement: c.FormValue("departement"), SKU: c.FormValue("sku")}
+	b, err := materials.CreateBatch(c.UserContext(), m.s.Pool, web.StaffUser(c), in, m.s.Now())
+	if err != nil {
+		return m.formError(c, err, func(data fiber.Map) error {
+			data["Form"] = web.FormValues(c)
+			c.Request().URI().QueryArgs().Set("election", in.Election)
+			return m.batchesView(c, fiber.StatusUnprocessableEntity, data)
+		})
+	}
+	return c.Redirect(fmt.Sprintf("/staff/materiel/lots/%d", b.ID), fiber.StatusSeeOther)
+}
+
+// batchLines is how many parcels the batch page lists; the documents hold
+// them all.
+const batchLines = 500
+
+func (m *module) batchView(c *fiber.Ctx, status int, id int64, data fiber.Map) error {
+	ctx := c.UserContext()
+	scope := web.StaffUser(c).ScopeArg()
+	b, err := materials.BatchByID(ctx, m.s.Pool, scope, id)
+	if err != nil {
+		return err
+	}
+	e, err := elections.ByID(ctx, m.s.Pool, b.ElectionID)
+	if err != nil {
+		return err
+	}
+	rows, err := materials.PrinterRows(ctx, m.s.Pool, scope, materials.Filter{BatchID: id, NotCancelled: true})
+	if err != nil {
+		return err
+	}
+	parcels, total, err := materials.ListOrders(ctx, m.s.Pool, scope, materials.Filter{BatchID: id, Limit: batchLines})
+	if err != nil {
+		return err
+	}
+	data["Title"] = fmt.Sprintf("Lot n° %d", b.ID)
+	data["Batch"], data["Election"], data["PrinterRows"], data["Parcels"], data["ParcelTotal"] = b, e, rows, parcels, total
+	data["Exports"] = exportLinks(map[string]string{"batch": strconv.FormatInt(b.ID, 10)})
+	return m.s.RenderStatus(c, status, "materials/staff_batch", data)
+}
+
+func (m *module) batchPage(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{}
+	if n := c.Query("expediees"); n != "" {
+		data["Notice"] = "Lot marqué comme envoyé : " + n + " commande(s) expédiée(s), les destinataires sont prévenus."
+	}
+	return m.batchView(c, fiber.StatusOK, id, data)
+}
+
+func (m *module) batchSentForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	n, err := materials.MarkBatchSent(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return m.formError(c, err, func(data fiber.Map) error {
+			return m.batchView(c, fiber.StatusConflict, id, data)
+		})
+	}
+	return c.Redirect(fmt.Sprintf("/staff/materiel/lots/%d?expediees=%d", id, n), fiber.StatusSeeOther)
+}
