@@ -243,3 +243,22 @@ func tail(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// StopWhenGone starts a detached watchdog that stops the server (immediate
+// mode) and removes removeDir once process pid has exited. Test binaries
+// use it so that one killed by a timeout leaves no server running.
+func (c *Cluster) StopWhenGone(pid int, removeDir string) error {
+	stop := quote(filepath.Join(c.BinDir, "pg_ctl")) + " -D " + quote(c.dataDir()) + " -m immediate -w stop"
+	if c.runAs != "" {
+		stop = "runuser -u " + c.runAs + " -- " + stop
+	}
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; %s >/dev/null 2>&1; rm -rf %s", pid, stop, quote(removeDir))
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = detached()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return cmd.Process.Release()
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -102,6 +102,10 @@ func setup() error {
 		}
 		cluster = c
 		adminURL = c.URL("postgres")
+		// Main stops the cluster; this covers a test binary killed before.
+		if err := c.StopWhenGone(os.Getpid(), dir); err != nil {
+			return err
+		}
 	}
 	name := fmt.Sprintf("tmpl_%d", os.Getpid())
 	conn, err := pgx.Connect(ctx, adminURL)
