@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"scrutin/logistics/delegates"
+	"scrutin/logistics/staff"
+)
+
+func init() {
+	register(&command{name: "assign", usage: "delegates [--election S] [--round N] [--dry-run]",
+		summary: "Assign poll-delegate volunteers to the seats of the bureaux (exact optimum; manual and confirmed seats kept) and tell them.",
+		run:     assignCommand})
+}
+
+func assignCommand(ctx context.Context, e *env, args []string) error {
+	c := commands["assign"]
+	fs := e.flags(c)
+	election := fs.String("election", "", "election slug (default: the only open election)")
+	round := fs.Int("round", 0, "round number (default: every round)")
+	dryRun := fs.Bool("dry-run", false, "compute and print the counts, write nothing")
+	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in the links sent (env SCRUTIN_BASE_URL)")
+	if len(args) == 0 || args[0] != "delegates" {
+		fs.Parse(args)
+		fs.Usage()
+		return errUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := e.open(ctx); err != nil {
+		return err
+	}
+	base := e.cfg.BaseURL
+	if base == "" {
+		base = "http://" + e.cfg.Addr
+	}
+	in := delegates.RunInput{Election: *election, DryRun: *dryRun}
+	if *round != 0 {
+		in.Round = round
+	}
+	desk := &delegates.Desk{Pool: e.db.Pool, BaseURL: base, Now: time.Now}
+	res, err := desk.Run(ctx, nil, staff.ActorCLI, in)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Rounds {
+		fmt.Fprintf(e.stdout, "%s, round %d: %d seats, %d held (%d kept as entered or confirmed, %d unchanged, %d new), %d empty; %d taken back; %d volunteers could serve\n",
+			res.Election, r.Round, r.Seats, r.Assigned, r.Kept, r.Unchanged, r.Added, r.Uncovered, r.Removed, r.Candidates)
+	}
+	verb := "told"
+	if res.DryRun {
+		verb = "dry run: nothing written, would tell"
+	}
+	fmt.Fprintf(e.stdout, "%s %d volunteers (load %d ms, solve %d ms, write %d ms, notify %d ms)\n",
+		verb, res.Notified, res.TimingMs["load"], res.TimingMs["solve"], res.TimingMs["write"], res.TimingMs["notify"])
+	return nil
+}

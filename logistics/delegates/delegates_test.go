@@ -1,0 +1,569 @@
+package delegates_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"scrutin/database/dbtest"
+	"scrutin/demo"
+	"scrutin/logistics/check"
+	"scrutin/logistics/delegates"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/staff"
+)
+
+// setup is a database with the demo places, staff and election, and the
+// demo volunteers when withVolunteers.
+func setup(t *testing.T, withVolunteers bool) (*delegates.Desk, *elections.Election, *staff.User) {
+	t.Helper()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	var loaders []demo.Loader
+	if withVolunteers {
+		loaders = append(loaders, delegates.LoadDemo)
+	}
+	if err := demo.Load(ctx, pool, time.Now(), loaders...); err != nil {
+		t.Fatal(err)
+	}
+	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := staff.Authenticate(ctx, pool, demo.AdminEmail, demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &delegates.Desk{Pool: pool, BaseURL: "http://test"}, e, admin
+}
+
+func validSignup(email string) delegates.SignupInput {
+	return delegates.SignupInput{
+		Election: demo.ElectionSlug, LastName: "Dupont", FirstNames: "Marie Louise", BirthDate: "1980-05-17",
+		BirthPlace: "Digne-les-Bains (04)", Address: "1 rue Haute, 04000 Digne-les-Bains", PostalCode: "04000",
+		Email: email, Phone: "06 12 34 56 78", CommuneCode: "4070", BureauCode: "0002", VoterNumber: "123 456 789",
+		Roles: []string{"assesseur_titulaire", "delegue_titulaire"}, Rounds: []int{1, 2},
+	}
+}
+
+func TestSignupValidation(t *testing.T) {
+	d, e, _ := setup(t, false)
+	r1, _ := e.Round(1)
+	tooYoung := r1.Date.AddDate(-18, 0, 1).Format(time.DateOnly)
+	for _, tc := range []struct {
+		name  string
+		edit  func(*delegates.SignupInput)
+		field string // "" = accepted
+		msg   string
+	}{
+		{"valid", func(*delegates.SignupInput) {}, "", ""},
+		{"own bureau only", func(in *delegates.SignupInput) { zero := 0; in.MaxDistanceKm = &zero }, "", ""},
+		{"preferred bureau padded", func(in *delegates.SignupInput) { in.PreferredBureaux = []string{"04070_0003"} }, "", ""},
+		{"17 on the round day", func(in *delegates.SignupInput) { in.BirthDate = tooYoung }, "birth_date", "18 ans"},
+		{"unknown commune", func(in *delegates.SignupInput) { in.CommuneCode = "04999" }, "commune_code", "Commune inconnue"},
+		{"bureau of another commune", func(in *delegates.SignupInput) { in.BureauCode = "9" }, "bureau_code", "n'existe pas dans cette commune"},
+		{"bureau missing", func(in *delegates.SignupInput) { in.BureauCode = "" }, "bureau_code", "bureau"},
+		{"NNE too short", func(in *delegates.SignupInput) { in.VoterNumber = "12345" }, "voter_number", "8 ou 9 chiffres"},
+		{"no role", func(in *delegates.SignupInput) { in.Roles = nil }, "roles", "au moins un rôle"},
+		{"unknown role", func(in *delegates.SignupInput) { in.Roles = []string{"president"} }, "roles", "Rôle inconnu"},
+		{"no round", func(in *delegates.SignupInput) { in.Rounds = nil }, "rounds", "au moins un tour"},
+		{"round 3", func(in *delegates.SignupInput) { in.Rounds = []int{3} }, "rounds", "pas de tour 3"},
+		{"distance too far", func(in *delegates.SignupInput) { km := 500; in.MaxDistanceKm = &km }, "max_distance_km", "entre 0 et 200"},
+		{"preferred bureau in another département", func(in *delegates.SignupInput) { in.PreferredBureaux = []string{"75104_1"} }, "preferred_bureaux", "département"},
+		{"consent refused on the form", func(in *delegates.SignupInput) { no := false; in.Consent = &no }, "consent", "accord"},
+		{"bad e-mail", func(in *delegates.SignupInput) { in.Email = "marie@" }, "email", "invalide"},
+		{"postal code", func(in *delegates.SignupInput) { in.PostalCode = "4000" }, "postal_code", "5 chiffres"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := validSignup(strings.ReplaceAll(tc.name, " ", "-") + "@example.org")
+			tc.edit(&in)
+			out, err := d.Signup(context.Background(), in)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if out.ID == 0 || out.Status != "active" {
+					t.Fatalf("answer %+v", out)
+				}
+				return
+			}
+			inv, ok := check.AsInvalid(err)
+			if !ok {
+				t.Fatalf("want an invalid %s, got %v", tc.field, err)
+			}
+			if !strings.Contains(inv.Fields[tc.field], tc.msg) {
+				t.Fatalf("%s: %q, want it to mention %q (all: %v)", tc.field, inv.Fields[tc.field], tc.msg, inv.Fields)
+			}
+		})
+	}
+}
+
+func TestSignupPastRoundRefused(t *testing.T) {
+	d, e, _ := setup(t, false)
+	r1, _ := e.Round(1)
+	d.Now = func() time.Time { return r1.Date.Add(36 * time.Hour) } // Monday after round 1
+	in := validSignup("late@example.org")
+	_, err := d.Signup(context.Background(), in)
+	inv, ok := check.AsInvalid(err)
+	if !ok || !strings.Contains(inv.Fields["rounds"], "est passé") {
+		t.Fatalf("got %v", err)
+	}
+	in.Rounds = []int{2}
+	if _, err := d.Signup(context.Background(), in); err != nil {
+		t.Fatalf("round 2 still ahead: %v", err)
+	}
+}
+
+func TestSignupSameEmailUpdatesAndDropsSeatsThatNoLongerFit(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	first, err := d.Signup(ctx, validSignup("Marie@Example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 2, CommuneCode: "04070", BureauCode: "2", Role: "assesseur_titulaire", VolunteerID: first.ID}); err != nil {
+		t.Fatal(err)
+	}
+	again := validSignup("marie@example.org")
+	again.LastName, again.Rounds = "Dupont-Martin", []int{1}
+	second, err := d.Signup(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID != first.ID || !second.Updated {
+		t.Fatalf("second sign-up %+v, first id %d", second, first.ID)
+	}
+	v, err := delegates.ForStaff(ctx, d.Pool, admin, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.LastName != "Dupont-Martin" || len(v.Rounds) != 1 || len(v.Seats) != 0 {
+		t.Fatalf("after update: %s rounds %v seats %v", v.LastName, v.Rounds, v.Seats)
+	}
+	var links, mails int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_links WHERE volunteer_id = $1`, first.ID).Scan(&links)
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE recipient = 'marie@example.org' AND body LIKE '%/assesseurs/t/%'`).Scan(&mails)
+	if links != 3 || mails != 3 { // sign-up, assignment, update
+		t.Fatalf("%d links, %d messages with a link", links, mails)
+	}
+}
+
+func TestPrivateLinkConfirmAndWithdraw(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	s, err := d.Signup(ctx, validSignup("lien@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: "04070", BureauCode: "2", Role: "delegue_titulaire", VolunteerID: s.ID}); err != nil {
+		t.Fatal(err)
+	}
+	link := lastLink(t, d.Pool, "lien@example.org")
+	v, err := delegates.ForLink(ctx, d.Pool, link, time.Now())
+	if err != nil || v.ID != s.ID || len(v.Seats) != 1 || v.Seats[0].Confirmed {
+		t.Fatalf("link shows %+v, %v", v, err)
+	}
+	if n, err := d.Confirm(ctx, link); err != nil || n != 1 {
+		t.Fatalf("confirm: %d, %v", n, err)
+	}
+	if _, err := d.Confirm(ctx, link); !isConflict(err) {
+		t.Fatalf("second confirm: %v", err)
+	}
+	if _, err := delegates.ForLink(ctx, d.Pool, "not-a-token", time.Now()); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("bad link: %v", err)
+	}
+	if err := d.Withdraw(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	v, _ = delegates.ForStaff(ctx, d.Pool, admin, s.ID)
+	if v.Status != "withdrawn" || len(v.Seats) != 0 {
+		t.Fatalf("after withdrawal: %s, %v", v.Status, v.Seats)
+	}
+	if _, err := delegates.ForLink(ctx, d.Pool, link, e.LastRound().Date.AddDate(0, 0, 3)); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("expired link: %v", err)
+	}
+}
+
+func isConflict(err error) bool {
+	var c *check.Conflict
+	return errors.As(err, &c)
+}
+
+// lastLink is the token of the latest private link e-mailed to someone.
+func lastLink(t *testing.T, pool *pgxpool.Pool, email string) string {
+	t.Helper()
+	var body string
+	if err := pool.QueryRow(context.Background(), `SELECT body FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1`, email).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(body, delegates.LinkPath)
+	if i < 0 {
+		t.Fatalf("no link in %q", body)
+	}
+	return strings.Fields(body[i+len(delegates.LinkPath):])[0]
+}
+
+func TestRunKeepsManualAndConfirmedSeatsAndIsStable(t *testing.T) {
+	d, e, admin := setup(t, true)
+	ctx := context.Background()
+	before := seatMap(t, d.Pool, e.ID)
+	one := 1
+	res, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := seatMap(t, d.Pool, e.ID)
+	for key, s := range before {
+		if (s.source == "manual" || s.confirmed) && after[key] != s {
+			t.Errorf("kept seat %s changed: %+v → %+v", key, s, after[key])
+		}
+	}
+	if res.Assigned != len(after) || res.Assigned+res.Uncovered != res.Seats || res.Added == 0 {
+		t.Fatalf("result %+v, %d seats held", res, len(after))
+	}
+	checkDatabaseRules(t, d.Pool, e.ID)
+
+	// The same run again changes nothing.
+	again, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Added != 0 || again.Removed != 0 || again.Assigned != res.Assigned || again.Notified != 0 {
+		t.Fatalf("second run moved seats: %+v", again)
+	}
+
+	// A new volunteer who can only fill an empty seat of their own bureau:
+	// nobody already told is moved.
+	in := validSignup("nouvelle@example.org")
+	in.CommuneCode, in.BureauCode, in.Roles, in.Rounds = "04209", "2", []string{"assesseur_suppleant"}, []int{1}
+	zero := 0
+	in.MaxDistanceKm = &zero
+	if _, err := d.Signup(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	third, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Removed != 0 || third.Added != 1 || third.Assigned != res.Assigned+1 {
+		t.Fatalf("after one more volunteer: %+v", third)
+	}
+	final := seatMap(t, d.Pool, e.ID)
+	for key, s := range after {
+		if final[key].volunteer != s.volunteer {
+			t.Errorf("seat %s moved from %d to %d", key, s.volunteer, final[key].volunteer)
+		}
+	}
+}
+
+type heldSeat struct {
+	volunteer int64
+	source    string
+	confirmed bool
+}
+
+func seatMap(t *testing.T, pool *pgxpool.Pool, electionID int64) map[string]heldSeat {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT round || ':' || commune_code || '_' || bureau_code || ':' || role, volunteer_id, source, confirmed_at IS NOT NULL
+		FROM delegate_assignments WHERE election_id = $1`, electionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]heldSeat{}
+	for rows.Next() {
+		var k string
+		var s heldSeat
+		if err := rows.Scan(&k, &s.volunteer, &s.source, &s.confirmed); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = s
+	}
+	return out
+}
+
+// checkDatabaseRules verifies every hard rule on what is stored.
+func checkDatabaseRules(t testing.TB, pool *pgxpool.Pool, electionID int64) {
+	t.Helper()
+	for _, q := range []struct{ rule, sql string }{
+		{"voter of the bureau's département, accepts the role, available, active", `
+			SELECT count(*) FROM delegate_assignments a JOIN delegate_volunteers v ON v.id = a.volunteer_id
+			WHERE a.election_id = $1 AND (departement_of(v.commune_code) <> departement_of(a.commune_code)
+				OR NOT a.role = ANY (v.roles) OR NOT a.round = ANY (v.rounds) OR v.status <> 'active')`},
+		{"within the travel limit", `
+			SELECT count(*) FROM delegate_assignments a JOIN delegate_volunteers v ON v.id = a.volunteer_id
+			JOIN communes vc ON vc.code = v.commune_code LEFT JOIN bureaux vb ON vb.commune_code = v.commune_code AND vb.code = v.bureau_code
+			JOIN communes sc ON sc.code = a.commune_code LEFT JOIN bureaux sb ON sb.commune_code = a.commune_code AND sb.code = a.bureau_code
+			WHERE a.election_id = $1 AND a.source = 'auto' AND CASE
+				WHEN v.max_distance_km IS NULL THEN a.commune_code <> v.commune_code
+				WHEN v.max_distance_km = 0 THEN a.commune_code <> v.commune_code OR a.bureau_code <> v.bureau_code
+				ELSE a.commune_code <> v.commune_code AND 2 * 6371.0088 * asin(least(1, sqrt(
+					sin(radians(coalesce(sb.latitude, sc.latitude) - coalesce(vb.latitude, vc.latitude)) / 2) ^ 2 +
+					cos(radians(coalesce(vb.latitude, vc.latitude))) * cos(radians(coalesce(sb.latitude, sc.latitude))) *
+					sin(radians(coalesce(sb.longitude, sc.longitude) - coalesce(vb.longitude, vc.longitude)) / 2) ^ 2))) > v.max_distance_km + 1e-6
+				END`},
+		{"one person per role per bureau", `
+			SELECT count(*) FROM (SELECT 1 FROM delegate_assignments WHERE election_id = $1
+				GROUP BY round, commune_code, bureau_code, role HAVING count(*) > 1) x`},
+		{"one seat per person per bureau", `
+			SELECT count(*) FROM (SELECT 1 FROM delegate_assignments WHERE election_id = $1
+				GROUP BY volunteer_id, round, commune_code, bureau_code HAVING count(*) > 1) x`},
+		{"an assesseur holds nothing else that round", `
+			SELECT count(*) FROM (SELECT 1 FROM delegate_assignments WHERE election_id = $1 GROUP BY volunteer_id, round
+				HAVING count(*) FILTER (WHERE role LIKE 'assesseur%') > 0 AND count(*) > 1) x`},
+		{"a délégué covers at most 3 bureaux of one commune", `
+			SELECT count(*) FROM (SELECT 1 FROM delegate_assignments WHERE election_id = $1 AND role LIKE 'delegue%'
+				GROUP BY volunteer_id, round HAVING count(*) > 3 OR count(DISTINCT commune_code) > 1) x`},
+	} {
+		var n int
+		if err := pool.QueryRow(context.Background(), q.sql, electionID).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q.rule, err)
+		}
+		if n != 0 {
+			t.Errorf("rule broken %d times: %s", n, q.rule)
+		}
+	}
+}
+
+func TestManualAssignRulesAndConcurrency(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	signup := func(email, commune, bureau string, roles ...string) int64 {
+		in := validSignup(email)
+		in.CommuneCode, in.BureauCode, in.Roles = commune, bureau, roles
+		s, err := d.Signup(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.ID
+	}
+	ass := signup("ass@example.org", "04070", "1", "assesseur_titulaire", "delegue_titulaire")
+	del := signup("del@example.org", "04070", "2", "delegue_titulaire", "delegue_suppleant")
+	far := signup("far@example.org", "04112", "1", "assesseur_titulaire")
+	paris := signup("paris@example.org", "75104", "1", "assesseur_titulaire")
+	other := signup("other@example.org", "04070", "3", "assesseur_titulaire")
+	seat := func(v int64, commune, bureau, role string) delegates.ManualInput {
+		return delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: commune, BureauCode: bureau, Role: role, VolunteerID: v}
+	}
+	if _, err := d.Assign(ctx, admin, seat(ass, "04070", "1", "assesseur_titulaire")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		in   delegates.ManualInput
+		want string // part of the French message
+	}{
+		{"seat taken", seat(other, "04070", "1", "assesseur_titulaire"), "déjà pourvu"},
+		{"assesseur elsewhere too", seat(ass, "04070", "2", "delegue_titulaire"), "ne siège que dans un bureau"},
+		{"role not accepted", seat(del, "04070", "3", "assesseur_titulaire"), "pas accepté ce rôle"},
+		{"other département", seat(paris, "04070", "3", "assesseur_titulaire"), "département"},
+		{"beyond own commune", seat(far, "04070", "3", "assesseur_titulaire"), "trop loin"},
+		{"outside scope of organizer", seat(paris, "75104", "8", "assesseur_titulaire"), "périmètre"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := admin
+			if tc.name == "outside scope of organizer" {
+				u, _ = staff.Authenticate(ctx, d.Pool, demo.OrganizerEmail, demo.Password)
+			}
+			_, err := d.Assign(ctx, u, tc.in)
+			msg := ""
+			if inv, ok := check.AsInvalid(err); ok {
+				msg = fmt.Sprint(inv.Fields)
+			} else if err != nil {
+				msg = err.Error()
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Fatalf("got %q (%v), want %q", msg, err, tc.want)
+			}
+		})
+	}
+	// A délégué: three bureaux of one commune, not a fourth, not another commune.
+	for _, b := range []string{"1", "2", "3"} {
+		if _, err := d.Assign(ctx, admin, seat(del, "04070", b, "delegue_titulaire")); err != nil {
+			t.Fatalf("délégué bureau %s: %v", b, err)
+		}
+	}
+	if _, err := d.Assign(ctx, admin, seat(del, "04070", "4", "delegue_titulaire")); !isConflict(err) {
+		t.Fatalf("fourth bureau: %v", err)
+	}
+	// Two staff members give the same empty seat at once: one wins.
+	a := signup("a@example.org", "04070", "4", "assesseur_suppleant")
+	b := signup("b@example.org", "04070", "4", "assesseur_suppleant")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, v := range []int64{a, b} {
+		wg.Add(1)
+		go func(i int, v int64) {
+			defer wg.Done()
+			_, errs[i] = d.Assign(ctx, admin, seat(v, "04070", "4", "assesseur_suppleant"))
+		}(i, v)
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("both or neither won: %v / %v", errs[0], errs[1])
+	}
+	checkDatabaseRules(t, d.Pool, e.ID)
+}
+
+func TestDatabaseRefusesRuleBreaks(t *testing.T) {
+	d, e, admin := setup(t, true)
+	ctx := context.Background()
+	var ass, del int64 // demo: Claire (assesseur titulaire 04070_1), Karim (délégué 04070_1)
+	d.Pool.QueryRow(ctx, `SELECT id FROM delegate_volunteers WHERE email = 'claire.durand@example.org'`).Scan(&ass)
+	d.Pool.QueryRow(ctx, `SELECT id FROM delegate_volunteers WHERE email = 'karim.benali@example.org'`).Scan(&del)
+	insert := `INSERT INTO delegate_assignments (election_id, round, commune_code, bureau_code, role, volunteer_id, source) VALUES ($1, 1, $2, $3, $4, $5, 'auto')`
+	for _, tc := range []struct {
+		name                  string
+		commune, bureau, role string
+		volunteer             int64
+		constraint            string
+	}{
+		{"second seat for an assesseur titulaire", "04070", "2", "assesseur_suppleant", ass, "delegate_assignments_assesseur_key"},
+		{"délégué where already délégué", "04070", "1", "delegue_suppleant", del, "delegate_assignments_person_bureau_key"},
+		{"two people in one role", "04070", "1", "delegue_titulaire", ass, "delegate_assignments_seat_key"},
+		{"délégué in another commune", "04112", "1", "delegue_titulaire", del, "delegate_seat_limit"},
+		{"role not accepted", "04070", "3", "assesseur_titulaire", del, "delegate_volunteer_fits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := d.Pool.Exec(ctx, insert, e.ID, tc.commune, tc.bureau, tc.role, tc.volunteer)
+			if err == nil || !strings.Contains(err.Error(), tc.constraint) && !constraintIs(err, tc.constraint) {
+				t.Fatalf("got %v, want %s", err, tc.constraint)
+			}
+		})
+	}
+	_ = admin
+}
+
+func constraintIs(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.ConstraintName == name
+}
+
+func TestNeedsRulesAndPriorities(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	org, err := staff.Authenticate(ctx, d.Pool, demo.OrganizerEmail, demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seats := func(commune string) int {
+		var n int
+		d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_seats WHERE election_id = $1 AND round = 1 AND commune_code = $2`, e.ID, commune).Scan(&n)
+		return n
+	}
+	if seats("04070") != 12 { // 4 bureaux × the 3 default roles
+		t.Fatalf("default needs: %d seats", seats("04070"))
+	}
+	for _, tc := range []struct {
+		name  string
+		u     *staff.User
+		in    delegates.RolesInput
+		field string
+		want  map[string]int // seats per commune after the change
+	}{
+		{"département rule: assesseurs only", org, delegates.RolesInput{Election: e.Slug, Scope: "04", Roles: []string{"assesseur_titulaire", "assesseur_suppleant"}}, "", map[string]int{"04070": 8, "75104": 12}},
+		{"commune rule wins: nothing in Forcalquier", org, delegates.RolesInput{Election: e.Slug, Scope: "04088", Roles: nil}, "", map[string]int{"04088": 0, "04070": 8}},
+		{"commune rule removed: the département's applies", org, delegates.RolesInput{Election: e.Slug, Scope: "04088", Reset: true}, "", map[string]int{"04088": 2}},
+		{"outside the organizer's scope", org, delegates.RolesInput{Election: e.Slug, Scope: "75", Roles: []string{"delegue_titulaire"}}, "scope", nil},
+		{"whole election: admins only", org, delegates.RolesInput{Election: e.Slug, Scope: "", Roles: []string{"delegue_titulaire"}}, "scope", nil},
+		{"admin, whole election", admin, delegates.RolesInput{Election: e.Slug, Scope: "", Roles: []string{"delegue_titulaire", "delegue_suppleant"}}, "", map[string]int{"75104": 8, "04070": 8}},
+		{"unknown role", admin, delegates.RolesInput{Election: e.Slug, Scope: "04", Roles: []string{"scrutateur"}}, "roles", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := d.SetRoles(ctx, tc.u, tc.in)
+			if tc.field != "" {
+				if inv, ok := check.AsInvalid(err); !ok || inv.Fields[tc.field] == "" {
+					t.Fatalf("want a message for %s, got %v", tc.field, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for c, n := range tc.want {
+				if got := seats(c); got != n {
+					t.Errorf("%s: %d seats, want %d", c, got, n)
+				}
+			}
+		})
+	}
+
+	// Priorities from a CSV: all or nothing.
+	bad := "commune_code,bureau_code,priority\n4070,0002,5\n04070,9,3\n04112,1,12\n"
+	if _, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader(bad)); err == nil {
+		t.Fatal("a file with bad lines was imported")
+	} else if inv, ok := check.AsInvalid(err); !ok || !strings.Contains(inv.Fields["file"], "04070_9") || !strings.Contains(inv.Fields["file"], "ligne 4") {
+		t.Fatalf("bad lines not listed: %v", err)
+	}
+	n, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader("4070;0002;5\n04112;1;3\n"))
+	if err != nil || n != 2 {
+		t.Fatalf("import: %d, %v", n, err)
+	}
+	var p int
+	d.Pool.QueryRow(ctx, `SELECT priority FROM delegate_seats WHERE election_id = $1 AND round = 1 AND commune_code = '04070' AND bureau_code = '2' LIMIT 1`, e.ID).Scan(&p)
+	if p != 5 {
+		t.Fatalf("priority %d", p)
+	}
+
+	// The only volunteer able to serve two bureaux goes to the priority one.
+	in := validSignup("prio@example.org")
+	in.CommuneCode, in.BureauCode, in.Roles, in.Rounds = "04070", "1", []string{"assesseur_titulaire"}, []int{1}
+	s, err := d.Signup(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	if _, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := delegates.ForStaff(ctx, d.Pool, admin, s.ID)
+	if len(v.Seats) != 1 || v.Seats[0].BureauCode != "2" {
+		t.Fatalf("seats %+v, want bureau 2 (priority 5)", v.Seats)
+	}
+}
+
+func TestScopedRunLeavesOtherDepartementsAlone(t *testing.T) {
+	d, e, admin := setup(t, true)
+	ctx := context.Background()
+	org, err := staff.Authenticate(ctx, d.Pool, demo.OrganizerEmail, demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Run(ctx, org, "", delegates.RunInput{Election: e.Slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paris, others int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE commune_code LIKE '75%' AND source = 'auto'), count(*) FILTER (WHERE commune_code NOT LIKE '04%' AND commune_code NOT LIKE '75%')
+		FROM delegate_assignments WHERE election_id = $1`, e.ID).Scan(&paris, &others)
+	if paris != 0 || others != 0 || res.Added == 0 {
+		t.Fatalf("organizer of 04 ran: %+v; %d seats given in Paris", res, paris)
+	}
+	// Viewers do not run.
+	viewer, err := staff.Add(ctx, d.Pool, staff.NewUser{Email: "viewer@example.org", Role: staff.Viewer, Scope: []string{"04"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Run(ctx, viewer, "", delegates.RunInput{Election: e.Slug}); !errors.Is(err, check.ErrForbidden) {
+		t.Fatalf("viewer: %v", err)
+	}
+	// The national run then covers Paris too, and keeps what 04 got.
+	before := seatMap(t, d.Pool, e.ID)
+	if _, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug}); err != nil {
+		t.Fatal(err)
+	}
+	after := seatMap(t, d.Pool, e.ID)
+	for k, s := range before {
+		if after[k].volunteer != s.volunteer {
+			t.Errorf("seat %s moved", k)
+		}
+	}
+	checkDatabaseRules(t, d.Pool, e.ID)
+}

@@ -1,0 +1,594 @@
+package delegates
+
+// Read models for the documents (designation letters, credentials, the
+// workbook, the prefecture summary): who sits where, streamed row by row in
+// bureau order, always filtered by the staff member's scope. The exports
+// package turns them into PDF and Excel; nothing here knows either format.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
+)
+
+// DocFilter selects what a document covers. Every query also applies the
+// staff member's scope, so an empty area means "everything in scope".
+type DocFilter struct {
+	ElectionID  int64
+	Round       int    // 0: every round
+	Departement string // optional
+	Commune     string // optional
+}
+
+// DocPerson is an appointed person (or a volunteer) as documents print them.
+type DocPerson struct {
+	VolunteerID int64
+	LastName    string
+	BirthName   string // '' when the same as LastName
+	FirstNames  string
+	BirthDate   time.Time
+	BirthPlace  string
+	Address     string
+	PostalCode  string
+	Email       string
+	Phone       string
+	// where the person is registered to vote
+	CommuneCode string
+	CommuneName string
+	BureauCode  string
+	VoterNumber string // NNE
+}
+
+// DocSeat is one role in a bureau for one round: needed (a seat to cover)
+// and/or held (Person set).
+type DocSeat struct {
+	Role      Role
+	Needed    bool
+	Person    *DocPerson // nil: nobody holds it
+	Confirmed bool
+}
+
+// DocBureau is a bureau in one round with its seats in Roles order.
+type DocBureau struct {
+	Round         int
+	Departement   string
+	CommuneCode   string
+	CommuneName   string
+	BureauCode    string
+	BureauName    string
+	BureauAddress string
+	PostalCode    string
+	Priority      int
+	Seats         []DocSeat
+}
+
+// Uncovered counts the needed seats nobody holds.
+func (b *DocBureau) Uncovered() int {
+	n := 0
+	for _, s := range b.Seats {
+		if s.Needed && s.Person == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Seat returns the seat of role r, if the bureau needs or has it.
+func (b *DocBureau) Seat(r Role) (DocSeat, bool) {
+	for _, s := range b.Seats {
+		if s.Role == r {
+			return s, true
+		}
+	}
+	return DocSeat{}, false
+}
+
+var departementRe = regexp.MustCompile(`^([0-9]{2}|2A|2B|97[1-6])$`)
+
+// DocCommune checks a commune asked for by a document: a *check.Invalid for
+// a malformed code, check.ErrNotFound for an unknown one, check.ErrForbidden
+// when it is outside u's scope.
+func DocCommune(ctx context.Context, q pgdb.Q, u *staff.User, field, code string) (*places.Commune, error) {
+	norm, ok := places.NormalizeCommune(code)
+	if !ok {
+		return nil, check.Field(field, "Code commune invalide (5 caractères INSEE, par exemple 04070).")
+	}
+	c, err := places.GetCommune(ctx, q, norm)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(c.Code) {
+		return nil, check.ErrForbidden
+	}
+	return c, nil
+}
+
+// DocDepartement checks a département asked for by a document, as
+// DocCommune does; the whole département must be within u's scope.
+func DocDepartement(ctx context.Context, q pgdb.Q, u *staff.User, field, code string) (string, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
+		code = "0" + code // lost leading zero
+	}
+	if !departementRe.MatchString(code) {
+		return "", check.Field(field, "Code de département invalide (par exemple 04, 2A ou 974).")
+	}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE departement = $1)`, code).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		return "", check.ErrNotFound
+	}
+	if !u.CoversDepartement(code) {
+		return "", check.ErrForbidden
+	}
+	return code, nil
+}
+
+// docWhere builds the conditions on a commune_code column for f and u's
+// scope, appending the arguments to args. Conditions are only written when
+// set, so that the planner uses the indexes on commune codes.
+func docWhere(col string, f DocFilter, u *staff.User, args *[]any, roundCol string) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	conds := []string{"in_scope(" + col + ", " + arg(u.ScopeArg()) + ")"}
+	if f.Commune != "" {
+		conds = append(conds, col+" = "+arg(f.Commune))
+	}
+	if f.Departement != "" {
+		conds = append(conds, "departement_of("+col+") = "+arg(f.Departement))
+	}
+	if f.Round != 0 && roundCol != "" {
+		conds = append(conds, roundCol+" = "+arg(f.Round))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+const (
+	// natural order of bureau codes (REU codes have no leading zeros): 2
+	// before 10; codes are ASCII, so byte order ("C") is right, and fast
+	bureauOrder = `length(%[1]s), %[1]s COLLATE "C"`
+	// the person holding a seat: zero values when nobody does
+	personBrief  = `coalesce(v.id, 0), coalesce(v.last_name, ''), coalesce(v.first_names, ''), coalesce(v.phone, '')`
+	personDetail = `, coalesce(v.birth_name, ''), coalesce(v.birth_date, '0001-01-01'), coalesce(v.birth_place, ''),
+		coalesce(v.address, ''), coalesce(v.postal_code, ''), coalesce(v.email, ''), coalesce(v.commune_code, ''),
+		coalesce(vc.name, v.commune_code, ''), coalesce(v.bureau_code, ''), coalesce(v.voter_number, '')`
+)
+
+// seatsSQL lists every seat (needed, held or both) of the filter's bureaux,
+// one row per (round, bureau, role), with the holder (brief: names and
+// phone only).
+func seatsSQL(f DocFilter, u *staff.User, heldOnly, brief bool) (string, []any) {
+	args := []any{f.ElectionID}
+	seatsWhere := docWhere("commune_code", f, u, &args, "round")
+	held := ""
+	if heldOnly {
+		held = "WHERE x.volunteer_id IS NOT NULL"
+	}
+	cols, joins := personBrief, ""
+	if !brief {
+		cols += personDetail
+		joins = "LEFT JOIN communes vc ON vc.code = v.commune_code"
+	}
+	sql := `
+		WITH s AS (
+			SELECT round, commune_code, bureau_code, role, priority FROM delegate_seats
+			WHERE election_id = $1 AND ` + seatsWhere + `
+		), a AS (
+			SELECT round, commune_code, bureau_code, role, volunteer_id, confirmed_at IS NOT NULL AS confirmed
+			FROM delegate_assignments
+			WHERE election_id = $1 AND ` + seatsWhere + `
+		), x AS (
+			SELECT round, commune_code, bureau_code, role, s.priority, a.volunteer_id, coalesce(a.confirmed, false) AS confirmed,
+				s.role IS NOT NULL AS needed
+			FROM s FULL JOIN a USING (round, commune_code, bureau_code, role)
+		)
+		SELECT x.round, x.commune_code, coalesce(c.name, x.commune_code),
+			x.bureau_code, coalesce(b.name, ''), coalesce(b.address, ''), coalesce(b.postal_code, ''), coalesce(x.priority, 0),
+			x.role, x.needed, x.confirmed, ` + cols + `
+		FROM x
+		LEFT JOIN communes c ON c.code = x.commune_code
+		LEFT JOIN bureaux b ON b.commune_code = x.commune_code AND b.code = x.bureau_code
+		LEFT JOIN delegate_volunteers v ON v.id = x.volunteer_id
+		` + joins + `
+		` + held + `
+		ORDER BY x.commune_code COLLATE "C", ` + fmt.Sprintf(bureauOrder, "x.bureau_code") + `, x.round`
+	return sql, args
+}
+
+// personScan receives the person columns (personBrief, then personDetail
+// unless brief) as the driver's bytes: person() makes the strings, once
+// per person even when the person's columns repeat on several rows.
+type personScan struct {
+	brief                                                    bool
+	id                                                       int64
+	last, first, phone, birthName                            pgtype.DriverBytes
+	birthDate                                                time.Time
+	birthPlace, address, postal, email, commune, communeName pgtype.DriverBytes
+	bureau, voterNumber                                      pgtype.DriverBytes
+}
+
+func (p *personScan) dest() []any {
+	d := []any{&p.id, &p.last, &p.first, &p.phone}
+	if !p.brief {
+		d = append(d, &p.birthName, &p.birthDate, &p.birthPlace, &p.address, &p.postal, &p.email, &p.commune,
+			&p.communeName, &p.bureau, &p.voterNumber)
+	}
+	return d
+}
+
+func (p *personScan) person() *DocPerson {
+	if p.id == 0 {
+		return nil
+	}
+	return &DocPerson{
+		VolunteerID: p.id, LastName: string(p.last), BirthName: string(p.birthName), FirstNames: string(p.first),
+		BirthDate: p.birthDate, BirthPlace: string(p.birthPlace), Address: string(p.address), PostalCode: string(p.postal),
+		Email: string(p.email), Phone: string(p.phone), CommuneCode: string(p.commune), CommuneName: string(p.communeName),
+		BureauCode: string(p.bureau), VoterNumber: string(p.voterNumber),
+	}
+}
+
+// EachDocBureau calls fn for each bureau and round of f within u's scope, in
+// commune, bureau number and round order, with every seat needed or held.
+// heldOnly keeps only the seats somebody holds (and the bureaux that have
+// one); brief fills only the names and phone of the people (the workbook).
+// Rows are streamed: fn gets one bureau at a time.
+func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, heldOnly, brief bool, fn func(b *DocBureau) error) error {
+	if u == nil {
+		return check.ErrForbidden
+	}
+	sql, args := seatsSQL(f, u, heldOnly, brief)
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cur *DocBureau
+	// Bureau columns repeat on every seat row: they are read as the
+	// driver's bytes and copied into strings once per bureau.
+	var (
+		round, priority                  int
+		commune, communeName, code, name pgtype.DriverBytes
+		addr, cp, role                   pgtype.DriverBytes
+		needed, confirmed                bool
+		ps                               = personScan{brief: brief}
+	)
+	dest := append([]any{&round, &commune, &communeName, &code, &name, &addr, &cp, &priority, &role, &needed, &confirmed}, ps.dest()...)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		sameBureau := cur != nil && cur.CommuneCode == string(commune) && cur.BureauCode == string(code)
+		if !sameBureau || cur.Round != round {
+			next := &DocBureau{Round: round, Priority: 1, Seats: make([]DocSeat, 0, 4)}
+			switch {
+			case sameBureau: // the same bureau, next round
+				next.Departement, next.CommuneCode, next.CommuneName = cur.Departement, cur.CommuneCode, cur.CommuneName
+				next.BureauCode, next.BureauName, next.BureauAddress, next.PostalCode = cur.BureauCode, cur.BureauName, cur.BureauAddress, cur.PostalCode
+			default:
+				if cur != nil && cur.CommuneCode == string(commune) {
+					next.Departement, next.CommuneCode, next.CommuneName = cur.Departement, cur.CommuneCode, cur.CommuneName
+				} else {
+					next.CommuneCode, next.CommuneName = string(commune), string(communeName)
+					next.Departement = places.Departement(next.CommuneCode)
+				}
+				next.BureauCode, next.BureauName, next.BureauAddress, next.PostalCode = string(code), string(name), string(addr), string(cp)
+			}
+			if cur != nil {
+				sortSeats(cur.Seats)
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = next
+		}
+		cur.Priority = max(cur.Priority, priority)
+		cur.Seats = append(cur.Seats, DocSeat{Role: roleOf(role), Needed: needed, Person: ps.person(), Confirmed: confirmed})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cur != nil {
+		sortSeats(cur.Seats)
+		return fn(cur)
+	}
+	return nil
+}
+
+// roleOf returns the Role constant for a role name without allocating.
+func roleOf(b []byte) Role {
+	for _, r := range Roles {
+		if string(r) == string(b) {
+			return r
+		}
+	}
+	return Role(b)
+}
+
+// sortSeats puts a bureau's seats (four at most) in Roles order.
+func sortSeats(ss []DocSeat) {
+	for i := 1; i < len(ss); i++ {
+		for j := i; j > 0 && ss[j].Role.index() < ss[j-1].Role.index(); j-- {
+			ss[j], ss[j-1] = ss[j-1], ss[j]
+		}
+	}
+}
+
+// DocAppointment is a person in a role in one bureau, for the rounds listed.
+type DocAppointment struct {
+	Role      Role
+	Person    *DocPerson
+	Rounds    []int
+	Confirmed bool // confirmed for every round listed
+}
+
+// DocDesignation is a bureau and the people appointed to it, over the
+// rounds of the filter (a designation covers both rounds unless stated).
+type DocDesignation struct {
+	Departement   string
+	CommuneCode   string
+	CommuneName   string
+	BureauCode    string
+	BureauName    string
+	BureauAddress string
+	PostalCode    string
+	Appointments  []DocAppointment // in Roles order, then by first round
+}
+
+// EachDocDesignation calls fn for each bureau of f within u's scope where
+// somebody is appointed, in commune and bureau number order, merging the
+// rounds: a person holding the same role in both rounds appears once.
+func EachDocDesignation(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, fn func(d *DocDesignation) error) error {
+	var cur *DocDesignation
+	err := EachDocBureau(ctx, q, u, f, true, false, func(b *DocBureau) error {
+		if cur == nil || cur.CommuneCode != b.CommuneCode || cur.BureauCode != b.BureauCode {
+			if cur != nil {
+				sortAppointments(cur.Appointments)
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = &DocDesignation{Departement: b.Departement, CommuneCode: b.CommuneCode, CommuneName: b.CommuneName,
+				BureauCode: b.BureauCode, BureauName: b.BureauName, BureauAddress: b.BureauAddress, PostalCode: b.PostalCode}
+		}
+	seats:
+		for _, s := range b.Seats {
+			for i := range cur.Appointments {
+				a := &cur.Appointments[i]
+				if a.Role == s.Role && a.Person.VolunteerID == s.Person.VolunteerID {
+					a.Rounds = append(a.Rounds, b.Round)
+					a.Confirmed = a.Confirmed && s.Confirmed
+					continue seats
+				}
+			}
+			cur.Appointments = append(cur.Appointments, DocAppointment{Role: s.Role, Person: s.Person, Rounds: []int{b.Round}, Confirmed: s.Confirmed})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		return nil
+	}
+	sortAppointments(cur.Appointments)
+	return fn(cur)
+}
+
+// sortAppointments orders by role (Roles order), keeping the round order
+// within a role (insertion sort: a handful of entries).
+func sortAppointments(as []DocAppointment) {
+	for i := 1; i < len(as); i++ {
+		for j := i; j > 0 && as[j].Role.index() < as[j-1].Role.index(); j-- {
+			as[j], as[j-1] = as[j-1], as[j]
+		}
+	}
+}
+
+// DocPosting is one seat a volunteer holds.
+type DocPosting struct {
+	Round         int
+	CommuneCode   string
+	CommuneName   string
+	BureauCode    string
+	BureauName    string
+	BureauAddress string
+	Role          Role
+	Confirmed     bool
+}
+
+// DocVolunteer is a volunteer with the seats they hold in the document's
+// area and u's scope.
+type DocVolunteer struct {
+	DocPerson
+	Status        string // active, withdrawn
+	Roles         []Role
+	Rounds        []int
+	MaxDistanceKm *int // nil: own commune
+	Postings      []DocPosting
+}
+
+// EachDocVolunteer calls fn for each volunteer of f's election that u may
+// see: registered in the area, or holding a seat in it. Postings are the
+// seats held in the area (the round of f, if set). assignedOnly keeps only
+// volunteers holding at least one such seat (credentials). Volunteers come
+// by commune of registration, then by name.
+func EachDocVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, assignedOnly bool, fn func(v *DocVolunteer) error) error {
+	if u == nil {
+		return check.ErrForbidden
+	}
+	args := []any{f.ElectionID}
+	postingWhere := docWhere("a.commune_code", f, u, &args, "a.round")
+	var where string
+	if assignedOnly {
+		where = "a.id IS NOT NULL"
+	} else {
+		noRound := f
+		noRound.Round = 0
+		where = "(" + docWhere("v.commune_code", noRound, u, &args, "") + " OR EXISTS (SELECT 1 FROM delegate_assignments a2 WHERE a2.volunteer_id = v.id AND " +
+			docWhere("a2.commune_code", f, u, &args, "a2.round") + "))"
+	}
+	sql := `
+		SELECT ` + personBrief + personDetail + `, v.status, v.roles, v.rounds, coalesce(v.max_distance_km, -1),
+			coalesce(a.round, 0), coalesce(a.commune_code, ''), coalesce(ac.name, a.commune_code, ''), coalesce(a.bureau_code, ''),
+			coalesce(b.name, ''), coalesce(b.address, ''), coalesce(a.role, ''), a.confirmed_at IS NOT NULL
+		FROM delegate_volunteers v
+		LEFT JOIN communes vc ON vc.code = v.commune_code
+		LEFT JOIN delegate_assignments a ON a.volunteer_id = v.id AND a.election_id = v.election_id AND ` + postingWhere + `
+		LEFT JOIN communes ac ON ac.code = a.commune_code
+		LEFT JOIN bureaux b ON b.commune_code = a.commune_code AND b.code = a.bureau_code
+		WHERE v.election_id = $1 AND ` + where + `
+		ORDER BY v.commune_code COLLATE "C", lower(v.last_name), lower(v.first_names), v.id, a.round, a.commune_code COLLATE "C", ` +
+		fmt.Sprintf(bureauOrder, "a.bureau_code") + `, a.role COLLATE "C"`
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cur *DocVolunteer
+	var (
+		ps                                                   personScan
+		status                                               string
+		roles                                                []string
+		rounds                                               []int16
+		maxKm                                                int
+		pRound                                               int
+		pCommune, pCommuneName, pBureau, pName, pAddr, pRole string
+		pConfirmed                                           bool
+	)
+	dest := append(ps.dest(), &status, &roles, &rounds, &maxKm, &pRound, &pCommune, &pCommuneName, &pBureau, &pName, &pAddr, &pRole, &pConfirmed)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if cur == nil || cur.VolunteerID != ps.id {
+			if cur != nil {
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = &DocVolunteer{DocPerson: *ps.person(), Status: status}
+			for _, r := range roles {
+				cur.Roles = append(cur.Roles, Role(r))
+			}
+			for _, r := range rounds {
+				cur.Rounds = append(cur.Rounds, int(r))
+			}
+			if maxKm >= 0 {
+				km := maxKm
+				cur.MaxDistanceKm = &km
+			}
+		}
+		if pRound != 0 {
+			cur.Postings = append(cur.Postings, DocPosting{Round: pRound, CommuneCode: pCommune, CommuneName: pCommuneName,
+				BureauCode: pBureau, BureauName: pName, BureauAddress: pAddr, Role: Role(pRole), Confirmed: pConfirmed})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cur != nil {
+		return fn(cur)
+	}
+	return nil
+}
+
+// DocRoleCoverage counts one role's seats.
+type DocRoleCoverage struct {
+	Role    Role
+	Needed  int // seats to cover
+	Covered int // of which held
+	Extra   int // held without being needed (a rule changed after assignment)
+}
+
+// Uncovered is Needed - Covered.
+func (c DocRoleCoverage) Uncovered() int { return c.Needed - c.Covered }
+
+// DocCoverage are the totals of a document's area (a round, or every round
+// counted separately).
+type DocCoverage struct {
+	Communes int
+	Bureaux  int               // distinct bureaux with a seat needed or held
+	People   int               // distinct people holding a seat
+	Roles    []DocRoleCoverage // in Roles order, every role listed
+}
+
+// Needed, Covered are the totals over roles.
+func (c *DocCoverage) Needed() (n int) {
+	for _, r := range c.Roles {
+		n += r.Needed
+	}
+	return n
+}
+
+func (c *DocCoverage) Covered() (n int) {
+	for _, r := range c.Roles {
+		n += r.Covered
+	}
+	return n
+}
+
+// DocCoverageOf counts the seats of f within u's scope.
+func DocCoverageOf(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter) (*DocCoverage, error) {
+	if u == nil {
+		return nil, check.ErrForbidden
+	}
+	args := []any{f.ElectionID}
+	where := docWhere("commune_code", f, u, &args, "round")
+	rows, err := q.Query(ctx, `
+		WITH s AS (
+			SELECT round, commune_code, bureau_code, role FROM delegate_seats WHERE election_id = $1 AND `+where+`
+		), a AS (
+			SELECT round, commune_code, bureau_code, role, volunteer_id FROM delegate_assignments WHERE election_id = $1 AND `+where+`
+		), x AS (
+			SELECT round, commune_code, bureau_code, role, s.role IS NOT NULL AS needed, a.volunteer_id
+			FROM s FULL JOIN a USING (round, commune_code, bureau_code, role)
+		)
+		SELECT coalesce(role, ''),
+			count(*) FILTER (WHERE needed), count(*) FILTER (WHERE needed AND volunteer_id IS NOT NULL),
+			count(*) FILTER (WHERE NOT needed),
+			count(DISTINCT commune_code), count(DISTINCT (commune_code, bureau_code)), count(DISTINCT volunteer_id)
+		FROM x GROUP BY GROUPING SETS ((role), ())`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := &DocCoverage{}
+	byRole := map[Role]DocRoleCoverage{}
+	for rows.Next() {
+		var role string
+		var c DocRoleCoverage
+		var communes, bureaux, people int
+		if err := rows.Scan(&role, &c.Needed, &c.Covered, &c.Extra, &communes, &bureaux, &people); err != nil {
+			return nil, err
+		}
+		if role == "" {
+			out.Communes, out.Bureaux, out.People = communes, bureaux, people
+			continue
+		}
+		c.Role = Role(role)
+		byRole[c.Role] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range Roles {
+		c := byRole[r]
+		c.Role = r
+		out.Roles = append(out.Roles, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,471 @@
+// Package delegateweb is the poll-delegate capability's pages and API: the
+// public sign-up ("Je veux être assesseur·e ou délégué·e") as a form and
+// JSON, the private page behind each volunteer's link
+// (/assesseurs/t/{token}), and the staff pages (/staff/delegues: coverage,
+// R46 deadline, empty seats with people to call, assignment runs, manual
+// seats, volunteers, needs) with their JSON twins. The documents are in
+// exports.go.
+package delegateweb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/delegates"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/staff"
+	"scrutin/web"
+)
+
+type module struct {
+	s    *web.Server
+	desk *delegates.Desk
+}
+
+// Routes is the web.Module of the delegate capability.
+func Routes(s *web.Server, api, pages fiber.Router) {
+	m := &module{s: s, desk: &delegates.Desk{Pool: s.Pool, BaseURL: s.BaseURL(), Now: s.Now}}
+
+	// Public sign-up: one validation path (delegates.Desk.Signup).
+	api.Post("/delegate-volunteers", s.LimitPublic("delegate-signup"), m.signupAPI)
+	pages.Get("/assesseurs/inscription", m.signupPage)
+	pages.Post("/assesseurs/inscription", s.LimitPublic("delegate-signup"), m.signupForm)
+
+	// Private page (the token after /t/ is masked in the request log).
+	pages.Get("/assesseurs/t/:token", m.privatePage)
+	pages.Post("/assesseurs/t/:token/confirmer", s.LimitPublic("delegate-private"), m.privateAction("confirmer"))
+	pages.Post("/assesseurs/t/:token/retirer", s.LimitPublic("delegate-private"), m.privateAction("retirer"))
+
+	// Staff API.
+	api.Get("/delegate-volunteers", s.RequireStaff(false), m.listVolunteersAPI)
+	api.Get("/delegate-volunteers/:id", s.RequireStaff(false), m.volunteerAPI)
+	api.Post("/delegate-assignment/run", s.RequireStaff(true), m.runAPI)
+	api.Post("/delegate-assignments", s.RequireStaff(true), m.assignAPI)
+	api.Delete("/delegate-assignments/:id", s.RequireStaff(true), m.unassignAPI)
+	api.Get("/delegate-coverage", s.RequireStaff(false), m.coverageAPI)
+	api.Post("/delegate-needs/roles", s.RequireStaff(true), m.rolesAPI)
+	api.Post("/delegate-needs/priorities", s.RequireStaff(true), m.priorityAPI)
+	api.Post("/delegate-needs/priorities.csv", s.RequireStaff(true), m.priorityImportAPI)
+
+	// Staff pages.
+	pages.Get("/staff/delegues", s.RequireStaff(false), m.coveragePage)
+	pages.Post("/staff/delegues/affectation", s.RequireStaff(true), m.runForm)
+	pages.Post("/staff/delegues/sieges", s.RequireStaff(true), m.assignForm)
+	pages.Post("/staff/delegues/sieges/:id/retirer", s.RequireStaff(true), m.unassignForm)
+	pages.Get("/staff/delegues/benevoles", s.RequireStaff(false), m.volunteersPage)
+	pages.Get("/staff/delegues/besoins", s.RequireStaff(false), m.needsPage)
+	pages.Post("/staff/delegues/besoins/roles", s.RequireStaff(true), m.rolesForm)
+	pages.Post("/staff/delegues/besoins/priorite", s.RequireStaff(true), m.priorityForm)
+	pages.Post("/staff/delegues/besoins/import", s.RequireStaff(true), m.priorityImportForm)
+
+	exportRoutes(s, api, pages)
+	s.AddDashboard("Assesseurs et délégués", "/staff/delegues", m.dashboard)
+}
+
+// ---- public sign-up ----
+
+func (m *module) signupAPI(c *fiber.Ctx) error {
+	var in delegates.SignupInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
+		return err
+	}
+	out, err := m.desk.Signup(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusCreated
+	if out.Updated {
+		status = fiber.StatusOK
+	}
+	return c.Status(status).JSON(out)
+}
+
+// openElection is the election a public page is about (the only open one).
+func (m *module) openElection(c *fiber.Ctx) *elections.Election {
+	e, err := elections.Resolve(c.UserContext(), m.s.Pool, "", "election", m.s.Now())
+	if err != nil {
+		return nil
+	}
+	return e
+}
+
+func (m *module) signupData(c *fiber.Ctx, form map[string]string) fiber.Map {
+	e := m.openElection(c)
+	data := fiber.Map{"Title": "Devenir assesseur·e ou délégué·e", "Election": e, "Form": form, "Roles": delegates.Roles, "MaxKm": delegates.MaxDistanceKm,
+		"BureauEmpty": "— choisissez votre bureau —"}
+	if e != nil {
+		var rounds []fiber.Map
+		today := m.s.Now().In(delegates.Paris).Format(time.DateOnly)
+		for _, r := range e.Rounds {
+			if r.DateString() >= today {
+				rounds = append(rounds, fiber.Map{"Number": r.Number, "Date": r.Date, "Value": strconv.Itoa(r.Number)})
+			}
+		}
+		data["Rounds"] = rounds
+	}
+	return data
+}
+
+func (m *module) signupPage(c *fiber.Ctx) error {
+	form := map[string]string{"reach": "commune"}
+	if e := m.openElection(c); e != nil {
+		var all []string
+		for _, r := range e.Rounds {
+			all = append(all, strconv.Itoa(r.Number))
+		}
+		form["rounds"] = strings.Join(all, ",")
+	}
+	return m.s.Render(c, "delegates/signup", m.signupData(c, form))
+}
+
+// signupInput reads the form into the API's input struct.
+func signupInput(c *fiber.Ctx) (delegates.SignupInput, error) {
+	in := delegates.SignupInput{
+		Election: c.FormValue("election"), LastName: c.FormValue("last_name"), BirthName: c.FormValue("birth_name"),
+		FirstNames: c.FormValue("first_names"), BirthDate: c.FormValue("birth_date"), BirthPlace: c.FormValue("birth_place"),
+		Address: c.FormValue("address"), PostalCode: c.FormValue("postal_code"), Email: c.FormValue("email"),
+		Phone: c.FormValue("phone"), CommuneCode: c.FormValue("commune_code"), BureauCode: c.FormValue("bureau_code"),
+		VoterNumber: c.FormValue("voter_number"), Roles: web.FormList(c, "roles"),
+	}
+	consent := c.FormValue("consent") == "oui"
+	in.Consent = &consent
+	for _, r := range web.FormList(c, "rounds") {
+		n, err := strconv.Atoi(r)
+		if err != nil {
+			return in, check.Field("rounds", "Tour invalide.")
+		}
+		in.Rounds = append(in.Rounds, n)
+	}
+	switch c.FormValue("reach") {
+	case "bureau":
+		zero := 0
+		in.MaxDistanceKm = &zero
+	case "km":
+		n, err := strconv.Atoi(strings.TrimSpace(c.FormValue("max_distance_km")))
+		if err != nil || n < 1 {
+			return in, check.Field("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", delegates.MaxDistanceKm))
+		}
+		in.MaxDistanceKm = &n
+	}
+	for _, p := range strings.FieldsFunc(c.FormValue("preferred_bureaux"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		in.PreferredBureaux = append(in.PreferredBureaux, p)
+	}
+	return in, nil
+}
+
+func (m *module) signupForm(c *fiber.Ctx) error {
+	form := web.FormValues(c)
+	data := m.signupData(c, form)
+	// Honeypot: bots fill every field; people never see this one. They get
+	// the same thanks page, so that they learn nothing.
+	if c.FormValue("site_web") != "" {
+		return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
+	}
+	in, err := signupInput(c)
+	if err != nil {
+		return m.s.FormError(c, err, "delegates/signup", data)
+	}
+	if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
+		return err
+	}
+	out, err := m.desk.Signup(c.UserContext(), in)
+	if err != nil {
+		return m.s.FormError(c, err, "delegates/signup", data)
+	}
+	return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci", "Updated": out.Updated})
+}
+
+// ---- private page ----
+
+func (m *module) privatePage(c *fiber.Ctx) error {
+	v, err := delegates.ForLink(c.UserContext(), m.s.Pool, c.Params("token"), m.s.Now())
+	if errors.Is(err, check.ErrNotFound) {
+		return m.s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien invalide",
+			"Message": "Ce lien n'est pas (ou plus) valide. Utilisez le lien du dernier e-mail reçu, ou inscrivez-vous à nouveau avec la même adresse pour en recevoir un nouveau."})
+	}
+	if err != nil {
+		return err
+	}
+	return m.renderPrivate(c, v, fiber.StatusOK, "")
+}
+
+func (m *module) renderPrivate(c *fiber.Ctx, v *delegates.Volunteer, status int, notice string) error {
+	var deadlines []fiber.Map
+	e, err := elections.ByID(c.UserContext(), m.s.Pool, v.ElectionID)
+	if err != nil {
+		return err
+	}
+	pending := false
+	for _, s := range v.Seats {
+		if !s.Confirmed {
+			pending = true
+		}
+	}
+	for _, r := range e.Rounds {
+		deadlines = append(deadlines, fiber.Map{"Round": r.Number, "Date": r.Date, "Deadline": delegates.Deadline(r.Date)})
+	}
+	c.Set("Referrer-Policy", "no-referrer")
+	return m.s.RenderStatus(c, status, "delegates/volunteer", fiber.Map{"Title": "Votre affectation", "V": v, "Election": e,
+		"Token": c.Params("token"), "Pending": pending, "Notice": notice, "Rounds": deadlines})
+}
+
+func (m *module) privateAction(action string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		plain := c.Params("token")
+		var err error
+		notice := ""
+		switch action {
+		case "confirmer":
+			_, err = m.desk.Confirm(ctx, plain)
+			notice = "Merci ! Votre présence est confirmée. L'équipe en est informée."
+		case "retirer":
+			err = m.desk.Withdraw(ctx, plain)
+			notice = "Votre retrait est enregistré. Merci de nous avoir prévenus."
+		}
+		var conflict *check.Conflict
+		if errors.As(err, &conflict) {
+			notice, err = conflict.Msg, nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := delegates.ForLink(ctx, m.s.Pool, plain, m.s.Now())
+		if err != nil {
+			return err
+		}
+		return m.renderPrivate(c, v, fiber.StatusOK, notice)
+	}
+}
+
+// ---- staff API ----
+
+func (m *module) volunteerAPI(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return check.ErrNotFound
+	}
+	v, err := delegates.ForStaff(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	if v.Seats == nil {
+		v.Seats = []delegates.Seat{}
+	}
+	return c.JSON(v)
+}
+
+// volunteerJSON is a volunteer in the staff list (personal data, in scope).
+type volunteerJSON struct {
+	ID               int64            `json:"id"`
+	Status           string           `json:"status"`
+	LastName         string           `json:"last_name"`
+	BirthName        string           `json:"birth_name"`
+	FirstNames       string           `json:"first_names"`
+	Email            string           `json:"email"`
+	Phone            string           `json:"phone"`
+	CommuneCode      string           `json:"commune_code"`
+	BureauCode       string           `json:"bureau_code"`
+	Roles            []delegates.Role `json:"roles"`
+	Rounds           []int            `json:"rounds"`
+	MaxDistanceKm    *int             `json:"max_distance_km"`
+	PreferredBureaux []string         `json:"preferred_bureaux"`
+	Assignments      []delegates.Seat `json:"assignments"`
+}
+
+func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
+	e, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return check.Field("election", "Précisez l'élection.")
+	}
+	vs, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+	if err != nil {
+		return err
+	}
+	out := make([]volunteerJSON, 0, len(vs))
+	for _, v := range vs {
+		seats := v.Seats
+		if seats == nil {
+			seats = []delegates.Seat{}
+		}
+		out = append(out, volunteerJSON{v.ID, v.Status, v.LastName, v.BirthName, v.FirstNames, v.Email, v.Phone, v.CommuneCode,
+			v.BureauCode, v.Roles, v.Rounds, v.MaxDistanceKm, v.PreferredBureaux, seats})
+	}
+	return c.JSON(fiber.Map{"volunteers": out})
+}
+
+func volunteerFilter(c *fiber.Ctx, e *elections.Election) delegates.VolunteerFilter {
+	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: strings.ToUpper(strings.TrimSpace(c.Query("departement"))),
+		Commune: strings.ToUpper(strings.TrimSpace(c.Query("commune"))), Role: delegates.Role(c.Query("role")),
+		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit")}
+}
+
+func (m *module) runAPI(c *fiber.Ctx) error {
+	var in delegates.RunInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := m.desk.Run(c.UserContext(), web.StaffUser(c), "", in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (m *module) assignAPI(c *fiber.Ctx) error {
+	var in delegates.ManualInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	id, err := m.desk.Assign(c.UserContext(), web.StaffUser(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": id})
+}
+
+func (m *module) unassignAPI(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return check.ErrNotFound
+	}
+	if err := m.desk.Unassign(c.UserContext(), web.StaffUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (m *module) coverageAPI(c *fiber.Ctx) error {
+	e, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return check.Field("election", "Précisez l'élection.")
+	}
+	round := m.staffRound(c, e)
+	v, err := delegates.Coverage(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID, round.Number,
+		strings.ToUpper(c.Query("departement")), strings.ToUpper(c.Query("commune")))
+	if err != nil {
+		return err
+	}
+	area := func(a delegates.AreaCoverage) fiber.Map {
+		return fiber.Map{"code": a.Code, "name": a.Name, "bureaux": a.Bureaux, "needed": a.Needed, "covered": a.Covered,
+			"uncovered": a.Uncovered(), "confirmed": a.Confirmed}
+	}
+	areas := make([]fiber.Map, 0, len(v.Areas))
+	for _, a := range v.Areas {
+		areas = append(areas, area(a))
+	}
+	bureaux := make([]fiber.Map, 0, len(v.Bureaux))
+	for _, b := range v.Bureaux {
+		seats := make([]fiber.Map, 0, len(b.Seats))
+		for _, st := range b.Seats {
+			s := fiber.Map{"role": st.Role, "needed": st.Needed, "covered": !st.Empty(), "confirmed": st.Confirmed}
+			if !st.Empty() {
+				s["volunteer_id"], s["assignment_id"], s["source"] = st.VolunteerID, st.AssignmentID, st.Source
+			}
+			seats = append(seats, s)
+		}
+		bureaux = append(bureaux, fiber.Map{"commune_code": b.Commune, "bureau_code": b.Code, "name": b.Name, "priority": b.Priority, "seats": seats})
+	}
+	return c.JSON(fiber.Map{"election": e.Slug, "round": round.Number, "deadline": delegates.Deadline(round.Date),
+		"total": area(v.Total), "areas": areas, "bureaux": bureaux})
+}
+
+func (m *module) rolesAPI(c *fiber.Ctx) error {
+	var in delegates.RolesInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := m.desk.SetRoles(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (m *module) priorityAPI(c *fiber.Ctx) error {
+	var in delegates.PriorityInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := m.desk.SetPriority(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// priorityImportAPI takes the CSV as the request body (?election=S).
+func (m *module) priorityImportAPI(c *fiber.Ctx) error {
+	n, err := m.desk.ImportPriorities(c.UserContext(), web.StaffUser(c), c.Query("election"), strings.NewReader(string(c.Body())))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"imported": n})
+}
+
+// ---- staff helpers ----
+
+// staffElection is ?election=S, else the only open election, else the
+// latest one (nil when there is none).
+func (m *module) staffElection(c *fiber.Ctx) (*elections.Election, error) {
+	ctx := c.UserContext()
+	slug := strings.TrimSpace(c.Query("election", c.FormValue("election")))
+	if slug != "" {
+		return elections.Resolve(ctx, m.s.Pool, slug, "election", m.s.Now())
+	}
+	if e, err := elections.Resolve(ctx, m.s.Pool, "", "election", m.s.Now()); err == nil {
+		return e, nil
+	}
+	all, err := elections.List(ctx, m.s.Pool)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	return &all[0], nil
+}
+
+// staffRound is ?round=N, else the next round to come.
+func (m *module) staffRound(c *fiber.Ctx, e *elections.Election) elections.Round {
+	n, _ := strconv.Atoi(c.Query("round", c.FormValue("round")))
+	if r, ok := e.Round(n); ok {
+		return r
+	}
+	r, _ := delegates.NextRound(e, m.s.Now())
+	return r
+}
+
+func (m *module) dashboard(ctx context.Context, u *staff.User) ([]web.DashboardCount, error) {
+	e, err := elections.Resolve(ctx, m.s.Pool, "", "election", m.s.Now())
+	if err != nil {
+		return nil, nil // no single open election: nothing to count
+	}
+	r, ok := delegates.NextRound(e, m.s.Now())
+	if !ok {
+		return nil, nil
+	}
+	sum, err := delegates.Summarize(ctx, m.s.Pool, u, e, r)
+	if err != nil {
+		return nil, err
+	}
+	uncovered := sum.Needed - sum.Covered
+	return []web.DashboardCount{
+		{Label: fmt.Sprintf("Sièges à pourvoir (tour %d)", r.Number), Value: sum.Needed},
+		{Label: "Sièges pourvus", Value: sum.Covered},
+		{Label: "Sièges vacants", Value: uncovered, Alert: uncovered > 0},
+		{Label: "Présences confirmées", Value: sum.Confirmed},
+		{Label: "Bénévoles inscrits", Value: sum.Volunteers},
+	}, nil
+}

@@ -1,0 +1,215 @@
+package delegateweb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"scrutin/demo"
+	"scrutin/logistics/delegates"
+	"scrutin/logistics/staff"
+	"scrutin/web"
+	"scrutin/web/webtest"
+)
+
+func start(t *testing.T) *webtest.Env {
+	return webtest.Start(t, webtest.Options{Modules: []web.Module{Routes}, DemoLoaders: []demo.Loader{delegates.LoadDemo}})
+}
+
+func signupBody(email string) map[string]any {
+	return map[string]any{
+		"election": demo.ElectionSlug, "last_name": "Brûlé", "birth_name": "", "first_names": "Zoé Anne",
+		"birth_date": "1990-02-03", "birth_place": "Gap (05)", "address": "4 rue Basse, 04200 Sisteron", "postal_code": "04200",
+		"email": email, "phone": "0612345678", "commune_code": "04209", "bureau_code": "1", "voter_number": "98765432",
+		"roles": []string{"assesseur_titulaire", "delegue_titulaire"}, "rounds": []int{1, 2},
+		"preferred_bureaux": []string{"04209_2"},
+	}
+}
+
+func TestSignupAPI(t *testing.T) {
+	env := start(t)
+	for _, tc := range []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"valid", signupBody("zoe@example.org"), 201, ""},
+		{"same e-mail updates", signupBody("ZOE@example.org"), 200, ""},
+		{"distance in km", func() map[string]any { b := signupBody("km@example.org"); b["max_distance_km"] = 15; return b }(), 201, ""},
+		{"own bureau only", func() map[string]any { b := signupBody("zero@example.org"); b["max_distance_km"] = 0; return b }(), 201, ""},
+		{"underage", func() map[string]any { b := signupBody("young@example.org"); b["birth_date"] = "2015-01-01"; return b }(), 422, "birth_date"},
+		{"bureau not in commune", func() map[string]any { b := signupBody("b@example.org"); b["bureau_code"] = "7"; return b }(), 422, "bureau_code"},
+		{"bad NNE", func() map[string]any { b := signupBody("n@example.org"); b["voter_number"] = "12AB"; return b }(), 422, "voter_number"},
+		{"no role", func() map[string]any { b := signupBody("r@example.org"); b["roles"] = []string{}; return b }(), 422, "roles"},
+		{"no round", func() map[string]any { b := signupBody("o@example.org"); b["rounds"] = []int{}; return b }(), 422, "rounds"},
+		{"unknown field", func() map[string]any { b := signupBody("u@example.org"); b["age"] = 40; return b }(), 422, "age"},
+		{"malformed JSON", `{"election":`, 400, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(t, "POST", "/api/v1/delegate-volunteers", "", tc.body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d: %s", r.Status, r.Body)
+			}
+			if tc.field != "" && r.Field(tc.field) == "" {
+				t.Fatalf("no message for %s: %s", tc.field, r.Body)
+			}
+			if tc.status < 300 && (r.JSON["id"] == nil || r.JSON["status"] != "active") {
+				t.Fatalf("answer %s", r.Body)
+			}
+		})
+	}
+}
+
+func TestVolunteerAPIIsScoped(t *testing.T) {
+	env := start(t)
+	admin := env.AdminToken(t)
+	org04 := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	viewer := env.StaffToken(t, "viewer@example.org", staff.Viewer, "04")
+	body := signupBody("paris@example.org")
+	body["commune_code"], body["bureau_code"], body["address"], body["postal_code"], body["preferred_bureaux"] = "75104", "8", "1 quai, 75004 Paris", "75004", []string{}
+	r := env.Do(t, "POST", "/api/v1/delegate-volunteers", "", body)
+	if r.Status != 201 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Body)
+	}
+	id := int64(r.JSON["id"].(float64))
+	assign := env.Do(t, "POST", "/api/v1/delegate-assignments", admin, map[string]any{"election": demo.ElectionSlug, "round": 1,
+		"commune_code": "75104", "bureau_code": "8", "role": "delegue_titulaire", "volunteer_id": id})
+	if assign.Status != 201 {
+		t.Fatalf("manual assign: %d %s", assign.Status, assign.Body)
+	}
+	path := fmt.Sprintf("/api/v1/delegate-volunteers/%d", id)
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{
+		{"admin sees it", admin, 200},
+		{"organizer of another département does not", org04, 404},
+		{"anonymous", "", 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(t, "GET", path, tc.token, nil)
+			if r.Status != tc.status {
+				t.Fatalf("status %d: %s", r.Status, r.Body)
+			}
+			if tc.status != 200 {
+				return
+			}
+			seats, _ := r.JSON["assignments"].([]any)
+			if r.JSON["status"] != "active" || len(seats) != 1 {
+				t.Fatalf("body %s", r.Body)
+			}
+			s := seats[0].(map[string]any)
+			if s["round"] != 1.0 || s["commune_code"] != "75104" || s["bureau_code"] != "8" || s["role"] != "delegue_titulaire" || s["confirmed"] != false {
+				t.Fatalf("seat %v", s)
+			}
+		})
+	}
+	// Viewers read but do not act.
+	if r := env.Do(t, "POST", "/api/v1/delegate-assignment/run", viewer, map[string]any{"election": demo.ElectionSlug}); r.Status != 403 {
+		t.Fatalf("viewer ran the assignment: %d", r.Status)
+	}
+}
+
+func TestRunAPI(t *testing.T) {
+	env := start(t)
+	admin := env.AdminToken(t)
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+	}{
+		{"one round, dry run", map[string]any{"election": demo.ElectionSlug, "round": 1, "dry_run": true}},
+		{"every round", map[string]any{"election": demo.ElectionSlug}},
+		{"again: nothing moves", map[string]any{"election": demo.ElectionSlug}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(t, "POST", "/api/v1/delegate-assignment/run", admin, tc.body)
+			if r.Status != 200 {
+				t.Fatalf("status %d: %s", r.Status, r.Body)
+			}
+			assigned, uncovered, seats := r.JSON["assigned"].(float64), r.JSON["uncovered"].(float64), r.JSON["seats"].(float64)
+			if assigned == 0 || uncovered == 0 || assigned+uncovered != seats {
+				t.Fatalf("result %s", r.Body)
+			}
+			if tc.name == "again: nothing moves" && (r.JSON["added"] != 0.0 || r.JSON["removed"] != 0.0) {
+				t.Fatalf("second run moved people: %s", r.Body)
+			}
+		})
+	}
+	if r := env.Do(t, "POST", "/api/v1/delegate-assignment/run", admin, map[string]any{"election": demo.ElectionSlug, "round": 3}); r.Status != 422 {
+		t.Fatalf("round 3: %d %s", r.Status, r.Body)
+	}
+	cov := env.Do(t, "GET", "/api/v1/delegate-coverage?election="+demo.ElectionSlug+"&round=1&commune=04070", admin, nil)
+	if cov.Status != 200 || len(cov.JSON["bureaux"].([]any)) != 4 {
+		t.Fatalf("coverage: %d %s", cov.Status, cov.Body)
+	}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// formPost loads a page for its CSRF token, then posts the form.
+func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action string, v url.Values) (int, string) {
+	t.Helper()
+	resp, err := c.Get(env.URL + page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRe.FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no CSRF token on %s", page)
+	}
+	v.Set("_csrf", string(m[1]))
+	resp, err = c.PostForm(env.URL+action, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ = io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestSignupForm(t *testing.T) {
+	env := start(t)
+	base := func() url.Values {
+		return url.Values{"election": {demo.ElectionSlug}, "last_name": {"Martin"}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
+			"birth_place": {"Digne"}, "address": {"1 place, 04000 Digne-les-Bains"}, "postal_code": {"04000"}, "email": {"lea@example.org"},
+			"phone": {"0611223344"}, "commune_code": {"04070"}, "bureau_code": {"3"}, "voter_number": {"11223344"},
+			"roles": {"assesseur_titulaire", "assesseur_suppleant"}, "rounds": {"1", "2"}, "reach": {"km"}, "max_distance_km": {"12"}, "consent": {"oui"}}
+	}
+	for _, tc := range []struct {
+		name   string
+		edit   func(url.Values)
+		status int
+		want   string
+		stored bool
+	}{
+		{"errors next to the fields, values kept", func(v url.Values) { v.Del("roles"); v.Set("voter_number", "12") }, 422, "Choisissez au moins un rôle", false},
+		{"consent needed", func(v url.Values) { v.Del("consent") }, 422, "Votre accord est nécessaire", false},
+		{"honeypot", func(v url.Values) { v.Set("site_web", "http://spam") }, 200, "Merci", false},
+		{"accepted", func(url.Values) {}, 200, "Votre inscription comme assesseur", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := base()
+			tc.edit(v)
+			status, body := formPost(t, webtest.Client(), env, "/assesseurs/inscription", "/assesseurs/inscription", v)
+			if status != tc.status || !strings.Contains(body, tc.want) {
+				t.Fatalf("status %d, body lacks %q", status, tc.want)
+			}
+			if status == 422 && !strings.Contains(body, `value="Léa"`) {
+				t.Fatal("typed values lost")
+			}
+			var n int
+			env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_volunteers WHERE email = 'lea@example.org'`).Scan(&n)
+			if (n == 1) != tc.stored {
+				t.Fatalf("%d rows stored", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,337 @@
+package delegateweb
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/delegates"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/places"
+	"scrutin/web"
+)
+
+// countdown says in French how long is left before a deadline.
+func countdown(now, deadline time.Time) (string, bool) {
+	d := deadline.Sub(now)
+	if d <= 0 {
+		return "dépassée", true
+	}
+	days := int(d.Hours()) / 24
+	hours := int(d.Hours()) % 24
+	mins := int(d.Minutes()) % 60
+	plural := func(n int, one, many string) string {
+		if n > 1 {
+			return fmt.Sprintf("%d %s", n, many)
+		}
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	var s string
+	switch {
+	case days > 0:
+		s = "dans " + plural(days, "jour", "jours") + " et " + plural(hours, "heure", "heures")
+	case hours > 0:
+		s = "dans " + plural(hours, "heure", "heures") + " et " + plural(mins, "minute", "minutes")
+	default:
+		s = "dans " + plural(max(mins, 1), "minute", "minutes")
+	}
+	return s, d < 72*time.Hour
+}
+
+// docLinks are the document downloads (routes in exports.go) for the
+// current view.
+func docLinks(e *elections.Election, round int, departement, commune string) fiber.Map {
+	q := "?election=" + url.QueryEscape(e.Slug)
+	r := "&round=" + strconv.Itoa(round)
+	links := fiber.Map{"Workbook": "/api/v1/exports/delegates.xlsx" + q}
+	if departement != "" {
+		links["Workbook"] = "/api/v1/exports/delegates.xlsx" + q + "&departement=" + departement
+		links["Prefecture"] = "/api/v1/exports/prefecture/" + departement + ".pdf" + q + r
+	}
+	if commune != "" {
+		links["Workbook"] = "/api/v1/exports/delegates.xlsx" + q + "&commune=" + commune
+		links["Designation"] = designationURL(e.Slug, round, commune)
+		links["Credentials"] = "/api/v1/exports/credentials.pdf?commune=" + commune + "&election=" + url.QueryEscape(e.Slug)
+	}
+	return links
+}
+
+func designationURL(election string, round int, commune string) string {
+	return "/api/v1/exports/designations/" + commune + ".pdf?election=" + url.QueryEscape(election) + "&round=" + strconv.Itoa(round)
+}
+
+// areaRow is one line of the coverage table.
+type areaRow struct {
+	delegates.AreaCoverage
+	Link        string
+	Designation string // letter of a commune, at département level
+	Level       string // badge class
+}
+
+func level(a delegates.AreaCoverage) string {
+	switch p := a.Percent(); {
+	case a.Needed == a.Covered:
+		return "ok"
+	case p >= 50:
+		return "warn"
+	default:
+		return "err"
+	}
+}
+
+func (m *module) coveragePage(c *fiber.Ctx) error {
+	return m.coverageView(c, fiber.StatusOK, fiber.Map{})
+}
+
+func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
+	ctx := c.UserContext()
+	u := web.StaffUser(c)
+	data["Title"] = "Assesseurs et délégués"
+	e, err := m.staffElection(c)
+	if err != nil {
+		if _, ok := check.AsInvalid(err); !ok {
+			return err
+		}
+		e = nil
+	}
+	if e == nil {
+		return m.s.RenderStatus(c, status, "delegates/staff", data)
+	}
+	round := m.staffRound(c, e)
+	commune := strings.ToUpper(strings.TrimSpace(c.Query("commune", c.FormValue("commune"))))
+	if code, ok := places.NormalizeCommune(commune); ok {
+		commune = code
+	} else {
+		commune = ""
+	}
+	dep := strings.ToUpper(strings.TrimSpace(c.Query("departement", c.FormValue("departement"))))
+	if commune != "" {
+		dep = places.Departement(commune)
+	}
+	all, err := elections.List(ctx, m.s.Pool)
+	if err != nil {
+		return err
+	}
+	view, err := delegates.Coverage(ctx, m.s.Pool, u, e.ID, round.Number, dep, commune)
+	if err != nil {
+		return err
+	}
+	base := "/staff/delegues?election=" + url.QueryEscape(e.Slug) + "&round=" + strconv.Itoa(round.Number)
+	var rows []areaRow
+	for _, a := range view.Areas {
+		r := areaRow{AreaCoverage: a, Level: level(a)}
+		if dep == "" {
+			r.Link = base + "&departement=" + a.Code
+		} else {
+			r.Link = base + "&commune=" + a.Code
+			r.Designation = designationURL(e.Slug, round.Number, a.Code)
+		}
+		rows = append(rows, r)
+	}
+	now := m.s.Now()
+	var rounds []fiber.Map
+	for _, r := range e.Rounds {
+		dl := delegates.Deadline(r.Date)
+		left, urgent := countdown(now, dl)
+		rounds = append(rounds, fiber.Map{"Number": r.Number, "Date": r.Date, "Deadline": dl, "Left": left, "Urgent": urgent,
+			"Current": r.Number == round.Number, "Link": "/staff/delegues?election=" + url.QueryEscape(e.Slug) + "&round=" + strconv.Itoa(r.Number) + keepPlace(dep, commune)})
+	}
+	gaps, err := delegates.Gaps(ctx, m.s.Pool, u, e, round.Number, dep, commune, 60)
+	if err != nil {
+		return err
+	}
+	runs, err := delegates.RecentRuns(ctx, m.s.Pool, e.ID, 5)
+	if err != nil {
+		return err
+	}
+	var communeName string
+	if commune != "" && len(view.Bureaux) > 0 {
+		communeName = view.Bureaux[0].CommuneName
+	}
+	data["Elections"], data["E"], data["Round"], data["Rounds"] = all, e, round, rounds
+	data["View"], data["Rows"], data["Gaps"], data["Runs"] = view, rows, gaps, runs
+	data["Departement"], data["Commune"], data["CommuneName"] = dep, commune, communeName
+	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(e, round.Number, dep, commune), u.CanAct()
+	data["TotalLevel"] = level(view.Total)
+	return m.s.RenderStatus(c, status, "delegates/staff", data)
+}
+
+func keepPlace(dep, commune string) string {
+	switch {
+	case commune != "":
+		return "&commune=" + commune
+	case dep != "":
+		return "&departement=" + dep
+	}
+	return ""
+}
+
+func (m *module) runForm(c *fiber.Ctx) error {
+	in := delegates.RunInput{Election: c.FormValue("election"), DryRun: c.FormValue("dry_run") == "oui"}
+	if r := c.FormValue("run_round"); r != "" && r != "all" {
+		n, err := strconv.Atoi(r)
+		if err != nil {
+			return check.Field("run_round", "Tour invalide.")
+		}
+		in.Round = &n
+	}
+	res, err := m.desk.Run(c.UserContext(), web.StaffUser(c), "", in)
+	if err != nil {
+		if inv, ok := check.AsInvalid(err); ok {
+			return m.coverageView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": inv.Message() + " " + joinFields(inv.Fields)})
+		}
+		return err
+	}
+	what := "Affectation terminée"
+	if res.DryRun {
+		what = "Simulation (rien n'a été enregistré)"
+	}
+	notice := fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.",
+		what, res.Assigned, res.Seats, res.Uncovered, res.Added, res.Removed, res.Notified)
+	return m.coverageView(c, fiber.StatusOK, fiber.Map{"Notice": notice, "Result": res})
+}
+
+func joinFields(f check.Errors) string {
+	var parts []string
+	for _, v := range f {
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *module) assignForm(c *fiber.Ctx) error {
+	round, _ := strconv.Atoi(c.FormValue("round"))
+	vid, _ := strconv.ParseInt(c.FormValue("volunteer_id"), 10, 64)
+	in := delegates.ManualInput{Election: c.FormValue("election"), Round: round, CommuneCode: c.FormValue("commune_code"),
+		BureauCode: c.FormValue("bureau_code"), Role: c.FormValue("role"), VolunteerID: vid}
+	if _, err := m.desk.Assign(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return m.actionError(c, err)
+	}
+	return c.Redirect(m.back(c), fiber.StatusSeeOther)
+}
+
+func (m *module) unassignForm(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return check.ErrNotFound
+	}
+	if err := m.desk.Unassign(c.UserContext(), web.StaffUser(c), id); err != nil {
+		return m.actionError(c, err)
+	}
+	return c.Redirect(m.back(c), fiber.StatusSeeOther)
+}
+
+// actionError shows a refused staff action on the coverage page.
+func (m *module) actionError(c *fiber.Ctx, err error) error {
+	msg := ""
+	var conflict *check.Conflict
+	if inv, ok := check.AsInvalid(err); ok {
+		msg = joinFields(inv.Fields)
+	} else if errors.As(err, &conflict) {
+		msg = conflict.Msg
+	} else {
+		return err
+	}
+	return m.coverageView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": msg})
+}
+
+// back is the coverage page the form came from.
+func (m *module) back(c *fiber.Ctx) string {
+	v := url.Values{}
+	for _, k := range []string{"election", "round", "departement", "commune"} {
+		if x := c.FormValue("back_" + k); x != "" {
+			v.Set(k, x)
+		}
+	}
+	return "/staff/delegues?" + v.Encode()
+}
+
+func (m *module) volunteersPage(c *fiber.Ctx) error {
+	e, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Title": "Bénévoles assesseurs et délégués", "Roles": delegates.Roles,
+		"Filter": fiber.Map{"departement": c.Query("departement"), "commune": c.Query("commune"), "role": c.Query("role"),
+			"round": c.Query("round"), "status": c.Query("status"), "q": c.Query("q")}}
+	if e != nil {
+		vs, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+		if err != nil {
+			return err
+		}
+		data["E"], data["Volunteers"] = e, vs
+	}
+	return m.s.Render(c, "delegates/volunteers", data)
+}
+
+func (m *module) needsPage(c *fiber.Ctx) error {
+	return m.needsView(c, fiber.StatusOK, fiber.Map{})
+}
+
+func (m *module) needsView(c *fiber.Ctx, status int, data fiber.Map) error {
+	e, err := m.staffElection(c)
+	if err != nil {
+		return err
+	}
+	data["Title"], data["Roles"] = "Besoins : rôles et bureaux prioritaires", delegates.Roles
+	if e != nil {
+		rules, err := delegates.RoleRules(c.UserContext(), m.s.Pool, e.ID)
+		if err != nil {
+			return err
+		}
+		data["E"], data["Rules"] = e, rules
+	}
+	if _, ok := data["Form"]; !ok {
+		data["Form"] = map[string]string{}
+	}
+	return m.s.RenderStatus(c, status, "delegates/needs", data)
+}
+
+func (m *module) needsError(c *fiber.Ctx, err error) error {
+	if inv, ok := check.AsInvalid(err); ok {
+		return m.needsView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Errors": inv.Fields, "Summary": inv.Message(), "Form": web.FormValues(c)})
+	}
+	return err
+}
+
+func (m *module) rolesForm(c *fiber.Ctx) error {
+	round, _ := strconv.Atoi(c.FormValue("round"))
+	in := delegates.RolesInput{Election: c.FormValue("election"), Round: round, Scope: c.FormValue("scope"),
+		Roles: web.FormList(c, "roles"), Reset: c.FormValue("reset") == "oui"}
+	if err := m.desk.SetRoles(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return m.needsError(c, err)
+	}
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Règle enregistrée."})
+}
+
+func (m *module) priorityForm(c *fiber.Ctx) error {
+	p, _ := strconv.Atoi(c.FormValue("priority"))
+	in := delegates.PriorityInput{Election: c.FormValue("election"), CommuneCode: c.FormValue("commune_code"), BureauCode: c.FormValue("bureau_code"), Priority: p}
+	if err := m.desk.SetPriority(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return m.needsError(c, err)
+	}
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Priorité enregistrée."})
+}
+
+func (m *module) priorityImportForm(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil || fh.Size == 0 {
+		return m.needsError(c, check.Field("file", "Choisissez le fichier CSV à importer."))
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	n, err := m.desk.ImportPriorities(c.UserContext(), web.StaffUser(c), c.FormValue("election"), f)
+	if err != nil {
+		return m.needsError(c, err)
+	}
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": fmt.Sprintf("%d priorités importées.", n)})
+}
