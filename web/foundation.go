@@ -64,7 +64,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	data := fiber.Map{"Title": "Connexion", "Next": safeNext(c.FormValue("next")), "Form": map[string]string{"email": email}}
 	// Per IP and per account, so that neither a botnet on one account nor
 	// one client on many accounts can guess passwords.
-	for _, key := range []string{"login:ip:" + c.IP(), "login:email:" + strings.ToLower(email)} {
+	for _, key := range []string{"login:ip:" + c.IP(), "login:email:" + emailKey(email)} {
 		ok, err := s.RateLimit(c, key, 10, 15*time.Minute)
 		if err != nil {
 			return err

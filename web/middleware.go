@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,14 +43,19 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	s.log.Info("http", "method", c.Method(), "path", logPath(c), "status", status,
+		"ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", c.Locals("requestid"))
+	return nil
+}
+
+// logPath is the request path as logged. Private links carry their secret
+// in the path: never log it.
+func logPath(c *fiber.Ctx) string {
 	path := c.Path()
-	// Private links carry their secret in the path: never log it.
 	if i := strings.Index(path, "/t/"); i >= 0 {
 		path = path[:i] + "/t/…"
 	}
-	s.log.Info("http", "method", c.Method(), "path", path, "status", status,
-		"ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", c.Locals("requestid"))
-	return nil
+	return path
 }
 
 // csrf protects every form. The API is exempt: it takes JSON (which a
@@ -89,7 +96,7 @@ func (s *Server) loadStaff(c *fiber.Ctx) error {
 		c.Locals(localStaff, u)
 		return c.Next()
 	}
-	if v := c.Cookies(sessionCookie); v != "" {
+	if v := c.Cookies(sessionCookie); v != "" && !crossSiteSendable(c) {
 		u, err := staff.BySession(ctx, s.Pool, v)
 		if err != nil && !errors.Is(err, check.ErrNotFound) {
 			return err
@@ -99,6 +106,18 @@ func (s *Server) loadStaff(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// crossSiteSendable reports an API change request that another site's form
+// could send (POST without a JSON body: an empty or raw body). The session
+// cookie is not taken for it, only a bearer token: the API has no CSRF
+// token, JSON is its protection.
+func crossSiteSendable(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return false
+	}
+	return isAPI(c) && !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON)
 }
 
 // StaffUser is the logged-in staff member, or nil.
@@ -173,6 +192,14 @@ func (s *Server) LimitPublic(name string) fiber.Handler {
 	}
 }
 
+// emailKey stands for an e-mail address in rate-limit keys: a digest, so
+// that any input (huge, NUL bytes, invalid UTF-8) makes a valid key of
+// bounded size and the table keeps no addresses.
+func emailKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(sum[:16])
+}
+
 // LimitEmail rate-limits submissions per e-mail address (an hour window):
 // bulk sign-ups with one address are a sign of abuse.
 func (s *Server) LimitEmail(c *fiber.Ctx, name, email string) error {
@@ -183,7 +210,7 @@ func (s *Server) LimitEmail(c *fiber.Ctx, name, email string) error {
 	if limit < 5 {
 		limit = 5
 	}
-	ok, err := s.RateLimit(c, fmt.Sprintf("%s:email:%s", name, strings.ToLower(email)), limit, time.Hour)
+	ok, err := s.RateLimit(c, fmt.Sprintf("%s:email:%s", name, emailKey(email)), limit, time.Hour)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"scrutin/logistics/check"
 )
@@ -65,6 +66,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var conflict *check.Conflict
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	var pgErr *pgconn.PgError
 	inv, isInvalid := check.AsInvalid(err)
 	switch {
 	case isInvalid:
@@ -77,6 +79,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status, msg = fiber.StatusConflict, conflict.Msg
 	case errors.As(err, &syntax), errors.As(err, &typeErr), errors.Is(err, errBadJSON):
 		status, msg = fiber.StatusBadRequest, "Corps de requête JSON invalide."
+	case errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05"):
+		// A NUL byte or invalid UTF-8 that no validation caught (a query
+		// parameter, a free-text field): PostgreSQL refuses it, the request
+		// is bad, not the server.
+		status, msg = fiber.StatusBadRequest, "La requête contient des caractères invalides."
 	case errors.As(err, &fe):
 		status = fe.Code
 		switch fe.Code {
@@ -93,7 +100,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err, "request_id", c.Locals("requestid"))
+		s.log.Error("request failed", "method", c.Method(), "path", logPath(c), "err", err, "request_id", c.Locals("requestid"))
 	}
 	if isAPI(c) || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
 		body := fiber.Map{"error": msg}

@@ -20,14 +20,21 @@ var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 // Email trims and lower-cases an address, adding a message to errs under
 // field when it is missing or malformed.
 func Email(errs check.Errors, field, s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
+	raw := strings.TrimSpace(s)
+	s = strings.ToLower(raw)
 	switch {
 	case s == "":
 		errs.Add(field, "L'adresse e-mail est obligatoire.")
-	case len(s) > 254 || !emailRe.MatchString(s):
+	case len(s) > 254 || !emailRe.MatchString(s) || !printable(raw):
 		errs.Add(field, "Adresse e-mail invalide.")
 	}
 	return s
+}
+
+// printable reports whether s is valid UTF-8 without control characters
+// (NUL, line breaks...): what PostgreSQL stores and a one-line field holds.
+func printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // Phone normalises a phone number to E.164 (France by default). When
@@ -60,7 +67,7 @@ func Name(errs check.Errors, field, label, s string, required bool) string {
 		errs.Add(field, label+" est obligatoire.")
 	case utf8.RuneCountInString(s) > 100:
 		errs.Add(field, label+" est trop long (100 caractères au plus).")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0 || strings.ContainsAny(s, "<>"):
+	case !printable(s) || strings.ContainsAny(s, "<>"):
 		errs.Add(field, label+" contient des caractères non autorisés.")
 	}
 	return s
@@ -74,6 +81,8 @@ func Text(errs check.Errors, field, label, s string, required bool, max int) str
 		errs.Add(field, label+" est obligatoire.")
 	case utf8.RuneCountInString(s) > max:
 		errs.Add(field, label+" est trop long.")
+	case !printable(s):
+		errs.Add(field, label+" contient des caractères non autorisés.")
 	}
 	return s
 }

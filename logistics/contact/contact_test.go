@@ -65,3 +65,25 @@ func TestEmail(t *testing.T) {
 		t.Error("malformed address accepted")
 	}
 }
+
+// NUL bytes, other control characters and invalid UTF-8 are refused with a
+// message rather than reaching PostgreSQL, which rejects them (a 500).
+func TestControlCharactersAndInvalidUTF8Refused(t *testing.T) {
+	for _, s := range []string{"a\x00b", "a\x1bb", "a\xffb", "12 rue\x00 du Port"} {
+		errs := check.Errors{}
+		Email(errs, "email", "x"+s+"@example.org")
+		Name(errs, "name", "Le nom", s, true)
+		Text(errs, "address", "L'adresse", s, true, 200)
+		for _, f := range []string{"email", "name", "address"} {
+			if errs[f] == "" {
+				t.Errorf("%q accepted in %s", s, f)
+			}
+		}
+	}
+	errs := check.Errors{}
+	Text(errs, "address", "L'adresse", "12 rue de l'Église, bât. B", true, 200)
+	Name(errs, "name", "Le nom", "Zoé Brûlé-Nguyễn", true)
+	if len(errs) != 0 {
+		t.Errorf("ordinary text refused: %v", errs)
+	}
+}
