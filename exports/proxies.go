@@ -1,0 +1,157 @@
+package exports
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/xuri/excelize/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/proxies"
+	"scrutin/logistics/staff"
+)
+
+// The proxies workbook: requests (one row per round, with the volunteer
+// proposed or carrying it) and volunteers (with what they carry), within
+// the staff member's scope. Parameters: election=SLUG (default: the only
+// open election), departement=NN, commune=CODE.
+
+func init() {
+	Register(Export{Name: "proxies", Personal: true,
+		ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		Description: "Procurations : demandes et volontaires avec leur appariement (election=S, departement=, commune=).",
+		Filename:    proxiesFilename, Write: writeProxies})
+}
+
+func proxiesFilename(p Params) string {
+	parts := []string{"procurations"}
+	for _, k := range []string{"election", "departement", "commune"} {
+		if v := strings.TrimSpace(p[k]); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, strings.Join(parts, "-")) + ".xlsx"
+}
+
+func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"]}
+	if err := f.Normalize(false); err != nil {
+		return 0, err
+	}
+	for k := range p {
+		switch k {
+		case "election", "departement", "commune":
+		default:
+			return 0, check.Field(k, "Paramètre inconnu (election, departement, commune).")
+		}
+	}
+	// Asking for a place outside one's scope is refused rather than
+	// silently answered with an empty workbook.
+	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !proxyScopeHas(u, f.Departement) {
+		return 0, check.ErrForbidden
+	}
+	if f.Commune != "" && !u.Covers(f.Commune) {
+		return 0, check.ErrForbidden
+	}
+	electionID, _, err := proxies.ElectionID(ctx, pool, strings.TrimSpace(p["election"]), time.Now())
+	if err != nil {
+		return 0, err
+	}
+
+	x := excelize.NewFile()
+	defer x.Close()
+	rs, err := NewSheet(x, "Demandes", []string{"N° demande", "Tour", "Date du tour", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
+		"Code commune", "Commune", "Bureau", "Reçue le", "Proposition", "Expire le", "Distance (km)", "N° volontaire", "Volontaire", "Téléphone volontaire"},
+		[]float64{11, 6, 12, 30, 16, 18, 28, 16, 12, 22, 8, 16, 14, 16, 12, 12, 24, 18})
+	if err != nil {
+		return 0, err
+	}
+	err = proxies.EachRequestRound(ctx, pool, u, electionID, f, func(r proxies.RequestRow) error {
+		var vol, dist, expires any = "", "", ""
+		if r.VolunteerID != nil {
+			vol = *r.VolunteerID
+		}
+		if r.DistanceKm != nil {
+			dist = *r.DistanceKm
+		}
+		if r.OfferExpiresAt != nil && r.OfferStatus == proxies.OfferPending {
+			expires = proxyTime(*r.OfferExpiresAt)
+		}
+		return rs.Add(r.RequestID, r.Round, r.RoundDate.Format("02/01/2006"), proxies.StatusLabel(r.Status), r.FirstName, r.LastName,
+			r.Email, r.Phone, r.CommuneCode, r.CommuneName, r.BureauCode, proxyTime(r.CreatedAt), proxyOfferLabel(r.OfferStatus), expires, dist,
+			vol, r.VolunteerName, r.VolunteerPhone)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := rs.Close(); err != nil {
+		return 0, err
+	}
+	vs, err := NewSheet(x, "Volontaires", []string{"N° volontaire", "Prénom", "Nom", "E-mail", "Téléphone", "Date de naissance",
+		"N° national d'électeur", "Code commune", "Commune", "Bureau", "Distance max (km)", "Tours", "Statut", "Tour 1", "Tour 2"},
+		[]float64{12, 16, 18, 28, 16, 14, 18, 12, 22, 8, 14, 8, 10, 34, 34})
+	if err != nil {
+		return 0, err
+	}
+	err = proxies.EachVolunteer(ctx, pool, u, electionID, f, func(v proxies.VolunteerRow) error {
+		rounds := make([]string, len(v.Rounds))
+		for i, r := range v.Rounds {
+			rounds[i] = strconv.Itoa(r)
+		}
+		status := "actif·ve"
+		if v.Status == proxies.VolunteerWithdrawn {
+			status = "retiré·e"
+		}
+		// The NNE stays text: leading zeros matter.
+		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, v.Phone, v.BirthDate.Format("02/01/2006"), v.VoterNumber,
+			v.CommuneCode, v.CommuneName, v.BureauCode, v.MaxDistanceKm, strings.Join(rounds, " et "), status, v.Round1, v.Round2)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := vs.Close(); err != nil {
+		return 0, err
+	}
+	if err := x.Write(w); err != nil {
+		return 0, err
+	}
+	return rs.Rows() + vs.Rows(), nil
+}
+
+// proxyScopeHas reports a scope made of communes of the département: they may
+// export it, and in_scope keeps only their communes.
+func proxyScopeHas(u *staff.User, dep string) bool {
+	for _, s := range u.Scope {
+		if len(s) == 5 && staff.Departement(s) == dep {
+			return true
+		}
+	}
+	return false
+}
+
+func proxyOfferLabel(s string) string {
+	switch s {
+	case proxies.OfferPending:
+		return "en attente"
+	case proxies.OfferAccepted:
+		return "acceptée"
+	}
+	return ""
+}
+
+func proxyTime(t time.Time) string {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("02/01/2006 15:04")
+}

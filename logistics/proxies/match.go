@@ -1,0 +1,659 @@
+package proxies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/notify"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
+	"scrutin/logistics/token"
+)
+
+// MatchOptions choose what a matching run covers.
+type MatchOptions struct {
+	// Near restricts the run to the neighbourhood of these places (the
+	// instant path): demands and volunteers within 2×GlobalMaxKm of one of
+	// them, plus whoever holds or is held by their unanswered offers.
+	// Empty: the whole election (the batch).
+	Near   []places.Point
+	DryRun bool   // compute and count, write nothing
+	Actor  string // audit actor; staff.ActorSystem by default
+}
+
+// MatchResult counts what a run did (or would do, for a dry run).
+type MatchResult struct {
+	Election   string `json:"election"`
+	Demands    int    `json:"demands"`    // request rounds looked at (open or proposed)
+	Volunteers int    `json:"volunteers"` // volunteer rounds with capacity left
+	Proposed   int    `json:"proposed"`   // new offers
+	Moved      int    `json:"moved"`      // unanswered offers given to another volunteer
+	Withdrawn  int    `json:"withdrawn"`  // unanswered offers dropped without replacement
+	Kept       int    `json:"kept"`       // unanswered offers left as they were
+	Unmatched  int    `json:"unmatched"`  // request rounds left without a volunteer
+	DryRun     bool   `json:"dry_run"`
+	LoadMs     int64  `json:"load_ms"`
+	SolveMs    int64  `json:"solve_ms"`
+	WriteMs    int64  `json:"write_ms"`
+}
+
+// input is what a run loads: the engine's demands and supplies, the
+// current unanswered offers, and what messages need.
+type input struct {
+	demands  []Demand
+	supplies []Supply
+	current  []Assignment
+	offerID  map[dkey]int64 // pending offer of a request round
+	slot     map[dkey]int   // and the slot it takes
+	slots    map[skey][]int // slots taken by live offers kept, per volunteer round
+	dates    map[int]time.Time
+}
+
+// Match runs the matching for one election under its exclusive lock, so
+// that runs never overlap (batch, instant, several instances) and no state
+// change interleaves with the write: the plan is applied to exactly the
+// data it was computed on.
+func (d *Desk) Match(ctx context.Context, electionID int64, opt MatchOptions) (*MatchResult, error) {
+	if opt.Actor == "" {
+		opt.Actor = staff.ActorSystem
+	}
+	var res *MatchResult
+	err := pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+		var err error
+		res, err = d.match(ctx, tx, electionID, opt)
+		if err == nil && opt.DryRun {
+			return errDryRun
+		}
+		return err
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return res, err
+}
+
+var errDryRun = errors.New("dry run")
+
+func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt MatchOptions) (*MatchResult, error) {
+	if err := lockElection(ctx, tx, electionID); err != nil {
+		return nil, err
+	}
+	now := d.now()
+	res := &MatchResult{DryRun: opt.DryRun}
+	if err := tx.QueryRow(ctx, `SELECT slug FROM elections WHERE id = $1`, electionID).Scan(&res.Election); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	in, err := d.load(ctx, tx, electionID, opt.Near, now)
+	if err != nil {
+		return nil, err
+	}
+	res.Demands, res.Volunteers = len(in.demands), len(in.supplies)
+	t1 := time.Now()
+	planned := Plan(in.demands, in.supplies, Options{GlobalMaxKm: d.globalMaxKm()})
+	add, remove := Diff(in.current, planned)
+	t2 := time.Now()
+	res.LoadMs, res.SolveMs = t1.Sub(t0).Milliseconds(), t2.Sub(t1).Milliseconds()
+
+	served := make(map[dkey]bool, len(planned))
+	for _, a := range planned {
+		served[dkey{a.RequestID, a.Round}] = true
+	}
+	res.Unmatched = len(in.demands) - len(served)
+	res.Kept = len(in.current) - len(remove)
+	for _, r := range remove {
+		if served[dkey{r.RequestID, r.Round}] {
+			res.Moved++
+		} else {
+			res.Withdrawn++
+		}
+	}
+	res.Proposed = len(add) - res.Moved
+	if opt.DryRun || (len(add) == 0 && len(remove) == 0) {
+		return res, nil
+	}
+	if err := d.write(ctx, tx, electionID, in, add, remove, served, now); err != nil {
+		return nil, err
+	}
+	res.WriteMs = time.Since(t2).Milliseconds()
+	details := map[string]any{"proposed": res.Proposed, "moved": res.Moved, "withdrawn": res.Withdrawn,
+		"kept": res.Kept, "unmatched": res.Unmatched, "demands": res.Demands, "volunteers": res.Volunteers,
+		"instant": len(opt.Near) > 0}
+	if len(add)+len(remove) <= 50 {
+		// Small runs (the instant path) name the pairs, so that a
+		// request's history says who was proposed when.
+		pairs := make([]string, 0, len(add))
+		for _, a := range add {
+			pairs = append(pairs, fmt.Sprintf("%d/%d→%d", a.RequestID, a.Round, a.VolunteerID))
+		}
+		details["offers"] = pairs
+	}
+	return res, staff.Audit(ctx, tx, opt.Actor, "proxy_matching.run", "election", res.Election, details)
+}
+
+// load reads the engine's input for the election, or for the
+// neighbourhood of near.
+func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point, now time.Time) (*input, error) {
+	in := &input{offerID: map[dkey]int64{}, slot: map[dkey]int{}, slots: map[skey][]int{}, dates: map[int]time.Time{}}
+	today := parisDate(now)
+	rows, err := tx.Query(ctx, `SELECT number, date FROM rounds WHERE election_id = $1 AND date > $2`, electionID, today)
+	if err != nil {
+		return nil, err
+	}
+	var live []int16
+	for rows.Next() {
+		var n int16
+		var date time.Time
+		if err := rows.Scan(&n, &date); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		in.dates[int(n)] = date
+		live = append(live, n)
+	}
+	rows.Close()
+	if len(live) == 0 {
+		return in, nil // nothing left to plan: the election is over
+	}
+
+	// Which requests and volunteers: all of the election, or ids around
+	// the events (the filter below), extended by the other side of their
+	// unanswered offers.
+	reqFilter, volFilter := `TRUE`, `TRUE`
+	var reqIDs, volIDs []int64
+	if len(near) > 0 {
+		if reqIDs, volIDs, err = d.neighbourhood(ctx, tx, electionID, near); err != nil {
+			return nil, err
+		}
+		if len(reqIDs) == 0 || len(volIDs) == 0 {
+			return in, nil // nobody to pair around here
+		}
+		volFilter = `v.id = ANY ($3)`
+	}
+	argsR := []any{electionID}
+	argsV := []any{electionID, live}
+	if len(near) > 0 {
+		argsR, argsV = append(argsR, reqIDs), append(argsV, volIDs)
+		reqFilter = `r.id = ANY ($2)`
+	}
+
+	// Demands: open or proposed request rounds of rounds still ahead. All
+	// rounds are read so that a request's other round tells whether it
+	// needs both (BothRounds) and who already carries it (Partner).
+	rows, err = tx.Query(ctx, `
+		SELECT rr.request_id, rr.round, rr.status, coalesce(rr.volunteer_id, 0), r.commune_code, r.bureau_code, r.latitude, r.longitude
+		FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
+		WHERE r.election_id = $1 AND rr.status <> 'cancelled' AND r.latitude IS NOT NULL AND `+reqFilter, argsR...)
+	if err != nil {
+		return nil, err
+	}
+	type other struct {
+		rounds    int   // how many rounds the request still needs
+		volunteer int64 // a volunteer carrying one of them
+	}
+	others := map[int64]other{}
+	for rows.Next() {
+		var dm Demand
+		var round int16
+		var status string
+		var volunteer int64
+		if err := rows.Scan(&dm.RequestID, &round, &status, &volunteer, &dm.Commune, &dm.Bureau, &dm.At.Lat, &dm.At.Lon); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		o := others[dm.RequestID]
+		o.rounds++
+		if volunteer != 0 {
+			o.volunteer = volunteer
+		}
+		others[dm.RequestID] = o
+		if _, ok := in.dates[int(round)]; !ok || (status != RoundOpen && status != RoundProposed) {
+			continue
+		}
+		dm.Round = int(round)
+		dm.Seq = dm.RequestID // ids grow with time: smaller is older
+		in.demands = append(in.demands, dm)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	demandAt := make(map[dkey]int, len(in.demands))
+	for i := range in.demands {
+		dm := &in.demands[i]
+		o := others[dm.RequestID]
+		dm.BothRounds = o.rounds > 1
+		if o.volunteer != 0 {
+			dm.Partner = o.volunteer // only the other round can have one: this one is open or proposed
+		}
+		demandAt[dkey{dm.RequestID, dm.Round}] = i
+	}
+
+	// Supplies: active volunteers' rounds, capacity minus accepted offers.
+	rows, err = tx.Query(ctx, `
+		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
+			coalesce(a.n, 0)
+		FROM proxy_volunteers v JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id
+		LEFT JOIN (SELECT volunteer_id, round, count(*) AS n FROM proxy_offers WHERE election_id = $1 AND status = 'accepted' GROUP BY 1, 2) a
+			ON a.volunteer_id = v.id AND a.round = vr.round
+		WHERE v.election_id = $1 AND vr.round = ANY ($2) AND v.status = 'active' AND v.latitude IS NOT NULL AND `+volFilter, argsV...)
+	if err != nil {
+		return nil, err
+	}
+	supplyAt := map[skey]int{}
+	for rows.Next() {
+		var s Supply
+		var round int16
+		var maxKm, accepted int
+		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		s.Round, s.MaxKm = int(round), float64(maxKm)
+		s.Capacity = MaxProxiesPerRound - accepted
+		if s.Capacity <= 0 {
+			continue
+		}
+		supplyAt[skey{s.VolunteerID, s.Round}] = len(in.supplies)
+		in.supplies = append(in.supplies, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	// Live offers: pending ones are re-plannable (Offered on both sides);
+	// the slots of all of them are taken.
+	offerFilter := `TRUE`
+	argsO := []any{electionID}
+	if len(near) > 0 {
+		offerFilter = `(o.request_id = ANY ($2) OR o.volunteer_id = ANY ($3))`
+		argsO = append(argsO, reqIDs, volIDs)
+	}
+	rows, err = tx.Query(ctx, `SELECT o.id, o.request_id, o.round, o.volunteer_id, o.slot, o.status FROM proxy_offers o
+		WHERE o.election_id = $1 AND o.status IN ('pending', 'accepted') AND `+offerFilter, argsO...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id, rid, vid int64
+		var round, slot int16
+		var status string
+		if err := rows.Scan(&id, &rid, &round, &vid, &slot, &status); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		dk, sk := dkey{rid, int(round)}, skey{vid, int(round)}
+		in.slots[sk] = append(in.slots[sk], int(slot))
+		if status == OfferPending {
+			di, dOK := demandAt[dk]
+			si, sOK := supplyAt[sk]
+			if dOK && sOK {
+				in.demands[di].Offered = vid
+				in.supplies[si].Offered = rid
+				in.offerID[dk] = id
+				in.slot[dk] = int(slot)
+				in.current = append(in.current, Assignment{RequestID: rid, Round: int(round), VolunteerID: vid})
+				continue
+			}
+			if sOK {
+				// Held for a request outside this plan: Plan leaves the
+				// volunteer alone.
+				in.supplies[si].Offered = rid
+			}
+			if dOK {
+				// The request's volunteer is outside the plan: the offer
+				// stands and the demand is not planned.
+				in.demands[di].Offered = -1
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Demands whose offer cannot be re-planned here are dropped.
+	kept := in.demands[:0]
+	for _, dm := range in.demands {
+		if dm.Offered != -1 {
+			kept = append(kept, dm)
+		}
+	}
+	in.demands = kept
+
+	// Pairs never to propose: declined or expired ones, those staff
+	// undid, and a person with themselves (same e-mail or phone).
+	argsX := []any{electionID}
+	xFilter := `TRUE`
+	if len(near) > 0 {
+		argsX = append(argsX, reqIDs)
+		xFilter = `r.id = ANY ($2)`
+	}
+	rows, err = tx.Query(ctx, `
+		SELECT o.request_id, o.volunteer_id FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
+		WHERE o.election_id = $1 AND (o.status IN ('declined', 'expired') OR o.reason = 'unmatched') AND `+xFilter+`
+		UNION
+		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.email = r.email
+		WHERE r.election_id = $1 AND `+xFilter+`
+		UNION
+		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.phone = r.phone
+		WHERE r.election_id = $1 AND r.phone <> '' AND `+xFilter, argsX...)
+	if err != nil {
+		return nil, err
+	}
+	never := map[int64][]int64{}
+	for rows.Next() {
+		var rid, vid int64
+		if err := rows.Scan(&rid, &vid); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		never[rid] = append(never[rid], vid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range in.demands {
+		in.demands[i].Declined = never[in.demands[i].RequestID]
+	}
+	return in, nil
+}
+
+// neighbourhood returns the requests and volunteers within 2×GlobalMaxKm
+// of the events, and the other side of their unanswered offers.
+func (d *Desk) neighbourhood(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point) ([]int64, []int64, error) {
+	radius := 2 * d.globalMaxKm()
+	minLat, maxLat, minLon, maxLon := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, p := range near {
+		minLat, maxLat = math.Min(minLat, p.Lat), math.Max(maxLat, p.Lat)
+		minLon, maxLon = math.Min(minLon, p.Lon), math.Max(maxLon, p.Lon)
+	}
+	dLat := radius / kmPerDegree * 1.01
+	polar := math.Min(89, math.Max(math.Abs(minLat-dLat), math.Abs(maxLat+dLat)))
+	dLon := radius / (kmPerDegree * math.Cos(polar*math.Pi/180)) * 1.01
+	box := []any{electionID, minLat - dLat, maxLat + dLat, minLon - dLon, maxLon + dLon}
+	g := newGrid(near, radius)
+	within := func(p places.Point) bool {
+		found := false
+		g.near(p, radius, func(i int32) {
+			if !found && places.DistanceKm(p, near[i]) <= radius {
+				found = true
+			}
+		})
+		return found
+	}
+	pick := func(sql string) ([]int64, error) {
+		rows, err := tx.Query(ctx, sql, box...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			var p places.Point
+			if err := rows.Scan(&id, &p.Lat, &p.Lon); err != nil {
+				return nil, err
+			}
+			if within(p) {
+				ids = append(ids, id)
+			}
+		}
+		return ids, rows.Err()
+	}
+	// Volunteers first: where none is around (a burst of requests in a
+	// place without volunteers), there is nothing to plan.
+	volIDs, err := pick(`SELECT v.id, v.latitude, v.longitude FROM proxy_volunteers v
+		WHERE v.election_id = $1 AND v.status = 'active' AND v.latitude BETWEEN $2 AND $3 AND v.longitude BETWEEN $4 AND $5`)
+	if err != nil || len(volIDs) == 0 {
+		return nil, nil, err
+	}
+	reqIDs, err := pick(`SELECT r.id, r.latitude, r.longitude FROM proxy_requests r
+		WHERE r.election_id = $1 AND r.latitude BETWEEN $2 AND $3 AND r.longitude BETWEEN $4 AND $5
+			AND EXISTS (SELECT 1 FROM proxy_request_rounds rr WHERE rr.request_id = r.id AND rr.status IN ('open', 'proposed'))`)
+	if err != nil || len(reqIDs) == 0 {
+		return nil, nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT request_id, volunteer_id FROM proxy_offers
+		WHERE election_id = $1 AND status = 'pending' AND (request_id = ANY ($2) OR volunteer_id = ANY ($3))`, electionID, reqIDs, volIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	seenR, seenV := map[int64]bool{}, map[int64]bool{}
+	for _, id := range reqIDs {
+		seenR[id] = true
+	}
+	for _, id := range volIDs {
+		seenV[id] = true
+	}
+	for rows.Next() {
+		var rid, vid int64
+		if err := rows.Scan(&rid, &vid); err != nil {
+			return nil, nil, err
+		}
+		if !seenR[rid] {
+			seenR[rid] = true
+			reqIDs = append(reqIDs, rid)
+		}
+		if !seenV[vid] {
+			seenV[vid] = true
+			volIDs = append(volIDs, vid)
+		}
+	}
+	return reqIDs, volIDs, rows.Err()
+}
+
+// write applies a plan: withdraws the unanswered offers it does not keep,
+// inserts the new ones (COPY), moves the request rounds' statuses, and
+// tells every volunteer concerned, each with a fresh private link.
+func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input, add, remove []Assignment, served map[dkey]bool, now time.Time) error {
+	last := time.Time{}
+	for _, dt := range in.dates {
+		if dt.After(last) {
+			last = dt
+		}
+	}
+	linkExpiry := last.AddDate(0, 0, 3)
+
+	// 1. Withdraw first: a moved volunteer's slot must be free before
+	// their new offer takes it. Each is told, with a link to their page.
+	if len(remove) > 0 {
+		ids := make([]int64, len(remove))
+		var openR []int64
+		var openN []int16
+		for i, r := range remove {
+			ids[i] = in.offerID[dkey{r.RequestID, r.Round}]
+			if !served[dkey{r.RequestID, r.Round}] {
+				openR, openN = append(openR, r.RequestID), append(openN, int16(r.Round))
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE proxy_offers SET status = 'withdrawn', reason = 'moved', answered_at = $2 WHERE id = ANY ($1)`, ids, now); err != nil {
+			return err
+		}
+		if len(openR) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'open', status_at = $3
+				FROM unnest($1::bigint[], $2::smallint[]) AS k(r, n) WHERE rr.request_id = k.r AND rr.round = k.n`, openR, openN, now); err != nil {
+				return err
+			}
+		}
+		for _, r := range remove {
+			k := skey{r.VolunteerID, r.Round}
+			in.slots[k] = without(in.slots[k], in.slot[dkey{r.RequestID, r.Round}])
+		}
+		info, err := loadPeople(ctx, tx, remove)
+		if err != nil {
+			return err
+		}
+		links := make([][]any, 0, len(remove))
+		msgs := make([]notify.Message, 0, len(remove))
+		for _, r := range remove {
+			p := info.pair(r, in.dates[r.Round])
+			p.status = OfferPending
+			plain, hash := token.New()
+			links = append(links, []any{hash, r.VolunteerID, now, linkExpiry})
+			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
+				Subject: "Procuration : la demande a changé", Body: withdrawnVolunteerBody(p, "moved", d.url(plain))})
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
+			pgx.CopyFromRows(links)); err != nil {
+			return err
+		}
+		if err := enqueueMany(ctx, tx, msgs); err != nil {
+			return err
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+
+	// 2. New offers, their request rounds proposed.
+	demandAt := make(map[dkey]*Demand, len(in.demands))
+	for i := range in.demands {
+		demandAt[dkey{in.demands[i].RequestID, in.demands[i].Round}] = &in.demands[i]
+	}
+	supplyAt := make(map[skey]*Supply, len(in.supplies))
+	for i := range in.supplies {
+		supplyAt[skey{in.supplies[i].VolunteerID, in.supplies[i].Round}] = &in.supplies[i]
+	}
+	rows := make([][]any, len(add))
+	kms := make([]float64, len(add))
+	expires := make([]time.Time, len(add))
+	reqR := make([]int64, len(add))
+	reqN := make([]int16, len(add))
+	for i, a := range add {
+		k := skey{a.VolunteerID, a.Round}
+		slot := freeSlot(in.slots[k])
+		in.slots[k] = append(in.slots[k], slot)
+		dm, s := demandAt[dkey{a.RequestID, a.Round}], supplyAt[k]
+		kms[i] = math.Round(places.DistanceKm(dm.At, s.At)*10) / 10
+		expires[i] = d.Expiry.Deadline(now, in.dates[a.Round])
+		rows[i] = []any{electionID, a.RequestID, int16(a.Round), a.VolunteerID, int16(slot), OfferPending,
+			float64(a.Cost), kms[i], now, expires[i]}
+		reqR[i], reqN[i] = a.RequestID, int16(a.Round)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_offers"},
+		[]string{"election_id", "request_id", "round", "volunteer_id", "slot", "status", "cost", "distance_km", "created_at", "expires_at"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'proposed', status_at = $3
+		FROM unnest($1::bigint[], $2::smallint[]) AS k(r, n) WHERE rr.request_id = k.r AND rr.round = k.n`, reqR, reqN, now); err != nil {
+		return err
+	}
+
+	// 3. The offer messages.
+	return d.offerMessages(ctx, tx, now, linkExpiry, in.dates, noteOffers(add, kms, expires))
+}
+
+// enqueueMany is notify.Enqueue for the batch's tens of thousands of
+// messages: the same rows and the same wake-up signal, sent with COPY
+// (one statement with 100 MB of array parameters is much slower).
+func enqueueMany(ctx context.Context, tx pgx.Tx, msgs []notify.Message) error {
+	if len(msgs) < 1000 {
+		return notify.Enqueue(ctx, tx, msgs...)
+	}
+	rows := make([][]any, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Recipient != "" {
+			rows = append(rows, []any{string(m.Channel), m.Recipient, m.Subject, m.Body, m.Kind})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"}, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, notify.WakeChannel)
+	return err
+}
+
+// freeSlot is the smallest of the volunteer's MaxProxiesPerRound places
+// not taken (the unique index refuses the write if the plan overfills).
+func freeSlot(taken []int) int {
+	for s := 1; s <= MaxProxiesPerRound; s++ {
+		free := true
+		for _, t := range taken {
+			if t == s {
+				free = false
+				break
+			}
+		}
+		if free {
+			return s
+		}
+	}
+	return MaxProxiesPerRound + 1
+}
+
+// without removes one occurrence of x.
+func without(xs []int, x int) []int {
+	for i, v := range xs {
+		if v == x {
+			return append(xs[:i:i], xs[i+1:]...)
+		}
+	}
+	return xs
+}
+
+// people is what messages say about the requests and volunteers of a plan.
+type people struct {
+	req map[int64]pair
+	vol map[int64]pair
+}
+
+func (pp *people) pair(a Assignment, date time.Time) pair {
+	p := pp.req[a.RequestID]
+	v := pp.vol[a.VolunteerID]
+	p.volunteerID, p.vFirst, p.vLast, p.vEmail = a.VolunteerID, v.vFirst, v.vLast, v.vEmail
+	p.round, p.roundDate = a.Round, date
+	return p
+}
+
+func loadPeople(ctx context.Context, tx pgx.Tx, lists ...[]Assignment) (*people, error) {
+	var rids, vids []int64
+	for _, l := range lists {
+		for _, a := range l {
+			rids, vids = append(rids, a.RequestID), append(vids, a.VolunteerID)
+		}
+	}
+	pp := &people{req: map[int64]pair{}, vol: map[int64]pair{}}
+	rows, err := tx.Query(ctx, `
+		SELECT r.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, coalesce(b.name, ''), coalesce(b.address, '')
+		FROM proxy_requests r JOIN communes c ON c.code = r.commune_code
+		LEFT JOIN bureaux b ON b.commune_code = r.commune_code AND b.code = r.bureau_code
+		WHERE r.id = ANY ($1)`, rids)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.requestID, &p.rFirst, &p.rLast, &p.rEmail, &p.rPhone, &p.rCommune, &p.rCommuneName, &p.rBureau, &p.rBureauName, &p.rBureauAddress); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pp.req[p.requestID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT id, first_name, last_name, email FROM proxy_volunteers WHERE id = ANY ($1)`, vids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.volunteerID, &p.vFirst, &p.vLast, &p.vEmail); err != nil {
+			return nil, err
+		}
+		pp.vol[p.volunteerID] = p
+	}
+	return pp, rows.Err()
+}

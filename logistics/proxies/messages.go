@@ -1,0 +1,215 @@
+package proxies
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Every message a voter or volunteer receives, in French. Bodies are plain
+// text; each carries a fresh private link to the person's own page.
+
+const signature = "\n\nL'équipe procurations\n(Ce lien est personnel : ne le transférez pas.)"
+
+func frDate(t time.Time) string { return t.Format("02/01/2006") }
+
+func frDateTime(t time.Time) string { return t.In(paris).Format("02/01/2006 à 15h04") }
+
+func roundsText(e interface{ roundLine(int) string }, rounds []int) string {
+	parts := make([]string, len(rounds))
+	for i, r := range rounds {
+		parts[i] = e.roundLine(r)
+	}
+	return strings.Join(parts, " et ")
+}
+
+func (v *validPerson) roundLine(n int) string {
+	r, _ := v.election.Round(n)
+	return fmt.Sprintf("le tour %d (%s)", n, frDate(r.Date))
+}
+
+func requestCreatedBody(v *validPerson, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Nous avons bien reçu votre demande de procuration pour %s, %s.
+Nous cherchons un·e volontaire qui votera pour vous dans votre bureau de vote. Vous recevrez un message dès qu'une personne aura accepté.
+
+Suivre ou annuler votre demande : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
+}
+
+func requestUpdatedBody(v *validPerson, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Votre demande de procuration pour %s a été mise à jour : %s.
+Si vous n'êtes pas à l'origine de cette modification, ouvrez votre page et annulez-la, puis écrivez-nous.
+
+Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
+}
+
+func volunteerCreatedBody(v *validVolunteer, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Merci de proposer de porter une procuration pour %s, %s.
+Dès qu'une personne près de chez vous en aura besoin, nous vous écrirons : vous pourrez alors accepter ou refuser.
+
+Votre page (pour vous retirer à tout moment) : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
+}
+
+func volunteerUpdatedBody(v *validVolunteer, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Votre inscription pour porter une procuration (%s) a été mise à jour : %s, jusqu'à %d km.
+Si vous n'êtes pas à l'origine de cette modification, ouvrez votre page et retirez-vous, puis écrivez-nous.
+
+Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), v.distance, link) + signature
+}
+
+// pairRounds describes the rounds of a group of offers of one pair.
+func pairRounds(ps []pair) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("le tour %d (%s)", p.round, frDate(p.roundDate))
+	}
+	return strings.Join(parts, " et ")
+}
+
+func (p pair) bureauText() string {
+	if p.rBureau == "" {
+		return fmt.Sprintf("dans un bureau de vote de %s (la personne ne connaît pas son bureau : elle vous le précisera)", p.rCommuneName)
+	}
+	s := fmt.Sprintf("au bureau %s de %s", p.rBureau, p.rCommuneName)
+	if p.rBureauName != "" {
+		s += " (" + p.rBureauName
+		if p.rBureauAddress != "" {
+			s += ", " + p.rBureauAddress
+		}
+		s += ")"
+	}
+	return s
+}
+
+// offerTemplate is the message proposing a request to a volunteer, with
+// PostgreSQL format() placeholders: offer messages are composed by the
+// database (offerMessages), where a batch writes a hundred thousand of them
+// at once; hence also its brevity. Arguments: 1 volunteer's first name,
+// 2 mandant's first name, 3 commune, 4 rounds, 5 where to vote,
+// 6 distance, 7 deadline, 8 private link.
+const offerTemplate = `Bonjour %1$s,
+
+%2$s (%3$s) cherche un·e mandataire pour %4$s : voter pour cette personne %5$s%6$s.
+Acceptez ou refusez avant le %7$s, sinon la demande ira à quelqu'un d'autre : %8$s
+Si vous acceptez, elle recevra vos nom, téléphone, date de naissance et numéro d'électeur pour établir la procuration.` + signature
+
+func acceptedMandantBody(ps []pair, link string) string {
+	p := ps[0]
+	return fmt.Sprintf(`Bonjour %s,
+
+Bonne nouvelle : %s %s accepte de porter votre procuration pour %s.
+Téléphone : %s
+
+Pour établir la procuration :
+1. Ouvrez votre page personnelle : %s
+   Vous y trouverez le numéro national d'électeur et la date de naissance de votre mandataire (affichage limité à %d fois : notez-les).
+2. Faites la demande sur https://www.maprocuration.gouv.fr avec ces informations.
+3. Validez-la en ligne avec votre identité numérique certifiée, ou au commissariat, à la gendarmerie ou au consulat avec votre pièce d'identité.
+4. Revenez sur votre page et cliquez sur « Procuration établie ».
+
+Pensez à prévenir votre mandataire : ce n'est pas l'administration qui le fait.`,
+		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), p.vPhone, link, MaxDetailViews) + signature
+}
+
+func acceptedVolunteerBody(ps []pair, link string) string {
+	p := ps[0]
+	return fmt.Sprintf(`Bonjour %s,
+
+Merci ! Vous portez la procuration de %s %s (téléphone : %s) pour %s.
+Vous voterez %s.
+%s va maintenant établir la procuration sur maprocuration.gouv.fr ; nous vous préviendrons quand ce sera fait.
+Le jour du scrutin, présentez-vous avec une pièce d'identité.
+
+Votre page : %s`, p.vFirst, p.rFirst, p.rLast, p.rPhone, pairRounds(ps), p.bureauText(), p.rFirst, link) + signature
+}
+
+func establishedVolunteerBody(p pair, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+%s %s nous confirme avoir établi la procuration pour le tour %d (%s).
+Ce jour-là, vous voterez pour cette personne %s, avec une pièce d'identité. Si elle vient voter elle-même avant vous, la procuration tombe : c'est normal.
+
+Votre page : %s`, p.vFirst, p.rFirst, p.rLast, p.round, frDate(p.roundDate), p.bureauText(), link) + signature
+}
+
+func expiredVolunteerBody(ps []pair, link string) string {
+	p := ps[0]
+	return fmt.Sprintf(`Bonjour %s,
+
+Faute de réponse avant le %s, la demande de %s (%s) a été proposée à quelqu'un d'autre.
+Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
+
+Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), p.rFirst, pairRounds(ps), link) + signature
+}
+
+// withdrawnVolunteerBody tells a volunteer that an offer they held is gone.
+func withdrawnVolunteerBody(p pair, reason, link string) string {
+	why := "n'a plus besoin de votre aide"
+	switch reason {
+	case "moved":
+		why = "a été confiée à un·e autre volontaire plus proche, pour que chacun·e trouve quelqu'un"
+	case "request_changed":
+		why = "a changé (autre bureau de vote ou autres tours)"
+	case "unmatched":
+		why = "a été réattribuée par l'équipe"
+	case "cancelled":
+		why = "a été annulée par la personne"
+	}
+	extra := ""
+	if p.status == OfferAccepted {
+		extra = "\nVous n'avez donc plus à voter pour cette personne."
+	}
+	return fmt.Sprintf(`Bonjour %s,
+
+La demande de procuration de %s pour le tour %d (%s) %s.%s
+Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
+
+Votre page : %s`, p.vFirst, p.rFirst, p.round, frDate(p.roundDate), why, extra, link) + signature
+}
+
+// withdrawnMandantBody tells a mandant that their accepted volunteer is gone.
+func withdrawnMandantBody(p pair, reason, link string) string {
+	extra := ""
+	if reason == "unmatched" {
+		extra = " L'équipe a dû modifier l'appariement."
+	}
+	return fmt.Sprintf(`Bonjour %s,
+
+%s %s ne peut plus porter votre procuration pour le tour %d (%s).%s
+Si vous aviez déjà établi la procuration à son nom, résiliez-la sur https://www.maprocuration.gouv.fr.
+Nous cherchons un·e autre volontaire et vous écrirons dès que possible.
+
+Votre page : %s`, p.rFirst, p.vFirst, p.vLast, p.round, frDate(p.roundDate), extra, link) + signature
+}
+
+func cancelledMandantBody(first, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Votre demande de procuration est annulée. Si vous aviez établi une procuration, vous pouvez la résilier sur https://www.maprocuration.gouv.fr ; vous pouvez aussi voter vous-même si vous arrivez au bureau avant votre mandataire.
+
+Votre page : %s`, first, link) + signature
+}
+
+func withdrawnSelfBody(first, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Vous êtes retiré·e de la liste des volontaires : nous ne vous proposerons plus de procuration. Les personnes dont vous aviez accepté la procuration sont prévenues.
+Merci pour votre engagement.
+
+Votre page : %s`, first, link) + signature
+}
+
+func reminderMandantBody(p pair, link string) string {
+	return fmt.Sprintf(`Bonjour %s,
+
+Le tour %d a lieu le %s. Avez-vous établi la procuration au nom de %s %s ?
+Si ce n'est pas encore fait, faites-le dès aujourd'hui sur https://www.maprocuration.gouv.fr : une procuration tardive risque de ne pas arriver au bureau de vote à temps.
+Une fois faite, confirmez-le sur votre page : %s`, p.rFirst, p.round, frDate(p.roundDate), p.vFirst, p.vLast, link) + signature
+}

@@ -1,0 +1,329 @@
+package proxies
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+)
+
+// What a person sees on their private page.
+
+// RequestPage is the mandant's page.
+type RequestPage struct {
+	ID           int64
+	ElectionName string
+	FirstName    string
+	LastName     string
+	Email        string
+	Phone        string
+	CommuneCode  string
+	CommuneName  string
+	BureauCode   string
+	BureauName   string
+	Rounds       []RequestRoundView
+	Cancelled    bool // every round cancelled
+}
+
+// RequestRoundView is one round on the mandant's page.
+type RequestRoundView struct {
+	Number int
+	Date   time.Time
+	Status string
+	// Mandataire once a volunteer has accepted: name and phone. NNE and
+	// birth date only through RevealDetails.
+	VolunteerID    int64
+	VolunteerName  string
+	VolunteerPhone string
+	ViewsLeft      int
+}
+
+// Accepted reports a round waiting for the mandant's confirmation.
+func (r RequestRoundView) Accepted() bool { return r.Status == RoundAccepted }
+
+// HasVolunteer reports a round with a volunteer who said yes.
+func (r RequestRoundView) HasVolunteer() bool {
+	return r.Status == RoundAccepted || r.Status == RoundEstablished
+}
+
+// LoadRequestPage reads a mandant's page.
+func LoadRequestPage(ctx context.Context, q pgdb.Q, id int64) (*RequestPage, error) {
+	p := &RequestPage{ID: id}
+	err := q.QueryRow(ctx, `
+		SELECT e.name, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, coalesce(b.name, '')
+		FROM proxy_requests r JOIN elections e ON e.id = r.election_id JOIN communes c ON c.code = r.commune_code
+		LEFT JOIN bureaux b ON b.commune_code = r.commune_code AND b.code = r.bureau_code
+		WHERE r.id = $1`, id).Scan(&p.ElectionName, &p.FirstName, &p.LastName, &p.Email, &p.Phone, &p.CommuneCode, &p.CommuneName, &p.BureauCode, &p.BureauName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, check.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `
+		SELECT rr.round, rd.date, rr.status, coalesce(v.id, 0), coalesce(v.first_name || ' ' || v.last_name, ''), coalesce(v.phone, ''),
+			coalesce((SELECT o.details_views FROM proxy_offers o WHERE o.request_id = rr.request_id AND o.round = rr.round AND o.status = 'accepted'), 0)
+		FROM proxy_request_rounds rr
+		JOIN proxy_requests r ON r.id = rr.request_id
+		JOIN rounds rd ON rd.election_id = r.election_id AND rd.number = rr.round
+		LEFT JOIN proxy_volunteers v ON v.id = rr.volunteer_id
+		WHERE rr.request_id = $1 ORDER BY rr.round`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p.Cancelled = true
+	for rows.Next() {
+		var r RequestRoundView
+		var n int16
+		var views int
+		if err := rows.Scan(&n, &r.Date, &r.Status, &r.VolunteerID, &r.VolunteerName, &r.VolunteerPhone, &views); err != nil {
+			return nil, err
+		}
+		r.Number = int(n)
+		r.ViewsLeft = max(0, MaxDetailViews-views)
+		if r.Status != RoundCancelled {
+			p.Cancelled = false
+		}
+		p.Rounds = append(p.Rounds, r)
+	}
+	return p, rows.Err()
+}
+
+// VolunteerPage is the volunteer's page.
+type VolunteerPage struct {
+	ID            int64
+	ElectionName  string
+	FirstName     string
+	LastName      string
+	Email         string
+	CommuneName   string
+	MaxDistanceKm int
+	Status        string
+	Rounds        []int
+	Offers        []OfferView // live offers and those answered, newest first
+}
+
+// Withdrawn reports a volunteer who left.
+func (v *VolunteerPage) Withdrawn() bool { return v.Status == VolunteerWithdrawn }
+
+// OfferView is one request proposed to the volunteer (one or two rounds).
+type OfferView struct {
+	RequestID int64
+	Status    string // of the offers (the same for every round of a group)
+	Rounds    []OfferRound
+	ExpiresAt time.Time
+	Distance  *float64
+	// Mandant: first name and place before accepting; full name and
+	// phone once accepted.
+	MandantFirstName string
+	MandantName      string
+	MandantPhone     string
+	CommuneName      string
+	BureauCode       string
+	BureauName       string
+	BureauAddress    string
+}
+
+// OfferRound is one round of an offer.
+type OfferRound struct {
+	Number      int
+	Date        time.Time
+	Established bool
+}
+
+// Pending reports an offer waiting for the volunteer's answer.
+func (o OfferView) Pending() bool { return o.Status == OfferPending }
+
+// Accepted reports an offer the volunteer accepted.
+func (o OfferView) Accepted() bool { return o.Status == OfferAccepted }
+
+// LoadVolunteerPage reads a volunteer's page at now (expired offers that
+// the worker has not processed yet are not offered for an answer).
+func LoadVolunteerPage(ctx context.Context, q pgdb.Q, id int64, now time.Time) (*VolunteerPage, error) {
+	v := &VolunteerPage{ID: id}
+	err := q.QueryRow(ctx, `
+		SELECT e.name, p.first_name, p.last_name, p.email, c.name, p.max_distance_km, p.status,
+			coalesce((SELECT array_agg(round::int ORDER BY round) FROM proxy_volunteer_rounds WHERE volunteer_id = p.id), '{}')
+		FROM proxy_volunteers p JOIN elections e ON e.id = p.election_id JOIN communes c ON c.code = p.commune_code
+		WHERE p.id = $1`, id).Scan(&v.ElectionName, &v.FirstName, &v.LastName, &v.Email, &v.CommuneName, &v.MaxDistanceKm, &v.Status, &v.Rounds)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, check.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	ps, err := loadPairs(ctx, q, false, `o.volunteer_id = $1 AND (o.status IN ('pending', 'accepted') OR o.answered_at > $2::timestamptz - interval '14 days')`, id, now)
+	if err != nil {
+		return nil, err
+	}
+	established := map[[2]int64]bool{}
+	rows, err := q.Query(ctx, `SELECT request_id, round FROM proxy_request_rounds WHERE volunteer_id = $1 AND status = 'established'`, id)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r int64
+		var n int16
+		if err := rows.Scan(&r, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		established[[2]int64{r, int64(n)}] = true
+	}
+	rows.Close()
+	// Group by request and status so that a request proposed for both
+	// rounds reads as one proposal.
+	idx := map[[2]any]int{}
+	for _, p := range ps {
+		status := p.status
+		if status == OfferPending && !p.expiresAt.After(now) {
+			status = OfferExpired
+		}
+		k := [2]any{p.requestID, status}
+		i, ok := idx[k]
+		if !ok {
+			i = len(v.Offers)
+			idx[k] = i
+			o := OfferView{RequestID: p.requestID, Status: status, ExpiresAt: p.expiresAt, Distance: p.distance,
+				MandantFirstName: p.rFirst, CommuneName: p.rCommuneName, BureauCode: p.rBureau,
+				BureauName: p.rBureauName, BureauAddress: p.rBureauAddress}
+			if status == OfferAccepted {
+				o.MandantName = p.rFirst + " " + p.rLast
+				o.MandantPhone = p.rPhone
+			}
+			v.Offers = append(v.Offers, o)
+		}
+		v.Offers[i].Rounds = append(v.Offers[i].Rounds, OfferRound{Number: p.round, Date: p.roundDate,
+			Established: established[[2]int64{p.requestID, int64(p.round)}]})
+	}
+	// Live offers first (what needs an answer), then the rest.
+	live := make([]OfferView, 0, len(v.Offers))
+	var rest []OfferView
+	for _, o := range v.Offers {
+		if o.Pending() || o.Accepted() {
+			live = append(live, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	v.Offers = append(live, rest...)
+	return v, nil
+}
+
+// requestSummary is the API answer about a request after a submission.
+func requestSummary(ctx context.Context, q pgdb.Q, id int64) (*Submitted, error) {
+	rows, err := q.Query(ctx, `SELECT round, status, volunteer_id FROM proxy_request_rounds WHERE request_id = $1 ORDER BY round`, id)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RoundState, error) {
+		var s RoundState
+		var n int16
+		err := r.Scan(&n, &s.Status, &s.VolunteerID)
+		s.Number = int(n)
+		return s, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	statuses := make([]string, len(rs))
+	for i, x := range rs {
+		statuses[i] = x.Status
+	}
+	return &Submitted{ID: id, Status: OverallStatus(statuses), Rounds: rs}, nil
+}
+
+// OverallStatus sums up a request's rounds: the least advanced of the
+// rounds still needed, or cancelled when none is.
+func OverallStatus(statuses []string) string {
+	order := map[string]int{RoundOpen: 0, RoundProposed: 1, RoundAccepted: 2, RoundEstablished: 3}
+	best, found := RoundCancelled, false
+	for _, s := range statuses {
+		o, ok := order[s]
+		if !ok {
+			continue
+		}
+		if !found || o < order[best] {
+			best, found = s, true
+		}
+	}
+	return best
+}
+
+// volunteerSummary is the API answer about a volunteer after a submission:
+// per available round, free, proposed (an offer waits for an answer) or
+// accepted/established (with the request).
+func volunteerSummary(ctx context.Context, q pgdb.Q, id int64) (*Submitted, error) {
+	var status string
+	if err := q.QueryRow(ctx, `SELECT status FROM proxy_volunteers WHERE id = $1`, id).Scan(&status); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `
+		SELECT vr.round, o.request_id, o.status, rr.status
+		FROM proxy_volunteer_rounds vr
+		LEFT JOIN proxy_offers o ON o.volunteer_id = vr.volunteer_id AND o.round = vr.round AND o.status IN ('pending', 'accepted')
+		LEFT JOIN proxy_request_rounds rr ON rr.request_id = o.request_id AND rr.round = o.round
+		WHERE vr.volunteer_id = $1 ORDER BY vr.round, o.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RoundState, error) {
+		var s RoundState
+		var n int16
+		var offer, rstatus *string
+		err := r.Scan(&n, &s.RequestID, &offer, &rstatus)
+		s.Number = int(n)
+		s.Status = "free"
+		switch {
+		case offer != nil && *offer == OfferPending:
+			s.Status = RoundProposed
+		case rstatus != nil:
+			s.Status = *rstatus
+		}
+		return s, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Submitted{ID: id, Status: status, Rounds: rs}, nil
+}
+
+// StatusLabel is a request round's status in French.
+func StatusLabel(status string) string {
+	switch status {
+	case RoundOpen:
+		return "En recherche d'un·e volontaire"
+	case RoundProposed:
+		return "Proposée à un·e volontaire, en attente de sa réponse"
+	case RoundAccepted:
+		return "Acceptée : procuration à établir"
+	case RoundEstablished:
+		return "Procuration établie"
+	case RoundCancelled:
+		return "Annulée"
+	}
+	return status
+}
+
+// StatusLabel is the round's status in French.
+func (r RequestRoundView) StatusLabel() string { return StatusLabel(r.Status) }
+
+// StatusLabel is the queue entry's status in French.
+func (q QueueEntry) StatusLabel() string { return StatusLabel(q.Status) }
+
+// StatusLabel is an offer's status, and why it was withdrawn, in French.
+func (o OfferEntry) StatusLabel() string {
+	s := map[string]string{OfferPending: "en attente de réponse", OfferAccepted: "acceptée", OfferDeclined: "refusée",
+		OfferExpired: "expirée sans réponse", OfferWithdrawn: "retirée"}[o.Status]
+	if why, ok := map[string]string{"moved": "réattribuée par l'appariement", "cancelled": "demande annulée",
+		"request_changed": "demande modifiée", "volunteer_changed": "inscription modifiée",
+		"volunteer_withdrew": "volontaire retiré·e", "unmatched": "désappariée par l'équipe"}[o.Reason]; ok {
+		s += " (" + why + ")"
+	}
+	return s
+}

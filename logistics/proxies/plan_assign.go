@@ -1,0 +1,743 @@
+package proxies
+
+// Exact min-cost maximum-cardinality matching of one round's demands with
+// supply slots (the core of Plan).
+//
+//  1. Maximum matching: Hopcroft-Karp on the sparse view, from a greedy
+//     start on the cheapest pairs. In exact mode, one breadth-first
+//     augmenting-path search per free demand then runs on the full view
+//     (every valid pair); a search that fails marks what it visited dead
+//     (a Hungarian tree: no augmenting path can go through it again), so
+//     failed searches cost O(pairs) in all.
+//  2. Dulmage-Mendelsohn: Dr and Sr, the demands and slots reachable by
+//     alternating paths from the demands left free (the dead ones in exact
+//     mode). Every slot of Sr is matched into Dr, the neighbours of Dr are
+//     all in Sr, and |Dr| = |Sr| + free. So every maximum matching matches
+//     all of Sr with demands of Dr (the "scarce" part: which demands to
+//     serve) and all other demands D' with slots outside Sr (the
+//     "abundant" part), never a D'-Sr pair. The lexicographic objective
+//     (served, then cost) splits into two min-cost problems that saturate
+//     one side: D' into the other slots, and Sr into Dr.
+//  3. Each is solved by successive shortest paths from one node at a time
+//     (Jonker-Volgenant style): a greedy start on zero-reduced-cost pairs,
+//     then for each node still unmatched a Dijkstra on reduced costs (a
+//     bucket queue: they are small integers) that stops at the first free
+//     node of the other side, potentials updated on the settled nodes only.
+//     Searches are local (they stop at the nearest free volunteer or
+//     request); every augmentation keeps reduced-cost optimality, so each
+//     part is optimal on its graph (the sparse view, plus in exact mode the
+//     pairs of the maximum matching).
+//  4. Pricing (exact mode): the potentials certify optimality over all
+//     valid pairs when no pair left out of the graph has a negative reduced
+//     cost. The K-th best cost of each demand bounds those it left out, so
+//     most demands are cleared without looking at their pairs; violating
+//     pairs are added and the part solved again.
+
+import (
+	"cmp"
+	"math"
+)
+
+// bip is a bipartite graph in CSR form: the arcs of left node l are
+// start[l]..start[l+1]-1, to right node to[a] at cost cost[a].
+type bip struct {
+	nL, nR int
+	start  []int32
+	to     []int32
+	cost   []int32
+}
+
+// saturate computes a minimum-cost matching of g that matches every left
+// node (when possible; a left node that cannot be matched is left free),
+// processing the left nodes in the given order. rank breaks ties between
+// free right nodes at the same distance (smaller first); nil: none.
+func saturate(g *bip, order []int32, rank []int32) (mateL []int32, piL, piR []int64) {
+	nL, nR := g.nL, g.nR
+	mateL = make([]int32, nL)
+	mateR := make([]int32, nR)
+	mateCost := make([]int64, nR) // cost of the matched pair of a right node
+	for i := range mateL {
+		mateL[i] = -1
+	}
+	for i := range mateR {
+		mateR[i] = -1
+	}
+	// Reduced cost of arc l->r: cost + piL[l] - piR[r] >= 0; of a matched
+	// pair's reverse arc r->l: -cost + piR[r] - piL[l] >= 0 (so = 0).
+	piL = make([]int64, nL)
+	piR = make([]int64, nR)
+	tieR := func(r int32) int32 {
+		if rank == nil {
+			return 0
+		}
+		return rank[r]
+	}
+	// Greedy start: each left node's cheapest arcs have reduced cost 0;
+	// take a free right node among them.
+	for _, l := range order {
+		lo, hi := g.start[l], g.start[l+1]
+		if lo == hi {
+			continue
+		}
+		m := int64(g.cost[lo])
+		for a := lo + 1; a < hi; a++ {
+			m = min(m, int64(g.cost[a]))
+		}
+		piL[l] = -m
+		best := int32(-1)
+		for a := lo; a < hi; a++ {
+			if r := g.to[a]; int64(g.cost[a]) == m && mateR[r] < 0 && (best < 0 || tieR(r) < tieR(g.to[best])) {
+				best = a
+			}
+		}
+		if best >= 0 {
+			r := g.to[best]
+			mateL[l], mateR[r], mateCost[r] = r, l, m
+		}
+	}
+
+	// Augmenting row reduction (Jonker-Volgenant): a free left node takes
+	// its best right node at the price of the second best, displacing the
+	// previous holder; the right node's potential drops by the difference,
+	// which keeps every reduced cost >= 0 (free right nodes keep potential
+	// 0, matched ones <= 0). Two passes, a bounded number of steps: it
+	// settles most conflicts without a Dijkstra.
+	var free, next []int32
+	for _, l := range order {
+		if mateL[l] < 0 && g.start[l] < g.start[l+1] {
+			free = append(free, l)
+		}
+	}
+	steps := 4 * len(free)
+	for pass := 0; pass < 2 && steps > 0; pass++ {
+		next = next[:0]
+		for k := 0; k < len(free) && steps > 0; k++ {
+			steps--
+			l := free[k]
+			const big = int64(math.MaxInt64)
+			u1, u2 := big, big
+			a1, a2 := int32(-1), int32(-1)
+			for a := g.start[l]; a < g.start[l+1]; a++ {
+				h := int64(g.cost[a]) - piR[g.to[a]]
+				if h < u1 {
+					u2, a2 = u1, a1
+					u1, a1 = h, a
+				} else if h < u2 {
+					u2, a2 = h, a
+				}
+			}
+			r1 := g.to[a1]
+			if a2 < 0 {
+				// One arc: take it only if free.
+				if mateR[r1] >= 0 {
+					next = append(next, l)
+					continue
+				}
+				u2 = u1
+			} else if u1 < u2 {
+				piR[r1] -= u2 - u1
+			} else if mateR[r1] >= 0 && mateR[g.to[a2]] < 0 {
+				r1, a1 = g.to[a2], a2
+			}
+			piL[l] = -u2
+			old := mateR[r1]
+			mateL[l], mateR[r1], mateCost[r1] = r1, l, int64(g.cost[a1])
+			if old >= 0 {
+				mateL[old] = -1
+				if u1 < u2 {
+					free[k] = old // again, at once: its best got dearer
+					k--
+				} else {
+					next = append(next, old)
+				}
+			}
+		}
+		free, next = next, free
+	}
+
+	// Dijkstra state over nodes 0..nL-1 (left) and nL..nL+nR-1 (right).
+	// Reduced distances are small non-negative integers: a bucket queue
+	// (Dial) replaces the heap; entries whose distance changed are stale.
+	const unseen = int64(1) << 62
+	dist := make([]int64, nL+nR)
+	for i := range dist {
+		dist[i] = unseen
+	}
+	done := make([]bool, nL+nR)
+	parent := make([]int32, nR) // left node that reached a right node
+	parentCost := make([]int64, nR)
+	var touched, settled []int32
+	var buckets [][]int32
+	push := func(v int32, d int64) {
+		if d >= int64(len(buckets)) {
+			if d > 1<<24 {
+				panic("proxies: reduced distance out of range")
+			}
+			buckets = append(buckets, make([][]int32, int(d)+1-len(buckets))...)
+		}
+		buckets[d] = append(buckets[d], v)
+	}
+	for _, l0 := range order {
+		if mateL[l0] >= 0 || g.start[l0] == g.start[l0+1] {
+			continue
+		}
+		dist[l0] = 0
+		touched = append(touched[:0], l0)
+		settled = settled[:0]
+		push(l0, 0)
+		target := int32(-1)
+		var D int64
+		maxB := 0
+	scan:
+		for b := 0; b < len(buckets); b++ {
+			maxB = max(maxB, b)
+			// The bucket may grow while it is scanned (zero-cost arcs).
+			for k := 0; k < len(buckets[b]); k++ {
+				v := buckets[b][k]
+				if done[v] || dist[v] != int64(b) {
+					continue
+				}
+				if int(v) >= nL && mateR[v-int32(nL)] < 0 {
+					// A free right node: the nearest. Among those at the
+					// same distance, the best ranked.
+					target, D = v-int32(nL), int64(b)
+					for _, w := range buckets[b][k+1:] {
+						if int(w) >= nL && !done[w] && dist[w] == int64(b) && mateR[w-int32(nL)] < 0 && tieR(w-int32(nL)) < tieR(target) {
+							target = w - int32(nL)
+						}
+					}
+					break scan
+				}
+				done[v] = true
+				settled = append(settled, v)
+				if int(v) >= nL {
+					r := v - int32(nL)
+					m := mateR[r]
+					// Reverse arc of the matched pair, reduced cost >= 0.
+					nd := int64(b) - mateCost[r] + piR[r] - piL[m]
+					if nd < dist[m] {
+						if dist[m] == unseen {
+							touched = append(touched, m)
+						}
+						dist[m] = nd
+						push(m, nd)
+					}
+					continue
+				}
+				l := v
+				base := int64(b) + piL[l]
+				for a := g.start[l]; a < g.start[l+1]; a++ {
+					r := g.to[a]
+					if mateL[l] == r {
+						continue
+					}
+					nd := base + int64(g.cost[a]) - piR[r]
+					rv := int32(nL) + r
+					if nd < dist[rv] {
+						if dist[rv] == unseen {
+							touched = append(touched, rv)
+						}
+						dist[rv] = nd
+						parent[r], parentCost[r] = l, int64(g.cost[a])
+						push(rv, nd)
+					}
+				}
+			}
+		}
+		if target >= 0 {
+			// Potentials: pi += dist - D on settled nodes (others keep
+			// theirs: a constant shift of all potentials is harmless).
+			for _, v := range settled {
+				if int(v) < nL {
+					piL[v] += dist[v] - D
+				} else {
+					piR[v-int32(nL)] += dist[v] - D
+				}
+			}
+			// Augment.
+			r := target
+			for {
+				l := parent[r]
+				next := mateL[l]
+				mateL[l], mateR[r], mateCost[r] = r, l, parentCost[r]
+				if l == l0 {
+					break
+				}
+				r = next
+			}
+		}
+		for _, v := range touched {
+			dist[v] = unseen
+			done[v] = false
+		}
+		for b := 0; b <= maxB && b < len(buckets); b++ {
+			buckets[b] = buckets[b][:0]
+		}
+		for b := maxB + 1; b < len(buckets); b++ {
+			buckets[b] = buckets[b][:0]
+		}
+	}
+	return mateL, piL, piR
+}
+
+// edge is a pair added to a part's graph beyond the sparse view.
+type edge struct {
+	l, r int32
+	ic   int64
+}
+
+// solve returns the slot of each demand (-1: unserved). With exact, the
+// number served is made maximum over all valid pairs and the cost checked
+// by pricing over all valid pairs; otherwise both are exact on the sparse
+// view.
+func (rg *roundGraph) solve(exact bool) []int32 {
+	nD, nS := len(rg.ds), len(rg.slotSupply)
+	mate := make([]int32, nD)
+	for i := range mate {
+		mate[i] = -1
+	}
+	g := rg.partGraph(seq(nD), seq(nS), nD, nS, false, nil)
+	var deadD, deadS []bool
+	mateD, mateS := hopcroftKarp(g)
+	exact = exact && !rg.complete // a complete graph is the full view
+	if exact {
+		deadD, deadS = rg.augmentAll(mateD, mateS, true)
+	} else {
+		deadD, deadS = alternatingReach(g, mateD, mateS)
+	}
+	// Abundant part: demands D' (alive) into slots S' (alive).
+	var alive []int32
+	for d := 0; d < nD; d++ {
+		if !deadD[d] {
+			alive = append(alive, int32(d))
+		}
+	}
+	rg.solvePart(alive, deadS, mateD, false, exact, mate)
+	// Scarce part: slots Sr (dead) into demands Dr (dead).
+	var order []int32
+	for x := 0; x < nS; x++ {
+		if deadS[x] {
+			order = append(order, int32(x))
+		}
+	}
+	rg.solvePart(order, deadD, mateD, true, exact, mate)
+	return mate
+}
+
+// alternatingReach returns the left and right nodes reachable by
+// alternating paths from the free left nodes of a maximum matching (the
+// Dulmage-Mendelsohn sets Dr and Sr).
+func alternatingReach(g *bip, mateL, mateR []int32) (inL, inR []bool) {
+	inL, inR = make([]bool, g.nL), make([]bool, g.nR)
+	var queue []int32
+	for l := range mateL {
+		if mateL[l] < 0 {
+			inL[l] = true
+			queue = append(queue, int32(l))
+		}
+	}
+	for h := 0; h < len(queue); h++ {
+		l := queue[h]
+		for a := g.start[l]; a < g.start[l+1]; a++ {
+			r := g.to[a]
+			if inR[r] {
+				continue
+			}
+			inR[r] = true
+			if m := mateR[r]; m >= 0 && !inL[m] {
+				inL[m] = true
+				queue = append(queue, m)
+			}
+		}
+	}
+	return inL, inR
+}
+
+// augmentAll runs one augmenting-path search per free demand (oldest
+// first) on the sparse or the full view, and returns the dead demands and
+// slots: those of the searches that failed.
+func (rg *roundGraph) augmentAll(mateD, mateS []int32, full bool) (deadD, deadS []bool) {
+	nD, nS := len(mateD), len(mateS)
+	deadD, deadS = make([]bool, nD), make([]bool, nS)
+	seenD, seenS := make([]bool, nD), make([]bool, nS)
+	from := make([]int32, nD) // demand that reached this demand's slot
+	var queue, slots []int32
+	for root := int32(0); int(root) < nD; root++ {
+		if mateD[root] >= 0 || deadD[root] {
+			continue
+		}
+		queue = append(queue[:0], root)
+		slots = slots[:0]
+		seenD[root] = true
+		free, freeFrom := int32(-1), int32(-1)
+		visit := func(u int32, sj int32) bool {
+			for x := rg.slot0[sj]; x < rg.slot0[sj+1]; x++ {
+				if seenS[x] || deadS[x] {
+					continue
+				}
+				seenS[x] = true
+				slots = append(slots, x)
+				m := mateS[x]
+				if m < 0 {
+					free, freeFrom = x, u
+					return true
+				}
+				if !seenD[m] && !deadD[m] {
+					seenD[m] = true
+					from[m] = u
+					queue = append(queue, m)
+				}
+			}
+			return false
+		}
+		for h := 0; h < len(queue) && free < 0; h++ {
+			u := queue[h]
+			if full {
+				rg.forEachValid(int(u), func(sj int32) bool { return visit(u, sj) })
+			} else {
+				for _, c := range rg.arcs(int(u)) {
+					if visit(u, c.s) {
+						break
+					}
+				}
+			}
+		}
+		if free >= 0 {
+			// Augment: u takes the free slot, its old slot goes to the
+			// demand that reached it, and so on back to the root.
+			x, u := free, freeFrom
+			for {
+				old := mateD[u]
+				mateD[u], mateS[x] = x, u
+				if u == root {
+					break
+				}
+				x, u = old, from[u]
+			}
+			for _, d := range queue {
+				seenD[d] = false
+			}
+			for _, x := range slots {
+				seenS[x] = false
+			}
+			continue
+		}
+		// Hungarian tree: dead for good.
+		for _, d := range queue {
+			deadD[d] = true
+		}
+		for _, x := range slots {
+			deadS[x] = true
+		}
+	}
+	return deadD, deadS
+}
+
+// solvePart solves one part at minimum cost and writes its matching into
+// mate (demand -> slot). Abundant part (scarce false): left = the demands
+// of order, right = the slots not in otherSide (dead slots). Scarce part:
+// left = the slots of order, right = the demands in otherSide (dead
+// demands). The pairs of the maximum matching mateD are always included so
+// that every left node can be matched.
+func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32) {
+	if len(order) == 0 {
+		return
+	}
+	nD, nS := len(rg.ds), len(rg.slotSupply)
+	// Renumber both sides.
+	var nRight int
+	var rightID []int32
+	var leftID []int32
+	if scarce {
+		leftID = make([]int32, nS)
+		rightID = make([]int32, nD)
+	} else {
+		leftID = make([]int32, nD)
+		rightID = make([]int32, nS)
+	}
+	for i := range leftID {
+		leftID[i] = -1
+	}
+	for i, l := range order {
+		leftID[l] = int32(i)
+	}
+	var rightOld []int32
+	for i := range rightID {
+		rightID[i] = -1
+		if otherSide[i] == scarce { // scarce: the dead demands; abundant: the alive slots
+			rightID[i] = int32(nRight)
+			rightOld = append(rightOld, int32(i))
+			nRight++
+		}
+	}
+	// Age rank of the right nodes (demands) in the scarce part: ds is
+	// sorted oldest first, so the demand index is the rank.
+	var rank []int32
+	if scarce {
+		rank = rightOld
+	}
+	var extra []edge
+	// The maximum matching's pairs (only needed when it used pairs of the
+	// full view).
+	for d := 0; d < nD && exact; d++ {
+		x := mateD[d]
+		if x < 0 {
+			continue
+		}
+		l, r := int32(d), x
+		if scarce {
+			l, r = x, int32(d)
+		}
+		if leftID[l] >= 0 && rightID[r] >= 0 {
+			extra = append(extra, edge{leftID[l], rightID[r], rg.icOfSlot(d, x)})
+		}
+	}
+	for {
+		g := rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
+		m, piL, piR := saturate(g, seq(len(order)), rank)
+		added := 0
+		if exact {
+			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)
+		}
+		if added == 0 {
+			for i, r := range m {
+				if r < 0 {
+					continue
+				}
+				if scarce {
+					mate[rightOld[r]] = order[i]
+				} else {
+					mate[order[i]] = rightOld[r]
+				}
+			}
+			return
+		}
+	}
+}
+
+func seq(n int) []int32 {
+	s := make([]int32, n)
+	for i := range s {
+		s[i] = int32(i)
+	}
+	return s
+}
+
+// icOfSlot is the internal cost of demand d with slot x.
+func (rg *roundGraph) icOfSlot(d int, x int32) int64 {
+	sj := rg.slotSupply[x]
+	for _, c := range rg.arcs(d) {
+		if c.s == sj {
+			return int64(c.ic)
+		}
+	}
+	ic := int64(-1)
+	rg.forEach(d, func(s int32, _, i int64, _ bool) {
+		if s == sj {
+			ic = i
+		}
+	})
+	if ic < 0 {
+		panic("proxies: matched pair not in the full view")
+	}
+	return ic
+}
+
+// partGraph builds a part's graph from the sparse view and extra pairs.
+func (rg *roundGraph) partGraph(leftID, rightID []int32, nL, nR int, scarce bool, extra []edge) *bip {
+	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
+	// Count, then fill (CSR).
+	each := func(fn func(l, r int32, ic int64)) {
+		for d := range rg.ds {
+			for _, c := range rg.arcs(d) {
+				for x := rg.slot0[c.s]; x < rg.slot0[c.s+1]; x++ {
+					l, r := int32(d), x
+					if scarce {
+						l, r = x, int32(d)
+					}
+					if leftID[l] >= 0 && rightID[r] >= 0 {
+						fn(leftID[l], rightID[r], int64(c.ic))
+					}
+				}
+			}
+		}
+		for _, e := range extra {
+			fn(e.l, e.r, e.ic)
+		}
+	}
+	each(func(l, _ int32, _ int64) { g.start[l+1]++ })
+	for i := 0; i < nL; i++ {
+		g.start[i+1] += g.start[i]
+	}
+	g.to = make([]int32, g.start[nL])
+	g.cost = make([]int32, g.start[nL])
+	next := make([]int32, nL)
+	copy(next, g.start[:nL])
+	each(func(l, r int32, ic int64) {
+		g.to[next[l]], g.cost[next[l]] = r, int32(ic)
+		next[l]++
+	})
+	return g
+}
+
+// price looks for pairs of the part left out of its graph with a negative
+// reduced cost, adds them to extra and returns how many.
+func (rg *roundGraph) price(order, leftID, rightID []int32, scarce bool, piL, piR []int64, extra *[]edge) int {
+	added := 0
+	// Reduced cost of a pair: ic + pi(left) - pi(right). Free right nodes
+	// have potential 0 and matched ones <= 0, so maxPiR = 0.
+	minPiL := int64(0)
+	for _, v := range piL {
+		minPiL = min(minPiL, v)
+	}
+	for d := range rg.ds {
+		bound := rg.icK[d]
+		if bound == math.MaxInt64 {
+			continue // nothing left out
+		}
+		var piD int64
+		if scarce {
+			r := rightID[d]
+			if r < 0 {
+				continue
+			}
+			piD = piR[r]
+			if bound+minPiL-piD >= 0 {
+				continue
+			}
+		} else {
+			l := leftID[d]
+			if l < 0 {
+				continue
+			}
+			piD = piL[l]
+			if bound+piD >= 0 {
+				continue
+			}
+		}
+		rg.forEach(d, func(sj int32, _, ic int64, _ bool) {
+			if ic < bound {
+				return // in the sparse view
+			}
+			for x := rg.slot0[sj]; x < rg.slot0[sj+1]; x++ {
+				if scarce {
+					l := leftID[x]
+					if l >= 0 && ic+piL[l]-piD < 0 {
+						*extra = append(*extra, edge{l, rightID[d], ic})
+						added++
+					}
+				} else {
+					r := rightID[x]
+					if r >= 0 && ic+piD-piR[r] < 0 {
+						*extra = append(*extra, edge{leftID[d], r, ic})
+						added++
+					}
+				}
+			}
+		})
+	}
+	return added
+}
+
+// byAge sorts demand indices oldest first.
+func byAge(demands []Demand) func(a, b int32) int {
+	return func(a, b int32) int {
+		if c := cmp.Compare(demands[a].Seq, demands[b].Seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(demands[a].RequestID, demands[b].RequestID)
+	}
+}
+
+// hopcroftKarp returns a maximum matching (mateL[l] = right node or -1),
+// from a greedy start on the cheapest arcs (left nodes in order: oldest
+// first), then phases of a breadth-first search from all free left nodes
+// and depth-first augmentations along its levels.
+func hopcroftKarp(g *bip) (mateL, mateR []int32) {
+	mateL = make([]int32, g.nL)
+	mateR = make([]int32, g.nR)
+	for i := range mateR {
+		mateR[i] = -1
+	}
+	for l := 0; l < g.nL; l++ {
+		mateL[l] = -1
+		best := int32(-1)
+		for a := g.start[l]; a < g.start[l+1]; a++ {
+			if mateR[g.to[a]] < 0 && (best < 0 || g.cost[a] < g.cost[best]) {
+				best = a
+			}
+		}
+		if best >= 0 {
+			mateL[l], mateR[g.to[best]] = g.to[best], int32(l)
+		}
+	}
+	level := make([]int32, g.nL)
+	iter := make([]int32, g.nL)
+	queue := make([]int32, 0, g.nL)
+	var stack []int32
+	for {
+		queue = queue[:0]
+		for l := 0; l < g.nL; l++ {
+			if mateL[l] < 0 {
+				level[l] = 0
+				queue = append(queue, int32(l))
+			} else {
+				level[l] = -1
+			}
+		}
+		found := false
+		for h := 0; h < len(queue); h++ {
+			l := queue[h]
+			for a := g.start[l]; a < g.start[l+1]; a++ {
+				m := mateR[g.to[a]]
+				if m < 0 {
+					found = true
+				} else if level[m] < 0 {
+					level[m] = level[l] + 1
+					queue = append(queue, m)
+				}
+			}
+		}
+		if !found {
+			return mateL, mateR
+		}
+		copy(iter, g.start[:g.nL])
+		for l0 := 0; l0 < g.nL; l0++ {
+			if mateL[l0] >= 0 || level[l0] != 0 {
+				continue
+			}
+			stack = append(stack[:0], int32(l0))
+			for len(stack) > 0 {
+				l := stack[len(stack)-1]
+				advanced := false
+				for ; iter[l] < g.start[l+1]; iter[l]++ {
+					r := g.to[iter[l]]
+					m := mateR[r]
+					if m < 0 {
+						for i := len(stack) - 1; i >= 0; i-- {
+							u := stack[i]
+							rr := g.to[iter[u]]
+							mateL[u], mateR[rr] = rr, u
+						}
+						stack = stack[:0]
+						advanced = true
+						break
+					}
+					if level[m] == level[l]+1 {
+						stack = append(stack, m)
+						advanced = true
+						break
+					}
+				}
+				if advanced {
+					continue
+				}
+				level[l] = -1
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					iter[stack[len(stack)-1]]++
+				}
+			}
+		}
+	}
+}

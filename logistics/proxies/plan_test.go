@@ -1,0 +1,449 @@
+package proxies
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"scrutin/logistics/places"
+)
+
+// Around Digne-les-Bains: 0.01° of latitude is about 1.1 km.
+var base = places.Point{Lat: 44.09, Lon: 6.23}
+
+func at(dLatKm, dLonKm float64) places.Point {
+	return places.Point{Lat: base.Lat + dLatKm/111.195, Lon: base.Lon + dLonKm/80.0}
+}
+
+type genOpts struct {
+	demands, supplies int
+	rounds            int
+	spreadKm          float64
+	offers            bool
+	bothRounds        bool
+}
+
+// randomInstance draws demands and supplies in a square of spreadKm, in a
+// few communes, with declines, pending offers (mirrored on both sides)
+// and varied travel limits.
+func randomInstance(r *rand.Rand, o genOpts) ([]Demand, []Supply) {
+	communes := []string{"04070", "04001", "04019", "04112"}
+	pt := func() (string, string, places.Point) {
+		c := r.Intn(len(communes))
+		return communes[c], fmt.Sprint(1 + r.Intn(2)), at(r.Float64()*o.spreadKm, float64(c)*o.spreadKm/8+r.Float64()*o.spreadKm)
+	}
+	var ds []Demand
+	for i := 0; i < o.demands; i++ {
+		c, b, p := pt()
+		if r.Intn(4) == 0 {
+			b = ""
+		}
+		nr := 1 + r.Intn(o.rounds)
+		for round := 1; round <= o.rounds; round++ {
+			if nr == 1 && round != 1+i%o.rounds && o.rounds > 1 {
+				continue
+			}
+			d := Demand{RequestID: int64(100 + i), Round: round, Commune: c, Bureau: b, At: p, Seq: int64(r.Intn(o.demands)),
+				BothRounds: o.bothRounds && nr > 1}
+			for v := 0; v < o.supplies; v++ {
+				if r.Intn(8) == 0 {
+					d.Declined = append(d.Declined, int64(1000+v))
+				}
+			}
+			ds = append(ds, d)
+		}
+	}
+	var ss []Supply
+	for v := 0; v < o.supplies; v++ {
+		c, b, p := pt()
+		maxKm := []float64{0, 3, 8, 15, -1}[r.Intn(5)]
+		for round := 1; round <= o.rounds; round++ {
+			if o.rounds > 1 && r.Intn(3) == 0 {
+				continue
+			}
+			ss = append(ss, Supply{VolunteerID: int64(1000 + v), Round: round, Commune: c, Bureau: b, At: p, MaxKm: maxKm})
+		}
+	}
+	if o.offers {
+		// Pending offers on valid pairs, at most one per side.
+		for i := range ds {
+			if r.Intn(2) == 0 {
+				continue
+			}
+			for j := range ss {
+				if ss[j].Offered == 0 && ss[j].Round == ds[i].Round {
+					if _, ok := Cost(ds[i], ss[j], Options{}); ok {
+						ds[i].Offered, ss[j].Offered = ss[j].VolunteerID, ds[i].RequestID
+						break
+					}
+				}
+			}
+		}
+	}
+	r.Shuffle(len(ds), func(i, j int) { ds[i], ds[j] = ds[j], ds[i] })
+	r.Shuffle(len(ss), func(i, j int) { ss[i], ss[j] = ss[j], ss[i] })
+	return ds, ss
+}
+
+// score is the objective of one round as Plan's documentation states it,
+// computed from the assignment alone: served, then cost (doubled: each
+// unanswered offer not kept costs 2*ChangeCost+1).
+type objective struct {
+	served int
+	cost   int64
+}
+
+func (a objective) better(b objective) bool {
+	return a.served > b.served || a.served == b.served && a.cost < b.cost
+}
+
+func evaluate(t *testing.T, ds []Demand, ss []Supply, plan []Assignment, opt Options) map[int]objective {
+	t.Helper()
+	opt = opt.withDefaults()
+	sup := map[skey]Supply{}
+	for _, s := range ss {
+		sup[skey{s.VolunteerID, s.Round}] = s
+	}
+	got := map[dkey]Assignment{}
+	load := map[skey]int{}
+	for _, a := range plan {
+		k := dkey{a.RequestID, a.Round}
+		if _, dup := got[k]; dup {
+			t.Fatalf("request %d round %d assigned twice", a.RequestID, a.Round)
+		}
+		got[k] = a
+		sk := skey{a.VolunteerID, a.Round}
+		s, ok := sup[sk]
+		if !ok {
+			t.Fatalf("unknown volunteer %d round %d", a.VolunteerID, a.Round)
+		}
+		load[sk]++
+		if load[sk] > s.capacity() {
+			t.Fatalf("volunteer %d round %d over capacity", a.VolunteerID, a.Round)
+		}
+	}
+	out := map[int]objective{}
+	for _, d := range ds {
+		sc := out[d.Round]
+		a, served := got[dkey{d.RequestID, d.Round}]
+		if served {
+			c, ok := Cost(d, sup[skey{a.VolunteerID, a.Round}], opt)
+			if !ok {
+				t.Fatalf("pair %d/%d round %d is not a candidate", a.RequestID, a.VolunteerID, a.Round)
+			}
+			if c != a.Cost {
+				t.Fatalf("pair %d/%d: cost %d, Cost says %d", a.RequestID, a.VolunteerID, a.Cost, c)
+			}
+			sc.served++
+			sc.cost += 2 * c
+		}
+		if d.Offered != 0 && (!served || a.VolunteerID != d.Offered) {
+			if _, ok := sup[skey{d.Offered, d.Round}]; ok {
+				sc.cost += 2*opt.ChangeCost + 1
+			}
+		}
+		out[d.Round] = sc
+	}
+	return out
+}
+
+// bruteForce tries every assignment of one round's demands.
+func bruteForce(ds []Demand, ss []Supply, round int, opt Options) objective {
+	opt = opt.withDefaults()
+	var rd []Demand
+	for _, d := range ds {
+		if d.Round == round {
+			rd = append(rd, d)
+		}
+	}
+	var rs []Supply
+	for _, s := range ss {
+		if s.Round == round {
+			rs = append(rs, s)
+		}
+	}
+	load := make([]int, len(rs))
+	best := objective{served: -1}
+	var rec func(i int, sc objective)
+	rec = func(i int, sc objective) {
+		if i == len(rd) {
+			if sc.better(best) {
+				best = sc
+			}
+			return
+		}
+		d := rd[i]
+		penalty := int64(0)
+		offeredHere := false
+		for _, s := range rs {
+			if d.Offered != 0 && s.VolunteerID == d.Offered {
+				offeredHere = true
+			}
+		}
+		if offeredHere {
+			penalty = 2*opt.ChangeCost + 1
+		}
+		rec(i+1, objective{sc.served, sc.cost + penalty})
+		for j, s := range rs {
+			c, ok := Cost(d, s, opt)
+			if !ok || load[j] >= s.capacity() {
+				continue
+			}
+			load[j]++
+			p := penalty
+			if s.VolunteerID == d.Offered {
+				p = 0
+			}
+			rec(i+1, objective{sc.served + 1, sc.cost + 2*c + p})
+			load[j]--
+		}
+	}
+	rec(0, objective{})
+	return best
+}
+
+func TestPlanBruteForce(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for iter := 0; iter < 600; iter++ {
+		o := genOpts{demands: 1 + r.Intn(6), supplies: 1 + r.Intn(6), rounds: 1 + r.Intn(2), spreadKm: []float64{3, 15, 40}[r.Intn(3)], offers: iter%2 == 0}
+		ds, ss := randomInstance(r, o)
+		for _, opt := range []Options{{MaxCandidates: -1}, {}, {MaxCandidates: 1}, {MaxCandidates: 2, SameVolunteerBonus: -1},
+			{ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 12, MaxCandidates: 1}, {MaxCandidates: 1000, exactPairs: -1}} {
+			plan := Plan(ds, ss, opt)
+			got := evaluate(t, ds, ss, plan, opt)
+			for round := 1; round <= o.rounds; round++ {
+				want := bruteForce(ds, ss, round, opt)
+				if got[round] != want {
+					t.Fatalf("iter %d opt %+v round %d: plan %+v, brute force %+v\ndemands %+v\nsupplies %+v\nplan %+v", iter, opt, round, got[round], want, ds, ss, plan)
+				}
+			}
+		}
+	}
+}
+
+// The case of the issue: B can only be served by X, who holds an
+// unanswered offer for A; A has an alternative Y. Plan moves A to Y.
+func TestPlanSwapsUnansweredOffer(t *testing.T) {
+	ds := []Demand{
+		{RequestID: 1, Round: 1, Commune: "04070", Bureau: "1", At: at(0, 0), Seq: 1, Offered: 10},
+		{RequestID: 2, Round: 1, Commune: "04070", Bureau: "2", At: at(0, 0), Seq: 2},
+	}
+	ss := []Supply{
+		{VolunteerID: 10, Round: 1, Commune: "04070", Bureau: "1", At: at(0, 0), MaxKm: 10, Offered: 1},
+		{VolunteerID: 11, Round: 1, Commune: "04001", At: at(3, 0), MaxKm: 10},
+	}
+	ds[1].Declined = []int64{11}
+	plan := Plan(ds, ss, Options{})
+	want := []Assignment{{RequestID: 1, Round: 1, VolunteerID: 11, Cost: 5}, {RequestID: 2, Round: 1, VolunteerID: 10, Cost: 1}}
+	sortPlan(plan)
+	if !slices.Equal(plan, want) {
+		t.Fatalf("plan %+v, want %+v", plan, want)
+	}
+	add, remove := Diff([]Assignment{{RequestID: 1, Round: 1, VolunteerID: 10, Cost: 0}}, plan)
+	if len(add) != 2 || len(remove) != 1 || remove[0].VolunteerID != 10 {
+		t.Fatalf("diff add %+v remove %+v", add, remove)
+	}
+}
+
+// Offers move only when that serves more requests or lowers the cost by
+// more than ChangeCost.
+func TestPlanKeepsOffersUnlessWorthIt(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		otherKm  float64 // distance of the free volunteer Y; X is at 8 km
+		change   int64
+		wantVol  int64
+		wantDiff bool
+	}{
+		{"much nearer", 0.5, 5, 11, true}, // cost 10 -> 2: gain 8 > 5
+		{"gain equals change cost", 3, 5, 10, false},
+		{"small gain", 6, 5, 10, false},
+		{"free changes", 6, 1, 11, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := []Demand{{RequestID: 1, Round: 1, Commune: "04070", At: at(0, 0), Offered: 10}}
+			ss := []Supply{
+				{VolunteerID: 10, Round: 1, Commune: "04001", At: at(8, 0), MaxKm: 20, Offered: 1},
+				{VolunteerID: 11, Round: 1, Commune: "04019", At: at(tc.otherKm, 0), MaxKm: 20},
+			}
+			plan := Plan(ds, ss, Options{ChangeCost: tc.change})
+			if len(plan) != 1 || plan[0].VolunteerID != tc.wantVol {
+				t.Fatalf("plan %+v, want volunteer %d", plan, tc.wantVol)
+			}
+			add, remove := Diff([]Assignment{{RequestID: 1, Round: 1, VolunteerID: 10}}, plan)
+			if (len(add)+len(remove) > 0) != tc.wantDiff {
+				t.Fatalf("diff add %+v remove %+v", add, remove)
+			}
+		})
+	}
+}
+
+func TestPlanOlderWinsTies(t *testing.T) {
+	for _, seqs := range [][2]int64{{1, 2}, {2, 1}} {
+		ds := []Demand{
+			{RequestID: 1, Round: 1, Commune: "04070", At: at(0, 0), Seq: seqs[0]},
+			{RequestID: 2, Round: 1, Commune: "04070", At: at(0, 0), Seq: seqs[1]},
+		}
+		ss := []Supply{{VolunteerID: 10, Round: 1, Commune: "04070", At: at(1, 0), MaxKm: 5}}
+		plan := Plan(ds, ss, Options{})
+		want := int64(1)
+		if seqs[1] < seqs[0] {
+			want = 2
+		}
+		if len(plan) != 1 || plan[0].RequestID != want {
+			t.Fatalf("seq %v: plan %+v, want request %d", seqs, plan, want)
+		}
+	}
+}
+
+func TestCost(t *testing.T) {
+	d := Demand{RequestID: 1, Round: 1, Commune: "04070", Bureau: "2", At: at(0, 0), Declined: []int64{13}}
+	for _, tc := range []struct {
+		name string
+		s    Supply
+		opt  Options
+		cost int64
+		ok   bool
+	}{
+		{"same bureau", Supply{VolunteerID: 10, Round: 1, Commune: "04070", Bureau: "2", At: at(1, 0), MaxKm: 0}, Options{}, 0, true},
+		{"same commune", Supply{VolunteerID: 10, Round: 1, Commune: "04070", Bureau: "1", At: at(4, 0), MaxKm: 0}, Options{}, 1, true},
+		{"same commune beyond global cap", Supply{VolunteerID: 10, Round: 1, Commune: "04070", At: at(25, 0), MaxKm: -1}, Options{}, 0, false},
+		{"distance", Supply{VolunteerID: 10, Round: 1, Commune: "04001", At: at(6.6, 0), MaxKm: 10}, Options{}, 9, true},
+		{"beyond own limit", Supply{VolunteerID: 10, Round: 1, Commune: "04001", At: at(6.6, 0), MaxKm: 5}, Options{}, 0, false},
+		{"no own limit", Supply{VolunteerID: 10, Round: 1, Commune: "04001", At: at(19, 0), MaxKm: -1}, Options{}, 21, true},
+		{"beyond global cap", Supply{VolunteerID: 10, Round: 1, Commune: "04001", At: at(21, 0), MaxKm: 50}, Options{}, 0, false},
+		{"custom global cap", Supply{VolunteerID: 10, Round: 1, Commune: "04001", At: at(11, 0), MaxKm: 50}, Options{GlobalMaxKm: 10}, 0, false},
+		{"other round", Supply{VolunteerID: 10, Round: 2, Commune: "04070", Bureau: "2", At: at(0, 0)}, Options{}, 0, false},
+		{"declined", Supply{VolunteerID: 13, Round: 1, Commune: "04070", Bureau: "2", At: at(0, 0)}, Options{}, 0, false},
+	} {
+		c, ok := Cost(d, tc.s, tc.opt)
+		if c != tc.cost || ok != tc.ok {
+			t.Errorf("%s: got %d %v, want %d %v", tc.name, c, ok, tc.cost, tc.ok)
+		}
+	}
+}
+
+// On larger random instances every planned pair is valid (declined pairs,
+// travel limits, rounds, capacity), and Candidates ranks with the same
+// scores.
+func TestPlanValidPairs(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for iter := 0; iter < 20; iter++ {
+		ds, ss := randomInstance(r, genOpts{demands: 150, supplies: 120, rounds: 2, spreadKm: 30, offers: true, bothRounds: true})
+		plan := Plan(ds, ss, Options{})
+		evaluate(t, ds, ss, plan, Options{})
+		for _, a := range plan {
+			for _, d := range ds {
+				if d.RequestID == a.RequestID && d.Round == a.Round && slices.Contains(d.Declined, a.VolunteerID) {
+					t.Fatalf("declined pair proposed: %+v", a)
+				}
+			}
+		}
+		cs := Candidates(ds[0], ss, Options{}, 5)
+		for i, c := range cs {
+			if want, ok := Cost(ds[0], c.Supply, Options{}); !ok || want != c.Cost || i > 0 && cs[i-1].Cost > c.Cost {
+				t.Fatalf("candidates %+v", cs)
+			}
+		}
+	}
+}
+
+func TestPlanBothRounds(t *testing.T) {
+	// Request 1 needs both rounds. V10 (3 km, both rounds) against V11
+	// (1 km, round 1 only) and V12 (1 km, round 2 only).
+	mk := func(both bool, partner int64) ([]Demand, []Supply) {
+		ds := []Demand{
+			{RequestID: 1, Round: 1, Commune: "04070", At: at(0, 0), BothRounds: both, Partner: partner},
+			{RequestID: 1, Round: 2, Commune: "04070", At: at(0, 0), BothRounds: both, Partner: partner},
+		}
+		ss := []Supply{
+			{VolunteerID: 10, Round: 1, Commune: "04001", At: at(3, 0), MaxKm: 10},
+			{VolunteerID: 10, Round: 2, Commune: "04001", At: at(3, 0), MaxKm: 10},
+			{VolunteerID: 11, Round: 1, Commune: "04019", At: at(1, 0), MaxKm: 10},
+			{VolunteerID: 12, Round: 2, Commune: "04019", At: at(1, 0), MaxKm: 10},
+		}
+		return ds, ss
+	}
+	vols := func(plan []Assignment) []int64 {
+		sortPlan(plan)
+		var v []int64
+		for _, a := range plan {
+			v = append(v, a.VolunteerID)
+		}
+		return v
+	}
+	ds, ss := mk(true, 0)
+	if got := vols(Plan(ds, ss, Options{})); !slices.Equal(got, []int64{10, 10}) {
+		t.Fatalf("both rounds: volunteers %v, want 10 for both", got)
+	}
+	ds, ss = mk(false, 0)
+	if got := vols(Plan(ds, ss, Options{})); !slices.Equal(got, []int64{11, 12}) {
+		t.Fatalf("separate rounds: volunteers %v, want nearest 11, 12", got)
+	}
+	// The bonus never costs a served request: with a second request that
+	// only V10 can serve in round 2, request 1 falls back to V12.
+	ds, ss = mk(true, 0)
+	ds = append(ds, Demand{RequestID: 2, Round: 2, Commune: "04001", At: at(3, 0), Declined: []int64{12}})
+	plan := Plan(ds, ss, Options{})
+	if len(plan) != 3 {
+		t.Fatalf("plan %+v: want 3 served", plan)
+	}
+	// Round 1 already accepted by V10 (Partner): round 2 prefers V10.
+	ds, ss = mk(true, 10)
+	ds = ds[1:]
+	if got := vols(Plan(ds, ss, Options{})); !slices.Equal(got, []int64{10}) {
+		t.Fatalf("partner: volunteers %v, want 10", got)
+	}
+}
+
+// Supplies holding an offer for a request outside the plan stay put; a
+// volunteer never gets more than MaxProxiesPerRound.
+func TestPlanBusySupplies(t *testing.T) {
+	ds := []Demand{{RequestID: 1, Round: 1, Commune: "04070", At: at(0, 0)}}
+	ss := []Supply{{VolunteerID: 10, Round: 1, Commune: "04070", At: at(0, 0), Offered: 99}}
+	if plan := Plan(ds, ss, Options{}); len(plan) != 0 {
+		t.Fatalf("busy volunteer planned: %+v", plan)
+	}
+	ds = append(ds, Demand{RequestID: 2, Round: 1, Commune: "04070", At: at(0, 0)})
+	ss[0].Offered = 0
+	if plan := Plan(ds, ss, Options{}); len(plan) != MaxProxiesPerRound {
+		t.Fatalf("plan %+v", plan)
+	}
+}
+
+func sortPlan(p []Assignment) {
+	slices.SortFunc(p, func(a, b Assignment) int {
+		if a.RequestID != b.RequestID {
+			return int(a.RequestID - b.RequestID)
+		}
+		return a.Round - b.Round
+	})
+}
+
+// On instances too large for brute force, the exact mode with a tiny
+// candidate list (full-view augmentations and pricing at work) must reach
+// the same objective as the exact mode with every pair in the graph, and
+// the sparse mode with every pair in its candidate lists too.
+func TestPlanExactModes(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for iter := 0; iter < 30; iter++ {
+		ds, ss := randomInstance(r, genOpts{demands: 120, supplies: 100, rounds: 2, spreadKm: 35, offers: true})
+		ref := evaluate(t, ds, ss, Plan(ds, ss, Options{MaxCandidates: -1}), Options{})
+		for _, opt := range []Options{{MaxCandidates: 2}, {MaxCandidates: 5}, {MaxCandidates: 1000, exactPairs: -1}} {
+			got := evaluate(t, ds, ss, Plan(ds, ss, opt), Options{})
+			for round, want := range ref {
+				if got[round] != want {
+					t.Fatalf("iter %d opt %+v round %d: %+v, all pairs %+v", iter, opt, round, got[round], want)
+				}
+			}
+		}
+		// The sparse mode with short lists serves no more than the optimum.
+		got := evaluate(t, ds, ss, Plan(ds, ss, Options{MaxCandidates: 2, exactPairs: -1}), Options{})
+		for round, want := range ref {
+			if got[round].served > want.served {
+				t.Fatalf("iter %d round %d: sparse serves %d > optimum %d", iter, round, got[round].served, want.served)
+			}
+		}
+	}
+}

@@ -1,0 +1,610 @@
+package proxies_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"scrutin/database/dbtest"
+	"scrutin/demo"
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/proxies"
+	"scrutin/logistics/staff"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// clock is a settable time for the desk.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	pool  *pgxpool.Pool
+	desk  *proxies.Desk
+	clock *clock
+	e     *elections.Election
+	ctx   context.Context
+	seq   int
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	now := time.Now()
+	if err := demo.Load(ctx, pool, now); err != nil {
+		t.Fatal(err)
+	}
+	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: now}
+	d := proxies.NewDesk(pool, "http://test", c.Now)
+	d.OnError = func(err error) { t.Errorf("instant matching: %v", err) }
+	t.Cleanup(d.Settle)
+	return &fixture{pool: pool, desk: d, clock: c, e: e, ctx: ctx}
+}
+
+func (f *fixture) person(first, commune, bureau string, rounds ...int) proxies.Person {
+	f.seq++
+	if len(rounds) == 0 {
+		rounds = []int{1}
+	}
+	return proxies.Person{Election: f.e.Slug, FirstName: first, LastName: "Test", Email: fmt.Sprintf("%s%d@example.org", strings.ToLower(first), f.seq),
+		Phone: fmt.Sprintf("06%08d", 10000000+f.seq), CommuneCode: commune, BureauCode: bureau, Rounds: rounds, Consent: true}
+}
+
+func (f *fixture) request(t *testing.T, p proxies.Person) int64 {
+	t.Helper()
+	s, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
+	if err != nil {
+		t.Fatalf("request %s: %v", p.FirstName, err)
+	}
+	f.desk.Settle()
+	return s.ID
+}
+
+func (f *fixture) volunteer(t *testing.T, p proxies.Person, km int) int64 {
+	t.Helper()
+	s, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(p, "1980-04-02", nne(p), km))
+	if err != nil {
+		t.Fatalf("volunteer %s: %v", p.FirstName, err)
+	}
+	f.desk.Settle()
+	return s.ID
+}
+
+// nne is a person's made-up voter number: unique, as NNE are.
+func nne(p proxies.Person) string { return "7" + p.Phone[3:] }
+
+// offers returns live offers as "request/round→volunteer:status".
+func (f *fixture) liveOffers(t *testing.T) map[[2]int64]int64 {
+	t.Helper()
+	rows, err := f.pool.Query(f.ctx, `SELECT request_id, round, volunteer_id FROM proxy_offers WHERE status IN ('pending', 'accepted')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[[2]int64]int64{}
+	for rows.Next() {
+		var r, v int64
+		var n int16
+		if err := rows.Scan(&r, &n, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[[2]int64{r, int64(n)}] = v
+	}
+	return out
+}
+
+func (f *fixture) roundStatus(t *testing.T, request int64, round int) string {
+	t.Helper()
+	var s string
+	if err := f.pool.QueryRow(f.ctx, `SELECT status FROM proxy_request_rounds WHERE request_id = $1 AND round = $2`, request, round).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var linkRe = regexp.MustCompile(`http://test/procuration/t/([A-Za-z0-9_-]+)`)
+
+// lastMessage returns the body of the newest outbox message of kind for
+// the recipient, and the private link it carries.
+func (f *fixture) lastMessage(t *testing.T, recipient, kind string) (string, string) {
+	t.Helper()
+	var body string
+	if err := f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, recipient, kind).Scan(&body); err != nil {
+		t.Fatalf("no %s message to %s: %v", kind, recipient, err)
+	}
+	m := linkRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no private link in %q", body)
+	}
+	return body, m[1]
+}
+
+func TestRequestValidation(t *testing.T) {
+	f := setup(t)
+	// An election whose first round is today: too late for it.
+	today := time.Now().Format(time.DateOnly)
+	later := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
+	if _, err := elections.Create(f.ctx, f.pool, elections.Input{Name: "Partielle", Slug: "partielle",
+		Rounds: []elections.RoundInput{{Number: 1, Date: today}, {Number: 2, Date: later}}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(p *proxies.Person)
+		field  string
+		msg    string
+	}{
+		{"unknown commune", func(p *proxies.Person) { p.CommuneCode = "04999" }, "commune_code", "Commune inconnue."},
+		{"whole Paris", func(p *proxies.Person) { p.CommuneCode = "75056" }, "commune_code", "Choisissez votre arrondissement, pas la ville entière."},
+		{"bureau of another commune", func(p *proxies.Person) { p.BureauCode = "13" }, "bureau_code", "Ce bureau de vote n'existe pas dans cette commune."},
+		{"no round", func(p *proxies.Person) { p.Rounds = nil }, "rounds", "Choisissez au moins un tour."},
+		{"no such round", func(p *proxies.Person) { p.Rounds = []int{3} }, "rounds", "Cette élection n'a pas de tour 3."},
+		{"round today", func(p *proxies.Person) { p.Election = "partielle"; p.Rounds = []int{1} }, "rounds", "est passé ou a lieu aujourd'hui"},
+		{"no consent", func(p *proxies.Person) { p.Consent = false }, "consent", "Votre accord est nécessaire pour traiter votre demande."},
+		{"bad e-mail", func(p *proxies.Person) { p.Email = "jeanne@" }, "email", "Adresse e-mail invalide."},
+		{"bad phone", func(p *proxies.Person) { p.Phone = "12" }, "phone", "Numéro de téléphone invalide."},
+		{"unknown election", func(p *proxies.Person) { p.Election = "nope" }, "election", "Élection inconnue."},
+		{"no first name", func(p *proxies.Person) { p.FirstName = " " }, "first_name", "Le prénom est obligatoire."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := f.person("Jeanne", "04070", "2")
+			tc.change(&p)
+			_, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
+			inv, ok := check.AsInvalid(err)
+			if !ok {
+				t.Fatalf("want invalid, got %v", err)
+			}
+			if got := inv.Fields[tc.field]; !regexp.MustCompile(regexp.QuoteMeta(tc.msg)).MatchString(got) {
+				t.Fatalf("%s: got %q (all: %v)", tc.field, got, inv.Fields)
+			}
+		})
+	}
+	var n int
+	f.pool.QueryRow(f.ctx, `SELECT count(*) FROM proxy_requests`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d requests stored from invalid input", n)
+	}
+}
+
+func TestVolunteerValidation(t *testing.T) {
+	f := setup(t)
+	r1, _ := f.e.Round(1)
+	minor := r1.Date.AddDate(-18, 0, 1).Format(time.DateOnly) // 18 the day after round 1
+	adult := r1.Date.AddDate(-18, 0, 0).Format(time.DateOnly) // 18 on round 1
+	tests := []struct {
+		name   string
+		birth  string
+		nne    string
+		km     int
+		field  string
+		msg    string
+		stored bool
+	}{
+		{"NNE too short", "1980-01-01", "1234567", 10, "voter_number", "8 ou 9 chiffres", false},
+		{"NNE with letters", "1980-01-01", "12345678A", 10, "voter_number", "8 ou 9 chiffres", false},
+		{"under 18 on round day", minor, "123456789", 10, "birth_date", "Il faut avoir 18 ans le jour du scrutin.", false},
+		{"distance too far", "1980-01-01", "123456789", 500, "max_distance_km", "entre 1 et 100 km", false},
+		{"18 on round day", adult, "123 456 789", 0, "", "", true},
+		{"NNE of someone already signed up", "1980-01-01", "123456789", 10, "voter_number", "déjà inscrit avec une autre adresse e-mail", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := proxies.NewVolunteerInput(f.person("Paul", "04112", "1"), tc.birth, tc.nne, tc.km)
+			_, err := f.desk.SubmitVolunteer(f.ctx, in)
+			if tc.stored {
+				if err != nil {
+					t.Fatal(err)
+				}
+				var nne string
+				var km int
+				f.pool.QueryRow(f.ctx, `SELECT voter_number, max_distance_km FROM proxy_volunteers WHERE email = $1`, in.Email).Scan(&nne, &km)
+				if nne != "123456789" || km != proxies.DefaultMaxDistanceKm {
+					t.Fatalf("stored NNE %q, %d km", nne, km)
+				}
+				return
+			}
+			inv, ok := check.AsInvalid(err)
+			if !ok || !regexp.MustCompile(regexp.QuoteMeta(tc.msg)).MatchString(inv.Fields[tc.field]) {
+				t.Fatalf("want %s: %q, got %v", tc.field, tc.msg, err)
+			}
+		})
+	}
+}
+
+func TestSubmittingAgainUpdatesTheEntry(t *testing.T) {
+	f := setup(t)
+	p := f.person("Jeanne", "04070", "2", 1)
+	first, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Email = "  " + p.Email + " " // the same person, typed differently
+	p.Rounds = []int{1, 2}
+	p.Phone = "06 98 76 54 32"
+	second, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID != first.ID || !second.Updated || len(second.Rounds) != 2 {
+		t.Fatalf("first %+v, second %+v", first, second)
+	}
+	var n int
+	var phone string
+	f.pool.QueryRow(f.ctx, `SELECT count(*), max(phone) FROM proxy_requests`).Scan(&n, &phone)
+	if n != 1 || phone != "+33698765432" {
+		t.Fatalf("%d entries, phone %q", n, phone)
+	}
+	// Dropping a round cancels it.
+	p.Rounds = []int{2}
+	third, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Rounds[0].Status != proxies.RoundCancelled || third.Rounds[1].Status != proxies.RoundOpen {
+		t.Fatalf("rounds after dropping round 1: %+v", third.Rounds)
+	}
+}
+
+func TestNewVolunteerGetsAnOfferWithAPrivateLink(t *testing.T) {
+	f := setup(t)
+	req := f.request(t, f.person("Jeanne", "04070", "2"))
+	vp := f.person("Paul", "04070", "2")
+	vol := f.volunteer(t, vp, 10)
+	if got := f.liveOffers(t)[[2]int64{req, 1}]; got != vol {
+		t.Fatalf("offer to %d, want %d", got, vol)
+	}
+	if s := f.roundStatus(t, req, 1); s != proxies.RoundProposed {
+		t.Fatalf("round status %s", s)
+	}
+	body, tok := f.lastMessage(t, vp.Email, "proxy.offer")
+	if !regexp.MustCompile(`Jeanne \(Digne-les-Bains\) cherche un·e mandataire pour le tour 1`).MatchString(body) {
+		t.Fatalf("offer message: %s", body)
+	}
+	owner, err := proxies.ResolveLink(f.ctx, f.pool, tok, f.clock.Now())
+	if err != nil || owner.VolunteerID != vol {
+		t.Fatalf("link opens %+v, %v", owner, err)
+	}
+	// The link dies after the election.
+	if _, err := proxies.ResolveLink(f.ctx, f.pool, tok, f.e.LastRound().Date.AddDate(0, 0, 10)); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("link after the election: %v", err)
+	}
+}
+
+func TestAPersonIsNeverTheirOwnMandataire(t *testing.T) {
+	f := setup(t)
+	p := f.person("Jeanne", "04070", "2")
+	req := f.request(t, p)
+	// Same e-mail on the volunteer side.
+	f.volunteer(t, p, 10)
+	// Same phone, another e-mail.
+	q := f.person("Jeanne", "04070", "2")
+	q.Phone = p.Phone
+	if _, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(q, "1980-04-02", "99999999", 10)); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := f.liveOffers(t)[[2]int64{req, 1}]; ok {
+		t.Fatalf("request offered to volunteer %d, the same person", got)
+	}
+}
+
+func TestAcceptGivesTheMandantTheDetailsThreeTimes(t *testing.T) {
+	f := setup(t)
+	rp := f.person("Jeanne", "04070", "2", 1, 2)
+	req := f.request(t, rp)
+	vp := f.person("Paul", "04070", "1", 1, 2)
+	vol := f.volunteer(t, vp, 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2} {
+		if s := f.roundStatus(t, req, n); s != proxies.RoundAccepted {
+			t.Fatalf("round %d: %s", n, s)
+		}
+	}
+	// A second answer is refused.
+	if err := f.desk.Decline(f.ctx, vol, req); !isConflict(err) {
+		t.Fatalf("decline after accept: %v", err)
+	}
+	body, _ := f.lastMessage(t, rp.Email, "proxy.accepted")
+	if !regexp.MustCompile(`Paul Test accepte de porter votre procuration pour le tour 1 \(.*\) et le tour 2`).MatchString(body) ||
+		regexp.MustCompile(nne(vp)).MatchString(body) {
+		t.Fatalf("mandant message (must name the volunteer, not give the NNE): %s", body)
+	}
+	page, err := proxies.LoadRequestPage(f.ctx, f.pool, req)
+	if err != nil || page.Rounds[0].VolunteerName != "Paul Test" || page.Rounds[0].ViewsLeft != 3 {
+		t.Fatalf("page %+v, %v", page, err)
+	}
+	for i := 1; i <= 3; i++ {
+		ds, err := f.desk.RevealDetails(f.ctx, req)
+		if err != nil {
+			t.Fatalf("view %d: %v", i, err)
+		}
+		if len(ds) != 1 || ds[0].VoterNumber != nne(vp) || ds[0].BirthDate.Format(time.DateOnly) != "1980-04-02" || ds[0].ViewsLeft != 3-i {
+			t.Fatalf("view %d: %+v", i, ds)
+		}
+	}
+	if _, err := f.desk.RevealDetails(f.ctx, req); !isConflict(err) {
+		t.Fatalf("fourth view: %v", err)
+	}
+	entries, err := staff.AuditLog(f.ctx, f.pool, staff.AuditFilter{Action: "proxy_volunteer.details_view"})
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("%d audited views, %v", len(entries), err)
+	}
+	// The mandant confirms; the volunteer is told.
+	if err := f.desk.ConfirmEstablished(f.ctx, req, 1); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.roundStatus(t, req, 1); s != proxies.RoundEstablished {
+		t.Fatalf("round 1: %s", s)
+	}
+	f.lastMessage(t, vp.Email, "proxy.established")
+	if err := f.desk.ConfirmEstablished(f.ctx, req, 1); !isConflict(err) {
+		t.Fatalf("confirming twice: %v", err)
+	}
+}
+
+func isConflict(err error) bool {
+	var c *check.Conflict
+	return errors.As(err, &c)
+}
+
+func TestDeclineAndExpiryGoToTheNextCandidate(t *testing.T) {
+	f := setup(t)
+	req := f.request(t, f.person("Jeanne", "04070", "2"))
+	near := f.volunteer(t, f.person("Near", "04070", "2"), 10)   // same bureau
+	other := f.volunteer(t, f.person("Other", "04070", "3"), 10) // same commune
+	third := f.volunteer(t, f.person("Third", "04049", "1"), 20) // 19 km away
+	k := [2]int64{req, 1}
+	if got := f.liveOffers(t)[k]; got != near {
+		t.Fatalf("first offer to %d, want the same bureau's %d", got, near)
+	}
+	if err := f.desk.Decline(f.ctx, near, req); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if got := f.liveOffers(t)[k]; got != other {
+		t.Fatalf("after decline offer to %d, want %d", got, other)
+	}
+	// Nobody answers: the offer expires after 24 h (the round is weeks away).
+	f.clock.Add(23 * time.Hour)
+	if n, err := f.desk.ExpireOffers(f.ctx); err != nil || n != 0 {
+		t.Fatalf("expired %d before the deadline, %v", n, err)
+	}
+	f.clock.Add(2 * time.Hour)
+	if n, err := f.desk.ExpireOffers(f.ctx); err != nil || n != 1 {
+		t.Fatalf("expired %d, %v", n, err)
+	}
+	f.desk.Settle()
+	if got := f.liveOffers(t)[k]; got != third {
+		t.Fatalf("after expiry offer to %d, want %d", got, third)
+	}
+	if err := f.desk.Accept(f.ctx, other, req); !isConflict(err) {
+		t.Fatalf("accepting an expired offer: %v", err)
+	}
+	// Declined and expired pairs are never proposed again, even by a batch
+	// when the third volunteer leaves.
+	if err := f.desk.WithdrawVolunteer(f.ctx, third, staff.ActorPublic); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := f.liveOffers(t)[k]; ok {
+		t.Fatalf("request offered again to %d", got)
+	}
+	if s := f.roundStatus(t, req, 1); s != proxies.RoundOpen {
+		t.Fatalf("round: %s", s)
+	}
+}
+
+func TestExpiryDelay(t *testing.T) {
+	x := proxies.DefaultExpiry
+	round := time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		before time.Duration
+		want   time.Duration
+	}{
+		{10 * 24 * time.Hour, 24 * time.Hour},
+		{4 * 24 * time.Hour, 24 * time.Hour},
+		{3*24*time.Hour - time.Minute, 6 * time.Hour},
+		{20 * time.Hour, 6 * time.Hour},
+	}
+	for _, tc := range tests {
+		now := round.Add(-tc.before)
+		if got := x.Deadline(now, round).Sub(now); got != tc.want {
+			t.Errorf("%v before the round: %v, want %v", tc.before, got, tc.want)
+		}
+	}
+}
+
+// Two requests, two volunteers: R1 (Digne) can use V1 or V2, R2
+// (Château-Arnoux, 19 km) only V1, who holds R1's unanswered offer. The
+// instant path for R2 must swap: R1 to V2, R2 to V1, both volunteers told.
+func TestUnansweredOfferIsSwappedSoThatBothAreServed(t *testing.T) {
+	f := setup(t)
+	v1p := f.person("Vera", "04070", "1")
+	v1 := f.volunteer(t, v1p, 20)
+	r1 := f.request(t, f.person("Rita", "04070", "4"))
+	v2p := f.person("Victor", "04070", "2")
+	v2 := f.volunteer(t, v2p, 1) // Digne only
+	if got := f.liveOffers(t)[[2]int64{r1, 1}]; got != v1 {
+		t.Fatalf("R1 offered to %d, want V1 %d (offers are kept unless worth changing)", got, v1)
+	}
+	r2 := f.request(t, f.person("Rémi", "04049", "1"))
+	live := f.liveOffers(t)
+	if live[[2]int64{r1, 1}] != v2 || live[[2]int64{r2, 1}] != v1 {
+		t.Fatalf("after R2: R1→%d R2→%d, want R1→V2 %d, R2→V1 %d", live[[2]int64{r1, 1}], live[[2]int64{r2, 1}], v2, v1)
+	}
+	if body, _ := f.lastMessage(t, v1p.Email, "proxy.withdrawn"); !regexp.MustCompile(`confiée à un·e autre volontaire`).MatchString(body) {
+		t.Fatalf("V1 not told of the move: %s", body)
+	}
+	f.lastMessage(t, v2p.Email, "proxy.offer")
+	if body, _ := f.lastMessage(t, v1p.Email, "proxy.offer"); !regexp.MustCompile(`Rémi`).MatchString(body) {
+		t.Fatalf("V1's new offer: %s", body)
+	}
+}
+
+func TestCancelAndWithdrawTellTheOtherSide(t *testing.T) {
+	f := setup(t)
+	rp := f.person("Jeanne", "04070", "2")
+	req := f.request(t, rp)
+	vp := f.person("Paul", "04070", "2")
+	vol := f.volunteer(t, vp, 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	// The volunteer withdraws: the mandant is told and the round reopens.
+	if err := f.desk.WithdrawVolunteer(f.ctx, vol, staff.ActorPublic); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if body, _ := f.lastMessage(t, rp.Email, "proxy.withdrawn"); !regexp.MustCompile(`Paul Test ne peut plus porter votre procuration`).MatchString(body) {
+		t.Fatalf("mandant message: %s", body)
+	}
+	if s := f.roundStatus(t, req, 1); s != proxies.RoundOpen {
+		t.Fatalf("round after withdrawal: %s", s)
+	}
+	// Another volunteer gets it; the mandant cancels; that volunteer is told.
+	wp := f.person("Wanda", "04070", "3")
+	w := f.volunteer(t, wp, 10)
+	if got := f.liveOffers(t)[[2]int64{req, 1}]; got != w {
+		t.Fatalf("offer to %d, want %d", got, w)
+	}
+	if err := f.desk.CancelRequest(f.ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := f.lastMessage(t, wp.Email, "proxy.withdrawn"); !regexp.MustCompile(`annulée par la personne`).MatchString(body) {
+		t.Fatalf("volunteer message: %s", body)
+	}
+	if s := f.roundStatus(t, req, 1); s != proxies.RoundCancelled {
+		t.Fatalf("round after cancel: %s", s)
+	}
+	if len(f.liveOffers(t)) != 0 {
+		t.Fatalf("live offers left: %v", f.liveOffers(t))
+	}
+}
+
+func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
+	f := setup(t)
+	rp := f.person("Jeanne", "04070", "2")
+	req := f.request(t, rp)
+	vol := f.volunteer(t, f.person("Paul", "04070", "2"), 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.desk.SendReminders(f.ctx); err != nil || n != 0 {
+		t.Fatalf("weeks before: %d reminders, %v", n, err)
+	}
+	r1, _ := f.e.Round(1)
+	f.clock.Set(r1.Date.Add(-3*24*time.Hour + 10*time.Hour)) // Thursday 10:00 UTC
+	for i, want := range []int{1, 0} {
+		if n, err := f.desk.SendReminders(f.ctx); err != nil || n != want {
+			t.Fatalf("run %d: %d reminders, %v", i, n, err)
+		}
+	}
+	f.lastMessage(t, rp.Email, "proxy.reminder")
+}
+
+func TestStaffSeeOnlyTheirScope(t *testing.T) {
+	f := setup(t)
+	digne := f.request(t, f.person("Jeanne", "04070", "2"))
+	paris := f.request(t, f.person("Thomas", "75104", "13"))
+	org04 := &staff.User{Email: "o@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	viewer := &staff.User{Email: "v@example.org", Role: staff.Viewer, Scope: []string{"04"}}
+	if _, err := proxies.GetRequest(f.ctx, f.pool, org04, paris); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("Paris request seen from 04: %v", err)
+	}
+	r, err := proxies.GetRequest(f.ctx, f.pool, org04, digne)
+	if err != nil || r.Status != proxies.RoundOpen || r.CommuneCode != "04070" {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	q, total, err := proxies.Queue(f.ctx, f.pool, org04, proxies.Filter{Status: proxies.RoundOpen, Limit: 50})
+	if err != nil || total != 1 || q[0].RequestID != digne {
+		t.Fatalf("queue %+v (%d), %v", q, total, err)
+	}
+	vol := f.volunteer(t, f.person("Paul", "04070", "1"), 10)
+	if err := f.desk.Unmatch(f.ctx, viewer, digne, 1); !errors.Is(err, check.ErrForbidden) {
+		t.Fatalf("viewer unmatching: %v", err)
+	}
+	if err := f.desk.Unmatch(f.ctx, org04, digne, 1); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if _, ok := f.liveOffers(t)[[2]int64{digne, 1}]; ok {
+		t.Fatal("an unmatched pair was proposed again")
+	}
+	if err := f.desk.ManualMatch(f.ctx, org04, paris, 1, vol); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("manual match outside scope: %v", err)
+	}
+	other := f.volunteer(t, f.person("Lise", "04112", "1"), 1) // Manosque, 1 km: no candidate for Digne
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, other); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.liveOffers(t)[[2]int64{digne, 1}]; got != other {
+		t.Fatalf("manual match: offer to %d", got)
+	}
+	c, err := proxies.DashboardCounts(f.ctx, f.pool, org04, f.clock.Now())
+	if err != nil || c.Proposed != 1 || c.Open != 0 || c.Volunteers != 2 {
+		t.Fatalf("counts %+v, %v", c, err)
+	}
+}
+
+func TestDemoLoader(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	rows, _ := pool.Query(ctx, `SELECT status, count(*) FROM proxy_request_rounds GROUP BY status`)
+	for rows.Next() {
+		var s string
+		var n int
+		rows.Scan(&s, &n)
+		counts[s] = n
+	}
+	rows.Close()
+	for _, s := range []string{proxies.RoundOpen, proxies.RoundProposed, proxies.RoundAccepted, proxies.RoundEstablished} {
+		if counts[s] == 0 {
+			t.Errorf("demo has no %s request round: %v", s, counts)
+		}
+	}
+	// Loading again adds nothing.
+	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	pool.QueryRow(ctx, `SELECT count(*) FROM proxy_requests`).Scan(&n)
+	if n != 6 {
+		t.Fatalf("%d requests after loading twice", n)
+	}
+}

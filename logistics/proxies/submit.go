@@ -1,0 +1,520 @@
+package proxies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/contact"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/notify"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
+	"scrutin/logistics/token"
+)
+
+// Person is what both public forms ask: who, where they vote, which rounds.
+// Field names are the JSON names and the form names.
+type Person struct {
+	Election    string `json:"election"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	CommuneCode string `json:"commune_code"`
+	BureauCode  string `json:"bureau_code"`
+	Rounds      []int  `json:"rounds"`
+	Consent     bool   `json:"consent"`
+}
+
+// RequestInput is "Je cherche un·e mandataire".
+type RequestInput Person
+
+// VolunteerInput is "Je peux porter une procuration": a Person and what
+// the mandant will need, plus how far they can go. The fields are spelled
+// out (not an embedded Person) so that JSON type errors name the field as
+// the person sent it ("rounds", not "Person.rounds").
+type VolunteerInput struct {
+	Election      string `json:"election"`
+	FirstName     string `json:"first_name"`
+	LastName      string `json:"last_name"`
+	Email         string `json:"email"`
+	Phone         string `json:"phone"`
+	CommuneCode   string `json:"commune_code"`
+	BureauCode    string `json:"bureau_code"`
+	Rounds        []int  `json:"rounds"`
+	Consent       bool   `json:"consent"`
+	BirthDate     string `json:"birth_date"`
+	VoterNumber   string `json:"voter_number"`
+	MaxDistanceKm int    `json:"max_distance_km"`
+}
+
+// Person is the shared part of a volunteer's input.
+func (in *VolunteerInput) Person() Person {
+	return Person{Election: in.Election, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		CommuneCode: in.CommuneCode, BureauCode: in.BureauCode, Rounds: in.Rounds, Consent: in.Consent}
+}
+
+// NewVolunteerInput puts a Person and a volunteer's own fields together.
+func NewVolunteerInput(p Person, birthDate, voterNumber string, maxDistanceKm int) VolunteerInput {
+	return VolunteerInput{Election: p.Election, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Phone: p.Phone,
+		CommuneCode: p.CommuneCode, BureauCode: p.BureauCode, Rounds: p.Rounds, Consent: p.Consent,
+		BirthDate: birthDate, VoterNumber: voterNumber, MaxDistanceKm: maxDistanceKm}
+}
+
+// validPerson is a Person once checked and normalised.
+type validPerson struct {
+	election *elections.Election
+	first    string
+	last     string
+	email    string
+	phone    string
+	commune  string
+	bureau   string
+	rounds   []int
+	point    *places.Point
+}
+
+// parisDate is today's date in France, the day that decides whether a
+// round is still ahead.
+func parisDate(now time.Time) time.Time {
+	y, m, d := now.In(paris).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// validatePerson checks the shared fields, adding every problem to errs.
+func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs check.Errors) (*validPerson, error) {
+	v := &validPerson{}
+	v.first = contact.Name(errs, "first_name", "Le prénom", p.FirstName, true)
+	v.last = contact.Name(errs, "last_name", "Le nom", p.LastName, true)
+	v.email = contact.Email(errs, "email", p.Email)
+	v.phone = contact.Phone(errs, "phone", p.Phone, true)
+	commune, bureau, err := places.CheckPlace(ctx, q, errs, "commune_code", p.CommuneCode, "bureau_code", p.BureauCode, false)
+	if err != nil {
+		return nil, err
+	}
+	v.commune, v.bureau = commune, bureau
+	contact.Consent(errs, "consent", p.Consent)
+
+	e, err := elections.Resolve(ctx, q, strings.TrimSpace(p.Election), "election", now)
+	if inv, ok := check.AsInvalid(err); ok {
+		for k, m := range inv.Fields {
+			errs.Add(k, m)
+		}
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.election = e
+	today := parisDate(now)
+	if len(p.Rounds) == 0 {
+		errs.Add("rounds", "Choisissez au moins un tour.")
+	}
+	for _, n := range p.Rounds {
+		r, ok := e.Round(n)
+		switch {
+		case !ok:
+			errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de tour %d.", n))
+		case !r.Date.After(today):
+			errs.Add("rounds", fmt.Sprintf("Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.", n, r.Date.Format("02/01/2006")))
+		default:
+			if !slices.Contains(v.rounds, n) {
+				v.rounds = append(v.rounds, n)
+			}
+		}
+	}
+	slices.Sort(v.rounds)
+	return v, nil
+}
+
+// locate sets where the person votes (bureau, else commune). New entries
+// get it in their INSERT instead, to save a round trip.
+func (v *validPerson) locate(ctx context.Context, q pgdb.Q) error {
+	p, err := places.Location(ctx, q, v.commune, v.bureau)
+	if err != nil && !errors.Is(err, check.ErrNotFound) {
+		return err
+	}
+	v.point = p
+	return nil
+}
+
+// firstRound is the earliest chosen round's date (zero if none).
+func (v *validPerson) firstRoundDate() time.Time {
+	if v.election == nil || len(v.rounds) == 0 {
+		return time.Time{}
+	}
+	r, _ := v.election.Round(v.rounds[0])
+	return r.Date
+}
+
+// Validate checks a request without storing it.
+func (in *RequestInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*validPerson, error) {
+	errs := check.Errors{}
+	v, err := validatePerson(ctx, q, Person(*in), now, errs)
+	if err != nil {
+		return nil, err
+	}
+	return v, errs.Err()
+}
+
+type validVolunteer struct {
+	*validPerson
+	birth    time.Time
+	nne      string
+	distance int
+}
+
+func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*validVolunteer, error) {
+	errs := check.Errors{}
+	v, err := validatePerson(ctx, q, in.Person(), now, errs)
+	if err != nil {
+		return nil, err
+	}
+	out := &validVolunteer{validPerson: v}
+	// 18 on the day of the first round chosen (then also on the second).
+	adultOn := v.firstRoundDate()
+	if adultOn.IsZero() {
+		adultOn = parisDate(now)
+	}
+	out.birth = contact.BirthDate(errs, "birth_date", in.BirthDate, adultOn)
+	out.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)
+	out.distance = in.MaxDistanceKm
+	switch {
+	case out.distance == 0:
+		out.distance = DefaultMaxDistanceKm
+	case out.distance < 0 || out.distance > 100:
+		errs.Add("max_distance_km", "Indiquez une distance entre 1 et 100 km.")
+	}
+	return out, errs.Err()
+}
+
+// RoundState is one round of an entry as shown to its owner and to the API.
+type RoundState struct {
+	Number      int    `json:"number"`
+	Status      string `json:"status"`
+	VolunteerID *int64 `json:"volunteer_id,omitempty"`
+	RequestID   *int64 `json:"request_id,omitempty"`
+}
+
+// Submitted is the answer to a public submission.
+type Submitted struct {
+	ID      int64        `json:"id"`
+	Status  string       `json:"status"`
+	Rounds  []RoundState `json:"rounds"`
+	Updated bool         `json:"-"` // the person had already submitted: their entry was updated
+}
+
+// linkTTL: private links work until a few days after the last round, so
+// that a mandant can still read what they need on the day, then die with
+// the data (purged after the election).
+func linkExpiry(e *elections.Election) time.Time {
+	return e.LastRound().Date.AddDate(0, 0, 3)
+}
+
+// SubmitRequest stores a request ("Je cherche un·e mandataire"), or updates
+// the person's entry when the same e-mail already asked for this election.
+// It is the one path behind the form and the API.
+func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput) (*Submitted, error) {
+	now := d.now()
+	v, err := in.validate(ctx, d.Pool, now)
+	if err != nil {
+		return nil, err
+	}
+	out, events, err := d.saveRequest(ctx, d.Pool, v, now)
+	if errors.Is(err, errExists) {
+		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+			var err error
+			out, events, err = d.updateRequest(ctx, tx, v, now)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.trigger(events...)
+	return out, nil
+}
+
+// errExists: the person already has an entry for this election.
+var errExists = errors.New("entry exists")
+
+// saveRequest creates a new request, its rounds, its private link, its
+// message and its audit row in one statement: atomic without a
+// transaction block, and one round trip for the form that must take a
+// thousand sign-ups a second. New entries take no lock: they change
+// nothing a matching run is working on. errExists when the e-mail already
+// has an entry.
+func (d *Desk) saveRequest(ctx context.Context, q pgdb.Q, v *validPerson, now time.Time) (*Submitted, []event, error) {
+	plain, hash := token.New()
+	link := d.url(plain)
+	var id int64
+	var lat, lon *float64
+	err := q.QueryRow(ctx, `
+		WITH r AS (
+			INSERT INTO proxy_requests (election_id, email, first_name, last_name, phone, commune_code, bureau_code, latitude, longitude, created_at, updated_at)
+			SELECT $1, $2, $3, $4, $5, c.code, $7::text, coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude), $8, $8
+			FROM communes c LEFT JOIN bureaux b ON b.commune_code = c.code AND b.code = $7::text
+			WHERE c.code = $6
+			ON CONFLICT (election_id, email) DO NOTHING RETURNING id, latitude, longitude
+		), rounds AS (
+			INSERT INTO proxy_request_rounds (request_id, round, status_at) SELECT r.id, x, $8 FROM r, unnest($9::smallint[]) x
+		), link AS (
+			INSERT INTO proxy_links (token_hash, request_id, expires_at) SELECT $10, r.id, $11 FROM r
+		), audit AS (
+			INSERT INTO audit_log (actor, action, entity, entity_id, details)
+			SELECT $12, 'proxy_request.create', 'proxy_request', r.id::text, $13 FROM r
+		), message AS (
+			INSERT INTO outbox (channel, recipient, subject, body, kind) SELECT 'email', $2, $14, $15, 'proxy.request' FROM r
+		)
+		SELECT id, latitude, longitude FROM r, pg_notify($16, '')`,
+		v.election.ID, v.email, v.first, v.last, v.phone, v.commune, v.bureau, now,
+		v.rounds, hash, linkExpiry(v.election),
+		staff.ActorPublic, map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds},
+		"Votre demande de procuration", requestCreatedBody(v, link), notify.WakeChannel).Scan(&id, &lat, &lon)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, errExists
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &Submitted{ID: id, Status: RoundOpen}
+	for _, r := range v.rounds {
+		out.Rounds = append(out.Rounds, RoundState{Number: r, Status: RoundOpen})
+	}
+	return out, []event{{electionID: v.election.ID, point: point(lat, lon)}}, nil
+}
+
+// updateRequest applies a second submission by the same person: new
+// details, rounds added or dropped; a new place withdraws the offers made
+// for the old one.
+func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now time.Time) (*Submitted, []event, error) {
+	if err := shareElection(ctx, tx, v.election.ID); err != nil {
+		return nil, nil, err
+	}
+	if err := v.locate(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	var id int64
+	var oldCommune, oldBureau string
+	err := tx.QueryRow(ctx, `SELECT id, commune_code, bureau_code FROM proxy_requests WHERE election_id = $1 AND email = $2 FOR UPDATE`,
+		v.election.ID, v.email).Scan(&id, &oldCommune, &oldBureau)
+	if err != nil {
+		return nil, nil, err
+	}
+	moved := oldCommune != v.commune || oldBureau != v.bureau
+	if _, err := tx.Exec(ctx, `
+		UPDATE proxy_requests SET first_name = $2, last_name = $3, phone = $4, commune_code = $5, bureau_code = $6,
+			latitude = $7, longitude = $8, updated_at = $9 WHERE id = $1`,
+		id, v.first, v.last, v.phone, v.commune, v.bureau, lat(v.point), lon(v.point), now); err != nil {
+		return nil, nil, err
+	}
+	rounds, err := lockRequestRounds(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var msgs []notify.Message
+	for _, n := range []int{1, 2} {
+		st, exists := rounds[n]
+		wanted := slices.Contains(v.rounds, n)
+		switch {
+		case wanted && !exists:
+			if _, err := tx.Exec(ctx, `INSERT INTO proxy_request_rounds (request_id, round, status_at) VALUES ($1, $2, $3)`, id, n, now); err != nil {
+				return nil, nil, err
+			}
+		case wanted && st == RoundCancelled:
+			if err := setRoundStatus(ctx, tx, id, n, RoundOpen, nil, now); err != nil {
+				return nil, nil, err
+			}
+		case wanted && moved && (st == RoundProposed || st == RoundAccepted):
+			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "changed", RoundOpen, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			msgs = append(msgs, m...)
+		case !wanted && exists && st != RoundCancelled:
+			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "cancelled", RoundCancelled, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			msgs = append(msgs, m...)
+		}
+	}
+	link, err := d.newLink(ctx, tx, "request", id, linkExpiry(v.election))
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
+		Body: requestUpdatedBody(v, link), Kind: "proxy.request"})
+	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
+		return nil, nil, err
+	}
+	if err := staff.Audit(ctx, tx, staff.ActorPublic, "proxy_request.update", "proxy_request", fmt.Sprint(id),
+		map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved}); err != nil {
+		return nil, nil, err
+	}
+	out, err := requestSummary(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Updated = true
+	return out, []event{{electionID: v.election.ID, point: v.point}}, nil
+}
+
+// SubmitVolunteer stores a volunteer ("Je peux porter une procuration"), or
+// updates their entry when the same e-mail already signed up.
+func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitted, error) {
+	now := d.now()
+	v, err := in.validate(ctx, d.Pool, now)
+	if err != nil {
+		return nil, err
+	}
+	out, events, err := d.saveVolunteer(ctx, d.Pool, v, now)
+	if errors.Is(err, errExists) {
+		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+			var err error
+			out, events, err = d.updateVolunteer(ctx, tx, v, now)
+			return err
+		})
+	}
+	if pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") {
+		return nil, check.Field("voter_number", "Ce numéro national d'électeur est déjà inscrit avec une autre adresse e-mail : "+
+			"utilisez le lien reçu par e-mail pour modifier votre inscription, ou écrivez-nous.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.trigger(events...)
+	return out, nil
+}
+
+// saveVolunteer is saveRequest for a volunteer: one statement.
+func (d *Desk) saveVolunteer(ctx context.Context, q pgdb.Q, v *validVolunteer, now time.Time) (*Submitted, []event, error) {
+	plain, hash := token.New()
+	link := d.url(plain)
+	var id int64
+	var lat, lon *float64
+	err := q.QueryRow(ctx, `
+		WITH v AS (
+			INSERT INTO proxy_volunteers (election_id, email, first_name, last_name, phone, birth_date, voter_number,
+				commune_code, bureau_code, latitude, longitude, max_distance_km, created_at, updated_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, c.code, $9::text, coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude), $10, $11, $11
+			FROM communes c LEFT JOIN bureaux b ON b.commune_code = c.code AND b.code = $9::text
+			WHERE c.code = $8
+			ON CONFLICT (election_id, email) DO NOTHING RETURNING id, latitude, longitude
+		), rounds AS (
+			INSERT INTO proxy_volunteer_rounds (volunteer_id, round) SELECT v.id, x FROM v, unnest($12::smallint[]) x
+		), link AS (
+			INSERT INTO proxy_links (token_hash, volunteer_id, expires_at) SELECT $13, v.id, $14 FROM v
+		), audit AS (
+			INSERT INTO audit_log (actor, action, entity, entity_id, details)
+			SELECT $15, 'proxy_volunteer.create', 'proxy_volunteer', v.id::text, $16 FROM v
+		), message AS (
+			INSERT INTO outbox (channel, recipient, subject, body, kind) SELECT 'email', $2, $17, $18, 'proxy.volunteer' FROM v
+		)
+		SELECT id, latitude, longitude FROM v, pg_notify($19, '')`,
+		v.election.ID, v.email, v.first, v.last, v.phone, v.birth, v.nne, v.commune, v.bureau, v.distance, now,
+		v.rounds, hash, linkExpiry(v.election),
+		staff.ActorPublic, map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds},
+		"Merci pour votre engagement", volunteerCreatedBody(v, link), notify.WakeChannel).Scan(&id, &lat, &lon)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, errExists
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &Submitted{ID: id, Status: VolunteerActive}
+	for _, r := range v.rounds {
+		out.Rounds = append(out.Rounds, RoundState{Number: r, Status: "free"})
+	}
+	return out, []event{{electionID: v.election.ID, point: point(lat, lon)}}, nil
+}
+
+func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer, now time.Time) (*Submitted, []event, error) {
+	if err := shareElection(ctx, tx, v.election.ID); err != nil {
+		return nil, nil, err
+	}
+	if err := v.locate(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	var id int64
+	var oldCommune, oldBureau string
+	var oldDistance int
+	err := tx.QueryRow(ctx, `SELECT id, commune_code, bureau_code, max_distance_km FROM proxy_volunteers
+		WHERE election_id = $1 AND email = $2 FOR UPDATE`, v.election.ID, v.email).Scan(&id, &oldCommune, &oldBureau, &oldDistance)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Offers still unanswered were made for the old place and distance:
+	// they are withdrawn and the volunteer is planned again. Accepted ones
+	// stand (the volunteer committed to them) unless their round is dropped.
+	replan := oldCommune != v.commune || oldBureau != v.bureau || v.distance < oldDistance
+	if _, err := tx.Exec(ctx, `
+		UPDATE proxy_volunteers SET first_name = $2, last_name = $3, phone = $4, birth_date = $5, voter_number = $6,
+			commune_code = $7, bureau_code = $8, latitude = $9, longitude = $10, max_distance_km = $11,
+			status = 'active', updated_at = $12 WHERE id = $1`,
+		id, v.first, v.last, v.phone, v.birth, v.nne, v.commune, v.bureau, lat(v.point), lon(v.point), v.distance, now); err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM proxy_volunteer_rounds WHERE volunteer_id = $1 AND NOT (round = ANY ($2::smallint[]))`, id, v.rounds); err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO proxy_volunteer_rounds (volunteer_id, round) SELECT $1, r FROM unnest($2::smallint[]) r ON CONFLICT DO NOTHING`, id, v.rounds); err != nil {
+		return nil, nil, err
+	}
+	offers, err := volunteerOffers(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var msgs []notify.Message
+	for _, o := range offers {
+		dropped := !slices.Contains(v.rounds, o.round)
+		if dropped || (replan && o.status == OfferPending) {
+			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "changed", RoundOpen, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			msgs = append(msgs, m...)
+		}
+	}
+	link, err := d.newLink(ctx, tx, "volunteer", id, linkExpiry(v.election))
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
+		Body: volunteerUpdatedBody(v, link), Kind: "proxy.volunteer"})
+	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
+		return nil, nil, err
+	}
+	if err := staff.Audit(ctx, tx, staff.ActorPublic, "proxy_volunteer.update", "proxy_volunteer", fmt.Sprint(id),
+		map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan}); err != nil {
+		return nil, nil, err
+	}
+	out, err := volunteerSummary(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Updated = true
+	return out, []event{{electionID: v.election.ID, point: v.point}}, nil
+}
+
+func lat(p *places.Point) *float64 {
+	if p == nil {
+		return nil
+	}
+	return &p.Lat
+}
+
+func lon(p *places.Point) *float64 {
+	if p == nil {
+		return nil
+	}
+	return &p.Lon
+}

@@ -1,0 +1,349 @@
+package proxyweb_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"scrutin/database/dbtest"
+	"scrutin/demo"
+	"scrutin/logistics/proxies"
+	"scrutin/logistics/staff"
+	"scrutin/web"
+	"scrutin/web/proxyweb"
+	"scrutin/web/webtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func start(t *testing.T, opts ...webtest.Options) *webtest.Env {
+	t.Helper()
+	o := webtest.Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Modules = []web.Module{proxyweb.Routes}
+	return webtest.Start(t, o)
+}
+
+func requestBody(email string) map[string]any {
+	return map[string]any{"election": demo.ElectionSlug, "first_name": "Jeanne", "last_name": "Moreau", "email": email,
+		"phone": "06 12 34 56 78", "commune_code": "04070", "bureau_code": "2", "rounds": []int{1, 2}, "consent": true}
+}
+
+func volunteerBody(email string) map[string]any {
+	b := requestBody(email)
+	b["first_name"], b["last_name"], b["phone"] = "Paul", "Petit", "06 98 76 54 32"
+	b["birth_date"], b["voter_number"], b["max_distance_km"] = "1990-05-17", "123456789", 10
+	return b
+}
+
+// waitFor polls the database until cond holds: the instant matching runs
+// right after the answer, in the background.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var linkRe = regexp.MustCompile(`https?://[^\s]+/procuration/t/[A-Za-z0-9_-]+`)
+
+// messageLink returns the private link of the newest message of kind to
+// recipient, once it exists.
+func messageLink(t *testing.T, env *webtest.Env, recipient, kind string) string {
+	t.Helper()
+	var body string
+	waitFor(t, kind+" message to "+recipient, func() bool {
+		return env.Pool.QueryRow(context.Background(), `SELECT body FROM outbox WHERE recipient = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`,
+			recipient, kind).Scan(&body) == nil
+	})
+	link := linkRe.FindString(body)
+	if link == "" {
+		t.Fatalf("no link in %q", body)
+	}
+	return link
+}
+
+func TestPublicAPI(t *testing.T) {
+	env := start(t)
+	tests := []struct {
+		name   string
+		path   string
+		body   any
+		status int
+		field  string
+		msg    string
+	}{
+		{"request", "/api/v1/proxy-requests", requestBody("jeanne@example.org"), 201, "", ""},
+		{"same person again", "/api/v1/proxy-requests", requestBody("Jeanne@Example.org "), 200, "", ""},
+		{"volunteer", "/api/v1/proxy-volunteers", volunteerBody("paul@example.org"), 201, "", ""},
+		{"malformed JSON", "/api/v1/proxy-requests", `{"first_name": "Jeanne",`, 400, "", ""},
+		{"unknown field", "/api/v1/proxy-requests", `{"first_name": "Jeanne", "nom": "x"}`, 422, "nom", "Champ inconnu."},
+		{"wrong type", "/api/v1/proxy-requests", `{"rounds": "1"}`, 422, "rounds", "Type de valeur incorrect."},
+		{"unknown commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "commune_code", "04999"), 422, "commune_code", "Commune inconnue."},
+		{"bureau not in commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "bureau_code", "13"), 422, "bureau_code", "Ce bureau de vote n'existe pas dans cette commune."},
+		{"no round", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "rounds", []int{}), 422, "rounds", "Choisissez au moins un tour."},
+		{"no consent", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "consent", false), 422, "consent", "Votre accord est nécessaire pour traiter votre demande."},
+		{"bad NNE", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "voter_number", "12AB"), 422, "voter_number", "Le numéro national d'électeur compte 8 ou 9 chiffres (il figure sur votre carte électorale)."},
+		{"under 18", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "birth_date", time.Now().AddDate(-17, 0, 0).Format(time.DateOnly)), 422, "birth_date", "Il faut avoir 18 ans le jour du scrutin."},
+	}
+	var firstID float64
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(t, "POST", tc.path, "", tc.body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			if tc.field != "" && r.Field(tc.field) != tc.msg {
+				t.Fatalf("%s: %q, want %q (%s)", tc.field, r.Field(tc.field), tc.msg, r.Body)
+			}
+			switch tc.name {
+			case "request":
+				firstID = r.JSON["id"].(float64)
+				rounds := r.JSON["rounds"].([]any)
+				if r.JSON["status"] != "open" || len(rounds) != 2 || rounds[1].(map[string]any)["number"].(float64) != 2 {
+					t.Fatalf("answer %s", r.Body)
+				}
+			case "same person again":
+				if r.JSON["id"].(float64) != firstID {
+					t.Fatalf("a second entry was created: %s", r.Body)
+				}
+			case "malformed JSON":
+				if r.JSON["error"] != "Corps de requête JSON invalide." {
+					t.Fatalf("answer %s", r.Body)
+				}
+			}
+		})
+	}
+	var n int
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_requests`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d requests stored", n)
+	}
+}
+
+func with(b map[string]any, k string, v any) map[string]any {
+	b[k] = v
+	return b
+}
+
+func TestPublicRateLimits(t *testing.T) {
+	env := start(t, webtest.Options{PublicRatePerMinute: 25}) // 25 per IP a minute, 5 per e-mail an hour
+	for i := 1; i <= 6; i++ {
+		r := env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("same@example.org"))
+		if want := map[bool]int{true: 429, false: map[bool]int{true: 201, false: 200}[i == 1]}[i == 6]; r.Status != want {
+			t.Fatalf("submission %d by the same e-mail: %d, want %d", i, r.Status, want)
+		}
+	}
+	// Another address from the same IP still goes through, until the IP
+	// limit.
+	for i := 7; i <= 26; i++ {
+		r := env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody(fmt.Sprintf("p%d@example.org", i)))
+		if want := map[bool]int{true: 429, false: 201}[i > 25]; r.Status != want {
+			t.Fatalf("submission %d from the IP: %d, want %d", i, r.Status, want)
+		}
+	}
+}
+
+// formClient fetches a form page and returns a client with its cookies and
+// the page's CSRF token.
+func formClient(t *testing.T, env *webtest.Env, path string) (*http.Client, string) {
+	t.Helper()
+	c := webtest.Client()
+	resp, err := c.Get(env.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token on %s", path)
+	}
+	return c, string(m[1])
+}
+
+func TestFormsShowErrorsKeepValuesAndTrapBots(t *testing.T) {
+	env := start(t)
+	c, csrf := formClient(t, env, "/procuration/volontaire")
+	form := url.Values{"_csrf": {csrf}, "election": {demo.ElectionSlug}, "first_name": {"Paul"}, "last_name": {"Petit"},
+		"email": {"paul@example.org"}, "phone": {"0612345678"}, "commune_code": {"04070"}, "bureau_code": {"2"},
+		"birth_date": {"1990-05-17"}, "voter_number": {"12"}, "max_distance_km": {"loin"}, "rounds": {"1", "2"}, "consent": {"oui"}}
+	resp, err := c.PostForm(env.URL+"/procuration/volontaire", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	if resp.StatusCode != 422 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`<p class="error" id="voter_number-error">Le numéro national d&#39;électeur compte 8 ou 9 chiffres`,
+		`<p class="error" id="max_distance_km-error">Indiquez une distance entre 1 et 100 km.</p>`,
+		`name="first_name" type="text" value="Paul"`,
+		`id="round-2" value="2" checked`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	// A bot fills the hidden field: it is thanked and nothing is stored.
+	c, csrf = formClient(t, env, "/procuration/demande")
+	form = url.Values{"_csrf": {csrf}, "election": {demo.ElectionSlug}, "first_name": {"Bot"}, "last_name": {"Bot"},
+		"email": {"bot@example.org"}, "phone": {"0612345678"}, "commune_code": {"04070"}, "rounds": {"1"}, "consent": {"oui"},
+		"site_web": {"http://spam.example"}}
+	resp, err = c.PostForm(env.URL+"/procuration/demande", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var n int
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_requests`).Scan(&n)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/procuration/merci/demande" || n != 0 {
+		t.Fatalf("honeypot: %d → %s, %d stored", resp.StatusCode, resp.Header.Get("Location"), n)
+	}
+	// The same form without the trap is stored.
+	form.Del("site_web")
+	resp, err = c.PostForm(env.URL+"/procuration/demande", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_requests`).Scan(&n)
+	if resp.StatusCode != 303 || n != 1 {
+		t.Fatalf("form: %d, %d stored", resp.StatusCode, n)
+	}
+}
+
+func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
+	env := start(t, webtest.Options{DemoLoaders: nil})
+	ctx := context.Background()
+	digne := env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("jeanne@example.org"))
+	paris := env.Do(t, "POST", "/api/v1/proxy-requests", "", with(with(requestBody("thomas@example.org"), "commune_code", "75104"), "bureau_code", "13"))
+	vol := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org"))
+	if digne.Status != 201 || paris.Status != 201 || vol.Status != 201 {
+		t.Fatalf("%d %d %d", digne.Status, paris.Status, vol.Status)
+	}
+	messageLink(t, env, "paul@example.org", "proxy.offer") // the instant matching proposed Jeanne to Paul
+	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	viewer := env.StaffToken(t, "viewer04@example.org", staff.Viewer, "04")
+	admin := env.AdminToken(t)
+	id := func(r *webtest.Response) string { return fmt.Sprint(int64(r.JSON["id"].(float64))) }
+
+	r := env.Do(t, "GET", "/api/v1/proxy-requests/"+id(digne), org, nil)
+	rounds, _ := r.JSON["rounds"].([]any)
+	if r.Status != 200 || r.JSON["status"] != "proposed" || r.JSON["commune_code"] != "04070" || len(rounds) != 2 {
+		t.Fatalf("request as seen by staff: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, "GET", "/api/v1/proxy-requests/"+id(paris), org, nil); r.Status != 404 {
+		t.Fatalf("Paris request from a 04 organizer: %d", r.Status)
+	}
+	if r := env.Do(t, "GET", "/api/v1/proxy-requests/"+id(paris), "", nil); r.Status != 401 {
+		t.Fatalf("anonymous: %d", r.Status)
+	}
+	r = env.Do(t, "GET", "/api/v1/proxy-volunteers/"+id(vol), viewer, nil)
+	if r.Status != 200 || r.JSON["voter_number"] != "123456789" || r.JSON["birth_date"] != "1990-05-17" {
+		t.Fatalf("volunteer: %d %s", r.Status, r.Body)
+	}
+	var views int
+	env.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'proxy_volunteer.details_view' AND actor = 'staff:viewer04@example.org'`).Scan(&views)
+	if views != 1 {
+		t.Fatalf("%d audited views", views)
+	}
+	r = env.Do(t, "GET", "/api/v1/proxy-requests?status=open&departement=75", admin, nil)
+	if list, _ := r.JSON["requests"].([]any); r.Status != 200 || len(list) != 1 {
+		t.Fatalf("admin list of open requests in 75: %s", r.Body)
+	}
+	if r := env.Do(t, "GET", "/api/v1/proxy-requests?status=perdu", admin, nil); r.Status != 422 || r.Field("status") == "" {
+		t.Fatalf("bad filter: %d %s", r.Status, r.Body)
+	}
+	r = env.Do(t, "GET", "/api/v1/proxy-volunteers?commune=4070", org, nil)
+	if list, _ := r.JSON["volunteers"].([]any); len(list) != 1 || list[0].(map[string]any)["voter_number"] != nil {
+		t.Fatalf("volunteer list (no NNE in lists): %s", r.Body)
+	}
+	if r := env.Do(t, "POST", "/api/v1/proxy-matching/run", viewer, map[string]any{"election": demo.ElectionSlug}); r.Status != 403 {
+		t.Fatalf("viewer running the matching: %d", r.Status)
+	}
+	r = env.Do(t, "POST", "/api/v1/proxy-matching/run", org, map[string]any{"election": demo.ElectionSlug})
+	if r.Status != 200 || r.JSON["proposed"] != 0.0 || r.JSON["kept"] != 2.0 || r.JSON["unmatched"] != 2.0 {
+		t.Fatalf("batch: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, "POST", "/api/v1/proxy-matching/run", org, `{"election":`); r.Status != 400 {
+		t.Fatalf("malformed: %d", r.Status)
+	}
+
+	resp := env.Do(t, "GET", "/api/v1/exports/proxies.xlsx?election="+demo.ElectionSlug, org, nil)
+	if resp.Status != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "procurations-"+demo.ElectionSlug+".xlsx") {
+		t.Fatalf("export: %d %v", resp.Status, resp.Header)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(resp.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	reqs, _ := f.GetRows("Demandes")
+	if len(reqs) != 3 || reqs[1][16] != "Paul Petit" || reqs[1][12] != "en attente" {
+		t.Fatalf("export rows: %v", reqs)
+	}
+}
+
+func TestStaffPagesRender(t *testing.T) {
+	env := start(t, webtest.Options{DemoLoaders: nil})
+	env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("jeanne@example.org"))
+	env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org"))
+	messageLink(t, env, "paul@example.org", "proxy.offer")
+	tok := env.AdminToken(t)
+	var id int64
+	env.Pool.QueryRow(context.Background(), `SELECT id FROM proxy_requests`).Scan(&id)
+	for _, path := range []string{"/staff/procurations", "/staff/procurations?status=proposed&departement=04", fmt.Sprintf("/staff/procurations/demandes/%d", id), "/staff"} {
+		req, _ := http.NewRequest("GET", env.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		for _, want := range map[string][]string{
+			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug},
+			"/staff":              {"Propositions en attente de réponse"},
+			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "proxy_request.create", "en attente de réponse"},
+		}[path] {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+	}
+}
+
+func TestPrivateLinkUnknownOrExpired(t *testing.T) {
+	env := start(t)
+	resp, err := http.Get(env.URL + proxies.LinkPath + "not-a-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "Lien expiré ou inconnu") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,271 @@
+package proxyweb
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/proxies"
+	"scrutin/web"
+)
+
+func paramID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, check.ErrNotFound
+	}
+	return id, nil
+}
+
+// filterFrom reads list filters from the query string (API and pages
+// share the names: election, status, departement, commune, round).
+func filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
+	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
+		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", 200), Offset: c.QueryInt("offset")}
+	return f, f.Normalize(forVolunteers)
+}
+
+func (m *module) listRequestsAPI(c *fiber.Ctx) error {
+	f, err := filterFrom(c, false)
+	if err != nil {
+		return err
+	}
+	list, err := proxies.ListRequests(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []proxies.Request{}
+	}
+	return c.JSON(fiber.Map{"requests": list})
+}
+
+func (m *module) requestAPIStaff(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	r, err := proxies.GetRequest(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
+	f, err := filterFrom(c, true)
+	if err != nil {
+		return err
+	}
+	list, err := proxies.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []proxies.Volunteer{}
+	}
+	return c.JSON(fiber.Map{"volunteers": list})
+}
+
+func (m *module) volunteerAPIStaff(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	v, err := proxies.GetVolunteer(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+type matchBody struct {
+	Round       int   `json:"round"`
+	VolunteerID int64 `json:"volunteer_id"`
+}
+
+func (m *module) manualMatchAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b matchBody
+	if err := web.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	if err := m.desk.ManualMatch(c.UserContext(), web.StaffUser(c), id, b.Round, b.VolunteerID); err != nil {
+		return err
+	}
+	return m.requestAPIStaff(c)
+}
+
+func (m *module) unmatchAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Round int `json:"round"`
+	}
+	if err := web.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	if err := m.desk.Unmatch(c.UserContext(), web.StaffUser(c), id, b.Round); err != nil {
+		return err
+	}
+	return m.requestAPIStaff(c)
+}
+
+// runMatch is the batch behind the API, the staff button and (through
+// proxies.Desk.Match) `scrutin match proxies`.
+func (m *module) runMatch(c *fiber.Ctx, slug string, dryRun bool) (*proxies.MatchResult, error) {
+	id, _, err := proxies.ElectionID(c.UserContext(), m.s.Pool, slug, m.s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return m.desk.Match(c.UserContext(), id, proxies.MatchOptions{DryRun: dryRun, Actor: web.StaffUser(c).Actor()})
+}
+
+func (m *module) matchAPI(c *fiber.Ctx) error {
+	var b struct {
+		Election string `json:"election"`
+		DryRun   bool   `json:"dry_run"`
+	}
+	if len(c.Body()) > 0 {
+		if err := web.DecodeJSON(c, &b); err != nil {
+			return err
+		}
+	}
+	res, err := m.runMatch(c, b.Election, b.DryRun)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+var statusChoices = []struct{ Value, Label string }{
+	{"", "Tous"},
+	{proxies.RoundOpen, "Sans volontaire"},
+	{proxies.RoundProposed, "Proposées"},
+	{proxies.RoundAccepted, "Acceptées"},
+	{proxies.RoundEstablished, "Établies"},
+	{proxies.RoundCancelled, "Annulées"},
+}
+
+func (m *module) queuePage(c *fiber.Ctx) error {
+	return m.queueView(c, fiber.StatusOK, fiber.Map{})
+}
+
+func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
+	ctx := c.UserContext()
+	f, ferr := filterFrom(c, false)
+	if ferr != nil {
+		inv, _ := check.AsInvalid(ferr)
+		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+		f = proxies.Filter{Limit: 200}
+		status = fiber.StatusUnprocessableEntity
+	}
+	entries, total, err := proxies.Queue(ctx, m.s.Pool, web.StaffUser(c), f)
+	if err != nil {
+		return err
+	}
+	es, err := elections.List(ctx, m.s.Pool)
+	if err != nil {
+		return err
+	}
+	export := f.Election
+	if export == "" {
+		if e, err := elections.Resolve(ctx, m.s.Pool, "", "election", m.s.Now()); err == nil {
+			export = e.Slug
+		}
+	}
+	data["Title"] = "Procurations"
+	data["Entries"], data["Total"], data["Filter"], data["Statuses"] = entries, total, f, statusChoices
+	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
+	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
+}
+
+func (m *module) matchForm(c *fiber.Ctx) error {
+	res, err := m.runMatch(c, c.FormValue("election"), false)
+	if err != nil {
+		if inv, ok := check.AsInvalid(err); ok {
+			return m.queueView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": inv.Fields["election"]})
+		}
+		return err
+	}
+	return m.queueView(c, fiber.StatusOK, fiber.Map{"Notice": fmt.Sprintf(
+		"Appariement terminé : %d nouvelles propositions, %d déplacées, %d demandes sans volontaire possible.",
+		res.Proposed, res.Moved, res.Unmatched)})
+}
+
+var staffNotices = map[string]string{
+	"propose":    "La proposition est envoyée au ou à la volontaire.",
+	"desapparie": "L'appariement est annulé ; la demande est de nouveau en recherche.",
+}
+
+func (m *module) staffRequestPage(c *fiber.Ctx) error {
+	return m.staffRequestView(c, fiber.StatusOK, fiber.Map{"Notice": staffNotices[c.Query("fait")]})
+}
+
+func (m *module) staffRequestView(c *fiber.Ctx, status int, data fiber.Map) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	d, err := m.desk.LoadRequestDetail(c.UserContext(), web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	data["Title"] = fmt.Sprintf("Demande n° %d", id)
+	data["R"] = d
+	return m.s.RenderStatus(c, status, "proxies/staff_request", data)
+}
+
+func (m *module) manualMatchForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	round, _ := strconv.Atoi(c.FormValue("round"))
+	vol, _ := strconv.ParseInt(c.FormValue("volunteer_id"), 10, 64)
+	if err := m.desk.ManualMatch(c.UserContext(), web.StaffUser(c), id, round, vol); err != nil {
+		return m.staffFormError(c, err)
+	}
+	return c.Redirect(fmt.Sprintf("/staff/procurations/demandes/%d?fait=propose", id), fiber.StatusSeeOther)
+}
+
+func (m *module) unmatchForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	round, _ := strconv.Atoi(c.FormValue("round"))
+	if err := m.desk.Unmatch(c.UserContext(), web.StaffUser(c), id, round); err != nil {
+		return m.staffFormError(c, err)
+	}
+	return c.Redirect(fmt.Sprintf("/staff/procurations/demandes/%d?fait=desapparie", id), fiber.StatusSeeOther)
+}
+
+// staffFormError shows the request page again with why an action failed.
+func (m *module) staffFormError(c *fiber.Ctx, err error) error {
+	var conflict *check.Conflict
+	if inv, ok := check.AsInvalid(err); ok {
+		return m.staffRequestView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": inv.Message() + " " + joinFields(inv.Fields)})
+	}
+	if errors.As(err, &conflict) {
+		return m.staffRequestView(c, fiber.StatusConflict, fiber.Map{"Summary": conflict.Msg})
+	}
+	return err
+}
+
+func joinFields(f check.Errors) string {
+	s := ""
+	for _, v := range f {
+		s += v + " "
+	}
+	return s
+}
