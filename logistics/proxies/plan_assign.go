@@ -36,6 +36,7 @@ package proxies
 import (
 	"cmp"
 	"math"
+	"sync"
 )
 
 // bip is a bipartite graph in CSR form: the arcs of left node l are
@@ -163,6 +164,7 @@ func saturate(g *bip, order []int32, rank []int32) (mateL []int32, piL, piR []in
 	for i := range dist {
 		dist[i] = unseen
 	}
+	distR := dist[nL:] // dist of the right nodes
 	done := make([]bool, nL+nR)
 	parent := make([]int32, nR) // left node that reached a right node
 	parentCost := make([]int64, nR)
@@ -225,20 +227,22 @@ func saturate(g *bip, order []int32, rank []int32) (mateL []int32, piL, piR []in
 					continue
 				}
 				l := v
+				// The arc to l's own mate needs no skipping: its reduced
+				// cost is 0 and l was reached through that mate at distance
+				// b, so it never improves the mate's distance.
 				base := int64(b) + piL[l]
-				for a := g.start[l]; a < g.start[l+1]; a++ {
-					r := g.to[a]
-					if mateL[l] == r {
-						continue
-					}
-					nd := base + int64(g.cost[a]) - piR[r]
-					rv := int32(nL) + r
-					if nd < dist[rv] {
-						if dist[rv] == unseen {
+				lo, hi := g.start[l], g.start[l+1]
+				costs := g.cost[lo:hi]
+				for i, r := range g.to[lo:hi] {
+					c := int64(costs[i])
+					nd := base + c - piR[r]
+					if nd < distR[r] {
+						rv := int32(nL) + r
+						if distR[r] == unseen {
 							touched = append(touched, rv)
 						}
-						dist[rv] = nd
-						parent[r], parentCost[r] = l, int64(g.cost[a])
+						distR[r] = nd
+						parent[r], parentCost[r] = l, c
 						push(rv, nd)
 					}
 				}
@@ -296,14 +300,34 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	for i := range mate {
 		mate[i] = -1
 	}
-	g := rg.partGraph(seq(nD), seq(nS), nD, nS, false, nil)
+	// The maximum matching runs on the spatial numbering (plan_locality.go),
+	// from the slots: when volunteers are scarce, the alternating searches
+	// from the free demands would cover most of the graph at every phase
+	// (the demands that stay unserved and all they reach), those from the
+	// free slots only the abundant region.
+	dOrd, dPos := rg.demandOrder()
+	sOrd, sPos := rg.slotOrder()
+	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
 	var deadD, deadS []bool
-	mateD, mateS := hopcroftKarp(g)
+	mL, mR := hopcroftKarp(g)
+	mateD, mateS := make([]int32, nD), make([]int32, nS)
+	for x := range mateS {
+		mateS[x] = -1
+		if r := mL[sPos[x]]; r >= 0 {
+			mateS[x] = dOrd[r]
+		}
+	}
+	for d := range mateD {
+		mateD[d] = -1
+		if l := mR[dPos[d]]; l >= 0 {
+			mateD[d] = sOrd[l]
+		}
+	}
 	exact = exact && !rg.complete // a complete graph is the full view
 	if exact {
 		deadD, deadS = rg.augmentAll(mateD, mateS, true)
 	} else {
-		deadD, deadS = alternatingReach(g, mateD, mateS)
+		deadD, deadS = rg.alternatingReach(mateD, mateS)
 	}
 	// Abundant part: demands D' (alive) into slots S' (alive).
 	var alive []int32
@@ -312,7 +336,6 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 			alive = append(alive, int32(d))
 		}
 	}
-	rg.solvePart(alive, deadS, mateD, false, exact, mate)
 	// Scarce part: slots Sr (dead) into demands Dr (dead).
 	var order []int32
 	for x := 0; x < nS; x++ {
@@ -320,37 +343,54 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 			order = append(order, int32(x))
 		}
 	}
-	rg.solvePart(order, deadD, mateD, true, exact, mate)
+	// The scarce part's graph is the maximum matching's restricted
+	// (same arcs in the same order) unless pairs of the full view are
+	// added.
+	var base *bip
+	if !exact {
+		base = g
+	}
+	g = nil
+	// The parts share no node: solved at once (they read rg and mateD,
+	// and write disjoint entries of mate).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rg.solvePart(alive, deadS, mateD, false, exact, mate, nil)
+	}()
+	rg.solvePart(order, deadD, mateD, true, exact, mate, base)
+	wg.Wait()
 	return mate
 }
 
-// alternatingReach returns the left and right nodes reachable by
-// alternating paths from the free left nodes of a maximum matching (the
+// alternatingReach returns the demands and slots reachable by alternating
+// paths from the free demands of a maximum matching on the sparse view (the
 // Dulmage-Mendelsohn sets Dr and Sr).
-func alternatingReach(g *bip, mateL, mateR []int32) (inL, inR []bool) {
-	inL, inR = make([]bool, g.nL), make([]bool, g.nR)
+func (rg *roundGraph) alternatingReach(mateD, mateS []int32) (inD, inS []bool) {
+	inD, inS = make([]bool, len(mateD)), make([]bool, len(mateS))
 	var queue []int32
-	for l := range mateL {
-		if mateL[l] < 0 {
-			inL[l] = true
-			queue = append(queue, int32(l))
+	for d := range mateD {
+		if mateD[d] < 0 {
+			inD[d] = true
+			queue = append(queue, int32(d))
 		}
 	}
 	for h := 0; h < len(queue); h++ {
-		l := queue[h]
-		for a := g.start[l]; a < g.start[l+1]; a++ {
-			r := g.to[a]
-			if inR[r] {
-				continue
-			}
-			inR[r] = true
-			if m := mateR[r]; m >= 0 && !inL[m] {
-				inL[m] = true
-				queue = append(queue, m)
+		for _, c := range rg.arcs(int(queue[h])) {
+			for x := rg.slot0[c.s]; x < rg.slot0[c.s+1]; x++ {
+				if inS[x] {
+					continue
+				}
+				inS[x] = true
+				if m := mateS[x]; m >= 0 && !inD[m] {
+					inD[m] = true
+					queue = append(queue, m)
+				}
 			}
 		}
 	}
-	return inL, inR
+	return inD, inS
 }
 
 // augmentAll runs one augmenting-path search per free demand (oldest
@@ -439,7 +479,11 @@ func (rg *roundGraph) augmentAll(mateD, mateS []int32, full bool) (deadD, deadS 
 // left = the slots of order, right = the demands in otherSide (dead
 // demands). The pairs of the maximum matching mateD are always included so
 // that every left node can be matched.
-func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32) {
+//
+// base, if not nil, is the graph of every pair of the sparse view, slots
+// on the left in spatial order (the maximum matching's): with no extra
+// pairs, the part's graph is base restricted.
+func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32, base *bip) {
 	if len(order) == 0 {
 		return
 	}
@@ -455,18 +499,39 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		leftID = make([]int32, nD)
 		rightID = make([]int32, nS)
 	}
+	// Both sides are numbered in spatial order (plan_locality.go); proc
+	// keeps the processing order of the left nodes.
+	dOrd, _ := rg.demandOrder()
+	sOrd, _ := rg.slotOrder()
+	leftOrd, rightOrd := dOrd, sOrd
+	if scarce {
+		leftOrd, rightOrd = sOrd, dOrd
+	}
 	for i := range leftID {
 		leftID[i] = -1
 	}
+	for _, l := range order {
+		leftID[l] = 0
+	}
+	leftOld := make([]int32, 0, len(order))
+	for _, l := range leftOrd {
+		if leftID[l] >= 0 {
+			leftID[l] = int32(len(leftOld))
+			leftOld = append(leftOld, l)
+		}
+	}
+	proc := make([]int32, len(order))
 	for i, l := range order {
-		leftID[l] = int32(i)
+		proc[i] = leftID[l]
 	}
 	var rightOld []int32
 	for i := range rightID {
 		rightID[i] = -1
+	}
+	for _, i := range rightOrd {
 		if otherSide[i] == scarce { // scarce: the dead demands; abundant: the alive slots
 			rightID[i] = int32(nRight)
-			rightOld = append(rightOld, int32(i))
+			rightOld = append(rightOld, i)
 			nRight++
 		}
 	}
@@ -493,8 +558,14 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		}
 	}
 	for {
-		g := rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
-		m, piL, piR := saturate(g, seq(len(order)), rank)
+		var g *bip
+		if base != nil && scarce && len(extra) == 0 {
+			g = restrictGraph(base, leftOld, rg.sPos, rg.dOrd, rightID, nRight)
+			base = nil
+		} else {
+			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
+		}
+		m, piL, piR := saturate(g, proc, rank)
 		added := 0
 		if exact {
 			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)
@@ -505,9 +576,9 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 					continue
 				}
 				if scarce {
-					mate[rightOld[r]] = order[i]
+					mate[rightOld[r]] = leftOld[i]
 				} else {
-					mate[order[i]] = rightOld[r]
+					mate[leftOld[i]] = rightOld[r]
 				}
 			}
 			return
@@ -544,40 +615,95 @@ func (rg *roundGraph) icOfSlot(d int, x int32) int64 {
 }
 
 // partGraph builds a part's graph from the sparse view and extra pairs.
+// The arcs of a left node come in the order of the demands, then the extra
+// pairs; the demands are counted and filled in two halves at once on large
+// graphs, with the same result.
 func (rg *roundGraph) partGraph(leftID, rightID []int32, nL, nR int, scarce bool, extra []edge) *bip {
 	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
-	// Count, then fill (CSR).
-	each := func(fn func(l, r int32, ic int64)) {
-		for d := range rg.ds {
-			for _, c := range rg.arcs(d) {
-				for x := rg.slot0[c.s]; x < rg.slot0[c.s+1]; x++ {
-					l, r := int32(d), x
-					if scarce {
-						l, r = x, int32(d)
-					}
-					if leftID[l] >= 0 && rightID[r] >= 0 {
-						fn(leftID[l], rightID[r], int64(c.ic))
-					}
-				}
-			}
-		}
-		for _, e := range extra {
-			fn(e.l, e.r, e.ic)
-		}
+	nD := len(rg.ds)
+	cuts := []int{0, nD}
+	if nD >= 4096 && rg.totalKept >= 1<<18 {
+		cuts = []int{0, nD / 2, nD}
 	}
-	each(func(l, _ int32, _ int64) { g.start[l+1]++ })
-	for i := 0; i < nL; i++ {
-		g.start[i+1] += g.start[i]
+	nW := len(cuts) - 1
+	// Count: cnt[k][l] arcs of left node l from worker k's demands.
+	cnt := make([][]int32, nW)
+	for k := range cnt {
+		cnt[k] = make([]int32, nL)
+	}
+	inParallel(nW, func(k int) { rg.partScan(cuts[k], cuts[k+1], leftID, rightID, scarce, cnt[k], nil, nil) })
+	for _, e := range extra {
+		cnt[nW-1][e.l]++
+	}
+	// Offsets: cnt[k][l] becomes where worker k writes l's next arc.
+	for l := 0; l < nL; l++ {
+		off := g.start[l]
+		for k := range cnt {
+			c := cnt[k][l]
+			cnt[k][l] = off
+			off += c
+		}
+		g.start[l+1] = off
 	}
 	g.to = make([]int32, g.start[nL])
 	g.cost = make([]int32, g.start[nL])
-	next := make([]int32, nL)
-	copy(next, g.start[:nL])
-	each(func(l, r int32, ic int64) {
-		g.to[next[l]], g.cost[next[l]] = r, int32(ic)
-		next[l]++
-	})
+	inParallel(nW, func(k int) { rg.partScan(cuts[k], cuts[k+1], leftID, rightID, scarce, cnt[k], g.to, g.cost) })
+	next := cnt[nW-1]
+	for _, e := range extra {
+		g.to[next[e.l]], g.cost[next[e.l]] = e.r, int32(e.ic)
+		next[e.l]++
+	}
 	return g
+}
+
+// partScan goes over the pairs of demands d0..d1-1 in a part: with to nil
+// it counts them per left node in next, else it writes them at next.
+func (rg *roundGraph) partScan(d0, d1 int, leftID, rightID []int32, scarce bool, next, to, cost []int32) {
+	slot0 := rg.slot0
+	for d := d0; d < d1; d++ {
+		ld, rd := int32(-1), int32(-1)
+		if scarce {
+			if rd = rightID[d]; rd < 0 {
+				continue
+			}
+		} else if ld = leftID[d]; ld < 0 {
+			continue
+		}
+		for _, c := range rg.lists[d] {
+			for x := slot0[c.s]; x < slot0[c.s+1]; x++ {
+				l, r := ld, rd
+				if scarce {
+					l = leftID[x]
+				} else {
+					r = rightID[x]
+				}
+				if l < 0 || r < 0 {
+					continue
+				}
+				if to == nil {
+					next[l]++
+					continue
+				}
+				k := next[l]
+				to[k], cost[k] = r, c.ic
+				next[l] = k + 1
+			}
+		}
+	}
+}
+
+// inParallel runs fn(0..n-1) at once and waits.
+func inParallel(n int, fn func(k int)) {
+	var wg sync.WaitGroup
+	for k := 1; k < n; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			fn(k)
+		}(k)
+	}
+	fn(0)
+	wg.Wait()
 }
 
 // price looks for pairs of the part left out of its graph with a negative
@@ -685,14 +811,21 @@ func hopcroftKarp(g *bip) (mateL, mateR []int32) {
 				level[l] = -1
 			}
 		}
+		// The search stops after the level of the shortest augmenting
+		// paths (the phase only uses those).
 		found := false
+		limit := int32(math.MaxInt32)
 		for h := 0; h < len(queue); h++ {
 			l := queue[h]
+			if level[l] > limit {
+				break
+			}
 			for a := g.start[l]; a < g.start[l+1]; a++ {
 				m := mateR[g.to[a]]
 				if m < 0 {
 					found = true
-				} else if level[m] < 0 {
+					limit = level[l]
+				} else if level[m] < 0 && level[l] < limit {
 					level[m] = level[l] + 1
 					queue = append(queue, m)
 				}
@@ -740,4 +873,37 @@ func hopcroftKarp(g *bip) (mateL, mateR []int32) {
 			}
 		}
 	}
+}
+
+// restrictGraph is base (slots on the left, numbered leftPos, demands on
+// the right, numbered by their rank in rightOrd) restricted to the slots
+// leftOld (new left node k = leftOld[k]) and the demands with a rightID.
+// The arcs keep their order: the result is partGraph's.
+func restrictGraph(base *bip, leftOld, leftPos, rightOrd, rightID []int32, nR int) *bip {
+	nL := len(leftOld)
+	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
+	for k, x := range leftOld {
+		row := leftPos[x]
+		n := int32(0)
+		for _, r := range base.to[base.start[row]:base.start[row+1]] {
+			if rightID[rightOrd[r]] >= 0 {
+				n++
+			}
+		}
+		g.start[k+1] = g.start[k] + n
+	}
+	g.to = make([]int32, g.start[nL])
+	g.cost = make([]int32, g.start[nL])
+	for k, x := range leftOld {
+		row := leftPos[x]
+		lo := base.start[row]
+		at := g.start[k]
+		for a, r := range base.to[lo:base.start[row+1]] {
+			if id := rightID[rightOrd[r]]; id >= 0 {
+				g.to[at], g.cost[at] = id, base.cost[lo+int32(a)]
+				at++
+			}
+		}
+	}
+	return g
 }

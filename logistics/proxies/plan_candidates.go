@@ -3,6 +3,7 @@ package proxies
 import (
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"scrutin/logistics/places"
 )
@@ -26,16 +27,17 @@ type roundGraph struct {
 	p      *planner
 	ds, ss []int32 // demand and supply indices (into planner slices)
 
-	// Sparse view: the pairs of demand i are pairs[start[i]:end[i]].
-	start, end []int32
-	pairs      []arc
+	// Sparse view: the pairs of demand i are lists[i] (slices of large
+	// shared blocks).
+	lists [][]arc
 	// complete: the sparse view holds every valid pair.
 	complete bool
 	// icK[i] bounds the internal cost of demand i's pairs left out of the
 	// sparse view: every such pair costs >= icK[i] (maxInt64: none left out).
 	icK []int64
-	// totalPairs counts the valid pairs (the full view).
-	totalPairs int64
+	// totalPairs counts the valid pairs (the full view), totalKept those
+	// of the sparse view before the supply side.
+	totalPairs, totalKept int64
 
 	// Slots: supply j (index into ss) owns slots slot0[j]..slot0[j+1]-1.
 	slot0      []int32
@@ -43,10 +45,9 @@ type roundGraph struct {
 
 	// Full view.
 	sites     []site
-	siteOrder []int32 // indices into ss grouped by site
-	group     []int32 // demand i -> its site group
-	nearStart []int32 // nearby sites of group g: near[nearStart[g]:nearStart[g+1]]
-	near      []nearSite
+	siteOrder []int32      // indices into ss grouped by site
+	group     []int32      // demand i -> its site group
+	nearOf    [][]nearSite // nearby sites of group g
 	icOf      func(d *Demand, s *Supply, c int64) (int64, bool)
 
 	// Places as small integers: commune and bureau ids of demands and
@@ -56,6 +57,10 @@ type roundGraph struct {
 	sComm, sBur []int32
 	sVol        []int64   // supply j's volunteer
 	sMaxKm      []float64 // supply j's own limit
+
+	// Spatial numbering of demands and slots (see plan_locality.go).
+	dOrd, dPos []int32
+	sOrd, sPos []int32
 }
 
 type site struct {
@@ -69,8 +74,8 @@ type supplyPick struct {
 }
 
 type nearSite struct {
-	site int32
 	km   float64
+	site int32
 	oct  int8 // direction from the demand (see octant)
 }
 
@@ -79,7 +84,7 @@ type nearSite struct {
 type arc struct{ s, ic int32 }
 
 // arcs are the pairs of demand d in the sparse view.
-func (rg *roundGraph) arcs(d int) []arc { return rg.pairs[rg.start[d]:rg.end[d]] }
+func (rg *roundGraph) arcs(d int) []arc { return rg.lists[d] }
 
 // cand is a pair while the sparse view is built.
 type cand struct {
@@ -152,11 +157,9 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 	}
 	slices.SortStableFunc(byPoint, func(a, b int32) int { return pointCmp(demands[ds[a]].At, demands[ds[b]].At) })
 	rg.group = make([]int32, len(ds))
-	rg.nearStart = []int32{0}
-	rg.start, rg.end = make([]int32, len(ds)), make([]int32, len(ds))
+	rg.lists = make([][]arc, len(ds))
 	rg.icK = make([]int64, len(ds))
 	rg.complete = true
-	var scratch []cand
 	// Internal cost of a pair with neither the current offer nor a
 	// preferred volunteer (see solveRound): 2*(c+plainExtra)+1.
 	plainExtra := p.opt.ChangeCost + p.opt.SameVolunteerBonus
@@ -171,118 +174,134 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 	supN := make([]int8, len(ss))
 	supWorst := make([]int8, len(ss))
 	r2 := (R*1.01 + 0.01) * (R*1.01 + 0.01)
-	for i := 0; i < len(byPoint); {
-		at := demands[ds[byPoint[i]]].At
-		j := i
-		for j < len(byPoint) && demands[ds[byPoint[j]]].At == at {
-			j++
-		}
-		// Sites within R of this point.
-		g := int32(len(rg.nearStart) - 1)
-		cosLat := math.Cos(at.Lat * math.Pi / 180)
-		grid.near(at, R, func(si int32) {
-			q := rg.sites[si].at
-			dy := (q.Lat - at.Lat) * kmPerDegree
-			dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
-			if dx*dx+dy*dy > r2 {
-				return
+	// The demand sites are independent: without the supply side (K2 0)
+	// two workers build the two halves (plan_build.go), each numbering its
+	// groups and pairs from 0, merged below.
+	var total atomic.Int64
+	build := func(wk *buildWorker, from, to int) bool {
+		for i := from; i < to; {
+			at := demands[ds[byPoint[i]]].At
+			j := i
+			for j < len(byPoint) && demands[ds[byPoint[j]]].At == at {
+				j++
 			}
-			if km := places.DistanceKm(at, q); km <= R {
-				rg.near = append(rg.near, nearSite{si, km, int8(octant(dy, dx))})
-			}
-		})
-		rg.nearStart = append(rg.nearStart, int32(len(rg.near)))
-		for _, di := range byPoint[i:j] {
-			rg.group[di] = g
-			d := &demands[ds[di]]
-			scratch = scratch[:0]
-			// The full view of d, inlined (the hot loop of the graph build):
-			// see forEach.
-			plain := d.Offered == 0 && !(d.BothRounds && p.opt.SameVolunteerBonus > 0)
-			dc, db := rg.dComm[di], rg.dBur[di]
-			for _, nb := range rg.near[rg.nearStart[g]:rg.nearStart[g+1]] {
-				for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
-					c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
-					if !ok || len(d.Declined) > 0 && slices.Contains(d.Declined, rg.sVol[sj]) {
-						continue
-					}
-					var ic int64
-					keep := false
-					if plain {
-						ic = 2*(c+plainExtra) + 1
-					} else {
-						ic, keep = icOf(d, &supplies[ss[sj]], c)
-					}
-					x := cand{ic: int32(ic), tie: mix(d.RequestID, rg.sVol[sj]), s: sj, cost: int32(c), keep: keep, oct: nb.oct}
-					scratch = append(scratch, x)
-					if K2 == 0 {
-						continue
-					}
-					top := supTop[int(sj)*K2 : int(sj+1)*K2]
-					if n := int(supN[sj]); n < K2 {
-						top[n] = supplyPick{x, di}
-						supN[sj]++
-						if n == 0 || candLess(top[supWorst[sj]].cand, x) {
-							supWorst[sj] = int8(n)
+			// Sites within R of this point.
+			g := int32(len(wk.nearOf))
+			curNear := wk.curNear[:0]
+			cosLat := math.Cos(at.Lat * math.Pi / 180)
+			grid.near(at, R, func(si int32) {
+				q := rg.sites[si].at
+				dy := (q.Lat - at.Lat) * kmPerDegree
+				dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
+				if dx*dx+dy*dy > r2 {
+					return
+				}
+				if km := places.DistanceKm(at, q); km <= R {
+					curNear = append(curNear, nearSite{km: km, site: si, oct: int8(octant(dy, dx))})
+				}
+			})
+			nearHere := wk.near.take(len(curNear))
+			copy(nearHere, curNear)
+			wk.curNear = curNear
+			wk.nearOf = append(wk.nearOf, nearHere)
+			for _, di := range byPoint[i:j] {
+				rg.group[di] = g
+				d := &demands[ds[di]]
+				scratch := wk.scratch[:0]
+				// The full view of d, inlined (the hot loop of the graph build):
+				// see forEach.
+				plain := d.Offered == 0 && !(d.BothRounds && p.opt.SameVolunteerBonus > 0)
+				dc, db := rg.dComm[di], rg.dBur[di]
+				for _, nb := range curNear {
+					for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
+						c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
+						if !ok || len(d.Declined) > 0 && slices.Contains(d.Declined, rg.sVol[sj]) {
+							continue
 						}
-						continue
+						var ic int64
+						keep := false
+						if plain {
+							ic = 2*(c+plainExtra) + 1
+						} else {
+							ic, keep = icOf(d, &supplies[ss[sj]], c)
+						}
+						x := cand{ic: int32(ic), tie: mix(d.RequestID, rg.sVol[sj]), s: sj, cost: int32(c), keep: keep, oct: nb.oct}
+						scratch = append(scratch, x)
+						if K2 == 0 {
+							continue
+						}
+						top := supTop[int(sj)*K2 : int(sj+1)*K2]
+						if n := int(supN[sj]); n < K2 {
+							top[n] = supplyPick{x, di}
+							supN[sj]++
+							if n == 0 || candLess(top[supWorst[sj]].cand, x) {
+								supWorst[sj] = int8(n)
+							}
+							continue
+						}
+						if !candLess(x, top[supWorst[sj]].cand) {
+							continue
+						}
+						top[supWorst[sj]] = supplyPick{x, di}
+						w := 0
+						for k := 1; k < K2; k++ {
+							if candLess(top[w].cand, top[k].cand) {
+								w = k
+							}
+						}
+						supWorst[sj] = int8(w)
 					}
-					if !candLess(x, top[supWorst[sj]].cand) {
-						continue
+				}
+				wk.scratch = scratch
+				if t := total.Add(int64(len(scratch))); budget > 0 && t > budget || t > math.MaxInt32 {
+					return false
+				}
+				kept, bound := selectBest(scratch, K)
+				rg.icK[di] = bound
+				if len(kept) < len(scratch) {
+					wk.incomplete = true
+				}
+				if K >= 0 && len(kept) < len(scratch) {
+					// Reach: the farthest left-out pair in each of 8 directions,
+					// so that flow can cross a region in few hops (maximum
+					// matchings on geographic graphs use long chains).
+					var far [8]int32
+					for k := range far {
+						far[k] = -1
 					}
-					top[supWorst[sj]] = supplyPick{x, di}
-					w := 0
-					for k := 1; k < K2; k++ {
-						if candLess(top[w].cand, top[k].cand) {
-							w = k
+					rest := scratch[len(kept):]
+					for k, x := range rest {
+						if f := far[x.oct]; f < 0 || rest[f].cost < x.cost || rest[f].cost == x.cost && rest[f].tie < x.tie {
+							far[x.oct] = int32(k)
 						}
 					}
-					supWorst[sj] = int8(w)
-				}
-			}
-			rg.totalPairs += int64(len(scratch))
-			if budget > 0 && rg.totalPairs > budget || rg.totalPairs > math.MaxInt32 {
-				return nil
-			}
-			kept, bound := selectBest(scratch, K)
-			rg.icK[di] = bound
-			if len(kept) < len(scratch) {
-				rg.complete = false
-			}
-			if K >= 0 && len(kept) < len(scratch) {
-				// Reach: the farthest left-out pair in each of 8 directions,
-				// so that flow can cross a region in few hops (maximum
-				// matchings on geographic graphs use long chains).
-				var far [8]int32
-				for k := range far {
-					far[k] = -1
-				}
-				rest := scratch[len(kept):]
-				for k, x := range rest {
-					if f := far[x.oct]; f < 0 || rest[f].cost < x.cost || rest[f].cost == x.cost && rest[f].tie < x.tie {
-						far[x.oct] = int32(k)
+					idx := far[:0]
+					for _, f := range far {
+						if f >= 0 && !slices.Contains(idx, f) {
+							idx = append(idx, f)
+						}
 					}
-				}
-				idx := far[:0]
-				for _, f := range far {
-					if f >= 0 && !slices.Contains(idx, f) {
-						idx = append(idx, f)
+					slices.Sort(idx)
+					for t, f := range idx {
+						rest[t], rest[f] = rest[f], rest[t]
 					}
+					kept = scratch[:len(kept)+len(idx)]
 				}
-				slices.Sort(idx)
-				for t, f := range idx {
-					rest[t], rest[f] = rest[f], rest[t]
+				list := wk.pairs.take(len(kept))
+				for k, c := range kept {
+					list[k] = arc{c.s, c.ic}
 				}
-				kept = scratch[:len(kept)+len(idx)]
+				wk.kept += int64(len(kept))
+				rg.lists[di] = list
 			}
-			rg.start[di] = int32(len(rg.pairs))
-			for _, c := range kept {
-				rg.pairs = append(rg.pairs, arc{c.s, c.ic})
-			}
-			rg.end[di] = int32(len(rg.pairs))
+			i = j
 		}
-		i = j
+		return true
 	}
+	if !rg.buildParallel(byPoint, K2 == 0, build) {
+		return nil
+	}
+	rg.totalPairs = total.Load()
 	if K2 == 0 {
 		return rg
 	}
@@ -300,16 +319,15 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 		}
 	}
 	slices.SortFunc(extras, func(a, b extra) int { return int(a.d - b.d) })
-	pairs := make([]arc, 0, len(rg.pairs)+len(extras))
+	pairs := make([]arc, 0, rg.totalKept+int64(len(extras)))
 	for d, k := 0, 0; d < len(ds); d++ {
 		lo := len(pairs)
 		pairs = append(pairs, rg.arcs(d)...)
 		for ; k < len(extras) && int(extras[k].d) == d; k++ {
 			pairs = append(pairs, extras[k].a)
 		}
-		rg.start[d], rg.end[d] = int32(lo), int32(len(pairs))
+		rg.lists[d] = pairs[lo:len(pairs):len(pairs)]
 	}
-	rg.pairs = pairs
 	return rg
 }
 
@@ -359,7 +377,7 @@ func (rg *roundGraph) forEach(i int, fn func(sj int32, c, ic int64, keep bool)) 
 	R := p.opt.GlobalMaxKm
 	g := rg.group[i]
 	dc, db := rg.dComm[i], rg.dBur[i]
-	for _, nb := range rg.near[rg.nearStart[g]:rg.nearStart[g+1]] {
+	for _, nb := range rg.nearOf[g] {
 		for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
 			c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
 			if !ok || len(d.Declined) > 0 && slices.Contains(d.Declined, rg.sVol[sj]) {
@@ -378,7 +396,7 @@ func (rg *roundGraph) forEachValid(i int, fn func(sj int32) bool) {
 	d := &p.demands[rg.ds[i]]
 	g := rg.group[i]
 	dc := rg.dComm[i]
-	for _, nb := range rg.near[rg.nearStart[g]:rg.nearStart[g+1]] {
+	for _, nb := range rg.nearOf[g] {
 		for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
 			if dc != rg.sComm[sj] {
 				if mk := rg.sMaxKm[sj]; mk >= 0 && nb.km > mk {

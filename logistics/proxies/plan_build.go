@@ -1,0 +1,93 @@
+package proxies
+
+import (
+	"sync"
+
+	"scrutin/logistics/places"
+)
+
+// buildWorker is one share of the graph build (see newRoundGraph): the
+// groups of demand sites byPoint[from:to], numbered from 0, with the
+// blocks holding their near sites and pairs.
+type buildWorker struct {
+	near       slab[nearSite]
+	pairs      slab[arc]
+	nearOf     [][]nearSite // near sites of each group
+	curNear    []nearSite
+	scratch    []cand
+	kept       int64
+	incomplete bool
+	from, to   int
+}
+
+// buildParallel runs build over the demand sites, in two halves at once
+// when parallel (cut at a change of site), and merges the workers' output
+// into rg in order: the result is that of one sequential build.
+func (rg *roundGraph) buildParallel(byPoint []int32, parallel bool, build func(wk *buildWorker, from, to int) bool) bool {
+	n := len(byPoint)
+	at := func(i int) places.Point { return rg.p.demands[rg.ds[byPoint[i]]].At }
+	cuts := []int{0, n}
+	if parallel && n >= 4096 && !buildSequential {
+		m := n / 2
+		for m < n && at(m) == at(m-1) {
+			m++
+		}
+		if m < n {
+			cuts = []int{0, m, n}
+		}
+	}
+	wks := make([]*buildWorker, len(cuts)-1)
+	ok := make([]bool, len(wks))
+	var wg sync.WaitGroup
+	for k := range wks {
+		wks[k] = &buildWorker{from: cuts[k], to: cuts[k+1]}
+		if k == len(wks)-1 {
+			ok[k] = build(wks[k], cuts[k], cuts[k+1])
+			continue
+		}
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			ok[k] = build(wks[k], cuts[k], cuts[k+1])
+		}(k)
+	}
+	wg.Wait()
+	for _, o := range ok {
+		if !o {
+			return false
+		}
+	}
+	// Merge: group numbers shift by the earlier workers' (the lists stay
+	// where the workers put them).
+	for _, wk := range wks {
+		g0 := int32(len(rg.nearOf))
+		for _, di := range byPoint[wk.from:wk.to] {
+			rg.group[di] += g0
+		}
+		rg.nearOf = append(rg.nearOf, wk.nearOf...)
+		rg.totalKept += wk.kept
+		if wk.incomplete {
+			rg.complete = false
+		}
+	}
+	return true
+}
+
+// buildSequential disables the parallel build (tests).
+var buildSequential bool
+
+// slab hands out slices of large blocks: long-lived lists without one
+// allocation each and without the copies of a growing slice.
+type slab[T any] struct{ cur []T }
+
+const slabLen = 1 << 16
+
+// take returns a new slice of n elements (capacity n).
+func (s *slab[T]) take(n int) []T {
+	if cap(s.cur)-len(s.cur) < n {
+		s.cur = make([]T, 0, max(slabLen, n))
+	}
+	lo := len(s.cur)
+	s.cur = s.cur[:lo+n]
+	return s.cur[lo : lo+n : lo+n]
+}
