@@ -392,6 +392,28 @@ func pendingForVolunteer(ctx context.Context, tx pgx.Tx, volunteerID, requestID 
 	return live, nil
 }
 
+// answerPending records a volunteer's answer to their pending offers for
+// one request: every offer gets offerStatus and each round goes to
+// roundStatus (held by volunteer, or by nobody when nil).
+func answerPending(ctx context.Context, tx pgx.Tx, volunteerID, requestID int64, now time.Time,
+	offerStatus, roundStatus string, volunteer *int64) ([]pair, []int64, error) {
+	ps, err := pendingForVolunteer(ctx, tx, volunteerID, requestID, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.offerID)
+		if err := setRoundStatus(ctx, tx, requestID, p.round, roundStatus, volunteer, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE proxy_offers SET status = $3, answered_at = $2 WHERE id = ANY ($1)`, ids, now, offerStatus); err != nil {
+		return nil, nil, err
+	}
+	return ps, ids, nil
+}
+
 // Accept is a volunteer accepting the offers of one request (every round
 // proposed to them). The mandant is told who their mandataire is.
 func (d *Desk) Accept(ctx context.Context, volunteerID, requestID int64) error {
@@ -400,18 +422,8 @@ func (d *Desk) Accept(ctx context.Context, volunteerID, requestID int64) error {
 		return err
 	}
 	return d.inTx(ctx, eid, func(tx pgx.Tx, now time.Time) ([]event, error) {
-		ps, err := pendingForVolunteer(ctx, tx, volunteerID, requestID, now)
+		ps, ids, err := answerPending(ctx, tx, volunteerID, requestID, now, "accepted", RoundAccepted, &volunteerID)
 		if err != nil {
-			return nil, err
-		}
-		var ids []int64
-		for _, p := range ps {
-			ids = append(ids, p.offerID)
-			if err := setRoundStatus(ctx, tx, requestID, p.round, RoundAccepted, &volunteerID, now); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE proxy_offers SET status = 'accepted', answered_at = $2 WHERE id = ANY ($1)`, ids, now); err != nil {
 			return nil, err
 		}
 		rlink, err := d.linkFor(ctx, tx, "request", requestID)
@@ -443,18 +455,8 @@ func (d *Desk) Decline(ctx context.Context, volunteerID, requestID int64) error 
 		return err
 	}
 	return d.inTx(ctx, eid, func(tx pgx.Tx, now time.Time) ([]event, error) {
-		ps, err := pendingForVolunteer(ctx, tx, volunteerID, requestID, now)
+		ps, ids, err := answerPending(ctx, tx, volunteerID, requestID, now, "declined", RoundOpen, nil)
 		if err != nil {
-			return nil, err
-		}
-		var ids []int64
-		for _, p := range ps {
-			ids = append(ids, p.offerID)
-			if err := setRoundStatus(ctx, tx, requestID, p.round, RoundOpen, nil, now); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE proxy_offers SET status = 'declined', answered_at = $2 WHERE id = ANY ($1)`, ids, now); err != nil {
 			return nil, err
 		}
 		if err := staff.Audit(ctx, tx, staff.ActorPublic, "proxy_offer.decline", "proxy_request", fmt.Sprint(requestID),

@@ -215,6 +215,21 @@ type Submitted struct {
 // linkTTL: private links work until a few days after the last round, so
 // that a mandant can still read what they need on the day, then die with
 // the data (purged after the election).
+// confirmUpdate ends a person's resubmission: a fresh private link in the
+// confirmation e-mail (built by confirmation), the messages the update
+// caused, and the audit row "proxy_<kind>.update".
+func (d *Desk) confirmUpdate(ctx context.Context, tx pgx.Tx, kind string, id int64, e *elections.Election,
+	msgs []notify.Message, confirmation func(link string) notify.Message, details map[string]any) error {
+	link, err := d.newLink(ctx, tx, kind, id, linkExpiry(e))
+	if err != nil {
+		return err
+	}
+	if err := notify.Enqueue(ctx, tx, append(msgs, confirmation(link))...); err != nil {
+		return err
+	}
+	return staff.Audit(ctx, tx, staff.ActorPublic, "proxy_"+kind+".update", "proxy_"+kind, fmt.Sprint(id), details)
+}
+
 func linkExpiry(e *elections.Election) time.Time {
 	return e.LastRound().Date.AddDate(0, 0, 3)
 }
@@ -347,17 +362,10 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 			msgs = append(msgs, m...)
 		}
 	}
-	link, err := d.newLink(ctx, tx, "request", id, linkExpiry(v.election))
-	if err != nil {
-		return nil, nil, err
-	}
-	msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
-		Body: requestUpdatedBody(v, link), Kind: "proxy.request"})
-	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
-		return nil, nil, err
-	}
-	if err := staff.Audit(ctx, tx, staff.ActorPublic, "proxy_request.update", "proxy_request", fmt.Sprint(id),
-		map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved}); err != nil {
+	if err := d.confirmUpdate(ctx, tx, "request", id, v.election, msgs, func(link string) notify.Message {
+		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
+			Body: requestUpdatedBody(v, link), Kind: "proxy.request"}
+	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved}); err != nil {
 		return nil, nil, err
 	}
 	out, err := requestSummary(ctx, tx, id)
@@ -484,17 +492,10 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 			msgs = append(msgs, m...)
 		}
 	}
-	link, err := d.newLink(ctx, tx, "volunteer", id, linkExpiry(v.election))
-	if err != nil {
-		return nil, nil, err
-	}
-	msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
-		Body: volunteerUpdatedBody(v, link), Kind: "proxy.volunteer"})
-	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
-		return nil, nil, err
-	}
-	if err := staff.Audit(ctx, tx, staff.ActorPublic, "proxy_volunteer.update", "proxy_volunteer", fmt.Sprint(id),
-		map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan}); err != nil {
+	if err := d.confirmUpdate(ctx, tx, "volunteer", id, v.election, msgs, func(link string) notify.Message {
+		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
+			Body: volunteerUpdatedBody(v, link), Kind: "proxy.volunteer"}
+	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan}); err != nil {
 		return nil, nil, err
 	}
 	out, err := volunteerSummary(ctx, tx, id)
