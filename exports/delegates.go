@@ -6,16 +6,11 @@ package exports
 // models in logistics/delegates (documents.go), streamed and scoped there.
 
 import (
-	"archive/zip"
-	"bytes"
-	"compress/flate"
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -697,17 +692,10 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	if err != nil {
 		return 0, err
 	}
-	f := excelize.NewFile()
+	// The national workbook is some 6 million cells: streamed, zipped on
+	// every core.
+	f := NewWorkbook(w)
 	defer f.Close()
-	// The national workbook is some 6 million cells. The zip goes straight
-	// to w instead of the in-memory buffer excelize would fill first (tens
-	// of MB), and the fastest deflate level halves the time spent zipping
-	// for a slightly larger file.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) { return newDlgParallelDeflate(out), nil })
-		return zw
-	})
 	red, err := f.NewStyle(&excelize.Style{
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{dlgRedFill}},
 		Font: &excelize.Font{Color: "9C0006", Bold: true},
@@ -791,11 +779,8 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 		}
 	}
 	f.SetActiveSheet(0)
-	// Everything went through the zip writer above: excelize's own buffer
-	// stays empty (it only gets bytes for encryption or zip64 patches,
-	// neither of which applies).
-	if n, err := f.WriteTo(io.Discard); err != nil || n != 0 {
-		return 0, fmt.Errorf("workbook: %d bytes left in excelize's buffer: %v", n, err)
+	if err := SaveWorkbook(f); err != nil {
+		return 0, err
 	}
 	return volunteers.Rows(), nil
 }
@@ -1030,101 +1015,3 @@ const dlgDepartements = "01:Ain|02:Aisne|03:Allier|04:Alpes-de-Haute-Provence|05
 	"82:Tarn-et-Garonne|83:Var|84:Vaucluse|85:Vendée|86:Vienne|87:Haute-Vienne|88:Vosges|89:Yonne|90:Territoire de Belfort|" +
 	"91:Essonne|92:Hauts-de-Seine|93:Seine-Saint-Denis|94:Val-de-Marne|95:Val-d'Oise|971:Guadeloupe|972:Martinique|973:Guyane|" +
 	"974:La Réunion|975:Saint-Pierre-et-Miquelon|976:Mayotte"
-
-// dlgParallelDeflate compresses a zip entry in independent chunks on every
-// core and writes them in order: each chunk is a raw deflate stream ended by
-// a sync flush (byte-aligned, not final), the last one by Close (final
-// block), so their concatenation is one valid deflate stream. The national
-// workbook's sheets are some 200 MB of XML: zipping them on one core was
-// the serial tail of the export.
-type dlgParallelDeflate struct {
-	out     io.Writer
-	buf     []byte
-	pending []chan dlgChunk
-	err     error
-}
-
-type dlgChunk struct {
-	out *bytes.Buffer
-	err error
-}
-
-const dlgChunkSize = 1 << 20
-
-var (
-	dlgDeflaters = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}
-	dlgInBufs    = sync.Pool{New: func() any { return make([]byte, 0, dlgChunkSize) }}
-	dlgOutBufs   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-)
-
-func newDlgParallelDeflate(out io.Writer) *dlgParallelDeflate {
-	return &dlgParallelDeflate{out: out, buf: dlgInBufs.Get().([]byte)[:0]}
-}
-
-func (z *dlgParallelDeflate) Write(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		if z.err != nil {
-			return n, z.err
-		}
-		k := min(len(p), dlgChunkSize-len(z.buf))
-		z.buf = append(z.buf, p[:k]...)
-		p, n = p[k:], n+k
-		if len(z.buf) == dlgChunkSize {
-			z.launch(false)
-		}
-	}
-	return n, z.err
-}
-
-// launch compresses the buffered chunk in a goroutine, keeping at most
-// twice GOMAXPROCS chunks in flight.
-func (z *dlgParallelDeflate) launch(last bool) {
-	data := z.buf
-	z.buf = nil
-	if !last {
-		z.buf = dlgInBufs.Get().([]byte)[:0]
-	}
-	ch := make(chan dlgChunk, 1)
-	go func() {
-		out := dlgOutBufs.Get().(*bytes.Buffer)
-		out.Reset()
-		w := dlgDeflaters.Get().(*flate.Writer)
-		w.Reset(out)
-		_, err := w.Write(data)
-		if err == nil {
-			if last {
-				err = w.Close()
-			} else {
-				err = w.Flush()
-			}
-		}
-		dlgDeflaters.Put(w)
-		dlgInBufs.Put(data[:0])
-		ch <- dlgChunk{out, err}
-	}()
-	z.pending = append(z.pending, ch)
-	for len(z.pending) > 2*runtime.GOMAXPROCS(0) {
-		z.drainOne()
-	}
-}
-
-func (z *dlgParallelDeflate) drainOne() {
-	c := <-z.pending[0]
-	z.pending = z.pending[1:]
-	if z.err == nil {
-		z.err = c.err
-	}
-	if z.err == nil {
-		_, z.err = z.out.Write(c.out.Bytes())
-	}
-	dlgOutBufs.Put(c.out)
-}
-
-func (z *dlgParallelDeflate) Close() error {
-	z.launch(true)
-	for len(z.pending) > 0 {
-		z.drainOne()
-	}
-	return z.err
-}

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jung-kurt/gofpdf"
 	"github.com/nyaruka/phonenumbers"
-	"github.com/xuri/excelize/v2"
 
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
@@ -115,7 +114,7 @@ func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		byDep[r.Departement][col[r.SKU]] += r.Quantity
 	}
 
-	x := excelize.NewFile()
+	x := NewWorkbook(w)
 	defer x.Close()
 	header := []string{"Département"}
 	widths := []float64{14}
@@ -166,7 +165,7 @@ func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 	if err := tot.Close(); err != nil {
 		return 0, err
 	}
-	if err := x.Write(w); err != nil {
+	if err := SaveWorkbook(x); err != nil {
 		return 0, err
 	}
 	return len(rows), nil
@@ -177,7 +176,7 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 	if err != nil {
 		return 0, err
 	}
-	x := excelize.NewFile()
+	x := NewWorkbook(w)
 	defer x.Close()
 	sheet, err := NewSheet(x, "Colis",
 		[]string{"N° commande", "Destinataire", "Adresse", "Code postal", "Commune", "Téléphone", "Contenu", "Poids (kg)", "Lot", "État"},
@@ -202,7 +201,7 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 	if err := sheet.Close(); err != nil {
 		return n, err
 	}
-	return n, x.Write(w)
+	return n, SaveWorkbook(x)
 }
 
 // materialPhone writes a stored E.164 number the way a French carrier

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/xuri/excelize/v2"
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/proxies"
@@ -67,7 +66,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 		return 0, err
 	}
 
-	x := excelize.NewFile()
+	x := NewWorkbook(w)
 	defer x.Close()
 	rs, err := NewSheet(x, "Demandes", []string{"N° demande", "Tour", "Date du tour", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
 		"Code commune", "Commune", "Bureau", "Reçue le", "Proposition", "Expire le", "Distance (km)", "N° volontaire", "Volontaire", "Téléphone volontaire"},
@@ -121,7 +120,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	if err := vs.Close(); err != nil {
 		return 0, err
 	}
-	if err := x.Write(w); err != nil {
+	if err := SaveWorkbook(x); err != nil {
 		return 0, err
 	}
 	return rs.Rows() + vs.Rows(), nil
