@@ -24,6 +24,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -100,6 +101,21 @@ type dlgArea struct {
 
 func (a *dlgArea) filter() delegates.DocFilter {
 	return delegates.DocFilter{ElectionID: a.election.ID, Round: a.round, Commune: a.commune, Departement: a.departement}
+}
+
+// dep is the département of the area: the one asked for, or the commune's.
+func (a *dlgArea) dep() string {
+	if a.departement != "" {
+		return a.departement
+	}
+	return places.Departement(a.commune)
+}
+
+// representative is who signs for the candidate or list in the area's
+// département: its representative, else the election's, else "" (the
+// candidate signs).
+func (a *dlgArea) representative(ctx context.Context, q pgdb.Q) (string, error) {
+	return delegates.RepresentativeOf(ctx, q, a.election, a.dep())
 }
 
 // rounds lists the rounds the document covers.
@@ -447,6 +463,10 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 	}
 	el := a.election
 	rounds := a.rounds()
+	representative, err := a.representative(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
 	d := newDlgDoc("Désignation des assesseurs et délégués — "+a.communeName,
 		"Désignation des assesseurs et délégués — "+el.Name+" — "+a.communeName+" ("+a.commune+")")
 	pdf := d.pdf
@@ -455,8 +475,8 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 	// Sender and addressee.
 	candidate := dlgOrDash(el.Candidate)
 	d.para("B", 11, 5, candidate)
-	if el.Representative != "" {
-		d.para("", 10, 5, "Représenté(e) par "+el.Representative)
+	if representative != "" {
+		d.para("", 10, 5, "Représenté(e) par "+representative)
 	}
 	pdf.Ln(6)
 	left, _, _, _ := pdf.GetMargins()
@@ -475,8 +495,8 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 	d.para("", 10, 5, "Madame, Monsieur le Maire de "+a.communeName+",")
 	pdf.Ln(2)
 	who := candidate
-	if el.Representative != "" {
-		who += ", représenté(e) par " + el.Representative + ","
+	if representative != "" {
+		who += ", représenté(e) par " + representative + ","
 	}
 	d.para("", 10, 5, "En application des articles R44 à R47 du code électoral, "+who+
 		" a l'honneur de vous notifier la liste des assesseurs et délégués désignés dans les bureaux de vote de votre commune en vue du scrutin « "+
@@ -542,7 +562,13 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 	pdf.Ln(6)
 	pdf.SetX(left + d.w/2)
 	d.font("", 10)
-	for _, l := range []string{"Fait à ………………………………, le ………………", "Pour " + candidate, dlgOrDash(el.Representative), "Signature :"} {
+	// The département's representative signs for the candidate; without
+	// one, the candidate signs in person.
+	signature := []string{"Fait à ………………………………, le ………………", candidate}
+	if representative != "" {
+		signature = []string{signature[0], "Pour " + candidate, representative}
+	}
+	for _, l := range append(signature, "Signature :") {
 		pdf.SetX(left + d.w/2)
 		pdf.CellFormat(d.w/2, 5.5, dlgText(l), "", 2, "L", false, 0, "")
 	}
@@ -571,11 +597,24 @@ func dlgPersonCells(ap *delegates.DocAppointment, rounds []elections.Round) []dl
 	}
 	b.WriteString("\nNé(e) le " + dlgShortDate(p.BirthDate) + " à " + p.BirthPlace)
 	b.WriteString("\nDomicile : " + dlgAddress(p))
-	b.WriteString("\nInscrit(e) sur la liste électorale de " + p.CommuneName + " (" + p.CommuneCode + "), bureau n° " + p.BureauCode)
-	if p.VoterNumber != "" {
-		b.WriteString(" — n° national d'électeur " + p.VoterNumber)
-	}
+	b.WriteString("\nInscrit·e à " + dlgRegistration(p))
 	return []dlgCell{{text: role, style: "B", size: 9.5}, {text: b.String(), size: 9.5}}
+}
+
+// dlgRegistration is where a person votes as R46 asks for it, printed after
+// "inscrit·e à": "Manosque (04112), bureau 1, n° 1234", the commune and the
+// number on its list; the NNE, labelled as such, when the person did not
+// give that number (the mairie finds them by it on the single electoral
+// register).
+func dlgRegistration(p *delegates.DocPerson) string {
+	s := p.CommuneName + " (" + p.CommuneCode + "), bureau " + p.BureauCode
+	switch {
+	case p.ListNumber != "":
+		s += ", n° " + p.ListNumber
+	case p.VoterNumber != "":
+		s += ", NNE " + p.VoterNumber
+	}
+	return s
 }
 
 func dlgOrDash(s string) string {
@@ -594,6 +633,10 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p 
 		return 0, err
 	}
 	el := a.election
+	representative, err := a.representative(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
 	d := newDlgDoc("Accréditations — "+el.Name, "Accréditation personnelle — "+el.Name+" — à présenter au bureau de vote")
 	pdf := d.pdf
 	dates := map[int]time.Time{}
@@ -624,7 +667,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p 
 		d.para("B", 13, 7, strings.Join(roles, " · "))
 		pdf.Ln(1)
 		d.para("", 10, 5, el.Name)
-		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(el.Candidate)+dlgIf(el.Representative != "", ", représenté(e) par "+el.Representative, "")+
+		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(el.Candidate)+dlgIf(representative != "", ", représenté(e) par "+representative, "")+
 			", en application des articles R44 à R47 du code électoral.")
 		pdf.Ln(4)
 		d.para("B", 15, 7.5, dlgFullName(&v.DocPerson))
@@ -632,7 +675,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p 
 			d.para("", 10, 5, "Nom de naissance : "+strings.ToUpper(v.BirthName))
 		}
 		d.para("", 10, 5, "Né(e) le "+dlgShortDate(v.BirthDate)+" à "+v.BirthPlace)
-		d.para("", 10, 5, "Inscrit(e) sur la liste électorale de "+v.CommuneName+" ("+v.CommuneCode+"), bureau n° "+v.BureauCode)
+		d.para("", 10, 5, "Inscrit·e à "+dlgRegistration(&v.DocPerson))
 		pdf.Ln(4)
 		d.para("B", 11, 6, "Où et quand")
 		widths := []float64{48, 40, d.w - 88}
@@ -716,9 +759,9 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 		return 0, err
 	}
 	volunteers, err := NewSheet(f, "Bénévoles", []string{"Nom", "Nom de naissance", "Prénoms", "Téléphone", "E-mail",
-		"Code commune", "Commune d'inscription", "Bureau d'inscription", "Rôles acceptés", "Tours", "Distance acceptée",
+		"Code commune", "Commune d'inscription", "Bureau d'inscription", "N° sur la liste", "Rôles acceptés", "Tours", "Distance acceptée",
 		"Statut", "Affectations", "Confirmé"},
-		[]float64{22, 16, 22, 15, 30, 9, 24, 9, 40, 8, 14, 10, 70, 10})
+		[]float64{22, 16, 22, 15, 30, 9, 24, 9, 10, 40, 8, 14, 10, 70, 10})
 	if err != nil {
 		return 0, err
 	}
@@ -821,7 +864,7 @@ func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgAre
 			conf = "En partie"
 		}
 		return volunteers.Add(strings.ToUpper(v.LastName), dlgCellText(strings.ToUpper(v.BirthName)), v.FirstNames, dlgCellText(dlgPhone(v.Phone)), v.Email,
-			v.CommuneCode, v.CommuneName, v.BureauCode, strings.Join(accepted, ", "), strings.Join(rounds, ", "), distance,
+			v.CommuneCode, v.CommuneName, v.BureauCode, dlgCellText(v.ListNumber), strings.Join(accepted, ", "), strings.Join(rounds, ", "), distance,
 			status, dlgCellText(strings.Join(postings, " ; ")), dlgCellText(conf))
 	})
 }
@@ -877,6 +920,13 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p P
 	el := a.election
 	rounds := a.rounds()
 	depName := dlgDepartementName(a.departement)
+	representative, err := a.representative(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
+	if representative == "" {
+		representative = el.Candidate // nobody represents the candidate: they answer for themselves
+	}
 	d := newDlgDoc("Assesseurs et délégués — "+depName, "Assesseurs et délégués désignés — "+el.Name+" — "+depName)
 	pdf := d.pdf
 
@@ -891,7 +941,7 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p P
 		{"Élection", el.Name},
 		{"Scrutin", strings.ToUpper(dlgRoundsText(rounds)[:1]) + dlgRoundsText(rounds)[1:]},
 		{"Candidat ou liste", dlgOrDash(el.Candidate)},
-		{"Représentant(e)", dlgOrDash(el.Representative)},
+		{"Représentant(e)", dlgOrDash(representative)}, // in the département: the cover is the département's
 		{"Établi le", dlgDate(time.Now())},
 	}
 	for _, kv := range info {
@@ -930,7 +980,7 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p P
 	pdf.AddPage()
 	widths := []float64{44, 62, 22, d.w - 128}
 	lineH := 4.3
-	header := []dlgCell{{text: "Rôle", style: "B", size: 8.5}, {text: "Nom et prénoms", style: "B", size: 8.5}, {text: "Né(e) le", style: "B", size: 8.5}, {text: "Inscrit(e) à", style: "B", size: 8.5}}
+	header := []dlgCell{{text: "Rôle", style: "B", size: 8.5}, {text: "Nom et prénoms", style: "B", size: 8.5}, {text: "Né(e) le", style: "B", size: 8.5}, {text: "Inscrit·e à", style: "B", size: 8.5}}
 	n := 0
 	commune := ""
 	err = delegates.EachDocDesignation(ctx, pool, u, a.filter(), func(b *delegates.DocDesignation) error {
@@ -990,7 +1040,7 @@ func dlgPrefectureCells(ap *delegates.DocAppointment, rounds []elections.Round) 
 		name += " (nom de naissance : " + strings.ToUpper(p.BirthName) + ")"
 	}
 	return []dlgCell{{text: role, size: 8.5}, {text: name, style: "B", size: 8.5}, {text: dlgShortDate(p.BirthDate), size: 8.5},
-		{text: p.CommuneName + " (" + p.CommuneCode + "), bureau " + p.BureauCode, size: 8.5}}
+		{text: dlgRegistration(p), size: 8.5}}
 }
 
 // dlgDepartementName: "Alpes-de-Haute-Provence (04)".

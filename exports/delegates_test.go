@@ -107,6 +107,23 @@ func (f *delegateFixture) assign(t testing.TB, round int, commune, bureau, role,
 	}
 }
 
+// listNumber records the number on their commune's list that a volunteer
+// gave at sign-up.
+func (f *delegateFixture) listNumber(t testing.TB, key, n string) {
+	t.Helper()
+	if _, err := f.pool.Exec(context.Background(), `UPDATE delegate_volunteers SET list_number = $2 WHERE id = $1`, f.ids[key], n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// representative names the list's representative in a département.
+func (f *delegateFixture) representative(t testing.TB, dep, name string) {
+	t.Helper()
+	if _, err := f.pool.Exec(context.Background(), `INSERT INTO delegate_representatives (election_id, departement, name) VALUES ($1, $2, $3)`, f.el.ID, dep, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var (
 	dlgAdmin     = &staff.User{Email: "admin-test@example.org", Role: staff.Admin}
 	dlgOrganizer = &staff.User{Email: "orga04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
@@ -180,6 +197,8 @@ func dontWantText(t *testing.T, doc, text string, unwanted ...string) {
 
 func TestDelegateDesignationLetter(t *testing.T) {
 	f := newDelegateFixture(t)
+	f.listNumber(t, "zoe", "1204")
+	f.listNumber(t, "long", "007")
 	r1, _ := f.el.Round(1)
 	pdf, rows := f.run(t, dlgOrganizer, "designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug})
 	if rows != 6 {
@@ -195,10 +214,15 @@ func TestDelegateDesignationLetter(t *testing.T) {
 		"Assesseur titulaire", "Assesseur suppléant", "Délégué titulaire", "Délégué suppléant",
 		"BRÛLÉ-NGUYỄN Zoé Anne", "nom de naissance : NGUYỄN", "Né(e) le 02/03/1990 à Hanoï (Viêt Nam)",
 		"ŻÓŁĆ Łukasz", "(1er tour uniquement)", "ØSTER Søren", "(2nd tour uniquement)",
-		"=CMD|' /C CALC'!A0 @SUM(1+1)", "Inscrit(e) sur la liste électorale de Manosque (04112), bureau n° 1",
+		"=CMD|' /C CALC'!A0 @SUM(1+1)",
+		// R46: the commune and the number on its list; the NNE, said so, without it
+		"Inscrit·e à Digne-les-Bains (04070), bureau 1, n° 1204", "Inscrit·e à Digne-les-Bains (04070), bureau 3, n° 007",
+		"Inscrit·e à Manosque (04112), bureau 1, NNE 100000003",
 		"MONTMORENCY-LAVAL", "Adélaïde Bérénice",
 		"Signature", "Récépissé de la mairie")
-	dontWantText(t, "designation", text, "DUPONT", "ПЕТРОВ", "Sisteron (04209)")
+	dontWantText(t, "designation", text, "DUPONT", "ПЕТРОВ", "Sisteron (04209)", "n° 1204 NNE", "NNE 100000001")
+	// No representative for the 04: the election's signs for the list.
+	wantText(t, "designation", text, "Représenté(e) par Camille Martin", "Pour Liste « Ensemble pour demain » Camille Martin Signature")
 	if strings.Count(text, "BRÛLÉ-NGUYỄN Zoé Anne") != 1 {
 		t.Errorf("a person in both rounds should be listed once:\n%s", text)
 	}
@@ -219,6 +243,31 @@ func TestDelegateDesignationLetter(t *testing.T) {
 		t.Errorf("Forcalquier: rows = %d", rows)
 	}
 	wantText(t, "empty designation", text, "Mairie de Forcalquier", "Aucun assesseur ni délégué")
+}
+
+// The département's representative signs its communes' letters; another
+// département keeps the election's; without either, the candidate signs.
+func TestDelegateDesignationSignedByDepartementRepresentative(t *testing.T) {
+	f := newDelegateFixture(t)
+	f.representative(t, "04", "Jeanne Aubert-Nguyễn")
+	pdf, _ := f.run(t, dlgOrganizer, "designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug})
+	text, _ := pdfText(t, pdf)
+	wantText(t, "04 letter", text, "Représenté(e) par Jeanne Aubert-Nguyễn", "représenté(e) par Jeanne Aubert-Nguyễn, a l'honneur",
+		"Pour Liste « Ensemble pour demain » Jeanne Aubert-Nguyễn Signature")
+	dontWantText(t, "04 letter", text, "Camille Martin")
+
+	pdf, _ = f.run(t, dlgAdmin, "designations", exports.Params{"commune": "75104", "election": demo.ElectionSlug})
+	text, _ = pdfText(t, pdf)
+	wantText(t, "75 letter", text, "Pour Liste « Ensemble pour demain » Camille Martin Signature")
+	dontWantText(t, "75 letter", text, "Jeanne")
+
+	if _, err := f.pool.Exec(context.Background(), `UPDATE elections SET representative = '' WHERE id = $1`, f.el.ID); err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ = f.run(t, dlgAdmin, "designations", exports.Params{"commune": "75104", "election": demo.ElectionSlug})
+	text, _ = pdfText(t, pdf)
+	wantText(t, "75 letter without representative", text, "……………… Liste « Ensemble pour demain » Signature")
+	dontWantText(t, "75 letter without representative", text, "Représenté(e)", "Pour Liste")
 }
 
 // Many people with long names: blocks never split, bureau headings are
@@ -286,6 +335,7 @@ func TestDelegateCredentials(t *testing.T) {
 
 func TestDelegateWorkbook(t *testing.T) {
 	f := newDelegateFixture(t)
+	f.listNumber(t, "zoe", "001204")
 	data, rows := f.run(t, dlgOrganizer, "delegates", exports.Params{"election": demo.ElectionSlug, "departement": "04"})
 	if rows != 7 {
 		t.Errorf("rows = %d, want 7 volunteers", rows)
@@ -391,20 +441,26 @@ func TestDelegateWorkbook(t *testing.T) {
 	if len(volunteers) != 8 {
 		t.Errorf("%d volunteer rows, want 7", len(volunteers)-1)
 	}
+	wantVolunteerHeader := "Nom,Nom de naissance,Prénoms,Téléphone,E-mail,Code commune,Commune d'inscription,Bureau d'inscription,N° sur la liste," +
+		"Rôles acceptés,Tours,Distance acceptée,Statut,Affectations,Confirmé"
+	if got := strings.Join(volunteers[0], ","); got != wantVolunteerHeader {
+		t.Errorf("Bénévoles header = %s", got)
+	}
 	byName := map[string][]string{}
 	for _, r := range volunteers[1:] {
-		for len(r) < 14 {
+		for len(r) < 15 {
 			r = append(r, "")
 		}
 		byName[r[0]] = r
 	}
-	if r := byName["BRÛLÉ-NGUYỄN"]; r == nil || r[2] != "Zoé Anne" || r[13] != "En partie" || !strings.Contains(r[12], "T1 Digne-les-Bains (04070) bureau 1 : Assesseur titulaire") || !strings.Contains(r[12], "T2 ") {
+	if r := byName["BRÛLÉ-NGUYỄN"]; r == nil || r[2] != "Zoé Anne" || r[7] != "1" || r[8] != "001204" || r[14] != "En partie" ||
+		!strings.Contains(r[13], "T1 Digne-les-Bains (04070) bureau 1 : Assesseur titulaire") || !strings.Contains(r[13], "T2 ") {
 		t.Errorf("Zoé = %v", r)
 	}
-	if r := byName["ПЕТРОВ"]; r == nil || r[1+1] != "Иван" || r[12] != "" || r[13] != "" {
-		t.Errorf("unassigned Ivan = %v", r)
+	if r := byName["ПЕТРОВ"]; r == nil || r[1+1] != "Иван" || r[8] != "" || r[13] != "" || r[14] != "" {
+		t.Errorf("unassigned Ivan, no list number = %v", r)
 	}
-	if r := byName["'=CMD|' /C CALC'!A0"]; r == nil || r[2] != "'@SUM(1+1)" || r[13] != "Oui" {
+	if r := byName["'=CMD|' /C CALC'!A0"]; r == nil || r[2] != "'@SUM(1+1)" || r[14] != "Oui" {
 		t.Errorf("formula-like volunteer = %v (names %v)", r, keys(byName))
 	}
 	if byName["DUPONT-AÏTMOKHTAR"] != nil {
@@ -460,6 +516,7 @@ func keys(m map[string][]string) []string {
 
 func TestDelegatePrefecture(t *testing.T) {
 	f := newDelegateFixture(t)
+	f.listNumber(t, "nikos", "77")
 	pdf, rows := f.run(t, dlgOrganizer, "prefecture", exports.Params{"departement": "04", "election": demo.ElectionSlug, "round": "1"})
 	if rows != 6 {
 		t.Errorf("rows = %d, want 6", rows)
@@ -479,13 +536,30 @@ func TestDelegatePrefecture(t *testing.T) {
 	}
 	dontWantText(t, "prefecture cover", cover, "Délégué suppléant")
 	wantText(t, "prefecture", text, "Digne-les-Bains (04070)", "Sisteron (04209)", "Bureau n° 1 — Hôtel de ville",
-		"BRÛLÉ-NGUYỄN Zoé Anne", "ŻÓŁĆ Łukasz", "ΠΑΠΑΔΌΠΟΥΛΟΣ Νίκος", "02/03/1990", "Manosque (04112), bureau 1")
+		"BRÛLÉ-NGUYỄN Zoé Anne", "ŻÓŁĆ Łukasz", "ΠΑΠΑΔΌΠΟΥΛΟΣ Νίκος", "02/03/1990", "Inscrit·e à",
+		"Manosque (04112), bureau 1, NNE 100000003", "Sisteron (04209), bureau 2, n° 77")
 	dontWantText(t, "prefecture", text, "ØSTER", "DUPONT")
 
 	// Both rounds: the cover counts each; a person of one round is marked.
 	pdf, _ = f.run(t, dlgOrganizer, "prefecture", exports.Params{"departement": "04", "election": demo.ElectionSlug})
 	text, _ = pdfText(t, pdf)
 	wantText(t, "prefecture both rounds", text, "Couverture — premier tour", "Couverture — second tour", "ØSTER Søren", "(2nd tour uniquement)", "hors besoin")
+
+	// The département's representative on the cover, once named.
+	f.representative(t, "04", "Jeanne Aubert")
+	pdf, _ = f.run(t, dlgOrganizer, "prefecture", exports.Params{"departement": "04", "election": demo.ElectionSlug})
+	text, _ = pdfText(t, pdf)
+	cover = strings.Split(text, "\f")[0]
+	wantText(t, "prefecture cover with representative", cover, "Candidat ou liste Liste « Ensemble pour demain »",
+		"Représentant(e) Jeanne Aubert")
+	dontWantText(t, "prefecture cover with representative", cover, "Camille Martin")
+	// Without any representative, the candidate answers for the list.
+	if _, err := f.pool.Exec(context.Background(), `UPDATE elections SET representative = '' WHERE id = $1`, f.el.ID); err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ = f.run(t, dlgAdmin, "prefecture", exports.Params{"departement": "75", "election": demo.ElectionSlug})
+	text, _ = pdfText(t, pdf)
+	wantText(t, "75 cover", strings.Split(text, "\f")[0], "Représentant(e) Liste « Ensemble pour demain »")
 }
 
 func TestDelegateExportScope(t *testing.T) {

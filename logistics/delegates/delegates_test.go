@@ -80,6 +80,10 @@ func TestSignupValidation(t *testing.T) {
 		{"consent refused on the form", func(in *delegates.SignupInput) { no := false; in.Consent = &no }, "consent", "accord"},
 		{"bad e-mail", func(in *delegates.SignupInput) { in.Email = "marie@" }, "email", "invalide"},
 		{"postal code", func(in *delegates.SignupInput) { in.PostalCode = "4000" }, "postal_code", "5 chiffres"},
+		{"list number given", func(in *delegates.SignupInput) { in.ListNumber = " 12 345 " }, "", ""},
+		{"list number with letters", func(in *delegates.SignupInput) { in.ListNumber = "12A" }, "list_number", "1 à 6 chiffres"},
+		{"list number too long", func(in *delegates.SignupInput) { in.ListNumber = "1234567" }, "list_number", "1 à 6 chiffres"},
+		{"list number with its label", func(in *delegates.SignupInput) { in.ListNumber = "n° 42" }, "list_number", "sans lettres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := validSignup(strings.ReplaceAll(tc.name, " ", "-") + "@example.org")

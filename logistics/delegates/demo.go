@@ -59,9 +59,28 @@ var demoVolunteers = []demoVolunteer{
 		nil, 2001, "Paris (75)", "30 rue du Renard, 75004 Paris"},
 }
 
+// demoListNumbers: the number on their commune's list of most demo
+// volunteers; Karim Benali and Anna Weiß did not give theirs, so that the
+// documents show the NNE instead.
+var demoListNumbers = map[string]string{
+	"claire.durand@example.org": "1204", "lan.nguyen@example.org": "3318", "jb.lefevre@example.org": "587",
+	"sophie.martin@example.org": "2046", "etienne.roux@example.org": "911", "elodie.fabre@example.org": "74",
+	"paul.giraud@example.org": "1530", "chiamaka.okafor@example.org": "10233", "lucas.morel@example.org": "6120",
+}
+
+// DemoRepresentative signs the demo designation letters of the 04; the
+// other départements fall back to the election's representative.
+const DemoRepresentative = "Jeanne Aubert"
+
 // LoadDemo adds the demo volunteers (a demo.Loader): about a dozen people
-// in the demo communes, four of them already holding a seat in round 1.
+// in the demo communes, four of them already holding a seat in round 1,
+// and the representative of the list in the Alpes-de-Haute-Provence.
 func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error {
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO delegate_representatives (election_id, departement, name, updated_by, updated_at) VALUES ($1, '04', $2, 'demo', $3)
+		ON CONFLICT (election_id, departement) DO NOTHING`, e.ID, DemoRepresentative, now); err != nil {
+		return err
+	}
 	expires := linkExpiry(e)
 	for i, v := range demoVolunteers {
 		roles := make([]string, len(v.roles))
@@ -71,12 +90,12 @@ func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Ti
 		var id int64
 		err := tx.QueryRow(ctx, `
 			INSERT INTO delegate_volunteers (election_id, last_name, first_names, birth_date, birth_place, address, postal_code,
-				email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+				email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km, list_number, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $16, $16)
 			ON CONFLICT (election_id, email) DO NOTHING RETURNING id`,
 			e.ID, v.last, v.first, time.Date(v.birthYear, time.Month(1+i%12), 1+i*2, 0, 0, 0, 0, time.UTC), v.birthPlace, v.address,
 			postalOf(v.address), v.email, fmt.Sprintf("+336120000%02d", i), v.commune, v.bureau, fmt.Sprintf("%09d", 120045678+i*1111),
-			roles, v.rounds, v.maxKm, now).Scan(&id)
+			roles, v.rounds, v.maxKm, now, demoListNumbers[v.email]).Scan(&id)
 		if err == pgx.ErrNoRows {
 			continue // loaded before
 		}

@@ -46,6 +46,7 @@ type DocPerson struct {
 	CommuneName string
 	BureauCode  string
 	VoterNumber string // NNE
+	ListNumber  string // number on the commune's list (R46), '' when not given
 }
 
 // DocSeat is one role in a bureau for one round: needed (a seat to cover)
@@ -115,12 +116,9 @@ func DocCommune(ctx context.Context, q pgdb.Q, u *staff.User, field, code string
 // DocDepartement checks a département asked for by a document, as
 // DocCommune does; the whole département must be within u's scope.
 func DocDepartement(ctx context.Context, q pgdb.Q, u *staff.User, field, code string) (string, error) {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
-		code = "0" + code // lost leading zero
-	}
-	if !departementRe.MatchString(code) {
-		return "", check.Field(field, "Code de département invalide (par exemple 04, 2A ou 974).")
+	code, ok := normalizeDepartement(code)
+	if !ok {
+		return "", check.Field(field, badDepartement)
 	}
 	var exists bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE departement = $1)`, code).Scan(&exists); err != nil {
@@ -164,7 +162,8 @@ const (
 	personBrief  = `coalesce(v.id, 0), coalesce(v.last_name, ''), coalesce(v.first_names, ''), coalesce(v.phone, '')`
 	personDetail = `, coalesce(v.birth_name, ''), coalesce(v.birth_date, '0001-01-01'), coalesce(v.birth_place, ''),
 		coalesce(v.address, ''), coalesce(v.postal_code, ''), coalesce(v.email, ''), coalesce(v.commune_code, ''),
-		coalesce(vc.name, v.commune_code, ''), coalesce(v.bureau_code, ''), coalesce(v.voter_number, '')`
+		coalesce(vc.name, v.commune_code, ''), coalesce(v.bureau_code, ''), coalesce(v.voter_number, ''),
+		coalesce(v.list_number, '')`
 )
 
 // seatsSQL lists every seat (needed, held or both) of the filter's bureaux,
@@ -217,14 +216,14 @@ type personScan struct {
 	last, first, phone, birthName                            pgtype.DriverBytes
 	birthDate                                                time.Time
 	birthPlace, address, postal, email, commune, communeName pgtype.DriverBytes
-	bureau, voterNumber                                      pgtype.DriverBytes
+	bureau, voterNumber, listNumber                          pgtype.DriverBytes
 }
 
 func (p *personScan) dest() []any {
 	d := []any{&p.id, &p.last, &p.first, &p.phone}
 	if !p.brief {
 		d = append(d, &p.birthName, &p.birthDate, &p.birthPlace, &p.address, &p.postal, &p.email, &p.commune,
-			&p.communeName, &p.bureau, &p.voterNumber)
+			&p.communeName, &p.bureau, &p.voterNumber, &p.listNumber)
 	}
 	return d
 }
@@ -237,7 +236,7 @@ func (p *personScan) person() *DocPerson {
 		VolunteerID: p.id, LastName: string(p.last), BirthName: string(p.birthName), FirstNames: string(p.first),
 		BirthDate: p.birthDate, BirthPlace: string(p.birthPlace), Address: string(p.address), PostalCode: string(p.postal),
 		Email: string(p.email), Phone: string(p.phone), CommuneCode: string(p.commune), CommuneName: string(p.communeName),
-		BureauCode: string(p.bureau), VoterNumber: string(p.voterNumber),
+		BureauCode: string(p.bureau), VoterNumber: string(p.voterNumber), ListNumber: string(p.listNumber),
 	}
 }
 

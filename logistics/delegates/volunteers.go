@@ -68,6 +68,7 @@ type SignupInput struct {
 	CommuneCode      string   `json:"commune_code"`
 	BureauCode       string   `json:"bureau_code"`
 	VoterNumber      string   `json:"voter_number"`
+	ListNumber       string   `json:"list_number"` // optional: number on the commune's list (voter card)
 	Roles            []string `json:"roles"`
 	Rounds           []int    `json:"rounds"`
 	MaxDistanceKm    *int     `json:"max_distance_km"` // nil: own commune; 0: own bureau; N: own commune and N km around
@@ -92,13 +93,34 @@ type validSignup struct {
 	commune    string
 	bureau     string
 	nne        string
+	listNumber string
 	roles      []Role
 	rounds     []int
 	maxKm      *int
 	preferred  []string
 }
 
-var postalRe = regexp.MustCompile(`^[0-9]{5}$`)
+var (
+	postalRe     = regexp.MustCompile(`^[0-9]{5}$`)
+	listNumberRe = regexp.MustCompile(`^[0-9]{1,6}$`)
+)
+
+// checkListNumber checks the optional number on the commune's electoral
+// list (the "numéro d'ordre" of the voter card), which R46 asks for with
+// the commune. Spaces typed by people are removed; leading zeros are kept,
+// as for the NNE: it is a number as printed, not a quantity.
+func checkListNumber(errs check.Errors, field, s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	if s != "" && !listNumberRe.MatchString(s) {
+		errs.Add(field, "Le numéro d'ordre sur la liste électorale s'écrit avec 1 à 6 chiffres, sans lettres (il figure sur votre carte électorale). Laissez le champ vide si vous ne l'avez pas.")
+	}
+	return s
+}
 
 // parisDate is today's date in France.
 func parisDate(now time.Time) time.Time {
@@ -132,6 +154,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	}
 	v.commune, v.bureau = commune, bureau
 	v.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)
+	v.listNumber = checkListNumber(errs, "list_number", in.ListNumber)
 	if in.Consent != nil {
 		contact.Consent(errs, "consent", *in.Consent)
 	}
@@ -288,18 +311,19 @@ func (d *Desk) saveSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now ti
 	err := tx.QueryRow(ctx, `
 		INSERT INTO delegate_volunteers (election_id, last_name, birth_name, first_names, birth_date, birth_place, address,
 			postal_code, email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km,
-			preferred_bureaux, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'active', $18, $18)
+			preferred_bureaux, list_number, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, 'active', $18, $18)
 		ON CONFLICT (election_id, email) DO UPDATE SET
 			last_name = EXCLUDED.last_name, birth_name = EXCLUDED.birth_name, first_names = EXCLUDED.first_names,
 			birth_date = EXCLUDED.birth_date, birth_place = EXCLUDED.birth_place, address = EXCLUDED.address,
 			postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, commune_code = EXCLUDED.commune_code,
-			bureau_code = EXCLUDED.bureau_code, voter_number = EXCLUDED.voter_number, roles = EXCLUDED.roles,
+			bureau_code = EXCLUDED.bureau_code, voter_number = EXCLUDED.voter_number, list_number = EXCLUDED.list_number,
+			roles = EXCLUDED.roles,
 			rounds = EXCLUDED.rounds, max_distance_km = EXCLUDED.max_distance_km,
 			preferred_bureaux = EXCLUDED.preferred_bureaux, status = 'active', updated_at = EXCLUDED.updated_at
 		RETURNING id, xmax = 0`,
 		v.election.ID, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.email, v.phone,
-		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now).Scan(&id, &inserted)
+		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now, v.listNumber).Scan(&id, &inserted)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +359,8 @@ func (d *Desk) saveSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now ti
 		return nil, err
 	}
 	if err := staff.Audit(ctx, tx, staff.ActorPublic, action, "delegate_volunteer", fmt.Sprint(id),
-		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": dropped}); err != nil {
+		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": dropped,
+			"list_number_given": v.listNumber != ""}); err != nil {
 		return nil, err
 	}
 	return &Signed{ID: id, Status: StatusActive, Updated: !inserted}, nil
@@ -407,6 +432,7 @@ type Volunteer struct {
 	CommuneName      string    `json:"-"`
 	BureauCode       string    `json:"-"`
 	VoterNumber      string    `json:"-"`
+	ListNumber       string    `json:"-"` // '' when not given
 	Roles            []Role    `json:"-"`
 	Rounds           []int     `json:"-"`
 	MaxDistanceKm    *int      `json:"-"`
@@ -435,7 +461,7 @@ func ReachText(km *int) string {
 
 const volunteerColumns = `v.id, v.election_id, v.status, v.last_name, v.birth_name, v.first_names, v.birth_date, v.birth_place,
 	v.address, v.postal_code, v.email, v.phone, v.commune_code, coalesce(c.name, v.commune_code), v.bureau_code, v.voter_number,
-	v.roles, v.rounds, v.max_distance_km, v.preferred_bureaux, v.created_at`
+	v.list_number, v.roles, v.rounds, v.max_distance_km, v.preferred_bureaux, v.created_at`
 
 func scanVolunteer(row pgx.Row) (*Volunteer, error) {
 	v := &Volunteer{}
@@ -443,7 +469,7 @@ func scanVolunteer(row pgx.Row) (*Volunteer, error) {
 	var rounds []int16
 	err := row.Scan(&v.ID, &v.ElectionID, &v.Status, &v.LastName, &v.BirthName, &v.FirstNames, &v.BirthDate, &v.BirthPlace,
 		&v.Address, &v.PostalCode, &v.Email, &v.Phone, &v.CommuneCode, &v.CommuneName, &v.BureauCode, &v.VoterNumber,
-		&roles, &rounds, &v.MaxDistanceKm, &v.PreferredBureaux, &v.CreatedAt)
+		&v.ListNumber, &roles, &rounds, &v.MaxDistanceKm, &v.PreferredBureaux, &v.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

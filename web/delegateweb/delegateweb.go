@@ -3,8 +3,8 @@
 // JSON, the private page behind each volunteer's link
 // (/assesseurs/t/{token}), and the staff pages (/staff/delegues: coverage,
 // R46 deadline, empty seats with people to call, assignment runs, manual
-// seats, volunteers, needs) with their JSON twins. The documents are in
-// exports.go.
+// seats, volunteers, needs, representatives per département) with their
+// JSON twins. The documents are in exports.go.
 package delegateweb
 
 import (
@@ -53,6 +53,10 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	api.Post("/delegate-needs/roles", s.RequireStaff(true), m.rolesAPI)
 	api.Post("/delegate-needs/priorities", s.RequireStaff(true), m.priorityAPI)
 	api.Post("/delegate-needs/priorities.csv", s.RequireStaff(true), m.priorityImportAPI)
+	// Who signs the documents in each département (representatives.go).
+	api.Get("/elections/:slug/representatives", s.RequireStaff(false), m.representativesAPI)
+	api.Put("/elections/:slug/representatives/:departement", s.RequireStaff(true), m.setRepresentativeAPI)
+	api.Delete("/elections/:slug/representatives/:departement", s.RequireStaff(true), m.removeRepresentativeAPI)
 
 	// Staff pages.
 	pages.Get("/staff/delegues", s.RequireStaff(false), m.coveragePage)
@@ -64,6 +68,8 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	pages.Post("/staff/delegues/besoins/roles", s.RequireStaff(true), m.rolesForm)
 	pages.Post("/staff/delegues/besoins/priorite", s.RequireStaff(true), m.priorityForm)
 	pages.Post("/staff/delegues/besoins/import", s.RequireStaff(true), m.priorityImportForm)
+	pages.Post("/staff/delegues/besoins/representants", s.RequireStaff(true), m.representativeForm)
+	pages.Post("/staff/delegues/besoins/representants/retirer", s.RequireStaff(true), m.removeRepresentativeForm)
 
 	exportRoutes(s, api, pages)
 	s.AddDashboard("Assesseurs et délégués", "/staff/delegues", m.dashboard)
@@ -135,7 +141,7 @@ func signupInput(c *fiber.Ctx) (delegates.SignupInput, error) {
 		FirstNames: c.FormValue("first_names"), BirthDate: c.FormValue("birth_date"), BirthPlace: c.FormValue("birth_place"),
 		Address: c.FormValue("address"), PostalCode: c.FormValue("postal_code"), Email: c.FormValue("email"),
 		Phone: c.FormValue("phone"), CommuneCode: c.FormValue("commune_code"), BureauCode: c.FormValue("bureau_code"),
-		VoterNumber: c.FormValue("voter_number"), Roles: web.FormList(c, "roles"),
+		VoterNumber: c.FormValue("voter_number"), ListNumber: c.FormValue("list_number"), Roles: web.FormList(c, "roles"),
 	}
 	consent := c.FormValue("consent") == "oui"
 	in.Consent = &consent
@@ -276,6 +282,7 @@ type volunteerJSON struct {
 	Phone            string           `json:"phone"`
 	CommuneCode      string           `json:"commune_code"`
 	BureauCode       string           `json:"bureau_code"`
+	ListNumber       string           `json:"list_number"` // '' when not given
 	Roles            []delegates.Role `json:"roles"`
 	Rounds           []int            `json:"rounds"`
 	MaxDistanceKm    *int             `json:"max_distance_km"`
@@ -302,7 +309,7 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 			seats = []delegates.Seat{}
 		}
 		out = append(out, volunteerJSON{v.ID, v.Status, v.LastName, v.BirthName, v.FirstNames, v.Email, v.Phone, v.CommuneCode,
-			v.BureauCode, v.Roles, v.Rounds, v.MaxDistanceKm, v.PreferredBureaux, seats})
+			v.BureauCode, v.ListNumber, v.Roles, v.Rounds, v.MaxDistanceKm, v.PreferredBureaux, seats})
 	}
 	return c.JSON(fiber.Map{"volunteers": out})
 }

@@ -46,6 +46,10 @@ func TestSignupAPI(t *testing.T) {
 		{"underage", func() map[string]any { b := signupBody("young@example.org"); b["birth_date"] = "2015-01-01"; return b }(), 422, "birth_date"},
 		{"bureau not in commune", func() map[string]any { b := signupBody("b@example.org"); b["bureau_code"] = "7"; return b }(), 422, "bureau_code"},
 		{"bad NNE", func() map[string]any { b := signupBody("n@example.org"); b["voter_number"] = "12AB"; return b }(), 422, "voter_number"},
+		{"list number", func() map[string]any { b := signupBody("l@example.org"); b["list_number"] = "4321"; return b }(), 201, ""},
+		{"list number with a letter", func() map[string]any { b := signupBody("la@example.org"); b["list_number"] = "43B"; return b }(), 422, "list_number"},
+		{"list number too long", func() map[string]any { b := signupBody("ll@example.org"); b["list_number"] = "1234567"; return b }(), 422, "list_number"},
+		{"list number as a JSON number", func() map[string]any { b := signupBody("lj@example.org"); b["list_number"] = 4321; return b }(), 422, "list_number"},
 		{"no role", func() map[string]any { b := signupBody("r@example.org"); b["roles"] = []string{}; return b }(), 422, "roles"},
 		{"no round", func() map[string]any { b := signupBody("o@example.org"); b["rounds"] = []int{}; return b }(), 422, "rounds"},
 		{"unknown field", func() map[string]any { b := signupBody("u@example.org"); b["age"] = 40; return b }(), 422, "age"},
@@ -58,6 +62,9 @@ func TestSignupAPI(t *testing.T) {
 			}
 			if tc.field != "" && r.Field(tc.field) == "" {
 				t.Fatalf("no message for %s: %s", tc.field, r.Body)
+			}
+			if tc.field == "list_number" && strings.Contains(tc.name, "letter") && !strings.Contains(r.Field("list_number"), "1 à 6 chiffres") {
+				t.Fatalf("list_number message: %q", r.Field("list_number"))
 			}
 			if tc.status < 300 && (r.JSON["id"] == nil || r.JSON["status"] != "active") {
 				t.Fatalf("answer %s", r.Body)
@@ -175,6 +182,9 @@ func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action strin
 	return resp.StatusCode, string(b)
 }
 
+// listNumberError: the field keeps what was typed and its message follows it.
+var listNumberError = regexp.MustCompile(`(?s)<input id="list_number" name="list_number"[^>]*value="12b"[^>]*aria-invalid="true".*?<p class="error" id="list_number-error">Le numéro d&#39;ordre sur la liste électorale s&#39;écrit avec 1 à 6 chiffres`)
+
 func TestSignupForm(t *testing.T) {
 	env := start(t)
 	base := func() url.Values {
@@ -192,6 +202,7 @@ func TestSignupForm(t *testing.T) {
 	}{
 		{"errors next to the fields, values kept", func(v url.Values) { v.Del("roles"); v.Set("voter_number", "12") }, 422, "Choisissez au moins un rôle", false},
 		{"consent needed", func(v url.Values) { v.Del("consent") }, 422, "Votre accord est nécessaire", false},
+		{"list number with letters", func(v url.Values) { v.Set("list_number", "12b") }, 422, "1 à 6 chiffres", false},
 		{"honeypot", func(v url.Values) { v.Set("site_web", "http://spam") }, 200, "Merci", false},
 		{"accepted", func(url.Values) {}, 200, "Votre inscription comme assesseur", true},
 	} {
@@ -204,6 +215,9 @@ func TestSignupForm(t *testing.T) {
 			}
 			if status == 422 && !strings.Contains(body, `value="Léa"`) {
 				t.Fatal("typed values lost")
+			}
+			if tc.name == "list number with letters" && !listNumberError.MatchString(body) {
+				t.Fatalf("the list number's message is not next to its field, or the value was lost:\n%s", body)
 			}
 			var n int
 			env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_volunteers WHERE email = 'lea@example.org'`).Scan(&n)

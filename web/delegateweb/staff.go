@@ -159,6 +159,19 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Departement"], data["Commune"], data["CommuneName"] = dep, commune, communeName
 	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(e, round.Number, dep, commune), u.CanAct()
 	data["TotalLevel"] = level(view.Total)
+	if dep != "" {
+		// Who signs this département's letters, so that staff check it
+		// before printing them.
+		signatory, err := delegates.RepresentativeOf(ctx, m.s.Pool, e, dep)
+		if err != nil {
+			return err
+		}
+		signFor := e.Candidate
+		if signatory == "" {
+			signatory, signFor = e.Candidate, "" // the candidate signs in person
+		}
+		data["Signatory"], data["SignatoryFor"], data["SignatoryDepartement"] = signatory, signFor, dep
+	}
 	return m.s.RenderStatus(c, status, "delegates/staff", data)
 }
 
@@ -279,13 +292,17 @@ func (m *module) needsView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	data["Title"], data["Roles"] = "Besoins : rôles et bureaux prioritaires", delegates.Roles
+	data["Title"], data["Roles"] = "Besoins, priorités et représentant·es", delegates.Roles
 	if e != nil {
 		rules, err := delegates.RoleRules(c.UserContext(), m.s.Pool, e.ID)
 		if err != nil {
 			return err
 		}
-		data["E"], data["Rules"] = e, rules
+		reps, err := delegates.Representatives(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID)
+		if err != nil {
+			return err
+		}
+		data["E"], data["Rules"], data["Representatives"] = e, rules, reps
 	}
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = map[string]string{}
