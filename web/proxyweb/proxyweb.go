@@ -64,6 +64,7 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	pages.Get("/staff/procurations/demandes/:id", s.RequireStaff(false), m.staffRequestPage)
 	pages.Post("/staff/procurations/demandes/:id/apparier", s.RequireStaff(true), m.manualMatchForm)
 	pages.Post("/staff/procurations/demandes/:id/desapparier", s.RequireStaff(true), m.unmatchForm)
+	m.volunteerRoutes(pages)
 
 	s.AddDashboard("Procurations", "/staff/procurations", m.dashboard)
 }
@@ -315,6 +316,8 @@ func (m *module) dashboard(ctx context.Context, u *staff.User) ([]web.DashboardC
 		{Label: "Propositions en attente de réponse", Value: n.Proposed},
 		{Label: "Acceptées, procuration à établir", Value: n.Accepted},
 		{Label: "Procurations établies", Value: n.Established},
-		{Label: "Volontaires disponibles", Value: n.Volunteers},
+		{Label: "Volontaires disponibles (sans proposition)", Value: n.VolunteerSituations.Available},
+		{Label: "Volontaires avec une proposition en attente", Value: n.VolunteerSituations.Offered},
+		{Label: "Volontaires portant une procuration", Value: n.VolunteerSituations.Carrying},
 	}, nil
 }

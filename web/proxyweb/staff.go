@@ -22,10 +22,12 @@ func paramID(c *fiber.Ctx) (int64, error) {
 }
 
 // filterFrom reads list filters from the query string (API and pages
-// share the names: election, status, departement, commune, round).
+// share the names: election, status, departement, commune, round, and for
+// volunteers the cursor after).
 func filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
 		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", 200), Offset: c.QueryInt("offset")}
+	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	return f, f.Normalize(forVolunteers)
 }
 
@@ -65,10 +67,7 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []proxies.Volunteer{}
-	}
-	return c.JSON(fiber.Map{"volunteers": list})
+	return c.JSON(list)
 }
 
 func (m *module) volunteerAPIStaff(c *fiber.Ctx) error {

@@ -1,0 +1,146 @@
+package proxies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/staff"
+)
+
+// A volunteer's staff page. It shows how to reach the volunteer, never
+// their NNE or birth date: DOMAIN.md §2 gives those to the mandant of an
+// accepted offer only, and the page has no reason to put them in front of
+// every organizer who opens it (the audited API keeps them for staff who
+// must read them).
+
+// VolunteerOffer is one offer in a volunteer's history, seen from the
+// request side. The mandant's name is given only when the request is in the
+// reader's scope.
+type VolunteerOffer struct {
+	ID             int64
+	Round          int
+	Status         string
+	Reason         string
+	RequestID      int64
+	RequestInScope bool
+	MandantName    string
+	CommuneName    string // where the mandant votes
+	BureauCode     string
+	DistanceKm     *float64
+	CreatedBy      string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	AnsweredAt     *time.Time // answer, expiry or withdrawal
+}
+
+// Distance is the distance between the volunteer and the bureau, in
+// French ("2,4 km"), or "" when a place had no coordinates.
+func (o VolunteerOffer) Distance() string {
+	if o.DistanceKm == nil {
+		return ""
+	}
+	return strings.Replace(fmt.Sprintf("%.1f km", *o.DistanceKm), ".", ",", 1)
+}
+
+// StatusLabel is the offer's status, and why it was withdrawn, in French.
+func (o VolunteerOffer) StatusLabel() string {
+	return OfferEntry{Status: o.Status, Reason: o.Reason}.StatusLabel()
+}
+
+// VolunteerDetail is a volunteer's staff page: the volunteer (without NNE
+// and birth date), their offers newest first, and the audit history.
+type VolunteerDetail struct {
+	Volunteer
+	Offers  []VolunteerOffer
+	History []VolunteerEvent
+}
+
+// VolunteerEvent is an audit entry of the volunteer's history.
+type VolunteerEvent struct{ staff.AuditEntry }
+
+// Label is the action in French.
+func (e VolunteerEvent) Label() string { return AuditLabel(e.Action) }
+
+// LoadVolunteerDetail loads a volunteer's staff page in u's scope.
+func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
+	list, err := listVolunteers(ctx, q, false, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, check.ErrNotFound
+	}
+	out := &VolunteerDetail{Volunteer: list[0]}
+	rows, err := q.Query(ctx, `
+		SELECT o.id, o.round, o.status, o.reason, o.request_id, coalesce(in_scope(r.commune_code, $2), false),
+			coalesce(r.first_name || ' ' || r.last_name, ''), coalesce(c.name, ''), coalesce(r.bureau_code, ''),
+			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at
+		FROM proxy_offers o LEFT JOIN proxy_requests r ON r.id = o.request_id LEFT JOIN communes c ON c.code = r.commune_code
+		WHERE o.volunteer_id = $1 ORDER BY o.id DESC`, id, u.ScopeArg())
+	if err != nil {
+		return nil, err
+	}
+	out.Offers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (VolunteerOffer, error) {
+		var o VolunteerOffer
+		var n int16
+		err := row.Scan(&o.ID, &n, &o.Status, &o.Reason, &o.RequestID, &o.RequestInScope, &o.MandantName, &o.CommuneName, &o.BureauCode,
+			&o.DistanceKm, &o.CreatedBy, &o.CreatedAt, &o.ExpiresAt, &o.AnsweredAt)
+		o.Round = int(n)
+		if !o.RequestInScope {
+			// Personal data of a mandant outside the reader's scope.
+			o.MandantName, o.BureauCode = "", ""
+		}
+		return o, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: "proxy_volunteer", EntityID: fmt.Sprint(id), Limit: 200})
+	for _, e := range log {
+		out.History = append(out.History, VolunteerEvent{e})
+	}
+	return out, err
+}
+
+// StaffWithdrawVolunteer is an organizer taking a volunteer off the list
+// (they called to say they can no longer help...): the very change the
+// volunteer's own "Me retirer" makes (offers withdrawn, mandants told,
+// requests planned again), audited under the staff member's name.
+func (d *Desk) StaffWithdrawVolunteer(ctx context.Context, u *staff.User, id int64) error {
+	if !u.CanAct() {
+		return check.ErrForbidden
+	}
+	var status string
+	err := d.Pool.QueryRow(ctx, `SELECT status FROM proxy_volunteers WHERE id = $1 AND in_scope(commune_code, $2)`, id, u.ScopeArg()).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return check.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if status == VolunteerWithdrawn {
+		// WithdrawVolunteer would do nothing, silently: say so instead.
+		return &check.Conflict{Msg: "Ce·tte volontaire est déjà retiré·e."}
+	}
+	return d.WithdrawVolunteer(ctx, id, u.Actor())
+}
+
+// AuditLabel is an audit action of the volunteer's history in French.
+func AuditLabel(action string) string {
+	if s, ok := map[string]string{
+		"proxy_volunteer.create":       "Inscription",
+		"proxy_volunteer.update":       "Inscription modifiée",
+		"proxy_volunteer.withdraw":     "Retrait de la liste",
+		"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
+	}[action]; ok {
+		return s
+	}
+	return action
+}

@@ -1,0 +1,149 @@
+package proxyweb
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/proxies"
+	"scrutin/web"
+)
+
+// The staff pages of proxy volunteers (mandataires): the list of a scope
+// with counts per situation, and each volunteer's page with the offers
+// they received and the organizers' withdrawal. Pairing a volunteer stays
+// on the request page (manual match), where the candidates are ranked.
+
+// volunteerPageSize is the number of rows of a list page: the national
+// list can hold 100,000 volunteers, the page walks it with the keyset
+// cursor of proxies.ListVolunteers.
+const volunteerPageSize = 50
+
+const volunteersPath = "/staff/procurations/volontaires"
+
+func (m *module) volunteerRoutes(pages fiber.Router) {
+	pages.Get(volunteersPath, m.s.RequireStaff(false), m.volunteersPage)
+	pages.Get(volunteersPath+"/:id", m.s.RequireStaff(false), m.staffVolunteerPage)
+	pages.Post(volunteersPath+"/:id/retirer", m.s.RequireStaff(true), m.withdrawVolunteerForm)
+}
+
+// situationTab is one count above the list, a link to the list filtered
+// on it.
+type situationTab struct {
+	Value, Label, URL string
+	Count             int64
+	Current           bool
+}
+
+var situationChoices = []struct{ Value, Label string }{
+	{"", "Tous"},
+	{proxies.VolunteerAvailable, "Disponibles"},
+	{proxies.VolunteerOffered, "Proposition en attente"},
+	{proxies.VolunteerCarrying, "Portent une procuration"},
+	{proxies.VolunteerWithdrawn, "Retiré·es"},
+}
+
+// volunteersURL is the list with filter f, situation status, from the
+// cursor after (0: first page).
+func volunteersURL(f proxies.Filter, status string, after int64) string {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("election", f.Election)
+	set("status", status)
+	set("departement", f.Departement)
+	set("commune", f.Commune)
+	if f.Round != 0 {
+		q.Set("round", strconv.Itoa(f.Round))
+	}
+	if after > 0 {
+		q.Set("after", strconv.FormatInt(after, 10))
+	}
+	if len(q) == 0 {
+		return volunteersPath
+	}
+	return volunteersPath + "?" + q.Encode()
+}
+
+func (m *module) volunteersPage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	status, data := fiber.StatusOK, fiber.Map{}
+	f, ferr := filterFrom(c, true)
+	if ferr != nil {
+		inv, _ := check.AsInvalid(ferr)
+		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+		f = proxies.Filter{}
+		f.Normalize(true)
+		status = fiber.StatusUnprocessableEntity
+	}
+	// The page walks with the cursor only: an offset would make deep pages
+	// scan everything before them.
+	f.Limit, f.Offset = volunteerPageSize, 0
+	list, err := proxies.ListVolunteers(ctx, m.s.Pool, web.StaffUser(c), f)
+	if err != nil {
+		return err
+	}
+	es, err := elections.List(ctx, m.s.Pool)
+	if err != nil {
+		return err
+	}
+	tabs := make([]situationTab, len(situationChoices))
+	for i, s := range situationChoices {
+		tabs[i] = situationTab{Value: s.Value, Label: s.Label, URL: volunteersURL(f, s.Value, 0), Count: list.Counts.Of(s.Value), Current: s.Value == f.Status}
+	}
+	data["Title"] = "Volontaires procurations"
+	data["List"], data["Filter"], data["Tabs"], data["Statuses"] = list, f, tabs, situationChoices
+	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), list.Counts.Of(f.Status)
+	if list.NextAfter != 0 {
+		data["NextURL"] = volunteersURL(f, f.Status, list.NextAfter)
+	}
+	if f.After != 0 {
+		data["FirstURL"] = volunteersURL(f, f.Status, 0)
+	}
+	return m.s.RenderStatus(c, status, "proxies/staff_volunteers", data)
+}
+
+var volunteerNotices = map[string]string{
+	"retire": "Le ou la volontaire est retiré·e de la liste : ses propositions sont retirées et les personnes concernées prévenues.",
+}
+
+func (m *module) staffVolunteerPage(c *fiber.Ctx) error {
+	return m.staffVolunteerView(c, fiber.StatusOK, fiber.Map{"Notice": volunteerNotices[c.Query("fait")]})
+}
+
+func (m *module) staffVolunteerView(c *fiber.Ctx, status int, data fiber.Map) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	v, err := proxies.LoadVolunteerDetail(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if err != nil {
+		return err
+	}
+	data["Title"] = fmt.Sprintf("Volontaire n° %d", id)
+	data["V"], data["Now"] = v, m.s.Now()
+	return m.s.RenderStatus(c, status, "proxies/staff_volunteer", data)
+}
+
+func (m *module) withdrawVolunteerForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := m.desk.StaffWithdrawVolunteer(c.UserContext(), web.StaffUser(c), id); err != nil {
+		var conflict *check.Conflict
+		if errors.As(err, &conflict) {
+			return m.staffVolunteerView(c, fiber.StatusConflict, fiber.Map{"Summary": conflict.Msg})
+		}
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("%s/%d?fait=retire", volunteersPath, id), fiber.StatusSeeOther)
+}
