@@ -588,6 +588,9 @@ type OfferEntry struct {
 	VolunteerInScope bool
 }
 
+// Distance is the offer's distance in French ("2,4 km"), "" when unknown.
+func (o OfferEntry) Distance() string { return kmText(o.DistanceKm) }
+
 // RequestDetail is a request's staff page: the request, its offers, its
 // audit history and, per round still to serve, the ranked candidates.
 type RequestDetail struct {

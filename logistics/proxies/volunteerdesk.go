@@ -42,11 +42,14 @@ type VolunteerOffer struct {
 
 // Distance is the distance between the volunteer and the bureau, in
 // French ("2,4 km"), or "" when a place had no coordinates.
-func (o VolunteerOffer) Distance() string {
-	if o.DistanceKm == nil {
+func (o VolunteerOffer) Distance() string { return kmText(o.DistanceKm) }
+
+// kmText writes a distance in French ("2,4 km"), "" when unknown.
+func kmText(km *float64) string {
+	if km == nil {
 		return ""
 	}
-	return strings.Replace(fmt.Sprintf("%.1f km", *o.DistanceKm), ".", ",", 1)
+	return strings.Replace(fmt.Sprintf("%.1f km", *km), ".", ",", 1)
 }
 
 // StatusLabel is the offer's status, and why it was withdrawn, in French.

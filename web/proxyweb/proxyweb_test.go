@@ -323,10 +323,14 @@ func TestStaffPagesRender(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
 		}
+		// A value the template could not format prints as "%!verb(...)".
+		if strings.Contains(string(body), "%!") {
+			t.Errorf("%s shows a formatting error: %s", path, body)
+		}
 		for _, want := range map[string][]string{
 			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug},
 			"/staff":              {"Propositions en attente de réponse"},
-			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "proxy_request.create", "en attente de réponse"},
+			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "proxy_request.create", "en attente de réponse", " km</td>"},
 		}[path] {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("%s lacks %q", path, want)
