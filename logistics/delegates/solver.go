@@ -8,34 +8,19 @@ import (
 	"sync"
 	"time"
 
-	"scrutin/logistics/flow"
 	"scrutin/logistics/places"
 )
 
 // The assignment of one round, without the database: which volunteer takes
 // which open seat.
 //
-// Model. Seats are grouped into jobs, and each volunteer takes at most one
-// job in the round:
-//   - an assesseur seat (titulaire or suppléant) is a job on its own: an
-//     assesseur sits in one bureau all day and holds nothing else;
-//   - the open délégué seats of one commune and role, in bureau order, are
-//     cut into groups of at most K bureaux (K = MaxPerDelegue, default 3);
-//     a group is a job: its délégué covers the bureaux of the group that
-//     they may reach (travel limit), never more than K, all in one commune.
-// With jobs fixed beforehand every hard rule holds by construction (one
-// commune, at most K bureaux, never délégué where assesseur, one person per
-// seat, one seat per person per bureau) and the problem is an assignment
-// of volunteers to jobs: a min-cost flow source → job (capacity 1) →
-// volunteer (capacity 1) → sink, solved exactly (logistics/flow). Letting
-// each délégué pick any
-// bureaux of any commune instead is not a flow problem (the choice of one
-// commune and of "assesseur or délégué" couples the seats); the groups are
-// the price of an exact, fast solver, and cost little in practice: a
-// délégué walks between neighbouring bureaux, which is what the groups are
-// (on random small instances, the best assignment the rules allow without
-// groups covers the same weighted seats in about 98 % of cases; see
-// TestSolverAgainstUnrestrictedRules).
+// Rules (the database enforces the same, migrations/005_delegates.sql): a
+// volunteer takes seats of roles they accept, within their travel limit,
+// in their département; they are either assesseur in one seat (titulaire
+// or suppléant: one bureau, nothing else that round) or délégué of one
+// role (titulaire or suppléant) in any bureaux of one commune, at most K
+// (K = MaxPerDelegue, default 3), so never two seats of one bureau; at most
+// one person per seat.
 //
 // Objective, lexicographic:
 //  1. the most seats weighted by their bureau's priority;
@@ -45,24 +30,66 @@ import (
 //  4. then the least travel: whole kilometres from where the volunteer
 //     votes to the bureau, 0 for a preferred bureau.
 //
-// Two exact min-cost flows per connected component. Stage 1 folds tiers
-// 1-3 into one integer per (job, volunteer) pair (weights from exact
-// bounds, so that each tier dominates the next): the job's best value on
-// its source arc, each volunteer's shortfall from it on the job →
-// volunteer arc. Its optimal node potentials tell,
-// by complementary slackness, which arcs every optimal solution leaves
-// empty (reduced cost > 0), which it fills (< 0), and which are free (0).
-// Stage 2 minimises travel over the free arcs only, the filled ones being
-// fixed (node supplies), which is exactly "least travel among the
-// assignments that are best on tiers 1-3". Solving travel apart keeps the
-// costs of each flow small, so that the solver's phases (one per distinct
-// shortest-path length) stay few: folding the four tiers into one cost
-// made the national run several times slower. Stage 2 falls apart into
-// smaller pieces (see solveComponent).
-//
 // Components: a volunteer links the communes they can serve; the communes
-// (with their jobs) and volunteers linked together form a component, solved
-// independently and in parallel.
+// (with their seats) and volunteers linked together form a component,
+// solved independently and in parallel (solver_exact.go).
+//
+// Per component, three steps:
+//
+//  1. The grouped model (solver_jobs.go), fast and always feasible: the
+//     open délégué seats of a commune and role, in bureau order, cut into
+//     fixed groups of K; each volunteer takes one job (an assesseur seat or
+//     what they reach of one group), an exact min-cost flow. Its answer is
+//     the first incumbent. It is not optimal under the rules above: a
+//     délégué limited to bureau 1 takes group {1,2,3} and blocks someone
+//     who could cover 1-3 and 4.
+//  2. The relaxation R: source → seat (1) → the volunteer's mode (their
+//     assesseur mode: 1; each (commune, délégué role): K, or fewer when
+//     they reach fewer bureaux) → volunteer (the largest mode cap) → sink.
+//     Every assignment the rules allow is a flow of R, so R's optimum
+//     bounds them all; if it uses one mode per volunteer it keeps every
+//     rule and is optimal. A second relaxation R' (assesseur seats scaled
+//     to K units, so that K·assesseur + délégué <= K per volunteer, the
+//     hull of "one or the other") gives another bound.
+//  3. Otherwise branch and bound, depth first: a volunteer who mixes modes
+//     in R's optimum keeps one mode only, or loses it; nodes are bounded by
+//     R' then R and pruned against the incumbent (improved first by a
+//     dive: every violator keeps their most valuable mode).
+//
+// Each relaxation is solved in two exact min-cost flows (logistics/flow).
+// Stage 1 folds tiers 1-3 into one integer per seat arc (weights from
+// exact bounds, so that each tier dominates the next): the seat's best
+// value on its source arc, each volunteer's shortfall from it on the seat
+// arc. Its optimal node potentials tell, by complementary slackness, which
+// arcs every optimal solution leaves empty (reduced cost > 0), which it
+// fills (< 0), and which are free (0). Stage 2 minimises travel over the
+// free arcs only, the filled ones being fixed (node supplies), which is
+// exactly "least travel among the flows best on tiers 1-3"; it falls apart
+// into small independent pieces. Solving travel apart keeps the costs of
+// each flow small, so that the phases of stage 1 stay few. A node needs
+// stage 2 only when its stage-1 answer keeps the rules or ties the
+// incumbent on tiers 1-3.
+//
+// Exactness. The answer of a component is proven optimal under the rules
+// when the grouped assignment or the search reaches the bound; otherwise
+// it is the best found and counted in Solution.Unproven. Tests compare
+// with exhaustive enumeration and dynamic programming over the rules on
+// thousands of small instances (up to 9 bureaux, 36 seats, 9 volunteers):
+// equal objective on every one, all proven. But the bounds are weak where
+// volunteers are short and many accept both kinds of seat: R lets one
+// volunteer be assesseur and délégué at once (R' lets K volunteers share
+// an assesseur seat), and on département-sized components both bounds are
+// 5-10 % above the best assignment known, which branching cannot close (a
+// 116-seat, 91-volunteer random instance stays unproven after 100,000
+// nodes). Components larger than exactArcs arcs are therefore not searched
+// (the grouped assignment, unproven), and smaller ones stop at a node
+// budget: at national scale most components are small and proven, the
+// ~100 large ones (cities and their surroundings) are not.
+//
+// Cost: the candidate graph has one arc per (volunteer, reachable seat of
+// an accepted role), as sparse as the reach (own bureau, own commune, or a
+// grid of ~11 km cells around the volunteer); the grouped solve dominates
+// the national run, the search adds about 20 % CPU.
 
 // OpenSeat is a seat still to cover in the round.
 type OpenSeat struct {
@@ -94,7 +121,8 @@ type Problem struct {
 	Workers       int // 0 means GOMAXPROCS
 }
 
-// Solution is an optimal assignment of a Problem.
+// Solution is the assignment of a Problem: optimal under the rules for
+// every component but the Unproven ones (see the doc above).
 type Solution struct {
 	Holder          []int // per seat: index in People, or -1
 	Covered         int
@@ -104,6 +132,14 @@ type Solution struct {
 	Moved           int // held seats given to someone else or left empty
 	TravelKm        int64
 	Components      int // independent sub-problems solved
+	// Branched counts the components whose relaxation broke a rule, so
+	// that they were solved by branch and bound; Nodes the relaxations
+	// solved in all. Unproven counts the components where the search hit
+	// its node budget: their assignment keeps every rule but is only the
+	// best one found, not proven optimal (0 on every instance tested).
+	Branched int
+	Nodes    int
+	Unproven int
 }
 
 // Objective is what the solver optimises, tier by tier.
@@ -133,16 +169,46 @@ func (s *Solution) Objective() Objective {
 	return Objective{Priority: s.PriorityCovered, Titulaires: s.Titulaires, Kept: s.Kept, TravelKm: s.TravelKm}
 }
 
-// Job is a set of seats one volunteer takes together (see the model above).
+// Job is a set of seats one volunteer takes together in the fixed groups
+// earlier versions of the solver used.
+//
+// Deprecated: the solver no longer cuts délégué seats into groups (a
+// délégué may take any bureaux of one commune); Jobs still returns the old
+// groups for callers that print them.
 type Job struct{ Seats []int }
 
-// Jobs cuts the seats into jobs, as the solver does.
+// Jobs cuts the seats into the old fixed groups: one job per assesseur
+// seat, the délégué seats of one commune and role in bureau order by groups
+// of K.
+//
+// Deprecated: see Job.
 func (p *Problem) Jobs() []Job {
-	js, _ := buildJobs(p.Seats, p.k())
-	out := make([]Job, len(js))
-	for i, j := range js {
-		for _, s := range j.seats {
-			out[i].Seats = append(out[i].Seats, int(s))
+	type groupKey struct {
+		commune string
+		role    Role
+	}
+	groups := map[groupKey][]int{}
+	var order []groupKey
+	var out []Job
+	for i, s := range p.Seats {
+		if !s.Role.Delegue() {
+			out = append(out, Job{Seats: []int{i}})
+			continue
+		}
+		key := groupKey{s.Commune, s.Role}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], i)
+	}
+	k := p.k()
+	for _, key := range order {
+		list := groups[key]
+		slices.SortStableFunc(list, func(a, b int) int {
+			return cmp.Or(cmp.Compare(p.Seats[a].Order, p.Seats[b].Order), cmp.Compare(p.Seats[a].Bureau, p.Seats[b].Bureau))
+		})
+		for start := 0; start < len(list); start += k {
+			out = append(out, Job{Seats: slices.Clone(list[start:min(start+k, len(list))])})
 		}
 	}
 	return out
@@ -153,60 +219,6 @@ func (p *Problem) k() int {
 		return DefaultMaxBureauxPerDelegue
 	}
 	return p.MaxPerDelegue
-}
-
-type job struct {
-	seats   []int32
-	commune int32 // index in the solver's commune table
-}
-
-// buildJobs: one job per assesseur seat; délégué seats of one commune and
-// role in bureau order, by groups of k.
-func buildJobs(seats []OpenSeat, k int) ([]job, []int32) {
-	seatJob := make([]int32, len(seats))
-	var jobs []job
-	type groupKey struct {
-		commune string
-		role    Role
-	}
-	groups := map[groupKey][]int32{}
-	var order []groupKey
-	for i, s := range seats {
-		if s.Role.Delegue() {
-			key := groupKey{s.Commune, s.Role}
-			if _, ok := groups[key]; !ok {
-				order = append(order, key)
-			}
-			groups[key] = append(groups[key], int32(i))
-			continue
-		}
-		seatJob[i] = int32(len(jobs))
-		jobs = append(jobs, job{seats: []int32{int32(i)}})
-	}
-	for _, key := range order {
-		list := groups[key]
-		slices.SortStableFunc(list, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(seats[a].Order, seats[b].Order), cmp.Compare(seats[a].Bureau, seats[b].Bureau))
-		})
-		for start := 0; start < len(list); start += k {
-			end := min(start+k, len(list))
-			for _, s := range list[start:end] {
-				seatJob[s] = int32(len(jobs))
-			}
-			jobs = append(jobs, job{seats: slices.Clone(list[start:end])})
-		}
-	}
-	return jobs, seatJob
-}
-
-// arc is one job a volunteer may take, with its value.
-type arc struct {
-	job      int32
-	mask     uint32 // which seats of the job the volunteer covers
-	priority int32  // sum of the covered seats' priorities
-	tit      int32  // covered titulaire seats
-	kept     int32  // covered seats the volunteer held before the run
-	km       int32  // travel to the covered seats
 }
 
 type bureauSlot struct {
@@ -227,51 +239,32 @@ func cellOf(p places.Point) (int32, int32) {
 }
 
 type solver struct {
-	p        *Problem
-	k        int
-	jobs     []job
-	seatJob  []int32
-	seatBit  []uint8 // position of a seat in its job
-	communes []string
-	cRoles   []uint8 // roles of a commune's seats
-	deps     map[string]int32
-	bureaux  []bureauSlot
-	byCode   map[string]int32   // "commune_bureau" → bureau slot
-	byCommun map[string][]int32 // commune → bureau slots
-	grid     map[gridKey][]int32
-	roleMask []uint8 // per person
-	pCommune []int32 // per person: index of their commune, -1 if it has no seat
-	held     [][]int32
-	pref     []map[string]bool
-}
-
-type scratch struct {
-	stamp []int32
-	acc   []arc
-	gen   int32
-	list  []arc
-}
-
-func (sv *solver) newScratch() *scratch {
-	return &scratch{stamp: make([]int32, len(sv.jobs)), acc: make([]arc, len(sv.jobs))}
+	p           *Problem
+	k           int
+	seatCommune []int32 // per seat: index of its commune
+	communes    []string
+	cRoles      []uint8 // roles of a commune's seats
+	deps        map[string]int32
+	bureaux     []bureauSlot
+	byCode      map[string]int32   // "commune_bureau" → bureau slot
+	byCommun    map[string][]int32 // commune → bureau slots
+	grid        map[gridKey][]int32
+	roleMask    []uint8 // per person
+	pCommune    []int32 // per person: index of their commune, -1 if it has no seat
+	held        [][]int32
+	pref        []map[string]bool
 }
 
 func roleBit(r Role) uint8 { return 1 << uint(r.index()) }
 
 func newSolver(p *Problem) *solver {
 	sv := &solver{p: p, k: p.k()}
-	sv.jobs, sv.seatJob = buildJobs(p.Seats, sv.k)
-	sv.seatBit = make([]uint8, len(p.Seats))
-	for _, j := range sv.jobs {
-		for bit, s := range j.seats {
-			sv.seatBit[s] = uint8(bit)
-		}
-	}
 	sv.index()
 	return sv
 }
 
-// Solve finds an optimal assignment (see the model above).
+// Solve assigns the open seats (see the model above): optimal under the
+// rules for every component but Solution.Unproven ones.
 func Solve(p *Problem) *Solution {
 	sv := newSolver(p)
 	n := len(p.People)
@@ -283,9 +276,8 @@ func Solve(p *Problem) *Solution {
 	// The communes each person may serve link them into components.
 	reached := make([][]int32, n)
 	parallel(n, workers, func(lo, hi int) {
-		sc := sv.newScratch()
 		for i := lo; i < hi; i++ {
-			reached[i] = sv.reachedCommunes(i, sc)
+			reached[i] = sv.reachedCommunes(i)
 		}
 	})
 	uf := newUnionFind(n + len(sv.communes))
@@ -296,7 +288,7 @@ func Solve(p *Problem) *Solution {
 	}
 	type component struct {
 		people []int32
-		jobs   []int32
+		seats  []int32
 	}
 	compOf := map[int]int{}
 	var comps []*component
@@ -314,15 +306,22 @@ func Solve(p *Problem) *Solution {
 		comps[ci].people = append(comps[ci].people, int32(i))
 	}
 	reached = nil
-	for j, jb := range sv.jobs {
-		if ci, ok := compOf[uf.find(n+int(jb.commune))]; ok {
-			comps[ci].jobs = append(comps[ci].jobs, int32(j))
+	for s, c := range sv.seatCommune {
+		if ci, ok := compOf[uf.find(n+int(c))]; ok {
+			comps[ci].seats = append(comps[ci].seats, int32(s))
 		}
 	}
 	// Largest first, so that workers finish together.
-	slices.SortFunc(comps, func(a, b *component) int { return cmp.Compare(len(b.people)+len(b.jobs), len(a.people)+len(a.jobs)) })
+	slices.SortFunc(comps, func(a, b *component) int {
+		return cmp.Compare(len(b.people)+len(b.seats), len(a.people)+len(a.seats))
+	})
 
-	taken := make([]arc, n) // the arc each person got (job -1: none)
+	sol := &Solution{Holder: make([]int, len(p.Seats)), Components: len(comps)}
+	for i := range sol.Holder {
+		sol.Holder[i] = -1
+	}
+	gr := newGrouped(sv)
+	taken := make([]arc, n) // the job each person got in the grouped model
 	for i := range taken {
 		taken[i].job = -1
 	}
@@ -333,8 +332,7 @@ func Solve(p *Problem) *Solution {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := sv.newScratch()
-			local := make([]int32, len(sv.jobs))
+			cs := newCompSolver(sv, gr, taken)
 			for {
 				mu.Lock()
 				if next >= len(comps) {
@@ -345,36 +343,32 @@ func Solve(p *Problem) *Solution {
 				next++
 				mu.Unlock()
 				t0 := time.Now()
-				sv.solveComponent(c.people, c.jobs, taken, sc, local)
+				// Components own disjoint seats: each writes its own
+				// entries of Holder.
+				st := cs.solve(c.people, c.seats, sol.Holder)
+				mu.Lock()
+				sol.Nodes += st.nodes
+				if st.nodes > 1 {
+					sol.Branched++
+				}
+				if !st.proven {
+					sol.Unproven++
+				}
+				mu.Unlock()
 				if componentHook != nil {
-					componentHook(len(c.people), len(c.jobs), time.Since(t0))
+					componentHook(len(c.people), len(c.seats), time.Since(t0))
 				}
 			}
 		}()
 	}
 	wg.Wait()
-
-	sol := &Solution{Holder: make([]int, len(p.Seats)), Components: len(comps)}
-	for i := range sol.Holder {
-		sol.Holder[i] = -1
-	}
-	for i, a := range taken {
-		if a.job < 0 {
-			continue
-		}
-		for bit, s := range sv.jobs[a.job].seats {
-			if a.mask&(1<<uint(bit)) != 0 {
-				sol.Holder[s] = i
-			}
-		}
-	}
 	sol.score(p)
 	return sol
 }
 
 // componentHook, when set (solver benchmark), hears about each component
 // solved: the largest ones are where the time goes.
-var componentHook func(people, jobs int, d time.Duration)
+var componentHook func(people, seats int, d time.Duration)
 
 // score fills the figures of a solution from Holder.
 func (s *Solution) score(p *Problem) {
@@ -436,6 +430,7 @@ func (sv *solver) index() {
 	sv.grid = map[gridKey][]int32{}
 	sv.deps = map[string]int32{}
 	communeIdx := map[string]int32{}
+	sv.seatCommune = make([]int32, len(p.Seats))
 	depOf := func(commune string) int32 {
 		d := places.Departement(commune)
 		i, ok := sv.deps[d]
@@ -467,12 +462,9 @@ func (sv *solver) index() {
 			}
 		}
 		sv.bureaux[b].seats = append(sv.bureaux[b].seats, int32(i))
+		sv.seatCommune[i] = sv.bureaux[b].commune
 		sv.bureaux[b].roles |= roleBit(s.Role)
 		sv.cRoles[sv.bureaux[b].commune] |= roleBit(s.Role)
-	}
-	for j := range sv.jobs {
-		first := p.Seats[sv.jobs[j].seats[0]]
-		sv.jobs[j].commune = sv.bureaux[sv.byCode[first.Commune+"_"+first.Bureau]].commune
 	}
 	sv.roleMask = make([]uint8, len(p.People))
 	sv.pCommune = make([]int32, len(p.People))
@@ -498,7 +490,7 @@ func (sv *solver) index() {
 // reachedCommunes lists the communes where person i may take a seat,
 // without listing the seats when the answer is plain (own bureau, own
 // commune).
-func (sv *solver) reachedCommunes(i int, sc *scratch) []int32 {
+func (sv *solver) reachedCommunes(i int) []int32 {
 	c := &sv.p.People[i]
 	mask := sv.roleMask[i]
 	switch {
@@ -576,233 +568,6 @@ func (sv *solver) reach(i int, fn func(b int32, km float64)) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// arcsOf lists every job person i may take. The slice is scratch space,
-// valid until the next call.
-func (sv *solver) arcsOf(i int, sc *scratch) []arc {
-	sc.gen++
-	if sc.gen == math.MaxInt32 {
-		clear(sc.stamp)
-		sc.gen = 1
-	}
-	gen := sc.gen
-	list := sc.list[:0]
-	mask := sv.roleMask[i]
-	held := sv.held[i]
-	pref := sv.pref[i]
-	hasPoint := sv.p.People[i].Point != nil
-	sv.reach(i, func(b int32, km float64) {
-		slot := &sv.bureaux[b]
-		cost := int32(0)
-		if hasPoint && slot.point != nil && !pref[slot.id] {
-			cost = int32(kmCost(km))
-		}
-		for _, s := range slot.seats {
-			seat := &sv.p.Seats[s]
-			if mask&roleBit(seat.Role) == 0 {
-				continue
-			}
-			j := sv.seatJob[s]
-			if sc.stamp[j] != gen {
-				sc.stamp[j] = gen
-				sc.acc[j] = arc{job: j}
-				list = append(list, arc{job: j})
-			}
-			a := &sc.acc[j]
-			a.mask |= 1 << sv.seatBit[s]
-			a.priority += int32(seat.Priority)
-			if seat.Role.Titulaire() {
-				a.tit++
-			}
-			a.km += cost
-			if len(held) > 0 && slices.Contains(held, s) {
-				a.kept++
-			}
-		}
-	})
-	for n := range list {
-		list[n] = sc.acc[list[n].job]
-	}
-	sc.list = list
-	return list
-}
-
-// solveComponent solves one independent sub-problem exactly and records
-// each person's job in taken.
-func (sv *solver) solveComponent(people, jobs []int32, taken []arc, sc *scratch, local []int32) {
-	for li, j := range jobs {
-		local[j] = int32(li)
-	}
-	type edge struct {
-		from, to int32
-		value    int64 // stage 1 cost (tiers 1-3, negative)
-		km       int64 // stage 2 cost
-		a        arc
-		person   int32
-	}
-	const src, snk = 0, 1
-	nodes := 2 + len(people) + len(jobs)
-	pNode := func(li int) int32 { return int32(2 + li) }
-	jNode := func(li int32) int32 { return int32(2 + len(people) + int(li)) }
-
-	// Tier weights from exact bounds: every tier-1 unit outweighs any
-	// change of the tiers below it, and so on.
-	var kb, tb int64
-	for _, j := range jobs {
-		for _, s := range sv.jobs[j].seats {
-			if sv.p.Seats[s].Role.Titulaire() {
-				tb++
-			}
-		}
-	}
-	// The network runs source → job → person → sink: the job's best
-	// value sits on its source arc (negative), each person's shortfall on
-	// the job → person arc (>= 0), so that the value of a path is the
-	// value of that person in that job, and the solver's searches start
-	// at the jobs it fills (see flow.MinCostFlow).
-	var edges []edge
-	for li, i := range people {
-		for _, a := range sv.arcsOf(int(i), sc) {
-			edges = append(edges, edge{from: jNode(local[a.job]), to: pNode(li), a: a, person: i, km: int64(a.km)})
-			kb += int64(a.kept)
-		}
-	}
-	mt := kb + 1
-	mp := tb*mt + kb + 1
-	best := make([]int64, len(jobs))
-	for e := range edges {
-		a := edges[e].a
-		v := int64(a.priority)*mp + int64(a.tit)*mt + int64(a.kept)
-		edges[e].value = v // the shortfall below, once the best is known
-		best[local[a.job]] = max(best[local[a.job]], v)
-	}
-	for e := range edges {
-		edges[e].value = best[local[edges[e].a.job]] - edges[e].value
-	}
-	for li := range jobs {
-		if best[li] > 0 {
-			edges = append(edges, edge{from: src, to: jNode(int32(li)), value: -best[li], person: -1})
-		}
-	}
-	for li := range people {
-		edges = append(edges, edge{from: pNode(li), to: snk, person: -1})
-	}
-
-	// Stage 1: tiers 1-3.
-	g := flow.New(nodes)
-	g.Grow(len(edges))
-	for _, ed := range edges {
-		g.AddEdge(int(ed.from), int(ed.to), 1, ed.value)
-	}
-	g.MinCostFlow(src, snk, int64(len(people))+1)
-
-	// Stage 2: travel over the arcs free at the optimum of stage 1 (the
-	// node potentials are optimal duals: complementary slackness); arcs
-	// every optimum fills become node supplies, the others are dropped.
-	// The t→s arc that closes the circulation costs nothing and never
-	// binds, so stage 2 falls apart into independent pieces: persons and
-	// jobs linked by free or filled job→person arcs (filled arcs must stay
-	// inside a piece to keep its supplies balanced). Pieces are where
-	// stage 1 left a choice, usually a town's own volunteers and bureaux:
-	// far smaller than the component, which keeps stage 2 fast.
-	rc := make([]int64, len(edges))
-	supply := make([]int64, nodes)
-	uf := newUnionFind(nodes)
-	for e, ed := range edges {
-		rc[e] = ed.value + g.Potential(int(ed.from)) - g.Potential(int(ed.to))
-		if rc[e] < 0 {
-			supply[ed.to]++
-			supply[ed.from]--
-		}
-		if ed.person >= 0 && rc[e] <= 0 {
-			uf.union(int(ed.from), int(ed.to))
-		}
-	}
-	// Each piece gets its own s and t: the supply s and t receive from
-	// filled arcs is counted in the piece of the arc's other end.
-	type piece struct {
-		nodes      []int32
-		edges      []int
-		sSup, tSup int64
-	}
-	pieceOf := map[int]*piece{}
-	get := func(v int32) *piece {
-		r := uf.find(int(v))
-		pc := pieceOf[r]
-		if pc == nil {
-			pc = &piece{}
-			pieceOf[r] = pc
-		}
-		return pc
-	}
-	var order []*piece
-	for v := int32(2); v < int32(nodes); v++ {
-		pc := get(v)
-		if len(pc.nodes) == 0 {
-			order = append(order, pc)
-		}
-		pc.nodes = append(pc.nodes, v)
-	}
-	for e, ed := range edges {
-		var pc *piece
-		switch {
-		case ed.from == src:
-			pc = get(ed.to)
-			if rc[e] < 0 {
-				pc.sSup--
-			}
-		case ed.to == snk:
-			pc = get(ed.from)
-			if rc[e] < 0 {
-				pc.tSup++
-			}
-		default:
-			pc = get(ed.from)
-		}
-		if rc[e] == 0 {
-			pc.edges = append(pc.edges, e)
-		}
-	}
-	used := make([]bool, len(edges))
-	at := make([]int32, nodes)
-	for _, pc := range order {
-		if len(pc.edges) == 0 {
-			continue
-		}
-		// Local nodes: 0 = s, 1 = t, 2 = S, 3 = T, then the piece's.
-		for i, v := range pc.nodes {
-			at[v] = int32(4 + i)
-		}
-		at[src], at[snk] = 0, 1
-		g2 := flow.New(4 + len(pc.nodes))
-		ids := make([]int, len(pc.edges))
-		for k, e := range pc.edges {
-			ids[k] = g2.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), 1, edges[e].km)
-		}
-		g2.AddEdge(1, 0, int64(len(pc.nodes))+1, 0)
-		addSupply := func(v int, b int64) {
-			if b > 0 {
-				g2.AddEdge(2, v, b, 0)
-			} else if b < 0 {
-				g2.AddEdge(v, 3, -b, 0)
-			}
-		}
-		addSupply(0, pc.sSup)
-		addSupply(1, pc.tSup)
-		for _, v := range pc.nodes {
-			addSupply(int(at[v]), supply[v])
-		}
-		g2.MinCostMaxFlow(2, 3)
-		for k, e := range pc.edges {
-			used[e] = g2.Flow(ids[k]) > 0
-		}
-	}
-	for e, ed := range edges {
-		if ed.person >= 0 && (rc[e] < 0 || used[e]) {
-			taken[ed.person] = ed.a
 		}
 	}
 }

@@ -155,10 +155,10 @@ func BenchmarkSolveNational(b *testing.B) {
 	}
 	b.Logf("%d seats, %d people", len(p.Seats), len(p.People))
 	var mu sync.Mutex
-	componentHook = func(people, jobs int, d time.Duration) {
+	componentHook = func(people, seats int, d time.Duration) {
 		if d > 50*time.Millisecond {
 			mu.Lock()
-			b.Logf("component %d people %d jobs: %v", people, jobs, d)
+			b.Logf("component %d people %d seats: %v", people, seats, d)
 			mu.Unlock()
 		}
 	}
@@ -167,5 +167,10 @@ func BenchmarkSolveNational(b *testing.B) {
 		s := Solve(p)
 		b.ReportMetric(float64(s.Covered), "covered")
 		b.ReportMetric(float64(s.Components), "components")
+		b.ReportMetric(float64(s.Branched), "branched")
+		b.ReportMetric(float64(s.Nodes), "relaxations")
+		b.ReportMetric(float64(s.Unproven), "unproven")
+		b.ReportMetric(float64(s.PriorityCovered), "priority")
+		b.ReportMetric(float64(s.TravelKm), "km")
 	}
 }

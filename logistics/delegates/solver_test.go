@@ -80,59 +80,10 @@ func randomProblem(r *rand.Rand, maxBureaux, maxPeople int) *Problem {
 	return p
 }
 
-// bruteJobs enumerates every assignment of people to jobs (the solver's
-// model) and returns the best objective.
-func bruteJobs(p *Problem) Objective {
-	sv := newSolver(p)
-	sc := sv.newScratch()
-	options := make([][]arc, len(p.People))
-	for i := range p.People {
-		options[i] = slices.Clone(sv.arcsOf(i, sc))
-	}
-	holder := make([]int, len(p.Seats))
-	for i := range holder {
-		holder[i] = -1
-	}
-	usedJob := make([]bool, len(sv.jobs))
-	best := Objective{Priority: -1}
-	var rec func(i int)
-	rec = func(i int) {
-		if i == len(p.People) {
-			s := &Solution{Holder: holder}
-			s.score(p)
-			if o := s.Objective(); o.Better(best) {
-				best = o
-			}
-			return
-		}
-		rec(i + 1)
-		for _, a := range options[i] {
-			if usedJob[a.job] {
-				continue
-			}
-			usedJob[a.job] = true
-			for bit, s := range sv.jobs[a.job].seats {
-				if a.mask&(1<<uint(bit)) != 0 {
-					holder[s] = i
-				}
-			}
-			rec(i + 1)
-			for _, s := range sv.jobs[a.job].seats {
-				if holder[s] == i {
-					holder[s] = -1
-				}
-			}
-			usedJob[a.job] = false
-		}
-	}
-	rec(0)
-	return best
-}
-
-// bruteRules enumerates every assignment allowed by the rules themselves,
-// without the solver's délégué groups: each person takes one assesseur
-// seat, or up to K délégué seats of one commune (one per bureau).
-func bruteRules(p *Problem) Objective {
+// ruleOptions lists what each person may take under the rules themselves,
+// written apart from the solver: nothing, one assesseur seat, or up to K
+// délégué seats of one commune and one délégué role (so one per bureau).
+func ruleOptions(p *Problem) [][][]int {
 	k := p.k()
 	reach := func(c *Candidate, s *OpenSeat) bool {
 		if !slices.Contains(c.Roles, s.Role) || places.Departement(c.Commune) != places.Departement(s.Commune) {
@@ -162,27 +113,36 @@ func bruteRules(p *Problem) Objective {
 				dl = append(dl, si)
 			}
 		}
-		// Every subset of délégué seats: one commune, one per bureau, <= k.
-		for m := 1; m < 1<<len(dl); m++ {
-			var set []int
-			ok := true
-			for b := range dl {
-				if m&(1<<b) == 0 {
-					continue
-				}
+		// Every subset of délégué seats: one commune, one role, one per
+		// bureau, <= k.
+		var rec func(from int, set []int)
+		rec = func(from int, set []int) {
+			if len(set) > 0 {
+				options[i] = append(options[i], slices.Clone(set))
+			}
+			if len(set) == k {
+				return
+			}
+		next:
+			for b := from; b < len(dl); b++ {
 				s := p.Seats[dl[b]]
 				for _, o := range set {
-					if p.Seats[o].Commune != s.Commune || p.Seats[o].Bureau == s.Bureau {
-						ok = false
+					if p.Seats[o].Commune != s.Commune || p.Seats[o].Role != s.Role || p.Seats[o].Bureau == s.Bureau {
+						continue next
 					}
 				}
-				set = append(set, dl[b])
-			}
-			if ok && len(set) <= k {
-				options[i] = append(options[i], set)
+				rec(b+1, append(set, dl[b]))
 			}
 		}
+		rec(0, nil)
 	}
+	return options
+}
+
+// bruteRules enumerates every assignment the rules allow (each person takes
+// one of their ruleOptions, no seat twice) and returns the best objective.
+func bruteRules(p *Problem) Objective {
+	options := ruleOptions(p)
 	holder := make([]int, len(p.Seats))
 	for i := range holder {
 		holder[i] = -1
@@ -219,55 +179,126 @@ func bruteRules(p *Problem) Objective {
 	return best
 }
 
+// bruteDP is bruteRules by dynamic programming over the people (state: the
+// set of seats taken), for instances too large to enumerate: the objective
+// is a sum over (person, seat) and its order is lexicographic, so the best
+// completion of a state does not depend on how it was reached.
+func bruteDP(p *Problem) Objective {
+	if len(p.Seats) > 64 {
+		panic("bruteDP: too many seats")
+	}
+	options := ruleOptions(p)
+	states := map[uint64]Objective{0: {}}
+	for i := range p.People {
+		c := &p.People[i]
+		pref := prefSet(c.Preferred)
+		type opt struct {
+			mask uint64
+			o    Objective
+		}
+		var opts []opt
+		for _, set := range options[i] {
+			var x opt
+			for _, si := range set {
+				s := &p.Seats[si]
+				x.mask |= 1 << uint(si)
+				x.o.Priority += s.Priority
+				if s.Role.Titulaire() {
+					x.o.Titulaires++
+				}
+				if slices.Contains(c.Held, si) {
+					x.o.Kept++
+				}
+				x.o.TravelKm += travelKm(c, s, pref)
+			}
+			opts = append(opts, x)
+		}
+		next := make(map[uint64]Objective, len(states))
+		for mask, o := range states {
+			if q, ok := next[mask]; !ok || o.Better(q) {
+				next[mask] = o
+			}
+			for _, x := range opts {
+				if mask&x.mask != 0 {
+					continue
+				}
+				n := Objective{Priority: o.Priority + x.o.Priority, Titulaires: o.Titulaires + x.o.Titulaires, Kept: o.Kept + x.o.Kept, TravelKm: o.TravelKm + x.o.TravelKm}
+				if q, ok := next[mask|x.mask]; !ok || n.Better(q) {
+					next[mask|x.mask] = n
+				}
+			}
+		}
+		states = next
+	}
+	best := Objective{Priority: -1}
+	for _, o := range states {
+		if o.Better(best) {
+			best = o
+		}
+	}
+	return best
+}
+
+// The solver against exhaustive enumeration of the rules on small
+// instances: equal objective on every one.
+func TestSolverAgainstUnrestrictedRules(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	const instances = 1000
+	branched := 0
+	for n := 0; n < instances; n++ {
+		p := randomProblem(r, 4, 4)
+		s := Solve(p)
+		checkRules(t, p, s)
+		got := s.Objective()
+		want := bruteRules(p)
+		if got != want {
+			t.Fatalf("instance %d: solver %+v, every rule-abiding assignment %+v", n, got, want)
+		}
+		if dp := bruteDP(p); dp != want {
+			t.Fatalf("instance %d: dynamic programming %+v, enumeration %+v", n, dp, want)
+		}
+		if s.Unproven != 0 {
+			t.Fatalf("instance %d: %d components unproven", n, s.Unproven)
+		}
+		branched += s.Branched
+	}
+	t.Logf("%d instances, all optimal; %d components solved by branching", instances, branched)
+}
+
+// The solver against dynamic programming over the rules on larger
+// instances (up to 9 bureaux, 36 seats, 9 people).
 func TestSolverMatchesBruteForce(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
 		bureaux, people int
 		instances       int
 	}{
-		{"tiny", 3, 4, 500},
-		{"small", 5, 5, 500},
-		{"more bureaux", 7, 4, 300},
-		{"more people", 4, 6, 300},
+		{"tiny", 3, 4, 1000},
+		{"small", 5, 5, 1000},
+		{"more bureaux", 9, 5, 1000},
+		{"more people", 5, 8, 500},
+		{"large", 9, 9, 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewSource(int64(len(tc.name))))
+			branched, nodes := 0, 0
 			for n := 0; n < tc.instances; n++ {
 				p := randomProblem(r, tc.bureaux, tc.people)
 				got := Solve(p)
 				checkRules(t, p, got)
-				want := bruteJobs(p)
+				want := bruteDP(p)
 				if o := got.Objective(); o != want {
 					t.Fatalf("instance %d: solver %+v, brute force %+v", n, o, want)
 				}
+				if got.Unproven != 0 {
+					t.Fatalf("instance %d: %d components unproven", n, got.Unproven)
+				}
+				branched += got.Branched
+				nodes += got.Nodes
 			}
+			t.Logf("%d instances, all optimal; %d components solved by branching, %d relaxations", tc.instances, branched, nodes)
 		})
 	}
-}
-
-// TestSolverAgainstUnrestrictedRules compares with the best assignment the
-// rules allow when délégués may pick any bureaux of one commune: the solver
-// (fixed délégué groups) never does better — it would break a rule — and
-// its coverage is measured, not assumed.
-func TestSolverAgainstUnrestrictedRules(t *testing.T) {
-	r := rand.New(rand.NewSource(7))
-	const instances = 300
-	samePriority, same := 0, 0
-	for n := 0; n < instances; n++ {
-		p := randomProblem(r, 4, 4)
-		got := Solve(p).Objective()
-		best := bruteRules(p)
-		if got.Better(best) {
-			t.Fatalf("instance %d: solver %+v beats every rule-abiding assignment %+v", n, got, best)
-		}
-		if got.Priority == best.Priority {
-			samePriority++
-		}
-		if got == best {
-			same++
-		}
-	}
-	t.Logf("%d instances: same weighted coverage as the unrestricted optimum in %d, same objective in %d", instances, samePriority, same)
 }
 
 // checkRules verifies every hard rule on a solution.
@@ -282,6 +313,7 @@ func checkRules(t *testing.T, p *Problem, s *Solution) {
 	assesseur := map[int]int{}
 	delegue := map[int]int{}
 	delegueCommune := map[int]string{}
+	delegueRole := map[int]Role{}
 	for si, h := range s.Holder {
 		if h < 0 {
 			continue
@@ -320,6 +352,10 @@ func checkRules(t *testing.T, p *Problem, s *Solution) {
 				t.Fatalf("person %d is délégué in %s and %s", h, prev, seat.Commune)
 			}
 			delegueCommune[h] = seat.Commune
+			if prev, ok := delegueRole[h]; ok && prev != seat.Role {
+				t.Fatalf("person %d is %s and %s", h, prev, seat.Role)
+			}
+			delegueRole[h] = seat.Role
 		}
 	}
 	for h, n := range assesseur {
