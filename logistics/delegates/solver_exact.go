@@ -615,8 +615,33 @@ func (cs *compSolver) violators() []int32 {
 
 // solve solves one component exactly and writes its seats' holders.
 func (cs *compSolver) solve(people, seats []int32, holder []int) compStats {
-	cs.load(people, seats)
 	st := compStats{proven: true}
+	if len(people) > exactArcs || len(seats) > exactArcs {
+		// Surely above exactArcs (everyone has an arc): the grouped
+		// assignment as it comes, without building the candidate graph
+		// (millions of arcs in a city's component) only to skip it.
+		cs.gJobs = cs.gJobs[:0]
+		for _, s := range seats {
+			if j := cs.gr.seatJob[s]; cs.gr.jobs[j].seats[0] == s {
+				cs.gJobs = append(cs.gJobs, j)
+			}
+		}
+		cs.gr.solveComponent(people, cs.gJobs, cs.gTaken, cs.gsc, cs.gLocal)
+		for _, i := range people {
+			a := cs.gTaken[i]
+			if a.job < 0 {
+				continue
+			}
+			for bit, s := range cs.gr.jobs[a.job].seats {
+				if a.mask&(1<<uint(bit)) != 0 {
+					holder[s] = int(i)
+				}
+			}
+		}
+		st.proven = cs.sv.k == 1
+		return st
+	}
+	cs.load(people, seats)
 	write := func(take []int32) {
 		for ls, a := range take {
 			if a >= 0 {
