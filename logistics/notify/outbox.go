@@ -7,6 +7,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"scrutin/logistics/pgdb"
 )
 
@@ -40,7 +42,14 @@ type Message struct {
 // the transaction commits (never if it rolls back), which wakes the worker
 // within milliseconds. One statement for all messages and the signal keeps
 // the caller's transaction to a single round trip.
+//
+// In a transaction, thousands of messages at once (a matching batch) go
+// with COPY instead: the same rows and the same signal, without a 100 MB
+// statement of array parameters.
 func Enqueue(ctx context.Context, q pgdb.Q, msgs ...Message) error {
+	if tx, ok := q.(pgx.Tx); ok && len(msgs) >= copyFrom {
+		return enqueueCopy(ctx, tx, msgs)
+	}
 	var channels, recipients, subjects, bodies, kinds []string
 	for _, m := range msgs {
 		if strings.TrimSpace(m.Recipient) == "" {
@@ -62,6 +71,35 @@ func Enqueue(ctx context.Context, q pgdb.Q, msgs ...Message) error {
 			RETURNING 1)
 		SELECT pg_notify('`+WakeChannel+`', ''), (SELECT count(*) FROM ins)`,
 		channels, recipients, subjects, bodies, kinds)
+	return err
+}
+
+// copyFrom is how many messages make Enqueue use COPY.
+const copyFrom = 1000
+
+// enqueueCopy is Enqueue for a batch: the rows by COPY, then the signal.
+func enqueueCopy(ctx context.Context, tx pgx.Tx, msgs []Message) error {
+	kept := make([]int, 0, len(msgs))
+	for i, m := range msgs {
+		if strings.TrimSpace(m.Recipient) != "" {
+			kept = append(kept, i)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	row := make([]any, 5)
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"},
+		pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
+			// CopyFrom encodes each row before asking for the next: one
+			// slice serves them all.
+			m := &msgs[kept[i]]
+			row[0], row[1], row[2], row[3], row[4] = string(m.Channel), strings.TrimSpace(m.Recipient), m.Subject, m.Body, m.Kind
+			return row, nil
+		})); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, WakeChannel)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -421,6 +422,51 @@ func TestEnqueueInRolledBackTransactionLeavesNothing(t *testing.T) {
 	})
 	if !errors.Is(err, errAbort) || len(entries(t, pool)) != 0 {
 		t.Fatalf("err %v, %d rows", err, len(entries(t, pool)))
+	}
+}
+
+// A batch's thousands of messages go by COPY: the same rows as one by one
+// (blank recipients skipped, addresses trimmed), the worker woken at
+// commit, and nothing left if the transaction rolls back.
+func TestEnqueueOfThousandsIsTheSameAsOneByOne(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	l, err := Listen(ctx, pool, WakeChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	msgs := make([]Message, copyFrom+1)
+	for i := range msgs {
+		msgs[i] = Message{Channel: Email, Recipient: fmt.Sprintf(" v%d@example.org ", i), Subject: "Offre", Body: fmt.Sprintf("Bonjour %d", i), Kind: "proxy.offer"}
+	}
+	msgs[7].Recipient = " "
+	errAbort := errors.New("abort")
+	if err := pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+		if err := Enqueue(ctx, tx, msgs...); err != nil {
+			return err
+		}
+		return errAbort
+	}); !errors.Is(err, errAbort) || len(entries(t, pool)) != 0 {
+		t.Fatalf("rolled back: %v, %d rows", err, len(entries(t, pool)))
+	}
+	enqueue(t, pool, msgs...)
+	if ok, err := l.Wait(ctx, 5*time.Second); !ok || err != nil {
+		t.Fatalf("no wake-up signal: %v", err)
+	}
+	got := entries(t, pool)
+	if len(got) != len(msgs)-1 {
+		t.Fatalf("%d rows, want %d", len(got), len(msgs)-1)
+	}
+	for i, e := range got {
+		j := i
+		if i >= 7 {
+			j++
+		}
+		if e.Recipient != fmt.Sprintf("v%d@example.org", j) || e.Body != fmt.Sprintf("Bonjour %d", j) || e.Subject != "Offre" ||
+			e.Kind != "proxy.offer" || e.Channel != Email || e.Status != Pending {
+			t.Fatalf("row %d: %+v", i, e)
+		}
 	}
 }
 

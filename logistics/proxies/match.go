@@ -53,6 +53,21 @@ type input struct {
 	slot     map[dkey]int   // and the slot it takes
 	slots    map[skey][]int // slots taken by live offers kept, per volunteer round
 	dates    map[int]time.Time
+	// What the write needs of each side (positions for the distances,
+	// names for the messages), read with the engine's input from the same
+	// rows: a batch then writes without reading 200,000 people again.
+	req map[int64]reqPerson
+	vol map[int64]volPerson
+}
+
+type reqPerson struct {
+	first, commune, bureau string
+	at                     places.Point
+}
+
+type volPerson struct {
+	first, email string
+	at           places.Point
 }
 
 // Match runs the matching for one election under its exclusive lock, so
@@ -140,7 +155,8 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 // load reads the engine's input for the election, or for the
 // neighbourhood of near.
 func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point, now time.Time) (*input, error) {
-	in := &input{offerID: map[dkey]int64{}, slot: map[dkey]int{}, slots: map[skey][]int{}, dates: map[int]time.Time{}}
+	in := &input{offerID: map[dkey]int64{}, slot: map[dkey]int{}, slots: map[skey][]int{}, dates: map[int]time.Time{},
+		req: map[int64]reqPerson{}, vol: map[int64]volPerson{}}
 	today := parisDate(now)
 	rows, err := tx.Query(ctx, `SELECT number, date FROM rounds WHERE election_id = $1 AND date > $2`, electionID, today)
 	if err != nil {
@@ -187,7 +203,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	// rounds are read so that a request's other round tells whether it
 	// needs both (BothRounds) and who already carries it (Partner).
 	rows, err = tx.Query(ctx, `
-		SELECT rr.request_id, rr.round, rr.status, coalesce(rr.volunteer_id, 0), r.commune_code, r.bureau_code, r.latitude, r.longitude
+		SELECT rr.request_id, rr.round, rr.status, coalesce(rr.volunteer_id, 0), r.commune_code, r.bureau_code, r.latitude, r.longitude,
+			r.first_name
 		FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
 		WHERE r.election_id = $1 AND rr.status <> 'cancelled' AND r.latitude IS NOT NULL AND `+reqFilter, argsR...)
 	if err != nil {
@@ -203,7 +220,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		var round int16
 		var status string
 		var volunteer int64
-		if err := rows.Scan(&dm.RequestID, &round, &status, &volunteer, &dm.Commune, &dm.Bureau, &dm.At.Lat, &dm.At.Lon); err != nil {
+		var first string
+		if err := rows.Scan(&dm.RequestID, &round, &status, &volunteer, &dm.Commune, &dm.Bureau, &dm.At.Lat, &dm.At.Lon, &first); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -219,6 +237,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		dm.Round = int(round)
 		dm.Seq = dm.RequestID // ids grow with time: smaller is older
 		in.demands = append(in.demands, dm)
+		in.req[dm.RequestID] = reqPerson{first: first, commune: dm.Commune, bureau: dm.Bureau, at: dm.At}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -238,7 +257,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	// Supplies: active volunteers' rounds, capacity minus accepted offers.
 	rows, err = tx.Query(ctx, `
 		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
-			coalesce(a.n, 0)
+			coalesce(a.n, 0), v.first_name, v.email
 		FROM proxy_volunteers v JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id
 		LEFT JOIN (SELECT volunteer_id, round, count(*) AS n FROM proxy_offers WHERE election_id = $1 AND status = 'accepted' GROUP BY 1, 2) a
 			ON a.volunteer_id = v.id AND a.round = vr.round
@@ -251,7 +270,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		var s Supply
 		var round int16
 		var maxKm, accepted int
-		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted); err != nil {
+		var vp volPerson
+		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted, &vp.first, &vp.email); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -262,6 +282,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		}
 		supplyAt[skey{s.VolunteerID, s.Round}] = len(in.supplies)
 		in.supplies = append(in.supplies, s)
+		vp.at = s.At
+		in.vol[s.VolunteerID] = vp
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -506,7 +528,7 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 			pgx.CopyFromRows(links)); err != nil {
 			return err
 		}
-		if err := enqueueMany(ctx, tx, msgs); err != nil {
+		if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
 			return err
 		}
 	}
@@ -514,63 +536,70 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		return nil
 	}
 
-	// 2. New offers, their request rounds proposed.
-	demandAt := make(map[dkey]*Demand, len(in.demands))
-	for i := range in.demands {
-		demandAt[dkey{in.demands[i].RequestID, in.demands[i].Round}] = &in.demands[i]
-	}
-	supplyAt := make(map[skey]*Supply, len(in.supplies))
-	for i := range in.supplies {
-		supplyAt[skey{in.supplies[i].VolunteerID, in.supplies[i].Round}] = &in.supplies[i]
-	}
-	rows := make([][]any, len(add))
+	// 2. New offers, their request rounds proposed, each volunteer told.
+	slots := make([]int16, len(add))
 	kms := make([]float64, len(add))
 	expires := make([]time.Time, len(add))
-	reqR := make([]int64, len(add))
-	reqN := make([]int16, len(add))
 	for i, a := range add {
 		k := skey{a.VolunteerID, a.Round}
 		slot := freeSlot(in.slots[k])
 		in.slots[k] = append(in.slots[k], slot)
-		dm, s := demandAt[dkey{a.RequestID, a.Round}], supplyAt[k]
-		kms[i] = math.Round(places.DistanceKm(dm.At, s.At)*10) / 10
+		slots[i] = int16(slot)
+		kms[i] = math.Round(places.DistanceKm(in.req[a.RequestID].at, in.vol[a.VolunteerID].at)*10) / 10
 		expires[i] = d.Expiry.Deadline(now, in.dates[a.Round])
-		rows[i] = []any{electionID, a.RequestID, int16(a.Round), a.VolunteerID, int16(slot), OfferPending,
-			float64(a.Cost), kms[i], now, expires[i]}
-		reqR[i], reqN[i] = a.RequestID, int16(a.Round)
 	}
+	if len(add) > 1000 {
+		// The unnest() of the status update would spill to disk with the
+		// default 4 MB; for this transaction only.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return err
+		}
+	}
+	where, err := loadPlaces(ctx, tx, add, in.req)
+	if err != nil {
+		return err
+	}
+	who := func(n offerNote) pair {
+		r, v := in.req[n.requestID], in.vol[n.volunteerID]
+		p := where[[2]string{r.commune, r.bureau}]
+		p.requestID, p.rFirst, p.volunteerID, p.vFirst, p.vEmail = n.requestID, r.first, n.volunteerID, v.first, v.email
+		return p
+	}
+	// The messages are composed (and their links' secrets drawn) on
+	// another core while PostgreSQL inserts the offers and moves the
+	// statuses: most of the write is the database's.
+	var mail offerMail
+	composed := make(chan struct{})
+	go func() {
+		defer close(composed)
+		mail = d.renderOffers(noteOffers(add, kms, expires), who, in.dates)
+	}()
+	defer func() { <-composed }()
+
+	row := make([]any, 10)
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_offers"},
 		[]string{"election_id", "request_id", "round", "volunteer_id", "slot", "status", "cost", "distance_km", "created_at", "expires_at"},
-		pgx.CopyFromRows(rows)); err != nil {
+		pgx.CopyFromSlice(len(add), func(i int) ([]any, error) {
+			// CopyFrom encodes each row before asking for the next: one
+			// slice serves them all.
+			a := add[i]
+			row[0], row[1], row[2], row[3], row[4] = electionID, a.RequestID, int16(a.Round), a.VolunteerID, slots[i]
+			row[5], row[6], row[7], row[8], row[9] = OfferPending, float64(a.Cost), kms[i], now, expires[i]
+			return row, nil
+		})); err != nil {
 		return err
+	}
+	reqR := make([]int64, len(add))
+	reqN := make([]int16, len(add))
+	for i, a := range add {
+		reqR[i], reqN[i] = a.RequestID, int16(a.Round)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'proposed', status_at = $3
 		FROM unnest($1::bigint[], $2::smallint[]) AS k(r, n) WHERE rr.request_id = k.r AND rr.round = k.n`, reqR, reqN, now); err != nil {
 		return err
 	}
-
-	// 3. The offer messages.
-	return d.offerMessages(ctx, tx, now, linkExpiry, in.dates, noteOffers(add, kms, expires))
-}
-
-// enqueueMany is notify.Enqueue for the batch's tens of thousands of
-// messages: the same rows and the same wake-up signal, sent with COPY
-// (one statement with 100 MB of array parameters is much slower).
-func enqueueMany(ctx context.Context, tx pgx.Tx, msgs []notify.Message) error {
-	if len(msgs) < 1000 {
-		return notify.Enqueue(ctx, tx, msgs...)
-	}
-	rows := make([][]any, 0, len(msgs))
-	for _, m := range msgs {
-		if m.Recipient != "" {
-			rows = append(rows, []any{string(m.Channel), m.Recipient, m.Subject, m.Body, m.Kind})
-		}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"}, pgx.CopyFromRows(rows)); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, notify.WakeChannel)
-	return err
+	<-composed
+	return writeOfferMail(ctx, tx, now, linkExpiry, mail)
 }
 
 // freeSlot is the smallest of the volunteer's MaxProxiesPerRound places
@@ -599,6 +628,38 @@ func without(xs []int, x int) []int {
 		}
 	}
 	return xs
+}
+
+// loadPlaces reads the names of the places where the mandants of add
+// vote, by commune and bureau (bureau "" when unknown): offer messages say
+// them, and thousands of requests share each place.
+func loadPlaces(ctx context.Context, tx pgx.Tx, add []Assignment, req map[int64]reqPerson) (map[[2]string]pair, error) {
+	seen := map[[2]string]bool{}
+	var communes, bureaux []string
+	for _, a := range add {
+		r := req[a.RequestID]
+		if k := [2]string{r.commune, r.bureau}; !seen[k] {
+			seen[k] = true
+			communes, bureaux = append(communes, r.commune), append(bureaux, r.bureau)
+		}
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT k.c, k.b, c.name, coalesce(b.name, ''), coalesce(b.address, '')
+		FROM unnest($1::text[], $2::text[]) AS k(c, b) JOIN communes c ON c.code = k.c
+		LEFT JOIN bureaux b ON b.commune_code = k.c AND b.code = k.b`, communes, bureaux)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[[2]string]pair, len(communes))
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.rCommune, &p.rBureau, &p.rCommuneName, &p.rBureauName, &p.rBureauAddress); err != nil {
+			return nil, err
+		}
+		out[[2]string{p.rCommune, p.rBureau}] = p
+	}
+	return out, rows.Err()
 }
 
 // people is what messages say about the requests and volunteers of a plan.

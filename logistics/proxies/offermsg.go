@@ -1,9 +1,10 @@
 package proxies
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,64 +45,96 @@ func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote
 	return notes
 }
 
-// offerMessages writes the offer messages, each with a new private link to
-// the volunteer's page. Go draws the links' secrets (token.New) and says
-// which rounds; the database joins the people and composes the text from
-// offerTemplate, so that a batch of 100,000 offers does not ship every
-// name and message back and forth.
-func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, dates map[int]time.Time, notes []offerNote) error {
-	if len(notes) == 0 {
-		return nil
-	}
-	n := len(notes)
-	vols, reqs := make([]int64, n), make([]int64, n)
-	rounds, secrets := make([]string, n), make([]string, n)
-	kms := make([]*float64, n)
-	deadlines := make([]time.Time, n)
-	hashes := make([][]byte, n)
-	for i, note := range notes {
-		sort.Ints(note.rounds)
-		parts := make([]string, len(note.rounds))
-		for j, r := range note.rounds {
-			parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(dates[r]))
+// offerMail is what writeOfferMail writes: the outbox messages and the
+// private links they carry (only the hash of each link's secret).
+type offerMail struct {
+	msgs  []notify.Message
+	links []linkRow
+}
+
+type linkRow struct {
+	hash        []byte
+	volunteerID int64
+}
+
+// renderOffers composes the offer messages, each with a new private link
+// to the volunteer's page; who tells the people and place of a note. It
+// touches no database: Desk.write runs it on another core while
+// PostgreSQL inserts the offers.
+func (d *Desk) renderOffers(notes []offerNote, who func(offerNote) pair, dates map[int]time.Time) offerMail {
+	out := offerMail{msgs: make([]notify.Message, 0, len(notes)), links: make([]linkRow, 0, len(notes))}
+	// A link is the prefix and the secret, which has nothing to escape.
+	prefix := d.url("")
+	// The rounds' text, by set of rounds, and the deadlines': a batch has
+	// one or two of each.
+	roundsText := map[uint64]string{}
+	deadlines := map[int64]string{} // by Unix time: time.Time is no map key
+	for _, n := range notes {
+		slices.Sort(n.rounds)
+		var key uint64
+		for _, r := range n.rounds {
+			key |= 1 << uint(r)
 		}
-		vols[i], reqs[i], rounds[i], kms[i], deadlines[i] = note.volunteerID, note.requestID, strings.Join(parts, " et "), note.km, note.expires
-		secrets[i], hashes[i] = token.New()
+		rounds, ok := roundsText[key]
+		if !ok {
+			parts := make([]string, len(n.rounds))
+			for j, r := range n.rounds {
+				parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(dates[r]))
+			}
+			rounds = strings.Join(parts, " et ")
+			roundsText[key] = rounds
+		}
+		deadline, ok := deadlines[n.expires.UnixNano()]
+		if !ok {
+			deadline = frDateTime(n.expires)
+			deadlines[n.expires.UnixNano()] = deadline
+		}
+		p := who(n)
+		plain, hash := token.New()
+		out.links = append(out.links, linkRow{hash: hash, volunteerID: n.volunteerID})
+		out.msgs = append(out.msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
+			Subject: "Une personne a besoin de vous pour voter",
+			Body:    offerVolunteerBody(p, rounds, n.km, deadline, prefix+plain)})
 	}
-	if n > 1000 {
-		// unnest() is estimated at 100 rows: the planner would look every
-		// person up one by one. Hash joins, for this statement only.
-		if _, err := tx.Exec(ctx, `SET LOCAL enable_nestloop = off`); err != nil {
+	// Links go in by hash order: the primary key then grows at its right
+	// edge (PostgreSQL's fast path for ascending keys, and full pages)
+	// instead of taking 100,000 random insertions, several times slower.
+	slices.SortFunc(out.links, func(a, b linkRow) int { return bytes.Compare(a.hash, b.hash) })
+	return out
+}
+
+// offerMessages writes the offer messages of notes, each with a new
+// private link to the volunteer's page (a manual match; the batch runs the
+// same steps apart, to overlap them with its inserts).
+func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, dates map[int]time.Time, notes []offerNote) error {
+	pairs := make([]Assignment, len(notes))
+	for i, n := range notes {
+		pairs[i] = Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}
+	}
+	info, err := loadPeople(ctx, tx, pairs)
+	if err != nil {
+		return err
+	}
+	who := func(n offerNote) pair {
+		return info.pair(Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}, time.Time{})
+	}
+	return writeOfferMail(ctx, tx, now, linkExpiry, d.renderOffers(notes, who, dates))
+}
+
+// writeOfferMail writes what renderOffers composed: the links (COPY) and
+// the messages (notify.Enqueue, by COPY too for a batch).
+func writeOfferMail(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, mail offerMail) error {
+	if len(mail.links) > 0 {
+		row := make([]any, 4)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
+			pgx.CopyFromSlice(len(mail.links), func(i int) ([]any, error) {
+				// CopyFrom encodes each row before asking for the next:
+				// one slice serves them all.
+				row[0], row[1], row[2], row[3] = mail.links[i].hash, mail.links[i].volunteerID, now, linkExpiry
+				return row, nil
+			})); err != nil {
 			return err
 		}
-		defer tx.Exec(ctx, `SET LOCAL enable_nestloop = on`)
 	}
-	_, err := tx.Exec(ctx, `
-		WITH g AS MATERIALIZED (
-			SELECT * FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::float8[], $9::timestamptz[], $10::text[], $11::bytea[])
-				AS g(volunteer_id, request_id, rounds, km, expires_at, secret, hash)
-		), link AS (
-			INSERT INTO proxy_links (token_hash, volunteer_id, created_at, expires_at) SELECT hash, volunteer_id, $1, $2 FROM g
-		), message AS (
-			INSERT INTO outbox (channel, recipient, subject, body, kind)
-			SELECT 'email', v.email, 'Une personne a besoin de vous pour voter',
-				format($4, v.first_name, r.first_name, c.name, g.rounds,
-					CASE WHEN r.bureau_code = '' THEN format('dans un bureau de %s (à préciser avec elle)', c.name)
-					ELSE format('au bureau %s de %s', r.bureau_code, c.name) ||
-						CASE WHEN coalesce(b.name, '') = '' THEN '' ELSE ' (' || b.name ||
-							CASE WHEN b.address = '' THEN '' ELSE ', ' || b.address END || ')' END
-					END,
-					CASE WHEN g.km IS NULL OR g.km < 0.1 THEN '' ELSE format(', à %s km', replace(to_char(g.km, 'FM9990.0'), '.', ',')) END,
-					to_char(g.expires_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY "à" HH24"h"MI'),
-					$3 || g.secret),
-				'proxy.offer'
-			FROM g
-			JOIN proxy_volunteers v ON v.id = g.volunteer_id
-			JOIN proxy_requests r ON r.id = g.request_id
-			JOIN communes c ON c.code = r.commune_code
-			LEFT JOIN bureaux b ON b.commune_code = r.commune_code AND b.code = r.bureau_code
-		)
-		SELECT pg_notify('`+notify.WakeChannel+`', '')`,
-		now, linkExpiry, d.url(""), offerTemplate, vols, reqs, rounds, kms, deadlines, secrets, hashes)
-	return err
+	return notify.Enqueue(ctx, tx, mail.msgs...)
 }
