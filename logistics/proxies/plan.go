@@ -1,8 +1,9 @@
 package proxies
 
 // The matching engine: pure Go, no database. It scores request/volunteer
-// pairs, builds a sparse candidate graph with a spatial grid, and solves a
-// min-cost flow on it (package flow). See Plan for the objective.
+// pairs, builds the candidate graph with a spatial grid, and solves an
+// exact min-cost maximum matching on it (plan_assign.go). See Plan for the
+// objective.
 
 import (
 	"math"
@@ -75,6 +76,9 @@ type Options struct {
 	// exactly over all pairs (default exactPairsDefault; -1: never, for
 	// tests of the sparse path).
 	exactPairs int
+	// stress: the paths of large instances (push-relabel after one
+	// depth-first phase, searches two at a time) on any instance (tests).
+	stress bool
 }
 
 // exactPairsDefault: with a sparse graph, rounds with at most this many

@@ -3,8 +3,11 @@ package proxies
 // Exact min-cost maximum-cardinality matching of one round's demands with
 // supply slots (the core of Plan).
 //
-//  1. Maximum matching: Hopcroft-Karp on the sparse view, from a greedy
-//     start on the cheapest pairs. In exact mode, one breadth-first
+//  1. Maximum matching on the sparse view (the graph of every pair when it
+//     is complete), from a greedy start on the cheapest pairs: depth-first
+//     phases (Pothen-Fan) while they augment many paths at once, then
+//     push-relabel for the last ones, which on national graphs are long
+//     chains across regions (see maxMatching). In exact mode, one breadth-first
 //     augmenting-path search per free demand then runs on the full view
 //     (every valid pair); a search that fails marks what it visited dead
 //     (a Hungarian tree: no augmenting path can go through it again), so
@@ -26,7 +29,9 @@ package proxies
 //     Searches are local (they stop at the nearest free volunteer or
 //     request); every augmentation keeps reduced-cost optimality, so each
 //     part is optimal on its graph (the sparse view, plus in exact mode the
-//     pairs of the maximum matching).
+//     pairs of the maximum matching). The two parts are solved at once,
+//     and within a part the large searches run two at a time with the
+//     sequential result (see searchAll).
 //  4. Pricing (exact mode): the potentials certify optimality over all
 //     valid pairs when no pair left out of the graph has a negative reduced
 //     cost. The K-th best cost of each demand bounds those it left out, so
@@ -52,7 +57,10 @@ type bip struct {
 // node (when possible; a left node that cannot be matched is left free),
 // processing the left nodes in the given order. rank breaks ties between
 // free right nodes at the same distance (smaller first); nil: none.
-func saturate(g *bip, order []int32, rank []int32) (mateL []int32, piL, piR []int64) {
+//
+// The searches run two at a time once they touch parallelFrom nodes (see
+// searchAll); parallelFrom 0: always (tests).
+func saturate(g *bip, order []int32, rank []int32, parallelFrom int) (mateL []int32, piL, piR []int64) {
 	nL, nR := g.nL, g.nR
 	mateL = make([]int32, nL)
 	mateR := make([]int32, nR)
@@ -156,132 +164,264 @@ func saturate(g *bip, order []int32, rank []int32) (mateL []int32, piL, piR []in
 		free, next = next, free
 	}
 
-	// Dijkstra state over nodes 0..nL-1 (left) and nL..nL+nR-1 (right).
-	// Reduced distances are small non-negative integers: a bucket queue
-	// (Dial) replaces the heap; entries whose distance changed are stale.
-	const unseen = int64(1) << 62
-	dist := make([]int64, nL+nR)
-	for i := range dist {
-		dist[i] = unseen
-	}
-	distR := dist[nL:] // dist of the right nodes
-	done := make([]bool, nL+nR)
-	parent := make([]int32, nR) // left node that reached a right node
-	parentCost := make([]int64, nR)
-	var touched, settled []int32
-	var buckets [][]int32
-	push := func(v int32, d int64) {
-		if d >= int64(len(buckets)) {
-			if d > 1<<24 {
-				panic("proxies: reduced distance out of range")
-			}
-			buckets = append(buckets, make([][]int32, int(d)+1-len(buckets))...)
+	// One Dijkstra per left node still free, in order (see searcher).
+	sh := &shared{g: g, mateL: mateL, mateR: mateR, mateCost: mateCost, piL: piL, piR: piR, rank: rank}
+	var queue []int32
+	for _, l := range order {
+		if mateL[l] < 0 && g.start[l] < g.start[l+1] {
+			queue = append(queue, l)
 		}
-		buckets[d] = append(buckets[d], v)
 	}
-	for _, l0 := range order {
-		if mateL[l0] >= 0 || g.start[l0] == g.start[l0+1] {
+	if parallelFrom > 0 && nL < 4096 {
+		parallelFrom = math.MaxInt // small parts (the instant path): one core
+	}
+	sh.searchAll(queue, parallelFrom)
+	return mateL, piL, piR
+}
+
+// shared is the state of saturate that the searches read and commit.
+type shared struct {
+	g            *bip
+	mateL, mateR []int32
+	mateCost     []int64 // cost of the matched pair of a right node
+	piL, piR     []int64
+	rank         []int32
+}
+
+// parallelFromDefault: searchAll runs two searches at once once a search
+// touches at least this many nodes (cheaper ones are not worth the
+// hand-over between goroutines, a few microseconds).
+const parallelFromDefault = 256
+
+// searchAll runs one search per left node of queue, in order, and commits
+// each (potentials, augmentation) before the next, as if sequentially.
+//
+// Two cores: when searches grow large (the last ones cross the country
+// to the few free right nodes left), the next two searches run at once on
+// the same state. The first is committed; the second is committed only
+// if the first changed none of the nodes it touched (a search reads
+// nothing else: every node it looks at gets a distance), else it runs
+// again. A search's outcome depends only on what it reads, so the result
+// is exactly the sequential one, whatever the timing.
+func (sh *shared) searchAll(queue []int32, parallelFrom int) {
+	a := newSearcher(sh)
+	var b *searcher
+	var req chan int32
+	var done chan struct{}
+	defer func() {
+		if req != nil {
+			close(req)
+		}
+	}()
+	stamp := make([]int32, sh.g.nL+sh.g.nR) // round that last modified a node
+	round := int32(0)
+	large := parallelFrom == 0
+	for i := 0; i < len(queue); {
+		if !large || i+1 == len(queue) {
+			a.search(queue[i])
+			large = len(a.touched) >= parallelFrom
+			a.commit()
+			a.reset()
+			i++
 			continue
 		}
-		dist[l0] = 0
-		touched = append(touched[:0], l0)
-		settled = settled[:0]
-		push(l0, 0)
-		target := int32(-1)
-		var D int64
-		maxB := 0
-	scan:
-		for b := 0; b < len(buckets); b++ {
-			maxB = max(maxB, b)
-			// The bucket may grow while it is scanned (zero-cost arcs).
-			for k := 0; k < len(buckets[b]); k++ {
-				v := buckets[b][k]
-				if done[v] || dist[v] != int64(b) {
-					continue
+		if b == nil {
+			b = newSearcher(sh)
+			req, done = make(chan int32), make(chan struct{})
+			go func() {
+				for l := range req {
+					b.search(l)
+					done <- struct{}{}
 				}
-				if int(v) >= nL && mateR[v-int32(nL)] < 0 {
-					// A free right node: the nearest. Among those at the
-					// same distance, the best ranked.
-					target, D = v-int32(nL), int64(b)
-					for _, w := range buckets[b][k+1:] {
-						if int(w) >= nL && !done[w] && dist[w] == int64(b) && mateR[w-int32(nL)] < 0 && tieR(w-int32(nL)) < tieR(target) {
-							target = w - int32(nL)
-						}
-					}
-					break scan
-				}
-				done[v] = true
-				settled = append(settled, v)
-				if int(v) >= nL {
-					r := v - int32(nL)
-					m := mateR[r]
-					// Reverse arc of the matched pair, reduced cost >= 0.
-					nd := int64(b) - mateCost[r] + piR[r] - piL[m]
-					if nd < dist[m] {
-						if dist[m] == unseen {
-							touched = append(touched, m)
-						}
-						dist[m] = nd
-						push(m, nd)
-					}
-					continue
-				}
-				l := v
-				// The arc to l's own mate needs no skipping: its reduced
-				// cost is 0 and l was reached through that mate at distance
-				// b, so it never improves the mate's distance.
-				base := int64(b) + piL[l]
-				lo, hi := g.start[l], g.start[l+1]
-				costs := g.cost[lo:hi]
-				for i, r := range g.to[lo:hi] {
-					c := int64(costs[i])
-					nd := base + c - piR[r]
-					if nd < distR[r] {
-						rv := int32(nL) + r
-						if distR[r] == unseen {
-							touched = append(touched, rv)
-						}
-						distR[r] = nd
-						parent[r], parentCost[r] = l, c
-						push(rv, nd)
-					}
-				}
+			}()
+		}
+		req <- queue[i+1]
+		a.search(queue[i])
+		<-done
+		large = len(a.touched) >= parallelFrom
+		round++
+		if a.target >= 0 {
+			for _, v := range a.settled {
+				stamp[v] = round
+			}
+			stamp[int32(sh.g.nL)+a.target] = round
+		}
+		a.commit()
+		a.reset()
+		i++
+		conflict := false
+		for _, v := range b.touched {
+			if stamp[v] == round {
+				conflict = true
+				break
 			}
 		}
-		if target >= 0 {
-			// Potentials: pi += dist - D on settled nodes (others keep
-			// theirs: a constant shift of all potentials is harmless).
-			for _, v := range settled {
-				if int(v) < nL {
-					piL[v] += dist[v] - D
-				} else {
-					piR[v-int32(nL)] += dist[v] - D
+		if !conflict {
+			b.commit()
+			i++
+		}
+		b.reset()
+	}
+}
+
+// searcher is one Dijkstra on reduced costs from a free left node to the
+// nearest free right node, over nodes 0..nL-1 (left) and nL..nL+nR-1
+// (right). Reduced distances are small non-negative integers: a bucket
+// queue (Dial) replaces the heap; entries whose distance changed are
+// stale.
+type searcher struct {
+	sh               *shared
+	dist             []int64
+	done             []bool
+	parent           []int32 // left node that reached a right node
+	parentCost       []int64
+	touched, settled []int32
+	buckets          [][]int32
+	// Outcome of the last search: the free right node reached (-1: none)
+	// at distance D.
+	l0, target int32
+	D          int64
+}
+
+const unseen = int64(1) << 62
+
+func newSearcher(sh *shared) *searcher {
+	nL, nR := sh.g.nL, sh.g.nR
+	s := &searcher{sh: sh, dist: make([]int64, nL+nR), done: make([]bool, nL+nR),
+		parent: make([]int32, nR), parentCost: make([]int64, nR)}
+	for i := range s.dist {
+		s.dist[i] = unseen
+	}
+	return s
+}
+
+func (s *searcher) push(v int32, d int64) {
+	if d >= int64(len(s.buckets)) {
+		if d > 1<<24 {
+			panic("proxies: reduced distance out of range")
+		}
+		s.buckets = append(s.buckets, make([][]int32, int(d)+1-len(s.buckets))...)
+	}
+	s.buckets[d] = append(s.buckets[d], v)
+}
+
+// search reads the shared state and writes only s.
+func (s *searcher) search(l0 int32) {
+	sh := s.sh
+	g := sh.g
+	nL := g.nL
+	mateR, mateCost, piL, piR, rank := sh.mateR, sh.mateCost, sh.piL, sh.piR, sh.rank
+	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
+	distR := dist[nL:]
+	tieR := func(r int32) int32 {
+		if rank == nil {
+			return 0
+		}
+		return rank[r]
+	}
+	s.l0, s.target, s.D = l0, -1, 0
+	dist[l0] = 0
+	touched := append(s.touched[:0], l0)
+	settled := s.settled[:0]
+	s.push(l0, 0)
+scan:
+	for b := 0; b < len(s.buckets); b++ {
+		// The bucket may grow while it is scanned (zero-cost arcs).
+		for k := 0; k < len(s.buckets[b]); k++ {
+			v := s.buckets[b][k]
+			if done[v] || dist[v] != int64(b) {
+				continue
+			}
+			if int(v) >= nL && mateR[v-int32(nL)] < 0 {
+				// A free right node: the nearest. Among those at the
+				// same distance, the best ranked.
+				s.target, s.D = v-int32(nL), int64(b)
+				for _, w := range s.buckets[b][k+1:] {
+					if int(w) >= nL && !done[w] && dist[w] == int64(b) && mateR[w-int32(nL)] < 0 && tieR(w-int32(nL)) < tieR(s.target) {
+						s.target = w - int32(nL)
+					}
+				}
+				break scan
+			}
+			done[v] = true
+			settled = append(settled, v)
+			if int(v) >= nL {
+				r := v - int32(nL)
+				m := mateR[r]
+				// Reverse arc of the matched pair, reduced cost >= 0.
+				nd := int64(b) - mateCost[r] + piR[r] - piL[m]
+				if nd < dist[m] {
+					if dist[m] == unseen {
+						touched = append(touched, m)
+					}
+					dist[m] = nd
+					s.push(m, nd)
+				}
+				continue
+			}
+			l := v
+			// The arc to l's own mate needs no skipping: its reduced
+			// cost is 0 and l was reached through that mate at distance
+			// b, so it never improves the mate's distance.
+			base := int64(b) + piL[l]
+			lo, hi := g.start[l], g.start[l+1]
+			costs := g.cost[lo:hi]
+			for i, r := range g.to[lo:hi] {
+				c := int64(costs[i])
+				nd := base + c - piR[r]
+				if dr := distR[r]; nd < dr {
+					rv := int32(nL) + r
+					if dr == unseen {
+						touched = append(touched, rv)
+					}
+					distR[r] = nd
+					parent[r], parentCost[r] = l, c
+					s.push(rv, nd)
 				}
 			}
-			// Augment.
-			r := target
-			for {
-				l := parent[r]
-				next := mateL[l]
-				mateL[l], mateR[r], mateCost[r] = r, l, parentCost[r]
-				if l == l0 {
-					break
-				}
-				r = next
-			}
-		}
-		for _, v := range touched {
-			dist[v] = unseen
-			done[v] = false
-		}
-		for b := 0; b <= maxB && b < len(buckets); b++ {
-			buckets[b] = buckets[b][:0]
-		}
-		for b := maxB + 1; b < len(buckets); b++ {
-			buckets[b] = buckets[b][:0]
 		}
 	}
-	return mateL, piL, piR
+	s.touched, s.settled = touched, settled
+}
+
+// commit applies the last search: potentials pi += dist - D on the
+// settled nodes (the others keep theirs: a constant shift of all
+// potentials is harmless), then the augmentation.
+func (s *searcher) commit() {
+	if s.target < 0 {
+		return
+	}
+	sh := s.sh
+	nL := sh.g.nL
+	for _, v := range s.settled {
+		if int(v) < nL {
+			sh.piL[v] += s.dist[v] - s.D
+		} else {
+			sh.piR[v-int32(nL)] += s.dist[v] - s.D
+		}
+	}
+	r := s.target
+	for {
+		l := s.parent[r]
+		next := sh.mateL[l]
+		sh.mateL[l], sh.mateR[r], sh.mateCost[r] = r, l, s.parentCost[r]
+		if l == s.l0 {
+			break
+		}
+		r = next
+	}
+}
+
+// reset clears the search's scratch for the next one.
+func (s *searcher) reset() {
+	for _, v := range s.touched {
+		s.dist[v] = unseen
+		s.done[v] = false
+	}
+	// Entries may lie beyond the last bucket scanned.
+	for b := range s.buckets {
+		s.buckets[b] = s.buckets[b][:0]
+	}
 }
 
 // edge is a pair added to a part's graph beyond the sparse view.
@@ -309,7 +449,7 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	sOrd, sPos := rg.slotOrder()
 	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
 	var deadD, deadS []bool
-	mL, mR := hopcroftKarp(g)
+	mL, mR := maxMatching(g, rg.pfRatio())
 	mateD, mateS := make([]int32, nD), make([]int32, nS)
 	for x := range mateS {
 		mateS[x] = -1
@@ -565,7 +705,7 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		} else {
 			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
 		}
-		m, piL, piR := saturate(g, proc, rank)
+		m, piL, piR := saturate(g, proc, rank, rg.parallelFrom())
 		added := 0
 		if exact {
 			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)
@@ -775,16 +915,21 @@ func byAge(demands []Demand) func(a, b int32) int {
 	}
 }
 
-// hopcroftKarp returns a maximum matching (mateL[l] = right node or -1),
-// from a greedy start on the cheapest arcs (left nodes in order: oldest
-// first), then phases of a breadth-first search from all free left nodes
-// and depth-first augmentations along its levels.
-func hopcroftKarp(g *bip) (mateL, mateR []int32) {
+// maxMatching returns a maximum matching (mateL[l] = right node or -1):
+// a greedy start on the cheapest arcs (left nodes in order: oldest
+// first), then depth-first phases (pothenFan) while they pay, then
+// push-relabel (pushRelabel) for the rest. On the national graphs the
+// last augmenting paths are long chains across regions (Hopcroft-Karp
+// needed about 90 phases, each a breadth-first search of the whole
+// graph, for the last few hundred of them); push-relabel follows them a
+// step at a time.
+func maxMatching(g *bip, pfRatio int) (mateL, mateR []int32) {
 	mateL = make([]int32, g.nL)
 	mateR = make([]int32, g.nR)
 	for i := range mateR {
 		mateR[i] = -1
 	}
+	var free []int32
 	for l := 0; l < g.nL; l++ {
 		mateL[l] = -1
 		best := int32(-1)
@@ -795,82 +940,219 @@ func hopcroftKarp(g *bip) (mateL, mateR []int32) {
 		}
 		if best >= 0 {
 			mateL[l], mateR[g.to[best]] = g.to[best], int32(l)
+		} else if g.start[l] < g.start[l+1] {
+			free = append(free, int32(l))
 		}
 	}
-	level := make([]int32, g.nL)
-	iter := make([]int32, g.nL)
-	queue := make([]int32, 0, g.nL)
+	if free = pothenFan(g, mateL, mateR, free, pfRatio); len(free) > 0 {
+		pushRelabel(g, mateL, mateR, free)
+	}
+	return mateL, mateR
+}
+
+// pfRatioDefault: pothenFan stops when a phase serves fewer than 1/10 of
+// its free left nodes (the rest are long chains or dead ends).
+const pfRatioDefault = 10
+
+// pfRatio and parallelFrom are the solver's thresholds; Options.stress
+// (tests) sends small instances down the paths of large ones.
+func (rg *roundGraph) pfRatio() int {
+	if rg.p.opt.stress {
+		return math.MaxInt32
+	}
+	return pfRatioDefault
+}
+
+func (rg *roundGraph) parallelFrom() int {
+	if rg.p.opt.stress {
+		return 0
+	}
+	return parallelFromDefault
+}
+
+// pothenFan augments the matching by phases of depth-first searches from
+// the free left nodes (Pothen-Fan with look-ahead and fairness): the
+// right nodes visited in a phase are shared by its searches (a phase costs
+// O(arcs)); at each left node a look-ahead pointer, which only moves
+// forward (a matched right node stays matched), first looks for a free
+// right node; arcs are scanned forwards and backwards in turn. It returns
+// the left nodes still free: none if a phase proved the matching maximum
+// (it augmented nothing), else those left to pushRelabel.
+func pothenFan(g *bip, mateL, mateR []int32, free []int32, pfRatio int) []int32 {
+	nL := g.nL
+	look := make([]int32, nL)
+	copy(look, g.start[:nL])
+	it := make([]int32, nL)
+	seen := make([]int32, g.nR)
 	var stack []int32
-	for {
-		queue = queue[:0]
-		for l := 0; l < g.nL; l++ {
-			if mateL[l] < 0 {
-				level[l] = 0
-				queue = append(queue, int32(l))
+	for stamp := int32(1); len(free) > 0; stamp++ {
+		back := stamp%2 == 0
+		n := 0
+		for _, l0 := range free {
+			stack = append(stack[:0], l0)
+			if back {
+				it[l0] = g.start[l0+1] - 1
 			} else {
-				level[l] = -1
+				it[l0] = g.start[l0]
 			}
-		}
-		// The search stops after the level of the shortest augmenting
-		// paths (the phase only uses those).
-		found := false
-		limit := int32(math.MaxInt32)
-		for h := 0; h < len(queue); h++ {
-			l := queue[h]
-			if level[l] > limit {
-				break
-			}
-			for a := g.start[l]; a < g.start[l+1]; a++ {
-				m := mateR[g.to[a]]
-				if m < 0 {
-					found = true
-					limit = level[l]
-				} else if level[m] < 0 && level[l] < limit {
-					level[m] = level[l] + 1
-					queue = append(queue, m)
-				}
-			}
-		}
-		if !found {
-			return mateL, mateR
-		}
-		copy(iter, g.start[:g.nL])
-		for l0 := 0; l0 < g.nL; l0++ {
-			if mateL[l0] >= 0 || level[l0] != 0 {
-				continue
-			}
-			stack = append(stack[:0], int32(l0))
 			for len(stack) > 0 {
 				l := stack[len(stack)-1]
-				advanced := false
-				for ; iter[l] < g.start[l+1]; iter[l]++ {
-					r := g.to[iter[l]]
-					m := mateR[r]
-					if m < 0 {
-						for i := len(stack) - 1; i >= 0; i-- {
-							u := stack[i]
-							rr := g.to[iter[u]]
-							mateL[u], mateR[rr] = rr, u
-						}
-						stack = stack[:0]
-						advanced = true
-						break
-					}
-					if level[m] == level[l]+1 {
-						stack = append(stack, m)
-						advanced = true
+				lo, hi := g.start[l], g.start[l+1]
+				found := int32(-1)
+				for a := look[l]; a < hi; a++ {
+					if mateR[g.to[a]] < 0 {
+						found = a
 						break
 					}
 				}
-				if advanced {
+				if found >= 0 {
+					look[l] = found + 1
+					it[l] = found
+					for i := len(stack) - 1; i >= 0; i-- {
+						u := stack[i]
+						r := g.to[it[u]]
+						mateL[u], mateR[r] = r, u
+					}
+					n++
+					break
+				}
+				look[l] = hi
+				// Every neighbour is matched: go down through one not
+				// yet visited in this phase.
+				next := int32(-1)
+				if back {
+					for a := it[l]; a >= lo; a-- {
+						if r := g.to[a]; seen[r] != stamp {
+							seen[r] = stamp
+							it[l], next = a, mateR[r]
+							break
+						}
+					}
+				} else {
+					for a := it[l]; a < hi; a++ {
+						if r := g.to[a]; seen[r] != stamp {
+							seen[r] = stamp
+							it[l], next = a, mateR[r]
+							break
+						}
+					}
+				}
+				if next < 0 {
+					stack = stack[:len(stack)-1]
 					continue
 				}
-				level[l] = -1
-				stack = stack[:len(stack)-1]
-				if len(stack) > 0 {
-					iter[stack[len(stack)-1]]++
+				if back {
+					it[next] = g.start[next+1] - 1
+				} else {
+					it[next] = g.start[next]
+				}
+				stack = append(stack, next)
+			}
+		}
+		k := 0
+		for _, l := range free {
+			if mateL[l] < 0 {
+				free[k] = l
+				k++
+			}
+		}
+		if n == 0 {
+			return nil // maximum
+		}
+		free = free[:k]
+		if int64(n)*int64(pfRatio) < int64(len(free)+n) {
+			break
+		}
+	}
+	return free
+}
+
+// pushRelabel completes the matching into a maximum one by push-relabel
+// for bipartite matching (single pushes, global relabelling): label[r]
+// bounds from below the length of an alternating path from the right node
+// r to a free right node. A free left node takes its lowest-labelled
+// neighbour r (label d1), whose label becomes the second lowest d2 + 2
+// (the route its displaced mate is left with); the displaced mate is free
+// in turn. Every so much work, a breadth-first search backwards from the
+// free right nodes makes the labels exact, and labels the right nodes that
+// reach none infinite: a left node whose neighbours are all infinite is
+// done for good (no augmenting path from it now or later). A long
+// augmenting path costs a push per step, not a search of the graph.
+func pushRelabel(g *bip, mateL, mateR []int32, free []int32) {
+	nL, nR := g.nL, g.nR
+	// Right -> left adjacency, for the global relabelling.
+	tstart := make([]int32, nR+1)
+	for _, r := range g.to {
+		tstart[r+1]++
+	}
+	for r := 0; r < nR; r++ {
+		tstart[r+1] += tstart[r]
+	}
+	tto := make([]int32, len(g.to))
+	pos := make([]int32, nR)
+	copy(pos, tstart[:nR])
+	for l := 0; l < nL; l++ {
+		for _, r := range g.to[g.start[l]:g.start[l+1]] {
+			tto[pos[r]] = int32(l)
+			pos[r]++
+		}
+	}
+	inf := int32(2*nL + 2) // beyond any alternating path
+	label := make([]int32, nR)
+	queue := make([]int32, 0, nR)
+	relabel := func() {
+		queue = queue[:0]
+		for r := 0; r < nR; r++ {
+			if mateR[r] < 0 {
+				label[r] = 0
+				queue = append(queue, int32(r))
+			} else {
+				label[r] = inf
+			}
+		}
+		for h := 0; h < len(queue); h++ {
+			r := queue[h]
+			for _, l := range tto[tstart[r]:tstart[r+1]] {
+				if rr := mateL[l]; rr >= 0 && label[rr] == inf {
+					label[rr] = label[r] + 2
+					queue = append(queue, rr)
 				}
 			}
+		}
+	}
+	relabel()
+	// Global relabelling after about a quarter of the graph's arcs scanned
+	// by pushes (a relabelling scans them all once).
+	work, limit := int64(0), int64(len(g.to))/4+int64(nL)
+	active := append([]int32(nil), free...)
+	for len(active) > 0 {
+		l := active[len(active)-1]
+		active = active[:len(active)-1]
+		for l >= 0 {
+			if work > limit {
+				relabel()
+				work = 0
+			}
+			lo, hi := g.start[l], g.start[l+1]
+			work += int64(hi-lo) + 1
+			best, d1, d2 := int32(-1), inf, inf
+			for _, r := range g.to[lo:hi] {
+				if d := label[r]; d < d1 {
+					d2, d1, best = d1, d, r
+				} else if d < d2 {
+					d2 = d
+				}
+			}
+			if d1 >= inf {
+				break // no augmenting path from l
+			}
+			old := mateR[best]
+			mateL[l], mateR[best] = best, l
+			label[best] = min(d2+2, inf)
+			if old >= 0 {
+				mateL[old] = -1
+			}
+			l = old
 		}
 	}
 }

@@ -164,6 +164,58 @@ func BenchmarkPlanNationalK16(b *testing.B) {
 // a third of them for both rounds.
 func BenchmarkPlanNationalTwoRounds(b *testing.B) { benchmarkPlan(b, 100_000, 2, Options{}) }
 
+// batchLoadInstance is the shape of the batch that GenerateLoad and
+// Desk.load produce, without a database: n round-1 requests and n
+// volunteers available for rounds 1 and 2 within 10 km, each in a commune
+// drawn with weight its number of La Poste rows (Paris, Lyon and
+// Marseille as a whole excluded), no bureau, no offer, ids growing with
+// age.
+func batchLoadInstance(b testing.TB, n int, seed int64) ([]Demand, []Supply) {
+	cs := loadCommunes(b)
+	var pick []int32
+	for i, c := range cs {
+		if c.code == "75056" || c.code == "69123" || c.code == "13055" {
+			continue
+		}
+		for k := 0; k < c.rows; k++ {
+			pick = append(pick, int32(i))
+		}
+	}
+	r := rand.New(rand.NewSource(seed))
+	ds := make([]Demand, 0, n)
+	ss := make([]Supply, 0, 2*n)
+	for i := 0; i < n; i++ {
+		c := cs[pick[r.Intn(len(pick))]]
+		id := int64(i + 1)
+		ds = append(ds, Demand{RequestID: id, Round: 1, Commune: c.code, At: c.at, Seq: id})
+		c = cs[pick[r.Intn(len(pick))]]
+		for round := 1; round <= 2; round++ {
+			ss = append(ss, Supply{VolunteerID: id, Round: round, Commune: c.code, At: c.at, MaxKm: 10, Capacity: MaxProxiesPerRound})
+		}
+	}
+	return ds, ss
+}
+
+// BenchmarkPlanBatchLoad: the solver alone on the input of the batch
+// benchmark (scrutin bench proxies match): 100,000 × 100,000, default
+// options. Denser than PlanNational (no bureau, the same 10 km for all).
+func BenchmarkPlanBatchLoad(b *testing.B) {
+	ds, ss := batchLoadInstance(b, 100_000, 1)
+	runtime.GC()
+	b.ResetTimer()
+	var plan []Assignment
+	for i := 0; i < b.N; i++ {
+		plan = Plan(ds, ss, Options{GlobalMaxKm: 20})
+	}
+	b.StopTimer()
+	var cost int64
+	for _, a := range plan {
+		cost += a.Cost
+	}
+	b.ReportMetric(float64(len(plan)), "served")
+	b.ReportMetric(float64(cost), "cost")
+}
+
 // BenchmarkPlanNeighbourhood: the instant path plans a few hundred demands
 // and supplies around an event.
 func BenchmarkPlanNeighbourhood(b *testing.B) {

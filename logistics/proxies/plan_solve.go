@@ -49,9 +49,10 @@ import (
 // 100,000 over the real communes with K = 24 it serves 7 requests fewer
 // than the optimum (98,198 vs 98,205) for 3.5% more travel.
 //
-// Cost: see plan_assign.go; about O(pairs) to build the graph, then
-// Hopcroft-Karp and one local Dijkstra per node still unmatched after a
-// greedy start.
+// Cost: see plan_assign.go; about O(pairs) to build the graph, then a
+// maximum matching (depth-first phases, then push-relabel) and one local
+// Dijkstra per node still unmatched after a greedy start, the large ones
+// two at a time on two cores (with the sequential result).
 func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 	opt = opt.withDefaults()
 	p := &planner{opt: opt, demandAt: map[dkey]int32{}, supplyAt: map[skey]int32{}, chosen: map[dkey]int64{}}

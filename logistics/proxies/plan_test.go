@@ -2,6 +2,7 @@ package proxies
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"slices"
 	"testing"
@@ -209,7 +210,8 @@ func TestPlanBruteForce(t *testing.T) {
 		o := genOpts{demands: 1 + r.Intn(6), supplies: 1 + r.Intn(6), rounds: 1 + r.Intn(2), spreadKm: []float64{3, 15, 40}[r.Intn(3)], offers: iter%2 == 0}
 		ds, ss := randomInstance(r, o)
 		for _, opt := range []Options{{MaxCandidates: -1}, {}, {MaxCandidates: 1}, {MaxCandidates: 2, SameVolunteerBonus: -1},
-			{ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 12, MaxCandidates: 1}, {MaxCandidates: 1000, exactPairs: -1}} {
+			{ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 12, MaxCandidates: 1}, {MaxCandidates: 1000, exactPairs: -1},
+			{MaxCandidates: -1, stress: true}, {MaxCandidates: 1, stress: true}} {
 			plan := Plan(ds, ss, opt)
 			got := evaluate(t, ds, ss, plan, opt)
 			for round := 1; round <= o.rounds; round++ {
@@ -430,7 +432,8 @@ func TestPlanExactModes(t *testing.T) {
 	for iter := 0; iter < 30; iter++ {
 		ds, ss := randomInstance(r, genOpts{demands: 120, supplies: 100, rounds: 2, spreadKm: 35, offers: true})
 		ref := evaluate(t, ds, ss, Plan(ds, ss, Options{MaxCandidates: -1}), Options{})
-		for _, opt := range []Options{{MaxCandidates: 2}, {MaxCandidates: 5}, {MaxCandidates: 1000, exactPairs: -1}} {
+		for _, opt := range []Options{{MaxCandidates: 2}, {MaxCandidates: 5}, {MaxCandidates: 1000, exactPairs: -1},
+			{stress: true}, {MaxCandidates: 2, stress: true}} {
 			got := evaluate(t, ds, ss, Plan(ds, ss, opt), Options{})
 			for round, want := range ref {
 				if got[round] != want {
@@ -443,6 +446,108 @@ func TestPlanExactModes(t *testing.T) {
 		for round, want := range ref {
 			if got[round].served > want.served {
 				t.Fatalf("iter %d round %d: sparse serves %d > optimum %d", iter, round, got[round].served, want.served)
+			}
+		}
+	}
+}
+
+// randomBip draws a bipartite graph of points on a line with small
+// integer costs (many ties, as in Plan's graphs).
+func randomBip(r *rand.Rand, nL, nR, reach int) *bip {
+	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
+	for l := 0; l < nL; l++ {
+		at := l * nR / nL
+		for k := 0; k < 1+r.Intn(reach); k++ {
+			rr := at + r.Intn(2*reach+1) - reach
+			if rr < 0 || rr >= nR || slices.Contains(g.to[g.start[l]:], int32(rr)) {
+				continue
+			}
+			g.to = append(g.to, int32(rr))
+			g.cost = append(g.cost, int32(2*r.Intn(6)+17))
+		}
+		g.start[l+1] = int32(len(g.to))
+	}
+	return g
+}
+
+// Two searches at a time give exactly the sequential result (matching
+// and potentials), conflicts included.
+func TestSaturateParallel(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	for iter := 0; iter < 200; iter++ {
+		nL := 1 + r.Intn(300)
+		g := randomBip(r, nL, nL+r.Intn(20), 1+r.Intn(12))
+		order := make([]int32, nL)
+		for i := range order {
+			order[i] = int32(i)
+		}
+		r.Shuffle(nL, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var rank []int32
+		if iter%2 == 0 {
+			rank = make([]int32, g.nR)
+			for i := range rank {
+				rank[i] = int32(r.Intn(g.nR))
+			}
+		}
+		m1, pl1, pr1 := saturate(g, order, rank, math.MaxInt32)
+		m2, pl2, pr2 := saturate(g, order, rank, 0)
+		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
+			t.Fatalf("iter %d: parallel searches differ from sequential", iter)
+		}
+	}
+}
+
+// maxMatching (depth-first phases, then push-relabel) against simple
+// augmenting paths (Kuhn).
+func TestMaxMatching(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	size := func(m []int32) int {
+		n := 0
+		for _, x := range m {
+			if x >= 0 {
+				n++
+			}
+		}
+		return n
+	}
+	for iter := 0; iter < 300; iter++ {
+		nL := 1 + r.Intn(200)
+		g := randomBip(r, nL, 1+r.Intn(2*nL), 1+r.Intn(6))
+		mateR := make([]int32, g.nR)
+		for i := range mateR {
+			mateR[i] = -1
+		}
+		var seen []bool
+		var try func(l int32) bool
+		try = func(l int32) bool {
+			for _, rr := range g.to[g.start[l]:g.start[l+1]] {
+				if seen[rr] {
+					continue
+				}
+				seen[rr] = true
+				if mateR[rr] < 0 || try(mateR[rr]) {
+					mateR[rr] = l
+					return true
+				}
+			}
+			return false
+		}
+		want := 0
+		for l := 0; l < nL; l++ {
+			seen = make([]bool, g.nR)
+			if try(int32(l)) {
+				want++
+			}
+		}
+		for _, ratio := range []int{pfRatioDefault, 1, math.MaxInt32} {
+			mL, mR := maxMatching(g, ratio)
+			if got := size(mL); got != want {
+				t.Fatalf("iter %d ratio %d: matching of %d, want %d", iter, ratio, got, want)
+			}
+			for l, x := range mL {
+				if x >= 0 && (mR[x] != int32(l) || !slices.Contains(g.to[g.start[l]:g.start[l+1]], x)) {
+					t.Fatalf("iter %d: bad pair %d-%d", iter, l, x)
+				}
 			}
 		}
 	}
