@@ -2,8 +2,9 @@ package proxies
 
 // The matching engine: pure Go, no database. It scores request/volunteer
 // pairs, builds the candidate graph with a spatial grid, and solves an
-// exact min-cost maximum matching on it (plan_assign.go). See Plan for the
-// objective.
+// exact min-cost maximum matching on it (plan_assign.go, and on the graph
+// of every pair plan_group.go: interchangeable people aggregated). See Plan
+// for the objective.
 
 import (
 	"math"
@@ -77,8 +78,13 @@ type Options struct {
 	// tests of the sparse path).
 	exactPairs int
 	// stress: the paths of large instances (push-relabel after one
-	// depth-first phase, searches two at a time) on any instance (tests).
+	// depth-first phase, searches two at a time) on any instance, on the
+	// slot solver (tests).
 	stress bool
+	// slots: complete graphs too are solved by the slot solver
+	// (plan_assign.go) rather than by groups (plan_group.go); groups:
+	// by groups even when they save little (see groupGain) (tests).
+	slots, groups bool
 }
 
 // exactPairsDefault: with a sparse graph, rounds with at most this many

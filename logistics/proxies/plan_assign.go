@@ -1,7 +1,10 @@
 package proxies
 
 // Exact min-cost maximum-cardinality matching of one round's demands with
-// supply slots (the core of Plan).
+// supply slots (the core of Plan on sparse graphs; on the graph of every
+// pair, Plan solves groups of interchangeable people instead: see
+// plan_group.go, which reuses steps 1 and 2 and generalises step 3 to
+// capacities).
 //
 //  1. Maximum matching on the sparse view (the graph of every pair when it
 //     is complete), from a greedy start on the cheapest pairs: depth-first

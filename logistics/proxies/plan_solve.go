@@ -13,8 +13,10 @@ import (
 //     withdrawn), minus SameVolunteerBonus for every BothRounds demand
 //     served by its preferred volunteer;
 //  3. ties between equal-cost plans go to older demands (smaller Seq):
-//     searches run oldest first and, among equally near requests, take the
-//     oldest (a heuristic, not a third exact objective).
+//     among interchangeable demands (same point, commune and bureau, no
+//     offer, decline or preference) the oldest are served; otherwise
+//     searches run oldest first and, among equally near requests, take
+//     the oldest (a heuristic, not a third exact objective).
 //
 // Demands absent from the result are unmatched. Unanswered offers are
 // re-plannable: a demand's current volunteer is always in its candidate
@@ -49,13 +51,28 @@ import (
 // 100,000 over the real communes with K = 24 it serves 7 requests fewer
 // than the optimum (98,198 vs 98,205) for 3.5% more travel.
 //
-// Cost: see plan_assign.go; about O(pairs) to build the graph, then a
-// maximum matching (depth-first phases, then push-relabel) and one local
-// Dijkstra per node still unmatched after a greedy start, the large ones
-// two at a time on two cores (with the sequential result).
+// Cost: about O(pairs) to build the graph, then a maximum matching
+// (depth-first phases, then push-relabel) and one local Dijkstra per node
+// still unmatched after a greedy start, the large ones two at a time on
+// two cores (with the sequential result). On the graph of every pair,
+// interchangeable people are first aggregated into groups (plan_group.go):
+// the Dijkstras then run on the groups' transportation problem, exact as
+// well, and much smaller when people crowd on few points; sparse graphs
+// are solved on slots (plan_assign.go).
 func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
+	p, rounds, byRound, supByRound := newPlanner(demands, supplies, opt)
+	var out []Assignment
+	for _, r := range rounds {
+		out = p.solveRound(byRound[r], supByRound[r], out)
+	}
+	return out
+}
+
+// newPlanner indexes Plan's input: the rounds ascending, each round's
+// demands and usable supplies.
+func newPlanner(demands []Demand, supplies []Supply, opt Options) (p *planner, rounds []int, byRound, supByRound map[int][]int32) {
 	opt = opt.withDefaults()
-	p := &planner{opt: opt, demandAt: map[dkey]int32{}, supplyAt: map[skey]int32{}, chosen: map[dkey]int64{}}
+	p = &planner{opt: opt, demandAt: map[dkey]int32{}, supplyAt: map[skey]int32{}, chosen: map[dkey]int64{}}
 	for i := range demands {
 		k := dkey{demands[i].RequestID, demands[i].Round}
 		if _, dup := p.demandAt[k]; !dup {
@@ -63,8 +80,7 @@ func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 		}
 	}
 	p.demands, p.supplies = demands, supplies
-	byRound := map[int][]int32{}
-	var rounds []int
+	byRound = map[int][]int32{}
 	for i := range demands {
 		d := &demands[i]
 		if p.demandAt[dkey{d.RequestID, d.Round}] != int32(i) {
@@ -75,7 +91,7 @@ func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 		}
 		byRound[d.Round] = append(byRound[d.Round], int32(i))
 	}
-	supByRound := map[int][]int32{}
+	supByRound = map[int][]int32{}
 	for i := range supplies {
 		s := &supplies[i]
 		k := skey{s.VolunteerID, s.Round}
@@ -94,11 +110,7 @@ func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 		supByRound[s.Round] = append(supByRound[s.Round], int32(i))
 	}
 	slices.Sort(rounds)
-	var out []Assignment
-	for _, r := range rounds {
-		out = p.solveRound(byRound[r], supByRound[r], out)
-	}
-	return out
+	return p, rounds, byRound, supByRound
 }
 
 func (s *Supply) capacity() int {
@@ -201,8 +213,14 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 	default:
 		rg = p.newRoundGraph(ds, ss, K, 0, icOf)
 	}
-	exact := rg.complete || rg.totalPairs <= int64(p.opt.exactPairs)
-	for di, x := range rg.solve(exact) {
+	var mate []int32
+	if rg.complete && !p.opt.slots && !p.opt.stress {
+		mate = rg.solveGrouped()
+	}
+	if mate == nil {
+		mate = rg.solve(rg.complete || rg.totalPairs <= int64(p.opt.exactPairs))
+	}
+	for di, x := range mate {
 		if x < 0 {
 			continue
 		}

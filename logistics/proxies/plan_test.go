@@ -211,7 +211,7 @@ func TestPlanBruteForce(t *testing.T) {
 		ds, ss := randomInstance(r, o)
 		for _, opt := range []Options{{MaxCandidates: -1}, {}, {MaxCandidates: 1}, {MaxCandidates: 2, SameVolunteerBonus: -1},
 			{ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 12, MaxCandidates: 1}, {MaxCandidates: 1000, exactPairs: -1},
-			{MaxCandidates: -1, stress: true}, {MaxCandidates: 1, stress: true}} {
+			{MaxCandidates: -1, stress: true}, {MaxCandidates: 1, stress: true}, {MaxCandidates: -1, groups: true}} {
 			plan := Plan(ds, ss, opt)
 			got := evaluate(t, ds, ss, plan, opt)
 			for round := 1; round <= o.rounds; round++ {
@@ -433,7 +433,7 @@ func TestPlanExactModes(t *testing.T) {
 		ds, ss := randomInstance(r, genOpts{demands: 120, supplies: 100, rounds: 2, spreadKm: 35, offers: true})
 		ref := evaluate(t, ds, ss, Plan(ds, ss, Options{MaxCandidates: -1}), Options{})
 		for _, opt := range []Options{{MaxCandidates: 2}, {MaxCandidates: 5}, {MaxCandidates: 1000, exactPairs: -1},
-			{stress: true}, {MaxCandidates: 2, stress: true}} {
+			{stress: true}, {MaxCandidates: 2, stress: true}, {groups: true}} {
 			got := evaluate(t, ds, ss, Plan(ds, ss, opt), Options{})
 			for round, want := range ref {
 				if got[round] != want {

@@ -1,0 +1,764 @@
+package proxies
+
+// Aggregation of interchangeable people (the complete graph's solver).
+//
+// Plain demands at the same point, of the same commune and bureau (no
+// pending offer, no declined volunteer, no same-volunteer preference) have
+// the same pairs at the same internal costs: they form one demand group.
+// Likewise the ordinary supplies at the same point, of the same commune and
+// bureau, with the same own travel limit (holding no offer, declined by no
+// demand, preferred by none: every pair of theirs costs what the plain
+// formula says) form one supply group whose capacity is the sum of theirs.
+// Every other demand or supply is a group of its own.
+//
+// The round is then a transportation problem between groups: source ->
+// demand group (capacity its size), demand group -> supply group (the
+// pair's internal cost), supply group -> sink (its capacity). Any
+// integral flow splits into a matching of the people with the same number
+// served and the same cost, and conversely, so a minimum-cost maximum flow
+// of the groups is an exact optimum of Plan's objective. Within a demand
+// group the oldest demands are served.
+//
+// Solving it (groupBip.solve) follows the slot solver (plan_assign.go):
+//
+//  1. Dulmage-Mendelsohn sets from a maximum matching of the slot graph
+//     (greedy, depth-first phases, push-relabel: fast even on national
+//     graphs), then its alternating reach. A group lies wholly on one
+//     side (its members have the same neighbours; all slots of a supply
+//     are reached together). The scarce part (the reached supply groups,
+//     saturated by the reached demand groups in every maximum flow) and
+//     the abundant part (the other demand groups, saturated by the other
+//     supply groups) are two independent min-cost problems that saturate
+//     one side: solved at once.
+//  2. Each by capSaturate: successive shortest paths with capacities,
+//     from the side to saturate (supply groups in the scarce part, demand
+//     groups oldest first in the abundant one), on a spatial numbering of
+//     the groups; in the scarce part, among free demand groups at the
+//     same distance the oldest is taken (the heuristic of the slot
+//     solver).
+//
+// Grouping pays most when people are crowded on few points (the batch
+// load: 33k × 33k groups, 0.8M group pairs for 7.2M pairs); on national
+// instances spread over the communes it saves less (71k × 87k groups,
+// 5.3M group pairs).
+
+import (
+	"math"
+	"slices"
+	"sync"
+
+	"scrutin/logistics/places"
+)
+
+// groupGain: the groups are solved when they have at most this share (%)
+// of the pairs. Their solver's Dijkstras cost about as much as the slot
+// solver's per arc scanned, plus the grouping and a second graph: on the
+// national benchmark (74% of the pairs) both take about the same time and
+// the slot solver less memory; on the batch load (11%) groups are about
+// twice as fast.
+const groupGain = 50
+
+// solveGrouped returns the slot of each demand (-1: unserved), an exact
+// optimum over the pairs of the (complete) graph, or nil when grouping
+// saves too little (see groupGain).
+func (rg *roundGraph) solveGrouped() []int32 {
+	p := rg.p
+	nD, nS := len(rg.ds), len(rg.ss)
+	R := p.opt.GlobalMaxKm
+	plainExtra := p.opt.ChangeCost + p.opt.SameVolunteerBonus
+
+	// Supplies that must stay alone.
+	special := make([]bool, nS)
+	var volAt map[int64]int32
+	plainD := make([]bool, nD)
+	for j, sj := range rg.ss {
+		if p.supplies[sj].Offered != 0 {
+			special[j] = true
+		}
+	}
+	for d := 0; d < nD; d++ {
+		dm := &p.demands[rg.ds[d]]
+		if len(dm.Declined) > 0 {
+			if volAt == nil {
+				volAt = make(map[int64]int32, nS)
+				for j := range rg.ss {
+					volAt[rg.sVol[j]] = int32(j)
+				}
+			}
+			for _, v := range dm.Declined {
+				if j, ok := volAt[v]; ok {
+					special[j] = true
+				}
+			}
+		}
+		plainD[d] = len(dm.Declined) == 0 && dm.Offered == 0 && !(dm.BothRounds && p.opt.SameVolunteerBonus > 0)
+		if plainD[d] || dm.Offered == 0 && !(dm.BothRounds && p.opt.SameVolunteerBonus > 0) {
+			continue
+		}
+		// A demand with an offer or a preference: the supplies whose pair
+		// costs differ from the plain formula (current, preferred) stay
+		// alone.
+		for _, a := range rg.lists[d] {
+			c, _, _ := pairCost(dm, &p.supplies[rg.ss[a.s]], R)
+			if int64(a.ic) != 2*(c+plainExtra)+1 {
+				special[a.s] = true
+			}
+		}
+	}
+
+	// Supply groups, numbered in the order of their first supply.
+	type skey struct {
+		at         places.Point
+		comm, bur  int32
+		maxKm      float64
+		special    int32
+		notSpecial bool
+	}
+	sGroup := make([]int32, nS)
+	sIdx := map[skey]int32{}
+	var sCap []int64
+	var sAt []places.Point
+	for j := 0; j < nS; j++ {
+		k := skey{at: p.supplies[rg.ss[j]].At, comm: rg.sComm[j], bur: rg.sBur[j], maxKm: rg.sMaxKm[j], notSpecial: true}
+		if special[j] {
+			k = skey{special: int32(j)}
+		}
+		g, ok := sIdx[k]
+		if !ok {
+			g = int32(len(sCap))
+			sIdx[k] = g
+			sCap = append(sCap, 0)
+			sAt = append(sAt, p.supplies[rg.ss[j]].At)
+		}
+		sGroup[j] = g
+		sCap[g] += int64(rg.slot0[j+1] - rg.slot0[j])
+	}
+	nSG := len(sCap)
+
+	// Demand groups, numbered oldest first (rg.ds is sorted oldest first):
+	// members[dStart[g]:dStart[g+1]] are group g's demands, oldest first.
+	type dkey struct {
+		at        places.Point
+		comm, bur int32
+		alone     int32
+		plain     bool
+	}
+	dGroup := make([]int32, nD)
+	dIdx := map[dkey]int32{}
+	var dSize []int64
+	var rep []int32 // a member of each group (its oldest)
+	for d := 0; d < nD; d++ {
+		k := dkey{alone: int32(d)}
+		if plainD[d] {
+			k = dkey{at: p.demands[rg.ds[d]].At, comm: rg.dComm[d], bur: rg.dBur[d], plain: true}
+		}
+		g, ok := dIdx[k]
+		if !ok {
+			g = int32(len(dSize))
+			dIdx[k] = g
+			dSize = append(dSize, 0)
+			rep = append(rep, int32(d))
+		}
+		dGroup[d] = g
+		dSize[g]++
+	}
+	nDG := len(dSize)
+	dStart := make([]int32, nDG+1)
+	for g := range dSize {
+		dStart[g+1] = dStart[g] + int32(dSize[g])
+	}
+	members := make([]int32, nD)
+	fill := slices.Clone(dStart[:nDG])
+	for d := 0; d < nD; d++ {
+		g := dGroup[d]
+		members[fill[g]] = int32(d)
+		fill[g]++
+	}
+
+	// The groups' pairs: the pairs of each demand group's first member,
+	// one per supply group. Counted first, to give up cheaply.
+	stamp := make([]int32, nSG)
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	arcStart := make([]int32, nDG+1)
+	for g := 0; g < nDG; g++ {
+		n := int32(0)
+		for _, a := range rg.lists[rep[g]] {
+			if sg := sGroup[a.s]; stamp[sg] != int32(g) {
+				stamp[sg] = int32(g)
+				n++
+			}
+		}
+		arcStart[g+1] = arcStart[g] + n
+	}
+	nArcs := arcStart[nDG]
+	if int64(nArcs) > rg.totalPairs*groupGain/100 && !p.opt.groups {
+		return nil // people spread out: the slot solver is as fast
+	}
+	gb := &groupBip{nL: nDG, nR: nSG, start: arcStart, size: dSize, capR: sCap, atL: make([]places.Point, nDG), atR: sAt,
+		to: make([]int32, nArcs), cost: make([]int64, nArcs)}
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	for g := 0; g < nDG; g++ {
+		gb.atL[g] = p.demands[rg.ds[rep[g]]].At
+		k := arcStart[g]
+		for _, a := range rg.lists[rep[g]] {
+			if sg := sGroup[a.s]; stamp[sg] != int32(g) {
+				stamp[sg] = int32(g)
+				gb.to[k], gb.cost[k] = sg, int64(a.ic)
+				k++
+			}
+		}
+	}
+	// Dulmage-Mendelsohn sets from a maximum matching of the slots (the
+	// slot solver's first step, fast on the slot graph): a group lies
+	// wholly on one side (its members have the same neighbours).
+	deadD, deadS := rg.deadSets()
+	deadL, deadR := make([]bool, nDG), make([]bool, nSG)
+	for d, dead := range deadD {
+		if dead {
+			deadL[dGroup[d]] = true
+		}
+	}
+	for x, dead := range deadS {
+		if dead {
+			deadR[sGroup[rg.slotSupply[x]]] = true
+		}
+	}
+	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), rg.parallelFrom())
+
+	// Split: each demand group's flow, oldest members first, over the free
+	// slots of its supply groups (the slots of a group in supply order).
+	sMembers := make([][]int32, nSG) // slots of each supply group
+	for x := range rg.slotSupply {
+		sg := sGroup[rg.slotSupply[x]]
+		sMembers[sg] = append(sMembers[sg], int32(x))
+	}
+	used := make([]int32, nSG)
+	mate := make([]int32, nD)
+	for i := range mate {
+		mate[i] = -1
+	}
+	for g := 0; g < nDG; g++ {
+		next := dStart[g]
+		for k := arcStart[g]; k < arcStart[g+1]; k++ {
+			f := fl[k]
+			sg := gb.to[k]
+			for ; f > 0; f-- {
+				mate[members[next]] = sMembers[sg][used[sg]]
+				used[sg]++
+				next++
+			}
+		}
+	}
+	return mate
+}
+
+// groupBip is the groups' transportation problem: left node l (a demand
+// group, size[l] demands) has arcs start[l]..start[l+1]-1 to right nodes
+// to[a] (supply groups, capR[r] slots) at cost cost[a], uncapacitated.
+type groupBip struct {
+	nL, nR int
+	start  []int32
+	to     []int32
+	cost   []int64
+	size   []int64
+	capR   []int64
+	// Points of the nodes (spatial numbering of the parts).
+	atL, atR []places.Point
+}
+
+// solve returns the flow of each arc: a maximum flow of minimum cost, given
+// the Dulmage-Mendelsohn sets (deadL, deadR: the groups of Dr and Sr). The
+// dead right nodes are saturated, by dead left nodes only, in every
+// maximum flow, and the live left nodes by live right nodes only: two
+// independent min-cost problems, each saturating one side, solved at once
+// by capSaturate (its searches never fail).
+func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelFrom int) []int64 {
+	// The two parts, solved at once.
+	out := make([]int64, len(gb.to))
+	part := func(scarce bool) {
+		sub, order, rank, arcOf := gb.restrict(deadL, deadR, scarce, bandDeg)
+		if sub.nL == 0 {
+			return
+		}
+		if !scarce {
+			rank = nil // ties between supplies: any
+		}
+		fs := capSaturate(sub, order, rank, parallelFrom)
+		for k, a := range arcOf {
+			out[a] = fs[k]
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		part(false)
+	}()
+	part(true)
+	wg.Wait()
+	return out
+}
+
+// restrict returns the part of gb whose nodes have deadL/deadR == scarce:
+// as is for the abundant part (demand groups on the left), transposed for
+// the scarce part (supply groups on the left, demand groups on the right).
+// Both sides are numbered in spatial order (plan_locality.go); order is
+// the part's left nodes in gb's order (the processing order), rank the
+// gb number of each right node (ties: smaller first), arcOf maps the
+// part's arcs to gb's.
+func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) (sub *groupBip, order, rank, arcOf []int32) {
+	transpose := scarce
+	// Old numbers of the part's nodes, each side in spatial order.
+	pick := func(dead []bool, at []places.Point) (old, id []int32) {
+		var keep []int32
+		for v, d := range dead {
+			if d == scarce {
+				keep = append(keep, int32(v))
+			}
+		}
+		ord, _ := spatialOrder(len(keep), func(i int) places.Point { return at[keep[i]] }, bandDeg)
+		id = make([]int32, len(dead))
+		for v := range id {
+			id[v] = -1
+		}
+		old = make([]int32, len(keep))
+		for k, i := range ord {
+			old[k] = keep[i]
+			id[keep[i]] = int32(k)
+		}
+		return old, id
+	}
+	oldL, idL := pick(deadL, gb.atL)
+	oldR, idR := pick(deadR, gb.atR)
+	sub = &groupBip{}
+	// Arcs of the part as (new left, new right, gb arc), grouped by the
+	// part's left node.
+	var nl, nr int
+	var lOf, rOf []int32
+	if transpose {
+		nl, nr = len(oldR), len(oldL)
+		sub.size, sub.capR = make([]int64, nl), make([]int64, nr)
+		sub.atL, sub.atR = make([]places.Point, nl), make([]places.Point, nr)
+		for k, r := range oldR {
+			sub.size[k], sub.atL[k] = gb.capR[r], gb.atR[r]
+		}
+		for k, l := range oldL {
+			sub.capR[k], sub.atR[k] = gb.size[l], gb.atL[l]
+		}
+		lOf, rOf = idR, idL
+		rank = oldL
+	} else {
+		nl, nr = len(oldL), len(oldR)
+		sub.size, sub.capR = make([]int64, nl), make([]int64, nr)
+		sub.atL, sub.atR = make([]places.Point, nl), make([]places.Point, nr)
+		for k, l := range oldL {
+			sub.size[k], sub.atL[k] = gb.size[l], gb.atL[l]
+		}
+		for k, r := range oldR {
+			sub.capR[k], sub.atR[k] = gb.capR[r], gb.atR[r]
+		}
+		lOf, rOf = idL, idR
+		rank = oldR
+	}
+	sub.nL, sub.nR = nl, nr
+	sub.start = make([]int32, nl+1)
+	ends := func(l int, a int32) (int32, int32) { // part's (left, right) of gb arc a from gb left l
+		if transpose {
+			return lOf[gb.to[a]], rOf[l]
+		}
+		return lOf[l], rOf[gb.to[a]]
+	}
+	for l := 0; l < gb.nL; l++ {
+		if idL[l] < 0 {
+			continue
+		}
+		for a := gb.start[l]; a < gb.start[l+1]; a++ {
+			if x, y := ends(l, a); x >= 0 && y >= 0 {
+				sub.start[x+1]++
+			}
+		}
+	}
+	for x := 0; x < nl; x++ {
+		sub.start[x+1] += sub.start[x]
+	}
+	m := sub.start[nl]
+	sub.to, sub.cost, arcOf = make([]int32, m), make([]int64, m), make([]int32, m)
+	next := slices.Clone(sub.start[:nl])
+	for l := 0; l < gb.nL; l++ {
+		if idL[l] < 0 {
+			continue
+		}
+		for a := gb.start[l]; a < gb.start[l+1]; a++ {
+			if x, y := ends(l, a); x >= 0 && y >= 0 {
+				k := next[x]
+				sub.to[k], sub.cost[k], arcOf[k] = y, gb.cost[a], a
+				next[x]++
+			}
+		}
+	}
+	// Processing order: gb's order of the part's left nodes.
+	order = make([]int32, 0, nl)
+	if transpose {
+		for _, r := range slices.Sorted(slices.Values(oldR)) {
+			order = append(order, idR[r])
+		}
+	} else {
+		for _, l := range slices.Sorted(slices.Values(oldL)) {
+			order = append(order, idL[l])
+		}
+	}
+	return sub, order, rank, arcOf
+}
+
+// capSaturate is saturate (plan_assign.go) with capacities: a minimum-cost
+// flow of gb that sends size[l] units from every left node (when possible)
+// into right nodes of capacity capR, left nodes processed in the given
+// order. Successive shortest paths: a greedy start on the cheapest arcs,
+// then for each unit still to send a Dijkstra on reduced costs (bucket
+// queue) from its left node to the nearest right node with capacity left
+// (among those at the same distance, the best ranked; rank nil: any),
+// potentials updated on the settled nodes only. An arc carrying flow has
+// reduced cost 0 both ways, so its reverse arc is free to follow. The
+// large searches run two at a time with the sequential result (see
+// capState.searchAll). It returns the flow of each arc.
+func capSaturate(gb *groupBip, order, rank []int32, parallelFrom int) []int64 {
+	nL, nR := gb.nL, gb.nR
+	st := &capState{gb: gb, rank: rank, f: make([]int64, len(gb.to)), outL: make([]int64, nL), inR: make([]int64, nR),
+		piL: make([]int64, nL), piR: make([]int64, nR), arcL: make([]int32, len(gb.to)), flowArcs: make([][]int32, nR)}
+	for l := 0; l < nL; l++ {
+		for a := gb.start[l]; a < gb.start[l+1]; a++ {
+			st.arcL[a] = int32(l)
+		}
+	}
+	// Greedy start: the cheapest arcs of each left node have reduced cost 0.
+	for _, l := range order {
+		lo, hi := gb.start[l], gb.start[l+1]
+		if lo == hi {
+			continue
+		}
+		m := gb.cost[lo]
+		for a := lo + 1; a < hi; a++ {
+			m = min(m, gb.cost[a])
+		}
+		st.piL[l] = -m
+		for a := lo; a < hi && st.outL[l] < gb.size[l]; a++ {
+			if r := gb.to[a]; gb.cost[a] == m && st.inR[r] < gb.capR[r] {
+				x := min(gb.size[l]-st.outL[l], gb.capR[r]-st.inR[r])
+				st.addFlow(a, x)
+				st.outL[l] += x
+				st.inR[r] += x
+			}
+		}
+	}
+	// One search per unit left, in order.
+	var queue []int32
+	for _, l := range order {
+		if gb.start[l] < gb.start[l+1] {
+			for k := st.outL[l]; k < gb.size[l]; k++ {
+				queue = append(queue, l)
+			}
+		}
+	}
+	if parallelFrom > 0 && nL+nR < 4096 {
+		parallelFrom = math.MaxInt // small parts (the instant path): one core
+	}
+	st.searchAll(queue, parallelFrom)
+	return st.f
+}
+
+// capState is the state of capSaturate that the searches read and commit.
+type capState struct {
+	gb        *groupBip
+	rank      []int32
+	f         []int64 // flow of each arc
+	outL, inR []int64 // flow out of each left node, into each right node
+	piL, piR  []int64
+	arcL      []int32   // left end of each arc
+	flowArcs  [][]int32 // the arcs carrying flow into each right node
+}
+
+// addFlow adds x to the flow of arc a.
+func (st *capState) addFlow(a int32, x int64) {
+	f := st.f
+	if f[a] == 0 {
+		r := st.gb.to[a]
+		st.flowArcs[r] = append(st.flowArcs[r], a)
+	}
+	f[a] += x
+	if f[a] == 0 {
+		r := st.gb.to[a]
+		fa := st.flowArcs[r]
+		k := slices.Index(fa, a)
+		fa[k] = fa[len(fa)-1]
+		st.flowArcs[r] = fa[:len(fa)-1]
+	}
+}
+
+// searchAll runs one search per entry of queue (a left node with units
+// left; entries whose node got full meanwhile are skipped), in order, and
+// commits each before the next, as if sequentially. Once searches touch
+// parallelFrom nodes, the next two run at once on the same state: the
+// first is committed, the second only if the first changed none of the
+// nodes it touched (a search reads nothing else), else it runs again (as
+// searchAll of plan_assign.go).
+func (st *capState) searchAll(queue []int32, parallelFrom int) {
+	gb := st.gb
+	a := newCapSearcher(st)
+	var b *capSearcher
+	var req chan int32
+	var done chan struct{}
+	defer func() {
+		if req != nil {
+			close(req)
+		}
+	}()
+	nL := int32(gb.nL)
+	stamp := make([]int32, gb.nL+gb.nR)
+	round := int32(0)
+	large := parallelFrom == 0
+	full := func(l int32) bool { return l < 0 || st.outL[l] >= gb.size[l] } // -1: committed
+	for i := 0; i < len(queue); {
+		if full(queue[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(queue) && full(queue[j]) {
+			j++
+		}
+		if !large || j == len(queue) {
+			a.search(queue[i])
+			large = len(a.touched) >= parallelFrom
+			a.commit()
+			a.reset()
+			i++
+			continue
+		}
+		if b == nil {
+			b = newCapSearcher(st)
+			req, done = make(chan int32), make(chan struct{})
+			go func() {
+				for l := range req {
+					b.search(l)
+					done <- struct{}{}
+				}
+			}()
+		}
+		req <- queue[j]
+		a.search(queue[i])
+		<-done
+		large = len(a.touched) >= parallelFrom
+		round++
+		if a.target >= 0 {
+			for _, v := range a.settled {
+				stamp[v] = round
+			}
+			stamp[nL+a.target] = round
+		}
+		a.commit()
+		a.reset()
+		i++
+		conflict := false
+		for _, v := range b.touched {
+			if stamp[v] == round {
+				conflict = true
+				break
+			}
+		}
+		if !conflict {
+			// Entries between i and j are full: skipped as sequentially.
+			b.commit()
+			queue[j] = -1
+		}
+		b.reset()
+	}
+}
+
+// capSearcher is one Dijkstra of capSaturate (see searcher in
+// plan_assign.go): nodes 0..nL-1 left, nL..nL+nR-1 right.
+type capSearcher struct {
+	st               *capState
+	dist             []int64
+	done             []bool
+	viaR             []int32 // forward arc that reached a right node
+	viaL             []int32 // arc whose reverse reached a left node
+	touched, settled []int32
+	buckets          [][]int32
+	l0, target       int32
+	D                int64
+}
+
+func newCapSearcher(st *capState) *capSearcher {
+	nL, nR := st.gb.nL, st.gb.nR
+	s := &capSearcher{st: st, dist: make([]int64, nL+nR), done: make([]bool, nL+nR), viaR: make([]int32, nR), viaL: make([]int32, nL)}
+	for i := range s.dist {
+		s.dist[i] = unseen
+	}
+	return s
+}
+
+func (s *capSearcher) push(v int32, d int64) {
+	if d >= int64(len(s.buckets)) {
+		if d > 1<<24 {
+			panic("proxies: reduced distance out of range")
+		}
+		s.buckets = append(s.buckets, make([][]int32, int(d)+1-len(s.buckets))...)
+	}
+	s.buckets[d] = append(s.buckets[d], v)
+}
+
+// search reads the shared state (of the nodes it touches only) and writes
+// only s.
+func (s *capSearcher) search(l0 int32) {
+	st := s.st
+	gb := st.gb
+	nL := gb.nL
+	dist, done, viaR, viaL := s.dist, s.done, s.viaR, s.viaL
+	distR := dist[nL:]
+	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
+	s.l0, s.target, s.D = l0, -1, 0
+	dist[l0] = 0
+	touched := append(s.touched[:0], l0)
+	settled := s.settled[:0]
+	s.push(l0, 0)
+scan:
+	for b := 0; b < len(s.buckets); b++ {
+		for k := 0; k < len(s.buckets[b]); k++ {
+			v := s.buckets[b][k]
+			if done[v] || dist[v] != int64(b) {
+				continue
+			}
+			if int(v) >= nL {
+				r := v - int32(nL)
+				if inR[r] < capR[r] {
+					// The nearest; among those at the same distance, the
+					// best ranked.
+					s.target, s.D = r, int64(b)
+					for _, w := range s.buckets[b][k+1:] {
+						if rw := w - int32(nL); rank != nil && rw >= 0 && rank[rw] < rank[s.target] && !done[w] && dist[w] == int64(b) && inR[rw] < capR[rw] {
+							s.target = rw
+						}
+					}
+					break scan
+				}
+				done[v] = true
+				settled = append(settled, v)
+				// Reverse arcs of the arcs carrying flow into r.
+				for _, a := range st.flowArcs[r] {
+					m := st.arcL[a]
+					nd := int64(b) - gb.cost[a] + piR[r] - piL[m]
+					if nd < dist[m] {
+						if dist[m] == unseen {
+							touched = append(touched, m)
+						}
+						dist[m] = nd
+						viaL[m] = a
+						s.push(m, nd)
+					}
+				}
+				continue
+			}
+			l := v
+			done[v] = true
+			settled = append(settled, v)
+			base := int64(b) + piL[l]
+			lo, hi := gb.start[l], gb.start[l+1]
+			costs := gb.cost[lo:hi]
+			for i, r := range gb.to[lo:hi] {
+				nd := base + costs[i] - piR[r]
+				if nd < distR[r] {
+					if distR[r] == unseen {
+						touched = append(touched, int32(nL)+r)
+					}
+					distR[r] = nd
+					viaR[r] = lo + int32(i)
+					s.push(int32(nL)+r, nd)
+				}
+			}
+		}
+	}
+	s.touched, s.settled = touched, settled
+}
+
+// commit applies the last search: potentials on the settled nodes, then
+// the augmentation by as much as the path, the source and the target
+// allow.
+func (s *capSearcher) commit() {
+	if s.target < 0 {
+		return
+	}
+	st := s.st
+	gb := st.gb
+	nL := int32(gb.nL)
+	for _, v := range s.settled {
+		if v < nL {
+			st.piL[v] += s.dist[v] - s.D
+		} else {
+			st.piR[v-nL] += s.dist[v] - s.D
+		}
+	}
+	l0, target := s.l0, s.target
+	x := min(gb.size[l0]-st.outL[l0], gb.capR[target]-st.inR[target])
+	for r := target; ; {
+		l := st.arcL[s.viaR[r]]
+		if l == l0 {
+			break
+		}
+		b := s.viaL[l]
+		x = min(x, st.f[b])
+		r = gb.to[b]
+	}
+	for r := target; ; {
+		a := s.viaR[r]
+		st.addFlow(a, x)
+		l := st.arcL[a]
+		if l == l0 {
+			break
+		}
+		b := s.viaL[l]
+		st.addFlow(b, -x)
+		r = gb.to[b]
+	}
+	st.outL[l0] += x
+	st.inR[target] += x
+}
+
+// reset clears the search's scratch for the next one.
+func (s *capSearcher) reset() {
+	for _, v := range s.touched {
+		s.dist[v] = unseen
+		s.done[v] = false
+	}
+	for b := range s.buckets {
+		s.buckets[b] = s.buckets[b][:0]
+	}
+}
+
+// deadSets returns the Dulmage-Mendelsohn sets Dr and Sr of the round (see
+// plan_assign.go): a maximum matching of the slots on the round's graph,
+// then the alternating reach of the demands it leaves free.
+func (rg *roundGraph) deadSets() (deadD, deadS []bool) {
+	nD, nS := len(rg.ds), len(rg.slotSupply)
+	dOrd, dPos := rg.demandOrder()
+	sOrd, sPos := rg.slotOrder()
+	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
+	mL, mR := maxMatching(g, rg.pfRatio())
+	mateD, mateS := make([]int32, nD), make([]int32, nS)
+	for x := range mateS {
+		mateS[x] = -1
+		if r := mL[sPos[x]]; r >= 0 {
+			mateS[x] = dOrd[r]
+		}
+	}
+	for d := range mateD {
+		mateD[d] = -1
+		if l := mR[dPos[d]]; l >= 0 {
+			mateD[d] = sOrd[l]
+		}
+	}
+	return rg.alternatingReach(mateD, mateS)
+}
