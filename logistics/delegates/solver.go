@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"scrutin/logistics/flow"
 	"scrutin/logistics/places"
 )
 
@@ -598,6 +599,152 @@ func parallel(n, workers int, fn func(lo, hi int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// The two models solve a component in the same two stages (see the doc
+// above): stage 1 over tiers 1-3 on a network src → ... → snk, then stage
+// 2, travel, over the arcs stage 1 left free. The grouped model runs src
+// → job → person → snk, the relaxations src → seat → mode → person → snk.
+const src, snk = 0, 1
+
+// fedge is an edge of a stage-1 network.
+type fedge struct {
+	from, to int32
+	cap      int64
+	cost     int64 // stage 1: tiers 1-3
+	km       int64 // stage 2: travel
+	arc      int32 // the person's choice it carries (compSolver.arcs, or the grouped model's arcs), else -1
+}
+
+// solveStage1 maximises tiers 1-3 over edges, a network of nodes nodes.
+// The graph is returned for its potentials, which stage 2 needs.
+func solveStage1(edges []fedge, nodes int) (g *flow.Graph, cost int64) {
+	g = flow.New(nodes)
+	g.Grow(len(edges))
+	limit := int64(1)
+	for _, ed := range edges {
+		g.AddEdge(int(ed.from), int(ed.to), ed.cap, ed.cost)
+		if ed.to == snk {
+			limit += ed.cap
+		}
+	}
+	// A limit never reached: primal-dual phases, few with these costs.
+	_, cost = g.MinCostFlow(src, snk, limit)
+	return g, cost
+}
+
+// travelPiece is an independent part of stage 2 (see splitTravel).
+type travelPiece struct {
+	nodes      []int32 // nodes of the stage-1 network, src and snk aside
+	edges      []int   // its free edges (reduced cost 0)
+	sSup, tSup int64   // the supplies of the piece's own s and t
+}
+
+// splitTravel prepares stage 2 once stage 1 is solved in g: travel is
+// minimised over the arcs free at the optimum of stage 1 (the node
+// potentials are optimal duals: complementary slackness); arcs every
+// optimum fills become node supplies, the others are dropped. The t→s arc
+// that closes the circulation costs nothing and never binds, so stage 2
+// falls apart into independent pieces: the model's nodes linked by free
+// or filled arcs (filled arcs must stay inside a piece to keep its
+// supplies balanced). Pieces are where stage 1 left a choice, usually a
+// town's own volunteers and bureaux: far smaller than the component,
+// which keeps stage 2 fast.
+//
+// It fills flows, per edge (the capacity of a filled edge, else 0: the
+// flow of a free edge is the piece's to set), and supply, per node, and
+// returns the pieces that hold a free edge, in node order.
+func splitTravel(g *flow.Graph, edges []fedge, nodes int, flows, supply []int64) []*travelPiece {
+	reduced := func(ed fedge) int64 { return ed.cost + g.Potential(int(ed.from)) - g.Potential(int(ed.to)) }
+	clear(supply)
+	uf := newUnionFind(nodes)
+	for e, ed := range edges {
+		rc := reduced(ed)
+		if rc < 0 {
+			supply[ed.to] += ed.cap
+			supply[ed.from] -= ed.cap
+			flows[e] = ed.cap
+		} else {
+			flows[e] = 0
+		}
+		if ed.from != src && ed.to != snk && rc <= 0 {
+			uf.union(int(ed.from), int(ed.to))
+		}
+	}
+	// Each piece gets its own s and t: the supply s and t receive from
+	// filled arcs is counted in the piece of the arc's other end.
+	pieceOf := map[int]*travelPiece{}
+	get := func(v int32) *travelPiece {
+		r := uf.find(int(v))
+		pc := pieceOf[r]
+		if pc == nil {
+			pc = &travelPiece{}
+			pieceOf[r] = pc
+		}
+		return pc
+	}
+	var order []*travelPiece
+	for v := int32(2); v < int32(nodes); v++ {
+		pc := get(v)
+		if len(pc.nodes) == 0 {
+			order = append(order, pc)
+		}
+		pc.nodes = append(pc.nodes, v)
+	}
+	for e, ed := range edges {
+		rc := reduced(ed)
+		var pc *travelPiece
+		switch {
+		case ed.from == src:
+			pc = get(ed.to)
+			if rc < 0 {
+				pc.sSup -= ed.cap
+			}
+		case ed.to == snk:
+			pc = get(ed.from)
+			if rc < 0 {
+				pc.tSup += ed.cap
+			}
+		default:
+			pc = get(ed.from)
+		}
+		if rc == 0 {
+			pc.edges = append(pc.edges, e)
+		}
+	}
+	return slices.DeleteFunc(order, func(pc *travelPiece) bool { return len(pc.edges) == 0 })
+}
+
+// network builds the piece's stage-2 graph, on local nodes 0 = s, 1 = t,
+// 2 = S and 3 = T (the sources and sinks of the supplies), then the
+// piece's; the piece's edge k is ids[k]. closing is the capacity of the
+// t→s arc, supplyCost the cost of each arc from S: the models solve their
+// pieces differently (see their stage 2). at is scratch space, one entry
+// per node of the stage-1 network.
+func (pc *travelPiece) network(edges []fedge, supply []int64, at []int32, closing, supplyCost int64) (g *flow.Graph, ids []int) {
+	for i, v := range pc.nodes {
+		at[v] = int32(4 + i)
+	}
+	at[src], at[snk] = 0, 1
+	g = flow.New(4 + len(pc.nodes))
+	ids = make([]int, len(pc.edges))
+	for k, e := range pc.edges {
+		ids[k] = g.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), edges[e].cap, edges[e].km)
+	}
+	g.AddEdge(1, 0, closing, 0)
+	addSupply := func(v int, b int64) {
+		if b > 0 {
+			g.AddEdge(2, v, b, supplyCost)
+		} else if b < 0 {
+			g.AddEdge(v, 3, -b, 0)
+		}
+	}
+	addSupply(0, pc.sSup)
+	addSupply(1, pc.tSup)
+	for _, v := range pc.nodes {
+		addSupply(int(at[v]), supply[v])
+	}
+	return g, ids
 }
 
 type unionFind struct{ parent []int32 }

@@ -34,15 +34,6 @@ type carc struct {
 	km    int64 // tier 4
 }
 
-// fedge is an edge of the relaxation's network.
-type fedge struct {
-	from, to int32
-	cap      int64
-	cost     int64 // stage 1: tiers 1-3
-	km       int64 // stage 2: travel
-	arc      int32 // index in compSolver.arcs for a seat arc, else -1
-}
-
 // restr is a branching decision: person's mode is the only one they may
 // use (only), or one they may not.
 type restr struct {
@@ -96,7 +87,6 @@ type compSolver struct {
 	mVal   []int64 // per mode: value taken in it (violation check)
 	pMode  []int32 // per person: first mode used, -1
 	viol   []int32 // violating persons
-	rc     []int64
 	supply []int64
 }
 
@@ -284,8 +274,6 @@ func (cs *compSolver) allowed(m int32) bool {
 	return (o < 0 || o == m) && !cs.forbid[m]
 }
 
-const src, snk = 0, 1
-
 // build makes the relaxation's network under the current restrictions:
 // source → seat (1) → person's mode (its cap) → person (largest mode cap)
 // → sink. A person left with one mode has no mode node: their seat arcs
@@ -371,16 +359,7 @@ func (cs *compSolver) prunedByScaled(inc score) bool {
 	}
 	cs.build(true)
 	edges := cs.edges
-	g := flow.New(cs.nodes)
-	g.Grow(len(edges))
-	limit := int64(1)
-	for _, ed := range edges {
-		g.AddEdge(int(ed.from), int(ed.to), ed.cap, ed.cost)
-		if ed.to == snk {
-			limit += ed.cap
-		}
-	}
-	_, cost := g.MinCostFlow(src, snk, limit)
+	g, cost := solveStage1(edges, cs.nodes)
 	k := int64(cs.sv.k)
 	b := score{v1: -cost / k} // cost <= 0: rounds the bound down, as v1 is whole
 	switch {
@@ -414,17 +393,7 @@ func (cs *compSolver) evaluate(rs []restr, inc *score) (score, bool) {
 	cs.apply(rs)
 	cs.build(false)
 	edges := cs.edges
-	g := flow.New(cs.nodes)
-	g.Grow(len(edges))
-	limit := int64(1)
-	for _, ed := range edges {
-		g.AddEdge(int(ed.from), int(ed.to), ed.cap, ed.cost)
-		if ed.to == snk {
-			limit += ed.cap
-		}
-	}
-	// A limit never reached: primal-dual phases, few with these costs.
-	_, cost := g.MinCostFlow(src, snk, limit)
+	g, cost := solveStage1(edges, cs.nodes)
 	b := score{v1: -cost}
 	if inc != nil && b.v1 < inc.v1 {
 		return b, false
@@ -456,119 +425,26 @@ func (cs *compSolver) evaluate(rs []restr, inc *score) (score, bool) {
 }
 
 // stage2 minimises travel over the arcs free at the optimum of stage 1
-// (the node potentials are optimal duals: complementary slackness); arcs
-// every optimum fills become node supplies, the others are dropped. The
-// t→s arc that closes the circulation costs nothing and never binds, so
-// stage 2 falls apart into independent pieces: seats, modes and persons
-// linked by free or filled arcs (filled arcs must stay inside a piece to
-// keep its supplies balanced). Pieces are where stage 1 left a choice,
-// usually a town's own volunteers and bureaux: far smaller than the
-// component, which keeps stage 2 fast. The flow of every edge goes to
-// cs.flows.
+// (see splitTravel), seats, modes and persons making up the pieces. The
+// flow of every edge goes to cs.flows.
 func (cs *compSolver) stage2(g *flow.Graph) {
 	edges := cs.edges
 	nodes := cs.nodes
-	cs.rc = slices.Grow(cs.rc[:0], len(edges))[:len(edges)]
 	cs.flows = slices.Grow(cs.flows[:0], len(edges))[:len(edges)]
 	cs.supply = slices.Grow(cs.supply[:0], nodes)[:nodes]
-	rc, supply := cs.rc, cs.supply
-	clear(supply)
-	uf := newUnionFind(nodes)
-	for e, ed := range edges {
-		rc[e] = ed.cost + g.Potential(int(ed.from)) - g.Potential(int(ed.to))
-		if rc[e] < 0 {
-			supply[ed.to] += ed.cap
-			supply[ed.from] -= ed.cap
-			cs.flows[e] = ed.cap
-		} else {
-			cs.flows[e] = 0
-		}
-		if ed.from != src && ed.to != snk && rc[e] <= 0 {
-			uf.union(int(ed.from), int(ed.to))
-		}
-	}
-	// Each piece gets its own s and t: the supply s and t receive from
-	// filled arcs is counted in the piece of the arc's other end.
-	type piece struct {
-		nodes      []int32
-		edges      []int
-		sSup, tSup int64
-	}
-	pieceOf := map[int]*piece{}
-	get := func(v int32) *piece {
-		r := uf.find(int(v))
-		pc := pieceOf[r]
-		if pc == nil {
-			pc = &piece{}
-			pieceOf[r] = pc
-		}
-		return pc
-	}
-	var order []*piece
-	for v := int32(2); v < int32(nodes); v++ {
-		pc := get(v)
-		if len(pc.nodes) == 0 {
-			order = append(order, pc)
-		}
-		pc.nodes = append(pc.nodes, v)
-	}
-	for e, ed := range edges {
-		var pc *piece
-		switch {
-		case ed.from == src:
-			pc = get(ed.to)
-			if rc[e] < 0 {
-				pc.sSup -= ed.cap
-			}
-		case ed.to == snk:
-			pc = get(ed.from)
-			if rc[e] < 0 {
-				pc.tSup += ed.cap
-			}
-		default:
-			pc = get(ed.from)
-		}
-		if rc[e] == 0 {
-			pc.edges = append(pc.edges, e)
-		}
-	}
+	pieces := splitTravel(g, edges, nodes, cs.flows, cs.supply)
 	at := make([]int32, nodes)
-	for _, pc := range order {
-		if len(pc.edges) == 0 {
-			continue
-		}
-		// Local nodes: 0 = s, 1 = t, 2 = S, 3 = T, then the piece's.
-		for i, v := range pc.nodes {
-			at[v] = int32(4 + i)
-		}
-		at[src], at[snk] = 0, 1
-		g2 := flow.New(4 + len(pc.nodes))
-		ids := make([]int, len(pc.edges))
-		total := int64(1)
-		for k, e := range pc.edges {
-			ids[k] = g2.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), edges[e].cap, edges[e].km)
+	for _, pc := range pieces {
+		total, travel := int64(1), int64(0)
+		for _, e := range pc.edges {
 			total += edges[e].cap
+			travel += edges[e].km * edges[e].cap
 		}
-		g2.AddEdge(1, 0, total, 0)
 		// Supplies as arcs from S worth more than any travel: the local
 		// algorithm (MinCostFlow without a limit) then meets every supply,
 		// at the least travel, without the phases of MinCostMaxFlow.
-		big := total
-		for _, e := range pc.edges {
-			big += edges[e].km * edges[e].cap
-		}
-		addSupply := func(v int, b int64) {
-			if b > 0 {
-				g2.AddEdge(2, v, b, -big)
-			} else if b < 0 {
-				g2.AddEdge(v, 3, -b, 0)
-			}
-		}
-		addSupply(0, pc.sSup)
-		addSupply(1, pc.tSup)
-		for _, v := range pc.nodes {
-			addSupply(int(at[v]), supply[v])
-		}
+		big := total + travel
+		g2, ids := pc.network(edges, cs.supply, at, total, -big)
 		g2.MinCostFlow(2, 3, -1)
 		for k, e := range pc.edges {
 			cs.flows[e] = g2.Flow(ids[k])

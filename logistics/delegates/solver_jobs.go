@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-
-	"scrutin/logistics/flow"
 )
 
 // The fixed-group model of earlier versions, kept as the first incumbent
@@ -160,14 +158,6 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	for li, j := range jobs {
 		local[j] = int32(li)
 	}
-	type edge struct {
-		from, to int32
-		value    int64 // stage 1 cost (tiers 1-3, negative)
-		km       int64 // stage 2 cost
-		a        arc
-		person   int32
-	}
-	const src, snk = 0, 1
 	nodes := 2 + len(people) + len(jobs)
 	pNode := func(li int) int32 { return int32(2 + li) }
 	jNode := func(li int32) int32 { return int32(2 + len(people) + int(li)) }
@@ -186,11 +176,14 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	// value sits on its source arc (negative), each person's shortfall on
 	// the job → person arc (>= 0), so that the value of a path is the
 	// value of that person in that job, and the solver's searches start
-	// at the jobs it fills (see flow.MinCostFlow).
-	var edges []edge
+	// at the jobs it fills (see flow.MinCostFlow). The arc of a job →
+	// person edge is its index in arcs.
+	var edges []fedge
+	var arcs []arc
 	for li, i := range people {
 		for _, a := range gr.arcsOf(int(i), sc) {
-			edges = append(edges, edge{from: jNode(local[a.job]), to: pNode(li), a: a, person: i, km: int64(a.km)})
+			edges = append(edges, fedge{from: jNode(local[a.job]), to: pNode(li), cap: 1, km: int64(a.km), arc: int32(len(arcs))})
+			arcs = append(arcs, a)
 			kb += int64(a.kept)
 		}
 	}
@@ -198,135 +191,46 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	mp := tb*mt + kb + 1
 	best := make([]int64, len(jobs))
 	for e := range edges {
-		a := edges[e].a
+		a := arcs[edges[e].arc]
 		v := int64(a.priority)*mp + int64(a.tit)*mt + int64(a.kept)
-		edges[e].value = v // the shortfall below, once the best is known
+		edges[e].cost = v // the shortfall below, once the best is known
 		best[local[a.job]] = max(best[local[a.job]], v)
 	}
 	for e := range edges {
-		edges[e].value = best[local[edges[e].a.job]] - edges[e].value
+		edges[e].cost = best[local[arcs[edges[e].arc].job]] - edges[e].cost
 	}
 	for li := range jobs {
 		if best[li] > 0 {
-			edges = append(edges, edge{from: src, to: jNode(int32(li)), value: -best[li], person: -1})
+			edges = append(edges, fedge{from: src, to: jNode(int32(li)), cap: 1, cost: -best[li], arc: -1})
 		}
 	}
 	for li := range people {
-		edges = append(edges, edge{from: pNode(li), to: snk, person: -1})
+		edges = append(edges, fedge{from: pNode(li), to: snk, cap: 1, arc: -1})
 	}
 
 	// Stage 1: tiers 1-3.
-	g := flow.New(nodes)
-	g.Grow(len(edges))
-	for _, ed := range edges {
-		g.AddEdge(int(ed.from), int(ed.to), 1, ed.value)
-	}
-	g.MinCostFlow(src, snk, int64(len(people))+1)
+	g, _ := solveStage1(edges, nodes)
 
-	// Stage 2: travel over the arcs free at the optimum of stage 1 (the
-	// node potentials are optimal duals: complementary slackness); arcs
-	// every optimum fills become node supplies, the others are dropped.
-	// The t→s arc that closes the circulation costs nothing and never
-	// binds, so stage 2 falls apart into independent pieces: persons and
-	// jobs linked by free or filled job→person arcs (filled arcs must stay
-	// inside a piece to keep its supplies balanced). Pieces are where
-	// stage 1 left a choice, usually a town's own volunteers and bureaux:
-	// far smaller than the component, which keeps stage 2 fast.
-	rc := make([]int64, len(edges))
+	// Stage 2: travel over the arcs stage 1 left free (see splitTravel),
+	// persons and jobs making up the pieces. Each piece is solved by
+	// primal-dual phases (MinCostMaxFlow), as this model always was: the
+	// relaxations' local solve (compSolver.stage2) reaches the same travel
+	// but may pick another assignment among equals, which would change
+	// the incumbent. The closing t→s arc is above any flow the piece's
+	// persons can take.
+	flows := make([]int64, len(edges))
 	supply := make([]int64, nodes)
-	uf := newUnionFind(nodes)
-	for e, ed := range edges {
-		rc[e] = ed.value + g.Potential(int(ed.from)) - g.Potential(int(ed.to))
-		if rc[e] < 0 {
-			supply[ed.to]++
-			supply[ed.from]--
-		}
-		if ed.person >= 0 && rc[e] <= 0 {
-			uf.union(int(ed.from), int(ed.to))
-		}
-	}
-	// Each piece gets its own s and t: the supply s and t receive from
-	// filled arcs is counted in the piece of the arc's other end.
-	type piece struct {
-		nodes      []int32
-		edges      []int
-		sSup, tSup int64
-	}
-	pieceOf := map[int]*piece{}
-	get := func(v int32) *piece {
-		r := uf.find(int(v))
-		pc := pieceOf[r]
-		if pc == nil {
-			pc = &piece{}
-			pieceOf[r] = pc
-		}
-		return pc
-	}
-	var order []*piece
-	for v := int32(2); v < int32(nodes); v++ {
-		pc := get(v)
-		if len(pc.nodes) == 0 {
-			order = append(order, pc)
-		}
-		pc.nodes = append(pc.nodes, v)
-	}
-	for e, ed := range edges {
-		var pc *piece
-		switch {
-		case ed.from == src:
-			pc = get(ed.to)
-			if rc[e] < 0 {
-				pc.sSup--
-			}
-		case ed.to == snk:
-			pc = get(ed.from)
-			if rc[e] < 0 {
-				pc.tSup++
-			}
-		default:
-			pc = get(ed.from)
-		}
-		if rc[e] == 0 {
-			pc.edges = append(pc.edges, e)
-		}
-	}
-	used := make([]bool, len(edges))
 	at := make([]int32, nodes)
-	for _, pc := range order {
-		if len(pc.edges) == 0 {
-			continue
-		}
-		// Local nodes: 0 = s, 1 = t, 2 = S, 3 = T, then the piece's.
-		for i, v := range pc.nodes {
-			at[v] = int32(4 + i)
-		}
-		at[src], at[snk] = 0, 1
-		g2 := flow.New(4 + len(pc.nodes))
-		ids := make([]int, len(pc.edges))
-		for k, e := range pc.edges {
-			ids[k] = g2.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), 1, edges[e].km)
-		}
-		g2.AddEdge(1, 0, int64(len(pc.nodes))+1, 0)
-		addSupply := func(v int, b int64) {
-			if b > 0 {
-				g2.AddEdge(2, v, b, 0)
-			} else if b < 0 {
-				g2.AddEdge(v, 3, -b, 0)
-			}
-		}
-		addSupply(0, pc.sSup)
-		addSupply(1, pc.tSup)
-		for _, v := range pc.nodes {
-			addSupply(int(at[v]), supply[v])
-		}
+	for _, pc := range splitTravel(g, edges, nodes, flows, supply) {
+		g2, ids := pc.network(edges, supply, at, int64(len(pc.nodes))+1, 0)
 		g2.MinCostMaxFlow(2, 3)
 		for k, e := range pc.edges {
-			used[e] = g2.Flow(ids[k]) > 0
+			flows[e] = g2.Flow(ids[k])
 		}
 	}
 	for e, ed := range edges {
-		if ed.person >= 0 && (rc[e] < 0 || used[e]) {
-			taken[ed.person] = ed.a
+		if ed.arc >= 0 && flows[e] > 0 {
+			taken[people[ed.to-pNode(0)]] = arcs[ed.arc] // to: the person's node
 		}
 	}
 }
