@@ -731,7 +731,9 @@ func (pc *travelPiece) network(edges []fedge, supply []int64, at []int32, closin
 	for k, e := range pc.edges {
 		ids[k] = g.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), edges[e].cap, edges[e].km)
 	}
-	g.AddEdge(1, 0, closing, 0)
+	// The fixed supplies of s and t go through the closing arc too: never
+	// let its capacity be what binds.
+	g.AddEdge(1, 0, closing+abs64(pc.sSup)+abs64(pc.tSup), 0)
 	addSupply := func(v int, b int64) {
 		if b > 0 {
 			g.AddEdge(2, v, b, supplyCost)
@@ -745,6 +747,13 @@ func (pc *travelPiece) network(edges []fedge, supply []int64, at []int32, closin
 		addSupply(int(at[v]), supply[v])
 	}
 	return g, ids
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 type unionFind struct{ parent []int32 }
