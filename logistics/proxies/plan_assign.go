@@ -34,7 +34,7 @@ package proxies
 //     part is optimal on its graph (the sparse view, plus in exact mode the
 //     pairs of the maximum matching). The two parts are solved at once,
 //     and within a part the large searches run two at a time with the
-//     sequential result (see searchAll).
+//     sequential result (see searchInTurn).
 //  4. Pricing (exact mode): the potentials certify optimality over all
 //     valid pairs when no pair left out of the graph has a negative reduced
 //     cost. The K-th best cost of each demand bounds those it left out, so
@@ -62,7 +62,7 @@ type bip struct {
 // free right nodes at the same distance (smaller first); nil: none.
 //
 // The searches run two at a time once they touch parallelFrom nodes (see
-// searchAll); parallelFrom 0: always (tests).
+// searchInTurn); parallelFrom 0: always (tests).
 func saturate(g *bip, order []int32, rank []int32, parallelFrom int) (mateL []int32, piL, piR []int64) {
 	nL, nR := g.nL, g.nR
 	mateL = make([]int32, nL)
@@ -178,7 +178,8 @@ func saturate(g *bip, order []int32, rank []int32, parallelFrom int) (mateL []in
 	if parallelFrom > 0 && nL < 4096 {
 		parallelFrom = math.MaxInt // small parts (the instant path): one core
 	}
-	sh.searchAll(queue, parallelFrom)
+	searchInTurn(queue, parallelFrom, nL, nR, func() pathSearch { return newSearcher(sh) },
+		func(l int32) bool { return l < 0 || mateL[l] >= 0 })
 	return mateL, piL, piR
 }
 
@@ -191,13 +192,15 @@ type shared struct {
 	rank         []int32
 }
 
-// parallelFromDefault: searchAll runs two searches at once once a search
+// parallelFromDefault: searchInTurn runs two searches at once once a search
 // touches at least this many nodes (cheaper ones are not worth the
 // hand-over between goroutines, a few microseconds).
 const parallelFromDefault = 256
 
-// searchAll runs one search per left node of queue, in order, and commits
-// each (potentials, augmentation) before the next, as if sequentially.
+// searchInTurn runs one search per entry of queue, in order, and commits
+// each (potentials, augmentation) before the next, as if sequentially;
+// entries whose left node is full meanwhile are skipped (full(-1): an
+// entry already committed). nL and nR size the two sides.
 //
 // Two cores: when searches grow large (the last ones cross the country
 // to the few free right nodes left), the next two searches run at once on
@@ -206,9 +209,9 @@ const parallelFromDefault = 256
 // nothing else: every node it looks at gets a distance), else it runs
 // again. A search's outcome depends only on what it reads, so the result
 // is exactly the sequential one, whatever the timing.
-func (sh *shared) searchAll(queue []int32, parallelFrom int) {
-	a := newSearcher(sh)
-	var b *searcher
+func searchInTurn(queue []int32, parallelFrom, nL, nR int, newSearch func() pathSearch, full func(l int32) bool) {
+	a := newSearch()
+	var b pathSearch
 	var req chan int32
 	var done chan struct{}
 	defer func() {
@@ -216,20 +219,28 @@ func (sh *shared) searchAll(queue []int32, parallelFrom int) {
 			close(req)
 		}
 	}()
-	stamp := make([]int32, sh.g.nL+sh.g.nR) // round that last modified a node
+	stamp := make([]int32, nL+nR) // round that last modified a node
 	round := int32(0)
 	large := parallelFrom == 0
 	for i := 0; i < len(queue); {
-		if !large || i+1 == len(queue) {
+		if full(queue[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(queue) && full(queue[j]) {
+			j++
+		}
+		if !large || j == len(queue) {
 			a.search(queue[i])
-			large = len(a.touched) >= parallelFrom
+			large = len(a.scratch().touched) >= parallelFrom
 			a.commit()
-			a.reset()
+			a.scratch().reset()
 			i++
 			continue
 		}
 		if b == nil {
-			b = newSearcher(sh)
+			b = newSearch()
 			req, done = make(chan int32), make(chan struct{})
 			go func() {
 				for l := range req {
@@ -238,67 +249,75 @@ func (sh *shared) searchAll(queue []int32, parallelFrom int) {
 				}
 			}()
 		}
-		req <- queue[i+1]
+		req <- queue[j]
 		a.search(queue[i])
 		<-done
-		large = len(a.touched) >= parallelFrom
+		sa, sb := a.scratch(), b.scratch()
+		large = len(sa.touched) >= parallelFrom
 		round++
-		if a.target >= 0 {
-			for _, v := range a.settled {
+		if sa.target >= 0 {
+			for _, v := range sa.settled {
 				stamp[v] = round
 			}
-			stamp[int32(sh.g.nL)+a.target] = round
+			stamp[int32(nL)+sa.target] = round
 		}
 		a.commit()
-		a.reset()
+		sa.reset()
 		i++
 		conflict := false
-		for _, v := range b.touched {
+		for _, v := range sb.touched {
 			if stamp[v] == round {
 				conflict = true
 				break
 			}
 		}
 		if !conflict {
+			// Entries between i and j are full: skipped as sequentially.
 			b.commit()
-			i++
+			queue[j] = -1
 		}
-		b.reset()
+		sb.reset()
 	}
 }
 
-// searcher is one Dijkstra on reduced costs from a free left node to the
-// nearest free right node, over nodes 0..nL-1 (left) and nL..nL+nR-1
-// (right). Reduced distances are small non-negative integers: a bucket
-// queue (Dial) replaces the heap; entries whose distance changed are
-// stale.
-type searcher struct {
-	sh               *shared
+// pathSearch is one shortest augmenting path search of saturate or
+// capSaturate: search reads the shared state and writes only its own
+// scratch, commit applies the path found.
+type pathSearch interface {
+	search(l0 int32)
+	commit()
+	scratch() *dial
+}
+
+// dial is the scratch of one Dijkstra on reduced costs from a free left
+// node to the nearest right node with room, over nodes 0..nL-1 (left) and
+// nL..nL+nR-1 (right). Reduced distances are small non-negative integers:
+// a bucket queue (Dial) replaces the heap; entries whose distance changed
+// are stale.
+type dial struct {
 	dist             []int64
 	done             []bool
-	parent           []int32 // left node that reached a right node
-	parentCost       []int64
 	touched, settled []int32
 	buckets          [][]int32
-	// Outcome of the last search: the free right node reached (-1: none)
-	// at distance D.
+	// Outcome of the last search: the right node reached (-1: none) at
+	// distance D.
 	l0, target int32
 	D          int64
 }
 
 const unseen = int64(1) << 62
 
-func newSearcher(sh *shared) *searcher {
-	nL, nR := sh.g.nL, sh.g.nR
-	s := &searcher{sh: sh, dist: make([]int64, nL+nR), done: make([]bool, nL+nR),
-		parent: make([]int32, nR), parentCost: make([]int64, nR)}
+func newDial(nodes int) dial {
+	s := dial{dist: make([]int64, nodes), done: make([]bool, nodes)}
 	for i := range s.dist {
 		s.dist[i] = unseen
 	}
 	return s
 }
 
-func (s *searcher) push(v int32, d int64) {
+func (s *dial) scratch() *dial { return s }
+
+func (s *dial) push(v int32, d int64) {
 	if d >= int64(len(s.buckets)) {
 		if d > 1<<24 {
 			panic("proxies: reduced distance out of range")
@@ -306,6 +325,44 @@ func (s *searcher) push(v int32, d int64) {
 		s.buckets = append(s.buckets, make([][]int32, int(d)+1-len(s.buckets))...)
 	}
 	s.buckets[d] = append(s.buckets[d], v)
+}
+
+// shiftPotentials adds dist - D to the potentials of the settled nodes
+// (the others keep theirs: a constant shift of all potentials is
+// harmless), which keeps every reduced cost >= 0 after the augmentation.
+func (s *dial) shiftPotentials(piL, piR []int64) {
+	nL := int32(len(piL))
+	for _, v := range s.settled {
+		if v < nL {
+			piL[v] += s.dist[v] - s.D
+		} else {
+			piR[v-nL] += s.dist[v] - s.D
+		}
+	}
+}
+
+// reset clears the search's scratch for the next one.
+func (s *dial) reset() {
+	for _, v := range s.touched {
+		s.dist[v] = unseen
+		s.done[v] = false
+	}
+	// Entries may lie beyond the last bucket scanned.
+	for b := range s.buckets {
+		s.buckets[b] = s.buckets[b][:0]
+	}
+}
+
+// searcher is one search of saturate (see dial).
+type searcher struct {
+	dial
+	sh         *shared
+	parent     []int32 // left node that reached a right node
+	parentCost []int64
+}
+
+func newSearcher(sh *shared) *searcher {
+	return &searcher{dial: newDial(sh.g.nL + sh.g.nR), sh: sh, parent: make([]int32, sh.g.nR), parentCost: make([]int64, sh.g.nR)}
 }
 
 // search reads the shared state and writes only s.
@@ -395,14 +452,7 @@ func (s *searcher) commit() {
 		return
 	}
 	sh := s.sh
-	nL := sh.g.nL
-	for _, v := range s.settled {
-		if int(v) < nL {
-			sh.piL[v] += s.dist[v] - s.D
-		} else {
-			sh.piR[v-int32(nL)] += s.dist[v] - s.D
-		}
-	}
+	s.shiftPotentials(sh.piL, sh.piR)
 	r := s.target
 	for {
 		l := s.parent[r]
@@ -412,18 +462,6 @@ func (s *searcher) commit() {
 			break
 		}
 		r = next
-	}
-}
-
-// reset clears the search's scratch for the next one.
-func (s *searcher) reset() {
-	for _, v := range s.touched {
-		s.dist[v] = unseen
-		s.done[v] = false
-	}
-	// Entries may lie beyond the last bucket scanned.
-	for b := range s.buckets {
-		s.buckets[b] = s.buckets[b][:0]
 	}
 }
 

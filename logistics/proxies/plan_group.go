@@ -424,7 +424,7 @@ func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) 
 // potentials updated on the settled nodes only. An arc carrying flow has
 // reduced cost 0 both ways, so its reverse arc is free to follow. The
 // large searches run two at a time with the sequential result (see
-// capState.searchAll). It returns the flow of each arc.
+// searchInTurn). It returns the flow of each arc.
 func capSaturate(gb *groupBip, order, rank []int32, parallelFrom int) []int64 {
 	nL, nR := gb.nL, gb.nR
 	st := &capState{gb: gb, rank: rank, f: make([]int64, len(gb.to)), outL: make([]int64, nL), inR: make([]int64, nR),
@@ -466,7 +466,8 @@ func capSaturate(gb *groupBip, order, rank []int32, parallelFrom int) []int64 {
 	if parallelFrom > 0 && nL+nR < 4096 {
 		parallelFrom = math.MaxInt // small parts (the instant path): one core
 	}
-	st.searchAll(queue, parallelFrom)
+	searchInTurn(queue, parallelFrom, nL, nR, func() pathSearch { return newCapSearcher(st) },
+		func(l int32) bool { return l < 0 || st.outL[l] >= gb.size[l] })
 	return st.f
 }
 
@@ -498,117 +499,17 @@ func (st *capState) addFlow(a int32, x int64) {
 	}
 }
 
-// searchAll runs one search per entry of queue (a left node with units
-// left; entries whose node got full meanwhile are skipped), in order, and
-// commits each before the next, as if sequentially. Once searches touch
-// parallelFrom nodes, the next two run at once on the same state: the
-// first is committed, the second only if the first changed none of the
-// nodes it touched (a search reads nothing else), else it runs again (as
-// searchAll of plan_assign.go).
-func (st *capState) searchAll(queue []int32, parallelFrom int) {
-	gb := st.gb
-	a := newCapSearcher(st)
-	var b *capSearcher
-	var req chan int32
-	var done chan struct{}
-	defer func() {
-		if req != nil {
-			close(req)
-		}
-	}()
-	nL := int32(gb.nL)
-	stamp := make([]int32, gb.nL+gb.nR)
-	round := int32(0)
-	large := parallelFrom == 0
-	full := func(l int32) bool { return l < 0 || st.outL[l] >= gb.size[l] } // -1: committed
-	for i := 0; i < len(queue); {
-		if full(queue[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(queue) && full(queue[j]) {
-			j++
-		}
-		if !large || j == len(queue) {
-			a.search(queue[i])
-			large = len(a.touched) >= parallelFrom
-			a.commit()
-			a.reset()
-			i++
-			continue
-		}
-		if b == nil {
-			b = newCapSearcher(st)
-			req, done = make(chan int32), make(chan struct{})
-			go func() {
-				for l := range req {
-					b.search(l)
-					done <- struct{}{}
-				}
-			}()
-		}
-		req <- queue[j]
-		a.search(queue[i])
-		<-done
-		large = len(a.touched) >= parallelFrom
-		round++
-		if a.target >= 0 {
-			for _, v := range a.settled {
-				stamp[v] = round
-			}
-			stamp[nL+a.target] = round
-		}
-		a.commit()
-		a.reset()
-		i++
-		conflict := false
-		for _, v := range b.touched {
-			if stamp[v] == round {
-				conflict = true
-				break
-			}
-		}
-		if !conflict {
-			// Entries between i and j are full: skipped as sequentially.
-			b.commit()
-			queue[j] = -1
-		}
-		b.reset()
-	}
-}
-
-// capSearcher is one Dijkstra of capSaturate (see searcher in
-// plan_assign.go): nodes 0..nL-1 left, nL..nL+nR-1 right.
+// capSearcher is one search of capSaturate (see dial).
 type capSearcher struct {
-	st               *capState
-	dist             []int64
-	done             []bool
-	viaR             []int32 // forward arc that reached a right node
-	viaL             []int32 // arc whose reverse reached a left node
-	touched, settled []int32
-	buckets          [][]int32
-	l0, target       int32
-	D                int64
+	dial
+	st   *capState
+	viaR []int32 // forward arc that reached a right node
+	viaL []int32 // arc whose reverse reached a left node
 }
 
 func newCapSearcher(st *capState) *capSearcher {
 	nL, nR := st.gb.nL, st.gb.nR
-	s := &capSearcher{st: st, dist: make([]int64, nL+nR), done: make([]bool, nL+nR), viaR: make([]int32, nR), viaL: make([]int32, nL)}
-	for i := range s.dist {
-		s.dist[i] = unseen
-	}
-	return s
-}
-
-func (s *capSearcher) push(v int32, d int64) {
-	if d >= int64(len(s.buckets)) {
-		if d > 1<<24 {
-			panic("proxies: reduced distance out of range")
-		}
-		s.buckets = append(s.buckets, make([][]int32, int(d)+1-len(s.buckets))...)
-	}
-	s.buckets[d] = append(s.buckets[d], v)
+	return &capSearcher{dial: newDial(nL + nR), st: st, viaR: make([]int32, nR), viaL: make([]int32, nL)}
 }
 
 // search reads the shared state (of the nodes it touches only) and writes
@@ -693,14 +594,7 @@ func (s *capSearcher) commit() {
 	}
 	st := s.st
 	gb := st.gb
-	nL := int32(gb.nL)
-	for _, v := range s.settled {
-		if v < nL {
-			st.piL[v] += s.dist[v] - s.D
-		} else {
-			st.piR[v-nL] += s.dist[v] - s.D
-		}
-	}
+	s.shiftPotentials(st.piL, st.piR)
 	l0, target := s.l0, s.target
 	x := min(gb.size[l0]-st.outL[l0], gb.capR[target]-st.inR[target])
 	for r := target; ; {
@@ -725,17 +619,6 @@ func (s *capSearcher) commit() {
 	}
 	st.outL[l0] += x
 	st.inR[target] += x
-}
-
-// reset clears the search's scratch for the next one.
-func (s *capSearcher) reset() {
-	for _, v := range s.touched {
-		s.dist[v] = unseen
-		s.done[v] = false
-	}
-	for b := range s.buckets {
-		s.buckets[b] = s.buckets[b][:0]
-	}
 }
 
 // deadSets returns the Dulmage-Mendelsohn sets Dr and Sr of the round (see
