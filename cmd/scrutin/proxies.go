@@ -22,8 +22,6 @@ import (
 
 	"scrutin/database"
 	"scrutin/demo"
-	"scrutin/logistics/elections"
-	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -178,25 +176,12 @@ func scratchDatabase(ctx context.Context, e *env, conns int) (*pgxpool.Pool, fun
 }
 
 func benchMatch(ctx context.Context, e *env, pool *pgxpool.Pool, communes string, n int) error {
-	f, err := os.Open(communes)
-	if err != nil {
-		return fmt.Errorf("communes file (--communes): %w", err)
-	}
-	rep, err := places.ImportCommunes(ctx, pool, f, nil)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	el, err := elections.Create(ctx, pool, elections.Input{Name: "Bench", Slug: "bench", Rounds: []elections.RoundInput{
-		{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
-	if err != nil {
-		return err
-	}
 	t0 := time.Now()
-	if err := proxies.GenerateLoad(ctx, pool, el.ID, n, 1); err != nil {
-		return err
+	el, imported, err := proxies.BenchElection(ctx, pool, communes, n, 1)
+	if err != nil {
+		return fmt.Errorf("%w (--communes %s)", err, communes)
 	}
-	fmt.Fprintf(e.stdout, "%d communes imported; %d requests and %d volunteers generated in %s\n", rep.Inserted+rep.Updated, n, n, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "%d communes imported, %d requests and %d volunteers generated in %s\n", imported, n, n, time.Since(t0).Round(time.Millisecond))
 	d := proxies.NewDesk(pool, "http://bench", nil)
 	d.InstantOff = true
 	var walBefore, walAfter string

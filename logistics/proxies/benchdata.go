@@ -4,11 +4,42 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"time"
+
+	"scrutin/logistics/elections"
+	"scrutin/logistics/places"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// BenchElection is the setup of every batch benchmark (go test -bench
+// MatchBatch, scrutin bench proxies, the staff list's benchmark): it
+// imports the La Poste communes file at communesPath, creates the election
+// "bench" (rounds in one month and in five weeks) and fills it with
+// GenerateLoad(n, seed). It returns the election and how many communes
+// were imported.
+func BenchElection(ctx context.Context, pool *pgxpool.Pool, communesPath string, n int, seed uint64) (*elections.Election, int, error) {
+	f, err := os.Open(communesPath)
+	if err != nil {
+		return nil, 0, fmt.Errorf("communes file: %w", err)
+	}
+	rep, err := places.ImportCommunes(ctx, pool, f, nil)
+	f.Close()
+	if err != nil {
+		return nil, 0, err
+	}
+	e, err := elections.Create(ctx, pool, elections.Input{Name: "Bench", Slug: "bench", Rounds: []elections.RoundInput{
+		{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := GenerateLoad(ctx, pool, e.ID, n, seed); err != nil {
+		return nil, 0, err
+	}
+	return e, rep.Inserted + rep.Updated, nil
+}
 
 // GenerateLoad adds n open requests (round 1) and n volunteers (rounds 1
 // and 2, 10 km) to an election, each in a commune drawn at random (seeded)

@@ -2,14 +2,10 @@ package proxies_test
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"testing"
-	"time"
 
 	"scrutin/database/dbtest"
-	"scrutin/logistics/elections"
-	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
 )
 
@@ -23,22 +19,8 @@ func BenchmarkMatchBatchNational(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	pool := dbtest.New(b)
-	f, err := os.Open(dbtest.SharedData(b, "communes-laposte-hexasmal.csv"))
+	e, _, err := proxies.BenchElection(ctx, pool, dbtest.SharedData(b, "communes-laposte-hexasmal.csv"), n, 1)
 	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := places.ImportCommunes(ctx, pool, f, nil); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	r1 := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
-	r2 := time.Now().AddDate(0, 1, 7).Format(time.DateOnly)
-	e, err := elections.Create(ctx, pool, elections.Input{Name: "Bench", Slug: "bench",
-		Rounds: []elections.RoundInput{{Number: 1, Date: r1}, {Number: 2, Date: r2}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := proxies.GenerateLoad(ctx, pool, e.ID, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	desk := proxies.NewDesk(pool, "http://bench", nil)

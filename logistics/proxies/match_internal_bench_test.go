@@ -2,13 +2,10 @@ package proxies
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"scrutin/database/dbtest"
-	"scrutin/logistics/elections"
-	"scrutin/logistics/places"
 )
 
 // BenchmarkMatchLoadWriteNational measures the batch's database side alone
@@ -23,20 +20,8 @@ func BenchmarkMatchLoadWriteNational(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	pool := dbtest.New(b)
-	f, err := os.Open(dbtest.SharedData(b, "communes-laposte-hexasmal.csv"))
+	e, _, err := BenchElection(ctx, pool, dbtest.SharedData(b, "communes-laposte-hexasmal.csv"), n, 1)
 	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := places.ImportCommunes(ctx, pool, f, nil); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	e, err := elections.Create(ctx, pool, elections.Input{Name: "Bench", Slug: "bench", Rounds: []elections.RoundInput{
-		{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := GenerateLoad(ctx, pool, e.ID, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	d := NewDesk(pool, "http://bench", nil)

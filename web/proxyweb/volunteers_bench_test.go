@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"testing"
-	"time"
 
 	"scrutin/database/dbtest"
-	"scrutin/logistics/elections"
-	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -30,20 +26,8 @@ func BenchmarkVolunteerListPage(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	env := webtest.Start(b, webtest.Options{Modules: []web.Module{proxyweb.Routes}})
-	f, err := os.Open(dbtest.SharedData(b, "communes-laposte-hexasmal.csv"))
+	e, _, err := proxies.BenchElection(ctx, env.Pool, dbtest.SharedData(b, "communes-laposte-hexasmal.csv"), n, 1)
 	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := places.ImportCommunes(ctx, env.Pool, f, nil); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	e, err := elections.Create(ctx, env.Pool, elections.Input{Name: "Bench", Slug: "bench", Rounds: []elections.RoundInput{
-		{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := proxies.GenerateLoad(ctx, env.Pool, e.ID, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	// Volunteer k (in id order) gets request k: pending for k % 10 in 0..2,
