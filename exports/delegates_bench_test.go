@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"scrutin/database"
 	"scrutin/database/dbtest"
 	"scrutin/exports"
+	"scrutin/internal/benchmeter"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/staff"
 )
@@ -192,31 +191,10 @@ func loadNational(ctx context.Context, b *testing.B, pool *pgxpool.Pool) error {
 func benchExport(b *testing.B, pool *pgxpool.Pool, u *staff.User, name string, p exports.Params) {
 	b.Helper()
 	ctx := context.Background()
-	runtime.GC()
 	var rows int
 	var size int64
-	stop := make(chan struct{})
-	peak := make(chan uint64)
-	go func() {
-		var max uint64
-		var m runtime.MemStats
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse+m.StackInuse > max {
-				max = m.HeapInuse + m.StackInuse
-			}
-			select {
-			case <-stop:
-				peak <- max
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	meter := benchmeter.Start(20 * time.Millisecond)
 	pgBefore := postgresCPU(ctx, pool)
-	goBefore := processCPU()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -228,24 +206,14 @@ func benchExport(b *testing.B, pool *pgxpool.Pool, u *staff.User, name string, p
 		size = w.n
 	}
 	b.StopTimer()
-	goCPU := processCPU() - goBefore
+	heap, goCPU := meter.Stop()
 	pgCPU := postgresCPU(ctx, pool) - pgBefore
-	close(stop)
-	heap := <-peak
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	b.ReportMetric(float64(rows), "rows")
 	b.ReportMetric(float64(size)/1e6, "MB-file")
 	b.ReportMetric(float64(heap)/1e6, "MB-peak-heap")
-	b.ReportMetric(float64(ru.Maxrss)/1024, "MB-peak-RSS")
+	b.ReportMetric(benchmeter.PeakRSSMB(), "MB-peak-RSS")
 	b.ReportMetric(goCPU.Seconds()/float64(b.N), "s-CPU-go/op")
 	b.ReportMetric(pgCPU.Seconds()/float64(b.N), "s-CPU-pg/op")
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // postgresCPU sums the CPU time of the server's backends (from /proc: the

@@ -3,14 +3,13 @@ package delegates_test
 import (
 	"context"
 	"os"
-	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/database/dbtest"
+	"scrutin/internal/benchmeter"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 )
@@ -106,43 +105,15 @@ func itoa(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10))
 // may be shared: wall time then overstates), the peak Go heap (sampled)
 // and the peak RSS of the process.
 func measure(b *testing.B, fn func()) {
-	runtime.GC()
-	stop := make(chan struct{})
-	peak := make(chan uint64)
-	go func() {
-		var max uint64
-		var m runtime.MemStats
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse+m.StackInuse > max {
-				max = m.HeapInuse + m.StackInuse
-			}
-			select {
-			case <-stop:
-				peak <- max
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	var ru0 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	meter := benchmeter.Start(10 * time.Millisecond)
 	start := time.Now()
 	fn()
 	elapsed := time.Since(start)
-	close(stop)
-	heap := <-peak
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	heap, cpu := meter.Stop()
 	b.ReportMetric(elapsed.Seconds(), "s-run")
-	cpu := func(r syscall.Rusage) float64 {
-		return float64(r.Utime.Sec+r.Stime.Sec) + float64(r.Utime.Usec+r.Stime.Usec)/1e6
-	}
-	b.ReportMetric(cpu(ru)-cpu(ru0), "s-cpu-go")
+	b.ReportMetric(cpu.Seconds(), "s-cpu-go")
 	b.ReportMetric(float64(heap)/1e6, "MB-peak-heap")
-	b.ReportMetric(float64(ru.Maxrss)/1024, "MB-peak-RSS")
+	b.ReportMetric(benchmeter.PeakRSSMB(), "MB-peak-RSS")
 }
 
 func loadNationalDelegates(b *testing.B, pool *pgxpool.Pool) *elections.Election {
