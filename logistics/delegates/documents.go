@@ -6,9 +6,11 @@ package delegates
 // package turns them into PDF and Excel; nothing here knows either format.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,7 +289,7 @@ func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, he
 				next.BureauCode, next.BureauName, next.BureauAddress, next.PostalCode = string(code), string(name), string(addr), string(cp)
 			}
 			if cur != nil {
-				sortSeats(cur.Seats)
+				sortByRole(cur.Seats, seatRole)
 				if err := fn(cur); err != nil {
 					return err
 				}
@@ -301,7 +303,7 @@ func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, he
 		return err
 	}
 	if cur != nil {
-		sortSeats(cur.Seats)
+		sortByRole(cur.Seats, seatRole)
 		return fn(cur)
 	}
 	return nil
@@ -317,14 +319,14 @@ func roleOf(b []byte) Role {
 	return Role(b)
 }
 
-// sortSeats puts a bureau's seats (four at most) in Roles order.
-func sortSeats(ss []DocSeat) {
-	for i := 1; i < len(ss); i++ {
-		for j := i; j > 0 && ss[j].Role.index() < ss[j-1].Role.index(); j-- {
-			ss[j], ss[j-1] = ss[j-1], ss[j]
-		}
-	}
+// sortByRole puts a bureau's entries (a handful) in Roles order, keeping
+// their order within a role (the rounds).
+func sortByRole[T any](xs []T, role func(*T) Role) {
+	slices.SortStableFunc(xs, func(a, b T) int { return cmp.Compare(role(&a).index(), role(&b).index()) })
 }
+
+func seatRole(s *DocSeat) Role               { return s.Role }
+func appointmentRole(a *DocAppointment) Role { return a.Role }
 
 // DocAppointment is a person in a role in one bureau, for the rounds listed.
 type DocAppointment struct {
@@ -355,7 +357,7 @@ func EachDocDesignation(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilte
 	err := EachDocBureau(ctx, q, u, f, true, false, func(b *DocBureau) error {
 		if cur == nil || cur.CommuneCode != b.CommuneCode || cur.BureauCode != b.BureauCode {
 			if cur != nil {
-				sortAppointments(cur.Appointments)
+				sortByRole(cur.Appointments, appointmentRole)
 				if err := fn(cur); err != nil {
 					return err
 				}
@@ -383,18 +385,8 @@ func EachDocDesignation(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilte
 	if cur == nil {
 		return nil
 	}
-	sortAppointments(cur.Appointments)
+	sortByRole(cur.Appointments, appointmentRole)
 	return fn(cur)
-}
-
-// sortAppointments orders by role (Roles order), keeping the round order
-// within a role (insertion sort: a handful of entries).
-func sortAppointments(as []DocAppointment) {
-	for i := 1; i < len(as); i++ {
-		for j := i; j > 0 && as[j].Role.index() < as[j-1].Role.index(); j-- {
-			as[j], as[j-1] = as[j-1], as[j]
-		}
-	}
 }
 
 // DocPosting is one seat a volunteer holds.
