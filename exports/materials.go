@@ -254,7 +254,7 @@ func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, 
 		if o.BatchID != nil {
 			info += fmt.Sprintf(" · lot n° %d", *o.BatchID)
 		}
-		info += " · commandée le " + o.CreatedAt.In(materials.Paris).Format("02/01/2006")
+		info += " · commandée le " + o.CreatedAt.In(elections.Paris).Format("02/01/2006")
 		pdf.MultiCell(0, 5, info, "", "L", false)
 		pdf.Ln(6)
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -148,9 +149,5 @@ func proxyOfferLabel(s string) string {
 }
 
 func proxyTime(t time.Time) string {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("02/01/2006 15:04")
+	return t.In(elections.Paris).Format("02/01/2006 15:04")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
 )
 
 // Render shows a French page inside the main layout. Every page gets the
@@ -192,7 +193,7 @@ func templateFuncs() template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(paris).Format("02/01/2006 15:04")
+			return t.In(elections.Paris).Format("02/01/2006 15:04")
 		},
 		"add": func(a, b int) int { return a + b },
 		// dict builds the argument map of a partial template.

@@ -16,7 +16,7 @@ import (
 // Deadline is when the names must reach the mairie (R46): 18:00, Paris
 // time, on the third day before the vote (the Thursday for a Sunday).
 func Deadline(roundDate time.Time) time.Time {
-	return time.Date(roundDate.Year(), roundDate.Month(), roundDate.Day()-3, 18, 0, 0, 0, Paris)
+	return time.Date(roundDate.Year(), roundDate.Month(), roundDate.Day()-3, 18, 0, 0, 0, elections.Paris)
 }
 
 // SeatState is one seat of a bureau on the coverage page.
@@ -434,7 +434,7 @@ func Summarize(ctx context.Context, q pgdb.Q, u *staff.User, e *elections.Electi
 
 // NextRound is the first round of e not yet past at now (or the last).
 func NextRound(e *elections.Election, now time.Time) (elections.Round, bool) {
-	today := parisDate(now)
+	today := elections.Today(now)
 	for _, r := range e.Rounds {
 		if !r.Date.Before(today) {
 			return r, true

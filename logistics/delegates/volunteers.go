@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // deadlines and messages are in Paris time whatever the host has
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,14 +21,6 @@ import (
 	"scrutin/logistics/staff"
 	"scrutin/logistics/token"
 )
-
-// Paris is the time zone of every date and deadline people read.
-var Paris = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CET", 3600)
-}()
 
 // LinkPath is where a volunteer's private link leads; the secret follows
 // "/t/" so that the request log masks it.
@@ -122,12 +113,6 @@ func checkListNumber(errs check.Errors, field, s string) string {
 	return s
 }
 
-// parisDate is today's date in France.
-func parisDate(now time.Time) time.Time {
-	y, m, d := now.In(Paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // Validate checks a sign-up, reporting every bad field in French.
 func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*validSignup, error) {
 	errs := check.Errors{}
@@ -192,7 +177,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	}
 	v.election = e
 	if e != nil {
-		today := parisDate(now)
+		today := elections.Today(now)
 		if len(in.Rounds) == 0 {
 			errs.Add("rounds", "Choisissez au moins un tour.")
 		}
@@ -210,7 +195,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 		slices.Sort(v.rounds)
 	}
 	// 18 on the day of the first round chosen (R44: assesseurs are voters).
-	adultOn := parisDate(now)
+	adultOn := elections.Today(now)
 	if e != nil && len(v.rounds) > 0 {
 		r, _ := e.Round(v.rounds[0])
 		adultOn = r.Date
@@ -275,7 +260,7 @@ type Signed struct {
 // linkExpiry: links work until the day after the last round.
 func linkExpiry(e *elections.Election) time.Time {
 	d := e.LastRound().Date
-	return time.Date(d.Year(), d.Month(), d.Day()+1, 23, 59, 0, 0, Paris)
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 23, 59, 0, 0, elections.Paris)
 }
 
 // Signup stores a volunteer, or updates their entry when the same e-mail

@@ -37,7 +37,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // cut-off dates are Paris dates whatever the host has
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,22 +45,6 @@ import (
 	"scrutin/logistics/elections"
 	"scrutin/logistics/pgdb"
 )
-
-// Paris is the time zone of cut-off dates: the last day to order is a
-// French calendar day.
-var Paris = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CET", 3600)
-}()
-
-// Today is the Paris calendar date of now, at midnight UTC, comparable with
-// dates read from PostgreSQL.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(Paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
 
 // MaxMinimum bounds the per-person minimum: people acting alone must be able
 // to order what one or two of them can hand out (DOMAIN.md §4).
@@ -103,7 +86,7 @@ func (i *Item) PriceLabel() string { return Price(i.PriceCents) }
 // Orderable reports whether the item can be ordered today (active, cut-off
 // not passed). Stock is checked separately.
 func (i *Item) Orderable(now time.Time) bool {
-	return i.Active && !Today(now).After(i.Cutoff)
+	return i.Active && !elections.Today(now).After(i.Cutoff)
 }
 
 // CatalogEntry is an item as the public sees it (GET /api/v1/catalog).

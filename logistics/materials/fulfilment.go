@@ -140,7 +140,7 @@ func (f Filter) where(scope []string) (string, []any) {
 }
 
 func parisMidnight(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Paris)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, elections.Paris)
 }
 
 // ListOrders returns one page of the orders matching f in scope, newest

@@ -411,7 +411,7 @@ func (i *Item) quantityProblem(q int, now time.Time) string {
 	switch {
 	case !i.Active:
 		return fmt.Sprintf("« %s » n'est plus proposé.", i.Name)
-	case Today(now).After(i.Cutoff):
+	case elections.Today(now).After(i.Cutoff):
 		return fmt.Sprintf("« %s » ne peut plus être commandé : la date limite était le %s.", i.Name, i.Cutoff.Format("02/01/2006"))
 	case q <= 0:
 		return fmt.Sprintf("« %s » : indiquez une quantité (%s %s au minimum).", i.Name, Count(i.MinPerPerson), i.Unit)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-	_ "time/tzdata" // messages and pages show Paris time whatever the host has
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,14 +12,6 @@ import (
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
 )
-
-// paris is the time zone of every date people read.
-var paris = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CET", 3600)
-}()
 
 // LinkPath is where a private link leads. The secret sits after "/t/" so
 // that the request log masks it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -157,7 +158,7 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point, now time.Time) (*input, error) {
 	in := &input{offerID: map[dkey]int64{}, slot: map[dkey]int{}, slots: map[skey][]int{}, dates: map[int]time.Time{},
 		req: map[int64]reqPerson{}, vol: map[int64]volPerson{}}
-	today := parisDate(now)
+	today := elections.Today(now)
 	rows, err := tx.Query(ctx, `SELECT number, date FROM rounds WHERE election_id = $1 AND date > $2`, electionID, today)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"scrutin/logistics/elections"
 )
 
 // Every message a voter or volunteer receives, in French. Bodies are plain
@@ -14,7 +16,7 @@ const signature = "\n\nL'équipe procurations\n(Ce lien est personnel : ne le tr
 
 func frDate(t time.Time) string { return t.Format("02/01/2006") }
 
-func frDateTime(t time.Time) string { return t.In(paris).Format("02/01/2006 à 15h04") }
+func frDateTime(t time.Time) string { return t.In(elections.Paris).Format("02/01/2006 à 15h04") }
 
 func roundsText(e interface{ roundLine(int) string }, rounds []int) string {
 	parts := make([]string, len(rounds))

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -689,7 +690,7 @@ func groupPairs(ps []pair) [][]pair {
 func (d *Desk) SendReminders(ctx context.Context) (int, error) {
 	total := 0
 	now := d.now()
-	today := parisDate(now)
+	today := elections.Today(now)
 	for {
 		n := 0
 		err := pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {

@@ -865,7 +865,7 @@ type Counts struct {
 // situation, for the elections with a round ahead.
 func DashboardCounts(ctx context.Context, q pgdb.Q, u *staff.User, now time.Time) (Counts, error) {
 	var c Counts
-	today := parisDate(now)
+	today := elections.Today(now)
 	err := q.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE rr.status = 'open'), count(*) FILTER (WHERE rr.status = 'proposed'),
 			count(*) FILTER (WHERE rr.status = 'accepted'), count(*) FILTER (WHERE rr.status = 'established')

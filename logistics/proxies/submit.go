@@ -82,13 +82,6 @@ type validPerson struct {
 	point    *places.Point
 }
 
-// parisDate is today's date in France, the day that decides whether a
-// round is still ahead.
-func parisDate(now time.Time) time.Time {
-	y, m, d := now.In(paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // validatePerson checks the shared fields, adding every problem to errs.
 func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs check.Errors) (*validPerson, error) {
 	v := &validPerson{}
@@ -114,7 +107,7 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 		return nil, err
 	}
 	v.election = e
-	today := parisDate(now)
+	today := elections.Today(now)
 	if len(p.Rounds) == 0 {
 		errs.Add("rounds", "Choisissez au moins un tour.")
 	}
@@ -182,7 +175,7 @@ func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time)
 	// 18 on the day of the first round chosen (then also on the second).
 	adultOn := v.firstRoundDate()
 	if adultOn.IsZero() {
-		adultOn = parisDate(now)
+		adultOn = elections.Today(now)
 	}
 	out.birth = contact.BirthDate(errs, "birth_date", in.BirthDate, adultOn)
 	out.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)

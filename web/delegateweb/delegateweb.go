@@ -111,7 +111,7 @@ func (m *module) signupData(c *fiber.Ctx, form map[string]string) fiber.Map {
 		"BureauEmpty": "— choisissez votre bureau —"}
 	if e != nil {
 		var rounds []fiber.Map
-		today := m.s.Now().In(delegates.Paris).Format(time.DateOnly)
+		today := m.s.Now().In(elections.Paris).Format(time.DateOnly)
 		for _, r := range e.Rounds {
 			if r.DateString() >= today {
 				rounds = append(rounds, fiber.Map{"Number": r.Number, "Date": r.Date, "Value": strconv.Itoa(r.Number)})

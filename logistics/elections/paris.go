@@ -1,0 +1,22 @@
+package elections
+
+import (
+	"time"
+	_ "time/tzdata" // French dates and deadlines whatever the host's zone data
+)
+
+// Paris is the time zone of every date and deadline people read: round
+// days, the R46 Thursday, order cut-offs, message and page timestamps.
+var Paris = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CET", 3600)
+}()
+
+// Today is the Paris calendar date of now, at midnight UTC, comparable
+// with the dates read from PostgreSQL (round days, cut-offs).
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(Paris).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
