@@ -177,22 +177,9 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	}
 	v.election = e
 	if e != nil {
-		today := elections.Today(now)
-		if len(in.Rounds) == 0 {
-			errs.Add("rounds", "Choisissez au moins un tour.")
-		}
-		for _, n := range in.Rounds {
-			r, ok := e.Round(n)
-			switch {
-			case !ok:
-				errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de tour %d.", n))
-			case r.Date.Before(today):
-				errs.Add("rounds", fmt.Sprintf("Le tour %d (%s) est passé.", n, r.Date.Format("02/01/2006")))
-			case !slices.Contains(v.rounds, n):
-				v.rounds = append(v.rounds, n)
-			}
-		}
-		slices.Sort(v.rounds)
+		// A volunteer may still sign up on the day: the bureau may need them.
+		v.rounds = e.ChosenRounds(errs, in.Rounds, now, func(day, today time.Time) bool { return !day.Before(today) },
+			"Le tour %d (%s) est passé.")
 	}
 	// 18 on the day of the first round chosen (R44: assesseurs are voters).
 	adultOn := elections.Today(now)

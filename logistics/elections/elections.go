@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,32 @@ func (e *Election) Round(n int) (Round, bool) {
 		}
 	}
 	return Round{}, false
+}
+
+// ChosenRounds checks the rounds a person chose, each problem under
+// errs["rounds"]: at least one, each a round of e and still open, which
+// open(round day, today in France) tells; tooLate is the message for a
+// round no longer open, given its number and date. It returns the valid
+// rounds, sorted, without repeats.
+func (e *Election) ChosenRounds(errs check.Errors, chosen []int, now time.Time, open func(day, today time.Time) bool, tooLate string) []int {
+	if len(chosen) == 0 {
+		errs.Add("rounds", "Choisissez au moins un tour.")
+	}
+	today := Today(now)
+	var valid []int
+	for _, n := range chosen {
+		r, ok := e.Round(n)
+		switch {
+		case !ok:
+			errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de tour %d.", n))
+		case !open(r.Date, today):
+			errs.Add("rounds", fmt.Sprintf(tooLate, n, r.Date.Format("02/01/2006")))
+		case !slices.Contains(valid, n):
+			valid = append(valid, n)
+		}
+	}
+	slices.Sort(valid)
+	return valid
 }
 
 // LastRound is the date after which the election is over.

@@ -107,24 +107,9 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 		return nil, err
 	}
 	v.election = e
-	today := elections.Today(now)
-	if len(p.Rounds) == 0 {
-		errs.Add("rounds", "Choisissez au moins un tour.")
-	}
-	for _, n := range p.Rounds {
-		r, ok := e.Round(n)
-		switch {
-		case !ok:
-			errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de tour %d.", n))
-		case !r.Date.After(today):
-			errs.Add("rounds", fmt.Sprintf("Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.", n, r.Date.Format("02/01/2006")))
-		default:
-			if !slices.Contains(v.rounds, n) {
-				v.rounds = append(v.rounds, n)
-			}
-		}
-	}
-	slices.Sort(v.rounds)
+	// On the round's day it is too late to establish a proxy.
+	v.rounds = e.ChosenRounds(errs, p.Rounds, now, func(day, today time.Time) bool { return day.After(today) },
+		"Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.")
 	return v, nil
 }
 
