@@ -33,15 +33,11 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	if err := e.open(ctx); err != nil {
 		return err
 	}
-	base := e.cfg.BaseURL
-	if base == "" {
-		base = "http://" + e.cfg.Addr
-	}
 	in := delegates.RunInput{Election: *election, DryRun: *dryRun}
 	if *round != 0 {
 		in.Round = round
 	}
-	desk := &delegates.Desk{Pool: e.db.Pool, BaseURL: base, Now: time.Now}
+	desk := &delegates.Desk{Pool: e.db.Pool, BaseURL: e.baseURL(), Now: time.Now}
 	res, err := desk.Run(ctx, nil, staff.ActorCLI, in)
 	if err != nil {
 		return err

@@ -97,6 +97,15 @@ func (e *env) open(ctx context.Context) error {
 	return nil
 }
 
+// baseURL is the public URL put in the links people receive: the
+// configured one, else this server's own address.
+func (e *env) baseURL() string {
+	if e.cfg.BaseURL != "" {
+		return e.cfg.BaseURL
+	}
+	return "http://" + e.cfg.Addr
+}
+
 func (e *env) close() {
 	if e.db != nil {
 		if err := e.db.Close(); err != nil {

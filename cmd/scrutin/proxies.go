@@ -58,11 +58,7 @@ func init() {
 }
 
 func proxiesDesk(e *env) *proxies.Desk {
-	base := e.cfg.BaseURL
-	if base == "" {
-		base = "http://" + e.cfg.Addr
-	}
-	d := proxies.NewDesk(e.db.Pool, base, nil)
+	d := proxies.NewDesk(e.db.Pool, e.baseURL(), nil)
 	d.OnError = func(err error) { e.log.Error("proxy instant matching", "err", err) }
 	return d
 }

@@ -41,9 +41,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if e.cfg.BaseURL == "" {
-		e.cfg.BaseURL = "http://" + e.cfg.Addr
-	}
+	e.cfg.BaseURL = e.baseURL()
 	if err := e.open(ctx); err != nil {
 		return err
 	}
