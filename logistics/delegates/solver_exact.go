@@ -95,18 +95,24 @@ func newCompSolver(sv *solver, gr *grouped, taken []arc) *compSolver {
 		localSeat: make([]int32, len(sv.p.Seats)), modeIdx: map[int32]int32{}}
 }
 
+// solveGroupedModel solves the component in the fixed-group model: the
+// job each person gets is in cs.gTaken.
+func (cs *compSolver) solveGroupedModel(people, seats []int32) {
+	gr := cs.gr
+	cs.gJobs = cs.gJobs[:0]
+	for _, s := range seats {
+		if j := gr.seatJob[s]; gr.jobs[j].seats[0] == s {
+			cs.gJobs = append(cs.gJobs, j)
+		}
+	}
+	gr.solveComponent(people, cs.gJobs, cs.gTaken, cs.gsc, cs.gLocal)
+}
+
 // groupedTake solves the component in the fixed-group model and returns
 // its assignment as arcs of the candidate graph, with its score.
 func (cs *compSolver) groupedTake() ([]int32, score) {
 	gr := cs.gr
-	cs.gJobs = cs.gJobs[:0]
-	for _, s := range cs.seats {
-		j := gr.seatJob[s]
-		if gr.jobs[j].seats[0] == s {
-			cs.gJobs = append(cs.gJobs, j)
-		}
-	}
-	gr.solveComponent(cs.people, cs.gJobs, cs.gTaken, cs.gsc, cs.gLocal)
+	cs.solveGroupedModel(cs.people, cs.seats)
 	take := make([]int32, len(cs.seats))
 	for ls := range take {
 		take[ls] = -1
@@ -496,13 +502,7 @@ func (cs *compSolver) solve(people, seats []int32, holder []int) compStats {
 		// Surely above exactArcs (everyone has an arc): the grouped
 		// assignment as it comes, without building the candidate graph
 		// (millions of arcs in a city's component) only to skip it.
-		cs.gJobs = cs.gJobs[:0]
-		for _, s := range seats {
-			if j := cs.gr.seatJob[s]; cs.gr.jobs[j].seats[0] == s {
-				cs.gJobs = append(cs.gJobs, j)
-			}
-		}
-		cs.gr.solveComponent(people, cs.gJobs, cs.gTaken, cs.gsc, cs.gLocal)
+		cs.solveGroupedModel(people, seats)
 		for _, i := range people {
 			a := cs.gTaken[i]
 			if a.job < 0 {
