@@ -297,16 +297,33 @@ func (d *Desk) CancelRequest(ctx context.Context, requestID int64) error {
 // WithdrawVolunteer is a volunteer leaving from their page: their offers
 // are withdrawn and the requests they held are planned again.
 func (d *Desk) WithdrawVolunteer(ctx context.Context, volunteerID int64, actor string) error {
+	return d.withdrawVolunteer(ctx, volunteerID, actor, nil, false)
+}
+
+// withdrawVolunteer checks the staff member's scope (nil: every commune)
+// on the locked row, in the transaction that withdraws: a re-submission
+// moving the volunteer out of scope cannot slip in between. again: what
+// withdrawing a withdrawn volunteer is, nothing (their own page) or a
+// conflict (staff, who should hear that nothing changed).
+func (d *Desk) withdrawVolunteer(ctx context.Context, volunteerID int64, actor string, scope []string, again bool) error {
 	eid, err := electionOf(ctx, d.Pool, "proxy_volunteers", volunteerID)
 	if err != nil {
 		return err
 	}
 	return d.inTx(ctx, eid, func(tx pgx.Tx, now time.Time) ([]event, error) {
 		var first, email, status string
-		if err := tx.QueryRow(ctx, `SELECT first_name, email, status FROM proxy_volunteers WHERE id = $1 FOR UPDATE`, volunteerID).Scan(&first, &email, &status); err != nil {
+		err := tx.QueryRow(ctx, `SELECT first_name, email, status FROM proxy_volunteers
+			WHERE id = $1 AND in_scope(commune_code, $2) FOR UPDATE`, volunteerID, scope).Scan(&first, &email, &status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, check.ErrNotFound
+		}
+		if err != nil {
 			return nil, err
 		}
 		if status == VolunteerWithdrawn {
+			if again {
+				return nil, &check.Conflict{Msg: "Ce·tte volontaire est déjà retiré·e."}
+			}
 			return nil, nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE proxy_volunteers SET status = 'withdrawn', updated_at = $2 WHERE id = $1`, volunteerID, now); err != nil {

@@ -2,7 +2,6 @@ package proxies
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -120,19 +119,7 @@ func (d *Desk) StaffWithdrawVolunteer(ctx context.Context, u *staff.User, id int
 	if !u.CanAct() {
 		return check.ErrForbidden
 	}
-	var status string
-	err := d.Pool.QueryRow(ctx, `SELECT status FROM proxy_volunteers WHERE id = $1 AND in_scope(commune_code, $2)`, id, u.ScopeArg()).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return check.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	if status == VolunteerWithdrawn {
-		// WithdrawVolunteer would do nothing, silently: say so instead.
-		return &check.Conflict{Msg: "Ce·tte volontaire est déjà retiré·e."}
-	}
-	return d.WithdrawVolunteer(ctx, id, u.Actor())
+	return d.withdrawVolunteer(ctx, id, u.Actor(), u.ScopeArg(), true)
 }
 
 // AuditLabel is an audit action of the volunteer's history in French.
