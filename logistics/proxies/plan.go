@@ -78,7 +78,7 @@ type Options struct {
 	// tests of the sparse path).
 	exactPairs int
 	// stress: the paths of large instances (push-relabel after one
-	// depth-first phase, searches two at a time) on any instance, on the
+	// depth-first phase, searches on both cores) on any instance, on the
 	// slot solver (tests).
 	stress bool
 	// slots: complete graphs too are solved by the slot solver

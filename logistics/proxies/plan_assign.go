@@ -33,8 +33,8 @@ package proxies
 //     request); every augmentation keeps reduced-cost optimality, so each
 //     part is optimal on its graph (the sparse view, plus in exact mode the
 //     pairs of the maximum matching). The two parts are solved at once,
-//     and within a part the large searches run two at a time with the
-//     sequential result (see searchInTurn).
+//     and within a large part two workers search ahead speculatively,
+//     with the sequential result (see searchInTurn).
 //  4. Pricing (exact mode): the potentials certify optimality over all
 //     valid pairs when no pair left out of the graph has a negative reduced
 //     cost. The K-th best cost of each demand bounds those it left out, so
@@ -61,9 +61,9 @@ type bip struct {
 // processing the left nodes in the given order. rank breaks ties between
 // free right nodes at the same distance (smaller first); nil: none.
 //
-// The searches run two at a time once they touch parallelFrom nodes (see
-// searchInTurn); parallelFrom 0: always (tests).
-func saturate(g *bip, order []int32, rank []int32, parallelFrom int) (mateL []int32, piL, piR []int64) {
+// The searches run on both cores when g has at least parallelMin left
+// nodes (see searchInTurn).
+func saturate(g *bip, order []int32, rank []int32, parallelMin int) (mateL []int32, piL, piR []int64) {
 	nL, nR := g.nL, g.nR
 	mateL = make([]int32, nL)
 	mateR := make([]int32, nR)
@@ -175,11 +175,8 @@ func saturate(g *bip, order []int32, rank []int32, parallelFrom int) (mateL []in
 			queue = append(queue, l)
 		}
 	}
-	if parallelFrom > 0 && nL < 4096 {
-		parallelFrom = math.MaxInt // small parts (the instant path): one core
-	}
-	searchInTurn(queue, parallelFrom, nL, nR, func() pathSearch { return newSearcher(sh) },
-		func(l int32) bool { return l < 0 || mateL[l] >= 0 })
+	searchInTurn(queue, nL >= parallelMin, nL, nR, func() pathSearch { return newSearcher(sh) },
+		func(l int32) bool { return mateL[l] >= 0 })
 	return mateL, piL, piR
 }
 
@@ -190,94 +187,6 @@ type shared struct {
 	mateCost     []int64 // cost of the matched pair of a right node
 	piL, piR     []int64
 	rank         []int32
-}
-
-// parallelFromDefault: searchInTurn runs two searches at once once a search
-// touches at least this many nodes (cheaper ones are not worth the
-// hand-over between goroutines, a few microseconds).
-const parallelFromDefault = 256
-
-// searchInTurn runs one search per entry of queue, in order, and commits
-// each (potentials, augmentation) before the next, as if sequentially;
-// entries whose left node is full meanwhile are skipped (full(-1): an
-// entry already committed). nL and nR size the two sides.
-//
-// Two cores: when searches grow large (the last ones cross the country
-// to the few free right nodes left), the next two searches run at once on
-// the same state. The first is committed; the second is committed only
-// if the first changed none of the nodes it touched (a search reads
-// nothing else: every node it looks at gets a distance), else it runs
-// again. A search's outcome depends only on what it reads, so the result
-// is exactly the sequential one, whatever the timing.
-func searchInTurn(queue []int32, parallelFrom, nL, nR int, newSearch func() pathSearch, full func(l int32) bool) {
-	a := newSearch()
-	var b pathSearch
-	var req chan int32
-	var done chan struct{}
-	defer func() {
-		if req != nil {
-			close(req)
-		}
-	}()
-	stamp := make([]int32, nL+nR) // round that last modified a node
-	round := int32(0)
-	large := parallelFrom == 0
-	for i := 0; i < len(queue); {
-		if full(queue[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(queue) && full(queue[j]) {
-			j++
-		}
-		if !large || j == len(queue) {
-			a.search(queue[i])
-			large = len(a.scratch().touched) >= parallelFrom
-			a.commit()
-			a.scratch().reset()
-			i++
-			continue
-		}
-		if b == nil {
-			b = newSearch()
-			req, done = make(chan int32), make(chan struct{})
-			go func() {
-				for l := range req {
-					b.search(l)
-					done <- struct{}{}
-				}
-			}()
-		}
-		req <- queue[j]
-		a.search(queue[i])
-		<-done
-		sa, sb := a.scratch(), b.scratch()
-		large = len(sa.touched) >= parallelFrom
-		round++
-		if sa.target >= 0 {
-			for _, v := range sa.settled {
-				stamp[v] = round
-			}
-			stamp[int32(nL)+sa.target] = round
-		}
-		a.commit()
-		sa.reset()
-		i++
-		conflict := false
-		for _, v := range sb.touched {
-			if stamp[v] == round {
-				conflict = true
-				break
-			}
-		}
-		if !conflict {
-			// Entries between i and j are full: skipped as sequentially.
-			b.commit()
-			queue[j] = -1
-		}
-		sb.reset()
-	}
 }
 
 // pathSearch is one shortest augmenting path search of saturate or
@@ -303,6 +212,9 @@ type dial struct {
 	// distance D.
 	l0, target int32
 	D          int64
+	// bad: a reduced cost was negative or out of range, which only a
+	// search that read a commit half-way can meet (see searchInTurn).
+	bad bool
 }
 
 const unseen = int64(1) << 62
@@ -318,10 +230,11 @@ func newDial(nodes int) dial {
 func (s *dial) scratch() *dial { return s }
 
 func (s *dial) push(v int32, d int64) {
+	if d < 0 || d > 1<<24 {
+		s.bad = true
+		return
+	}
 	if d >= int64(len(s.buckets)) {
-		if d > 1<<24 {
-			panic("proxies: reduced distance out of range")
-		}
 		s.buckets = append(s.buckets, make([][]int32, int(d)+1-len(s.buckets))...)
 	}
 	s.buckets[d] = append(s.buckets[d], v)
@@ -334,9 +247,9 @@ func (s *dial) shiftPotentials(piL, piR []int64) {
 	nL := int32(len(piL))
 	for _, v := range s.settled {
 		if v < nL {
-			piL[v] += s.dist[v] - s.D
+			store(&piL[v], piL[v]+s.dist[v]-s.D)
 		} else {
-			piR[v-nL] += s.dist[v] - s.D
+			store(&piR[v-nL], piR[v-nL]+s.dist[v]-s.D)
 		}
 	}
 }
@@ -351,6 +264,7 @@ func (s *dial) reset() {
 	for b := range s.buckets {
 		s.buckets[b] = s.buckets[b][:0]
 	}
+	s.bad = false
 }
 
 // searcher is one search of saturate (see dial).
@@ -392,12 +306,12 @@ scan:
 			if done[v] || dist[v] != int64(b) {
 				continue
 			}
-			if int(v) >= nL && mateR[v-int32(nL)] < 0 {
+			if int(v) >= nL && load32(&mateR[v-int32(nL)]) < 0 {
 				// A free right node: the nearest. Among those at the
 				// same distance, the best ranked.
 				s.target, s.D = v-int32(nL), int64(b)
 				for _, w := range s.buckets[b][k+1:] {
-					if int(w) >= nL && !done[w] && dist[w] == int64(b) && mateR[w-int32(nL)] < 0 && tieR(w-int32(nL)) < tieR(s.target) {
+					if int(w) >= nL && !done[w] && dist[w] == int64(b) && load32(&mateR[w-int32(nL)]) < 0 && tieR(w-int32(nL)) < tieR(s.target) {
 						s.target = w - int32(nL)
 					}
 				}
@@ -407,9 +321,9 @@ scan:
 			settled = append(settled, v)
 			if int(v) >= nL {
 				r := v - int32(nL)
-				m := mateR[r]
+				m := load32(&mateR[r])
 				// Reverse arc of the matched pair, reduced cost >= 0.
-				nd := int64(b) - mateCost[r] + piR[r] - piL[m]
+				nd := int64(b) - load(&mateCost[r]) + load(&piR[r]) - load(&piL[m])
 				if nd < dist[m] {
 					if dist[m] == unseen {
 						touched = append(touched, m)
@@ -423,12 +337,12 @@ scan:
 			// The arc to l's own mate needs no skipping: its reduced
 			// cost is 0 and l was reached through that mate at distance
 			// b, so it never improves the mate's distance.
-			base := int64(b) + piL[l]
+			base := int64(b) + load(&piL[l])
 			lo, hi := g.start[l], g.start[l+1]
 			costs := g.cost[lo:hi]
 			for i, r := range g.to[lo:hi] {
 				c := int64(costs[i])
-				nd := base + c - piR[r]
+				nd := base + c - load(&piR[r])
 				if dr := distR[r]; nd < dr {
 					rv := int32(nL) + r
 					if dr == unseen {
@@ -457,7 +371,9 @@ func (s *searcher) commit() {
 	for {
 		l := s.parent[r]
 		next := sh.mateL[l]
-		sh.mateL[l], sh.mateR[r], sh.mateCost[r] = r, l, s.parentCost[r]
+		sh.mateL[l] = r
+		store32(&sh.mateR[r], l)
+		store(&sh.mateCost[r], s.parentCost[r])
 		if l == s.l0 {
 			break
 		}
@@ -746,7 +662,7 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		} else {
 			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
 		}
-		m, piL, piR := saturate(g, proc, rank, rg.parallelFrom())
+		m, piL, piR := saturate(g, proc, rank, rg.parallelMin())
 		added := 0
 		if exact {
 			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)
@@ -995,7 +911,7 @@ func maxMatching(g *bip, pfRatio int) (mateL, mateR []int32) {
 // its free left nodes (the rest are long chains or dead ends).
 const pfRatioDefault = 10
 
-// pfRatio and parallelFrom are the solver's thresholds; Options.stress
+// pfRatio and parallelMin are the solver's thresholds; Options.stress
 // (tests) sends small instances down the paths of large ones.
 func (rg *roundGraph) pfRatio() int {
 	if rg.p.opt.stress {
@@ -1004,11 +920,13 @@ func (rg *roundGraph) pfRatio() int {
 	return pfRatioDefault
 }
 
-func (rg *roundGraph) parallelFrom() int {
+// parallelMin: parts with fewer nodes (the instant path's) are solved on
+// one core, the hand-over between workers costing more than it saves.
+func (rg *roundGraph) parallelMin() int {
 	if rg.p.opt.stress {
 		return 0
 	}
-	return parallelFromDefault
+	return 4096
 }
 
 // pothenFan augments the matching by phases of depth-first searches from

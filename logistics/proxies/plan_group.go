@@ -43,7 +43,6 @@ package proxies
 // 5.3M group pairs).
 
 import (
-	"math"
 	"slices"
 	"sync"
 
@@ -227,7 +226,7 @@ func (rg *roundGraph) solveGrouped() []int32 {
 			deadR[sGroup[rg.slotSupply[x]]] = true
 		}
 	}
-	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), rg.parallelFrom())
+	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), rg.parallelMin())
 
 	// Split: each demand group's flow, oldest members first, over the free
 	// slots of its supply groups (the slots of a group in supply order).
@@ -276,7 +275,7 @@ type groupBip struct {
 // maximum flow, and the live left nodes by live right nodes only: two
 // independent min-cost problems, each saturating one side, solved at once
 // by capSaturate (its searches never fail).
-func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelFrom int) []int64 {
+func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelMin int) []int64 {
 	// The two parts, solved at once.
 	out := make([]int64, len(gb.to))
 	part := func(scarce bool) {
@@ -287,7 +286,7 @@ func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelFrom int
 		if !scarce {
 			rank = nil // ties between supplies: any
 		}
-		fs := capSaturate(sub, order, rank, parallelFrom)
+		fs := capSaturate(sub, order, rank, parallelMin)
 		for k, a := range arcOf {
 			out[a] = fs[k]
 		}
@@ -422,18 +421,26 @@ func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) 
 // queue) from its left node to the nearest right node with capacity left
 // (among those at the same distance, the best ranked; rank nil: any),
 // potentials updated on the settled nodes only. An arc carrying flow has
-// reduced cost 0 both ways, so its reverse arc is free to follow. The
-// large searches run two at a time with the sequential result (see
-// searchInTurn). It returns the flow of each arc.
-func capSaturate(gb *groupBip, order, rank []int32, parallelFrom int) []int64 {
+// reduced cost 0 both ways, so its reverse arc is free to follow. With at
+// least parallelMin nodes, the searches run on both cores with the
+// sequential result (see searchInTurn). It returns the flow of each arc.
+func capSaturate(gb *groupBip, order, rank []int32, parallelMin int) []int64 {
 	nL, nR := gb.nL, gb.nR
 	st := &capState{gb: gb, rank: rank, f: make([]int64, len(gb.to)), outL: make([]int64, nL), inR: make([]int64, nR),
-		piL: make([]int64, nL), piR: make([]int64, nR), arcL: make([]int32, len(gb.to)), flowArcs: make([][]int32, nR)}
+		piL: make([]int64, nL), piR: make([]int64, nR), arcL: make([]int32, len(gb.to)),
+		flowStart: make([]int32, nR+1), flowN: make([]int32, nR)}
 	for l := 0; l < nL; l++ {
 		for a := gb.start[l]; a < gb.start[l+1]; a++ {
 			st.arcL[a] = int32(l)
+			st.flowStart[gb.to[a]+1]++
 		}
 	}
+	// Each arc carrying flow into r carries at least one of its capR[r]
+	// units.
+	for r := 0; r < nR; r++ {
+		st.flowStart[r+1] = st.flowStart[r] + int32(min(int64(st.flowStart[r+1]), gb.capR[r]))
+	}
+	st.flowAt = make([]int32, st.flowStart[nR])
 	// Greedy start: the cheapest arcs of each left node have reduced cost 0.
 	for _, l := range order {
 		lo, hi := gb.start[l], gb.start[l+1]
@@ -463,11 +470,8 @@ func capSaturate(gb *groupBip, order, rank []int32, parallelFrom int) []int64 {
 			}
 		}
 	}
-	if parallelFrom > 0 && nL+nR < 4096 {
-		parallelFrom = math.MaxInt // small parts (the instant path): one core
-	}
-	searchInTurn(queue, parallelFrom, nL, nR, func() pathSearch { return newCapSearcher(st) },
-		func(l int32) bool { return l < 0 || st.outL[l] >= gb.size[l] })
+	searchInTurn(queue, nL+nR >= parallelMin, nL, nR, func() pathSearch { return newCapSearcher(st) },
+		func(l int32) bool { return st.outL[l] >= gb.size[l] })
 	return st.f
 }
 
@@ -478,24 +482,27 @@ type capState struct {
 	f         []int64 // flow of each arc
 	outL, inR []int64 // flow out of each left node, into each right node
 	piL, piR  []int64
-	arcL      []int32   // left end of each arc
-	flowArcs  [][]int32 // the arcs carrying flow into each right node
+	arcL      []int32 // left end of each arc
+	// The arcs carrying flow into right node r:
+	// flowAt[flowStart[r]:flowStart[r]+flowN[r]].
+	flowStart, flowAt, flowN []int32
 }
 
 // addFlow adds x to the flow of arc a.
 func (st *capState) addFlow(a int32, x int64) {
 	f := st.f
+	r := st.gb.to[a]
+	lo, n := st.flowStart[r], st.flowN[r]
 	if f[a] == 0 {
-		r := st.gb.to[a]
-		st.flowArcs[r] = append(st.flowArcs[r], a)
+		store32(&st.flowAt[lo+n], a)
+		store32(&st.flowN[r], n+1)
 	}
 	f[a] += x
 	if f[a] == 0 {
-		r := st.gb.to[a]
-		fa := st.flowArcs[r]
+		fa := st.flowAt[lo : lo+n]
 		k := slices.Index(fa, a)
-		fa[k] = fa[len(fa)-1]
-		st.flowArcs[r] = fa[:len(fa)-1]
+		store32(&fa[k], fa[n-1])
+		store32(&st.flowN[r], n-1)
 	}
 }
 
@@ -535,12 +542,12 @@ scan:
 			}
 			if int(v) >= nL {
 				r := v - int32(nL)
-				if inR[r] < capR[r] {
+				if load(&inR[r]) < capR[r] {
 					// The nearest; among those at the same distance, the
 					// best ranked.
 					s.target, s.D = r, int64(b)
 					for _, w := range s.buckets[b][k+1:] {
-						if rw := w - int32(nL); rank != nil && rw >= 0 && rank[rw] < rank[s.target] && !done[w] && dist[w] == int64(b) && inR[rw] < capR[rw] {
+						if rw := w - int32(nL); rank != nil && rw >= 0 && rank[rw] < rank[s.target] && !done[w] && dist[w] == int64(b) && load(&inR[rw]) < capR[rw] {
 							s.target = rw
 						}
 					}
@@ -549,9 +556,11 @@ scan:
 				done[v] = true
 				settled = append(settled, v)
 				// Reverse arcs of the arcs carrying flow into r.
-				for _, a := range st.flowArcs[r] {
+				lo, n := st.flowStart[r], load32(&st.flowN[r])
+				for k := lo; k < lo+n; k++ {
+					a := load32(&st.flowAt[k])
 					m := st.arcL[a]
-					nd := int64(b) - gb.cost[a] + piR[r] - piL[m]
+					nd := int64(b) - gb.cost[a] + load(&piR[r]) - load(&piL[m])
 					if nd < dist[m] {
 						if dist[m] == unseen {
 							touched = append(touched, m)
@@ -566,11 +575,11 @@ scan:
 			l := v
 			done[v] = true
 			settled = append(settled, v)
-			base := int64(b) + piL[l]
+			base := int64(b) + load(&piL[l])
 			lo, hi := gb.start[l], gb.start[l+1]
 			costs := gb.cost[lo:hi]
 			for i, r := range gb.to[lo:hi] {
-				nd := base + costs[i] - piR[r]
+				nd := base + costs[i] - load(&piR[r])
 				if nd < distR[r] {
 					if distR[r] == unseen {
 						touched = append(touched, int32(nL)+r)
@@ -618,7 +627,7 @@ func (s *capSearcher) commit() {
 		r = gb.to[b]
 	}
 	st.outL[l0] += x
-	st.inR[target] += x
+	store(&st.inR[target], st.inR[target]+x)
 }
 
 // deadSets returns the Dulmage-Mendelsohn sets Dr and Sr of the round (see

@@ -186,7 +186,15 @@ func TestCapSaturate(t *testing.T) {
 	full := 0
 	for iter := 0; iter < 300; iter++ {
 		nL := 1 + r.Intn(200)
-		g := randomBip(r, nL, nL+r.Intn(20), 2+r.Intn(10))
+		nR := nL + r.Intn(20)
+		// One in four is large and processed in spatial order: searches
+		// ahead of their turn go stale (see TestSaturateParallel).
+		tight := iter%4 == 3
+		if tight {
+			nL = 1000 + r.Intn(1000)
+			nR = nL * 2 / 3
+		}
+		g := randomBip(r, nL, nR, 2+r.Intn(10))
 		gb := &groupBip{nL: g.nL, nR: g.nR, start: g.start, to: g.to, cost: make([]int64, len(g.cost)),
 			size: make([]int64, g.nL), capR: make([]int64, g.nR)}
 		for a, c := range g.cost {
@@ -199,7 +207,9 @@ func TestCapSaturate(t *testing.T) {
 			gb.capR[x] = 1 + int64(r.Intn(6))
 		}
 		order := seq(nL)
-		r.Shuffle(nL, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		if !tight {
+			r.Shuffle(nL, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
 		var rank []int32
 		if iter%2 == 0 {
 			rank = make([]int32, g.nR)
@@ -250,7 +260,7 @@ func TestCapSaturate(t *testing.T) {
 			t.Fatalf("iter %d: flow %d cost %d, logistics/flow %d %d", iter, sent, cost, mf, mc)
 		}
 	}
-	if full < 50 {
+	if full < 40 { // tight instances are seldom fully sent
 		t.Fatalf("only %d instances fully sent", full)
 	}
 }

@@ -53,8 +53,8 @@ import (
 //
 // Cost: about O(pairs) to build the graph, then a maximum matching
 // (depth-first phases, then push-relabel) and one local Dijkstra per node
-// still unmatched after a greedy start, the large ones two at a time on
-// two cores (with the sequential result). On the graph of every pair,
+// still unmatched after a greedy start, run by two workers that search
+// ahead of their turn (with the sequential result). On the graph of every pair,
 // interchangeable people are first aggregated into groups (plan_group.go):
 // the Dijkstras then run on the groups' transportation problem, exact as
 // well, and much smaller when people crowd on few points; sparse graphs

@@ -470,18 +470,28 @@ func randomBip(r *rand.Rand, nL, nR, reach int) *bip {
 	return g
 }
 
-// Two searches at a time give exactly the sequential result (matching
-// and potentials), conflicts included.
+// The workers of searchInTurn give exactly the sequential result
+// (matching and potentials), stale searches included: one in four
+// instances is tight and processed in spatial order, so that searches
+// running ahead of their turn cross the paths of those before them.
 func TestSaturateParallel(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
 	for iter := 0; iter < 200; iter++ {
 		nL := 1 + r.Intn(300)
-		g := randomBip(r, nL, nL+r.Intn(20), 1+r.Intn(12))
+		tight := iter%4 == 3
+		nR := nL + r.Intn(20)
+		if tight {
+			nL = 1000 + r.Intn(2000)
+			nR = nL
+		}
+		g := randomBip(r, nL, nR, 1+r.Intn(12))
 		order := make([]int32, nL)
 		for i := range order {
 			order[i] = int32(i)
 		}
-		r.Shuffle(nL, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		if !tight {
+			r.Shuffle(nL, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
 		var rank []int32
 		if iter%2 == 0 {
 			rank = make([]int32, g.nR)
