@@ -204,7 +204,11 @@ type pathSearch interface {
 // a bucket queue (Dial) replaces the heap; entries whose distance changed
 // are stale.
 type dial struct {
-	dist             []int64
+	dist []int64
+	// key of a right node: its distance plus its potential as the search
+	// first read it, so that the many arcs reaching a node already reached
+	// compare with one read (base + cost < key) instead of two.
+	key              []int64
 	done             []bool
 	touched, settled []int32
 	buckets          [][]int32
@@ -220,9 +224,9 @@ type dial struct {
 const unseen = int64(1) << 62
 
 func newDial(nodes int) dial {
-	s := dial{dist: make([]int64, nodes), done: make([]bool, nodes)}
+	s := dial{dist: make([]int64, nodes), key: make([]int64, nodes), done: make([]bool, nodes)}
 	for i := range s.dist {
-		s.dist[i] = unseen
+		s.dist[i], s.key[i] = unseen, unseen
 	}
 	return s
 }
@@ -257,7 +261,7 @@ func (s *dial) shiftPotentials(piL, piR []int64) {
 // reset clears the search's scratch for the next one.
 func (s *dial) reset() {
 	for _, v := range s.touched {
-		s.dist[v] = unseen
+		s.dist[v], s.key[v] = unseen, unseen
 		s.done[v] = false
 	}
 	// Entries may lie beyond the last bucket scanned.
@@ -286,7 +290,7 @@ func (s *searcher) search(l0 int32) {
 	nL := g.nL
 	mateR, mateCost, piL, piR, rank := sh.mateR, sh.mateCost, sh.piL, sh.piR, sh.rank
 	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
-	distR := dist[nL:]
+	distR, keyR := dist[nL:], s.key[nL:]
 	tieR := func(r int32) int32 {
 		if rank == nil {
 			return 0
@@ -342,16 +346,22 @@ scan:
 			costs := g.cost[lo:hi]
 			for i, r := range g.to[lo:hi] {
 				c := int64(costs[i])
-				nd := base + c - load(&piR[r])
-				if dr := distR[r]; nd < dr {
-					rv := int32(nL) + r
-					if dr == unseen {
-						touched = append(touched, rv)
-					}
-					distR[r] = nd
-					parent[r], parentCost[r] = l, c
-					s.push(rv, nd)
+				k := base + c
+				kr := keyR[r]
+				if k >= kr {
+					continue
 				}
+				rv := int32(nL) + r
+				var nd int64
+				if kr == unseen {
+					nd = k - load(&piR[r])
+					touched = append(touched, rv)
+				} else {
+					nd = k - (kr - distR[r])
+				}
+				keyR[r], distR[r] = k, nd
+				parent[r], parentCost[r] = l, c
+				s.push(rv, nd)
 			}
 		}
 	}

@@ -211,21 +211,7 @@ func (rg *roundGraph) solveGrouped() []int32 {
 			}
 		}
 	}
-	// Dulmage-Mendelsohn sets from a maximum matching of the slots (the
-	// slot solver's first step, fast on the slot graph): a group lies
-	// wholly on one side (its members have the same neighbours).
-	deadD, deadS := rg.deadSets()
-	deadL, deadR := make([]bool, nDG), make([]bool, nSG)
-	for d, dead := range deadD {
-		if dead {
-			deadL[dGroup[d]] = true
-		}
-	}
-	for x, dead := range deadS {
-		if dead {
-			deadR[sGroup[rg.slotSupply[x]]] = true
-		}
-	}
+	deadL, deadR := gb.deadGroups()
 	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), rg.parallelMin())
 
 	// Split: each demand group's flow, oldest members first, over the free
@@ -526,7 +512,7 @@ func (s *capSearcher) search(l0 int32) {
 	gb := st.gb
 	nL := gb.nL
 	dist, done, viaR, viaL := s.dist, s.done, s.viaR, s.viaL
-	distR := dist[nL:]
+	distR, keyR := dist[nL:], s.key[nL:]
 	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
 	s.l0, s.target, s.D = l0, -1, 0
 	dist[l0] = 0
@@ -579,15 +565,22 @@ scan:
 			lo, hi := gb.start[l], gb.start[l+1]
 			costs := gb.cost[lo:hi]
 			for i, r := range gb.to[lo:hi] {
-				nd := base + costs[i] - load(&piR[r])
-				if nd < distR[r] {
-					if distR[r] == unseen {
-						touched = append(touched, int32(nL)+r)
-					}
-					distR[r] = nd
-					viaR[r] = lo + int32(i)
-					s.push(int32(nL)+r, nd)
+				// See dial.key.
+				k := base + costs[i]
+				kr := keyR[r]
+				if k >= kr {
+					continue
 				}
+				var nd int64
+				if kr == unseen {
+					nd = k - load(&piR[r])
+					touched = append(touched, int32(nL)+r)
+				} else {
+					nd = k - (kr - distR[r])
+				}
+				keyR[r], distR[r] = k, nd
+				viaR[r] = lo + int32(i)
+				s.push(int32(nL)+r, nd)
 			}
 		}
 	}
@@ -628,29 +621,4 @@ func (s *capSearcher) commit() {
 	}
 	st.outL[l0] += x
 	store(&st.inR[target], st.inR[target]+x)
-}
-
-// deadSets returns the Dulmage-Mendelsohn sets Dr and Sr of the round (see
-// plan_assign.go): a maximum matching of the slots on the round's graph,
-// then the alternating reach of the demands it leaves free.
-func (rg *roundGraph) deadSets() (deadD, deadS []bool) {
-	nD, nS := len(rg.ds), len(rg.slotSupply)
-	dOrd, dPos := rg.demandOrder()
-	sOrd, sPos := rg.slotOrder()
-	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
-	mL, mR := maxMatching(g, rg.pfRatio())
-	mateD, mateS := make([]int32, nD), make([]int32, nS)
-	for x := range mateS {
-		mateS[x] = -1
-		if r := mL[sPos[x]]; r >= 0 {
-			mateS[x] = dOrd[r]
-		}
-	}
-	for d := range mateD {
-		mateD[d] = -1
-		if l := mR[dPos[d]]; l >= 0 {
-			mateD[d] = sOrd[l]
-		}
-	}
-	return rg.alternatingReach(mateD, mateS)
 }

@@ -264,3 +264,99 @@ func TestCapSaturate(t *testing.T) {
 		t.Fatalf("only %d instances fully sent", full)
 	}
 }
+
+// deadGroups (push-relabel on the groups) against the definition on the
+// units: a maximum matching of every demand unit with every supply unit of
+// an adjacent group (simple augmenting paths), then the units reachable by
+// alternating paths from the demand units left free.
+func TestDeadGroups(t *testing.T) {
+	r := rand.New(rand.NewSource(12))
+	for iter := 0; iter < 300; iter++ {
+		nL := 1 + r.Intn(60)
+		g := randomBip(r, nL, 1+r.Intn(60), 1+r.Intn(8))
+		gb := &groupBip{nL: g.nL, nR: g.nR, start: g.start, to: g.to, cost: make([]int64, len(g.to)),
+			size: make([]int64, g.nL), capR: make([]int64, g.nR)}
+		for l := range gb.size {
+			gb.size[l] = 1 + int64(r.Intn(4))
+		}
+		for x := range gb.capR {
+			gb.capR[x] = 1 + int64(r.Intn(4))
+		}
+		deadL, deadR := gb.deadGroups()
+		wantL, wantR := unitDeadSets(gb)
+		if !slices.Equal(deadL, wantL) || !slices.Equal(deadR, wantR) {
+			t.Fatalf("iter %d: dead %v %v, want %v %v", iter, deadL, deadR, wantL, wantR)
+		}
+	}
+}
+
+func unitDeadSets(gb *groupBip) (deadL, deadR []bool) {
+	var uL, uR []int32 // group of each unit
+	for l := 0; l < gb.nL; l++ {
+		for range gb.size[l] {
+			uL = append(uL, int32(l))
+		}
+	}
+	for x := 0; x < gb.nR; x++ {
+		for range gb.capR[x] {
+			uR = append(uR, int32(x))
+		}
+	}
+	adj := func(u int) []int {
+		var out []int
+		for v, gr := range uR {
+			if slices.Contains(gb.to[gb.start[uL[u]]:gb.start[uL[u]+1]], gr) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	mateL, mateR := make([]int, len(uL)), make([]int, len(uR))
+	for i := range mateL {
+		mateL[i] = -1
+	}
+	for i := range mateR {
+		mateR[i] = -1
+	}
+	for u := range uL {
+		seen := make([]bool, len(uR))
+		var try func(u int) bool
+		try = func(u int) bool {
+			for _, v := range adj(u) {
+				if !seen[v] {
+					seen[v] = true
+					if mateR[v] < 0 || try(mateR[v]) {
+						mateL[u], mateR[v] = v, u
+						return true
+					}
+				}
+			}
+			return false
+		}
+		try(u)
+	}
+	deadL, deadR = make([]bool, gb.nL), make([]bool, gb.nR)
+	inL, inR := make([]bool, len(uL)), make([]bool, len(uR))
+	var queue []int
+	for u, m := range mateL {
+		if m < 0 {
+			inL[u] = true
+			queue = append(queue, u)
+		}
+	}
+	for h := 0; h < len(queue); h++ {
+		u := queue[h]
+		deadL[uL[u]] = true
+		for _, v := range adj(u) {
+			if !inR[v] {
+				inR[v] = true
+				deadR[uR[v]] = true
+				if m := mateR[v]; m >= 0 && !inL[m] {
+					inL[m] = true
+					queue = append(queue, m)
+				}
+			}
+		}
+	}
+	return deadL, deadR
+}
