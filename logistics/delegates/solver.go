@@ -35,7 +35,7 @@ import (
 // (with their seats) and volunteers linked together form a component,
 // solved independently and in parallel (solver_exact.go).
 //
-// Per component, three steps:
+// Per component, three steps, and a fourth where they prove nothing:
 //
 //  1. The grouped model (solver_jobs.go), fast and always feasible: the
 //     open délégué seats of a commune and role, in bureau order, cut into
@@ -56,6 +56,13 @@ import (
 //     in R's optimum keeps one mode only, or loses it; nodes are bounded by
 //     R' then R and pruned against the incumbent (improved first by a
 //     dive: every violator keeps their most valuable mode).
+//  4. Where the component is too large to search, or the search stops at
+//     its budget, the best assignment found is polished by two exact flows
+//     of R where everyone has one mode (so that R keeps the rules): the
+//     délégués keep their commune and role but not their bureaux, then the
+//     empty assesseur seats go to those still without one (see polish).
+//     It recovers what the fixed groups lose: at national scale 0.26 %
+//     more seats, and a third less travel.
 //
 // Each relaxation is solved in two exact min-cost flows (logistics/flow).
 // Stage 1 folds tiers 1-3 into one integer per seat arc (weights from
@@ -83,14 +90,23 @@ import (
 // 5-10 % above the best assignment known, which branching cannot close (a
 // 116-seat, 91-volunteer random instance stays unproven after 100,000
 // nodes). Components larger than exactArcs arcs are therefore not searched
-// (the grouped assignment, unproven), and smaller ones stop at a node
-// budget: at national scale most components are small and proven, the
-// ~100 large ones (cities and their surroundings) are not.
+// (the grouped assignment, polished, unproven), and smaller ones stop at a
+// node budget: at national scale most components are small and proven, the
+// ~100 large ones (cities and their surroundings) are not. (A MIP solver,
+// CBC, on two of them, of 376 and 833 volunteers: the polished assignment
+// is 0.45-0.7 % below the optimum on tiers 1-3; the LP relaxation of the
+// rules written per volunteer with one binary per mode is about 1 % above
+// it, R and R' 4-10 % (27 % on one of 47 volunteers): in them a volunteer
+// with a travel limit spreads their K bureaux over several communes, and
+// in R' one reaching a single délégué seat also fills 2/3 of an assesseur
+// seat. A Lagrangian bound on "one mode per volunteer" would at best reach
+// that LP bound, not close the gap: proving these needs cuts.)
 //
 // Cost: the candidate graph has one arc per (volunteer, reachable seat of
 // an accepted role), as sparse as the reach (own bureau, own commune, or a
-// grid of ~11 km cells around the volunteer); the grouped solve dominates
-// the national run, the search adds about 20 % CPU.
+// grid of ~11 km cells around the volunteer); the grouped solve of the
+// large components takes most of the national run's CPU (60 %, most of it
+// in flows), the polish about 10 %, the search less.
 
 // OpenSeat is a seat still to cover in the round.
 type OpenSeat struct {
@@ -135,9 +151,9 @@ type Solution struct {
 	Components      int // independent sub-problems solved
 	// Branched counts the components whose relaxation broke a rule, so
 	// that they were solved by branch and bound; Nodes the relaxations
-	// solved in all. Unproven counts the components where the search hit
-	// its node budget: their assignment keeps every rule but is only the
-	// best one found, not proven optimal (0 on every instance tested).
+	// solved in all. Unproven counts the components too large to search or
+	// where the search hit its node budget: their assignment keeps every
+	// rule but is only the best one found (polished), not proven optimal.
 	Branched int
 	Nodes    int
 	Unproven int
@@ -232,6 +248,13 @@ type bureauSlot struct {
 
 type gridKey struct{ dep, y, x int32 }
 
+// gridSlot is a bureau slot in its grid cell, with its position at hand:
+// a volunteer with a travel limit scans thousands of them.
+type gridSlot struct {
+	b  int32
+	pt places.Point
+}
+
 // Grid cells of about 11 km.
 const cellLat, cellLon = 0.1, 0.14
 
@@ -243,15 +266,18 @@ type solver struct {
 	p           *Problem
 	k           int
 	seatCommune []int32 // per seat: index of its commune
+	seatRole    []uint8 // per seat: roleBit of its role (Role.index compares strings)
 	communes    []string
 	cRoles      []uint8 // roles of a commune's seats
 	deps        map[string]int32
 	bureaux     []bureauSlot
-	byCode      map[string]int32   // "commune_bureau" → bureau slot
-	byCommun    map[string][]int32 // commune → bureau slots
-	grid        map[gridKey][]int32
+	byCode      map[string]int32 // "commune_bureau" → bureau slot
+	cBureaux    [][]int32        // per commune: its bureau slots
+	grid        map[gridKey][]gridSlot
 	roleMask    []uint8 // per person
 	pCommune    []int32 // per person: index of their commune, -1 if it has no seat
+	pBureau     []int32 // per person: their own bureau slot, -1 if it has no seat
+	pDep        []int32 // per person: index of their département, -1 if it has no seat
 	held        [][]int32
 	pref        []map[string]bool
 }
@@ -427,11 +453,11 @@ func kmCost(km float64) int64 { return int64(math.Round(km)) }
 func (sv *solver) index() {
 	p := sv.p
 	sv.byCode = map[string]int32{}
-	sv.byCommun = map[string][]int32{}
-	sv.grid = map[gridKey][]int32{}
+	sv.grid = map[gridKey][]gridSlot{}
 	sv.deps = map[string]int32{}
 	communeIdx := map[string]int32{}
 	sv.seatCommune = make([]int32, len(p.Seats))
+	sv.seatRole = make([]uint8, len(p.Seats))
 	depOf := func(commune string) int32 {
 		d := places.Departement(commune)
 		i, ok := sv.deps[d]
@@ -451,24 +477,28 @@ func (sv *solver) index() {
 				communeIdx[s.Commune] = ci
 				sv.communes = append(sv.communes, s.Commune)
 				sv.cRoles = append(sv.cRoles, 0)
+				sv.cBureaux = append(sv.cBureaux, nil)
 			}
 			b = int32(len(sv.bureaux))
 			sv.byCode[key] = b
 			sv.bureaux = append(sv.bureaux, bureauSlot{id: key, point: s.Point, commune: ci})
-			sv.byCommun[s.Commune] = append(sv.byCommun[s.Commune], b)
+			sv.cBureaux[ci] = append(sv.cBureaux[ci], b)
 			if s.Point != nil {
 				y, x := cellOf(*s.Point)
 				gk := gridKey{depOf(s.Commune), y, x}
-				sv.grid[gk] = append(sv.grid[gk], b)
+				sv.grid[gk] = append(sv.grid[gk], gridSlot{b, *s.Point})
 			}
 		}
 		sv.bureaux[b].seats = append(sv.bureaux[b].seats, int32(i))
 		sv.seatCommune[i] = sv.bureaux[b].commune
-		sv.bureaux[b].roles |= roleBit(s.Role)
-		sv.cRoles[sv.bureaux[b].commune] |= roleBit(s.Role)
+		sv.seatRole[i] = roleBit(s.Role)
+		sv.bureaux[b].roles |= sv.seatRole[i]
+		sv.cRoles[sv.bureaux[b].commune] |= sv.seatRole[i]
 	}
 	sv.roleMask = make([]uint8, len(p.People))
 	sv.pCommune = make([]int32, len(p.People))
+	sv.pBureau = make([]int32, len(p.People))
+	sv.pDep = make([]int32, len(p.People))
 	sv.held = make([][]int32, len(p.People))
 	sv.pref = make([]map[string]bool, len(p.People))
 	for i, c := range p.People {
@@ -481,37 +511,42 @@ func (sv *solver) index() {
 			sv.held[i] = append(sv.held[i], int32(h))
 		}
 		sv.pref[i] = prefSet(c.Preferred)
-		sv.pCommune[i] = -1
+		// Looked up once: reach runs for every person, several times.
+		sv.pCommune[i], sv.pBureau[i], sv.pDep[i] = -1, -1, -1
 		if ci, ok := communeIdx[c.Commune]; ok {
 			sv.pCommune[i] = ci
+		}
+		if b, ok := sv.byCode[c.Commune+"_"+c.Bureau]; ok {
+			sv.pBureau[i] = b
+		}
+		if d, ok := sv.deps[places.Departement(c.Commune)]; ok {
+			sv.pDep[i] = d
 		}
 	}
 }
 
 // reachedCommunes lists the communes where person i may take a seat,
-// without listing the seats when the answer is plain (own bureau, own
-// commune).
+// without listing the seats (nor measuring distances) where the answer is
+// plain.
 func (sv *solver) reachedCommunes(i int) []int32 {
 	c := &sv.p.People[i]
 	mask := sv.roleMask[i]
-	switch {
-	case c.MaxKm != nil && *c.MaxKm == 0:
-		if b, ok := sv.byCode[c.Commune+"_"+c.Bureau]; ok && sv.bureaux[b].roles&mask != 0 {
+	if c.MaxKm != nil && *c.MaxKm == 0 {
+		if b := sv.pBureau[i]; b >= 0 && sv.bureaux[b].roles&mask != 0 {
 			return []int32{sv.bureaux[b].commune}
-		}
-		return nil
-	case c.MaxKm == nil || c.Point == nil:
-		if ci := sv.pCommune[i]; ci >= 0 && sv.cRoles[ci]&mask != 0 {
-			return []int32{ci}
 		}
 		return nil
 	}
 	var cs []int32
-	sv.reach(i, func(b int32, _ float64) {
-		if slot := &sv.bureaux[b]; slot.roles&mask != 0 && !slices.Contains(cs, slot.commune) {
-			cs = append(cs, slot.commune)
-		}
-	})
+	if ci := sv.pCommune[i]; ci >= 0 && sv.cRoles[ci]&mask != 0 {
+		cs = append(cs, ci)
+	}
+	// A commune listed already needs no distance measured.
+	want := func(b int32) bool {
+		slot := &sv.bureaux[b]
+		return slot.roles&mask != 0 && !slices.Contains(cs, slot.commune)
+	}
+	sv.nearby(i, want, func(b int32, _ float64) { cs = append(cs, sv.bureaux[b].commune) })
 	return cs
 }
 
@@ -525,48 +560,52 @@ func (sv *solver) reach(i int, fn func(b int32, km float64)) {
 		}
 		return places.DistanceKm(*c.Point, *sv.bureaux[b].point)
 	}
-	switch {
-	case c.MaxKm != nil && *c.MaxKm == 0:
-		if b, ok := sv.byCode[c.Commune+"_"+c.Bureau]; ok {
+	if c.MaxKm != nil && *c.MaxKm == 0 {
+		if b := sv.pBureau[i]; b >= 0 {
 			fn(b, dist(b))
 		}
-	case c.MaxKm == nil || c.Point == nil:
-		for _, b := range sv.byCommun[c.Commune] {
+		return
+	}
+	// The own commune is always within reach ("my commune and up to N
+	// km"), even where it is wider than N km.
+	if ci := sv.pCommune[i]; ci >= 0 {
+		for _, b := range sv.cBureaux[ci] {
 			fn(b, dist(b))
 		}
-	default:
-		limit := float64(*c.MaxKm)
-		dep, ok := sv.deps[places.Departement(c.Commune)]
-		own := sv.pCommune[i]
-		// The own commune is always within reach ("my commune and up to
-		// N km"), even where it is wider than N km.
-		for _, b := range sv.byCommun[c.Commune] {
-			fn(b, dist(b))
-		}
-		if !ok {
-			return
-		}
-		dy := int32(math.Ceil(limit/111.0/cellLat)) + 1
-		cosLat := math.Max(0.2, math.Cos(c.Point.Lat*math.Pi/180))
-		dx := int32(math.Ceil(limit/(111.0*cosLat)/cellLon)) + 1
-		y0, x0 := cellOf(*c.Point)
-		// A flat-earth bound first: haversine only near the limit.
-		kmLat, kmLon := 111.2, 111.2*cosLat
-		bound := (limit + 1) * (limit + 1)
-		for y := y0 - dy; y <= y0+dy; y++ {
-			for x := x0 - dx; x <= x0+dx; x++ {
-				for _, b := range sv.grid[gridKey{dep, y, x}] {
-					slot := &sv.bureaux[b]
-					if slot.commune == own {
-						continue
-					}
-					ey, ex := (slot.point.Lat-c.Point.Lat)*kmLat, (slot.point.Lon-c.Point.Lon)*kmLon
-					if ey*ey+ex*ex > bound*1.1 {
-						continue
-					}
-					if km := places.DistanceKm(*c.Point, *slot.point); km <= limit+1e-9 {
-						fn(b, km)
-					}
+	}
+	sv.nearby(i, nil, fn)
+}
+
+// nearby calls fn for every bureau slot within person i's travel limit
+// outside their own commune, with the distance (none without a limit or a
+// point); want, when given, skips the slots it rejects before measuring.
+func (sv *solver) nearby(i int, want func(b int32) bool, fn func(b int32, km float64)) {
+	c := &sv.p.People[i]
+	if c.MaxKm == nil || c.Point == nil {
+		return
+	}
+	dep := sv.pDep[i]
+	if dep < 0 {
+		return
+	}
+	limit := float64(*c.MaxKm)
+	own := sv.pCommune[i]
+	dy := int32(math.Ceil(limit/111.0/cellLat)) + 1
+	cosLat := math.Max(0.2, math.Cos(c.Point.Lat*math.Pi/180))
+	dx := int32(math.Ceil(limit/(111.0*cosLat)/cellLon)) + 1
+	y0, x0 := cellOf(*c.Point)
+	// A flat-earth bound first: haversine only near the limit.
+	kmLat, kmLon := 111.2, 111.2*cosLat
+	bound := (limit + 1) * (limit + 1)
+	for y := y0 - dy; y <= y0+dy; y++ {
+		for x := x0 - dx; x <= x0+dx; x++ {
+			for _, gs := range sv.grid[gridKey{dep, y, x}] {
+				ey, ex := (gs.pt.Lat-c.Point.Lat)*kmLat, (gs.pt.Lon-c.Point.Lon)*kmLon
+				if ey*ey+ex*ex > bound*1.1 || sv.bureaux[gs.b].commune == own || want != nil && !want(gs.b) {
+					continue
+				}
+				if km := places.DistanceKm(*c.Point, gs.pt); km <= limit+1e-9 {
+					fn(gs.b, km)
 				}
 			}
 		}
@@ -616,10 +655,16 @@ type fedge struct {
 	arc      int32 // the person's choice it carries (compSolver.arcs, or the grouped model's arcs), else -1
 }
 
-// solveStage1 maximises tiers 1-3 over edges, a network of nodes nodes.
-// The graph is returned for its potentials, which stage 2 needs.
-func solveStage1(edges []fedge, nodes int) (g *flow.Graph, cost int64) {
-	g = flow.New(nodes)
+// graphs are the two flow graphs a worker reuses (flow.Graph.Reset) from one
+// solve to the next: the stage-1 network, and the stage-2 piece.
+type graphs struct{ stage1, piece *flow.Graph }
+
+func newGraphs() graphs { return graphs{flow.New(0), flow.New(0)} }
+
+// solveStage1 maximises tiers 1-3 over edges, a network of nodes nodes,
+// in g (reset first); stage 2 needs its potentials.
+func solveStage1(g *flow.Graph, edges []fedge, nodes int) (cost int64) {
+	g.Reset(nodes)
 	g.Grow(len(edges))
 	limit := int64(1)
 	for _, ed := range edges {
@@ -630,7 +675,7 @@ func solveStage1(edges []fedge, nodes int) (g *flow.Graph, cost int64) {
 	}
 	// A limit never reached: primal-dual phases, few with these costs.
 	_, cost = g.MinCostFlow(src, snk, limit)
-	return g, cost
+	return cost
 }
 
 // travelPiece is an independent part of stage 2 (see splitTravel).
@@ -655,79 +700,101 @@ type travelPiece struct {
 // flow of a free edge is the piece's to set), and supply, per node, and
 // returns the pieces that hold a free edge, in node order.
 func splitTravel(g *flow.Graph, edges []fedge, nodes int, flows, supply []int64) []*travelPiece {
-	reduced := func(ed fedge) int64 { return ed.cost + g.Potential(int(ed.from)) - g.Potential(int(ed.to)) }
 	clear(supply)
 	uf := newUnionFind(nodes)
+	// The sign of each edge's reduced cost: -1 filled, 0 free, 1 empty.
+	sign := make([]int8, len(edges))
 	for e, ed := range edges {
-		rc := reduced(ed)
-		if rc < 0 {
+		rc := ed.cost + g.Potential(int(ed.from)) - g.Potential(int(ed.to))
+		flows[e] = 0
+		switch {
+		case rc < 0:
+			sign[e] = -1
 			supply[ed.to] += ed.cap
 			supply[ed.from] -= ed.cap
 			flows[e] = ed.cap
-		} else {
-			flows[e] = 0
+		case rc > 0:
+			sign[e] = 1
 		}
 		if ed.from != src && ed.to != snk && rc <= 0 {
 			uf.union(int(ed.from), int(ed.to))
 		}
 	}
-	// Each piece gets its own s and t: the supply s and t receive from
-	// filled arcs is counted in the piece of the arc's other end.
-	pieceOf := map[int]*travelPiece{}
-	get := func(v int32) *travelPiece {
-		r := uf.find(int(v))
-		pc := pieceOf[r]
-		if pc == nil {
-			pc = &travelPiece{}
-			pieceOf[r] = pc
+	// Pieces in node order, each with its own s and t: the supply s and t
+	// receive from filled arcs is counted in the piece of the arc's other
+	// end. Their nodes and free edges are cut out of two arrays, counted
+	// first: a city's component has thousands of pieces.
+	idx := make([]int32, nodes) // per union-find root: 1 + its piece
+	var pieces []travelPiece
+	var nNodes, nEdges []int32 // per piece
+	for v := 2; v < nodes; v++ {
+		r := uf.find(v)
+		if idx[r] == 0 {
+			pieces = append(pieces, travelPiece{})
+			nNodes, nEdges = append(nNodes, 0), append(nEdges, 0)
+			idx[r] = int32(len(pieces))
 		}
-		return pc
+		nNodes[idx[r]-1]++
 	}
-	var order []*travelPiece
-	for v := int32(2); v < int32(nodes); v++ {
-		pc := get(v)
-		if len(pc.nodes) == 0 {
-			order = append(order, pc)
+	pieceOf := func(v int32) int32 { return idx[uf.find(int(v))] - 1 }
+	edgePiece := func(ed fedge) int32 {
+		if ed.from == src {
+			return pieceOf(ed.to)
 		}
+		return pieceOf(ed.from)
+	}
+	free := 0
+	for e, ed := range edges {
+		if sign[e] == 0 {
+			nEdges[edgePiece(ed)]++
+			free++
+		}
+	}
+	allNodes, allEdges := make([]int32, nodes-2), make([]int, free)
+	for k := range pieces {
+		pc := &pieces[k]
+		pc.nodes, allNodes = allNodes[:0:nNodes[k]], allNodes[nNodes[k]:]
+		pc.edges, allEdges = allEdges[:0:nEdges[k]], allEdges[nEdges[k]:]
+	}
+	for v := int32(2); v < int32(nodes); v++ {
+		pc := &pieces[pieceOf(v)]
 		pc.nodes = append(pc.nodes, v)
 	}
 	for e, ed := range edges {
-		rc := reduced(ed)
-		var pc *travelPiece
+		pc := &pieces[edgePiece(ed)]
 		switch {
-		case ed.from == src:
-			pc = get(ed.to)
-			if rc < 0 {
-				pc.sSup -= ed.cap
-			}
-		case ed.to == snk:
-			pc = get(ed.from)
-			if rc < 0 {
-				pc.tSup += ed.cap
-			}
-		default:
-			pc = get(ed.from)
-		}
-		if rc == 0 {
+		case sign[e] == 0:
 			pc.edges = append(pc.edges, e)
+		case sign[e] < 0 && ed.from == src:
+			pc.sSup -= ed.cap
+		case sign[e] < 0 && ed.to == snk:
+			pc.tSup += ed.cap
 		}
 	}
-	return slices.DeleteFunc(order, func(pc *travelPiece) bool { return len(pc.edges) == 0 })
+	var out []*travelPiece
+	for k := range pieces {
+		if len(pieces[k].edges) > 0 {
+			out = append(out, &pieces[k])
+		}
+	}
+	return out
 }
 
-// network builds the piece's stage-2 graph, on local nodes 0 = s, 1 = t,
-// 2 = S and 3 = T (the sources and sinks of the supplies), then the
-// piece's; the piece's edge k is ids[k]. closing is the capacity of the
+// network builds the piece's stage-2 graph in g (reset first), on local
+// nodes 0 = s, 1 = t, 2 = S and 3 = T (the sources and sinks of the
+// supplies), then the piece's; the piece's edge k is ids[k] (ids reuses
+// the array given). closing is the capacity of the
 // t→s arc, supplyCost the cost of each arc from S: the models solve their
 // pieces differently (see their stage 2). at is scratch space, one entry
 // per node of the stage-1 network.
-func (pc *travelPiece) network(edges []fedge, supply []int64, at []int32, closing, supplyCost int64) (g *flow.Graph, ids []int) {
+func (pc *travelPiece) network(g *flow.Graph, ids []int, edges []fedge, supply []int64, at []int32, closing, supplyCost int64) []int {
 	for i, v := range pc.nodes {
 		at[v] = int32(4 + i)
 	}
 	at[src], at[snk] = 0, 1
-	g = flow.New(4 + len(pc.nodes))
-	ids = make([]int, len(pc.edges))
+	g.Reset(4 + len(pc.nodes))
+	g.Grow(len(pc.edges) + 3 + len(pc.nodes))
+	ids = grow(ids, len(pc.edges))
 	for k, e := range pc.edges {
 		ids[k] = g.AddEdge(int(at[edges[e].from]), int(at[edges[e].to]), edges[e].cap, edges[e].km)
 	}
@@ -746,8 +813,12 @@ func (pc *travelPiece) network(edges []fedge, supply []int64, at []int32, closin
 	for _, v := range pc.nodes {
 		addSupply(int(at[v]), supply[v])
 	}
-	return g, ids
+	return ids
 }
+
+// grow returns s resized to n, reusing its array when large enough; the
+// contents are not cleared.
+func grow[T any](s []T, n int) []T { return slices.Grow(s[:0], n)[:n] }
 
 func abs64(x int64) int64 {
 	if x < 0 {

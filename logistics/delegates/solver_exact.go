@@ -60,7 +60,9 @@ type compSolver struct {
 	gLocal    []int32
 	gTaken    []arc // per person (global): their job in the grouped model
 	gJobs     []int32
-	localSeat []int32 // global seat → index in seats
+	localSeat []int32 // global seat → index in seats, valid where seatGen is gen
+	seatGen   []int32 // global seat → the load that listed it
+	gen       int32
 	modeIdx   map[int32]int32
 
 	seats, people []int32
@@ -88,11 +90,19 @@ type compSolver struct {
 	pMode  []int32 // per person: first mode used, -1
 	viol   []int32 // violating persons
 	supply []int64
+	at     []int32
+	ids    []int
+	graphs
+
+	// polish: the seats of one kind and the persons who may take them
+	dSeats, dPeople []int32
+	heldMode        map[int32]int32 // person → mode key of the seats they hold
 }
 
 func newCompSolver(sv *solver, gr *grouped, taken []arc) *compSolver {
 	return &compSolver{sv: sv, gr: gr, gsc: gr.newScratch(), gLocal: make([]int32, len(gr.jobs)), gTaken: taken,
-		localSeat: make([]int32, len(sv.p.Seats)), modeIdx: map[int32]int32{}}
+		localSeat: make([]int32, len(sv.p.Seats)), seatGen: make([]int32, len(sv.p.Seats)),
+		modeIdx: map[int32]int32{}, graphs: newGraphs(), heldMode: map[int32]int32{}}
 }
 
 // solveGroupedModel solves the component in the fixed-group model: the
@@ -108,11 +118,26 @@ func (cs *compSolver) solveGroupedModel(people, seats []int32) {
 	gr.solveComponent(people, cs.gJobs, cs.gTaken, cs.gsc, cs.gLocal)
 }
 
-// groupedTake solves the component in the fixed-group model and returns
-// its assignment as arcs of the candidate graph, with its score.
+// writeGrouped writes the seats' holders of the grouped assignment (after
+// solveGroupedModel).
+func (cs *compSolver) writeGrouped(people []int32, holder []int) {
+	for _, i := range people {
+		a := cs.gTaken[i]
+		if a.job < 0 {
+			continue
+		}
+		for bit, s := range cs.gr.jobs[a.job].seats {
+			if a.mask&(1<<uint(bit)) != 0 {
+				holder[s] = int(i)
+			}
+		}
+	}
+}
+
+// groupedTake returns the grouped assignment (after solveGroupedModel) as
+// arcs of the candidate graph, with its score.
 func (cs *compSolver) groupedTake() ([]int32, score) {
 	gr := cs.gr
-	cs.solveGroupedModel(cs.people, cs.seats)
 	take := make([]int32, len(cs.seats))
 	for ls := range take {
 		take[ls] = -1
@@ -157,7 +182,7 @@ func (sv *solver) eachSeat(i int, fn func(s int32, km int64)) {
 			cost = kmCost(km)
 		}
 		for _, s := range slot.seats {
-			if mask&roleBit(sv.p.Seats[s].Role) != 0 {
+			if mask&sv.seatRole[s] != 0 {
 				fn(s, cost)
 			}
 		}
@@ -176,12 +201,16 @@ func (sv *solver) modeKey(s int32) int32 {
 	return 0
 }
 
-// load builds the candidate graph of a component and the tier weights.
+// load builds the candidate graph of people over seats (a component, or
+// part of one: the seats people reach outside seats are left out) and the
+// tier weights.
 func (cs *compSolver) load(people, seats []int32) {
 	sv := cs.sv
 	cs.people, cs.seats = people, seats
+	cs.gen++
 	for ls, s := range seats {
 		cs.localSeat[s] = int32(ls)
+		cs.seatGen[s] = cs.gen
 	}
 	cs.aStart, cs.arcs, cs.mStart = cs.aStart[:0], cs.arcs[:0], cs.mStart[:0]
 	cs.mKey, cs.mCap, cs.mPerson = cs.mKey[:0], cs.mCap[:0], cs.mPerson[:0]
@@ -197,6 +226,9 @@ func (cs *compSolver) load(people, seats []int32) {
 		clear(cs.modeIdx)
 		h := sv.held[i]
 		sv.eachSeat(int(i), func(s int32, km int64) {
+			if cs.seatGen[s] != cs.gen {
+				return
+			}
 			key := sv.modeKey(s)
 			m, ok := cs.modeIdx[key]
 			if !ok {
@@ -230,7 +262,7 @@ func (cs *compSolver) load(people, seats []int32) {
 	// change of the tiers below it, and so on.
 	mt := held + 1
 	mp := tb*mt + held + 1
-	cs.best = slices.Grow(cs.best[:0], len(seats))[:len(seats)]
+	cs.best = grow(cs.best, len(seats))
 	clear(cs.best)
 	for n := range cs.arcs {
 		a := &cs.arcs[n]
@@ -242,19 +274,19 @@ func (cs *compSolver) load(people, seats []int32) {
 		a.value = v
 		cs.best[a.seat] = max(cs.best[a.seat], v)
 	}
-	cs.seatA = slices.Grow(cs.seatA[:0], len(seats))[:len(seats)]
+	cs.seatA = grow(cs.seatA, len(seats))
 	for ls, s := range seats {
 		cs.seatA[ls] = sv.p.Seats[s].Role.Assesseur()
 	}
-	cs.only = slices.Grow(cs.only[:0], len(people))[:len(people)]
+	cs.only = grow(cs.only, len(people))
 	for p := range cs.only {
 		cs.only[p] = -1
 	}
-	cs.pMode = slices.Grow(cs.pMode[:0], len(people))[:len(people)]
-	cs.forbid = slices.Grow(cs.forbid[:0], len(cs.mKey))[:len(cs.mKey)]
+	cs.pMode = grow(cs.pMode, len(people))
+	cs.forbid = grow(cs.forbid, len(cs.mKey))
 	clear(cs.forbid)
-	cs.mNode = slices.Grow(cs.mNode[:0], len(cs.mKey))[:len(cs.mKey)]
-	cs.mVal = slices.Grow(cs.mVal[:0], len(cs.mKey))[:len(cs.mKey)]
+	cs.mNode = grow(cs.mNode, len(cs.mKey))
+	cs.mVal = grow(cs.mVal, len(cs.mKey))
 	cs.marked = cs.marked[:0]
 }
 
@@ -365,7 +397,8 @@ func (cs *compSolver) prunedByScaled(inc score) bool {
 	}
 	cs.build(true)
 	edges := cs.edges
-	g, cost := solveStage1(edges, cs.nodes)
+	g := cs.stage1
+	cost := solveStage1(g, edges, cs.nodes)
 	k := int64(cs.sv.k)
 	b := score{v1: -cost / k} // cost <= 0: rounds the bound down, as v1 is whole
 	switch {
@@ -399,12 +432,13 @@ func (cs *compSolver) evaluate(rs []restr, inc *score) (score, bool) {
 	cs.apply(rs)
 	cs.build(false)
 	edges := cs.edges
-	g, cost := solveStage1(edges, cs.nodes)
+	g := cs.stage1
+	cost := solveStage1(g, edges, cs.nodes)
 	b := score{v1: -cost}
 	if inc != nil && b.v1 < inc.v1 {
 		return b, false
 	}
-	cs.take = slices.Grow(cs.take[:0], len(cs.seats))[:len(cs.seats)]
+	cs.take = grow(cs.take, len(cs.seats))
 	for ls := range cs.take {
 		cs.take[ls] = -1
 	}
@@ -436,10 +470,11 @@ func (cs *compSolver) evaluate(rs []restr, inc *score) (score, bool) {
 func (cs *compSolver) stage2(g *flow.Graph) {
 	edges := cs.edges
 	nodes := cs.nodes
-	cs.flows = slices.Grow(cs.flows[:0], len(edges))[:len(edges)]
-	cs.supply = slices.Grow(cs.supply[:0], nodes)[:nodes]
+	cs.flows = grow(cs.flows, len(edges))
+	cs.supply = grow(cs.supply, nodes)
 	pieces := splitTravel(g, edges, nodes, cs.flows, cs.supply)
-	at := make([]int32, nodes)
+	cs.at = grow(cs.at, nodes)
+	at := cs.at
 	for _, pc := range pieces {
 		total, travel := int64(1), int64(0)
 		for _, e := range pc.edges {
@@ -450,10 +485,10 @@ func (cs *compSolver) stage2(g *flow.Graph) {
 		// algorithm (MinCostFlow without a limit) then meets every supply,
 		// at the least travel, without the phases of MinCostMaxFlow.
 		big := total + travel
-		g2, ids := pc.network(edges, cs.supply, at, total, -big)
-		g2.MinCostFlow(2, 3, -1)
+		cs.ids = pc.network(cs.piece, cs.ids, edges, cs.supply, at, total, -big)
+		cs.piece.MinCostFlow(2, 3, -1)
 		for k, e := range pc.edges {
-			cs.flows[e] = g2.Flow(ids[k])
+			cs.flows[e] = cs.piece.Flow(cs.ids[k])
 		}
 	}
 }
@@ -495,25 +530,32 @@ func (cs *compSolver) violators() []int32 {
 	return cs.viol
 }
 
-// solve solves one component exactly and writes its seats' holders.
+// solve solves one component and writes its seats' holders: exactly, or
+// the best assignment found, polished, where the search cannot prove it.
 func (cs *compSolver) solve(people, seats []int32, holder []int) compStats {
+	st := cs.search(people, seats, holder)
+	if !st.proven {
+		cs.polish(people, seats, holder)
+	}
+	return st
+}
+
+// search solves one component by branch and bound (or takes the grouped
+// assignment where the component is too large to search) and writes its
+// seats' holders.
+func (cs *compSolver) search(people, seats []int32, holder []int) compStats {
 	st := compStats{proven: true}
-	if len(people) > exactArcs || len(seats) > exactArcs {
-		// Surely above exactArcs (everyone has an arc): the grouped
-		// assignment as it comes, without building the candidate graph
-		// (millions of arcs in a city's component) only to skip it.
-		cs.solveGroupedModel(people, seats)
-		for _, i := range people {
-			a := cs.gTaken[i]
-			if a.job < 0 {
-				continue
-			}
-			for bit, s := range cs.gr.jobs[a.job].seats {
-				if a.mask&(1<<uint(bit)) != 0 {
-					holder[s] = int(i)
-				}
-			}
-		}
+	cs.solveGroupedModel(people, seats)
+	// The candidate graph has an arc per seat of each grouped arc, and
+	// each person and seat has one: where the grouped model alone is above
+	// exactArcs, the grouped assignment as it comes, without building the
+	// candidate graph (millions of arcs in a city's component) only to
+	// skip it.
+	large := max(len(people), len(seats), len(cs.gsc.arcs)) > exactArcs
+	if large || cs.sv.k == 1 {
+		// With groups of one seat, the grouped model is the rules
+		// themselves (everyone takes at most one seat): exact.
+		cs.writeGrouped(people, holder)
 		st.proven = cs.sv.k == 1
 		return st
 	}
@@ -526,12 +568,6 @@ func (cs *compSolver) solve(people, seats []int32, holder []int) compStats {
 		}
 	}
 	incTake, inc := cs.groupedTake()
-	if cs.sv.k == 1 {
-		// Groups of one seat: the grouped model is the rules themselves
-		// (everyone takes at most one seat), so its optimum is exact.
-		write(incTake)
-		return st
-	}
 	if len(cs.arcs) > exactArcs {
 		// Too large to search in the time a national run has: the
 		// grouped assignment, reported as not proven optimal.
@@ -616,4 +652,101 @@ func (cs *compSolver) solve(people, seats []int32, holder []int) compStats {
 	}
 	write(incTake)
 	return st
+}
+
+// polish improves an assignment (holder) of the component in two passes
+// of one exact flow each. First the délégué seats: the assesseurs keep
+// their seats, every délégué keeps their commune and role but not their
+// bureaux, and each person left without a seat who accepts a délégué role
+// joins in one commune and role (where they reach the most bureaux). With
+// one mode per person the relaxation R keeps every rule and is exact (see
+// the doc of solver.go), and the délégué seats as they are assigned form
+// one of its flows: its optimum is at least as good on every tier, and
+// replaces them when better. This undoes the grouped model's loss: a
+// délégué who reaches one bureau of a group no longer blocks the group's
+// other bureaux. Then the persons still without a seat take the assesseur
+// seats still empty (everyone else keeps their seats: moving the
+// assesseurs too finds little more, at the cost of a flow over most of the
+// component).
+func (cs *compSolver) polish(people, seats []int32, holder []int) {
+	cs.polishKind(people, seats, holder, true)
+	cs.polishKind(people, seats, holder, false)
+}
+
+// polishKind is one pass of polish: over the délégué seats (delegue), or
+// the empty assesseur seats.
+func (cs *compSolver) polishKind(people, seats []int32, holder []int, delegue bool) {
+	sv := cs.sv
+	cs.dSeats = cs.dSeats[:0]
+	clear(cs.heldMode)
+	for _, s := range seats {
+		if sv.p.Seats[s].Role.Delegue() == delegue && (delegue || holder[s] < 0) {
+			cs.dSeats = append(cs.dSeats, s)
+		}
+		if h := holder[s]; h >= 0 {
+			cs.heldMode[int32(h)] = sv.modeKey(s) // 0: an assesseur
+		}
+	}
+	if len(cs.dSeats) == 0 {
+		return
+	}
+	kind := roleBit(AssesseurTitulaire) | roleBit(AssesseurSuppleant)
+	if delegue {
+		kind = roleBit(DelegueTitulaire) | roleBit(DelegueSuppleant)
+	}
+	cs.dPeople = cs.dPeople[:0]
+	for _, i := range people {
+		key, held := cs.heldMode[i]
+		if held && delegue && key != 0 || !held && sv.roleMask[i]&kind != 0 {
+			cs.dPeople = append(cs.dPeople, i)
+		}
+	}
+	// Both slices stay the graph's until the next load.
+	dSeats, dPeople := cs.dSeats, cs.dPeople
+	cs.load(dPeople, dSeats)
+	var rs []restr
+	var inc score
+	for lp, i := range dPeople {
+		if m, ok := cs.polishMode(lp, i); ok {
+			rs = append(rs, restr{mode: m, only: true})
+		}
+		for a := cs.aStart[lp]; a < cs.aStart[lp+1]; a++ {
+			if ar := &cs.arcs[a]; holder[dSeats[ar.seat]] == int(i) {
+				inc.v1 += ar.value
+				inc.km += ar.km
+			}
+		}
+	}
+	b, _ := cs.evaluate(rs, nil)
+	if len(cs.viol) > 0 || !b.better(inc) {
+		return
+	}
+	for ls, a := range cs.take {
+		holder[dSeats[ls]] = -1
+		if a >= 0 {
+			holder[dSeats[ls]] = int(dPeople[cs.mPerson[cs.arcs[a].mode]])
+		}
+	}
+}
+
+// polishMode is the one mode local person lp (person i) keeps in polish:
+// the one of the seats they hold, else the one reaching the most bureaux
+// (the first such, their own commune when it is one). ok is false when
+// they reach no seat.
+func (cs *compSolver) polishMode(lp int, i int32) (mode int32, ok bool) {
+	m0, m1 := cs.mStart[lp], cs.mStart[lp+1]
+	if m0 == m1 {
+		return 0, false
+	}
+	key, held := cs.heldMode[i]
+	best := m0
+	for m := m0; m < m1; m++ {
+		if held && cs.mKey[m] == key {
+			return m, true
+		}
+		if cs.mCap[m] > cs.mCap[best] {
+			best = m
+		}
+	}
+	return best, true
 }

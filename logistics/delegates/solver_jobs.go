@@ -89,15 +89,28 @@ type arc struct {
 	km       int32  // travel to the covered seats
 }
 
+// scratch is what the grouped model reuses from one component to the
+// next (one per worker): the national run solves components of millions
+// of arcs, and growing these slices anew each time costs more than the
+// flows' own allocations.
 type scratch struct {
 	stamp []int32
 	acc   []arc
 	gen   int32
 	list  []arc
+
+	edges  []fedge
+	arcs   []arc
+	best   []int64 // per local job
+	flows  []int64 // per edge
+	supply []int64 // per node
+	at     []int32 // per node
+	ids    []int   // per edge of a piece
+	graphs
 }
 
 func (gr *grouped) newScratch() *scratch {
-	return &scratch{stamp: make([]int32, len(gr.jobs)), acc: make([]arc, len(gr.jobs))}
+	return &scratch{stamp: make([]int32, len(gr.jobs)), acc: make([]arc, len(gr.jobs)), graphs: newGraphs()}
 }
 
 // arcsOf lists every job person i may take. The slice is scratch space,
@@ -122,10 +135,10 @@ func (gr *grouped) arcsOf(i int, sc *scratch) []arc {
 			cost = int32(kmCost(km))
 		}
 		for _, s := range slot.seats {
-			seat := &sv.p.Seats[s]
-			if mask&roleBit(seat.Role) == 0 {
+			if mask&sv.seatRole[s] == 0 {
 				continue
 			}
+			seat := &sv.p.Seats[s]
 			j := gr.seatJob[s]
 			if sc.stamp[j] != gen {
 				sc.stamp[j] = gen
@@ -178,8 +191,7 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	// value of that person in that job, and the solver's searches start
 	// at the jobs it fills (see flow.MinCostFlow). The arc of a job →
 	// person edge is its index in arcs.
-	var edges []fedge
-	var arcs []arc
+	edges, arcs := sc.edges[:0], sc.arcs[:0]
 	for li, i := range people {
 		for _, a := range gr.arcsOf(int(i), sc) {
 			edges = append(edges, fedge{from: jNode(local[a.job]), to: pNode(li), cap: 1, km: int64(a.km), arc: int32(len(arcs))})
@@ -189,7 +201,8 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	}
 	mt := kb + 1
 	mp := tb*mt + kb + 1
-	best := make([]int64, len(jobs))
+	best := grow(sc.best, len(jobs))
+	clear(best)
 	for e := range edges {
 		a := arcs[edges[e].arc]
 		v := int64(a.priority)*mp + int64(a.tit)*mt + int64(a.kept)
@@ -208,8 +221,13 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 		edges = append(edges, fedge{from: pNode(li), to: snk, cap: 1, arc: -1})
 	}
 
+	// Kept for the next component; sc.arcs also tells the search how
+	// large this one is.
+	sc.edges, sc.arcs, sc.best = edges, arcs, best
+
 	// Stage 1: tiers 1-3.
-	g, _ := solveStage1(edges, nodes)
+	g := sc.stage1
+	solveStage1(g, edges, nodes)
 
 	// Stage 2: travel over the arcs stage 1 left free (see splitTravel),
 	// persons and jobs making up the pieces. Each piece is solved by
@@ -218,14 +236,13 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	// but may pick another assignment among equals, which would change
 	// the incumbent. The closing t→s arc is above any flow the piece's
 	// persons can take.
-	flows := make([]int64, len(edges))
-	supply := make([]int64, nodes)
-	at := make([]int32, nodes)
+	flows, supply, at := grow(sc.flows, len(edges)), grow(sc.supply, nodes), grow(sc.at, nodes)
+	sc.flows, sc.supply, sc.at = flows, supply, at
 	for _, pc := range splitTravel(g, edges, nodes, flows, supply) {
-		g2, ids := pc.network(edges, supply, at, int64(len(pc.nodes))+1, 0)
-		g2.MinCostMaxFlow(2, 3)
+		sc.ids = pc.network(sc.piece, sc.ids, edges, supply, at, int64(len(pc.nodes))+1, 0)
+		sc.piece.MinCostMaxFlow(2, 3)
 		for k, e := range pc.edges {
-			flows[e] = g2.Flow(ids[k])
+			flows[e] = sc.piece.Flow(sc.ids[k])
 		}
 	}
 	for e, ed := range edges {

@@ -369,3 +369,62 @@ func checkRules(t *testing.T, p *Problem, s *Solution) {
 		}
 	}
 }
+
+// polish against dynamic programming over the rules: from the grouped
+// assignment (the incumbent of the components the search cannot prove),
+// it keeps every rule, never does worse, and never beats the optimum.
+func TestPolishImprovesGroupedAssignment(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		bureaux, people int
+		instances       int
+	}{
+		{"small", 5, 6, 1000},
+		{"large", 9, 9, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewSource(int64(17 + len(tc.name))))
+			improved := 0
+			for n := 0; n < tc.instances; n++ {
+				p := randomProblem(r, tc.bureaux, tc.people)
+				sv := newSolver(p)
+				taken := make([]arc, len(p.People))
+				for i := range taken {
+					taken[i].job = -1
+				}
+				cs := newCompSolver(sv, newGrouped(sv), taken)
+				// Every person and seat at once: polish needs no
+				// connected component, only seats and who may take them.
+				people, seats := make([]int32, len(p.People)), make([]int32, len(p.Seats))
+				for i := range people {
+					people[i] = int32(i)
+				}
+				for s := range seats {
+					seats[s] = int32(s)
+				}
+				grouped := &Solution{Holder: make([]int, len(p.Seats))}
+				for s := range grouped.Holder {
+					grouped.Holder[s] = -1
+				}
+				cs.solveGroupedModel(people, seats)
+				cs.writeGrouped(people, grouped.Holder)
+				grouped.score(p)
+				polished := &Solution{Holder: slices.Clone(grouped.Holder)}
+				cs.polish(people, seats, polished.Holder)
+				polished.score(p)
+				checkRules(t, p, polished)
+				before, after, best := grouped.Objective(), polished.Objective(), bruteDP(p)
+				if before.Better(after) {
+					t.Fatalf("instance %d: polish made %+v of %+v", n, after, before)
+				}
+				if after.Better(best) {
+					t.Fatalf("instance %d: polish %+v beats the optimum %+v", n, after, best)
+				}
+				if after.Better(before) {
+					improved++
+				}
+			}
+			t.Logf("%d instances: polish improved the grouped assignment on %d", tc.instances, improved)
+		})
+	}
+}

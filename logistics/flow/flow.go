@@ -39,29 +39,28 @@ type Graph struct {
 	eCap, eCost []int64
 
 	// Residual network in CSR form, built on first solve: the arcs leaving
-	// node u are start[u]..start[u+1]-1; arc a goes to to[a], its partner
-	// (reverse) arc is rev[a]. Edge e is arc pos[e], its reverse rev[pos[e]].
+	// node u are arcs[start[u]:start[u+1]]; arc a goes to arcs[a].to, its
+	// partner (reverse) arc is arcs[a].rev. Edge e is arc pos[e].
 	built bool
 	start []int32
-	to    []int32
-	rev   []int32
-	cap   []int64 // residual capacity
-	cost  []int64
+	arcs  []arc
 	pos   []int32
 
-	pi      []int64 // potentials: cost(a)+pi[u]-pi[to[a]] >= 0 on residual arcs
+	pi      []int64 // potentials: arcs[a].cost+pi[u]-pi[arcs[a].to] >= 0 on residual arcs
 	piValid bool
 
 	pendingFlows []int64 // flows kept across a rebuild (edges added after a solve)
 
 	// Scratch reused across phases.
-	dist  []int64
-	done  []bool
-	heap  []heapItem
-	level []int32
-	iter  []int32
-	queue []int32
-	stack []int32 // arcs of the current DFS path
+	dist    []int64
+	done    []bool
+	heap    []heapItem
+	level   []int32
+	iter    []int32
+	queue   []int32
+	stack   []int32 // arcs of the current DFS path
+	excess  []int64 // solveLocal
+	touched []int32 // solveLocal
 
 	work Work
 }
@@ -72,6 +71,21 @@ func New(nodes int) *Graph {
 		panic(fmt.Sprintf("flow: bad node count %d", nodes))
 	}
 	return &Graph{n: nodes}
+}
+
+// Reset empties the graph to the given number of nodes and no edge,
+// keeping its memory for the next edges and solves: a caller solving many
+// graphs one after the other (the delegate solver, component by
+// component) then allocates, and collects, almost nothing.
+func (g *Graph) Reset(nodes int) {
+	if nodes < 0 || nodes > math.MaxInt32-1 {
+		panic(fmt.Sprintf("flow: bad node count %d", nodes))
+	}
+	g.n = nodes
+	g.eFrom, g.eTo, g.eCap, g.eCost = g.eFrom[:0], g.eTo[:0], g.eCap[:0], g.eCost[:0]
+	g.built, g.piValid, g.pendingFlows = false, false, nil
+	g.pi = g.pi[:0] // no potentials until the next solve (see Potential)
+	g.work = Work{}
 }
 
 // Nodes is the number of nodes.
@@ -119,7 +133,7 @@ func (g *Graph) Flow(edge int) int64 {
 		}
 		return 0
 	}
-	return g.cap[g.rev[g.pos[edge]]]
+	return g.arcs[g.arcs[g.pos[edge]].rev].cap
 }
 
 // Potential is the dual value of a node after a solve: every arc with
@@ -141,7 +155,7 @@ func (g *Graph) unbuild() {
 	// Remember flows as (capacity, flow) by storing flow in a side slice.
 	flows := make([]int64, len(g.eFrom))
 	for e := range flows {
-		flows[e] = g.cap[g.rev[g.pos[e]]]
+		flows[e] = g.arcs[g.arcs[g.pos[e]].rev].cap
 	}
 	g.built = false
 	g.piValid = false
@@ -153,7 +167,8 @@ func (g *Graph) build() {
 	if 2*m > math.MaxInt32-1 {
 		panic("flow: too many edges")
 	}
-	start := make([]int32, n+1)
+	start := resize(g.start, n+1)
+	clear(start)
 	for e := 0; e < m; e++ {
 		start[g.eFrom[e]+1]++
 		start[g.eTo[e]+1]++
@@ -161,53 +176,63 @@ func (g *Graph) build() {
 	for u := 0; u < n; u++ {
 		start[u+1] += start[u]
 	}
-	next := make([]int32, n)
+	next := resize(g.iter, n) // scratch until the first solve
 	copy(next, start[:n])
-	g.to = make([]int32, 2*m)
-	g.rev = make([]int32, 2*m)
-	g.cap = make([]int64, 2*m)
-	g.cost = make([]int64, 2*m)
-	g.pos = make([]int32, m)
+	g.arcs = resize(g.arcs, 2*m)
+	g.pos = resize(g.pos, m)
 	for e := 0; e < m; e++ {
 		u, v := g.eFrom[e], g.eTo[e]
 		a := next[u]
 		next[u]++
 		b := next[v]
 		next[v]++
-		g.to[a], g.to[b] = v, u
-		g.rev[a], g.rev[b] = b, a
-		g.cost[a], g.cost[b] = g.eCost[e], -g.eCost[e]
+		g.arcs[a] = arc{to: v, rev: b, cost: g.eCost[e]}
+		g.arcs[b] = arc{to: u, rev: a, cost: -g.eCost[e]}
 		f := int64(0)
 		if e < len(g.pendingFlows) {
 			f = g.pendingFlows[e]
 		}
-		g.cap[a], g.cap[b] = g.eCap[e]-f, f
+		g.arcs[a].cap, g.arcs[b].cap = g.eCap[e]-f, f
 		g.pos[e] = a
 	}
 	g.pendingFlows = nil
 	g.start = start
-	if len(g.pi) != n {
-		g.pi = make([]int64, n)
-		g.dist = make([]int64, n)
-		g.done = make([]bool, n)
-		g.level = make([]int32, n)
-		g.iter = make([]int32, n)
-	}
+	g.pi = resize(g.pi, n)
+	g.dist = resize(g.dist, n)
+	g.done = resize(g.done, n)
+	g.level = resize(g.level, n)
+	g.iter = next
 	g.built = true
 	g.piValid = false
+}
+
+// resize returns s with length n, reusing its array when large enough;
+// the contents are not cleared.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // initPotentials makes every residual arc's reduced cost non-negative. With
 // no negative residual arc, zero potentials do; otherwise shortest
 // distances from a virtual root joined to every node by a zero-cost arc
 // (Johnson), computed by SPFA (queue-based Bellman-Ford).
+// arc is one residual arc: its head, its partner, its residual capacity and
+// its cost, side by side as every scan reads them together.
+type arc struct {
+	to, rev   int32
+	cap, cost int64
+}
+
 func (g *Graph) initPotentials() {
 	for i := range g.pi {
 		g.pi[i] = 0
 	}
 	neg := false
-	for a := range g.cap {
-		if g.cap[a] > 0 && g.cost[a] < 0 {
+	for a := range g.arcs {
+		if g.arcs[a].cap > 0 && g.arcs[a].cost < 0 {
 			neg = true
 			break
 		}
@@ -235,7 +260,8 @@ func (g *Graph) spfa() {
 	n := g.n
 	dist := g.pi // all zero: the virtual root reaches every node at 0
 	inq := g.done
-	count := make([]int32, n)
+	count := g.iter // scratch: blockingFlow sets it anew
+	clear(count)
 	q := g.queue[:0]
 	for v := 0; v < n; v++ {
 		q = append(q, int32(v))
@@ -246,11 +272,11 @@ func (g *Graph) spfa() {
 		inq[u] = false
 		du := dist[u]
 		for a := g.start[u]; a < g.start[u+1]; a++ {
-			if g.cap[a] <= 0 {
+			if g.arcs[a].cap <= 0 {
 				continue
 			}
-			v := g.to[a]
-			if nd := du + g.cost[a]; nd < dist[v] {
+			v := g.arcs[a].to
+			if nd := du + g.arcs[a].cost; nd < dist[v] {
 				dist[v] = nd
 				if !inq[v] {
 					count[v]++
@@ -371,12 +397,12 @@ func (g *Graph) dijkstra(s, t int, onlyNegative bool) bool {
 		}
 		du := it.d
 		pu := pi[u]
-		for a := g.start[u]; a < g.start[u+1]; a++ {
-			if g.cap[a] <= 0 {
+		for _, ar := range g.arcs[g.start[u]:g.start[u+1]] {
+			if ar.cap <= 0 {
 				continue
 			}
-			v := g.to[a]
-			nd := du + g.cost[a] + pu - pi[v]
+			v := ar.to
+			nd := du + ar.cost + pu - pi[v]
 			if nd < dist[v] {
 				dist[v] = nd
 				h = append(h, heapItem{nd, v})
@@ -479,12 +505,12 @@ func (g *Graph) blockingFlow(s, t int, limit int64) int64 {
 			}
 			lu := level[u] + 1
 			pu := pi[u]
-			for a := g.start[u]; a < g.start[u+1]; a++ {
-				if g.cap[a] <= 0 {
+			for _, ar := range g.arcs[g.start[u]:g.start[u+1]] {
+				if ar.cap <= 0 {
 					continue
 				}
-				v := g.to[a]
-				if level[v] < 0 && g.cost[a]+pu-pi[v] == 0 {
+				v := ar.to
+				if level[v] < 0 && ar.cost+pu-pi[v] == 0 {
 					level[v] = lu
 					q = append(q, v)
 				}
@@ -519,15 +545,15 @@ func (g *Graph) dfs(s, t int, limit int64) int64 {
 			// Augment along path.
 			f := limit - total
 			for _, a := range path {
-				if g.cap[a] < f {
-					f = g.cap[a]
+				if g.arcs[a].cap < f {
+					f = g.arcs[a].cap
 				}
 			}
 			cut := -1
 			for i, a := range path {
-				g.cap[a] -= f
-				g.cap[g.rev[a]] += f
-				if g.cap[a] == 0 && cut < 0 {
+				g.arcs[a].cap -= f
+				g.arcs[g.arcs[a].rev].cap += f
+				if g.arcs[a].cap == 0 && cut < 0 {
 					cut = i
 				}
 			}
@@ -540,7 +566,7 @@ func (g *Graph) dfs(s, t int, limit int64) int64 {
 			if cut == 0 {
 				u = int32(s)
 			} else {
-				u = g.to[path[cut-1]]
+				u = g.arcs[path[cut-1]].to
 			}
 			continue
 		}
@@ -548,11 +574,12 @@ func (g *Graph) dfs(s, t int, limit int64) int64 {
 		lu := level[u] + 1
 		pu := pi[u]
 		for a := iter[u]; a < g.start[u+1]; a++ {
-			if g.cap[a] <= 0 {
+			ar := &g.arcs[a]
+			if ar.cap <= 0 {
 				continue
 			}
-			v := g.to[a]
-			if level[v] == lu && g.cost[a]+pu-pi[v] == 0 {
+			v := ar.to
+			if level[v] == lu && ar.cost+pu-pi[v] == 0 {
 				iter[u] = a
 				path = append(path, a)
 				u = v
@@ -571,7 +598,7 @@ func (g *Graph) dfs(s, t int, limit int64) int64 {
 		}
 		a := path[len(path)-1]
 		path = path[:len(path)-1]
-		u = g.to[g.rev[a]]
+		u = g.arcs[g.arcs[a].rev].to
 		iter[u] = a + 1
 	}
 	g.stack = path[:0]
@@ -617,14 +644,16 @@ func (g *Graph) solveLocal(s, t int) (flow, cost int64) {
 		}
 		return v
 	}
-	excess := make([]int64, g.n)
+	g.excess = resize(g.excess, g.n)
+	excess := g.excess
+	clear(excess)
 	for u := 0; u < g.n; u++ {
 		for a := g.start[u]; a < g.start[u+1]; a++ {
-			if c := g.cap[a]; c > 0 && g.cost[a]+pi[u]-pi[g.to[a]] < 0 {
-				g.cap[a] = 0
-				g.cap[g.rev[a]] += c
+			if c := g.arcs[a].cap; c > 0 && g.arcs[a].cost+pi[u]-pi[g.arcs[a].to] < 0 {
+				g.arcs[a].cap = 0
+				g.arcs[g.arcs[a].rev].cap += c
 				excess[z(int32(u))] -= c
-				excess[z(g.to[a])] += c
+				excess[z(g.arcs[a].to)] += c
 			}
 		}
 	}
@@ -634,8 +663,8 @@ func (g *Graph) solveLocal(s, t int) (flow, cost int64) {
 		dist[i] = inf
 		done[i] = false
 	}
-	parent := make([]int32, g.n) // arc that reached a node
-	var touched, settled []int32
+	parent := g.level // arc that reached a node (scratch: blockingFlow sets it anew)
+	touched, settled := g.touched[:0], g.stack[:0]
 	h := g.heap[:0]
 	for v0 := int32(0); int(v0) < g.n; v0++ {
 		for excess[v0] > 0 {
@@ -672,11 +701,11 @@ func (g *Graph) solveLocal(s, t int) (flow, cost int64) {
 					}
 					pw := pi[w]
 					for a := g.start[w]; a < g.start[w+1]; a++ {
-						if g.cap[a] <= 0 {
+						if g.arcs[a].cap <= 0 {
 							continue
 						}
-						v := z(g.to[a])
-						nd := du + g.cost[a] + pw - pi[g.to[a]]
+						v := z(g.arcs[a].to)
+						nd := du + g.arcs[a].cost + pw - pi[g.arcs[a].to]
 						if nd < dist[v] {
 							if dist[v] == inf {
 								touched = append(touched, v)
@@ -704,14 +733,14 @@ func (g *Graph) solveLocal(s, t int) (flow, cost int64) {
 			f := min(excess[v0], -excess[target])
 			for v := target; v != v0; {
 				a := parent[v]
-				f = min(f, g.cap[a])
-				v = z(g.to[g.rev[a]])
+				f = min(f, g.arcs[a].cap)
+				v = z(g.arcs[g.arcs[a].rev].to)
 			}
 			for v := target; v != v0; {
 				a := parent[v]
-				g.cap[a] -= f
-				g.cap[g.rev[a]] += f
-				v = z(g.to[g.rev[a]])
+				g.arcs[a].cap -= f
+				g.arcs[g.arcs[a].rev].cap += f
+				v = z(g.arcs[g.arcs[a].rev].to)
 			}
 			excess[v0] -= f
 			excess[target] += f
@@ -721,7 +750,7 @@ func (g *Graph) solveLocal(s, t int) (flow, cost int64) {
 			}
 		}
 	}
-	g.heap = h[:0]
+	g.heap, g.touched, g.stack = h[:0], touched[:0], settled[:0]
 	f1, c1 := g.flowCost(s, t)
 	return f1 - f0, c1 - c0
 }
