@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
@@ -163,17 +164,42 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 	final := map[int64][]Seat{}
 	who := map[int64][2]string{} // first names, e-mail
 	var loadT, solveT, writeT time.Duration
+	var writes []roundWrites
+	// A second connection reads what the transaction sees (its exported
+	// snapshot, taken with the election's lock held) so that the bureaux
+	// and seats load while the transaction loads the volunteers.
+	side, err := d.sideReader(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer side.close()
 	for _, round := range rounds {
 		t0 := time.Now()
-		needs, err := loadNeeds(ctx, tx, e.ID, round, scope, "", "")
-		if err != nil {
-			return nil, err
+		var needs []neededSeat
+		var existing []existingSeat
+		sideErr := make(chan error, 1)
+		go func() {
+			var err error
+			if needs, err = loadNeeds(ctx, side.q(tx), e.ID, round, scope, "", ""); err == nil {
+				existing, err = loadExisting(ctx, side.q(tx), e.ID, round, scope)
+			}
+			sideErr <- err
+		}()
+		var vols []runVolunteer
+		if side.tx == nil {
+			// One connection: one query at a time.
+			if err := <-sideErr; err != nil {
+				return nil, err
+			}
+			sideErr <- nil
 		}
-		vols, err := loadRunVolunteers(ctx, tx, e.ID, round, scope)
-		if err != nil {
-			return nil, err
+		vols, err = loadRunVolunteers(ctx, tx, e.ID, round, scope)
+		if err2 := <-sideErr; err == nil {
+			err = err2
 		}
-		existing, err := loadExisting(ctx, tx, e.ID, round, scope)
+		if err == nil {
+			err = placeVolunteers(ctx, tx, vols, needs)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +291,8 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		t2 := time.Now()
 		solveT += t2.Sub(t1)
 
-		// The difference with what earlier runs wrote.
+		// The difference with what earlier runs wrote (counted in the
+		// write stage, with the writes themselves below).
 		keep := map[seatKey]bool{}
 		var removed []int64
 		removed = append(removed, stale...)
@@ -280,7 +307,7 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 			removed = append(removed, x.id)
 			changed[x.volunteer] = true
 		}
-		var added [][]any
+		var added []addedSeat
 		for si, h := range sol.Holder {
 			if h < 0 {
 				continue
@@ -292,7 +319,7 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 			}
 			vid := prob.People[h].ID
 			changed[vid] = true
-			added = append(added, []any{e.ID, int16(round), s.Commune, s.Bureau, string(s.Role), vid, "auto", actor, now, now})
+			added = append(added, addedSeat{key, vid})
 		}
 		gone := make(map[int64]bool, len(removed))
 		for _, id := range removed {
@@ -303,27 +330,14 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 				final[x.volunteer] = append(final[x.volunteer], seatOf(x.key))
 			}
 		}
-		for _, row := range added {
-			k := seatKey{row[2].(string), row[3].(string), Role(row[4].(string))}
-			vid := row[5].(int64)
-			final[vid] = append(final[vid], seatOf(k))
+		for _, a := range added {
+			final[a.volunteer] = append(final[a.volunteer], seatOf(a.key))
 		}
 		rr.Removed, rr.Added = len(removed), len(added)
 		rr.Assigned = rr.Kept + rr.Unchanged + rr.Added
 		rr.Uncovered = rr.Seats - rr.Assigned
 		if !dry {
-			if len(removed) > 0 {
-				if _, err := tx.Exec(ctx, `DELETE FROM delegate_assignments WHERE id = ANY ($1)`, removed); err != nil {
-					return nil, err
-				}
-			}
-			if len(added) > 0 {
-				if _, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_assignments"},
-					[]string{"election_id", "round", "commune_code", "bureau_code", "role", "volunteer_id", "source", "assigned_by", "created_at", "notified_at"},
-					pgx.CopyFromRows(added)); err != nil {
-					return nil, err
-				}
-			}
+			writes = append(writes, roundWrites{round, removed, added})
 		}
 		writeT += time.Since(t2)
 		res.Rounds = append(res.Rounds, rr)
@@ -333,21 +347,45 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		res.Added += rr.Added
 		res.Removed += rr.Removed
 	}
-	t3 := time.Now()
+	// The writes, once every round is planned (a round's plan reads only
+	// that round's seats). The messages do not depend on them: they are
+	// written meanwhile, in Go, while PostgreSQL stores the seats.
 	var notifyT time.Duration
-	if !dry && len(changed) > 0 {
-		ids := make([]int64, 0, len(changed))
-		for id := range changed {
-			ids = append(ids, id)
+	if !dry {
+		t3 := time.Now()
+		var tell *tellings
+		if len(changed) > 0 {
+			ids := make([]int64, 0, len(changed))
+			for id := range changed {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			var err error
+			if tell, err = d.prepareTell(ctx, tx, e, rounds, ids, final, who, now); err != nil {
+				return nil, err
+			}
 		}
-		slices.Sort(ids)
-		n, err := d.tellVolunteers(ctx, tx, e, rounds, ids, final, who, now)
-		if err != nil {
-			return nil, err
+		notifyT += time.Since(t3)
+		t4 := time.Now()
+		for _, w := range writes {
+			if err := writeRound(ctx, tx, e.ID, w, actor, now); err != nil {
+				if tell != nil {
+					tell.wait()
+				}
+				return nil, err
+			}
 		}
-		res.Notified = n
+		writeT += time.Since(t4)
+		t5 := time.Now()
+		if tell != nil {
+			n, err := tell.write(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
+			res.Notified = n
+		}
+		notifyT += time.Since(t5)
 	}
-	notifyT = time.Since(t3)
 	res.TimingMs["load"] = loadT.Milliseconds()
 	res.TimingMs["solve"] = solveT.Milliseconds()
 	res.TimingMs["write"] = writeT.Milliseconds()
@@ -383,13 +421,12 @@ func maxPerDelegue(ctx context.Context, q pgdb.Q, electionID int64) (int, error)
 }
 
 // loadRunVolunteers: active volunteers in scope available in the round.
+// Their location (their bureau's, else their commune's) is filled in by
+// placeVolunteers.
 func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round int, scope []string) ([]runVolunteer, error) {
 	rows, err := q.Query(ctx, `
-		SELECT v.id, v.commune_code, v.bureau_code, v.max_distance_km, v.roles, v.preferred_bureaux,
-			coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude), v.first_names, v.email
+		SELECT v.id, v.commune_code, v.bureau_code, v.max_distance_km, v.roles, v.preferred_bureaux, v.first_names, v.email
 		FROM delegate_volunteers v
-		LEFT JOIN communes c ON c.code = v.commune_code
-		LEFT JOIN bureaux b ON b.commune_code = v.commune_code AND b.code = v.bureau_code
 		WHERE v.election_id = $1 AND v.status = 'active' AND $2 = ANY (v.rounds) AND in_scope(v.commune_code, $3)
 		ORDER BY v.id`, electionID, round, scope)
 	if err != nil {
@@ -400,19 +437,70 @@ func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round in
 	for rows.Next() {
 		var v runVolunteer
 		var roles []string
-		var lat, lon *float64
-		if err := rows.Scan(&v.id, &v.commune, &v.bureau, &v.maxKm, &roles, &v.preferred, &lat, &lon, &v.first, &v.email); err != nil {
+		if err := rows.Scan(&v.id, &v.commune, &v.bureau, &v.maxKm, &roles, &v.preferred, &v.first, &v.email); err != nil {
 			return nil, err
 		}
-		for _, r := range roles {
-			v.roles = append(v.roles, Role(r))
-		}
-		if lat != nil && lon != nil {
-			v.point = &places.Point{Lat: *lat, Lon: *lon}
+		v.roles = make([]Role, len(roles))
+		for i, r := range roles {
+			v.roles[i] = Role(r)
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// placeVolunteers sets where each volunteer votes: the location of their
+// bureau, else of their commune (places.Location). The bureaux that need
+// seats came with the round's needs, at the same location (same scope, same
+// coalesce of the bureau's and the commune's coordinates): the database is
+// asked only for the others (a bureau with nothing to cover, or unknown).
+func placeVolunteers(ctx context.Context, q pgdb.Q, vols []runVolunteer, needs []neededSeat) error {
+	type place struct{ commune, bureau string }
+	at := make(map[place]*places.Point, len(needs)/2)
+	for i := range needs {
+		at[place{needs[i].commune, needs[i].bureau}] = needs[i].point
+	}
+	var missing []int64
+	for i := range vols {
+		v := &vols[i]
+		pt, ok := at[place{v.commune, v.bureau}]
+		if !ok {
+			missing = append(missing, v.id)
+			continue
+		}
+		if pt != nil {
+			p := *pt
+			v.point = &p
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `
+		SELECT v.id, coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude)
+		FROM delegate_volunteers v
+		LEFT JOIN communes c ON c.code = v.commune_code
+		LEFT JOIN bureaux b ON b.commune_code = v.commune_code AND b.code = v.bureau_code
+		WHERE v.id = ANY ($1)`, missing)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	idx := make(map[int64]int, len(missing))
+	for i := range vols {
+		idx[vols[i].id] = i
+	}
+	for rows.Next() {
+		var id int64
+		var lat, lon *float64
+		if err := rows.Scan(&id, &lat, &lon); err != nil {
+			return err
+		}
+		if i, ok := idx[id]; ok && lat != nil && lon != nil {
+			vols[i].point = &places.Point{Lat: *lat, Lon: *lon}
+		}
+	}
+	return rows.Err()
 }
 
 // loadExisting: seats held in the round that touch the scope (the seat or
@@ -443,16 +531,141 @@ func loadExisting(ctx context.Context, q pgdb.Q, electionID int64, round int, sc
 	return out, rows.Err()
 }
 
-// tellVolunteers writes, for each volunteer whose seats changed, a fresh
-// private link (bulk COPY: a national run tells tens of thousands of
-// people) and a message listing their seats now.
-func (d *Desk) tellVolunteers(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds []int, ids []int64,
-	final map[int64][]Seat, who map[int64][2]string, now time.Time) (int, error) {
+// sideReader is a read-only transaction on another connection of the pool
+// that sees what tx sees (SET TRANSACTION SNAPSHOT): reads only, so the
+// run's writes stay in its one transaction. Without a free connection, q
+// gives tx itself.
+type sideReader struct {
+	conn *pgxpool.Conn
+	tx   pgx.Tx
+}
+
+func (d *Desk) sideReader(ctx context.Context, tx pgx.Tx) (*sideReader, error) {
+	s := &sideReader{}
+	if d.Pool == nil || d.Pool.Stat().AcquiredConns() >= d.Pool.Config().MaxConns {
+		return s, nil
+	}
+	var snap string
+	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snap); err != nil {
+		return nil, err
+	}
+	// Never wait for a connection: the pool's others may all be held by
+	// runs queued on this election's lock, which this run holds.
+	actx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	conn, err := d.Pool.Acquire(actx)
+	cancel()
+	if err != nil {
+		return s, ctx.Err()
+	}
+	side, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err == nil {
+		_, err = side.Exec(ctx, `SET TRANSACTION SNAPSHOT `+quoteLiteral(snap))
+		if err != nil {
+			side.Rollback(ctx)
+		}
+	}
+	if err != nil {
+		conn.Release()
+		return nil, err
+	}
+	s.conn, s.tx = conn, side
+	return s, nil
+}
+
+func quoteLiteral(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+
+// q is the side transaction, or tx when there is none.
+func (s *sideReader) q(tx pgx.Tx) pgdb.Q {
+	if s.tx == nil {
+		return tx
+	}
+	return s.tx
+}
+
+func (s *sideReader) close() {
+	if s.tx != nil {
+		s.tx.Rollback(context.Background())
+		s.conn.Release()
+		s.tx = nil
+	}
+}
+
+// addedSeat is a seat a run gives to someone new.
+type addedSeat struct {
+	key       seatKey
+	volunteer int64
+}
+
+// roundWrites is what a run changes in one round.
+type roundWrites struct {
+	round   int
+	removed []int64 // delegate_assignments ids
+	added   []addedSeat
+}
+
+// writeRound deletes the seats taken back and inserts the new ones (COPY:
+// a national run gives 160,000 seats).
+func writeRound(ctx context.Context, tx pgx.Tx, electionID int64, w roundWrites, actor string, now time.Time) error {
+	if len(w.removed) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM delegate_assignments WHERE id = ANY ($1)`, w.removed); err != nil {
+			return err
+		}
+	}
+	if len(w.added) == 0 {
+		return nil
+	}
+	round := int16(w.round)
+	row := make([]any, 10)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_assignments"},
+		[]string{"election_id", "round", "commune_code", "bureau_code", "role", "volunteer_id", "source", "assigned_by", "created_at", "notified_at"},
+		pgx.CopyFromSlice(len(w.added), func(i int) ([]any, error) {
+			// CopyFrom encodes each row before asking for the next: one
+			// slice serves them all.
+			a := &w.added[i]
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9] =
+				electionID, round, a.key.commune, a.key.bureau, string(a.key.role), a.volunteer, "auto", actor, now, now
+			return row, nil
+		}))
+	return err
+}
+
+// tellings are the private links and messages of a run, written in Go
+// while the run's seats are being stored (prepareTell), then stored in
+// their turn (write).
+type tellings struct {
+	done         chan struct{}
+	links        []runLink
+	msgs         []notify.Message
+	expires, now time.Time
+}
+
+type runLink struct {
+	hash      []byte
+	volunteer int64
+}
+
+func (t *tellings) wait() { <-t.done }
+
+// prepareTell reads what the messages need beyond the run's own data (the
+// seats of other rounds, people the run did not load), then writes, in a
+// goroutine, for each volunteer whose seats changed a fresh private link
+// and a message listing their seats now.
+func (d *Desk) prepareTell(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds []int, ids []int64,
+	final map[int64][]Seat, who map[int64][2]string, now time.Time) (*tellings, error) {
 	// Seats in rounds the run did not touch, and people it did not load
 	// (a seat taken from someone who is no longer a candidate).
-	others, err := seatsOfWithDetails(ctx, tx, ids, rounds)
-	if err != nil {
-		return 0, err
+	var otherRounds []int
+	for _, r := range e.Rounds {
+		if !slices.Contains(rounds, r.Number) {
+			otherRounds = append(otherRounds, r.Number)
+		}
+	}
+	others := map[int64][]Seat{}
+	if len(otherRounds) > 0 {
+		var err error
+		if others, err = seatsOfWithDetails(ctx, tx, e.ID, ids, otherRounds); err != nil {
+			return nil, err
+		}
 	}
 	var missing []int64
 	for _, id := range ids {
@@ -463,65 +676,70 @@ func (d *Desk) tellVolunteers(ctx context.Context, tx pgx.Tx, e *elections.Elect
 	if len(missing) > 0 {
 		rows, err := tx.Query(ctx, `SELECT id, first_names, email FROM delegate_volunteers WHERE id = ANY ($1)`, missing)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		for rows.Next() {
 			var id int64
 			var first, email string
 			if err := rows.Scan(&id, &first, &email); err != nil {
 				rows.Close()
-				return 0, err
+				return nil, err
 			}
 			who[id] = [2]string{first, email}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	type person struct {
-		id           int64
-		first, email string
-	}
-	people := make([]person, 0, len(ids))
-	seats := make(map[int64][]Seat, len(ids))
-	for _, id := range ids {
-		w := who[id]
-		people = append(people, person{id, w[0], w[1]})
-		list := append(others[id], final[id]...)
-		slices.SortFunc(list, func(a, b Seat) int {
-			return cmp.Or(cmp.Compare(a.Round, b.Round), cmp.Compare(a.CommuneCode, b.CommuneCode), cmp.Compare(len(a.BureauCode), len(b.BureauCode)), cmp.Compare(a.BureauCode, b.BureauCode))
-		})
-		seats[id] = list
-	}
-	expires := linkExpiry(e)
-	links := make([][]any, 0, len(people))
-	msgs := make([]notify.Message, 0, len(people))
-	for _, p := range people {
-		plain, hash := token.New()
-		links = append(links, []any{hash, p.id, expires, now})
-		subject := "Votre affectation de bureau de vote"
-		if len(seats[p.id]) == 0 {
-			subject = "Votre affectation a changé"
+	t := &tellings{done: make(chan struct{}), links: make([]runLink, len(ids)), msgs: make([]notify.Message, len(ids))}
+	go func() {
+		defer close(t.done)
+		link := d.BaseURL + LinkPath
+		for i, id := range ids {
+			w := who[id]
+			list := append(others[id], final[id]...)
+			slices.SortFunc(list, func(a, b Seat) int {
+				return cmp.Or(cmp.Compare(a.Round, b.Round), cmp.Compare(a.CommuneCode, b.CommuneCode), cmp.Compare(len(a.BureauCode), len(b.BureauCode)), cmp.Compare(a.BureauCode, b.BureauCode))
+			})
+			plain, hash := token.New()
+			t.links[i] = runLink{hash, id}
+			subject := "Votre affectation de bureau de vote"
+			if len(list) == 0 {
+				subject = "Votre affectation a changé"
+			}
+			t.msgs[i] = notify.Message{Channel: notify.Email, Recipient: w[1], Subject: subject,
+				Body: assignedBody(w[0], e.Name, list, link+plain), Kind: "delegate.assignment"}
 		}
-		msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.email, Subject: subject,
-			Body: assignedBody(p.first, e.Name, seats[p.id], d.BaseURL+LinkPath+plain), Kind: "delegate.assignment"})
-	}
-	// Links go in by hash order: the primary key then grows at its right
-	// edge instead of taking a hundred thousand random insertions.
-	slices.SortFunc(links, func(a, b []any) int { return bytes.Compare(a[0].([]byte), b[0].([]byte)) })
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_links"}, []string{"token_hash", "volunteer_id", "expires_at", "created_at"}, pgx.CopyFromRows(links)); err != nil {
-		return 0, err
-	}
-	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
-		return 0, err
-	}
-	return len(people), nil
+		// Links go in by hash order: the primary key then takes them in
+		// one pass from left to right.
+		slices.SortFunc(t.links, func(a, b runLink) int { return bytes.Compare(a.hash, b.hash) })
+	}()
+	t.expires, t.now = linkExpiry(e), now
+	return t, nil
 }
 
-// seatsOfWithDetails groups the seats of some volunteers by volunteer,
-// outside the rounds listed in except.
-func seatsOfWithDetails(ctx context.Context, q pgdb.Q, ids []int64, except []int) (map[int64][]Seat, error) {
+// write stores the links and messages (COPY both) and returns how many
+// people are told.
+func (t *tellings) write(ctx context.Context, tx pgx.Tx) (int, error) {
+	t.wait()
+	row := make([]any, 4)
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_links"}, []string{"token_hash", "volunteer_id", "expires_at", "created_at"},
+		pgx.CopyFromSlice(len(t.links), func(i int) ([]any, error) {
+			row[0], row[1], row[2], row[3] = t.links[i].hash, t.links[i].volunteer, t.expires, t.now
+			return row, nil
+		})); err != nil {
+		return 0, err
+	}
+	if err := notify.Enqueue(ctx, tx, t.msgs...); err != nil {
+		return 0, err
+	}
+	return len(t.msgs), nil
+}
+
+// seatsOfWithDetails groups the seats of some volunteers of an election by
+// volunteer, in the rounds listed.
+func seatsOfWithDetails(ctx context.Context, q pgdb.Q, electionID int64, ids []int64, rounds []int) (map[int64][]Seat, error) {
 	rows, err := q.Query(ctx, `
 		SELECT a.volunteer_id, a.id, a.round, r.date, a.commune_code, coalesce(c.name, a.commune_code), a.bureau_code,
 			coalesce(b.name, ''), coalesce(b.address, ''), a.role, a.source, a.confirmed_at
@@ -529,8 +747,8 @@ func seatsOfWithDetails(ctx context.Context, q pgdb.Q, ids []int64, except []int
 		JOIN rounds r ON r.election_id = a.election_id AND r.number = a.round
 		LEFT JOIN communes c ON c.code = a.commune_code
 		LEFT JOIN bureaux b ON b.commune_code = a.commune_code AND b.code = a.bureau_code
-		WHERE a.volunteer_id = ANY ($1) AND NOT a.round = ANY ($2)
-		ORDER BY a.volunteer_id, a.round, a.commune_code, a.bureau_code`, ids, except)
+		WHERE a.election_id = $1 AND a.round = ANY ($2) AND a.volunteer_id = ANY ($3)
+		ORDER BY a.volunteer_id, a.round, a.commune_code, a.bureau_code`, electionID, rounds, ids)
 	if err != nil {
 		return nil, err
 	}

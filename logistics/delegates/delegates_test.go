@@ -434,6 +434,7 @@ func TestDatabaseRefusesRuleBreaks(t *testing.T) {
 		{"two people in one role", "04070", "1", "delegue_titulaire", ass, "delegate_assignments_seat_key"},
 		{"délégué in another commune", "04112", "1", "delegue_titulaire", del, "delegate_seat_limit"},
 		{"role not accepted", "04070", "3", "assesseur_titulaire", del, "delegate_volunteer_fits"},
+		{"unknown volunteer", "04070", "3", "assesseur_titulaire", del + 100000, "delegate_assignments_volunteer_id_fkey"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := d.Pool.Exec(ctx, insert, e.ID, tc.commune, tc.bureau, tc.role, tc.volunteer)
@@ -443,6 +444,43 @@ func TestDatabaseRefusesRuleBreaks(t *testing.T) {
 		})
 	}
 	_ = admin
+}
+
+// The volunteer keys of seats and links (statement triggers since
+// migration 008, in place of foreign keys): an unknown volunteer is
+// refused with the foreign key's error, and deleting volunteers deletes
+// their seats and links.
+func TestVolunteerKeysOfSeatsAndLinks(t *testing.T) {
+	d, _, _ := setup(t, true)
+	ctx := context.Background()
+	var claire int64
+	d.Pool.QueryRow(ctx, `SELECT id FROM delegate_volunteers WHERE email = 'claire.durand@example.org'`).Scan(&claire)
+	addLink := `INSERT INTO delegate_links (token_hash, volunteer_id, expires_at) VALUES ($1, $2, now() + interval '1 day')`
+	_, err := d.Pool.Exec(ctx, addLink, []byte("unknown"), claire+100000)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23503" || pgErr.ConstraintName != "delegate_links_volunteer_id_fkey" {
+		t.Fatalf("link of an unknown volunteer: %v", err)
+	}
+	if _, err := d.Pool.Exec(ctx, addLink, []byte("claire"), claire); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (seats, links int) {
+		d.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM delegate_assignments WHERE volunteer_id = $1),
+			(SELECT count(*) FROM delegate_links WHERE volunteer_id = $1)`, claire).Scan(&seats, &links)
+		return
+	}
+	if seats, links := count(); seats == 0 || links == 0 {
+		t.Fatalf("before: %d seats, %d links", seats, links)
+	}
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM delegate_volunteers WHERE id = $1`, claire); err != nil {
+		t.Fatal(err)
+	}
+	if seats, links := count(); seats != 0 || links != 0 {
+		t.Fatalf("after deleting the volunteer: %d seats, %d links left", seats, links)
+	}
+	if _, err := d.Pool.Exec(ctx, `UPDATE delegate_volunteers SET id = id + 100000 WHERE email = 'karim.benali@example.org'`); err == nil {
+		t.Fatal("a volunteer's id changed")
+	}
 }
 
 func constraintIs(err error, name string) bool {
