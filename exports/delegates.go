@@ -651,7 +651,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p 
 		"de quoi boire et manger : la journée est longue, du matin jusqu'à la fin du dépouillement.",
 	}
 	pages := 0
-	err = delegates.EachDocVolunteer(ctx, pool, u, a.filter(), true, func(v *delegates.DocVolunteer) error {
+	err = delegates.EachDocVolunteer(ctx, pool, u, a.filter(), true, false, func(v *delegates.DocVolunteer) error {
 		pages++
 		pdf.AddPage()
 		var roles []string
@@ -770,10 +770,16 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	if err != nil {
 		return 0, err
 	}
+	sheets := []*Sheet{bureaux, volunteers, open}
+	for _, s := range sheets {
+		s.Background()
+		defer s.Close() // ends its goroutine on error paths; closing again does nothing
+	}
 
-	// The volunteers' sheet and the two bureau sheets come from two queries
-	// whose rows are written at the same time, on two connections: each
-	// StreamWriter only touches its own sheet.
+	// The volunteers' sheet and the two bureau sheets come from queries read
+	// at the same time, each on its own connection, and each sheet encodes
+	// on a goroutine of its own: each StreamWriter only touches its own
+	// sheet.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	volunteersDone := make(chan error, 1)
@@ -787,26 +793,24 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	row := make([]any, 0, len(header))
 	emptySeat := excelize.Cell{StyleID: red, Value: "À POURVOIR"}
 	emptyPhone := excelize.Cell{StyleID: red, Value: ""}
-	err = dlgReadTx(ctx, pool, func(q pgdb.Q) error {
-		return delegates.EachDocBureau(ctx, q, u, a.filter(), false, true, func(b *delegates.DocBureau) error {
-			row = append(row[:0], b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), b.Priority)
-			for _, r := range delegates.Roles {
-				s, ok := b.Seat(r)
-				switch {
-				case ok && s.Person != nil:
-					row = append(row, dlgFullName(s.Person), dlgCellText(dlgPhone(s.Person.Phone)))
-				case ok && s.Needed:
-					row = append(row, emptySeat, emptyPhone)
-					if err := open.Add(b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), r.Label(), b.Priority); err != nil {
-						return err
-					}
-				default:
-					row = append(row, nil, nil)
+	err = eachWorkbookBureau(ctx, pool, u, a, func(b *delegates.DocBureau) error {
+		row = append(row[:0], b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), b.Priority)
+		for _, r := range delegates.Roles {
+			s, ok := b.Seat(r)
+			switch {
+			case ok && s.Person != nil:
+				row = append(row, dlgFullName(s.Person), dlgCellText(dlgPhone(s.Person.Phone)))
+			case ok && s.Needed:
+				row = append(row, emptySeat, emptyPhone)
+				if err := open.Add(b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), r.Label(), b.Priority); err != nil {
+					return err
 				}
+			default:
+				row = append(row, nil, nil)
 			}
-			row = append(row, b.Uncovered())
-			return bureaux.Add(row...)
-		})
+		}
+		row = append(row, b.Uncovered())
+		return bureaux.Add(row...)
 	})
 	if err != nil {
 		cancel()
@@ -816,7 +820,7 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	if err := <-volunteersDone; err != nil {
 		return 0, err
 	}
-	for _, s := range []*Sheet{bureaux, volunteers, open} {
+	for _, s := range sheets {
 		if err := s.Close(); err != nil {
 			return 0, err
 		}
@@ -828,10 +832,78 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	return volunteers.Rows(), nil
 }
 
+// eachWorkbookBureau calls fn for each bureau and round of the workbook, in
+// commune, bureau number and round order. The rounds are read at the same
+// time, each on its own connection, and merged: the read sorts some
+// 400,000 rows before returning its first one, the longest wait of a
+// national export, and two sorts of half as many run on two cores.
+func eachWorkbookBureau(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, fn func(b *delegates.DocBureau) error) error {
+	rounds := a.rounds()
+	if len(rounds) < 2 {
+		return dlgReadTx(ctx, pool, func(q pgdb.Q) error { return delegates.EachDocBureau(ctx, q, u, a.filter(), false, true, fn) })
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	streams := make([]chan *delegates.DocBureau, len(rounds))
+	done := make(chan error, len(rounds))
+	for i, r := range rounds {
+		streams[i] = make(chan *delegates.DocBureau, 256)
+		f := a.filter()
+		f.Round = r.Number
+		go func(out chan<- *delegates.DocBureau) {
+			defer close(out)
+			done <- dlgReadTx(ctx, pool, func(q pgdb.Q) error {
+				return delegates.EachDocBureau(ctx, q, u, f, false, true, func(b *delegates.DocBureau) error {
+					select {
+					case out <- b:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+			})
+		}(streams[i])
+	}
+	err := mergeBureaux(streams, fn)
+	if err != nil {
+		cancel()
+	}
+	for range rounds {
+		if e := <-done; err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// mergeBureaux calls fn for the bureaux of every stream (each in bureau
+// order, one round each, in round order), in bureau then round order.
+func mergeBureaux(streams []chan *delegates.DocBureau, fn func(b *delegates.DocBureau) error) error {
+	heads := make([]*delegates.DocBureau, len(streams))
+	for i, s := range streams {
+		heads[i] = <-s
+	}
+	for {
+		next := -1
+		for i, h := range heads {
+			if h != nil && (next < 0 || delegates.CompareBureaux(h.CommuneCode, h.BureauCode, heads[next].CommuneCode, heads[next].BureauCode) < 0) {
+				next = i
+			}
+		}
+		if next < 0 {
+			return nil
+		}
+		if err := fn(heads[next]); err != nil {
+			return err
+		}
+		heads[next] = <-streams[next]
+	}
+}
+
 // writeVolunteerSheet fills the "Bénévoles" sheet: one row per volunteer
 // with their seats and whether they confirmed them.
 func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgArea, volunteers *Sheet) error {
-	return delegates.EachDocVolunteer(ctx, q, u, a.filter(), false, func(v *delegates.DocVolunteer) error {
+	return delegates.EachDocVolunteer(ctx, q, u, a.filter(), false, true, func(v *delegates.DocVolunteer) error {
 		var accepted []string
 		for _, r := range v.Roles {
 			accepted = append(accepted, r.Label())

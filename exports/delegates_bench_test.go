@@ -217,7 +217,9 @@ func benchExport(b *testing.B, pool *pgxpool.Pool, u *staff.User, name string, p
 }
 
 // postgresCPU sums the CPU time of the server's backends (from /proc: the
-// server runs on this machine in tests), 0 when it cannot be read.
+// server runs on this machine in tests), and of its processes that ended
+// (parallel workers, closed connections), which the postmaster, their
+// parent, counts as its children's time; 0 when it cannot be read.
 func postgresCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
 	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity`)
 	if err != nil {
@@ -227,23 +229,35 @@ func postgresCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
 	if err != nil {
 		return 0
 	}
-	var ticks int64
+	var ticks, postmaster int64
 	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// fields after the command name: utime and stime are the 12th and 13th
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 {
-			f := strings.Fields(string(stat[i+1:]))
-			if len(f) > 12 {
-				ut, _ := strconv.ParseInt(f[11], 10, 64)
-				st, _ := strconv.ParseInt(f[12], 10, 64)
-				ticks += ut + st
-			}
+		f := procStat(int64(pid))
+		if len(f) > 12 {
+			// after the command name: ppid is the 2nd field, utime and stime the 12th and 13th
+			postmaster, _ = strconv.ParseInt(f[1], 10, 64)
+			ut, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += ut + st
 		}
 	}
+	if f := procStat(postmaster); postmaster > 0 && len(f) > 14 {
+		cut, _ := strconv.ParseInt(f[13], 10, 64)
+		cst, _ := strconv.ParseInt(f[14], 10, 64)
+		ticks += cut + cst
+	}
 	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
+}
+
+// procStat returns the fields of /proc/pid/stat after the command name.
+func procStat(pid int64) []string {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	if i := bytes.LastIndexByte(stat, ')'); i > 0 {
+		return strings.Fields(string(stat[i+1:]))
+	}
+	return nil
 }
 
 type countingWriter struct{ n int64 }

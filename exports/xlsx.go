@@ -2,6 +2,7 @@ package exports
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -21,21 +22,25 @@ func Cell(s string) string {
 }
 
 // Row converts values for StreamWriter.SetRow, passing strings through Cell.
-// Strings that need no change are passed as they are (the stream writer
-// writes a string and a Cell holding it the same way), which spares an
-// allocation per cell in big sheets.
 func Row(values ...any) []any {
 	out := make([]any, len(values))
 	for i, v := range values {
-		if s, ok := v.(string); ok {
-			if safe := Cell(s); safe != s {
-				out[i] = safe
-				continue
-			}
-		}
-		out[i] = v
+		out[i] = cellValue(v)
 	}
 	return out
+}
+
+// cellValue passes a string through Cell. Strings that need no change are
+// returned as they are (the stream writer writes a string and a Cell
+// holding it the same way), which spares an allocation per cell in big
+// sheets.
+func cellValue(v any) any {
+	if s, ok := v.(string); ok {
+		if safe := Cell(s); safe != s {
+			return safe
+		}
+	}
+	return v
 }
 
 // Sheet is a streamed worksheet with a bold, frozen header, filters and
@@ -46,7 +51,9 @@ type Sheet struct {
 	Stream *excelize.StreamWriter
 	cols   int
 	rows   int
-	style  int
+	bg     *sheetQueue // set by Background
+	closed bool
+	err    error // of Close
 }
 
 // NewSheet adds (or renames the first sheet to) name, sets widths and
@@ -87,15 +94,21 @@ func NewSheet(f *excelize.File, name string, header []string, widths []float64) 
 
 // Add appends a row of values (strings are made formula-safe).
 func (s *Sheet) Add(values ...any) error {
+	if s.bg != nil {
+		return s.bg.add(values)
+	}
+	return s.setRow(Row(values...))
+}
+
+func (s *Sheet) setRow(row []any) error {
 	s.rows++
 	cell, _ := excelize.CoordinatesToCellName(1, s.rows)
-	return s.Stream.SetRow(cell, Row(values...))
+	return s.Stream.SetRow(cell, row)
 }
 
 // AddStyled appends a row whose cells all carry style (e.g. a red fill for
 // an empty seat).
 func (s *Sheet) AddStyled(style int, values ...any) error {
-	s.rows++
 	row := Row(values...)
 	for i, v := range row {
 		if c, ok := v.(excelize.Cell); ok {
@@ -105,15 +118,32 @@ func (s *Sheet) AddStyled(style int, values ...any) error {
 			row[i] = excelize.Cell{StyleID: style, Value: v}
 		}
 	}
-	cell, _ := excelize.CoordinatesToCellName(1, s.rows)
-	return s.Stream.SetRow(cell, row)
+	if s.bg != nil {
+		return s.bg.add(row)
+	}
+	return s.setRow(row)
 }
 
 // Rows is how many data rows were written.
 func (s *Sheet) Rows() int { return s.rows - 1 }
 
-// Close adds the autofilter table over the data and flushes the sheet.
+// Close waits for the rows written in the background, adds the autofilter
+// table over the data and flushes the sheet. Closing again does nothing.
 func (s *Sheet) Close() error {
+	if s.closed {
+		return s.err
+	}
+	s.closed = true
+	s.err = s.close()
+	return s.err
+}
+
+func (s *Sheet) close() error {
+	if s.bg != nil {
+		if err := s.bg.wait(); err != nil {
+			return err
+		}
+	}
 	if s.cols > 0 {
 		last, _ := excelize.CoordinatesToCellName(s.cols, max(s.rows, 2))
 		name := strings.Map(func(r rune) rune {
@@ -127,4 +157,95 @@ func (s *Sheet) Close() error {
 		}
 	}
 	return s.Stream.Flush()
+}
+
+// Background makes s encode its rows on a goroutine of its own: Add only
+// copies the row into a batch, and Close waits for the last batch.
+// Encoding cells is most of a big workbook's work (excelize allocates for
+// each one): the sheets of one workbook then encode at the same time, on
+// every core, while the caller reads the next rows from the database.
+// Close must be called, on error paths too, to end the goroutine.
+func (s *Sheet) Background() {
+	q := &sheetQueue{full: make(chan *rowBatch, queuedBatches), free: make(chan *rowBatch, queuedBatches), done: make(chan error, 1)}
+	for range queuedBatches {
+		q.free <- &rowBatch{}
+	}
+	q.cur = <-q.free
+	s.bg = q
+	go func() {
+		var err error
+		for b := range q.full {
+			if err == nil {
+				err = s.writeBatch(b)
+				if err != nil {
+					q.failed.Store(&err)
+				}
+			}
+			clear(b.values) // lets go of the rows' texts
+			b.values, b.ends = b.values[:0], b.ends[:0]
+			q.free <- b
+		}
+		q.done <- err
+	}()
+}
+
+// Rows are queued in batches, a few of them at a time: enough to even out
+// the pace of the reader and of the encoder, little memory.
+const (
+	batchRows     = 256
+	queuedBatches = 4
+)
+
+// rowBatch holds rows one after the other: values[ends[i-1]:ends[i]] is
+// row i. Its slices are reused from one batch to the next.
+type rowBatch struct {
+	values []any
+	ends   []int
+}
+
+type sheetQueue struct {
+	cur    *rowBatch      // being filled by Add
+	full   chan *rowBatch // to the encoding goroutine
+	free   chan *rowBatch // back from it, emptied
+	done   chan error     // the goroutine's error, when full is closed
+	failed atomic.Pointer[error]
+}
+
+// add copies a row into the current batch (strings made formula-safe)
+// and hands the batch over when it is full. It reports the encoder's
+// error, if any, so that the caller stops reading.
+func (q *sheetQueue) add(values []any) error {
+	if err := q.failed.Load(); err != nil {
+		return *err
+	}
+	b := q.cur
+	for _, v := range values {
+		b.values = append(b.values, cellValue(v))
+	}
+	b.ends = append(b.ends, len(b.values))
+	if len(b.ends) == batchRows {
+		q.full <- b
+		q.cur = <-q.free
+	}
+	return nil
+}
+
+// wait hands over the last batch and waits for the goroutine to end.
+func (q *sheetQueue) wait() error {
+	if len(q.cur.ends) > 0 {
+		q.full <- q.cur
+	}
+	close(q.full)
+	return <-q.done
+}
+
+func (s *Sheet) writeBatch(b *rowBatch) error {
+	start := 0
+	for _, end := range b.ends {
+		if err := s.setRow(b.values[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
 }

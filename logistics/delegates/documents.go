@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -395,8 +396,8 @@ type DocPosting struct {
 	CommuneCode   string
 	CommuneName   string
 	BureauCode    string
-	BureauName    string
-	BureauAddress string
+	BureauName    string // '' when brief
+	BureauAddress string // '' when brief
 	Role          Role
 	Confirmed     bool
 }
@@ -414,87 +415,179 @@ type DocVolunteer struct {
 
 // EachDocVolunteer calls fn for each volunteer of f's election that u may
 // see: registered in the area, or holding a seat in it. Postings are the
-// seats held in the area (the round of f, if set). assignedOnly keeps only
-// volunteers holding at least one such seat (credentials). Volunteers come
-// by commune of registration, then by name.
-func EachDocVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, assignedOnly bool, fn func(v *DocVolunteer) error) error {
+// seats held in the area (the round of f, if set), by round, commune and
+// bureau number. assignedOnly keeps only volunteers holding at least one
+// such seat (credentials); brief leaves the bureau names and addresses out
+// of the postings (the workbook). Volunteers come by commune of
+// registration, then by name.
+//
+// The postings are read first, unordered, and attached in Go: joined to
+// the volunteers, they doubled the rows of the sorted read (a national
+// workbook sorted 290,000 wide rows, spilling to disk, to list 150,000
+// volunteers).
+func EachDocVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, assignedOnly, brief bool, fn func(v *DocVolunteer) error) error {
 	if u == nil {
 		return check.ErrForbidden
 	}
+	postings, err := readDocPostings(ctx, q, u, f, brief)
+	if err != nil {
+		return err
+	}
 	args := []any{f.ElectionID}
-	postingWhere := docWhere("a.commune_code", f, u, &args, "a.round")
-	var where string
-	if assignedOnly {
-		where = "a.id IS NOT NULL"
-	} else {
+	where := "EXISTS (SELECT 1 FROM delegate_assignments a WHERE a.volunteer_id = v.id AND " + docWhere("a.commune_code", f, u, &args, "a.round") + ")"
+	if !assignedOnly {
 		noRound := f
 		noRound.Round = 0
-		where = "(" + docWhere("v.commune_code", noRound, u, &args, "") + " OR EXISTS (SELECT 1 FROM delegate_assignments a2 WHERE a2.volunteer_id = v.id AND " +
-			docWhere("a2.commune_code", f, u, &args, "a2.round") + "))"
+		where = "(" + docWhere("v.commune_code", noRound, u, &args, "") + " OR " + where + ")"
 	}
-	sql := `
-		SELECT ` + personBrief + personDetail + `, v.status, v.roles, v.rounds, coalesce(v.max_distance_km, -1),
-			coalesce(a.round, 0), coalesce(a.commune_code, ''), coalesce(ac.name, a.commune_code, ''), coalesce(a.bureau_code, ''),
-			coalesce(b.name, ''), coalesce(b.address, ''), coalesce(a.role, ''), a.confirmed_at IS NOT NULL
+	rows, err := q.Query(ctx, `
+		SELECT `+personBrief+personDetail+`, v.status, v.roles, v.rounds, coalesce(v.max_distance_km, -1)
 		FROM delegate_volunteers v
 		LEFT JOIN communes vc ON vc.code = v.commune_code
-		LEFT JOIN delegate_assignments a ON a.volunteer_id = v.id AND a.election_id = v.election_id AND ` + postingWhere + `
-		LEFT JOIN communes ac ON ac.code = a.commune_code
-		LEFT JOIN bureaux b ON b.commune_code = a.commune_code AND b.code = a.bureau_code
-		WHERE v.election_id = $1 AND ` + where + `
-		ORDER BY v.commune_code COLLATE "C", lower(v.last_name), lower(v.first_names), v.id, a.round, a.commune_code COLLATE "C", ` +
-		fmt.Sprintf(bureauOrder, "a.bureau_code") + `, a.role COLLATE "C"`
-	rows, err := q.Query(ctx, sql, args...)
+		WHERE v.election_id = $1 AND `+where+`
+		ORDER BY v.commune_code COLLATE "C", lower(v.last_name), lower(v.first_names), v.id`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var cur *DocVolunteer
 	var (
-		ps                                                   personScan
-		status                                               string
-		roles                                                []string
-		rounds                                               []int16
-		maxKm                                                int
-		pRound                                               int
-		pCommune, pCommuneName, pBureau, pName, pAddr, pRole string
-		pConfirmed                                           bool
+		ps     personScan
+		status string
+		roles  []string
+		rounds []int16
+		maxKm  int
 	)
-	dest := append(ps.dest(), &status, &roles, &rounds, &maxKm, &pRound, &pCommune, &pCommuneName, &pBureau, &pName, &pAddr, &pRole, &pConfirmed)
+	dest := append(ps.dest(), &status, &roles, &rounds, &maxKm)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if cur == nil || cur.VolunteerID != ps.id {
-			if cur != nil {
-				if err := fn(cur); err != nil {
-					return err
-				}
-			}
-			cur = &DocVolunteer{DocPerson: *ps.person(), Status: status}
-			for _, r := range roles {
-				cur.Roles = append(cur.Roles, Role(r))
-			}
-			for _, r := range rounds {
-				cur.Rounds = append(cur.Rounds, int(r))
-			}
-			if maxKm >= 0 {
-				km := maxKm
-				cur.MaxDistanceKm = &km
-			}
+		v := &DocVolunteer{DocPerson: *ps.person(), Status: status, Postings: postings.of(ps.id)}
+		if assignedOnly && len(v.Postings) == 0 {
+			continue // assigned after the seats were read
 		}
-		if pRound != 0 {
-			cur.Postings = append(cur.Postings, DocPosting{Round: pRound, CommuneCode: pCommune, CommuneName: pCommuneName,
-				BureauCode: pBureau, BureauName: pName, BureauAddress: pAddr, Role: Role(pRole), Confirmed: pConfirmed})
+		for _, r := range roles {
+			v.Roles = append(v.Roles, Role(r))
+		}
+		for _, r := range rounds {
+			v.Rounds = append(v.Rounds, int(r))
+		}
+		if maxKm >= 0 {
+			km := maxKm
+			v.MaxDistanceKm = &km
+		}
+		if err := fn(v); err != nil {
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	return rows.Err()
+}
+
+// docPostings are the seats held in a document's area, for EachDocVolunteer
+// to attach to each volunteer. A national workbook keeps some 300,000 of
+// them while it writes its volunteers: they hold no pointers (their texts
+// are in places, once per bureau), so the garbage collector has nothing to
+// walk in them.
+type docPostings struct {
+	places []DocPosting // a bureau's texts
+	roles  []Role       // the roles seats refer to (a handful)
+	seats  []postingSeat
+	last   map[int64]int32 // a volunteer's last seat read
+}
+
+// postingSeat is a seat held, linked to the volunteer's previous one.
+type postingSeat struct {
+	round     int32
+	place     int32 // in places
+	prev      int32 // in seats, -1 for the volunteer's first seat
+	role      uint8 // in roles
+	confirmed bool
+}
+
+// readDocPostings reads the seats held in f's area and u's scope.
+func readDocPostings(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, brief bool) (*docPostings, error) {
+	args := []any{f.ElectionID}
+	cols, joins := "'', ''", ""
+	if !brief {
+		cols, joins = "coalesce(b.name, ''), coalesce(b.address, '')", "LEFT JOIN bureaux b ON b.commune_code = a.commune_code AND b.code = a.bureau_code"
 	}
-	if cur != nil {
-		return fn(cur)
+	rows, err := q.Query(ctx, `
+		SELECT a.volunteer_id, a.round, a.commune_code, coalesce(c.name, a.commune_code), a.bureau_code, `+cols+`,
+			a.role, a.confirmed_at IS NOT NULL
+		FROM delegate_assignments a
+		LEFT JOIN communes c ON c.code = a.commune_code
+		`+joins+`
+		WHERE a.election_id = $1 AND `+docWhere("a.commune_code", f, u, &args, "a.round"), args...)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	defer rows.Close()
+	p := &docPostings{last: map[int64]int32{}}
+	places := map[string]int32{} // commune code, NUL, bureau code
+	var (
+		key                                            []byte
+		id                                             int64
+		round                                          int32
+		commune, communeName, bureau, name, addr, role pgtype.DriverBytes
+		confirmed                                      bool
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &round, &commune, &communeName, &bureau, &name, &addr, &role, &confirmed); err != nil {
+			return nil, err
+		}
+		key = append(append(append(key[:0], commune...), 0), bureau...)
+		place, ok := places[string(key)]
+		if !ok {
+			place = int32(len(p.places))
+			places[string(key)] = place
+			p.places = append(p.places, DocPosting{CommuneCode: string(commune), CommuneName: string(communeName),
+				BureauCode: string(bureau), BureauName: string(name), BureauAddress: string(addr)})
+		}
+		prev, ok := p.last[id]
+		if !ok {
+			prev = -1
+		}
+		p.last[id] = int32(len(p.seats))
+		p.seats = append(p.seats, postingSeat{round: round, place: place, prev: prev, role: p.roleIndex(roleOf(role)), confirmed: confirmed})
+	}
+	return p, rows.Err()
+}
+
+func (p *docPostings) roleIndex(r Role) uint8 {
+	i := slices.Index(p.roles, r)
+	if i < 0 {
+		i = len(p.roles)
+		p.roles = append(p.roles, r)
+	}
+	return uint8(i)
+}
+
+// of returns the postings of a volunteer by round, then commune and bureau
+// number as bureauOrder sorts them, then role.
+func (p *docPostings) of(volunteer int64) []DocPosting {
+	i, ok := p.last[volunteer]
+	if !ok {
+		return nil
+	}
+	var out []DocPosting
+	for ; i >= 0; i = p.seats[i].prev {
+		s := &p.seats[i]
+		d := p.places[s.place]
+		d.Round, d.Role, d.Confirmed = int(s.round), p.roles[s.role], s.confirmed
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b DocPosting) int {
+		return cmp.Or(cmp.Compare(a.Round, b.Round), CompareBureaux(a.CommuneCode, a.BureauCode, b.CommuneCode, b.BureauCode),
+			strings.Compare(string(a.Role), string(b.Role)))
+	})
+	return out
+}
+
+// CompareBureaux orders bureaux as the documents' queries do (commune
+// code, then bureauOrder), for the lists put together in Go.
+func CompareBureaux(communeA, bureauA, communeB, bureauB string) int {
+	return cmp.Or(strings.Compare(communeA, communeB),
+		cmp.Compare(utf8.RuneCountInString(bureauA), utf8.RuneCountInString(bureauB)), strings.Compare(bureauA, bureauB))
 }
 
 // DocRoleCoverage counts one role's seats.
