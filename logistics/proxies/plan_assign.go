@@ -244,6 +244,32 @@ func (s *dial) push(v int32, d int64) {
 	s.buckets[d] = append(s.buckets[d], v)
 }
 
+// begin starts a search from left node l0 (at distance 0) and returns
+// its lists of touched and settled nodes.
+func (s *dial) begin(l0 int32) (touched, settled []int32) {
+	s.l0, s.target, s.D = l0, -1, 0
+	s.dist[l0] = 0
+	s.push(l0, 0)
+	return append(s.touched[:0], l0), s.settled[:0]
+}
+
+// improve gives right node rv the key k, below its current one (see key),
+// and queues it at the distance that makes; it reports whether rv is
+// reached for the first time, when its potential pi is read (once per
+// search).
+func (s *dial) improve(rv int32, k int64, pi *int64) (first bool) {
+	kr := s.key[rv]
+	var nd int64
+	if kr == unseen {
+		nd, first = k-load(pi), true
+	} else {
+		nd = k - (kr - s.dist[rv])
+	}
+	s.key[rv], s.dist[rv] = k, nd
+	s.push(rv, nd)
+	return first
+}
+
 // shiftPotentials adds dist - D to the potentials of the settled nodes
 // (the others keep theirs: a constant shift of all potentials is
 // harmless), which keeps every reduced cost >= 0 after the augmentation.
@@ -290,18 +316,14 @@ func (s *searcher) search(l0 int32) {
 	nL := g.nL
 	mateR, mateCost, piL, piR, rank := sh.mateR, sh.mateCost, sh.piL, sh.piR, sh.rank
 	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
-	distR, keyR := dist[nL:], s.key[nL:]
+	keyR := s.key[nL:]
 	tieR := func(r int32) int32 {
 		if rank == nil {
 			return 0
 		}
 		return rank[r]
 	}
-	s.l0, s.target, s.D = l0, -1, 0
-	dist[l0] = 0
-	touched := append(s.touched[:0], l0)
-	settled := s.settled[:0]
-	s.push(l0, 0)
+	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.buckets); b++ {
 		// The bucket may grow while it is scanned (zero-cost arcs).
@@ -346,22 +368,12 @@ scan:
 			costs := g.cost[lo:hi]
 			for i, r := range g.to[lo:hi] {
 				c := int64(costs[i])
-				k := base + c
-				kr := keyR[r]
-				if k >= kr {
-					continue
+				if k := base + c; k < keyR[r] {
+					if s.improve(int32(nL)+r, k, &piR[r]) {
+						touched = append(touched, int32(nL)+r)
+					}
+					parent[r], parentCost[r] = l, c
 				}
-				rv := int32(nL) + r
-				var nd int64
-				if kr == unseen {
-					nd = k - load(&piR[r])
-					touched = append(touched, rv)
-				} else {
-					nd = k - (kr - distR[r])
-				}
-				keyR[r], distR[r] = k, nd
-				parent[r], parentCost[r] = l, c
-				s.push(rv, nd)
 			}
 		}
 	}

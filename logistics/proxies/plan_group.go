@@ -322,33 +322,22 @@ func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) 
 	sub = &groupBip{}
 	// Arcs of the part as (new left, new right, gb arc), grouped by the
 	// part's left node.
-	var nl, nr int
-	var lOf, rOf []int32
+	lOld, rOld, lOf, rOf := oldL, oldR, idL, idR
+	lSize, rCap, lAt, rAt := gb.size, gb.capR, gb.atL, gb.atR
 	if transpose {
-		nl, nr = len(oldR), len(oldL)
-		sub.size, sub.capR = make([]int64, nl), make([]int64, nr)
-		sub.atL, sub.atR = make([]places.Point, nl), make([]places.Point, nr)
-		for k, r := range oldR {
-			sub.size[k], sub.atL[k] = gb.capR[r], gb.atR[r]
-		}
-		for k, l := range oldL {
-			sub.capR[k], sub.atR[k] = gb.size[l], gb.atL[l]
-		}
-		lOf, rOf = idR, idL
-		rank = oldL
-	} else {
-		nl, nr = len(oldL), len(oldR)
-		sub.size, sub.capR = make([]int64, nl), make([]int64, nr)
-		sub.atL, sub.atR = make([]places.Point, nl), make([]places.Point, nr)
-		for k, l := range oldL {
-			sub.size[k], sub.atL[k] = gb.size[l], gb.atL[l]
-		}
-		for k, r := range oldR {
-			sub.capR[k], sub.atR[k] = gb.capR[r], gb.atR[r]
-		}
-		lOf, rOf = idL, idR
-		rank = oldR
+		lOld, rOld, lOf, rOf = oldR, oldL, idR, idL
+		lSize, rCap, lAt, rAt = gb.capR, gb.size, gb.atR, gb.atL
 	}
+	nl, nr := len(lOld), len(rOld)
+	sub.size, sub.capR = make([]int64, nl), make([]int64, nr)
+	sub.atL, sub.atR = make([]places.Point, nl), make([]places.Point, nr)
+	for k, x := range lOld {
+		sub.size[k], sub.atL[k] = lSize[x], lAt[x]
+	}
+	for k, x := range rOld {
+		sub.capR[k], sub.atR[k] = rCap[x], rAt[x]
+	}
+	rank = rOld
 	sub.nL, sub.nR = nl, nr
 	sub.start = make([]int32, nl+1)
 	ends := func(l int, a int32) (int32, int32) { // part's (left, right) of gb arc a from gb left l
@@ -512,13 +501,9 @@ func (s *capSearcher) search(l0 int32) {
 	gb := st.gb
 	nL := gb.nL
 	dist, done, viaR, viaL := s.dist, s.done, s.viaR, s.viaL
-	distR, keyR := dist[nL:], s.key[nL:]
+	keyR := s.key[nL:]
 	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
-	s.l0, s.target, s.D = l0, -1, 0
-	dist[l0] = 0
-	touched := append(s.touched[:0], l0)
-	settled := s.settled[:0]
-	s.push(l0, 0)
+	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.buckets); b++ {
 		for k := 0; k < len(s.buckets[b]); k++ {
@@ -565,22 +550,12 @@ scan:
 			lo, hi := gb.start[l], gb.start[l+1]
 			costs := gb.cost[lo:hi]
 			for i, r := range gb.to[lo:hi] {
-				// See dial.key.
-				k := base + costs[i]
-				kr := keyR[r]
-				if k >= kr {
-					continue
+				if k := base + costs[i]; k < keyR[r] { // see dial.key
+					if s.improve(int32(nL)+r, k, &piR[r]) {
+						touched = append(touched, int32(nL)+r)
+					}
+					viaR[r] = lo + int32(i)
 				}
-				var nd int64
-				if kr == unseen {
-					nd = k - load(&piR[r])
-					touched = append(touched, int32(nL)+r)
-				} else {
-					nd = k - (kr - distR[r])
-				}
-				keyR[r], distR[r] = k, nd
-				viaR[r] = lo + int32(i)
-				s.push(int32(nL)+r, nd)
 			}
 		}
 	}

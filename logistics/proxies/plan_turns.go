@@ -197,9 +197,7 @@ func commitExact(s pathSearch) {
 // load and store access the state that searches read while a commit may
 // write it (potentials, mates, flows): plain moves on amd64 and arm64,
 // and what the race detector knows to be synchronised.
-func load(p *int64) int64     { return atomic.LoadInt64(p) }
-func store(p *int64, v int64) { atomic.StoreInt64(p, v) }
-func load32(p *int32) int32   { return atomic.LoadInt32(p) }
-func store32(p *int32, v int32) {
-	atomic.StoreInt32(p, v)
-}
+func load(p *int64) int64       { return atomic.LoadInt64(p) }
+func store(p *int64, v int64)   { atomic.StoreInt64(p, v) }
+func load32(p *int32) int32     { return atomic.LoadInt32(p) }
+func store32(p *int32, v int32) { atomic.StoreInt32(p, v) }
