@@ -15,6 +15,7 @@ type buildWorker struct {
 	nearOf     [][]nearSite // near sites of each group
 	curNear    []nearSite
 	scratch    []cand
+	shared     []sharedList // lists shared at the current point
 	kept       int64
 	incomplete bool
 	from, to   int

@@ -68,6 +68,13 @@ type site struct {
 	first int32 // supplies of the site: siteOrder[first:next site's first]
 }
 
+// sharedList is the list of pairs of the plain demands of one point,
+// commune and bureau (see newRoundGraph).
+type sharedList struct {
+	comm, bur int32
+	list      []arc
+}
+
 type supplyPick struct {
 	cand
 	d int32 // demand index
@@ -204,6 +211,7 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 			copy(nearHere, curNear)
 			wk.curNear = curNear
 			wk.nearOf = append(wk.nearOf, nearHere)
+			shared := wk.shared[:0]
 			for _, di := range byPoint[i:j] {
 				rg.group[di] = g
 				d := &demands[ds[di]]
@@ -212,6 +220,21 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 				// see forEach.
 				plain := d.Offered == 0 && !(d.BothRounds && p.opt.SameVolunteerBonus > 0)
 				dc, db := rg.dComm[di], rg.dBur[di]
+				// Every pair kept, a plain demand without declines has the
+				// list of an earlier such demand of the same point, commune
+				// and bureau: share it (the lists are read only).
+				alike := K < 0 && plain && len(d.Declined) == 0
+				if alike {
+					if k := slices.IndexFunc(shared, func(x sharedList) bool { return x.comm == dc && x.bur == db }); k >= 0 {
+						rg.lists[di] = shared[k].list
+						rg.icK[di] = math.MaxInt64
+						wk.kept += int64(len(shared[k].list))
+						if t := total.Add(int64(len(shared[k].list))); budget > 0 && t > budget || t > math.MaxInt32 {
+							return false
+						}
+						continue
+					}
+				}
 				for _, nb := range curNear {
 					for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
 						c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
@@ -293,7 +316,11 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 				}
 				wk.kept += int64(len(kept))
 				rg.lists[di] = list
+				if alike {
+					shared = append(shared, sharedList{dc, db, list})
+				}
 			}
+			wk.shared = shared
 			i = j
 		}
 		return true
