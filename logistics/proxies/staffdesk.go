@@ -596,7 +596,7 @@ func (o OfferEntry) Distance() string { return kmText(o.DistanceKm) }
 type RequestDetail struct {
 	Request
 	Offers     []OfferEntry
-	History    []staff.AuditEntry
+	History    []HistoryEvent
 	Candidates map[int][]RankedCandidate
 }
 
@@ -641,7 +641,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	if out.History, err = staff.AuditLog(ctx, d.Pool, staff.AuditFilter{Entity: "proxy_request", EntityID: fmt.Sprint(id), Limit: 200}); err != nil {
+	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id); err != nil {
 		return nil, err
 	}
 	for _, rs := range r.Rounds {

@@ -61,14 +61,24 @@ func (o VolunteerOffer) StatusLabel() string {
 type VolunteerDetail struct {
 	Volunteer
 	Offers  []VolunteerOffer
-	History []VolunteerEvent
+	History []HistoryEvent
 }
 
-// VolunteerEvent is an audit entry of the volunteer's history.
-type VolunteerEvent struct{ staff.AuditEntry }
+// HistoryEvent is an audit entry of a request's or a volunteer's history.
+type HistoryEvent struct{ staff.AuditEntry }
 
 // Label is the action in French.
-func (e VolunteerEvent) Label() string { return AuditLabel(e.Action) }
+func (e HistoryEvent) Label() string { return AuditLabel(e.Action) }
+
+// historyOf loads the audit history of one request or volunteer.
+func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64) ([]HistoryEvent, error) {
+	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: entity, EntityID: fmt.Sprint(id), Limit: 200})
+	out := make([]HistoryEvent, len(log))
+	for i, e := range log {
+		out[i] = HistoryEvent{e}
+	}
+	return out, err
+}
 
 // LoadVolunteerDetail loads a volunteer's staff page in u's scope.
 func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
@@ -104,10 +114,7 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 	if err != nil {
 		return nil, err
 	}
-	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: "proxy_volunteer", EntityID: fmt.Sprint(id), Limit: 200})
-	for _, e := range log {
-		out.History = append(out.History, VolunteerEvent{e})
-	}
+	out.History, err = historyOf(ctx, q, "proxy_volunteer", id)
 	return out, err
 }
 
@@ -122,15 +129,26 @@ func (d *Desk) StaffWithdrawVolunteer(ctx context.Context, u *staff.User, id int
 	return d.withdrawVolunteer(ctx, id, u.Actor(), u.ScopeArg(), true)
 }
 
-// AuditLabel is an audit action of the volunteer's history in French.
+// AuditLabel is an audit action of a request's or a volunteer's history
+// in French (staff pages); an unknown action prints as recorded.
 func AuditLabel(action string) string {
-	if s, ok := map[string]string{
-		"proxy_volunteer.create":       "Inscription",
-		"proxy_volunteer.update":       "Inscription modifiée",
-		"proxy_volunteer.withdraw":     "Retrait de la liste",
-		"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
-	}[action]; ok {
+	if s, ok := auditLabels[action]; ok {
 		return s
 	}
 	return action
+}
+
+var auditLabels = map[string]string{
+	"proxy_request.create":         "Demande déposée",
+	"proxy_request.update":         "Demande modifiée",
+	"proxy_request.cancel":         "Demande annulée",
+	"proxy_request.established":    "Procuration établie (confirmée par le mandant)",
+	"proxy_request.manual_match":   "Appariement manuel",
+	"proxy_request.unmatch":        "Appariement retiré",
+	"proxy_offer.accept":           "Proposition acceptée",
+	"proxy_offer.decline":          "Proposition refusée",
+	"proxy_volunteer.create":       "Inscription",
+	"proxy_volunteer.update":       "Inscription modifiée",
+	"proxy_volunteer.withdraw":     "Retrait de la liste",
+	"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
 }

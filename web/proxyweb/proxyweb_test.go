@@ -330,7 +330,7 @@ func TestStaffPagesRender(t *testing.T) {
 		for _, want := range map[string][]string{
 			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug},
 			"/staff":              {"Propositions en attente de réponse"},
-			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "proxy_request.create", "en attente de réponse", " km</td>"},
+			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "Demande déposée", "en attente de réponse", " km</td>"},
 		}[path] {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("%s lacks %q", path, want)
