@@ -72,7 +72,10 @@ func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 // demands and usable supplies.
 func newPlanner(demands []Demand, supplies []Supply, opt Options) (p *planner, rounds []int, byRound, supByRound map[int][]int32) {
 	opt = opt.withDefaults()
-	p = &planner{opt: opt, demandAt: map[dkey]int32{}, supplyAt: map[skey]int32{}, chosen: map[dkey]int64{}}
+	// Sized up front: growing the maps of a national batch (100,000
+	// demands, 200,000 supplies) rehashes them several times over.
+	p = &planner{opt: opt, demandAt: make(map[dkey]int32, len(demands)), supplyAt: make(map[skey]int32, len(supplies)),
+		chosen: make(map[dkey]int64, len(demands))}
 	for i := range demands {
 		k := dkey{demands[i].RequestID, demands[i].Round}
 		if _, dup := p.demandAt[k]; !dup {
