@@ -200,6 +200,43 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		reqFilter = `r.id = ANY ($2)`
 	}
 
+	// A batch reads the volunteers on a second connection, in the
+	// snapshot this transaction had when it began to load, while this one
+	// reads the requests (nationally 200,000 volunteer rounds and 100,000
+	// requests). A volunteer who signs up or withdraws meanwhile is one
+	// the plan could miss anyway: the solve takes longer than the load.
+	// The pairs never to propose are read afterwards, here, so that they
+	// cover every request read.
+	var others sideLoad
+	read := func(q pgdb.Q) {
+		others.supplies, others.vol, others.err = loadSupplies(ctx, q, volFilter, argsV)
+	}
+	var side *pgdb.Side
+	if len(near) == 0 {
+		if side, err = pgdb.OpenSide(ctx, d.Pool, tx); err != nil {
+			return nil, err
+		}
+		defer side.Close()
+	}
+	var done chan struct{}
+	if side != nil && side.Open() {
+		done = make(chan struct{})
+		go func() {
+			defer close(done)
+			read(side.Q(tx))
+		}()
+		defer func() { <-done }() // before side.Close
+	}
+	wait := func() error {
+		if done != nil {
+			<-done
+		} else {
+			read(tx)
+		}
+		in.supplies, in.vol = others.supplies, others.vol
+		return others.err
+	}
+
 	// Demands: open or proposed request rounds of rounds still ahead. All
 	// rounds are read so that a request's other round tells whether it
 	// needs both (BothRounds) and who already carries it (Partner).
@@ -215,7 +252,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		rounds    int   // how many rounds the request still needs
 		volunteer int64 // a volunteer carrying one of them
 	}
-	others := map[int64]other{}
+	otherRounds := map[int64]other{}
 	for rows.Next() {
 		var dm Demand
 		var round int16
@@ -226,12 +263,12 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 			rows.Close()
 			return nil, err
 		}
-		o := others[dm.RequestID]
+		o := otherRounds[dm.RequestID]
 		o.rounds++
 		if volunteer != 0 {
 			o.volunteer = volunteer
 		}
-		others[dm.RequestID] = o
+		otherRounds[dm.RequestID] = o
 		if _, ok := in.dates[int(round)]; !ok || (status != RoundOpen && status != RoundProposed) {
 			continue
 		}
@@ -247,7 +284,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	demandAt := make(map[dkey]int, len(in.demands))
 	for i := range in.demands {
 		dm := &in.demands[i]
-		o := others[dm.RequestID]
+		o := otherRounds[dm.RequestID]
 		dm.BothRounds = o.rounds > 1
 		if o.volunteer != 0 {
 			dm.Partner = o.volunteer // only the other round can have one: this one is open or proposed
@@ -255,40 +292,12 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		demandAt[dkey{dm.RequestID, dm.Round}] = i
 	}
 
-	// Supplies: active volunteers' rounds, capacity minus accepted offers.
-	rows, err = tx.Query(ctx, `
-		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
-			coalesce(a.n, 0), v.first_name, v.email
-		FROM proxy_volunteers v JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id
-		LEFT JOIN (SELECT volunteer_id, round, count(*) AS n FROM proxy_offers WHERE election_id = $1 AND status = 'accepted' GROUP BY 1, 2) a
-			ON a.volunteer_id = v.id AND a.round = vr.round
-		WHERE v.election_id = $1 AND vr.round = ANY ($2) AND v.status = 'active' AND v.latitude IS NOT NULL AND `+volFilter, argsV...)
-	if err != nil {
+	if err := wait(); err != nil {
 		return nil, err
 	}
-	supplyAt := map[skey]int{}
-	for rows.Next() {
-		var s Supply
-		var round int16
-		var maxKm, accepted int
-		var vp volPerson
-		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted, &vp.first, &vp.email); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		s.Round, s.MaxKm = int(round), float64(maxKm)
-		s.Capacity = MaxProxiesPerRound - accepted
-		if s.Capacity <= 0 {
-			continue
-		}
-		supplyAt[skey{s.VolunteerID, s.Round}] = len(in.supplies)
-		in.supplies = append(in.supplies, s)
-		vp.at = s.At
-		in.vol[s.VolunteerID] = vp
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	supplyAt := make(map[skey]int, len(in.supplies))
+	for i, s := range in.supplies {
+		supplyAt[skey{s.VolunteerID, s.Round}] = i
 	}
 
 	// Live offers: pending ones are re-plannable (Offered on both sides);
@@ -350,37 +359,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	}
 	in.demands = kept
 
-	// Pairs never to propose: declined or expired ones, those staff
-	// undid, and a person with themselves (same e-mail or phone).
-	argsX := []any{electionID}
-	xFilter := `TRUE`
-	if len(near) > 0 {
-		argsX = append(argsX, reqIDs)
-		xFilter = `r.id = ANY ($2)`
-	}
-	rows, err = tx.Query(ctx, `
-		SELECT o.request_id, o.volunteer_id FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
-		WHERE o.election_id = $1 AND (o.status IN ('declined', 'expired') OR o.reason = 'unmatched') AND `+xFilter+`
-		UNION
-		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.email = r.email
-		WHERE r.election_id = $1 AND `+xFilter+`
-		UNION
-		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.phone = r.phone
-		WHERE r.election_id = $1 AND r.phone <> '' AND `+xFilter, argsX...)
+	never, err := loadNever(ctx, tx, electionID, reqIDs, len(near) > 0)
 	if err != nil {
-		return nil, err
-	}
-	never := map[int64][]int64{}
-	for rows.Next() {
-		var rid, vid int64
-		if err := rows.Scan(&rid, &vid); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		never[rid] = append(never[rid], vid)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i := range in.demands {
@@ -718,4 +698,81 @@ func loadPeople(ctx context.Context, tx pgx.Tx, lists ...[]Assignment) (*people,
 		pp.vol[p.volunteerID] = p
 	}
 	return pp, rows.Err()
+}
+
+// sideLoad is what load reads on its second connection.
+type sideLoad struct {
+	supplies []Supply
+	vol      map[int64]volPerson
+	err      error
+}
+
+// loadSupplies reads the active volunteers' rounds with capacity left
+// (capacity minus accepted offers).
+func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any) ([]Supply, map[int64]volPerson, error) {
+	rows, err := q.Query(ctx, `
+		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
+			coalesce(a.n, 0), v.first_name, v.email
+		FROM proxy_volunteers v JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id
+		LEFT JOIN (SELECT volunteer_id, round, count(*) AS n FROM proxy_offers WHERE election_id = $1 AND status = 'accepted' GROUP BY 1, 2) a
+			ON a.volunteer_id = v.id AND a.round = vr.round
+		WHERE v.election_id = $1 AND vr.round = ANY ($2) AND v.status = 'active' AND v.latitude IS NOT NULL AND `+volFilter, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var out []Supply
+	vol := map[int64]volPerson{}
+	for rows.Next() {
+		var s Supply
+		var round int16
+		var maxKm, accepted int
+		var vp volPerson
+		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted, &vp.first, &vp.email); err != nil {
+			return nil, nil, err
+		}
+		s.Round, s.MaxKm = int(round), float64(maxKm)
+		s.Capacity = MaxProxiesPerRound - accepted
+		if s.Capacity <= 0 {
+			continue
+		}
+		out = append(out, s)
+		vp.at = s.At
+		vol[s.VolunteerID] = vp
+	}
+	return out, vol, rows.Err()
+}
+
+// loadNever reads the pairs never to propose: declined or expired ones,
+// those staff undid, and a person with themselves (same e-mail or phone);
+// with onlyReqs, for those requests only.
+func loadNever(ctx context.Context, q pgdb.Q, electionID int64, reqIDs []int64, onlyReqs bool) (map[int64][]int64, error) {
+	args := []any{electionID}
+	filter := `TRUE`
+	if onlyReqs {
+		args = append(args, reqIDs)
+		filter = `r.id = ANY ($2)`
+	}
+	rows, err := q.Query(ctx, `
+		SELECT o.request_id, o.volunteer_id FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
+		WHERE o.election_id = $1 AND (o.status IN ('declined', 'expired') OR o.reason = 'unmatched') AND `+filter+`
+		UNION
+		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.email = r.email
+		WHERE r.election_id = $1 AND `+filter+`
+		UNION
+		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.phone = r.phone
+		WHERE r.election_id = $1 AND r.phone <> '' AND `+filter, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	never := map[int64][]int64{}
+	for rows.Next() {
+		var rid, vid int64
+		if err := rows.Scan(&rid, &vid); err != nil {
+			return nil, err
+		}
+		never[rid] = append(never[rid], vid)
+	}
+	return never, rows.Err()
 }
