@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -776,41 +777,26 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 		defer s.Close() // ends its goroutine on error paths; closing again does nothing
 	}
 
-	// The volunteers' sheet and the two bureau sheets come from queries read
-	// at the same time, each on its own connection, and each sheet encodes
-	// on a goroutine of its own: each StreamWriter only touches its own
-	// sheet.
+	// The volunteers' sheet is written while the bureaux' needs are read,
+	// each on its own connection; the bureaux' sheets then come from the
+	// needs and from the seats the volunteers hold. Each sheet encodes its
+	// rows on a goroutine of its own.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	held := &workbookSeats{}
 	volunteersDone := make(chan error, 1)
 	go func() {
-		err := dlgReadTx(ctx, pool, func(q pgdb.Q) error { return writeVolunteerSheet(ctx, q, u, a, volunteers) })
+		err := dlgReadTx(ctx, pool, func(q pgdb.Q) error { return writeVolunteerSheet(ctx, q, u, a, volunteers, held) })
 		if err != nil {
 			cancel()
 		}
 		volunteersDone <- err
 	}()
-	row := make([]any, 0, len(header))
-	emptySeat := excelize.Cell{StyleID: red, Value: "À POURVOIR"}
-	emptyPhone := excelize.Cell{StyleID: red, Value: ""}
-	err = eachWorkbookBureau(ctx, pool, u, a, func(b *delegates.DocBureau) error {
-		row = append(row[:0], b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), b.Priority)
-		for _, r := range delegates.Roles {
-			s, ok := b.Seat(r)
-			switch {
-			case ok && s.Person != nil:
-				row = append(row, dlgFullName(s.Person), dlgCellText(dlgPhone(s.Person.Phone)))
-			case ok && s.Needed:
-				row = append(row, emptySeat, emptyPhone)
-				if err := open.Add(b.Round, b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress), r.Label(), b.Priority); err != nil {
-					return err
-				}
-			default:
-				row = append(row, nil, nil)
-			}
-		}
-		row = append(row, b.Uncovered())
-		return bureaux.Add(row...)
+	var needs []delegates.DocNeedBureau
+	err = dlgReadTx(ctx, pool, func(q pgdb.Q) error {
+		var err error
+		needs, err = delegates.DocBureauNeeds(ctx, q, u, a.filter(), a.roundNumbers())
+		return err
 	})
 	if err != nil {
 		cancel()
@@ -818,6 +804,9 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 		return 0, err
 	}
 	if err := <-volunteersDone; err != nil {
+		return 0, err
+	}
+	if err := writeBureauSheets(workbookBureaux(needs, held), held.holders, a.roundNumbers(), red, bureaux, open); err != nil {
 		return 0, err
 	}
 	for _, s := range sheets {
@@ -832,78 +821,181 @@ func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.Us
 	return volunteers.Rows(), nil
 }
 
-// eachWorkbookBureau calls fn for each bureau and round of the workbook, in
-// commune, bureau number and round order. The rounds are read at the same
-// time, each on its own connection, and merged: the read sorts some
-// 400,000 rows before returning its first one, the longest wait of a
-// national export, and two sorts of half as many run on two cores.
-func eachWorkbookBureau(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, fn func(b *delegates.DocBureau) error) error {
-	rounds := a.rounds()
-	if len(rounds) < 2 {
-		return dlgReadTx(ctx, pool, func(q pgdb.Q) error { return delegates.EachDocBureau(ctx, q, u, a.filter(), false, true, fn) })
+// roundNumbers lists the numbers of the rounds the document covers.
+func (a *dlgArea) roundNumbers() []int {
+	var out []int
+	for _, r := range a.rounds() {
+		out = append(out, r.Number)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	streams := make([]chan *delegates.DocBureau, len(rounds))
-	done := make(chan error, len(rounds))
-	for i, r := range rounds {
-		streams[i] = make(chan *delegates.DocBureau, 256)
-		f := a.filter()
-		f.Round = r.Number
-		go func(out chan<- *delegates.DocBureau) {
-			defer close(out)
-			done <- dlgReadTx(ctx, pool, func(q pgdb.Q) error {
-				return delegates.EachDocBureau(ctx, q, u, f, false, true, func(b *delegates.DocBureau) error {
-					select {
-					case out <- b:
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				})
-			})
-		}(streams[i])
-	}
-	err := mergeBureaux(streams, fn)
-	if err != nil {
-		cancel()
-	}
-	for range rounds {
-		if e := <-done; err == nil {
-			err = e
-		}
-	}
-	return err
+	return out
 }
 
-// mergeBureaux calls fn for the bureaux of every stream (each in bureau
-// order, one round each, in round order), in bureau then round order.
-func mergeBureaux(streams []chan *delegates.DocBureau, fn func(b *delegates.DocBureau) error) error {
-	heads := make([]*delegates.DocBureau, len(streams))
-	for i, s := range streams {
-		heads[i] = <-s
+// workbookSeats are the seats held in the workbook's area, gathered from the
+// volunteers' sheet for the bureaux' sheet: they were the other half of a
+// full join of the seats needed and held that PostgreSQL sorted by bureau
+// (some 400,000 rows, most of the database's time for a national
+// workbook).
+type workbookSeats struct {
+	holders []workbookHolder
+	places  map[[2]string]*workbookPlace // by commune and bureau code
+}
+
+// workbookHolder is a person's cells in the bureaux' sheet, made values
+// once rather than for each of their seats.
+type workbookHolder struct{ name, phone any }
+
+// workbookPlace is a bureau where seats are held, with who holds them in
+// rounds 1 and 2 (the only ones there are): holder+1 by round and role in
+// delegates.Roles order, 0 for nobody. Its texts are those of the
+// postings, shared by every seat of the bureau.
+type workbookPlace struct {
+	commune, communeName, bureau string
+	held                         [2][4]int32
+	needed                       bool // the bureau is one of the needs' (workbookBureaux)
+}
+
+// add records the seats v holds; last is v's last name in capitals and
+// phone v's phone number as the sheets show them.
+func (w *workbookSeats) add(v *delegates.DocVolunteer, last, phone string) {
+	if len(v.Postings) == 0 {
+		return
 	}
-	for {
-		next := -1
-		for i, h := range heads {
-			if h != nil && (next < 0 || delegates.CompareBureaux(h.CommuneCode, h.BureauCode, heads[next].CommuneCode, heads[next].BureauCode) < 0) {
-				next = i
+	if w.places == nil {
+		w.places = map[[2]string]*workbookPlace{}
+	}
+	// dlgFullName, from the capitals the volunteers' sheet made already
+	w.holders = append(w.holders, workbookHolder{strings.TrimSpace(last + " " + v.FirstNames), dlgCellText(phone)})
+	holder := int32(len(w.holders))
+	for _, p := range v.Postings {
+		role := slices.Index(delegates.Roles, p.Role)
+		if p.Round < 1 || p.Round > 2 || role < 0 {
+			continue // excluded by the table's checks
+		}
+		key := [2]string{p.CommuneCode, p.BureauCode}
+		place := w.places[key]
+		if place == nil {
+			place = &workbookPlace{commune: p.CommuneCode, communeName: p.CommuneName, bureau: p.BureauCode}
+			w.places[key] = place
+		}
+		place.held[p.Round-1][role] = holder
+	}
+}
+
+// workbookBureau is a bureau with its needs and who holds its seats.
+type workbookBureau struct {
+	*delegates.DocNeedBureau
+	held *[2][4]int32 // nil: nobody
+}
+
+// workbookBureaux puts the seats held into the bureaux, in the bureaux'
+// order. A seat held in a bureau missing from the places (deleted since)
+// still gets its bureau, without a name, as the join did.
+func workbookBureaux(needs []delegates.DocNeedBureau, held *workbookSeats) []workbookBureau {
+	out := make([]workbookBureau, len(needs))
+	for i := range needs {
+		b := &needs[i]
+		out[i].DocNeedBureau = b
+		if p := held.places[[2]string{b.CommuneCode, b.BureauCode}]; p != nil {
+			out[i].held, p.needed = &p.held, true
+		}
+	}
+	n := len(out)
+	for _, p := range held.places {
+		if !p.needed {
+			out = append(out, workbookBureau{&delegates.DocNeedBureau{Departement: places.Departement(p.commune),
+				CommuneCode: p.commune, CommuneName: p.communeName, BureauCode: p.bureau, Priority: 1}, &p.held})
+		}
+	}
+	if len(out) > n {
+		slices.SortStableFunc(out, func(a, b workbookBureau) int {
+			return delegates.CompareBureaux(a.CommuneCode, a.BureauCode, b.CommuneCode, b.BureauCode)
+		})
+	}
+	return out
+}
+
+// writeBureauSheets writes a row per bureau and round with a seat needed or
+// held to "Bureaux" (empty seats in red), and a row per empty seat to "À
+// pourvoir". rounds are the rounds whose needs the bureaux list.
+func writeBureauSheets(bs []workbookBureau, holders []workbookHolder, rounds []int, red int, bureaux, open *Sheet) error {
+	w := &bureauSheets{bureaux: bureaux, open: open, holders: holders, row: make([]any, 0, 9+2*len(delegates.Roles)),
+		emptySeat: excelize.Cell{StyleID: red, Value: "À POURVOIR"}, emptyPhone: excelize.Cell{StyleID: red, Value: ""}}
+	for _, r := range delegates.Roles {
+		w.labels = append(w.labels, r.Label())
+	}
+	for i := range bs {
+		b := &bs[i]
+		// the bureau's cells, made values once for all its rows
+		place := [...]any{b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, dlgCellText(b.BureauName), dlgCellText(b.BureauAddress)}
+		for round := 1; round <= 2; round++ {
+			var needed []delegates.Role
+			if k := slices.Index(rounds, round); k >= 0 && k < len(b.Needs) {
+				needed = b.Needs[k]
+			}
+			var held [4]int32
+			if b.held != nil {
+				held = b.held[round-1]
+			}
+			if len(needed) == 0 && held == ([4]int32{}) {
+				continue
+			}
+			priority := 1
+			if len(needed) > 0 {
+				priority = b.Priority
+			}
+			if err := w.write(round, &place, priority, needed, held); err != nil {
+				return err
 			}
 		}
-		if next < 0 {
-			return nil
-		}
-		if err := fn(heads[next]); err != nil {
-			return err
-		}
-		heads[next] = <-streams[next]
 	}
+	return nil
+}
+
+// bureauSheets writes the rows of "Bureaux" and "À pourvoir".
+type bureauSheets struct {
+	bureaux, open         *Sheet
+	holders               []workbookHolder
+	emptySeat, emptyPhone any
+	labels                []any // of delegates.Roles
+	row                   []any
+}
+
+// write writes the rows of a bureau in a round: place is its département,
+// commune code and name, bureau code, name and address; held who holds its
+// seats, as in workbookPlace.
+func (w *bureauSheets) write(round int, place *[6]any, priority int, needed []delegates.Role, held [4]int32) error {
+	w.row = append(append(append(w.row[:0], round), place[:]...), priority)
+	uncovered := 0
+	for _, r := range needed {
+		if k := slices.Index(delegates.Roles, r); k < 0 || held[k] == 0 {
+			uncovered++
+		}
+	}
+	for k, r := range delegates.Roles {
+		switch {
+		case held[k] != 0:
+			h := &w.holders[held[k]-1]
+			w.row = append(w.row, h.name, h.phone)
+		case slices.Contains(needed, r):
+			w.row = append(w.row, w.emptySeat, w.emptyPhone)
+			if err := w.open.Add(round, place[0], place[1], place[2], place[3], place[4], place[5], w.labels[k], priority); err != nil {
+				return err
+			}
+		default:
+			w.row = append(w.row, nil, nil)
+		}
+	}
+	w.row = append(w.row, uncovered)
+	return w.bureaux.Add(w.row...)
 }
 
 // writeVolunteerSheet fills the "Bénévoles" sheet: one row per volunteer
-// with their seats and whether they confirmed them.
-func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgArea, volunteers *Sheet) error {
+// with their seats and whether they confirmed them, which it records in
+// held.
+func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgArea, volunteers *Sheet, held *workbookSeats) error {
 	return delegates.EachDocVolunteer(ctx, q, u, a.filter(), false, true, func(v *delegates.DocVolunteer) error {
+		last, phone := strings.ToUpper(v.LastName), dlgPhone(v.Phone)
+		held.add(v, last, phone)
 		var accepted []string
 		for _, r := range v.Roles {
 			accepted = append(accepted, r.Label())
@@ -917,10 +1009,8 @@ func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgAre
 			distance = dlgIf(*v.MaxDistanceKm == 0, "Son bureau", strconv.Itoa(*v.MaxDistanceKm)+" km")
 		}
 		status := dlgIf(v.Status == "withdrawn", "Désisté(e)", "Actif")
-		var postings []string
 		confirmed := 0
 		for _, ps := range v.Postings {
-			postings = append(postings, "T"+strconv.Itoa(ps.Round)+" "+ps.CommuneName+" ("+ps.CommuneCode+") bureau "+ps.BureauCode+" : "+ps.Role.Label())
 			if ps.Confirmed {
 				confirmed++
 			}
@@ -935,17 +1025,40 @@ func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgAre
 		default:
 			conf = "En partie"
 		}
-		return volunteers.Add(strings.ToUpper(v.LastName), dlgCellText(strings.ToUpper(v.BirthName)), v.FirstNames, dlgCellText(dlgPhone(v.Phone)), v.Email,
+		return volunteers.Add(last, dlgCellText(strings.ToUpper(v.BirthName)), v.FirstNames, dlgCellText(phone), v.Email,
 			v.CommuneCode, v.CommuneName, v.BureauCode, dlgCellText(v.ListNumber), strings.Join(accepted, ", "), strings.Join(rounds, ", "), distance,
-			status, dlgCellText(strings.Join(postings, " ; ")), dlgCellText(conf))
+			status, dlgCellText(dlgPostingsText(v.Postings)), dlgCellText(conf))
 	})
 }
 
+// dlgPostingsText lists a volunteer's seats: "T1 Digne-les-Bains (04070)
+// bureau 1 : Assesseur titulaire ; T2 ...".
+func dlgPostingsText(ps []delegates.DocPosting) string {
+	var b strings.Builder
+	b.Grow(64 * len(ps))
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(" ; ")
+		}
+		b.WriteByte('T')
+		b.WriteString(strconv.Itoa(p.Round))
+		b.WriteByte(' ')
+		b.WriteString(p.CommuneName)
+		b.WriteString(" (")
+		b.WriteString(p.CommuneCode)
+		b.WriteString(") bureau ")
+		b.WriteString(p.BureauCode)
+		b.WriteString(" : ")
+		b.WriteString(p.Role.Label())
+	}
+	return b.String()
+}
+
 // dlgReadTx runs the workbook's big reads in a read-only transaction
-// tuned for them: a national read joins and sorts some 400,000 rows, for
-// which JIT compilation cost half a second before the first row (0.54 s of
-// the seat query's 2.2 s), and the default work_mem split its hash joins
-// into batches on disk.
+// tuned for them: a national read joins some 300,000 seats and sorts
+// 150,000 volunteers, reads for which JIT compilation cost half a second
+// before the first row (0.54 s of the former seat query's 2.2 s), and the
+// default work_mem split hash joins into batches on disk.
 func dlgReadTx(ctx context.Context, pool *pgxpool.Pool, fn func(q pgdb.Q) error) error {
 	return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`); err != nil {

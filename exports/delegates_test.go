@@ -20,6 +20,7 @@ import (
 	"scrutin/demo"
 	"scrutin/exports"
 	"scrutin/logistics/check"
+	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/staff"
 )
@@ -504,6 +505,109 @@ func TestDelegateWorkbook(t *testing.T) {
 	if got := strings.Join(order, " "); got != "1:1 2:1 1:8 2:8 1:9 2:9 1:13 2:13" {
 		t.Errorf("Paris 4e bureaux order = %s", got)
 	}
+}
+
+// The bureaux' sheets are put together in Go from the bureaux' needs and
+// the seats the volunteers hold; they must say what the delegate_seats view
+// joined to the seats held says (delegates.EachDocBureau, which they were
+// once read from): rules by commune and by département, an empty rule,
+// priorities, seats held where none is needed, a bureau deleted from the
+// places while seats are held in it, one round, one commune, a scope.
+func TestDelegateWorkbookBureauxMatchSeatsView(t *testing.T) {
+	f := newDelegateFixture(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`INSERT INTO delegate_role_rules (election_id, round, scope, roles) VALUES
+			($1, 2, '04', '{delegue_suppleant,assesseur_titulaire}'), ($1, 1, '04070', '{}'), ($1, 1, '', '{assesseur_titulaire,delegue_titulaire}')`,
+		`INSERT INTO delegate_priorities (election_id, commune_code, bureau_code, priority) VALUES ($1, '04070', '2', 5), ($1, '04209', '1', 3)`,
+		`DELETE FROM bureaux WHERE commune_code = '04070' AND code = '2' AND $1 > 0`,
+	} {
+		if _, err := f.pool.Exec(ctx, sql, f.el.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roles := []delegates.Role{delegates.AssesseurTitulaire, delegates.AssesseurSuppleant, delegates.DelegueTitulaire, delegates.DelegueSuppleant}
+	open := 0
+	for _, c := range []struct {
+		u *staff.User
+		p exports.Params
+	}{
+		{dlgAdmin, exports.Params{"election": demo.ElectionSlug}},
+		{dlgOrganizer, exports.Params{"election": demo.ElectionSlug}},
+		{dlgAdmin, exports.Params{"election": demo.ElectionSlug, "round": "2"}},
+		{dlgAdmin, exports.Params{"election": demo.ElectionSlug, "commune": "04070", "round": "1"}},
+	} {
+		data, _ := f.run(t, c.u, "delegates", c.p)
+		x, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotBureaux, _ := x.GetRows("Bureaux")
+		gotOpen, _ := x.GetRows("À pourvoir")
+		x.Close()
+
+		filter := delegates.DocFilter{ElectionID: f.el.ID, Commune: c.p["commune"]}
+		if c.p["round"] != "" {
+			filter.Round = int(c.p["round"][0] - '0')
+		}
+		var wantBureaux, wantOpen [][]string
+		err = delegates.EachDocBureau(ctx, f.pool, c.u, filter, false, true, func(b *delegates.DocBureau) error {
+			head := []string{fmt.Sprint(b.Round), b.Departement, b.CommuneCode, b.CommuneName, b.BureauCode, b.BureauName, b.BureauAddress}
+			row := append(append([]string{}, head...), fmt.Sprint(b.Priority))
+			for _, r := range roles {
+				s, ok := b.Seat(r)
+				switch {
+				case ok && s.Person != nil:
+					row = append(row, exports.Cell(strings.ToUpper(s.Person.LastName)+" "+s.Person.FirstNames), frenchPhone(s.Person.Phone))
+				case ok && s.Needed:
+					row = append(row, "À POURVOIR", "")
+					wantOpen = append(wantOpen, append(append([]string{}, head...), r.Label(), fmt.Sprint(b.Priority)))
+				default:
+					row = append(row, "", "")
+				}
+			}
+			wantBureaux = append(wantBureaux, append(row, fmt.Sprint(b.Uncovered())))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(wantBureaux) == 0 {
+			t.Fatalf("%v: no bureaux: the fixture no longer tests much", c.p)
+		}
+		open += len(wantOpen)
+		sameRows(t, fmt.Sprintf("%v Bureaux", c.p), gotBureaux[1:], wantBureaux)
+		sameRows(t, fmt.Sprintf("%v À pourvoir", c.p), gotOpen[1:], wantOpen)
+	}
+	if open < 20 {
+		t.Errorf("%d open seats in all: the fixture no longer tests much", open)
+	}
+}
+
+// sameRows compares sheet rows as excelize reads them back (without their
+// trailing empty cells) with the rows wanted.
+func sameRows(t *testing.T, what string, got, want [][]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d rows, want %d", what, len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		w := want[i]
+		for len(w) > 0 && w[len(w)-1] == "" {
+			w = w[:len(w)-1]
+		}
+		if g := strings.Join(got[i], "|"); g != strings.Join(w, "|") {
+			t.Errorf("%s row %d:\n got %s\nwant %s", what, i+2, g, strings.Join(w, "|"))
+		}
+	}
+}
+
+// frenchPhone is how the workbook shows the fixture's phone numbers.
+func frenchPhone(e164 string) string {
+	if d := "0" + strings.TrimPrefix(e164, "+33"); len(e164) == 12 && len(d) == 10 {
+		return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
+	}
+	return e164
 }
 
 func keys(m map[string][]string) []string {

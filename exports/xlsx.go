@@ -1,6 +1,8 @@
 package exports
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -45,20 +47,32 @@ func cellValue(v any) any {
 
 // Sheet is a streamed worksheet with a bold, frozen header, filters and
 // column widths: what people expect when they open it to phone volunteers.
+// excelize's stream writer writes the sheet around its data rows (header,
+// widths, panes, table); the data rows are encoded here (appendRow) and
+// compressed as they come (sheetRows), for the workbook to splice them in.
 type Sheet struct {
 	File   *excelize.File
 	Name   string
 	Stream *excelize.StreamWriter
+	wb     *Workbook
+	path   string // of the sheet's XML in the zip
 	cols   int
 	rows   int
+	xml    []byte // rows encoded, not yet compressed
+	data   *sheetRows
 	bg     *sheetQueue // set by Background
 	closed bool
 	err    error // of Close
 }
 
+// sheetFlushSize is how much row XML is encoded before it is handed to the
+// compressor.
+const sheetFlushSize = 256 << 10
+
 // NewSheet adds (or renames the first sheet to) name, sets widths and
 // writes the header row. Widths are in characters, one per column.
-func NewSheet(f *excelize.File, name string, header []string, widths []float64) (*Sheet, error) {
+func NewSheet(wb *Workbook, name string, header []string, widths []float64) (*Sheet, error) {
+	f := wb.File
 	if f.SheetCount == 1 && f.GetSheetName(0) == "Sheet1" {
 		if err := f.SetSheetName("Sheet1", name); err != nil {
 			return nil, err
@@ -89,7 +103,23 @@ func NewSheet(f *excelize.File, name string, header []string, widths []float64) 
 	if err := sw.SetRow("A1", cells); err != nil {
 		return nil, err
 	}
-	return &Sheet{File: f, Name: name, Stream: sw, cols: len(header), rows: 1}, nil
+	path, err := sheetPath(f, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Sheet{File: f, Name: name, Stream: sw, wb: wb, path: path, cols: len(header), rows: 1, data: newSheetRows()}, nil
+}
+
+// sheetPath is where excelize saves a sheet of a new workbook: its XML
+// part is named after its sheet id. (The workbook fails to save if a
+// sheet's rows find no such entry.)
+func sheetPath(f *excelize.File, name string) (string, error) {
+	for id, n := range f.GetSheetMap() {
+		if n == name {
+			return "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml", nil
+		}
+	}
+	return "", fmt.Errorf("workbook: no sheet %q", name)
 }
 
 // Add appends a row of values (strings are made formula-safe).
@@ -102,8 +132,21 @@ func (s *Sheet) Add(values ...any) error {
 
 func (s *Sheet) setRow(row []any) error {
 	s.rows++
-	cell, _ := excelize.CoordinatesToCellName(1, s.rows)
-	return s.Stream.SetRow(cell, row)
+	var err error
+	if s.xml, err = appendRow(s.xml, s.rows, row); err != nil {
+		return err
+	}
+	if len(s.xml) >= sheetFlushSize {
+		return s.flushRows()
+	}
+	return nil
+}
+
+// flushRows hands the encoded rows to the compressor.
+func (s *Sheet) flushRows() error {
+	_, err := s.data.Write(s.xml)
+	s.xml = s.xml[:0]
+	return err
 }
 
 // AddStyled appends a row whose cells all carry style (e.g. a red fill for
@@ -144,6 +187,13 @@ func (s *Sheet) close() error {
 			return err
 		}
 	}
+	if err := s.flushRows(); err != nil {
+		return err
+	}
+	if err := s.data.end(); err != nil {
+		return err
+	}
+	s.wb.zip.rows[s.path] = s.data
 	if s.cols > 0 {
 		last, _ := excelize.CoordinatesToCellName(s.cols, max(s.rows, 2))
 		name := strings.Map(func(r rune) rune {
