@@ -161,7 +161,8 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 	changed := map[int64]bool{}
 	// What the messages say: each person's seats in the run's rounds after
 	// the run (from memory), and who they are.
-	final := map[int64][]Seat{}
+	var finals []roundFinal
+	var pending *seatStream      // the last round's seats, still being stored
 	who := map[int64][2]string{} // first names, e-mail
 	var loadT, solveT, writeT time.Duration
 	var writes []roundWrites
@@ -206,139 +207,40 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		t1 := time.Now()
 		loadT += t1.Sub(t0)
 
-		needed := make(map[seatKey]int, len(needs))
-		type place struct{ commune, bureau string }
-		names := map[place]*neededSeat{}
-		for i := range needs {
-			needed[needs[i].key()] = i
-			names[place{needs[i].commune, needs[i].bureau}] = &needs[i]
-		}
+		rp := planRound(needs, vols, existing, changed)
+		rp.prob.MaxPerDelegue, rp.prob.Workers = k, opt.Workers
 		for _, v := range vols {
 			who[v.id] = [2]string{v.first, v.email}
 		}
-		roundDate := time.Time{}
-		if r, ok := e.Round(round); ok {
-			roundDate = r.Date
-		}
-		seatOf := func(k seatKey) Seat {
-			s := Seat{Round: round, RoundDate: roundDate, CommuneCode: k.commune, CommuneName: k.commune, BureauCode: k.bureau, Role: k.role}
-			if n := names[place{k.commune, k.bureau}]; n != nil {
-				s.CommuneName, s.BureauName, s.Address = n.communeName, n.bureauName, n.address
-			}
-			return s
-		}
-		volIdx := make(map[int64]int, len(vols))
-		for i, v := range vols {
-			volIdx[v.id] = i
-		}
-		// Kept seats and the people who hold them stay out of the problem.
-		rr := RoundResult{Round: round, Seats: len(needs)}
-		taken := map[seatKey]bool{}
-		busy := map[int64]bool{}
-		var movable []existingSeat
-		var stale []int64 // seats of earlier runs that no longer fit: removed
-		fixed := func(x existingSeat) bool { return x.manual || x.confirmed || !x.seatInScope || !x.personInScope }
-		for _, x := range existing {
-			if fixed(x) {
-				busy[x.volunteer] = true
+		var stream *seatStream
+		if !dry && len(rp.movable) == 0 {
+			if stream, err = streamSeats(ctx, tx, e.ID, rp, round, actor, now); err != nil {
+				return nil, err
 			}
 		}
-		for _, x := range existing {
-			_, stillNeeded := needed[x.key]
-			switch {
-			case fixed(x) || busy[x.volunteer] && stillNeeded && x.personEligible:
-				// A person with a kept seat keeps their other seats too:
-				// they are out of the problem this round.
-				taken[x.key] = true
-				busy[x.volunteer] = true
-				if _, ok := needed[x.key]; ok {
-					rr.Kept++
-				}
-			case !stillNeeded || !x.personEligible:
-				stale = append(stale, x.id)
-				changed[x.volunteer] = true
-			default:
-				movable = append(movable, x)
-			}
-		}
-		prob := &Problem{MaxPerDelegue: k, Workers: opt.Workers}
-		openIdx := map[seatKey]int{}
-		for i := range needs {
-			s := &needs[i]
-			if taken[s.key()] {
-				continue
-			}
-			openIdx[s.key()] = len(prob.Seats)
-			prob.Seats = append(prob.Seats, OpenSeat{Commune: s.commune, Bureau: s.bureau, Role: s.role, Priority: s.priority, Point: s.point, Order: s.order})
-		}
-		candIdx := map[int64]int{}
-		for _, v := range vols {
-			if busy[v.id] {
-				continue
-			}
-			candIdx[v.id] = len(prob.People)
-			prob.People = append(prob.People, Candidate{ID: v.id, Commune: v.commune, Bureau: v.bureau, Point: v.point, MaxKm: v.maxKm, Roles: v.roles, Preferred: v.preferred})
-		}
-		for _, x := range movable {
-			ci, ok := candIdx[x.volunteer]
-			si, open := openIdx[x.key]
-			if ok && open {
-				prob.People[ci].Held = append(prob.People[ci].Held, si)
-			}
-		}
-		rr.Candidates = len(prob.People)
-		sol := Solve(prob)
+		sol := Solve(rp.prob)
 		t2 := time.Now()
 		solveT += t2.Sub(t1)
 
 		// The difference with what earlier runs wrote (counted in the
 		// write stage, with the writes themselves below).
-		keep := map[seatKey]bool{}
-		var removed []int64
-		removed = append(removed, stale...)
-		for _, x := range movable {
-			si, open := openIdx[x.key]
-			ci, ok := candIdx[x.volunteer]
-			if open && ok && sol.Holder[si] == ci {
-				keep[x.key] = true
-				rr.Unchanged++
-				continue
-			}
-			removed = append(removed, x.id)
-			changed[x.volunteer] = true
-		}
-		var added []addedSeat
-		for si, h := range sol.Holder {
-			if h < 0 {
-				continue
-			}
-			s := prob.Seats[si]
-			key := seatKey{s.Commune, s.Bureau, s.Role}
-			if keep[key] {
-				continue
-			}
-			vid := prob.People[h].ID
-			changed[vid] = true
-			added = append(added, addedSeat{key, vid})
-		}
-		gone := make(map[int64]bool, len(removed))
-		for _, id := range removed {
-			gone[id] = true
-		}
-		for _, x := range existing {
-			if !gone[x.id] {
-				final[x.volunteer] = append(final[x.volunteer], seatOf(x.key))
+		rr, w, kept := rp.diff(round, sol, changed)
+		if stream != nil {
+			w.stored = true
+			if round == rounds[len(rounds)-1] {
+				pending = stream // ends while the messages are prepared
+			} else if err := stream.finish(); err != nil {
+				return nil, err
 			}
 		}
-		for _, a := range added {
-			final[a.volunteer] = append(final[a.volunteer], seatOf(a.key))
-		}
-		rr.Removed, rr.Added = len(removed), len(added)
-		rr.Assigned = rr.Kept + rr.Unchanged + rr.Added
-		rr.Uncovered = rr.Seats - rr.Assigned
 		if !dry {
-			writes = append(writes, roundWrites{round, removed, added})
+			writes = append(writes, w)
 		}
+		roundDate := time.Time{}
+		if r, ok := e.Round(round); ok {
+			roundDate = r.Date
+		}
+		finals = append(finals, roundFinal{round: round, date: roundDate, needs: needs, kept: kept, added: w.added})
 		writeT += time.Since(t2)
 		res.Rounds = append(res.Rounds, rr)
 		res.Seats += rr.Seats
@@ -348,43 +250,17 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		res.Removed += rr.Removed
 	}
 	// The writes, once every round is planned (a round's plan reads only
-	// that round's seats). The messages do not depend on them: they are
-	// written meanwhile, in Go, while PostgreSQL stores the seats.
+	// that round's seats).
 	var notifyT time.Duration
 	if !dry {
 		t3 := time.Now()
-		var tell *tellings
-		if len(changed) > 0 {
-			ids := make([]int64, 0, len(changed))
-			for id := range changed {
-				ids = append(ids, id)
-			}
-			slices.Sort(ids)
-			var err error
-			if tell, err = d.prepareTell(ctx, tx, e, rounds, ids, final, who, now); err != nil {
-				return nil, err
-			}
+		n, seatsDone, err := d.store(ctx, tx, side, pending, e, rounds, writes, finals, changed, who, actor, now)
+		if err != nil {
+			return nil, err
 		}
-		notifyT += time.Since(t3)
-		t4 := time.Now()
-		for _, w := range writes {
-			if err := writeRound(ctx, tx, e.ID, w, actor, now); err != nil {
-				if tell != nil {
-					tell.wait()
-				}
-				return nil, err
-			}
-		}
-		writeT += time.Since(t4)
-		t5 := time.Now()
-		if tell != nil {
-			n, err := tell.write(ctx, tx)
-			if err != nil {
-				return nil, err
-			}
-			res.Notified = n
-		}
-		notifyT += time.Since(t5)
+		res.Notified = n
+		writeT += seatsDone.Sub(t3)
+		notifyT = time.Since(seatsDone)
 	}
 	res.TimingMs["load"] = loadT.Milliseconds()
 	res.TimingMs["solve"] = solveT.Milliseconds()
@@ -424,6 +300,15 @@ func maxPerDelegue(ctx context.Context, q pgdb.Q, electionID int64) (int, error)
 // Their location (their bureau's, else their commune's) is filled in by
 // placeVolunteers.
 func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round int, scope []string) ([]runVolunteer, error) {
+	// Sized up front (a hint: people may sign up meanwhile): 150,000 at
+	// national scale, whose growing would touch several times their memory.
+	var n int
+	if err := q.QueryRow(ctx, `
+		SELECT count(*) FROM delegate_volunteers v
+		WHERE v.election_id = $1 AND v.status = 'active' AND $2 = ANY (v.rounds) AND in_scope(v.commune_code, $3)`,
+		electionID, round, scope).Scan(&n); err != nil {
+		return nil, err
+	}
 	rows, err := q.Query(ctx, `
 		SELECT v.id, v.commune_code, v.bureau_code, v.max_distance_km, v.roles, v.preferred_bureaux, v.first_names, v.email
 		FROM delegate_volunteers v
@@ -433,7 +318,7 @@ func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round in
 		return nil, err
 	}
 	defer rows.Close()
-	var out []runVolunteer
+	out := make([]runVolunteer, 0, n)
 	for rows.Next() {
 		var v runVolunteer
 		var roles []string
@@ -444,7 +329,7 @@ func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round in
 		for i, r := range roles {
 			v.roles[i] = Role(r)
 		}
-		out = append(out, v)
+		out = append(growFor(out, 1), v)
 	}
 	return out, rows.Err()
 }
@@ -594,6 +479,7 @@ func (s *sideReader) close() {
 type addedSeat struct {
 	key       seatKey
 	volunteer int64
+	need      int32 // index in the round's needs
 }
 
 // roundWrites is what a run changes in one round.
@@ -601,41 +487,143 @@ type roundWrites struct {
 	round   int
 	removed []int64 // delegate_assignments ids
 	added   []addedSeat
+	stored  bool // written while the round was solved (streamSeats)
+}
+
+// store writes a run: the seats (those of the last round may still be
+// going in, pending), then the private links and messages of the people
+// whose seats changed (seatsDone: when the seats were stored). The seats
+// go first, in the background on the transaction's connection, while the
+// links are made in Go: what the messages need beyond the run's own data
+// (the seats of other rounds, people the run did not load) is read through
+// the side reader, which sees the same rows.
+func (d *Desk) store(ctx context.Context, tx pgx.Tx, side *sideReader, pending *seatStream, e *elections.Election, rounds []int, writes []roundWrites,
+	finals []roundFinal, changed map[int64]bool, who map[int64][2]string, actor string, now time.Time) (notified int, seatsDone time.Time, err error) {
+	ids := make([]int64, 0, len(changed))
+	for id := range changed {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	seats := make(chan error, 1)
+	writeSeats := func() {
+		go func() {
+			if pending != nil {
+				if err := pending.finish(); err != nil {
+					seats <- err
+					return
+				}
+			}
+			for _, w := range writes {
+				if err := writeRound(ctx, tx, e.ID, w, actor, now); err != nil {
+					seats <- err
+					return
+				}
+			}
+			seats <- nil
+		}()
+	}
+	var tell *tellings
+	if side.tx == nil {
+		// One connection: its reads before the writes, after the seats
+		// stored while the solver ran.
+		if pending != nil {
+			err, pending = pending.finish(), nil
+			if err != nil {
+				return 0, time.Time{}, err
+			}
+		}
+		if len(ids) > 0 {
+			if tell, err = d.prepareTell(ctx, tx, e, rounds, ids, finals, who, now); err != nil {
+				return 0, time.Time{}, err
+			}
+		}
+		writeSeats()
+	} else {
+		writeSeats()
+		if len(ids) > 0 {
+			if tell, err = d.prepareTell(ctx, side.tx, e, rounds, ids, finals, who, now); err != nil {
+				<-seats
+				return 0, time.Time{}, err
+			}
+		}
+	}
+	err = <-seats
+	seatsDone = time.Now()
+	if tell == nil || err != nil {
+		if tell != nil {
+			tell.wait()
+		}
+		return 0, seatsDone, err
+	}
+	notified, err = tell.write(ctx, tx)
+	return notified, seatsDone, err
 }
 
 // writeRound deletes the seats taken back and inserts the new ones (COPY:
 // a national run gives 160,000 seats).
 func writeRound(ctx context.Context, tx pgx.Tx, electionID int64, w roundWrites, actor string, now time.Time) error {
-	if len(w.removed) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM delegate_assignments WHERE id = ANY ($1)`, w.removed); err != nil {
-			return err
-		}
-	}
-	if len(w.added) == 0 {
+	if w.stored {
 		return nil
 	}
-	round := int16(w.round)
-	row := make([]any, 10)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_assignments"},
-		[]string{"election_id", "round", "commune_code", "bureau_code", "role", "volunteer_id", "source", "assigned_by", "created_at", "notified_at"},
-		pgx.CopyFromSlice(len(w.added), func(i int) ([]any, error) {
-			// CopyFrom encodes each row before asking for the next: one
-			// slice serves them all.
-			a := &w.added[i]
-			row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9] =
-				electionID, round, a.key.commune, a.key.bureau, string(a.key.role), a.volunteer, "auto", actor, now, now
+	if err := deleteSeats(ctx, tx, w.removed); err != nil {
+		return err
+	}
+	return copySeats(ctx, tx, electionID, w.round, w.added, actor, now)
+}
+
+// deleteSeats removes seats of earlier runs (delegate_assignments ids).
+func deleteSeats(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM delegate_assignments WHERE id = ANY ($1)`, ids)
+	return err
+}
+
+// copySeats inserts new seats of a round by COPY.
+func copySeats(ctx context.Context, tx pgx.Tx, electionID int64, round int, added []addedSeat, actor string, now time.Time) error {
+	if len(added) == 0 {
+		return nil
+	}
+	row := seatRow(electionID, round, actor, now)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"delegate_assignments"}, seatColumns,
+		pgx.CopyFromSlice(len(added), func(i int) ([]any, error) {
+			setSeatRow(row, &added[i])
 			return row, nil
 		}))
 	return err
 }
 
-// tellings are the private links and messages of a run, written in Go
-// while the run's seats are being stored (prepareTell), then stored in
-// their turn (write).
+// seatColumns are the columns a run writes of a new seat.
+var seatColumns = []string{"election_id", "round", "commune_code", "bureau_code", "role", "volunteer_id", "source", "assigned_by", "created_at", "notified_at"}
+
+// seatRow is a row of seatColumns with what the seats of a round share.
+// CopyFrom encodes each row before asking for the next: one slice serves
+// them all (setSeatRow).
+func seatRow(electionID int64, round int, actor string, now time.Time) []any {
+	return []any{electionID, int16(round), "", "", "", int64(0), "auto", actor, now, now}
+}
+
+func setSeatRow(row []any, a *addedSeat) {
+	row[2], row[3], row[4], row[5] = a.key.commune, a.key.bureau, string(a.key.role), a.volunteer
+}
+
+// tellings are the private links and messages of a run, made in Go while
+// the run's seats are being stored (prepareTell), then stored in their turn
+// (write). The links come first; the messages (140,000 at national scale)
+// follow in order, and the outbox takes each as soon as it is made
+// (notify.EnqueueEach).
 type tellings struct {
-	done         chan struct{}
+	done         chan struct{}       // the links are made
+	msgs         chan notify.Message // the messages, in ids order
+	ids          []int64             // people told, in id order
+	plains       []string            // per person: the token of their new link
 	links        []runLink
-	msgs         []notify.Message
+	final        map[int64][]Seat // seats in the run's rounds after the run
+	others       map[int64][]Seat // seats in the other rounds
+	who          map[int64][2]string
+	election     string
+	linkBase     string
 	expires, now time.Time
 }
 
@@ -647,11 +635,10 @@ type runLink struct {
 func (t *tellings) wait() { <-t.done }
 
 // prepareTell reads what the messages need beyond the run's own data (the
-// seats of other rounds, people the run did not load), then writes, in a
-// goroutine, for each volunteer whose seats changed a fresh private link
-// and a message listing their seats now.
-func (d *Desk) prepareTell(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds []int, ids []int64,
-	final map[int64][]Seat, who map[int64][2]string, now time.Time) (*tellings, error) {
+// seats of other rounds, people the run did not load), then makes, in a
+// goroutine, a fresh private link for each volunteer whose seats changed.
+func (d *Desk) prepareTell(ctx context.Context, q pgdb.Q, e *elections.Election, rounds []int, ids []int64,
+	finals []roundFinal, who map[int64][2]string, now time.Time) (*tellings, error) {
 	// Seats in rounds the run did not touch, and people it did not load
 	// (a seat taken from someone who is no longer a candidate).
 	var otherRounds []int
@@ -663,60 +650,79 @@ func (d *Desk) prepareTell(ctx context.Context, tx pgx.Tx, e *elections.Election
 	others := map[int64][]Seat{}
 	if len(otherRounds) > 0 {
 		var err error
-		if others, err = seatsOfWithDetails(ctx, tx, e.ID, ids, otherRounds); err != nil {
+		if others, err = seatsOfWithDetails(ctx, q, e.ID, ids, otherRounds); err != nil {
 			return nil, err
 		}
 	}
+	if err := whoElse(ctx, q, ids, who); err != nil {
+		return nil, err
+	}
+	t := &tellings{done: make(chan struct{}), msgs: make(chan notify.Message, len(ids)), ids: ids, plains: make([]string, len(ids)),
+		links: make([]runLink, len(ids)), others: others, who: who, election: e.Name, linkBase: d.BaseURL + LinkPath, expires: linkExpiry(e), now: now}
+	go func() {
+		t.final = collectFinal(finals)
+		for i, id := range ids {
+			plain, hash := token.New()
+			t.plains[i], t.links[i] = plain, runLink{hash, id}
+		}
+		// Links go in by hash order: the primary key then takes them in
+		// one pass from left to right.
+		slices.SortFunc(t.links, func(a, b runLink) int { return bytes.Compare(a.hash, b.hash) })
+		close(t.done)
+		// The channel holds them all: this never waits, even when the
+		// run fails before they are stored.
+		var body []byte
+		for i := range ids {
+			var m notify.Message
+			m, body = t.message(i, body)
+			t.msgs <- m
+		}
+	}()
+	return t, nil
+}
+
+// whoElse adds to who the people told that the run did not load.
+func whoElse(ctx context.Context, q pgdb.Q, ids []int64, who map[int64][2]string) error {
 	var missing []int64
 	for _, id := range ids {
 		if _, ok := who[id]; !ok {
 			missing = append(missing, id)
 		}
 	}
-	if len(missing) > 0 {
-		rows, err := tx.Query(ctx, `SELECT id, first_names, email FROM delegate_volunteers WHERE id = ANY ($1)`, missing)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			var first, email string
-			if err := rows.Scan(&id, &first, &email); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			who[id] = [2]string{first, email}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	if len(missing) == 0 {
+		return nil
 	}
-	t := &tellings{done: make(chan struct{}), links: make([]runLink, len(ids)), msgs: make([]notify.Message, len(ids))}
-	go func() {
-		defer close(t.done)
-		link := d.BaseURL + LinkPath
-		for i, id := range ids {
-			w := who[id]
-			list := append(others[id], final[id]...)
-			slices.SortFunc(list, func(a, b Seat) int {
-				return cmp.Or(cmp.Compare(a.Round, b.Round), cmp.Compare(a.CommuneCode, b.CommuneCode), cmp.Compare(len(a.BureauCode), len(b.BureauCode)), cmp.Compare(a.BureauCode, b.BureauCode))
-			})
-			plain, hash := token.New()
-			t.links[i] = runLink{hash, id}
-			subject := "Votre affectation de bureau de vote"
-			if len(list) == 0 {
-				subject = "Votre affectation a changé"
-			}
-			t.msgs[i] = notify.Message{Channel: notify.Email, Recipient: w[1], Subject: subject,
-				Body: assignedBody(w[0], e.Name, list, link+plain), Kind: "delegate.assignment"}
+	rows, err := q.Query(ctx, `SELECT id, first_names, email FROM delegate_volunteers WHERE id = ANY ($1)`, missing)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var first, email string
+		if err := rows.Scan(&id, &first, &email); err != nil {
+			return err
 		}
-		// Links go in by hash order: the primary key then takes them in
-		// one pass from left to right.
-		slices.SortFunc(t.links, func(a, b runLink) int { return bytes.Compare(a.hash, b.hash) })
-	}()
-	t.expires, t.now = linkExpiry(e), now
-	return t, nil
+		who[id] = [2]string{first, email}
+	}
+	return rows.Err()
+}
+
+// message is the i-th person's message: their seats now, and their link
+// (body: a buffer to reuse).
+func (t *tellings) message(i int, body []byte) (notify.Message, []byte) {
+	id := t.ids[i]
+	w := t.who[id]
+	list := append(t.others[id], t.final[id]...)
+	slices.SortFunc(list, func(a, b Seat) int {
+		return cmp.Or(cmp.Compare(a.Round, b.Round), cmp.Compare(a.CommuneCode, b.CommuneCode), cmp.Compare(len(a.BureauCode), len(b.BureauCode)), cmp.Compare(a.BureauCode, b.BureauCode))
+	})
+	subject := "Votre affectation de bureau de vote"
+	if len(list) == 0 {
+		subject = "Votre affectation a changé"
+	}
+	body = appendAssignedBody(body[:0], w[0], t.election, list, t.linkBase+t.plains[i])
+	return notify.Message{Channel: notify.Email, Recipient: w[1], Subject: subject, Body: string(body), Kind: "delegate.assignment"}, body
 }
 
 // write stores the links and messages (COPY both) and returns how many
@@ -731,10 +737,10 @@ func (t *tellings) write(ctx context.Context, tx pgx.Tx) (int, error) {
 		})); err != nil {
 		return 0, err
 	}
-	if err := notify.Enqueue(ctx, tx, t.msgs...); err != nil {
+	if err := notify.EnqueueEach(ctx, tx, len(t.ids), func(int) notify.Message { return <-t.msgs }); err != nil {
 		return 0, err
 	}
-	return len(t.msgs), nil
+	return len(t.ids), nil
 }
 
 // seatsOfWithDetails groups the seats of some volunteers of an election by

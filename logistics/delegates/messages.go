@@ -2,6 +2,7 @@ package delegates
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,38 +55,76 @@ Votre retrait est enregistré : vous n'êtes plus affecté·e à aucun bureau de
 Vous pouvez vous réinscrire à tout moment avec le même formulaire.`, first) + signature
 }
 
-// seatLine describes one seat for its holder.
-func seatLine(s Seat) string {
-	place := "bureau " + s.BureauCode
+// appendSeatLine appends the line that describes one seat to its holder:
+// a national run writes 160,000 of them, with no garbage but the message.
+func appendSeatLine(buf []byte, s Seat) []byte {
+	buf = append(buf, "- tour "...)
+	buf = strconv.AppendInt(buf, int64(s.Round), 10)
+	buf = append(buf, ", le "...)
+	buf = s.RoundDate.AppendFormat(buf, "02/01/2006")
+	buf = append(buf, " : "...)
+	buf = append(buf, s.Role.Label()...)
+	buf = append(buf, ", bureau "...)
+	buf = append(buf, s.BureauCode...)
 	if s.BureauName != "" {
-		place += " « " + s.BureauName + " »"
+		buf = append(buf, " « "...)
+		buf = append(buf, s.BureauName...)
+		buf = append(buf, " »"...)
 	}
 	if s.Address != "" {
-		place += ", " + s.Address
+		buf = append(buf, ", "...)
+		buf = append(buf, s.Address...)
 	}
-	return fmt.Sprintf("- tour %d, le %s : %s, %s (%s)", s.Round, frDate(s.RoundDate), s.Role.Label(), place, s.CommuneName)
+	buf = append(buf, " ("...)
+	buf = append(buf, s.CommuneName...)
+	return append(buf, ')')
 }
 
-// assignedBody tells a volunteer their seats after a change (run or staff).
-func assignedBody(first, election string, seats []Seat, link string) string {
-	if len(seats) == 0 {
-		return fmt.Sprintf(`Bonjour %s,
-
-Votre affectation pour %s a changé : vous n'êtes plus affecté·e à un bureau de vote pour l'instant. Nous vous écrirons si une place se libère près de chez vous.
-
-Votre page : %s`, first, election, link) + signature
-	}
-	lines := make([]string, len(seats))
-	for i, s := range seats {
-		lines[i] = seatLine(s)
-	}
-	return fmt.Sprintf(`Bonjour %s,
+// The texts of assignedBody, cut at their blanks (%s) once.
+var (
+	assignedText = strings.Split(`Bonjour %s,
 
 Vous êtes désigné·e pour %s :
 %s
 
 Merci de confirmer dès maintenant votre présence sur votre page (ou de vous retirer si vous ne pouvez plus) : %s
 
-Les noms des assesseurs et délégués doivent parvenir à la mairie avant le jeudi précédant le scrutin à 18 heures : plus vous confirmez tôt, mieux c'est. Le jour du vote, venez avec une pièce d'identité et votre carte électorale.`,
-		first, election, strings.Join(lines, "\n"), link) + signature
+Les noms des assesseurs et délégués doivent parvenir à la mairie avant le jeudi précédant le scrutin à 18 heures : plus vous confirmez tôt, mieux c'est. Le jour du vote, venez avec une pièce d'identité et votre carte électorale.`+signature, "%s")
+	unassignedText = strings.Split(`Bonjour %s,
+
+Votre affectation pour %s a changé : vous n'êtes plus affecté·e à un bureau de vote pour l'instant. Nous vous écrirons si une place se libère près de chez vous.
+
+Votre page : %s`+signature, "%s")
+)
+
+// assignedBody tells a volunteer their seats after a change (run or staff).
+func assignedBody(first, election string, seats []Seat, link string) string {
+	return string(appendAssignedBody(nil, first, election, seats, link))
+}
+
+// appendAssignedBody appends assignedBody(...) to buf.
+func appendAssignedBody(buf []byte, first, election string, seats []Seat, link string) []byte {
+	if len(seats) == 0 {
+		return fill(buf, unassignedText, first, election, link)
+	}
+	t := assignedText
+	buf = fill(buf, t[:3], first, election)
+	for i, s := range seats {
+		if i > 0 {
+			buf = append(buf, '\n')
+		}
+		buf = appendSeatLine(buf, s)
+	}
+	return fill(buf, t[3:], link)
+}
+
+// fill appends the parts of a text with the values in its blanks.
+func fill(buf []byte, parts []string, values ...string) []byte {
+	for i, p := range parts {
+		buf = append(buf, p...)
+		if i < len(values) {
+			buf = append(buf, values[i]...)
+		}
+	}
+	return buf
 }

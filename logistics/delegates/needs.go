@@ -404,6 +404,16 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Sized up front (each bureau has at most the most roles of a rule): a
+	// national round is 210,000 seats, whose growing would touch several
+	// times their memory.
+	var bureaux int
+	if err := q.QueryRow(ctx, `
+		SELECT count(*) FROM bureaux b JOIN communes c ON c.code = b.commune_code
+		WHERE in_scope(b.commune_code, $1) AND ($2 = '' OR c.departement = $2) AND ($3 = '' OR b.commune_code = $3)`,
+		scope, departement, commune).Scan(&bureaux); err != nil {
+		return nil, err
+	}
 	rows, err = q.Query(ctx, `
 		SELECT b.commune_code, b.code, c.name, b.name, b.address, coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude)
 		FROM bureaux b JOIN communes c ON c.code = b.commune_code
@@ -413,7 +423,11 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 		return nil, err
 	}
 	defer rows.Close()
-	var out []neededSeat
+	most := len(DefaultRoles)
+	for _, roles := range rules {
+		most = max(most, len(roles))
+	}
+	out := make([]neededSeat, 0, bureaux*most)
 	lastCommune, order := "", 0
 	for rows.Next() {
 		var s neededSeat
@@ -430,8 +444,10 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 			s.point = &places.Point{Lat: *lat, Lon: *lon}
 		}
 		s.priority = 1
-		if p, ok := prio[s.commune+"_"+s.bureau]; ok {
-			s.priority = p
+		if len(prio) > 0 {
+			if p, ok := prio[s.commune+"_"+s.bureau]; ok {
+				s.priority = p
+			}
 		}
 		roles, ok := rules[s.commune]
 		if !ok {
@@ -443,6 +459,7 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 		if !ok {
 			roles = DefaultRoles
 		}
+		out = growFor(out, len(roles))
 		for _, r := range roles {
 			seat := s
 			seat.role = r

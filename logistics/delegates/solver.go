@@ -136,6 +136,12 @@ type Problem struct {
 	People        []Candidate
 	MaxPerDelegue int // K; 0 means DefaultMaxBureauxPerDelegue
 	Workers       int // 0 means GOMAXPROCS
+	// Solved, when set, is called as soon as a component is solved, with
+	// its seats (indices in Seats) and the solution's Holder, whose entries
+	// for those seats are final: a caller may store them while the other
+	// components are solved. It is called from the solver's goroutines,
+	// one component at a time, and must read nothing else of Holder.
+	Solved func(seats []int32, holder []int)
 }
 
 // Solution is the assignment of a Problem: optimal under the rules for
@@ -352,7 +358,7 @@ func Solve(p *Problem) *Solution {
 	for i := range taken {
 		taken[i].job = -1
 	}
-	var mu sync.Mutex
+	var mu, solvedMu sync.Mutex
 	next := 0
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -373,6 +379,11 @@ func Solve(p *Problem) *Solution {
 				// Components own disjoint seats: each writes its own
 				// entries of Holder.
 				st := cs.solve(c.people, c.seats, sol.Holder)
+				if p.Solved != nil {
+					solvedMu.Lock()
+					p.Solved(c.seats, sol.Holder)
+					solvedMu.Unlock()
+				}
 				mu.Lock()
 				sol.Nodes += st.nodes
 				if st.nodes > 1 {

@@ -106,6 +106,7 @@ type scratch struct {
 	supply []int64 // per node
 	at     []int32 // per node
 	ids    []int   // per edge of a piece
+	ends   []int32 // per local person: the end of their arcs
 	graphs
 }
 
@@ -191,13 +192,26 @@ func (gr *grouped) solveComponent(people, jobs []int32, taken []arc, sc *scratch
 	// value of that person in that job, and the solver's searches start
 	// at the jobs it fills (see flow.MinCostFlow). The arc of a job →
 	// person edge is its index in arcs.
-	edges, arcs := sc.edges[:0], sc.arcs[:0]
+	//
+	// The arcs first, then the edges at their exact size: the largest
+	// components have a million arcs, and growing slices that large step
+	// by step (by a quarter each time) costs more than building them.
+	arcs, ends := sc.arcs[:0], grow(sc.ends, len(people))
 	for li, i := range people {
 		for _, a := range gr.arcsOf(int(i), sc) {
-			edges = append(edges, fedge{from: jNode(local[a.job]), to: pNode(li), cap: 1, km: int64(a.km), arc: int32(len(arcs))})
-			arcs = append(arcs, a)
+			arcs = append(growFor(arcs, 1), a)
 			kb += int64(a.kept)
 		}
+		ends[li] = int32(len(arcs))
+	}
+	sc.ends = ends
+	edges := grow(sc.edges, len(arcs)+len(jobs)+len(people))[:0]
+	first := int32(0)
+	for li := range people {
+		for n := first; n < ends[li]; n++ {
+			edges = append(edges, fedge{from: jNode(local[arcs[n].job]), to: pNode(li), cap: 1, km: int64(arcs[n].km), arc: n})
+		}
+		first = ends[li]
 	}
 	mt := kb + 1
 	mp := tb*mt + kb + 1

@@ -79,29 +79,52 @@ const copyFrom = 1000
 
 // enqueueCopy is Enqueue for a batch: the rows by COPY, then the signal.
 func enqueueCopy(ctx context.Context, tx pgx.Tx, msgs []Message) error {
-	kept := make([]int, 0, len(msgs))
-	for i, m := range msgs {
-		if strings.TrimSpace(m.Recipient) != "" {
-			kept = append(kept, i)
-		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	row := make([]any, 5)
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"},
-		pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
-			// CopyFrom encodes each row before asking for the next: one
-			// slice serves them all.
-			m := &msgs[kept[i]]
-			row[0], row[1], row[2], row[3], row[4] = string(m.Channel), strings.TrimSpace(m.Recipient), m.Subject, m.Body, m.Kind
-			return row, nil
-		})); err != nil {
+	return EnqueueEach(ctx, tx, len(msgs), func(i int) Message { return msgs[i] })
+}
+
+// EnqueueEach is Enqueue for a batch too large to hold in memory at once
+// (a national delegate run tells 140,000 people, 150 MB of text): msg(i)
+// makes the i-th of n messages when its row is sent, in order, once each,
+// so that each one is garbage as soon as it is written. The same rows (by
+// COPY), the same skipping of messages without recipient and the same
+// signal as Enqueue. msg runs on another goroutine than the caller's,
+// while the caller waits.
+func EnqueueEach(ctx context.Context, tx pgx.Tx, n int, msg func(i int) Message) error {
+	rows := &messageRows{n: n, msg: msg, row: make([]any, 5)}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"}, rows); err != nil {
 		return err
+	}
+	if rows.sent == 0 {
+		return nil
 	}
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, WakeChannel)
 	return err
 }
+
+// messageRows is the COPY source of EnqueueEach: CopyFrom encodes each row
+// before asking for the next, so one slice serves them all.
+type messageRows struct {
+	n, next, sent int
+	msg           func(int) Message
+	row           []any
+}
+
+func (r *messageRows) Next() bool {
+	for r.next < r.n {
+		m := r.msg(r.next)
+		r.next++
+		if recipient := strings.TrimSpace(m.Recipient); recipient != "" {
+			r.row[0], r.row[1], r.row[2], r.row[3], r.row[4] = string(m.Channel), recipient, m.Subject, m.Body, m.Kind
+			r.sent++
+			return true
+		}
+	}
+	return false
+}
+
+func (r *messageRows) Values() ([]any, error) { return r.row, nil }
+
+func (r *messageRows) Err() error { return nil }
 
 // Link joins the public base URL (SCRUTIN_BASE_URL, web.Server.BaseURL)
 // and a path into the absolute link written in a message.
