@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
@@ -169,11 +168,11 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 	// A second connection reads what the transaction sees (its exported
 	// snapshot, taken with the election's lock held) so that the bureaux
 	// and seats load while the transaction loads the volunteers.
-	side, err := d.sideReader(ctx, tx)
+	side, err := pgdb.OpenSide(ctx, d.Pool, tx)
 	if err != nil {
 		return nil, err
 	}
-	defer side.close()
+	defer side.Close()
 	for _, round := range rounds {
 		t0 := time.Now()
 		var needs []neededSeat
@@ -181,13 +180,13 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		sideErr := make(chan error, 1)
 		go func() {
 			var err error
-			if needs, err = loadNeeds(ctx, side.q(tx), e.ID, round, scope, "", ""); err == nil {
-				existing, err = loadExisting(ctx, side.q(tx), e.ID, round, scope)
+			if needs, err = loadNeeds(ctx, side.Q(tx), e.ID, round, scope, "", ""); err == nil {
+				existing, err = loadExisting(ctx, side.Q(tx), e.ID, round, scope)
 			}
 			sideErr <- err
 		}()
 		var vols []runVolunteer
-		if side.tx == nil {
+		if !side.Open() {
 			// One connection: one query at a time.
 			if err := <-sideErr; err != nil {
 				return nil, err
@@ -416,65 +415,6 @@ func loadExisting(ctx context.Context, q pgdb.Q, electionID int64, round int, sc
 	return out, rows.Err()
 }
 
-// sideReader is a read-only transaction on another connection of the pool
-// that sees what tx sees (SET TRANSACTION SNAPSHOT): reads only, so the
-// run's writes stay in its one transaction. Without a free connection, q
-// gives tx itself.
-type sideReader struct {
-	conn *pgxpool.Conn
-	tx   pgx.Tx
-}
-
-func (d *Desk) sideReader(ctx context.Context, tx pgx.Tx) (*sideReader, error) {
-	s := &sideReader{}
-	if d.Pool == nil || d.Pool.Stat().AcquiredConns() >= d.Pool.Config().MaxConns {
-		return s, nil
-	}
-	var snap string
-	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snap); err != nil {
-		return nil, err
-	}
-	// Never wait for a connection: the pool's others may all be held by
-	// runs queued on this election's lock, which this run holds.
-	actx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	conn, err := d.Pool.Acquire(actx)
-	cancel()
-	if err != nil {
-		return s, ctx.Err()
-	}
-	side, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err == nil {
-		_, err = side.Exec(ctx, `SET TRANSACTION SNAPSHOT `+quoteLiteral(snap))
-		if err != nil {
-			side.Rollback(ctx)
-		}
-	}
-	if err != nil {
-		conn.Release()
-		return nil, err
-	}
-	s.conn, s.tx = conn, side
-	return s, nil
-}
-
-func quoteLiteral(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
-
-// q is the side transaction, or tx when there is none.
-func (s *sideReader) q(tx pgx.Tx) pgdb.Q {
-	if s.tx == nil {
-		return tx
-	}
-	return s.tx
-}
-
-func (s *sideReader) close() {
-	if s.tx != nil {
-		s.tx.Rollback(context.Background())
-		s.conn.Release()
-		s.tx = nil
-	}
-}
-
 // addedSeat is a seat a run gives to someone new.
 type addedSeat struct {
 	key       seatKey
@@ -497,7 +437,7 @@ type roundWrites struct {
 // links are made in Go: what the messages need beyond the run's own data
 // (the seats of other rounds, people the run did not load) is read through
 // the side reader, which sees the same rows.
-func (d *Desk) store(ctx context.Context, tx pgx.Tx, side *sideReader, pending *seatStream, e *elections.Election, rounds []int, writes []roundWrites,
+func (d *Desk) store(ctx context.Context, tx pgx.Tx, side *pgdb.Side, pending *seatStream, e *elections.Election, rounds []int, writes []roundWrites,
 	finals []roundFinal, changed map[int64]bool, who map[int64][2]string, actor string, now time.Time) (notified int, seatsDone time.Time, err error) {
 	ids := make([]int64, 0, len(changed))
 	for id := range changed {
@@ -523,7 +463,7 @@ func (d *Desk) store(ctx context.Context, tx pgx.Tx, side *sideReader, pending *
 		}()
 	}
 	var tell *tellings
-	if side.tx == nil {
+	if !side.Open() {
 		// One connection: its reads before the writes, after the seats
 		// stored while the solver ran.
 		if pending != nil {
@@ -541,7 +481,7 @@ func (d *Desk) store(ctx context.Context, tx pgx.Tx, side *sideReader, pending *
 	} else {
 		writeSeats()
 		if len(ids) > 0 {
-			if tell, err = d.prepareTell(ctx, side.tx, e, rounds, ids, finals, who, now); err != nil {
+			if tell, err = d.prepareTell(ctx, side.Q(tx), e, rounds, ids, finals, who, now); err != nil {
 				<-seats
 				return 0, time.Time{}, err
 			}
