@@ -910,8 +910,8 @@ func workbookBureaux(needs []delegates.DocNeedBureau, held *workbookSeats) []wor
 	n := len(out)
 	for _, p := range held.places {
 		if !p.needed {
-			out = append(out, workbookBureau{&delegates.DocNeedBureau{Departement: places.Departement(p.commune),
-				CommuneCode: p.commune, CommuneName: p.communeName, BureauCode: p.bureau, Priority: 1}, &p.held})
+			place := delegates.DocBureauPlace{Departement: places.Departement(p.commune), CommuneCode: p.commune, CommuneName: p.communeName, BureauCode: p.bureau}
+			out = append(out, workbookBureau{&delegates.DocNeedBureau{DocBureauPlace: place, Priority: 1}, &p.held})
 		}
 	}
 	if len(out) > n {

@@ -61,18 +61,23 @@ type DocSeat struct {
 	Confirmed bool
 }
 
-// DocBureau is a bureau in one round with its seats in Roles order.
-type DocBureau struct {
-	Round         int
+// DocBureauPlace is where a bureau is, as documents print it.
+type DocBureauPlace struct {
 	Departement   string
 	CommuneCode   string
 	CommuneName   string
 	BureauCode    string
 	BureauName    string
 	BureauAddress string
-	PostalCode    string
-	Priority      int
-	Seats         []DocSeat
+}
+
+// DocBureau is a bureau in one round with its seats in Roles order.
+type DocBureau struct {
+	Round int
+	DocBureauPlace
+	PostalCode string
+	Priority   int
+	Seats      []DocSeat
 }
 
 // Uncovered counts the needed seats nobody holds.
@@ -278,8 +283,7 @@ func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, he
 			next := &DocBureau{Round: round, Priority: 1, Seats: make([]DocSeat, 0, 4)}
 			switch {
 			case sameBureau: // the same bureau, next round
-				next.Departement, next.CommuneCode, next.CommuneName = cur.Departement, cur.CommuneCode, cur.CommuneName
-				next.BureauCode, next.BureauName, next.BureauAddress, next.PostalCode = cur.BureauCode, cur.BureauName, cur.BureauAddress, cur.PostalCode
+				next.DocBureauPlace, next.PostalCode = cur.DocBureauPlace, cur.PostalCode
 			default:
 				if cur != nil && cur.CommuneCode == string(commune) {
 					next.Departement, next.CommuneCode, next.CommuneName = cur.Departement, cur.CommuneCode, cur.CommuneName
@@ -313,14 +317,9 @@ func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, he
 // DocNeedBureau is a bureau of a document's area with the roles it needs in
 // each round, as the delegate_seats view lists them.
 type DocNeedBureau struct {
-	Departement   string
-	CommuneCode   string
-	CommuneName   string
-	BureauCode    string
-	BureauName    string
-	BureauAddress string
-	Priority      int
-	Needs         [][]Role // Needs[i]: the roles needed in rounds[i], in the rule's order
+	DocBureauPlace
+	Priority int
+	Needs    [][]Role // Needs[i]: the roles needed in rounds[i], in the rule's order
 }
 
 // DocBureauNeeds lists the bureaux of f within u's scope, in commune and
@@ -366,7 +365,7 @@ func DocBureauNeeds(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, r
 		if err := rows.Scan(&commune, &communeName, &code, &name, &addr); err != nil {
 			return nil, err
 		}
-		b := DocNeedBureau{BureauCode: string(code), BureauName: string(name), BureauAddress: string(addr), Priority: 1}
+		b := DocNeedBureau{DocBureauPlace: DocBureauPlace{BureauCode: string(code), BureauName: string(name), BureauAddress: string(addr)}, Priority: 1}
 		if n := len(out); n > 0 && out[n-1].CommuneCode == string(commune) {
 			b.Departement, b.CommuneCode, b.CommuneName = out[n-1].Departement, out[n-1].CommuneCode, out[n-1].CommuneName
 		} else {
