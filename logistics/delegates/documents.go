@@ -319,7 +319,7 @@ func EachDocBureau(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, he
 type DocNeedBureau struct {
 	DocBureauPlace
 	Priority int
-	Needs    [][]Role // Needs[i]: the roles needed in rounds[i], in the rule's order
+	Needs    [][]Role // Needs[i]: the roles needed in rounds[i], in Roles order
 }
 
 // DocBureauNeeds lists the bureaux of f within u's scope, in commune and
@@ -335,11 +335,11 @@ func DocBureauNeeds(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, r
 	if u == nil {
 		return nil, check.ErrForbidden
 	}
-	rules, err := docRoleRules(ctx, q, f.ElectionID)
+	rules, err := loadRoleRules(ctx, q, f.ElectionID, 0)
 	if err != nil {
 		return nil, err
 	}
-	priorities, err := docPriorities(ctx, q, f.ElectionID)
+	priorities, err := loadPriorities(ctx, q, f.ElectionID)
 	if err != nil {
 		return nil, err
 	}
@@ -377,71 +377,9 @@ func DocBureauNeeds(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter, r
 		}
 		b.Needs = make([][]Role, len(rounds))
 		for i, r := range rounds {
-			b.Needs[i] = rules.of(r, b.CommuneCode, b.Departement)
+			b.Needs[i] = rules.of(r, b.CommuneCode)
 		}
 		out = append(out, b)
-	}
-	return out, rows.Err()
-}
-
-// docRules are an election's role rules by round and scope.
-type docRules map[int]map[string][]Role
-
-// of returns the roles needed in round in a bureau of commune.
-func (rs docRules) of(round int, commune, departement string) []Role {
-	for _, scope := range []string{commune, departement, ""} {
-		if roles, ok := rs[round][scope]; ok {
-			return roles
-		}
-	}
-	return DefaultRoles
-}
-
-func docRoleRules(ctx context.Context, q pgdb.Q, electionID int64) (docRules, error) {
-	rows, err := q.Query(ctx, `SELECT round, scope, roles FROM delegate_role_rules WHERE election_id = $1`, electionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	rules := docRules{}
-	var (
-		round int
-		scope string
-		roles []string
-	)
-	for rows.Next() {
-		if err := rows.Scan(&round, &scope, &roles); err != nil {
-			return nil, err
-		}
-		list := make([]Role, len(roles))
-		for i, r := range roles {
-			list[i] = roleOf([]byte(r))
-		}
-		if rules[round] == nil {
-			rules[round] = map[string][]Role{}
-		}
-		rules[round][scope] = list
-	}
-	return rules, rows.Err()
-}
-
-// docPriorities are an election's bureau priorities by commune and bureau.
-func docPriorities(ctx context.Context, q pgdb.Q, electionID int64) (map[[2]string]int, error) {
-	rows, err := q.Query(ctx, `SELECT commune_code, bureau_code, priority FROM delegate_priorities WHERE election_id = $1`, electionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[[2]string]int{}
-	var (
-		commune, bureau string
-		priority        int
-	)
-	for rows.Next() {
-		if err := rows.Scan(&commune, &bureau, &priority); err != nil {
-			return nil, err
-		}
-		out[[2]string{commune, bureau}] = priority
 	}
 	return out, rows.Err()
 }

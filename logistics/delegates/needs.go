@@ -363,45 +363,12 @@ type seatKey struct {
 // loadNeeds lists the seats needed in a round, in scope (nil: national),
 // optionally for one département or commune, in commune and bureau order.
 func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope []string, departement, commune string) ([]neededSeat, error) {
-	rules := map[string][]Role{}
-	rows, err := q.Query(ctx, `SELECT scope, roles FROM delegate_role_rules WHERE election_id = $1 AND round = $2`, electionID, round)
+	rules, err := loadRoleRules(ctx, q, electionID, round)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var s string
-		var roles []string
-		if err := rows.Scan(&s, &roles); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list := []Role{}
-		for _, r := range roles {
-			list = append(list, Role(r))
-		}
-		slices.SortFunc(list, func(a, b Role) int { return a.index() - b.index() })
-		rules[s] = list
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	prio := map[string]int{}
-	rows, err = q.Query(ctx, `SELECT commune_code || '_' || bureau_code, priority FROM delegate_priorities WHERE election_id = $1`, electionID)
+	prio, err := loadPriorities(ctx, q, electionID)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id string
-		var p int
-		if err := rows.Scan(&id, &p); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		prio[id] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Sized up front (each bureau has at most the most roles of a rule): a
@@ -414,7 +381,7 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 		scope, departement, commune).Scan(&bureaux); err != nil {
 		return nil, err
 	}
-	rows, err = q.Query(ctx, `
+	rows, err := q.Query(ctx, `
 		SELECT b.commune_code, b.code, c.name, b.name, b.address, coalesce(b.latitude, c.latitude), coalesce(b.longitude, c.longitude)
 		FROM bureaux b JOIN communes c ON c.code = b.commune_code
 		WHERE in_scope(b.commune_code, $1) AND ($2 = '' OR c.departement = $2) AND ($3 = '' OR b.commune_code = $3)
@@ -424,7 +391,7 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 	}
 	defer rows.Close()
 	most := len(DefaultRoles)
-	for _, roles := range rules {
+	for _, roles := range rules[round] {
 		most = max(most, len(roles))
 	}
 	out := make([]neededSeat, 0, bureaux*most)
@@ -445,26 +412,86 @@ func loadNeeds(ctx context.Context, q pgdb.Q, electionID int64, round int, scope
 		}
 		s.priority = 1
 		if len(prio) > 0 {
-			if p, ok := prio[s.commune+"_"+s.bureau]; ok {
+			if p, ok := prio[[2]string{s.commune, s.bureau}]; ok {
 				s.priority = p
 			}
 		}
-		roles, ok := rules[s.commune]
-		if !ok {
-			roles, ok = rules[places.Departement(s.commune)]
-		}
-		if !ok {
-			roles, ok = rules[""]
-		}
-		if !ok {
-			roles = DefaultRoles
-		}
+		roles := rules.of(round, s.commune)
 		out = growFor(out, len(roles))
 		for _, r := range roles {
 			seat := s
 			seat.role = r
 			out = append(out, seat)
 		}
+	}
+	return out, rows.Err()
+}
+
+// roleRules are an election's role rules by round and scope (a commune
+// code, a département code, "" for the whole election), each in Roles
+// order.
+type roleRules map[int]map[string][]Role
+
+// of returns the roles a bureau of commune needs in round: the most
+// specific rule's, DefaultRoles without any.
+func (rs roleRules) of(round int, commune string) []Role {
+	for _, scope := range [...]string{commune, places.Departement(commune), ""} {
+		if roles, ok := rs[round][scope]; ok {
+			return roles
+		}
+	}
+	return DefaultRoles
+}
+
+// loadRoleRules reads the role rules of one round of an election, or of
+// every round with round 0.
+func loadRoleRules(ctx context.Context, q pgdb.Q, electionID int64, round int) (roleRules, error) {
+	rows, err := q.Query(ctx, `SELECT round, scope, roles FROM delegate_role_rules WHERE election_id = $1 AND ($2 = 0 OR round = $2)`, electionID, round)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	rules := roleRules{}
+	var (
+		n     int
+		scope string
+		roles []string
+	)
+	for rows.Next() {
+		if err := rows.Scan(&n, &scope, &roles); err != nil {
+			return nil, err
+		}
+		list := make([]Role, len(roles))
+		for i, r := range roles {
+			list[i] = roleOf([]byte(r))
+		}
+		slices.SortFunc(list, func(a, b Role) int { return a.index() - b.index() })
+		if rules[n] == nil {
+			rules[n] = map[string][]Role{}
+		}
+		rules[n][scope] = list
+	}
+	return rules, rows.Err()
+}
+
+// loadPriorities reads an election's bureau priorities by commune and
+// bureau code (a bureau without one has priority 1).
+func loadPriorities(ctx context.Context, q pgdb.Q, electionID int64) (map[[2]string]int, error) {
+	rows, err := q.Query(ctx, `SELECT commune_code, bureau_code, priority FROM delegate_priorities WHERE election_id = $1`, electionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]int{}
+	var (
+		commune, bureau string
+		priority        int
+	)
+	for rows.Next() {
+		if err := rows.Scan(&commune, &bureau, &priority); err != nil {
+			return nil, err
+		}
+		out[[2]string{commune, bureau}] = priority
 	}
 	return out, rows.Err()
 }
