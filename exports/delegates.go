@@ -447,12 +447,7 @@ func (d *dlgDoc) band(style string, size, h float64, text string, r, g, b int) {
 	}
 }
 
-func (d *dlgDoc) output(w io.Writer) error {
-	if err := d.pdf.Error(); err != nil {
-		return err
-	}
-	return d.pdf.Output(w)
-}
+func (d *dlgDoc) output(w io.Writer) error { return WritePDF(d.pdf, w) }
 
 // ---------------------------------------------------------------------------
 // 1. Designation letter to the mayor
@@ -709,16 +704,8 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p 
 		pdf.AddPage()
 		d.para("B", 11, 6, "Aucun assesseur ni délégué n'est désigné dans ce périmètre.")
 	}
-	// gofpdf deflates each page with a compressor of its own (1.1 MB
-	// allocated a page): at 10,000 pages that was two thirds of the time
-	// and 11 GB of garbage. Large runs are written uncompressed, about
-	// 7.5 KB a page instead of 2.2 KB.
-	pdf.SetCompression(pages <= compressedPagesMax)
 	return pages, d.output(w)
 }
-
-// compressedPagesMax is the most pages of a credentials PDF compressed.
-const compressedPagesMax = 1000
 
 func dlgIf(cond bool, yes, no string) string {
 	if cond {

@@ -294,7 +294,7 @@ func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, 
 		pdf.AddPage()
 		pdf.CellFormat(0, 10, "Aucune commande pour ces critères.", "", 1, "L", false, 0, "")
 	}
-	return n, pdf.Output(w)
+	return n, WritePDF(pdf, w)
 }
 
 // fitText shortens s with an ellipsis so that it fits width mm.
@@ -372,5 +372,5 @@ func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User,
 		pdf.SetXY(18, 18)
 		pdf.CellFormat(0, 10, "Aucune commande pour ces critères.", "", 1, "L", false, 0, "")
 	}
-	return n, pdf.Output(w)
+	return n, WritePDF(pdf, w)
 }

@@ -389,7 +389,7 @@ func BenchmarkMaterialExports50k(b *testing.B) {
 	loadLaPosteCommunes(b, pool)
 	batch := insertMaterialOrders(b, pool, e, 50000, 0)
 	admin := &staff.User{Email: "cli", Role: staff.Admin}
-	for _, name := range []string{"material-printer", "material-shipper", "material-labels"} {
+	for _, name := range []string{"material-printer", "material-shipper", "material-labels", "material-slips"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				f, err := os.CreateTemp(b.TempDir(), "export-*")
