@@ -113,11 +113,11 @@ func (v *VolunteerPage) Withdrawn() bool { return v.Status == VolunteerWithdrawn
 
 // OfferView is one request proposed to the volunteer (one or two rounds).
 type OfferView struct {
-	RequestID int64
-	Status    string // of the offers (the same for every round of a group)
-	Rounds    []OfferRound
-	ExpiresAt time.Time
-	Distance  *float64
+	RequestID  int64
+	Status     string // of the offers (the same for every round of a group)
+	Rounds     []OfferRound
+	ExpiresAt  time.Time
+	DistanceKm *float64
 	// Mandant: first name and place before accepting; full name and
 	// phone once accepted.
 	MandantFirstName string
@@ -128,6 +128,10 @@ type OfferView struct {
 	BureauName       string
 	BureauAddress    string
 }
+
+// Distance is how far the bureau is from the volunteer, in French ("2,4
+// km"), or "" when a place had no coordinates.
+func (o OfferView) Distance() string { return kmText(o.DistanceKm) }
 
 // OfferRound is one round of an offer.
 type OfferRound struct {
@@ -189,7 +193,7 @@ func LoadVolunteerPage(ctx context.Context, q pgdb.Q, id int64, now time.Time) (
 		if !ok {
 			i = len(v.Offers)
 			idx[k] = i
-			o := OfferView{RequestID: p.requestID, Status: status, ExpiresAt: p.expiresAt, Distance: p.distance,
+			o := OfferView{RequestID: p.requestID, Status: status, ExpiresAt: p.expiresAt, DistanceKm: p.distance,
 				MandantFirstName: p.rFirst, CommuneName: p.rCommuneName, BureauCode: p.rBureau,
 				BureauName: p.rBureauName, BureauAddress: p.rBureauAddress}
 			if status == OfferAccepted {

@@ -2,6 +2,7 @@ package proxyweb_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -81,7 +82,8 @@ func TestBrowserProxyJourney(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if s := text(`section.offer`); !strings.Contains(s, "Jeanne, électeur·rice de Digne-les-Bains") || !strings.Contains(s, "bureau 2") {
+	if s := text(`section.offer`); !strings.Contains(s, "Jeanne, électeur·rice de Digne-les-Bains") || !strings.Contains(s, "bureau 2") ||
+		!regexp.MustCompile(`, à \d+,\d km de chez vous\.`).MatchString(s) {
 		t.Fatalf("offer as the volunteer sees it: %q", s)
 	}
 	if err := chromedp.Do(ctx,
