@@ -107,6 +107,13 @@ func VoterNumber(errs check.Errors, field, s string) string {
 	return s
 }
 
+// VoterNumberTaken answers a sign-up whose voter number another e-mail
+// already signed up with for the election: one entry per voter.
+func VoterNumberTaken(field string) error {
+	return check.Field(field, "Ce numéro national d'électeur est déjà inscrit avec une autre adresse e-mail : "+
+		"utilisez le lien reçu par e-mail pour modifier votre inscription, ou écrivez-nous.")
+}
+
 // BirthDate parses YYYY-MM-DD (or DD/MM/YYYY) and checks that the person is
 // at least 18 on adultOn (the round date). It returns the zero time when
 // the value is refused.

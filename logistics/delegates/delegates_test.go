@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"strings"
 	"sync"
 	"testing"
@@ -48,9 +49,16 @@ func validSignup(email string) delegates.SignupInput {
 	return delegates.SignupInput{
 		Election: demo.ElectionSlug, LastName: "Dupont", FirstNames: "Marie Louise", BirthDate: "1980-05-17",
 		BirthPlace: "Digne-les-Bains (04)", Address: "1 rue Haute, 04000 Digne-les-Bains", PostalCode: "04000",
-		Email: email, Phone: "06 12 34 56 78", CommuneCode: "4070", BureauCode: "0002", VoterNumber: "123 456 789",
+		Email: email, Phone: "06 12 34 56 78", CommuneCode: "4070", BureauCode: "0002", VoterNumber: voterNumberOf(email),
 		Roles: []string{"assesseur_titulaire", "delegue_titulaire"}, Rounds: []int{1, 2},
 	}
+}
+
+// voterNumberOf is a national voter number of one person per e-mail, as
+// typed on a voter card ("123 456 789"): one NNE signs up once.
+func voterNumberOf(email string) string {
+	n := fmt.Sprintf("%09d", crc32.ChecksumIEEE([]byte(strings.ToLower(strings.TrimSpace(email))))%1_000_000_000)
+	return n[:3] + " " + n[3:6] + " " + n[6:]
 }
 
 func TestSignupValidation(t *testing.T) {
@@ -71,6 +79,7 @@ func TestSignupValidation(t *testing.T) {
 		{"bureau of another commune", func(in *delegates.SignupInput) { in.BureauCode = "9" }, "bureau_code", "n'existe pas dans cette commune"},
 		{"bureau missing", func(in *delegates.SignupInput) { in.BureauCode = "" }, "bureau_code", "bureau"},
 		{"NNE too short", func(in *delegates.SignupInput) { in.VoterNumber = "12345" }, "voter_number", "8 ou 9 chiffres"},
+		{"NNE of someone signed up with another e-mail", func(in *delegates.SignupInput) { in.VoterNumber = voterNumberOf("valid@example.org") }, "voter_number", "déjà inscrit avec une autre adresse e-mail"},
 		{"no role", func(in *delegates.SignupInput) { in.Roles = nil }, "roles", "au moins un rôle"},
 		{"unknown role", func(in *delegates.SignupInput) { in.Roles = []string{"president"} }, "roles", "Rôle inconnu"},
 		{"no round", func(in *delegates.SignupInput) { in.Rounds = nil }, "rounds", "au moins un tour"},

@@ -265,6 +265,9 @@ func (d *Desk) Signup(ctx context.Context, in SignupInput) (*Signed, error) {
 		out, err = d.saveSignup(ctx, tx, v, now)
 		return err
 	})
+	if pgdb.IsUniqueViolation(err, "delegate_volunteers_voter_number_key") {
+		return nil, contact.VoterNumberTaken("voter_number")
+	}
 	return out, err
 }
 

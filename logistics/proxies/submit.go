@@ -371,8 +371,7 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 		})
 	}
 	if pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") {
-		return nil, check.Field("voter_number", "Ce numéro national d'électeur est déjà inscrit avec une autre adresse e-mail : "+
-			"utilisez le lien reçu par e-mail pour modifier votre inscription, ou écrivez-nous.")
+		return nil, contact.VoterNumberTaken("voter_number")
 	}
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package delegateweb
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
@@ -25,10 +26,16 @@ func signupBody(email string) map[string]any {
 	return map[string]any{
 		"election": demo.ElectionSlug, "last_name": "Brûlé", "birth_name": "", "first_names": "Zoé Anne",
 		"birth_date": "1990-02-03", "birth_place": "Gap (05)", "address": "4 rue Basse, 04200 Sisteron", "postal_code": "04200",
-		"email": email, "phone": "0612345678", "commune_code": "04209", "bureau_code": "1", "voter_number": "98765432",
+		"email": email, "phone": "0612345678", "commune_code": "04209", "bureau_code": "1", "voter_number": voterNumberOf(email),
 		"roles": []string{"assesseur_titulaire", "delegue_titulaire"}, "rounds": []int{1, 2},
 		"preferred_bureaux": []string{"04209_2"},
 	}
+}
+
+// voterNumberOf is a national voter number of one person per e-mail: one
+// NNE signs up once.
+func voterNumberOf(email string) string {
+	return fmt.Sprintf("%09d", crc32.ChecksumIEEE([]byte(strings.ToLower(strings.TrimSpace(email))))%1_000_000_000)
 }
 
 func TestSignupAPI(t *testing.T) {
@@ -46,6 +53,11 @@ func TestSignupAPI(t *testing.T) {
 		{"underage", func() map[string]any { b := signupBody("young@example.org"); b["birth_date"] = "2015-01-01"; return b }(), 422, "birth_date"},
 		{"bureau not in commune", func() map[string]any { b := signupBody("b@example.org"); b["bureau_code"] = "7"; return b }(), 422, "bureau_code"},
 		{"bad NNE", func() map[string]any { b := signupBody("n@example.org"); b["voter_number"] = "12AB"; return b }(), 422, "voter_number"},
+		{"NNE signed up with another e-mail", func() map[string]any {
+			b := signupBody("twin@example.org")
+			b["voter_number"] = voterNumberOf("zoe@example.org")
+			return b
+		}(), 422, "voter_number"},
 		{"list number", func() map[string]any { b := signupBody("l@example.org"); b["list_number"] = "4321"; return b }(), 201, ""},
 		{"list number with a letter", func() map[string]any { b := signupBody("la@example.org"); b["list_number"] = "43B"; return b }(), 422, "list_number"},
 		{"list number too long", func() map[string]any { b := signupBody("ll@example.org"); b["list_number"] = "1234567"; return b }(), 422, "list_number"},

@@ -34,8 +34,8 @@ func TestDelegateExportsAPI(t *testing.T) {
 		err := env.Pool.QueryRow(ctx, `
 			INSERT INTO delegate_volunteers (election_id, last_name, first_names, birth_date, birth_place, address, email,
 				commune_code, bureau_code, voter_number, roles, rounds)
-			VALUES ($1, $2, $3, '1990-03-02', 'Hanoï', '1 rue Haute', $4, $5, '1', '123456789', '{assesseur_titulaire}', '{1,2}')
-			RETURNING id`, el.ID, v.last, v.first, v.email, v.commune).Scan(v.id)
+			VALUES ($1, $2, $3, '1990-03-02', 'Hanoï', '1 rue Haute', $4, $5, '1', $6, '{assesseur_titulaire}', '{1,2}')
+			RETURNING id`, el.ID, v.last, v.first, v.email, v.commune, voterNumberOf(v.email)).Scan(v.id)
 		if err != nil {
 			t.Fatal(err)
 		}
