@@ -494,8 +494,9 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 		{"quantity in words", func(v map[string]string) { v["items.TRACT-A5.quantity"] = "cent" }, 422,
 			`id="q-TRACT-A5-error">« Tract A5 » : indiquez une quantité (50 tracts au minimum).`, 0},
 		{"no consent", func(v map[string]string) { delete(v, "consent") }, 422, `id="consent-error"`, 0},
-		{"commune from the postal code", func(v map[string]string) {}, 200, "4 rue du Pont, 04200 Sisteron", 1},
+		{"commune from the postal code", func(v map[string]string) {}, 303, "", 1},
 	}
+	var thanks string // where the order sends the browser
 	for _, c := range cases {
 		req, _ := http.NewRequest("POST", env.URL+"/materiel", strings.NewReader(form(c.edit)))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -509,6 +510,29 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM material_orders`).Scan(&stored)
 		if resp.StatusCode != c.status || !strings.Contains(string(body), c.want) || stored != c.stored {
 			t.Fatalf("%s: %d, %d orders stored, want %q in\n%s", c.name, resp.StatusCode, stored, c.want, body)
+		}
+		if resp.StatusCode == http.StatusSeeOther {
+			thanks = resp.Header.Get("Location")
+		}
+	}
+	// The thank-you page is the order's private page (a GET): reloading it
+	// shows the order again and orders nothing more.
+	if !regexp.MustCompile(`^/materiel/t/[A-Za-z0-9_-]+\?fait=commande$`).MatchString(thanks) {
+		t.Fatalf("redirected to %q", thanks)
+	}
+	for range 2 {
+		resp, err := client.Get(env.URL + thanks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var stored int
+		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM material_orders`).Scan(&stored)
+		for _, want := range []string{"Merci, votre commande est enregistrée", "100 tracts — Tract A5", "4 rue du Pont, 04200 Sisteron", "bea@example.org"} {
+			if resp.StatusCode != 200 || !strings.Contains(string(body), want) || stored != 1 {
+				t.Fatalf("thank-you page: %d, %d orders stored, want %q in\n%s", resp.StatusCode, stored, want, body)
+			}
 		}
 	}
 }

@@ -240,8 +240,9 @@ func (m *module) orderForm(c *fiber.Ctx) error {
 		data := fiber.Map{"Form": web.FormValues(c), "Errors": inv.Fields, "Summary": inv.Message()}
 		return m.orderView(c, fiber.StatusUnprocessableEntity, e, data)
 	}
-	return m.s.Render(c, "materials/confirmation", fiber.Map{
-		"Title": "Commande enregistrée", "Order": p.Order})
+	// Redirect after POST: reloading the thank-you page must not order
+	// twice. It is the order's private page, the one the e-mail links to.
+	return c.Redirect(materials.LinkPath(p.Token)+"?fait=commande", fiber.StatusSeeOther)
 }
 
 func (m *module) statusView(c *fiber.Ctx, status int, o *materials.Order, data fiber.Map) error {
@@ -256,6 +257,10 @@ func (m *module) statusPage(c *fiber.Ctx) error {
 	o, err := materials.ByToken(c.UserContext(), m.s.Pool, c.Params("token"), m.s.Now())
 	if err != nil {
 		return err
+	}
+	if c.Query("fait") == "commande" {
+		// Just ordered (orderForm): the thank-you page.
+		return m.s.Render(c, "materials/confirmation", fiber.Map{"Title": "Commande enregistrée", "Order": o})
 	}
 	return m.statusView(c, fiber.StatusOK, o, fiber.Map{})
 }
