@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"strings"
 	"time"
 
@@ -142,6 +143,11 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 			return &check.Invalid{Summary: "Champ inconnu.", Fields: check.Errors{strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`): "Champ inconnu."}}
 		}
 		return fmt.Errorf("%w: %v", errBadJSON, err)
+	}
+	// One value and nothing after it: a body cut or glued to another is
+	// not half read.
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: data after the JSON value", errBadJSON)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package proxyweb_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,6 +93,8 @@ func TestPublicAPI(t *testing.T) {
 		{"same person again", "/api/v1/proxy-requests", requestBody("Jeanne@Example.org "), 200, "", ""},
 		{"volunteer", "/api/v1/proxy-volunteers", volunteerBody("paul@example.org"), 201, "", ""},
 		{"malformed JSON", "/api/v1/proxy-requests", `{"first_name": "Jeanne",`, 400, "", ""},
+		{"data after the JSON", "/api/v1/proxy-requests", `{"first_name": "Jeanne"} {"first_name": "Paul"}`, 400, "", ""},
+		{"a final line break", "/api/v1/proxy-requests", jsonLine(requestBody("jeanne@example.org")), 200, "", ""},
 		{"unknown field", "/api/v1/proxy-requests", `{"first_name": "Jeanne", "nom": "x"}`, 422, "nom", "Champ inconnu."},
 		{"wrong type", "/api/v1/proxy-requests", `{"rounds": "1"}`, 422, "rounds", "Type de valeur incorrect."},
 		{"unknown commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "commune_code", "04999"), 422, "commune_code", "Commune inconnue."},
@@ -134,6 +137,12 @@ func TestPublicAPI(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d requests stored", n)
 	}
+}
+
+// jsonLine is b encoded as json.Encoder writes it: with a line break.
+func jsonLine(b map[string]any) string {
+	out, _ := json.Marshal(b)
+	return string(out) + "\n"
 }
 
 func with(b map[string]any, k string, v any) map[string]any {
