@@ -108,6 +108,10 @@ func TestStaffPagesByRole(t *testing.T) {
 			t.Errorf("%s GET %s: 403 without explanation", tt.who, tt.path)
 		}
 	}
+	// The journal reads as text: the logins' details, not Go maps.
+	if body := get(t, admin, env.URL+"/staff/journal").Body; !strings.Contains(body, "ip : 127.0.0.1") || strings.Contains(body, "map[") {
+		t.Errorf("journal details not readable:\n%s", body)
+	}
 	// Only admins see the import and audit links.
 	for who, c := range map[string]*http.Client{"admin": admin, "organizer": organizer} {
 		body := get(t, c, env.URL+"/staff").Body

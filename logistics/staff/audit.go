@@ -2,6 +2,10 @@ package staff
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +40,21 @@ type AuditEntry struct {
 	Entity   string
 	EntityID string
 	Details  map[string]any
+}
+
+// DetailsText is Details for people: "key : value" pairs in key order,
+// strings as they are, other values in JSON ([1,2], null).
+func (e AuditEntry) DetailsText() string {
+	parts := make([]string, 0, len(e.Details))
+	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+		v, ok := e.Details[k].(string)
+		if !ok {
+			b, _ := json.Marshal(e.Details[k])
+			v = string(b)
+		}
+		parts = append(parts, k+" : "+v)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // AuditFilter narrows the log.
