@@ -5,6 +5,7 @@ package contact
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -64,11 +65,11 @@ func Name(errs check.Errors, field, label, s string, required bool) string {
 	s = strings.Join(strings.Fields(s), " ")
 	switch {
 	case s == "" && required:
-		errs.Add(field, label+" est obligatoire.")
+		errs.Add(field, said(label, " est obligatoire.", " sont obligatoires."))
 	case utf8.RuneCountInString(s) > 100:
-		errs.Add(field, label+" est trop long (100 caractères au plus).")
+		errs.Add(field, said(label, " dépasse", " dépassent")+" 100 caractères.")
 	case !printable(s) || strings.ContainsAny(s, "<>"):
-		errs.Add(field, label+" contient des caractères non autorisés.")
+		errs.Add(field, said(label, " contient", " contiennent")+" des caractères non autorisés.")
 	}
 	return s
 }
@@ -78,13 +79,24 @@ func Text(errs check.Errors, field, label, s string, required bool, max int) str
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
-		errs.Add(field, label+" est obligatoire.")
+		errs.Add(field, said(label, " est obligatoire.", " sont obligatoires."))
 	case utf8.RuneCountInString(s) > max:
-		errs.Add(field, label+" est trop long.")
+		errs.Add(field, said(label, " dépasse ", " dépassent ")+strconv.Itoa(max)+" caractères.")
 	case !printable(s):
-		errs.Add(field, label+" contient des caractères non autorisés.")
+		errs.Add(field, said(label, " contient", " contiennent")+" des caractères non autorisés.")
 	}
 	return s
+}
+
+// said is label followed by what is said of it, in the singular or, for a
+// plural label ("Les prénoms"), the plural. The messages use only words
+// that agree in number alone (obligatoire, dépasser, contenir), never in
+// gender: "L'adresse" and "Le nom" take the same.
+func said(label, singular, plural string) string {
+	if strings.HasPrefix(label, "Les ") {
+		return label + plural
+	}
+	return label + singular
 }
 
 var nneRe = regexp.MustCompile(`^[0-9]{8,9}$`)

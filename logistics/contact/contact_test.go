@@ -1,6 +1,7 @@
 package contact
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,26 @@ func TestControlCharactersAndInvalidUTF8Refused(t *testing.T) {
 	Name(errs, "name", "Le nom", "Zoé Brûlé-Nguyễn", true)
 	if len(errs) != 0 {
 		t.Errorf("ordinary text refused: %v", errs)
+	}
+}
+
+// Messages agree with their label: "Les prénoms sont obligatoires".
+func TestMessagesAgreeWithTheirLabel(t *testing.T) {
+	for _, tc := range []struct {
+		check func(check.Errors)
+		want  string
+	}{
+		{func(e check.Errors) { Name(e, "f", "Le nom", "", true) }, "Le nom est obligatoire."},
+		{func(e check.Errors) { Name(e, "f", "Les prénoms", " ", true) }, "Les prénoms sont obligatoires."},
+		{func(e check.Errors) { Name(e, "f", "Les prénoms", strings.Repeat("é", 101), true) }, "Les prénoms dépassent 100 caractères."},
+		{func(e check.Errors) { Name(e, "f", "Les prénoms", "Zoé <b>", true) }, "Les prénoms contiennent des caractères non autorisés."},
+		{func(e check.Errors) { Text(e, "f", "L'adresse", strings.Repeat("a", 201), true, 200) }, "L'adresse dépasse 200 caractères."},
+		{func(e check.Errors) { Text(e, "f", "L'adresse", "", true, 200) }, "L'adresse est obligatoire."},
+	} {
+		errs := check.Errors{}
+		tc.check(errs)
+		if errs["f"] != tc.want {
+			t.Errorf("%q, want %q", errs["f"], tc.want)
+		}
 	}
 }
