@@ -417,6 +417,8 @@ func (i *Item) quantityProblem(q int, now time.Time) string {
 		return fmt.Sprintf("« %s » : indiquez une quantité (%s %s au minimum).", i.Name, Count(i.MinPerPerson), i.Unit)
 	case q < i.MinPerPerson:
 		return fmt.Sprintf("« %s » : %s %s au minimum.", i.Name, Count(i.MinPerPerson), i.Unit)
+	case q > i.MaxPerPerson:
+		return fmt.Sprintf("« %s » : %s %s au plus par personne.", i.Name, Count(i.MaxPerPerson), i.Unit)
 	case q%i.PackSize != 0:
 		lower := q - q%i.PackSize
 		if lower < i.MinPerPerson {
@@ -424,8 +426,6 @@ func (i *Item) quantityProblem(q int, now time.Time) string {
 		}
 		return fmt.Sprintf("« %s » : par paquets de %s, commandez par exemple %s ou %s %s.",
 			i.Name, Count(i.PackSize), Count(lower), Count(lower+i.PackSize), i.Unit)
-	case q > i.MaxPerPerson:
-		return fmt.Sprintf("« %s » : %s %s au plus par personne.", i.Name, Count(i.MaxPerPerson), i.Unit)
 	case q > i.Available():
 		return StockMessage(i, i.Available())
 	}

@@ -494,6 +494,8 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 		{"quantity in words", func(v map[string]string) { v["items.TRACT-A5.quantity"] = "cent" }, 422,
 			`id="q-TRACT-A5-error">« Tract A5 » : indiquez une quantité (50 tracts au minimum).`, 0},
 		{"no consent", func(v map[string]string) { delete(v, "consent") }, 422, `id="consent-error"`, 0},
+		{"quantity beyond any number", func(v map[string]string) { v["items.TRACT-A5.quantity"] = "99999999999999999999" }, 422,
+			`id="q-TRACT-A5-error">« Tract A5 » : ` + materials.Count(1000) + ` tracts au plus par personne.`, 0},
 		{"commune from the postal code", func(v map[string]string) {}, 303, "", 1},
 	}
 	var thanks string // where the order sends the browser

@@ -3,6 +3,7 @@ package materialweb
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +186,8 @@ func (m *module) orderPage(c *fiber.Ctx) error {
 
 // orderFromForm builds the same input as the JSON body from the form. A
 // quantity left empty or at 0 means "not ordered"; one that is not a
-// number becomes -1, which the domain refuses with its own message.
+// number becomes -1, and one too large for a number the largest there is:
+// the domain refuses both with its own message.
 func orderFromForm(c *fiber.Ctx) materials.OrderInput {
 	in := materials.OrderInput{
 		Election:    c.FormValue("election"),
@@ -209,7 +211,9 @@ func orderFromForm(c *fiber.Ctx) materials.OrderInput {
 			return
 		}
 		q, err := strconv.Atoi(val)
-		if err != nil {
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(val, "-") {
+			q = math.MaxInt
+		} else if err != nil {
 			q = -1
 		}
 		in.Items = append(in.Items, materials.OrderLine{SKU: sku, Quantity: q})
