@@ -85,6 +85,7 @@ func TestSignupValidation(t *testing.T) {
 		{"no round", func(in *delegates.SignupInput) { in.Rounds = nil }, "rounds", "au moins un tour"},
 		{"round 3", func(in *delegates.SignupInput) { in.Rounds = []int{3} }, "rounds", "pas de tour 3"},
 		{"distance too far", func(in *delegates.SignupInput) { km := 500; in.MaxDistanceKm = &km }, "max_distance_km", "entre 0 et 200"},
+		{"unknown preferred bureau", func(in *delegates.SignupInput) { in.PreferredBureaux = []string{`"x`} }, "preferred_bureaux", `Bureau inconnu : « "x » (forme attendue : 04209_1).`},
 		{"preferred bureau in another département", func(in *delegates.SignupInput) { in.PreferredBureaux = []string{"75104_1"} }, "preferred_bureaux", "département"},
 		{"consent refused on the form", func(in *delegates.SignupInput) { no := false; in.Consent = &no }, "consent", "accord"},
 		{"bad e-mail", func(in *delegates.SignupInput) { in.Email = "marie@" }, "email", "invalide"},

@@ -199,7 +199,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 		}
 		switch {
 		case id == "":
-			errs.Add("preferred_bureaux", fmt.Sprintf("Bureau inconnu : %q (forme attendue : 04209_1).", p))
+			errs.Add("preferred_bureaux", fmt.Sprintf("Bureau inconnu : « %s » (forme attendue : 04209_1).", strings.TrimSpace(p)))
 		case v.commune != "" && places.Departement(id[:5]) != places.Departement(v.commune):
 			errs.Add("preferred_bureaux", "Les bureaux choisis doivent être dans le département où vous votez.")
 		case !slices.Contains(v.preferred, id):
