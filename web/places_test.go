@@ -132,3 +132,13 @@ func TestCommuneBureauxAPI(t *testing.T) {
 		t.Errorf("bureau 10: %v", ten)
 	}
 }
+
+// A request too long for the server to read is refused in French, like
+// every other error (fasthttp's own message is English).
+func TestRequestTooLongRefusedInFrench(t *testing.T) {
+	env := webtest.Start(t)
+	r := env.Do(t, "GET", "/api/v1/communes?q="+strings.Repeat("a", 100_000), "", nil)
+	if r.Status != 431 || !strings.Contains(string(r.Body), "Requête trop longue") || strings.Contains(string(r.Body), "Request Header") {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}

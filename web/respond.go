@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"scrutin/logistics/check"
@@ -88,17 +89,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status, msg = fiber.StatusBadRequest, "La requête contient des caractères invalides."
 	case errors.As(err, &fe):
 		status = fe.Code
-		switch fe.Code {
-		case fiber.StatusNotFound:
-			msg = "Page ou élément introuvable."
-		case fiber.StatusMethodNotAllowed:
-			msg = "Méthode non autorisée."
-		case fiber.StatusRequestEntityTooLarge:
-			msg = "Fichier ou requête trop volumineux."
-		default:
-			if fe.Code < 500 {
-				msg = fe.Message
-			}
+		if fr, ok := fiberMessages[fe.Code]; ok {
+			msg = fr
+		} else if fe.Code < 500 && fe.Message != utils.StatusMessage(fe.Code) {
+			msg = fe.Message // ours, in French (rate limits, content type)
+		} else if fe.Code < 500 {
+			msg = "Requête refusée."
 		}
 	}
 	if status >= 500 {
@@ -120,6 +116,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).SendString(msg)
 	}
 	return nil
+}
+
+// fiberMessages are the French messages of the errors Fiber and fasthttp
+// raise themselves: their own are in English, and the one of a request
+// they could not parse is fasthttp's raw error.
+var fiberMessages = map[int]string{
+	fiber.StatusBadRequest:                  "Requête invalide.",
+	fiber.StatusNotFound:                    "Page ou élément introuvable.",
+	fiber.StatusMethodNotAllowed:            "Méthode non autorisée.",
+	fiber.StatusRequestTimeout:              "La requête a pris trop de temps. Réessayez.",
+	fiber.StatusRequestEntityTooLarge:       "Fichier ou requête trop volumineux.",
+	fiber.StatusRequestHeaderFieldsTooLarge: "Requête trop longue : son adresse ou ses en-têtes dépassent la taille permise.",
 }
 
 var errBadJSON = errors.New("bad json")
