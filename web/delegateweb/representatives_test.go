@@ -228,3 +228,24 @@ func TestPrivatePageShowsListNumber(t *testing.T) {
 		t.Fatalf("staff list: %d %s", r.Status, r.Body)
 	}
 }
+
+// A round that is not a number is refused, not read as "every round": the
+// rules of both rounds stay as they were.
+func TestRolesFormRefusesARoundThatIsNotANumber(t *testing.T) {
+	env := start(t)
+	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
+	status, body := formPost(t, org04, env, "/staff/delegues/besoins?election="+demo.ElectionSlug, "/staff/delegues/besoins/roles",
+		url.Values{"election": {demo.ElectionSlug}, "round": {"abc"}, "scope": {"04"}})
+	var rules int
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_role_rules WHERE scope = '04'`).Scan(&rules)
+	if status != 422 || !strings.Contains(body, `id="round-error">Cette élection n&#39;a pas ce tour.`) || rules != 0 {
+		t.Fatalf("%d, %d rules stored\n%s", status, rules, body)
+	}
+	// "Tous les tours" (0) sets the rule of each round.
+	status, body = formPost(t, org04, env, "/staff/delegues/besoins?election="+demo.ElectionSlug, "/staff/delegues/besoins/roles",
+		url.Values{"election": {demo.ElectionSlug}, "round": {"0"}, "scope": {"04"}, "roles": {"assesseur_titulaire"}})
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_role_rules WHERE scope = '04'`).Scan(&rules)
+	if status != 200 || !strings.Contains(body, "Règle enregistrée.") || rules != 2 {
+		t.Fatalf("every round: %d, %d rules stored\n%s", status, rules, body)
+	}
+}

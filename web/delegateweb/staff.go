@@ -318,7 +318,15 @@ func (m *module) needsError(c *fiber.Ctx, err error) error {
 }
 
 func (m *module) rolesForm(c *fiber.Ctx) error {
-	round, _ := strconv.Atoi(c.FormValue("round"))
+	// Round 0 (or none) is every round: anything else must be a round
+	// number, or a typo would change the rules of both.
+	round := 0
+	if s := strings.TrimSpace(c.FormValue("round")); s != "" {
+		var err error
+		if round, err = strconv.Atoi(s); err != nil || round < 0 {
+			return m.needsError(c, check.Field("round", "Cette élection n'a pas ce tour."))
+		}
+	}
 	in := delegates.RolesInput{Election: c.FormValue("election"), Round: round, Scope: c.FormValue("scope"),
 		Roles: web.FormList(c, "roles"), Reset: c.FormValue("reset") == "oui"}
 	if err := m.desk.SetRoles(c.UserContext(), web.StaffUser(c), in); err != nil {
