@@ -572,6 +572,31 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 	if got := f.liveOffers(t)[[2]int64{digne, 1}]; got != other {
 		t.Fatalf("manual match: offer to %d", got)
 	}
+	// Proposing it again to the same person changes nothing, and tells
+	// them nothing.
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, other); !isConflict(err) {
+		t.Fatalf("same volunteer again: %v", err)
+	}
+	// A Paris volunteer, neither in the 04 nor a candidate, is unknown to
+	// the 04 organizer, as one that does not exist.
+	far := f.volunteer(t, f.person("Chloé", "75104", "13"), 5)
+	for _, id := range []int64{far, far + 1000} {
+		if inv, ok := check.AsInvalid(f.desk.ManualMatch(f.ctx, org04, digne, 1, id)); !ok || inv.Fields["volunteer_id"] != "Volontaire inconnu·e pour cette élection." {
+			t.Fatalf("volunteer %d outside the scope: %v", id, inv)
+		}
+	}
+	// A refusal is final, for staff too.
+	if err := f.desk.Decline(f.ctx, other, digne); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, other); !isConflict(err) {
+		t.Fatalf("declined volunteer proposed again: %v", err)
+	}
+	// Unmatched earlier by staff, Paul may be proposed again by staff.
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, vol); err != nil {
+		t.Fatal(err)
+	}
 	c, err := proxies.DashboardCounts(f.ctx, f.pool, org04, f.clock.Now())
 	if err != nil || c.Proposed != 1 || c.Open != 0 || c.Volunteers != 2 {
 		t.Fatalf("counts %+v, %v", c, err)

@@ -609,6 +609,7 @@ type RankedCandidate struct {
 	Cost        int64
 	Km          float64
 	Busy        bool // holds an unanswered offer for another request
+	Holds       bool // holds this request round's unanswered offer
 	InScope     bool
 }
 
@@ -657,9 +658,11 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	return out, nil
 }
 
-// rankCandidates scores the volunteers around a request round with the
-// solver's Cost (Candidates), best first.
-func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, round, limit int) ([]RankedCandidate, error) {
+// candidatesFor ranks the volunteers who may carry a request round, with
+// the solver's rules and Cost (Candidates), best first: available that
+// round with a place left, within both travel limits, not the person
+// themselves, never one who declined it.
+func (d *Desk) candidatesFor(ctx context.Context, r *Request, round, limit int) ([]Candidate, error) {
 	tx, err := d.Pool.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -673,24 +676,26 @@ func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, ro
 	if err != nil {
 		return nil, err
 	}
-	var dm *Demand
 	for i := range in.demands {
 		if in.demands[i].RequestID == r.ID && in.demands[i].Round == round {
-			dm = &in.demands[i]
+			return Candidates(in.demands[i], in.supplies, Options{GlobalMaxKm: d.globalMaxKm()}, limit), nil
 		}
 	}
-	if dm == nil {
-		return nil, nil
-	}
-	cands := Candidates(*dm, in.supplies, Options{GlobalMaxKm: d.globalMaxKm()}, limit)
-	if len(cands) == 0 {
-		return nil, nil
+	return nil, nil
+}
+
+// rankCandidates is candidatesFor with the volunteers' names, for the
+// request's staff page.
+func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, round, limit int) ([]RankedCandidate, error) {
+	cands, err := d.candidatesFor(ctx, r, round, limit)
+	if err != nil || len(cands) == 0 {
+		return nil, err
 	}
 	ids := make([]int64, len(cands))
 	for i, c := range cands {
 		ids[i] = c.VolunteerID
 	}
-	rows, err := tx.Query(ctx, `SELECT v.id, v.first_name || ' ' || v.last_name, c.name, in_scope(v.commune_code, $2)
+	rows, err := d.Pool.Query(ctx, `SELECT v.id, v.first_name || ' ' || v.last_name, c.name, in_scope(v.commune_code, $2)
 		FROM proxy_volunteers v JOIN communes c ON c.code = v.commune_code WHERE v.id = ANY ($1)`, ids, u.ScopeArg())
 	if err != nil {
 		return nil, err
@@ -714,7 +719,7 @@ func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, ro
 	for i, c := range cands {
 		w := names[c.VolunteerID]
 		out[i] = RankedCandidate{VolunteerID: c.VolunteerID, Name: w.name, CommuneName: w.place, BureauCode: c.Bureau,
-			Cost: c.Cost, Km: c.Km, Busy: c.Offered != 0 && c.Offered != r.ID, InScope: w.inScope}
+			Cost: c.Cost, Km: c.Km, Busy: c.Offered != 0 && c.Offered != r.ID, Holds: c.Offered == r.ID, InScope: w.inScope}
 	}
 	return out, nil
 }
@@ -738,13 +743,34 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 	if !ok {
 		return check.Field("round", "Tour inconnu.")
 	}
+	// Staff may go beyond a volunteer's travel limit (after a call), but
+	// an organizer reaches only the volunteers of their scope and the
+	// request's candidates (nearby, across a border): others are unknown
+	// to them, whatever their state, so that none can be probed.
+	var inScope bool
+	err = d.Pool.QueryRow(ctx, `SELECT in_scope(commune_code, $3) FROM proxy_volunteers WHERE id = $1 AND election_id = $2`,
+		volunteerID, r.electionID, u.ScopeArg()).Scan(&inScope)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if !inScope {
+		cands, err := d.candidatesFor(ctx, r, round, 0)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(cands, func(c Candidate) bool { return c.VolunteerID == volunteerID }) {
+			return check.Field("volunteer_id", "Volontaire inconnu·e pour cette élection.")
+		}
+	}
 	return d.inTx(ctx, r.electionID, func(tx pgx.Tx, now time.Time) ([]event, error) {
 		var vStatus, vEmail, rEmail, vPhone, rPhone string
-		var available bool
+		var available, declined bool
 		var vLat, vLon, rLat, rLon *float64
 		err := tx.QueryRow(ctx, `SELECT v.status, v.email, v.phone, v.latitude, v.longitude,
-				EXISTS (SELECT 1 FROM proxy_volunteer_rounds x WHERE x.volunteer_id = v.id AND x.round = $3)
-			FROM proxy_volunteers v WHERE v.id = $1 AND v.election_id = $2 FOR SHARE`, volunteerID, r.electionID, round).Scan(&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available)
+				EXISTS (SELECT 1 FROM proxy_volunteer_rounds x WHERE x.volunteer_id = v.id AND x.round = $3),
+				EXISTS (SELECT 1 FROM proxy_offers o WHERE o.request_id = $4 AND o.volunteer_id = v.id AND o.status = 'declined')
+			FROM proxy_volunteers v WHERE v.id = $1 AND v.election_id = $2 FOR SHARE`, volunteerID, r.electionID, round, requestID).Scan(
+			&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available, &declined)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, check.Field("volunteer_id", "Volontaire inconnu·e pour cette élection.")
 		}
@@ -761,6 +787,8 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'est pas disponible au tour %d.", round)}
 		case vEmail == rEmail || (vPhone != "" && vPhone == rPhone):
 			return nil, &check.Conflict{Msg: "Une personne ne peut pas porter sa propre procuration."}
+		case declined:
+			return nil, &check.Conflict{Msg: "Ce·tte volontaire a refusé cette demande : elle ne lui est plus proposée."}
 		}
 		rounds, err := lockRequestRounds(ctx, tx, requestID)
 		if err != nil {
@@ -770,6 +798,14 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		switch rounds[round] {
 		case RoundOpen:
 		case RoundProposed:
+			var holder int64
+			if err := tx.QueryRow(ctx, `SELECT volunteer_id FROM proxy_offers WHERE request_id = $1 AND round = $2 AND status = 'pending'`,
+				requestID, round).Scan(&holder); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return nil, err
+			}
+			if holder == volunteerID {
+				return nil, &check.Conflict{Msg: "Cette demande est déjà proposée à ce·tte volontaire."}
+			}
 			m, err := d.withdrawLiveOffer(ctx, tx, requestID, round, "moved", RoundOpen, now)
 			if err != nil {
 				return nil, err

@@ -339,11 +339,16 @@ func TestStaffPagesRender(t *testing.T) {
 		for _, want := range map[string][]string{
 			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug},
 			"/staff":              {"Propositions en attente de réponse"},
-			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "Demande déposée", "en attente de réponse", " km</td>"},
+			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "Demande déposée", "en attente de réponse", " km</td>",
+				`Paul Petit <span class="badge">proposition en cours</span>`},
 		}[path] {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("%s lacks %q", path, want)
 			}
+		}
+		// Paul holds the offer: no button proposes it to him again.
+		if strings.Contains(path, "/demandes/") && strings.Contains(string(body), `name="volunteer_id" value="`) {
+			t.Errorf("%s proposes the request again to the volunteer who holds it", path)
 		}
 	}
 }
