@@ -514,7 +514,7 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 
 	// Bureaux and people.
 	widths := []float64{45, d.w - 45}
-	n := 0
+	n, people := 0, map[int64]bool{} // rows; distinct people
 	var bureauHeading func(cont bool)
 	err = delegates.EachDocDesignation(ctx, pool, u, a.filter(), func(b *delegates.DocDesignation) error {
 		bureauHeading = func(cont bool) {
@@ -538,6 +538,7 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 		bureauHeading(false)
 		for i := range b.Appointments {
 			d.row(widths, dlgPersonCells(&b.Appointments[i], rounds), 4.4, true)
+			people[b.Appointments[i].Person.VolunteerID] = true
 			n++
 		}
 		pdf.Ln(3)
@@ -573,7 +574,8 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p
 	pdf.SetFillColor(245, 245, 245)
 	pdf.CellFormat(d.w, 6, dlgText("Récépissé de la mairie (article R46 du code électoral)"), "LTR", 2, "L", true, 0, "")
 	d.font("", 9.5)
-	pdf.CellFormat(d.w, 6, dlgText("Reçu le ………………………… à ……… h ………   Nombre de personnes désignées : "+strconv.Itoa(n)), "LR", 2, "L", false, 0, "")
+	// A délégué covering three bureaux is one person, named three times.
+	pdf.CellFormat(d.w, 6, dlgText("Reçu le ………………………… à ……… h ………   Nombre de personnes désignées : "+strconv.Itoa(len(people))), "LR", 2, "L", false, 0, "")
 	pdf.CellFormat(d.w, 14, dlgText("Cachet de la mairie et signature :"), "LRB", 2, "LT", false, 0, "")
 	return n, d.output(w)
 }

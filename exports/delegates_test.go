@@ -220,7 +220,9 @@ func TestDelegateDesignationLetter(t *testing.T) {
 		"Inscrit·e à Digne-les-Bains (04070), bureau 1, n° 1204", "Inscrit·e à Digne-les-Bains (04070), bureau 3, n° 007",
 		"Inscrit·e à Manosque (04112), bureau 1, NNE 100000003",
 		"MONTMORENCY-LAVAL", "Adélaïde Bérénice",
-		"Signature", "Récépissé de la mairie")
+		"Signature", "Récépissé de la mairie",
+		// the receipt counts people: the délégué of bureaux 1 and 2 is one
+		"Nombre de personnes désignées : 5")
 	dontWantText(t, "designation", text, "DUPONT", "ПЕТРОВ", "Sisteron (04209)", "n° 1204 NNE", "NNE 100000001")
 	// No representative for the 04: the election's signs for the list.
 	wantText(t, "designation", text, "Représenté(e) par Camille Martin", "Pour Liste « Ensemble pour demain » Camille Martin Signature")
@@ -234,7 +236,7 @@ func TestDelegateDesignationLetter(t *testing.T) {
 	if rows != 5 {
 		t.Errorf("round 1: rows = %d, want 5", rows)
 	}
-	wantText(t, "designation round 1", text, "premier tour uniquement", "ŻÓŁĆ Łukasz")
+	wantText(t, "designation round 1", text, "premier tour uniquement", "ŻÓŁĆ Łukasz", "Nombre de personnes désignées : 4")
 	dontWantText(t, "designation round 1", text, "ØSTER", "uniquement)")
 
 	// A commune with nobody yet still gets a letter saying so.
