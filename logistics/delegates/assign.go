@@ -141,6 +141,7 @@ type runVolunteer struct {
 	maxKm     *int
 	roles     []Role
 	preferred []string
+	removed   []string // bureaux ("04209_1") staff took back from them this round
 	point     *places.Point
 	first     string
 	email     string
@@ -330,7 +331,34 @@ func loadRunVolunteers(ctx context.Context, q pgdb.Q, electionID int64, round in
 		}
 		out = append(growFor(out, 1), v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, addRemovals(ctx, q, electionID, round, out)
+}
+
+// addRemovals gives each volunteer the bureaux staff took back from them
+// this round (Desk.Unassign): few rows, read apart rather than joined to
+// 150,000 volunteers.
+func addRemovals(ctx context.Context, q pgdb.Q, electionID int64, round int, vols []runVolunteer) error {
+	rows, err := q.Query(ctx, `SELECT volunteer_id, commune_code || '_' || bureau_code FROM delegate_removals
+		WHERE election_id = $1 AND round = $2`, electionID, round)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var bureau string
+		if err := rows.Scan(&id, &bureau); err != nil {
+			return err
+		}
+		// vols are in id order.
+		if i, ok := slices.BinarySearchFunc(vols, id, func(v runVolunteer, id int64) int { return cmp.Compare(v.id, id) }); ok {
+			vols[i].removed = append(vols[i].removed, bureau)
+		}
+	}
+	return rows.Err()
 }
 
 // placeVolunteers sets where each volunteer votes: the location of their

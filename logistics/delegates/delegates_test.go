@@ -474,19 +474,24 @@ func TestVolunteerKeysOfSeatsAndLinks(t *testing.T) {
 	if _, err := d.Pool.Exec(ctx, addLink, []byte("claire"), claire); err != nil {
 		t.Fatal(err)
 	}
-	count := func() (seats, links int) {
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO delegate_removals (election_id, round, volunteer_id, commune_code, bureau_code, removed_by)
+		SELECT election_id, 1, id, commune_code, bureau_code, 'test' FROM delegate_volunteers WHERE id = $1`, claire); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (seats, links, removals int) {
 		d.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM delegate_assignments WHERE volunteer_id = $1),
-			(SELECT count(*) FROM delegate_links WHERE volunteer_id = $1)`, claire).Scan(&seats, &links)
+			(SELECT count(*) FROM delegate_links WHERE volunteer_id = $1), (SELECT count(*) FROM delegate_removals WHERE volunteer_id = $1)`,
+			claire).Scan(&seats, &links, &removals)
 		return
 	}
-	if seats, links := count(); seats == 0 || links == 0 {
-		t.Fatalf("before: %d seats, %d links", seats, links)
+	if seats, links, removals := count(); seats == 0 || links == 0 || removals == 0 {
+		t.Fatalf("before: %d seats, %d links, %d removals", seats, links, removals)
 	}
 	if _, err := d.Pool.Exec(ctx, `DELETE FROM delegate_volunteers WHERE id = $1`, claire); err != nil {
 		t.Fatal(err)
 	}
-	if seats, links := count(); seats != 0 || links != 0 {
-		t.Fatalf("after deleting the volunteer: %d seats, %d links left", seats, links)
+	if seats, links, removals := count(); seats != 0 || links != 0 || removals != 0 {
+		t.Fatalf("after deleting the volunteer: %d seats, %d links, %d removals left", seats, links, removals)
 	}
 	if _, err := d.Pool.Exec(ctx, `UPDATE delegate_volunteers SET id = id + 100000 WHERE email = 'karim.benali@example.org'`); err == nil {
 		t.Fatal("a volunteer's id changed")
@@ -618,4 +623,54 @@ func TestScopedRunLeavesOtherDepartementsAlone(t *testing.T) {
 		}
 	}
 	checkDatabaseRules(t, d.Pool, e.ID)
+}
+
+// A seat staff take back from someone is not given back to them by the
+// next runs; putting them back by hand lifts that.
+func TestRunRespectsSeatsTakenBackByStaff(t *testing.T) {
+	d, e, admin := setup(t, true)
+	ctx := context.Background()
+	one := 1
+	if _, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one}); err != nil {
+		t.Fatal(err)
+	}
+	var id, volunteer int64
+	var commune, bureau, role string
+	if err := d.Pool.QueryRow(ctx, `SELECT id, volunteer_id, commune_code, bureau_code, role FROM delegate_assignments
+		WHERE election_id = $1 AND round = 1 AND source = 'auto' AND confirmed_at IS NULL ORDER BY id LIMIT 1`, e.ID).
+		Scan(&id, &volunteer, &commune, &bureau, &role); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Unassign(ctx, admin, id); err != nil {
+		t.Fatal(err)
+	}
+	holds := func() bool {
+		var n int
+		d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_assignments WHERE election_id = $1 AND round = 1
+			AND volunteer_id = $2 AND commune_code = $3 AND bureau_code = $4`, e.ID, volunteer, commune, bureau).Scan(&n)
+		return n > 0
+	}
+	for range 2 {
+		if _, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one}); err != nil {
+			t.Fatal(err)
+		}
+		if holds() {
+			t.Fatalf("volunteer %d is back in %s_%s after staff took the seat back", volunteer, commune, bureau)
+		}
+	}
+	checkDatabaseRules(t, d.Pool, e.ID)
+
+	// Staff put them back: that holds, and runs keep it (a manual seat).
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM delegate_assignments WHERE election_id = $1 AND round = 1 AND commune_code = $2 AND bureau_code = $3 AND role = $4`,
+		e.ID, commune, bureau, role); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: commune, BureauCode: bureau, Role: role, VolunteerID: volunteer}); err != nil {
+		t.Fatal(err)
+	}
+	var removals int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_removals WHERE volunteer_id = $1`, volunteer).Scan(&removals)
+	if removals != 0 || !holds() {
+		t.Fatalf("after assigning by hand: %d removals, holds %v", removals, holds())
+	}
 }

@@ -103,6 +103,12 @@ func (d *Desk) Assign(ctx context.Context, u *staff.User, in ManualInput) (int64
 		if err != nil {
 			return seatConflict(err)
 		}
+		// Staff put the person back: an earlier removal no longer holds.
+		if _, err := tx.Exec(ctx, `DELETE FROM delegate_removals
+			WHERE election_id = $1 AND round = $2 AND volunteer_id = $3 AND commune_code = $4 AND bureau_code = $5`,
+			e.ID, in.Round, v.ID, commune, bureau); err != nil {
+			return err
+		}
 		if err := d.tellOne(ctx, tx, e, v, now); err != nil {
 			return err
 		}
@@ -188,6 +194,13 @@ func (d *Desk) Unassign(ctx context.Context, u *staff.User, assignmentID int64) 
 		}
 		if tag.RowsAffected() == 0 {
 			return check.ErrNotFound
+		}
+		// Later runs keep the seat from this person (loadRunVolunteers).
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO delegate_removals (election_id, round, volunteer_id, commune_code, bureau_code, removed_by, removed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			electionID, round, volunteerID, commune, bureau, u.Actor(), now); err != nil {
+			return err
 		}
 		e, err := elections.ByID(ctx, tx, electionID)
 		if err != nil {

@@ -64,7 +64,7 @@ func planRound(needs []neededSeat, vols []runVolunteer, existing []existingSeat,
 		if rp.candIdx != nil {
 			rp.candIdx[v.id] = len(prob.People)
 		}
-		prob.People = append(prob.People, Candidate{ID: v.id, Commune: v.commune, Bureau: v.bureau, Point: v.point, MaxKm: v.maxKm, Roles: v.roles, Preferred: v.preferred})
+		prob.People = append(prob.People, Candidate{ID: v.id, Commune: v.commune, Bureau: v.bureau, Point: v.point, MaxKm: v.maxKm, Roles: v.roles, Preferred: v.preferred, Removed: v.removed})
 	}
 	rp.heldBy = make([]int32, len(prob.Seats))
 	for i := range rp.heldBy {

@@ -127,6 +127,7 @@ type Candidate struct {
 	MaxKm     *int          // nil: own commune; 0: own bureau; N: own commune and N km around
 	Roles     []Role
 	Preferred []string // bureaux as "04209_1"
+	Removed   []string // bureaux ("04209_1") staff took back from them: never theirs again this round
 	Held      []int    // indices in Problem.Seats of seats they held before the run
 }
 
@@ -565,6 +566,14 @@ func (sv *solver) reachedCommunes(i int) []int32 {
 // distance.
 func (sv *solver) reach(i int, fn func(b int32, km float64)) {
 	c := &sv.p.People[i]
+	if len(c.Removed) > 0 {
+		all := fn
+		fn = func(b int32, km float64) {
+			if !slices.Contains(c.Removed, sv.bureaux[b].id) {
+				all(b, km)
+			}
+		}
+	}
 	dist := func(b int32) float64 {
 		if c.Point == nil || sv.bureaux[b].point == nil {
 			return 0

@@ -77,6 +77,16 @@ func randomProblem(r *rand.Rand, maxBureaux, maxPeople int) *Problem {
 			}
 		}
 	}
+	// Bureaux staff took back from some (not drawn from r, so that the
+	// instances are the ones drawn before removals existed).
+	for i := range p.People {
+		c := &p.People[i]
+		b := bs[(i*3+len(p.Seats))%len(bs)]
+		id := b.commune + "_" + b.code
+		if (i*7+len(p.Seats))%5 == 0 && !slices.ContainsFunc(c.Held, func(si int) bool { return p.Seats[si].Commune+"_"+p.Seats[si].Bureau == id }) {
+			c.Removed = []string{id}
+		}
+	}
 	return p
 }
 
@@ -86,7 +96,8 @@ func randomProblem(r *rand.Rand, maxBureaux, maxPeople int) *Problem {
 func ruleOptions(p *Problem) [][][]int {
 	k := p.k()
 	reach := func(c *Candidate, s *OpenSeat) bool {
-		if !slices.Contains(c.Roles, s.Role) || places.Departement(c.Commune) != places.Departement(s.Commune) {
+		if !slices.Contains(c.Roles, s.Role) || places.Departement(c.Commune) != places.Departement(s.Commune) ||
+			slices.Contains(c.Removed, s.Commune+"_"+s.Bureau) {
 			return false
 		}
 		switch {
@@ -324,6 +335,9 @@ func checkRules(t *testing.T, p *Problem, s *Solution) {
 		}
 		if places.Departement(c.Commune) != places.Departement(seat.Commune) {
 			t.Fatalf("seat %d: person %d votes in another département", si, h)
+		}
+		if slices.Contains(c.Removed, seat.Commune+"_"+seat.Bureau) {
+			t.Fatalf("seat %d: staff took %s_%s back from person %d", si, seat.Commune, seat.Bureau, h)
 		}
 		switch {
 		case c.MaxKm != nil && *c.MaxKm == 0:
