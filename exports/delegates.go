@@ -37,6 +37,7 @@ const (
 func init() {
 	Register(Export{
 		Name:        "designations",
+		Params:      []string{"election", "commune", "round"},
 		Description: "Lettre de désignation des assesseurs et délégués au maire d'une commune (PDF) ; commune=C election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,
@@ -47,6 +48,7 @@ func init() {
 	})
 	Register(Export{
 		Name:        "credentials",
+		Params:      []string{"election", "commune", "departement", "round"},
 		Description: "Accréditations, une page par assesseur ou délégué (PDF) ; commune=C ou departement=D, election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,
@@ -61,6 +63,7 @@ func init() {
 	})
 	Register(Export{
 		Name:        "delegates",
+		Params:      []string{"election", "departement", "commune", "round"},
 		Description: "Classeur des assesseurs et délégués : bureaux, bénévoles, places à pourvoir (Excel) ; election=S [departement=D|commune=C] [round=N]",
 		ContentType: contentXLSX,
 		Personal:    true,
@@ -78,6 +81,7 @@ func init() {
 	})
 	Register(Export{
 		Name:        "prefecture",
+		Params:      []string{"election", "departement", "round"},
 		Description: "Récapitulatif départemental des assesseurs et délégués pour la préfecture (PDF) ; departement=D election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,

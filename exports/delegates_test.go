@@ -727,3 +727,30 @@ func TestDelegateExportScope(t *testing.T) {
 		t.Errorf("commune viewer's workbook: %d volunteers, want 2", rows)
 	}
 }
+
+// A parameter a document does not read is refused before anything is
+// written or audited: a misspelt filter must not yield a wider document.
+func TestExportsRefuseParametersTheyDoNotRead(t *testing.T) {
+	f := newDelegateFixture(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		p     exports.Params
+		field string
+	}{
+		{"material-labels", exports.Params{"election": demo.ElectionSlug, "commune": "04070"}, "commune"},
+		{"designations", exports.Params{"election": demo.ElectionSlug, "commune": "04070", "departement": "04", "tour": "1"}, "tour"},
+		{"prefecture", exports.Params{"election": demo.ElectionSlug, "departement": "04", "commune": "04070"}, "commune"},
+		{"proxies", exports.Params{"election": demo.ElectionSlug, "departemnt": "04"}, "departemnt"},
+	} {
+		var before, after int
+		f.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&before)
+		var buf bytes.Buffer
+		_, err := exports.Run(ctx, f.pool, dlgAdmin, dlgAdmin.Actor(), tc.name, tc.p, &buf)
+		f.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&after)
+		inv, ok := check.AsInvalid(err)
+		if !ok || !strings.HasPrefix(inv.Fields[tc.field], "Paramètre inconnu pour ce document") || buf.Len() != 0 || after != before {
+			t.Errorf("%s %v: %v, %d bytes, %d audit rows", tc.name, tc.p, err, buf.Len(), after-before)
+		}
+	}
+}

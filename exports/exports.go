@@ -11,7 +11,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -30,6 +32,10 @@ type Export struct {
 	ContentType string
 	// Personal: the document holds personal data, so every run is audited.
 	Personal bool
+	// Params are the parameters it reads; any other is refused, so that a
+	// misspelt or unsupported filter never goes unnoticed (the document
+	// would hold more than asked, and its audit row say otherwise).
+	Params []string
 	// Filename is the download name for these parameters.
 	Filename func(p Params) string
 	// Write produces the document for u (whose scope it must respect) and
@@ -74,6 +80,15 @@ func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name str
 	}
 	if u == nil {
 		return 0, check.ErrForbidden
+	}
+	errs := check.Errors{}
+	for k := range p {
+		if !slices.Contains(e.Params, k) {
+			errs.Add(k, "Paramètre inconnu pour ce document (possibles : "+strings.Join(e.Params, ", ")+").")
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return 0, err
 	}
 	rows, err := e.Write(ctx, pool, u, p, w)
 	if err != nil {

@@ -24,6 +24,7 @@ func init() {
 	Register(Export{Name: "proxies", Personal: true,
 		ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		Description: "Procurations : demandes et volontaires avec leur appariement (election=S, departement=, commune=).",
+		Params:      []string{"election", "departement", "commune"},
 		Filename:    proxiesFilename, Write: writeProxies})
 }
 
@@ -46,13 +47,6 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"]}
 	if err := f.Normalize(false); err != nil {
 		return 0, err
-	}
-	for k := range p {
-		switch k {
-		case "election", "departement", "commune":
-		default:
-			return 0, check.Field(k, "Paramètre inconnu (election, departement, commune).")
-		}
 	}
 	// Asking for a place outside one's scope is refused rather than
 	// silently answered with an empty workbook.
