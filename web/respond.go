@@ -15,6 +15,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/staff"
 )
 
 // Render shows a French page inside the main layout. Every page gets the
@@ -210,6 +211,8 @@ func templateFuncs() template.FuncMap {
 			return t.In(elections.Paris).Format("02/01/2006 15:04")
 		},
 		"add": func(a, b int) int { return a + b },
+		// actor is who acted (audit actors, created_by), for people.
+		"actor": staff.ActorLabel,
 		// dict builds the argument map of a partial template.
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)

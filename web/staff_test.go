@@ -108,6 +108,10 @@ func TestStaffPagesByRole(t *testing.T) {
 			t.Errorf("%s GET %s: 403 without explanation", tt.who, tt.path)
 		}
 	}
+	// Roles and actors read in French.
+	if body := get(t, admin, env.URL+"/staff").Body; !strings.Contains(body, "(administrateur·rice, national)") {
+		t.Errorf("dashboard: role not in French:\n%s", body)
+	}
 	// The journal reads as text: the logins' details, not Go maps.
 	if body := get(t, admin, env.URL+"/staff/journal").Body; !strings.Contains(body, "ip : 127.0.0.1") || strings.Contains(body, "map[") {
 		t.Errorf("journal details not readable:\n%s", body)

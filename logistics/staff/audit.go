@@ -20,6 +20,23 @@ const (
 	ActorCLI    = "cli"    // a command run on the server
 )
 
+// ActorLabel is who acted, for people: a staff member's e-mail, else what
+// acted, in French.
+func ActorLabel(actor string) string {
+	switch actor {
+	case ActorPublic:
+		return "la personne elle-même"
+	case ActorSystem:
+		return "automatique"
+	case ActorCLI:
+		return "ligne de commande"
+	}
+	if email, ok := strings.CutPrefix(actor, "staff:"); ok {
+		return email
+	}
+	return actor
+}
+
 // Audit records who did what to which record. Call it with the transaction
 // of the change so that the row exists if and only if the change does.
 func Audit(ctx context.Context, q pgdb.Q, actor, action, entity, entityID string, details map[string]any) error {

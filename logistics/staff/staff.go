@@ -27,6 +27,19 @@ const (
 	Viewer    Role = "viewer"    // reads within a scope
 )
 
+// Label is the role in French.
+func (r Role) Label() string {
+	switch r {
+	case Admin:
+		return "administrateur·rice"
+	case Organizer:
+		return "organisateur·rice"
+	case Viewer:
+		return "lecture seule"
+	}
+	return string(r)
+}
+
 // User is a staff account.
 type User struct {
 	ID    int64

@@ -340,7 +340,7 @@ func TestStaffPagesRender(t *testing.T) {
 			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug},
 			"/staff":              {"Propositions en attente de réponse"},
 			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "Demande déposée", "en attente de réponse", " km</td>",
-				`Paul Petit <span class="badge">proposition en cours</span>`},
+				`Paul Petit <span class="badge">proposition en cours</span>`, "<td>la personne elle-même</td><td>Demande déposée</td>", "<td>automatique</td>"},
 		}[path] {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("%s lacks %q", path, want)
