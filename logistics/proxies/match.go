@@ -106,7 +106,7 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 		return nil, err
 	}
 	t0 := time.Now()
-	in, err := d.load(ctx, tx, electionID, opt.Near, now)
+	in, err := d.load(ctx, tx, electionID, opt.Near, now, true)
 	if err != nil {
 		return nil, err
 	}
@@ -154,8 +154,9 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 }
 
 // load reads the engine's input for the election, or for the
-// neighbourhood of near.
-func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point, now time.Time) (*input, error) {
+// neighbourhood of near. For a plan, the unanswered offers staff made
+// stand (staffStand); ranking a request's candidates sees them as any.
+func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []places.Point, now time.Time, staffStand bool) (*input, error) {
 	in := &input{offerID: map[dkey]int64{}, slot: map[dkey]int{}, slots: map[skey][]int{}, dates: map[int]time.Time{},
 		req: map[int64]reqPerson{}, vol: map[int64]volPerson{}}
 	today := elections.Today(now)
@@ -300,15 +301,17 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		supplyAt[skey{s.VolunteerID, s.Round}] = i
 	}
 
-	// Live offers: pending ones are re-plannable (Offered on both sides);
-	// the slots of all of them are taken.
+	// Live offers: pending ones are re-plannable (Offered on both sides),
+	// but for those staff made by hand, which stand like accepted ones in
+	// a plan (staff chose that pair: no plan undoes it); the slots of all
+	// of them are taken.
 	offerFilter := `TRUE`
 	argsO := []any{electionID}
 	if len(near) > 0 {
 		offerFilter = `(o.request_id = ANY ($2) OR o.volunteer_id = ANY ($3))`
 		argsO = append(argsO, reqIDs, volIDs)
 	}
-	rows, err = tx.Query(ctx, `SELECT o.id, o.request_id, o.round, o.volunteer_id, o.slot, o.status FROM proxy_offers o
+	rows, err = tx.Query(ctx, `SELECT o.id, o.request_id, o.round, o.volunteer_id, o.slot, o.status, o.created_by LIKE 'staff:%' FROM proxy_offers o
 		WHERE o.election_id = $1 AND o.status IN ('pending', 'accepted') AND `+offerFilter, argsO...)
 	if err != nil {
 		return nil, err
@@ -317,7 +320,8 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		var id, rid, vid int64
 		var round, slot int16
 		var status string
-		if err := rows.Scan(&id, &rid, &round, &vid, &slot, &status); err != nil {
+		var byStaff bool
+		if err := rows.Scan(&id, &rid, &round, &vid, &slot, &status, &byStaff); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -326,7 +330,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		if status == OfferPending {
 			di, dOK := demandAt[dk]
 			si, sOK := supplyAt[sk]
-			if dOK && sOK {
+			if dOK && sOK && !(byStaff && staffStand) {
 				in.demands[di].Offered = vid
 				in.supplies[si].Offered = rid
 				in.offerID[dk] = id

@@ -42,7 +42,7 @@ func BenchmarkMatchLoadWriteNational(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		in, err := d.load(ctx, tx, e.ID, nil, time.Now())
+		in, err := d.load(ctx, tx, e.ID, nil, time.Now(), true)
 		if err != nil {
 			b.Fatal(err)
 		}

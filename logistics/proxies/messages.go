@@ -168,6 +168,8 @@ func withdrawnVolunteerBody(p pair, reason, link string) string {
 		why = "a été confiée à un·e autre volontaire plus proche, pour que chacun·e trouve quelqu'un"
 	case "request_changed":
 		why = "a changé (autre bureau de vote ou autres tours)"
+	case "reassigned":
+		why = "a été confiée par l'équipe à un·e autre volontaire"
 	case "unmatched":
 		why = "a été réattribuée par l'équipe"
 	case "cancelled":

@@ -190,7 +190,7 @@ func (d *Desk) withdrawLiveOffer(ctx context.Context, tx pgx.Tx, requestID int64
 			return nil, err
 		}
 		switch reason {
-		case "request_changed", "cancelled", "moved", "unmatched":
+		case "request_changed", "cancelled", "moved", "reassigned", "unmatched":
 			link, err := d.linkFor(ctx, tx, "volunteer", p.volunteerID)
 			if err != nil {
 				return nil, err

@@ -326,7 +326,8 @@ func (o OfferEntry) StatusLabel() string {
 		OfferExpired: "expirée sans réponse", OfferWithdrawn: "retirée"}[o.Status]
 	if why, ok := map[string]string{"moved": "réattribuée par l'appariement", "cancelled": "demande annulée",
 		"request_changed": "demande modifiée", "volunteer_changed": "inscription modifiée",
-		"volunteer_withdrew": "volontaire retiré·e", "unmatched": "désappariée par l'équipe"}[o.Reason]; ok {
+		"volunteer_withdrew": "volontaire retiré·e", "unmatched": "désappariée par l'équipe",
+		"reassigned": "confiée à un·e autre volontaire par l'équipe"}[o.Reason]; ok {
 		s += " (" + why + ")"
 	}
 	return s

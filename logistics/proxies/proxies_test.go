@@ -572,6 +572,14 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 	if got := f.liveOffers(t)[[2]int64{digne, 1}]; got != other {
 		t.Fatalf("manual match: offer to %d", got)
 	}
+	// Staff chose that pair: a batch, which would not have proposed it,
+	// leaves it standing.
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.liveOffers(t)[[2]int64{digne, 1}]; got != other {
+		t.Fatalf("after a batch: offer to %d, want the staff's %d", got, other)
+	}
 	// Proposing it again to the same person changes nothing, and tells
 	// them nothing.
 	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, other); !isConflict(err) {
@@ -600,6 +608,19 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 	c, err := proxies.DashboardCounts(f.ctx, f.pool, org04, f.clock.Now())
 	if err != nil || c.Proposed != 1 || c.Open != 0 || c.Volunteers != 2 {
 		t.Fatalf("counts %+v, %v", c, err)
+	}
+	// Staff give it to someone else: Paul is told the team did, not that
+	// someone closer was found.
+	marc := f.volunteer(t, f.person("Marc", "04070", "2"), 10)
+	f.desk.Settle()
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, marc); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	if err := f.pool.QueryRow(f.ctx, `SELECT o.body FROM outbox o JOIN proxy_volunteers v ON v.email = o.recipient
+		WHERE v.id = $1 AND o.kind = 'proxy.withdrawn' ORDER BY o.id DESC LIMIT 1`, vol).Scan(&body); err != nil ||
+		!strings.Contains(body, "a été confiée par l'équipe à un·e autre volontaire") {
+		t.Fatalf("message to the volunteer left: %q, %v", body, err)
 	}
 }
 

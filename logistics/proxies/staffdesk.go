@@ -672,7 +672,7 @@ func (d *Desk) candidatesFor(ctx context.Context, r *Request, round, limit int) 
 	if err != nil || p == nil {
 		return nil, err
 	}
-	in, err := d.load(ctx, tx, r.electionID, []places.Point{*p}, d.now())
+	in, err := d.load(ctx, tx, r.electionID, []places.Point{*p}, d.now(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -806,7 +806,7 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 			if holder == volunteerID {
 				return nil, &check.Conflict{Msg: "Cette demande est déjà proposée à ce·tte volontaire."}
 			}
-			m, err := d.withdrawLiveOffer(ctx, tx, requestID, round, "moved", RoundOpen, now)
+			m, err := d.withdrawLiveOffer(ctx, tx, requestID, round, "reassigned", RoundOpen, now)
 			if err != nil {
 				return nil, err
 			}
