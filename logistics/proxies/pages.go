@@ -205,17 +205,23 @@ func LoadVolunteerPage(ctx context.Context, q pgdb.Q, id int64, now time.Time) (
 		v.Offers[i].Rounds = append(v.Offers[i].Rounds, OfferRound{Number: p.round, Date: p.roundDate,
 			Established: established[[2]int64{p.requestID, int64(p.round)}]})
 	}
-	// Live offers first (what needs an answer), then the rest.
+	// Live offers first (what needs an answer), then the rest, but for
+	// the past of a request that is live again: "withdrawn" or "declined"
+	// beside "you carry it" would contradict it.
 	live := make([]OfferView, 0, len(v.Offers))
-	var rest []OfferView
+	isLive := map[int64]bool{}
 	for _, o := range v.Offers {
 		if o.Pending() || o.Accepted() {
 			live = append(live, o)
-		} else {
-			rest = append(rest, o)
+			isLive[o.RequestID] = true
 		}
 	}
-	v.Offers = append(live, rest...)
+	for _, o := range v.Offers {
+		if !(o.Pending() || o.Accepted()) && !isLive[o.RequestID] {
+			live = append(live, o)
+		}
+	}
+	v.Offers = live
 	return v, nil
 }
 

@@ -654,3 +654,32 @@ func TestDemoLoader(t *testing.T) {
 		t.Fatalf("%d requests after loading twice", n)
 	}
 }
+
+// A request given back to a volunteer reads once on their page, as what it
+// is now, not also as the offer withdrawn before.
+func TestVolunteerPageShowsALiveRequestOnce(t *testing.T) {
+	f := setup(t)
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	req := f.request(t, f.person("Jeanne", "04070", "1"))
+	anna := f.volunteer(t, f.person("Anna", "04070", "1"), 10)
+	bob := f.volunteer(t, f.person("Bob", "04070", "2"), 10)
+	f.desk.Settle()
+	for _, v := range []int64{bob, anna} {
+		if f.liveOffers(t)[[2]int64{req, 1}] == v {
+			continue
+		}
+		if err := f.desk.ManualMatch(f.ctx, admin, req, 1, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.liveOffers(t)[[2]int64{req, 1}] != anna {
+		t.Fatal("the request is not Anna's")
+	}
+	page, err := proxies.LoadVolunteerPage(f.ctx, f.pool, anna, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Offers) != 1 || !page.Offers[0].Pending() {
+		t.Fatalf("Anna's page: %+v", page.Offers)
+	}
+}
