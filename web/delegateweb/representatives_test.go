@@ -140,6 +140,18 @@ func TestRepresentativesForm(t *testing.T) {
 		t.Fatalf("coverage page: no signatory\n%s", b)
 	}
 
+	// Where there is no seat to cover (nothing of the 75 is in the 04
+	// organizer's scope), the page says so, not "100 % pourvus".
+	resp, err = org04.Get(env.URL + "/staff/delegues?departement=75&election=" + demo.ElectionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "Aucun siège à pourvoir ici pour ce tour.") || strings.Contains(string(b), "% pourvus") {
+		t.Fatalf("coverage without seats: %d\n%s", resp.StatusCode, b)
+	}
+
 	status, body := formPost(t, org04, env, page, action, form("4", "Jeanne Aubert-Roux"))
 	if status != 200 || !strings.Contains(body, "Représentant·e enregistré·e pour le département 04 : Jeanne Aubert-Roux.") || !strings.Contains(body, "<td>Jeanne Aubert-Roux</td>") {
 		t.Fatalf("save: %d\n%s", status, body)
