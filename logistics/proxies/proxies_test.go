@@ -572,6 +572,18 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 	if got := f.liveOffers(t)[[2]int64{digne, 1}]; got != other {
 		t.Fatalf("manual match: offer to %d", got)
 	}
+	// The request's updated_at follows its rounds' statuses.
+	before := r.UpdatedAt
+	f.clock.Add(time.Hour)
+	if err := f.desk.Unmatch(f.ctx, org04, digne, 1); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = proxies.GetRequest(f.ctx, f.pool, org04, digne); err != nil || !r.UpdatedAt.After(before) {
+		t.Fatalf("updated_at %v after a change at %v (was %v), %v", r.UpdatedAt, f.clock.Now(), before, err)
+	}
+	if err := f.desk.ManualMatch(f.ctx, org04, digne, 1, other); err != nil {
+		t.Fatal(err)
+	}
 	// Staff chose that pair: a batch, which would not have proposed it,
 	// leaves it standing.
 	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {

@@ -175,7 +175,7 @@ type Request struct {
 	CommuneName string         `json:"commune_name"`
 	BureauCode  string         `json:"bureau_code"`
 	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	UpdatedAt   time.Time      `json:"updated_at"` // the last change of the request or of a round's status
 	Rounds      []RequestRound `json:"rounds"`
 	electionID  int64
 }
@@ -236,7 +236,8 @@ func ListRequests(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]Req
 
 func listRequests(ctx context.Context, q pgdb.Q, where string, args ...any) ([]Request, error) {
 	rows, err := q.Query(ctx, `
-		SELECT r.id, e.slug, e.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, r.created_at, r.updated_at,
+		SELECT r.id, e.slug, e.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, r.created_at,
+			greatest(r.updated_at, (SELECT max(rr.status_at) FROM proxy_request_rounds rr WHERE rr.request_id = r.id)),
 			coalesce((SELECT json_agg(json_build_object('number', rr.round, 'status', rr.status, 'volunteer_id', rr.volunteer_id) ORDER BY rr.round)
 				FROM proxy_request_rounds rr WHERE rr.request_id = r.id), '[]')
 		FROM proxy_requests r JOIN elections e ON e.id = r.election_id JOIN communes c ON c.code = r.commune_code
