@@ -152,6 +152,17 @@ func TestRepresentativesForm(t *testing.T) {
 		t.Fatalf("coverage without seats: %d\n%s", resp.StatusCode, b)
 	}
 
+	// An unknown election is said so, not taken for "no election yet".
+	resp, err = org04.Get(env.URL + "/staff/delegues?election=nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "Élection inconnue.") || strings.Contains(string(b), "Aucune élection") {
+		t.Fatalf("unknown election: %d\n%s", resp.StatusCode, b)
+	}
+
 	status, body := formPost(t, org04, env, page, action, form("4", "Jeanne Aubert-Roux"))
 	if status != 200 || !strings.Contains(body, "Représentant·e enregistré·e pour le département 04 : Jeanne Aubert-Roux.") || !strings.Contains(body, "<td>Jeanne Aubert-Roux</td>") {
 		t.Fatalf("save: %d\n%s", status, body)

@@ -93,12 +93,10 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	ctx := c.UserContext()
 	u := web.StaffUser(c)
 	data["Title"] = "Assesseurs et délégués"
+	// An unknown ?election= is an error to show, not "no election yet".
 	e, err := m.staffElection(c)
 	if err != nil {
-		if _, ok := check.AsInvalid(err); !ok {
-			return err
-		}
-		e = nil
+		return err
 	}
 	if e == nil {
 		return m.s.RenderStatus(c, status, "delegates/staff", data)
