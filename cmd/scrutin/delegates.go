@@ -22,13 +22,13 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	round := fs.Int("round", 0, "round number (default: every round)")
 	dryRun := fs.Bool("dry-run", false, "compute and print the counts, write nothing")
 	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in the links sent (env SCRUTIN_BASE_URL)")
-	if len(args) == 0 || args[0] != "delegates" {
-		fs.Parse(args)
+	words, err := parseWords(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if words[0] != "delegates" {
 		fs.Usage()
 		return errUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
 	}
 	if err := e.open(ctx); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"scrutin/exports"
@@ -22,15 +23,11 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(c)
 	out := fs.String("o", "", "output file (default: the export's file name; - for standard output)")
 	as := fs.String("as", "", "staff e-mail whose scope applies (default: national, as an admin)")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs.Parse(args)
-		fs.Usage()
-		return errUsage
-	}
-	name := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	words, err := parseWords(fs, args, 1, -1)
+	if err != nil {
 		return err
 	}
+	name := words[0]
 	if name == "list" {
 		for _, x := range exports.All() {
 			fmt.Fprintf(e.stdout, "%-14s %s\n", x.Name, x.Description)
@@ -42,7 +39,7 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("unknown export %q (try: scrutin export list)", name)
 	}
 	p := exports.Params{}
-	for _, kv := range fs.Args() {
+	for _, kv := range words[1:] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("parameter %q: expected key=value", kv)
@@ -66,22 +63,29 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		path = x.Filename(p)
 	}
 	var w io.Writer = e.stdout
+	var tmp *os.File
 	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
+		// Written beside the target and renamed once whole: a refused or
+		// failed export leaves a file of the same name as it was. Private
+		// to its owner (0600), as the data may be personal.
+		if tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"); err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
+		defer os.Remove(tmp.Name()) // nothing left to remove once renamed
+		defer tmp.Close()
+		w = tmp
 	}
 	rows, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, w)
 	if err != nil {
-		if path != "-" {
-			os.Remove(path)
-		}
 		return err
 	}
-	if path != "-" {
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return err
+		}
 		fmt.Fprintf(e.stderr, "%s: %d rows written to %s\n", name, rows, path)
 	}
 	return nil

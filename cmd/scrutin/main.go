@@ -160,6 +160,30 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // errUsage: the arguments were wrong and usage has been printed.
 var errUsage = errors.New("usage")
 
+// parseWords parses the flags wherever they stand among the arguments (Go's
+// flag package stops at the first other word, and would leave a flag after
+// it unread, such as --dry-run after a typo) and returns the other words in
+// order. It fails with errUsage, after the usage, unless there are between
+// min and max of them (max < 0: no limit); asked for help, with
+// flag.ErrHelp, the usage printed once.
+func parseWords(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if args = fs.Args(); len(args) == 0 {
+			break
+		}
+		words, args = append(words, args[0]), args[1:]
+	}
+	if len(words) < min || (max >= 0 && len(words) > max) {
+		fs.Usage()
+		return nil, errUsage
+	}
+	return words, nil
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, `scrutin: election-day logistics for French campaigns (proxies, poll delegates, material).
 

@@ -44,7 +44,7 @@ func TestHelp(t *testing.T) {
 	for _, name := range names {
 		for _, flag := range []string{"--help", "-h"} {
 			code, stdout, stderr := runCLI(t, "", name, flag)
-			if code != 0 || !strings.Contains(stdout+stderr, "Usage: scrutin "+name) {
+			if code != 0 || strings.Count(stdout+stderr, "Usage: scrutin "+name) != 1 {
 				t.Errorf("scrutin %s %s: exit %d, output:\n%s%s", name, flag, code, stdout, stderr)
 			}
 		}
@@ -178,4 +178,43 @@ func connect(t *testing.T, url string) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// Options may follow the words (as the README writes them), a stray word is
+// refused rather than leaving the options after it unread, and a refused
+// export leaves a file of the same name as it was.
+func TestExportAndRunArguments(t *testing.T) {
+	t.Setenv("DATABASE_URL", dbtest.NewURL(t))
+	if code, _, stderr := runCLI(t, "", "demo"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, stderr)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "procurations.xlsx")
+	if code, _, stderr := runCLI(t, "", "export", "proxies", "departement=04", "-o", out); code != 0 {
+		t.Fatalf("export with -o last: exit %d\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("PK")) {
+		t.Fatalf("workbook: %v, %.20q", err, b)
+	}
+	keep := filepath.Join(dir, "keep.xlsx")
+	os.WriteFile(keep, []byte("precious"), 0o644)
+	code, _, stderr := runCLI(t, "", "export", "proxies", "-o", keep, "bogus=1")
+	if b, _ := os.ReadFile(keep); code != 1 || !strings.Contains(stderr, "Paramètre inconnu") || string(b) != "precious" {
+		t.Fatalf("refused export: exit %d, file %q\n%s", code, b, stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("files left: %v", entries)
+	}
+	for _, args := range [][]string{
+		{"match", "proxies", "typo", "--dry-run"},
+		{"assign", "delegates", "typo", "--dry-run"},
+	} {
+		if code, stdout, stderr := runCLI(t, "", args...); code != 2 || !strings.Contains(stderr, "Usage: scrutin "+args[0]) || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q\n%s", args, code, stdout, stderr)
+		}
+	}
+	// And --dry-run after the word is read.
+	if code, stdout, stderr := runCLI(t, "", "match", "proxies", "--dry-run"); code != 0 || !strings.Contains(stdout, "would propose") {
+		t.Errorf("match proxies --dry-run: exit %d, %q\n%s", code, stdout, stderr)
+	}
 }

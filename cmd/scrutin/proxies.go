@@ -69,13 +69,13 @@ func matchCommand(ctx context.Context, e *env, args []string) error {
 	election := fs.String("election", "", "election slug (default: the only open election)")
 	dryRun := fs.Bool("dry-run", false, "compute and print the counts, write nothing")
 	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in the links sent (env SCRUTIN_BASE_URL)")
-	if len(args) == 0 || args[0] != "proxies" {
-		fs.Parse(args)
+	words, err := parseWords(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if words[0] != "proxies" {
 		fs.Usage()
 		return errUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
 	}
 	if err := e.open(ctx); err != nil {
 		return err
@@ -108,14 +108,14 @@ func benchProxies(ctx context.Context, e *env, args []string) error {
 	total := fs.Int("requests", 20_000, "submit: requests to post")
 	conc := fs.Int("concurrency", 32, "submit: concurrent clients")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the measurement to this file")
-	if len(args) == 0 || (args[0] != "match" && args[0] != "submit") {
-		fs.Parse(args)
+	words, err := parseWords(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	mode := words[0]
+	if mode != "match" && mode != "submit" {
 		fs.Usage()
 		return errUsage
-	}
-	mode := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
 	}
 	if err := e.open(ctx); err != nil {
 		return err
