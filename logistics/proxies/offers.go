@@ -260,6 +260,17 @@ func (d *Desk) CancelRequest(ctx context.Context, requestID int64) error {
 		if err != nil {
 			return nil, err
 		}
+		live := 0
+		for _, st := range rounds {
+			if st != RoundCancelled {
+				live++
+			}
+		}
+		if live == 0 {
+			// Cancelled already (a second click, a reload): nothing to
+			// change, nobody to tell again.
+			return nil, &check.Conflict{Msg: "Votre demande est déjà annulée."}
+		}
 		var msgs []notify.Message
 		freed := false
 		for n, st := range rounds {

@@ -511,6 +511,16 @@ func TestCancelAndWithdrawTellTheOtherSide(t *testing.T) {
 	if len(f.liveOffers(t)) != 0 {
 		t.Fatalf("live offers left: %v", f.liveOffers(t))
 	}
+	// Cancelling again (a second click) changes nothing and tells nobody.
+	var before, after int
+	f.pool.QueryRow(f.ctx, `SELECT count(*) FROM outbox`).Scan(&before)
+	if err := f.desk.CancelRequest(f.ctx, req); !isConflict(err) {
+		t.Fatalf("second cancel: %v", err)
+	}
+	f.pool.QueryRow(f.ctx, `SELECT count(*) FROM outbox`).Scan(&after)
+	if after != before {
+		t.Fatalf("a second cancel sent %d messages", after-before)
+	}
 }
 
 func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
