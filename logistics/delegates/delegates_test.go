@@ -187,7 +187,8 @@ func TestPrivateLinkConfirmAndWithdraw(t *testing.T) {
 	if n, err := d.Confirm(ctx, link); err != nil || n != 1 {
 		t.Fatalf("confirm: %d, %v", n, err)
 	}
-	if _, err := d.Confirm(ctx, link); !isConflict(err) {
+	var c *check.Conflict
+	if _, err := d.Confirm(ctx, link); !errors.As(err, &c) || c.Msg != "Votre présence est déjà confirmée." {
 		t.Fatalf("second confirm: %v", err)
 	}
 	if _, err := delegates.ForLink(ctx, d.Pool, "not-a-token", time.Now()); !errors.Is(err, check.ErrNotFound) {
@@ -195,6 +196,16 @@ func TestPrivateLinkConfirmAndWithdraw(t *testing.T) {
 	}
 	if err := d.Withdraw(ctx, link); err != nil {
 		t.Fatal(err)
+	}
+	// A second click changes nothing and sends nothing.
+	var before, after int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&before)
+	if err := d.Withdraw(ctx, link); !isConflict(err) {
+		t.Fatalf("second withdrawal: %v", err)
+	}
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&after)
+	if after != before {
+		t.Fatalf("a second withdrawal sent %d messages", after-before)
 	}
 	v, _ = delegates.ForStaff(ctx, d.Pool, admin, s.ID)
 	if v.Status != "withdrawn" || len(v.Seats) != 0 {
@@ -229,9 +240,17 @@ func TestRunKeepsManualAndConfirmedSeatsAndIsStable(t *testing.T) {
 	ctx := context.Background()
 	before := seatMap(t, d.Pool, e.ID)
 	one := 1
+	dry, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A dry run says what the run does, whom it tells included.
+	if dry.Added != res.Added || dry.Assigned != res.Assigned || dry.Notified != res.Notified || res.Notified == 0 {
+		t.Fatalf("dry run %+v, run %+v", dry, res)
 	}
 	after := seatMap(t, d.Pool, e.ID)
 	for key, s := range before {

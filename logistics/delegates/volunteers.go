@@ -526,6 +526,13 @@ func (d *Desk) Confirm(ctx context.Context, plain string) (int64, error) {
 		}
 		n = tag.RowsAffected()
 		if n == 0 {
+			var seats int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM delegate_assignments WHERE volunteer_id = $1`, id).Scan(&seats); err != nil {
+				return err
+			}
+			if seats > 0 {
+				return &check.Conflict{Msg: "Votre présence est déjà confirmée."}
+			}
 			return &check.Conflict{Msg: "Vous n'avez pas d'affectation à confirmer."}
 		}
 		return staff.Audit(ctx, tx, staff.ActorPublic, "delegate_volunteer.confirm", "delegate_volunteer", fmt.Sprint(id), map[string]any{"seats": n})
@@ -545,7 +552,12 @@ func (d *Desk) Withdraw(ctx context.Context, plain string) error {
 		}
 		var email, first string
 		var electionID int64
-		err = tx.QueryRow(ctx, `UPDATE delegate_volunteers SET status = 'withdrawn', updated_at = $2 WHERE id = $1 RETURNING email, first_names, election_id`, id, now).Scan(&email, &first, &electionID)
+		err = tx.QueryRow(ctx, `UPDATE delegate_volunteers SET status = 'withdrawn', updated_at = $2 WHERE id = $1 AND status <> 'withdrawn'
+			RETURNING email, first_names, election_id`, id, now).Scan(&email, &first, &electionID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Withdrawn already (a second click, a reload): nobody to tell again.
+			return &check.Conflict{Msg: "Votre retrait est déjà enregistré."}
+		}
 		if err != nil {
 			return err
 		}
