@@ -282,20 +282,6 @@ func dlgBureauTitle(code, name string) string {
 	return t
 }
 
-// dlgPhone shows an E.164 number the way people dial it from France:
-// "06 12 34 56 78", or "00 44 20 7946 0958"-style digits abroad (a leading
-// "+" would also make a spreadsheet cell look like a formula).
-func dlgPhone(e164 string) string {
-	if strings.HasPrefix(e164, "+33") && len(e164) == 12 {
-		d := "0" + e164[3:]
-		return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
-	}
-	if strings.HasPrefix(e164, "+") {
-		return "00" + e164[1:]
-	}
-	return e164
-}
-
 // ---------------------------------------------------------------------------
 // PDF helpers
 
@@ -995,7 +981,7 @@ func (w *bureauSheets) write(round int, place *[6]any, priority int, needed []de
 // held.
 func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgArea, volunteers *Sheet, held *workbookSeats) error {
 	return delegates.EachDocVolunteer(ctx, q, u, a.filter(), false, true, func(v *delegates.DocVolunteer) error {
-		last, phone := strings.ToUpper(v.LastName), dlgPhone(v.Phone)
+		last, phone := strings.ToUpper(v.LastName), phoneText(v.Phone)
 		held.add(v, last, phone)
 		var accepted []string
 		for _, r := range v.Roles {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jung-kurt/gofpdf"
-	"github.com/nyaruka/phonenumbers"
 
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
@@ -196,7 +195,7 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		if o.BatchID != nil {
 			batch = *o.BatchID
 		}
-		return sheet.Add(o.ID, o.Name, o.Address, o.PostalCode, o.CommuneName, materialPhone(o.Phone), o.Contents(), weight, batch, o.Status.Label())
+		return sheet.Add(o.ID, o.Name, o.Address, o.PostalCode, o.CommuneName, phoneText(o.Phone), o.Contents(), weight, batch, o.Status.Label())
 	})
 	if err != nil {
 		return n, err
@@ -205,26 +204,6 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		return n, err
 	}
 	return n, SaveWorkbook(x)
-}
-
-// materialPhone writes a stored E.164 number the way a French carrier
-// types it: national format for France and the overseas départements.
-func materialPhone(e164 string) string {
-	// Metropolitan numbers, nearly all of them, without the cost of a full
-	// parse (it shows in a 50,000-row workbook).
-	if len(e164) == 12 && strings.HasPrefix(e164, "+33") {
-		d := "0" + e164[3:]
-		return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
-	}
-	n, err := phonenumbers.Parse(e164, "FR")
-	if err != nil {
-		return e164
-	}
-	switch phonenumbers.GetRegionCodeForNumber(n) {
-	case "FR", "RE", "GP", "MQ", "GF", "YT", "PM":
-		return phonenumbers.Format(n, phonenumbers.NATIONAL)
-	}
-	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 }
 
 // electionName caches election names for documents that span orders.
@@ -264,7 +243,7 @@ func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, 
 		pdf.SetFont(Font, "B", 11)
 		pdf.CellFormat(0, 6, "Destinataire", "", 1, "L", false, 0, "")
 		pdf.SetFont(Font, "", 12)
-		for _, line := range []string{o.Name, o.Address, o.PostalCode + " " + strings.ToUpper(o.CommuneName), "Tél. " + materialPhone(o.Phone)} {
+		for _, line := range []string{o.Name, o.Address, o.PostalCode + " " + strings.ToUpper(o.CommuneName), "Tél. " + phoneText(o.Phone)} {
 			pdf.MultiCell(0, 6, line, "", "L", false)
 		}
 		pdf.Ln(6)

@@ -81,8 +81,8 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 			expires = proxyTime(*r.OfferExpiresAt)
 		}
 		return rs.Add(r.RequestID, r.Round, r.RoundDate.Format("02/01/2006"), proxies.StatusLabel(r.Status), r.FirstName, r.LastName,
-			r.Email, r.Phone, r.CommuneCode, r.CommuneName, r.BureauCode, proxyTime(r.CreatedAt), proxyOfferLabel(r.OfferStatus), expires, dist,
-			vol, r.VolunteerName, r.VolunteerPhone)
+			r.Email, phoneText(r.Phone), r.CommuneCode, r.CommuneName, r.BureauCode, proxyTime(r.CreatedAt), proxyOfferLabel(r.OfferStatus), expires, dist,
+			vol, r.VolunteerName, phoneText(r.VolunteerPhone))
 	})
 	if err != nil {
 		return 0, err
@@ -106,7 +106,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 			status = "retiré·e"
 		}
 		// The NNE stays text: leading zeros matter.
-		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, v.Phone, v.BirthDate.Format("02/01/2006"), v.VoterNumber,
+		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, phoneText(v.Phone), v.BirthDate.Format("02/01/2006"), v.VoterNumber,
 			v.CommuneCode, v.CommuneName, v.BureauCode, v.MaxDistanceKm, strings.Join(rounds, " et "), status, v.Round1, v.Round2)
 	})
 	if err != nil {

@@ -80,6 +80,10 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 				if strings.HasPrefix(r[4], "=") {
 					t.Fatalf("formula left as is: %q", r[4])
 				}
+				// Phones as dialled, no "+" to neutralise (nor its quote).
+				if r[4] == "'=HYPERLINK(\"http://x\")" && r[7] != "06 12 34 56 78" {
+					t.Fatalf("phone %q", r[7])
+				}
 			}
 			// Volunteers' NNE are text, as typed.
 			found := false
