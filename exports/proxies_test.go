@@ -97,6 +97,13 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 			}
 		})
 	}
+	// A malformed département is refused, not answered with an empty
+	// workbook (and not audited).
+	if _, err := exports.Run(ctx, pool, org, org.Actor(), "proxies", exports.Params{"departement": "04 OR 1=1"}, &bytes.Buffer{}); err == nil {
+		t.Fatal("malformed département accepted")
+	} else if inv, ok := check.AsInvalid(err); !ok || inv.Fields["departement"] == "" {
+		t.Fatalf("malformed département: %v", err)
+	}
 	entries, err := staff.AuditLog(ctx, pool, staff.AuditFilter{Action: "export.proxies"})
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("%d audited exports, %v", len(entries), err)

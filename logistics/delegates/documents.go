@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -100,8 +99,6 @@ func (b *DocBureau) Seat(r Role) (DocSeat, bool) {
 	}
 	return DocSeat{}, false
 }
-
-var departementRe = regexp.MustCompile(`^([0-9]{2}|2A|2B|97[1-6])$`)
 
 // DocCommune checks a commune asked for by a document: a *check.Invalid for
 // a malformed code, check.ErrNotFound for an unknown one, check.ErrForbidden

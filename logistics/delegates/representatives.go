@@ -18,6 +18,7 @@ import (
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -45,7 +46,7 @@ func normalizeDepartement(code string) (string, bool) {
 	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
 		code = "0" + code // lost leading zero
 	}
-	return code, departementRe.MatchString(code)
+	return code, places.ValidDepartement(code)
 }
 
 const badDepartement = "Code de département invalide (par exemple 04, 2A ou 974)."

@@ -16,6 +16,7 @@ import (
 	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -35,8 +36,6 @@ type Filter struct {
 	Limit        int
 	Offset       int
 }
-
-var departementRe = regexp.MustCompile(`^([0-9]{2}|2A|2B|97[1-6])$`)
 
 // ParseFilter reads a filter from query-string or export parameters:
 // election (slug; default the only open one, or the batch's), batch (id),
@@ -84,7 +83,7 @@ func ParseFilter(ctx context.Context, q pgdb.Q, p map[string]string, now time.Ti
 	f.Status = st
 	f.SKU = NormalizeSKU(p["sku"])
 	f.Departement = strings.ToUpper(strings.TrimSpace(p["departement"]))
-	if f.Departement != "" && !departementRe.MatchString(f.Departement) {
+	if f.Departement != "" && !places.ValidDepartement(f.Departement) {
 		errs.Add("departement", "Code de département invalide (ex. 04, 2A, 971).")
 	}
 	for _, d := range []struct {

@@ -105,6 +105,13 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// departementRe: metropolitan (01..95, 2A, 2B) and overseas (971..976).
+var departementRe = regexp.MustCompile(`^([0-9]{2}|2A|2B|97[1-6])$`)
+
+// ValidDepartement reports a well-formed département code ("04", "2A",
+// "974"), in upper case.
+func ValidDepartement(code string) bool { return departementRe.MatchString(code) }
+
 // Departement of a commune code: 3 characters overseas (971..976), else 2.
 func Departement(code string) string {
 	if strings.HasPrefix(code, "97") && len(code) >= 3 {

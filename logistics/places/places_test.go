@@ -295,3 +295,12 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestValidDepartement(t *testing.T) {
+	for code, want := range map[string]bool{"04": true, "2A": true, "2B": true, "974": true, "976": true,
+		"4": false, "2a": false, "977": false, "20A": false, "": false, "04 OR 1=1": false} {
+		if got := places.ValidDepartement(code); got != want {
+			t.Errorf("ValidDepartement(%q) = %v", code, got)
+		}
+	}
+}

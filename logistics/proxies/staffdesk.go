@@ -51,6 +51,9 @@ func (f *Filter) Normalize(forVolunteers bool) error {
 		errs.Add("status", "Statut inconnu.")
 	}
 	f.Departement = strings.ToUpper(strings.TrimSpace(f.Departement))
+	if f.Departement != "" && !places.ValidDepartement(f.Departement) {
+		errs.Add("departement", "Code de département invalide (ex. 04, 2A, 971).")
+	}
 	if f.Commune = strings.TrimSpace(f.Commune); f.Commune != "" {
 		c, ok := places.NormalizeCommune(f.Commune)
 		if !ok {
