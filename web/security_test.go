@@ -161,6 +161,15 @@ func TestBearerTokens(t *testing.T) {
 		if msg, _ := r.JSON["error"].(string); !strings.HasPrefix(msg, tt.error) {
 			t.Errorf("%s: error %q, want %q", tt.name, msg, tt.error)
 		}
+		// Entries in snake_case, as every other JSON answer.
+		if entries, _ := r.JSON["entries"].([]any); tt.status == 200 {
+			if len(entries) == 0 {
+				t.Fatalf("%s: no entries", tt.name)
+			}
+			if e, _ := entries[0].(map[string]any); e["action"] == nil || e["entity_id"] == nil || e["Action"] != nil {
+				t.Errorf("%s: entries %v", tt.name, entries)
+			}
+		}
 	}
 	// An unknown token is refused even where no login is needed: a client
 	// with a broken configuration learns it at once.

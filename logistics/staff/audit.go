@@ -50,13 +50,13 @@ func Audit(ctx context.Context, q pgdb.Q, actor, action, entity, entityID string
 
 // AuditEntry is one row of the audit log.
 type AuditEntry struct {
-	ID       int64
-	At       time.Time
-	Actor    string
-	Action   string
-	Entity   string
-	EntityID string
-	Details  map[string]any
+	ID       int64          `json:"id"`
+	At       time.Time      `json:"at"`
+	Actor    string         `json:"actor"`
+	Action   string         `json:"action"`
+	Entity   string         `json:"entity"`
+	EntityID string         `json:"entity_id"`
+	Details  map[string]any `json:"details"`
 }
 
 // DetailsText is Details for people: "key : value" pairs in key order,
