@@ -42,7 +42,7 @@ func init() {
 		ContentType: contentPDF,
 		Personal:    true,
 		Filename: func(p Params) string {
-			return "designation-" + dlgSlug(p["commune"]) + "-" + dlgSlug(p["election"]) + dlgRoundSuffix(p) + ".pdf"
+			return dlgFilename("designation", p["commune"], p, ".pdf")
 		},
 		Write: writeDesignations,
 	})
@@ -57,7 +57,7 @@ func init() {
 			if area == "" {
 				area = dlgSlug(p["departement"])
 			}
-			return "accreditations-" + area + "-" + dlgSlug(p["election"]) + dlgRoundSuffix(p) + ".pdf"
+			return dlgFilename("accreditations", area, p, ".pdf")
 		},
 		Write: writeCredentials,
 	})
@@ -75,7 +75,7 @@ func init() {
 			if area == "" {
 				area = "tout"
 			}
-			return "assesseurs-delegues-" + area + "-" + dlgSlug(p["election"]) + dlgRoundSuffix(p) + ".xlsx"
+			return dlgFilename("assesseurs-delegues", area, p, ".xlsx")
 		},
 		Write: writeDelegatesWorkbook,
 	})
@@ -86,7 +86,7 @@ func init() {
 		ContentType: contentPDF,
 		Personal:    true,
 		Filename: func(p Params) string {
-			return "prefecture-" + dlgSlug(p["departement"]) + "-" + dlgSlug(p["election"]) + dlgRoundSuffix(p) + ".pdf"
+			return dlgFilename("prefecture", p["departement"], p, ".pdf")
 		},
 		Write: writePrefecture,
 	})
@@ -186,6 +186,18 @@ func dlgRoundSuffix(p Params) string {
 }
 
 // dlgSlug keeps a parameter safe for a file name.
+// dlgFilename is "kind-area-election-tourN.ext", without the parts not
+// given (no "--" nor a dash before the extension).
+func dlgFilename(kind, area string, p Params, ext string) string {
+	parts := []string{kind}
+	for _, s := range []string{dlgSlug(area), dlgSlug(p["election"])} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "-") + dlgRoundSuffix(p) + ext
+}
+
 func dlgSlug(s string) string {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s) && len(b) < 40; i++ {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"scrutin/exports"
 	"scrutin/logistics/staff"
@@ -29,10 +30,11 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 	}
 	name := words[0]
 	if name == "list" {
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		for _, x := range exports.All() {
-			fmt.Fprintf(e.stdout, "%-14s %s\n", x.Name, x.Description)
+			fmt.Fprintf(tw, "%s\t%s\n", x.Name, x.Description)
 		}
-		return nil
+		return tw.Flush()
 	}
 	x, ok := exports.Lookup(name)
 	if !ok {
