@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -270,5 +271,50 @@ func TestRolesFormRefusesARoundThatIsNotANumber(t *testing.T) {
 	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_role_rules WHERE scope = '04'`).Scan(&rules)
 	if status != 200 || !strings.Contains(body, "Règle enregistrée.") || rules != 2 {
 		t.Fatalf("every round: %d, %d rules stored\n%s", status, rules, body)
+	}
+}
+
+// The run form sends the browser back to the page with the result in the
+// address: reloading it shows the result again, and runs nothing.
+func TestRunFormRedirectsWithItsResult(t *testing.T) {
+	env := start(t)
+	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
+	resp, err := org04.Get(env.URL + "/staff/delegues?election=" + demo.ElectionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRe.FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	resp, err = org04.PostForm(env.URL+"/staff/delegues/affectation", url.Values{"_csrf": {string(m[1])}, "election": {demo.ElectionSlug}, "run_round": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	where := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(where, "fait=affectation") {
+		t.Fatalf("run: %d to %q", resp.StatusCode, where)
+	}
+	runs := func() (n int) {
+		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_runs`).Scan(&n)
+		return
+	}
+	before := runs()
+	for range 2 {
+		resp, err := org04.Get(env.URL + where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !regexp.MustCompile(`id="run-result">Affectation terminée : \d+ sièges pourvus sur \d+`).Match(b) {
+			t.Fatalf("page after the run: %d\n%s", resp.StatusCode, b)
+		}
+	}
+	if runs() != before {
+		t.Fatal("reloading the result ran the assignment again")
 	}
 }

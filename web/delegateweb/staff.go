@@ -86,7 +86,28 @@ func level(a delegates.AreaCoverage) string {
 }
 
 func (m *module) coveragePage(c *fiber.Ctx) error {
-	return m.coverageView(c, fiber.StatusOK, fiber.Map{})
+	return m.coverageView(c, fiber.StatusOK, fiber.Map{"Notice": runNotice(c.Query("fait"), c.Query("bilan"))})
+}
+
+// runNotice is the result of a run the page was sent back to after it
+// (runForm): what it did ("affectation" or "simulation") and its figures,
+// "assigned-seats-uncovered-added-removed-notified"; "" if malformed.
+func runNotice(done, figures string) string {
+	what := map[string]string{"affectation": "Affectation terminée", "simulation": "Simulation (rien n'a été enregistré)"}[done]
+	parts := strings.Split(figures, "-")
+	if what == "" || len(parts) != 6 {
+		return ""
+	}
+	n := make([]any, 1, 7)
+	n[0] = what
+	for _, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return ""
+		}
+		n = append(n, v)
+	}
+	return fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.", n...)
 }
 
 func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
@@ -199,13 +220,17 @@ func (m *module) runForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	what := "Affectation terminée"
+	// Redirect after POST, the result in the address: reloading the page
+	// shows it again without running again.
+	q := url.Values{"election": {res.Election}, "fait": {"affectation"},
+		"bilan": {fmt.Sprintf("%d-%d-%d-%d-%d-%d", res.Assigned, res.Seats, res.Uncovered, res.Added, res.Removed, res.Notified)}}
 	if res.DryRun {
-		what = "Simulation (rien n'a été enregistré)"
+		q.Set("fait", "simulation")
 	}
-	notice := fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.",
-		what, res.Assigned, res.Seats, res.Uncovered, res.Added, res.Removed, res.Notified)
-	return m.coverageView(c, fiber.StatusOK, fiber.Map{"Notice": notice, "Result": res})
+	if in.Round != nil {
+		q.Set("round", strconv.Itoa(*in.Round))
+	}
+	return c.Redirect("/staff/delegues?"+q.Encode(), fiber.StatusSeeOther)
 }
 
 func joinFields(f check.Errors) string {

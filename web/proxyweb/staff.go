@@ -3,7 +3,9 @@ package proxyweb
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -156,7 +158,7 @@ var statusChoices = []struct{ Value, Label string }{
 }
 
 func (m *module) queuePage(c *fiber.Ctx) error {
-	return m.queueView(c, fiber.StatusOK, fiber.Map{})
+	return m.queueView(c, fiber.StatusOK, fiber.Map{"Notice": matchNotice(c.Query("fait"), c.Query("bilan"))})
 }
 
 func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
@@ -196,9 +198,31 @@ func (m *module) matchForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return m.queueView(c, fiber.StatusOK, fiber.Map{"Notice": fmt.Sprintf(
-		"Appariement terminé : %d nouvelles propositions, %d déplacées, %d demandes sans volontaire possible.",
-		res.Proposed, res.Moved, res.Unmatched)})
+	// Redirect after POST, the result in the address: reloading the page
+	// shows it again without running again.
+	q := url.Values{"fait": {"appariement"}, "bilan": {fmt.Sprintf("%d-%d-%d", res.Proposed, res.Moved, res.Unmatched)}}
+	if e := strings.TrimSpace(c.FormValue("election")); e != "" {
+		q.Set("election", e)
+	}
+	return c.Redirect("/staff/procurations?"+q.Encode(), fiber.StatusSeeOther)
+}
+
+// matchNotice is the result of a batch the queue was sent back to after it
+// (matchForm): "proposed-moved-unmatched"; "" if malformed.
+func matchNotice(done, figures string) string {
+	parts := strings.Split(figures, "-")
+	if done != "appariement" || len(parts) != 3 {
+		return ""
+	}
+	n := make([]any, 0, 3)
+	for _, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return ""
+		}
+		n = append(n, v)
+	}
+	return fmt.Sprintf("Appariement terminé : %d nouvelles propositions, %d déplacées, %d demandes sans volontaire possible.", n...)
 }
 
 var staffNotices = map[string]string{

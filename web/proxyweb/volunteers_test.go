@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"scrutin/demo"
 	"scrutin/logistics/staff"
 	"scrutin/web/webtest"
 )
@@ -219,5 +220,41 @@ func TestStaffVolunteerListPages(t *testing.T) {
 	if !strings.Contains(second, "Numéro50") || !strings.Contains(second, "Numéro52") || strings.Contains(second, "Numéro49") ||
 		strings.Contains(second, `id="page-suivante"`) || !strings.Contains(second, `id="premiere-page"`) {
 		t.Fatal("second page")
+	}
+}
+
+// The batch button sends the browser back to the queue with the result in
+// the address: reloading shows it again, and runs nothing.
+func TestMatchFormRedirectsWithItsResult(t *testing.T) {
+	env := start(t)
+	env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	c := staffSession(t, env, "org04@example.org")
+	_, page := getPage(t, c, env.URL+"/staff/procurations")
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the queue")
+	}
+	resp, err := c.PostForm(env.URL+"/staff/procurations/appariement", url.Values{"_csrf": {m[1]}, "election": {demo.ElectionSlug}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	where := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(where, "/staff/procurations?") {
+		t.Fatalf("batch: %d to %q", resp.StatusCode, where)
+	}
+	runs := func() (n int) {
+		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'proxy_matching.run'`).Scan(&n)
+		return
+	}
+	before := runs()
+	for range 2 {
+		status, body := getPage(t, c, env.URL+where)
+		if status != 200 || !regexp.MustCompile(`Appariement terminé : \d+ nouvelles propositions, \d+ déplacées, \d+ demandes`).MatchString(body) {
+			t.Fatalf("queue after the batch: %d\n%s", status, body)
+		}
+	}
+	if runs() != before {
+		t.Fatal("reloading the result ran the batch again")
 	}
 }
