@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,6 +160,25 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 		return fmt.Errorf("%w: data after the JSON value", errBadJSON)
 	}
 	return nil
+}
+
+// Figures reads the n counts of a result carried in an address after a
+// redirect ("12-3-0"), for fmt; ok is false unless there are n of them,
+// each a whole number >= 0.
+func Figures(s string, n int) (counts []any, ok bool) {
+	parts := strings.Split(s, "-")
+	if len(parts) != n {
+		return nil, false
+	}
+	counts = make([]any, n)
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return nil, false
+		}
+		counts[i] = v
+	}
+	return counts, true
 }
 
 // FormValues keeps what a person typed, to refill a form after an error.

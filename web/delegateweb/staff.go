@@ -94,20 +94,11 @@ func (m *module) coveragePage(c *fiber.Ctx) error {
 // "assigned-seats-uncovered-added-removed-notified"; "" if malformed.
 func runNotice(done, figures string) string {
 	what := map[string]string{"affectation": "Affectation terminée", "simulation": "Simulation (rien n'a été enregistré)"}[done]
-	parts := strings.Split(figures, "-")
-	if what == "" || len(parts) != 6 {
+	n, ok := web.Figures(figures, 6)
+	if what == "" || !ok {
 		return ""
 	}
-	n := make([]any, 1, 7)
-	n[0] = what
-	for _, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v < 0 {
-			return ""
-		}
-		n = append(n, v)
-	}
-	return fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.", n...)
+	return fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.", append([]any{what}, n...)...)
 }
 
 func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {

@@ -210,17 +210,9 @@ func (m *module) matchForm(c *fiber.Ctx) error {
 // matchNotice is the result of a batch the queue was sent back to after it
 // (matchForm): "proposed-moved-unmatched"; "" if malformed.
 func matchNotice(done, figures string) string {
-	parts := strings.Split(figures, "-")
-	if done != "appariement" || len(parts) != 3 {
+	n, ok := web.Figures(figures, 3)
+	if done != "appariement" || !ok {
 		return ""
-	}
-	n := make([]any, 0, 3)
-	for _, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v < 0 {
-			return ""
-		}
-		n = append(n, v)
 	}
 	return fmt.Sprintf("Appariement terminé : %d nouvelles propositions, %d déplacées, %d demandes sans volontaire possible.", n...)
 }
