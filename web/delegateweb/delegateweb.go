@@ -363,7 +363,10 @@ func (m *module) coverageAPI(c *fiber.Ctx) error {
 	if e == nil {
 		return check.Field("election", "Précisez l'élection.")
 	}
-	round := m.staffRound(c, e)
+	round, err := m.staffRound(c, e)
+	if err != nil {
+		return err
+	}
 	v, err := delegates.Coverage(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID, round.Number,
 		strings.ToUpper(c.Query("departement")), strings.ToUpper(c.Query("commune")))
 	if err != nil {
@@ -444,14 +447,18 @@ func (m *module) staffElection(c *fiber.Ctx) (*elections.Election, error) {
 	return &all[0], nil
 }
 
-// staffRound is ?round=N, else the next round to come.
-func (m *module) staffRound(c *fiber.Ctx, e *elections.Election) elections.Round {
-	n, _ := strconv.Atoi(c.Query("round", c.FormValue("round")))
-	if r, ok := e.Round(n); ok {
-		return r
+// staffRound is ?round=N, else the next round to come; a round the
+// election does not have is an error, not silently another round.
+func (m *module) staffRound(c *fiber.Ctx, e *elections.Election) (elections.Round, error) {
+	if s := strings.TrimSpace(c.Query("round", c.FormValue("round"))); s != "" {
+		n, _ := strconv.Atoi(s)
+		if r, ok := e.Round(n); ok {
+			return r, nil
+		}
+		return elections.Round{}, check.Field("round", "Cette élection n'a pas ce tour.")
 	}
 	r, _ := delegates.NextRound(e, m.s.Now())
-	return r
+	return r, nil
 }
 
 func (m *module) dashboard(ctx context.Context, u *staff.User) ([]web.DashboardCount, error) {

@@ -153,6 +153,16 @@ func TestRepresentativesForm(t *testing.T) {
 		t.Fatalf("coverage without seats: %d\n%s", resp.StatusCode, b)
 	}
 
+	// So is a round the election does not have, rather than showing another.
+	resp, err = org04.Get(env.URL + "/staff/delegues?round=7&election=" + demo.ElectionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "Cette élection n&#39;a pas ce tour.") {
+		t.Fatalf("round 7: %d\n%s", resp.StatusCode, b)
+	}
 	// An unknown election is said so, not taken for "no election yet".
 	resp, err = org04.Get(env.URL + "/staff/delegues?election=nope")
 	if err != nil {

@@ -113,7 +113,10 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if e == nil {
 		return m.s.RenderStatus(c, status, "delegates/staff", data)
 	}
-	round := m.staffRound(c, e)
+	round, err := m.staffRound(c, e)
+	if err != nil {
+		return err
+	}
 	commune := strings.ToUpper(strings.TrimSpace(c.Query("commune", c.FormValue("commune"))))
 	if code, ok := places.NormalizeCommune(commune); ok {
 		commune = code
