@@ -19,6 +19,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/staff"
+	"scrutin/migrations"
 )
 
 // setup is a database with the demo places, staff and election, and the
@@ -691,5 +692,42 @@ func TestRunRespectsSeatsTakenBackByStaff(t *testing.T) {
 	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_removals WHERE volunteer_id = $1`, volunteer).Scan(&removals)
 	if removals != 0 || !holds() {
 		t.Fatalf("after assigning by hand: %d removals, holds %v", removals, holds())
+	}
+}
+
+// A database that held two sign-ups with one voter number before 009 keeps
+// them (the migration does not fail, nor drop anyone), and still refuses a
+// third.
+func TestVoterNumberMigrationKeepsEarlierDuplicates(t *testing.T) {
+	d, e, _ := setup(t, false)
+	ctx := context.Background()
+	if _, err := d.Signup(ctx, validSignup("first@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pool.Exec(ctx, `DROP INDEX delegate_volunteers_voter_number_key`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO delegate_volunteers (election_id, last_name, first_names, birth_date, birth_place, address,
+			email, commune_code, bureau_code, voter_number, roles, rounds)
+		SELECT election_id, last_name, first_names, birth_date, birth_place, address, 'second@example.org', commune_code, bureau_code,
+			voter_number, roles, rounds FROM delegate_volunteers WHERE email = 'first@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	sql, err := migrations.FS.ReadFile("009_delegate_voter_number.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pool.Exec(ctx, string(sql)); err != nil {
+		t.Fatalf("009 on duplicates: %v", err)
+	}
+	var people int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_volunteers WHERE election_id = $1`, e.ID).Scan(&people)
+	if people != 2 {
+		t.Fatalf("%d sign-ups left", people)
+	}
+	in := validSignup("third@example.org")
+	in.VoterNumber = validSignup("first@example.org").VoterNumber
+	if inv, ok := check.AsInvalid(func() error { _, err := d.Signup(ctx, in); return err }()); !ok || !strings.Contains(inv.Fields["voter_number"], "déjà inscrit") {
+		t.Fatalf("third sign-up: %v", inv)
 	}
 }

@@ -280,6 +280,17 @@ func (d *Desk) saveSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now ti
 	if preferred == nil {
 		preferred = []string{}
 	}
+	// One sign-up per voter number: the unique index of 009 refuses a
+	// second one (Signup answers for it), but not on a database that held
+	// duplicates before it, hence this check too.
+	var taken bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegate_volunteers WHERE election_id = $1 AND voter_number = $2 AND email <> $3)`,
+		v.election.ID, v.nne, v.email).Scan(&taken); err != nil {
+		return nil, err
+	}
+	if taken {
+		return nil, contact.VoterNumberTaken("voter_number")
+	}
 	var id int64
 	var inserted bool
 	// xmax = 0 tells a fresh row from one updated by ON CONFLICT.
