@@ -25,22 +25,23 @@ import (
 const materialXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func init() {
-	Register(Export{Name: "material-printer", ContentType: materialXLSX, Params: materialParams,
+	Register(Export{Name: "material-printer", ContentType: materialXLSX, Params: MaterialParams,
 		Description: "Matériel : quantités par article et par département, pour l'imprimeur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
 		Filename:    materialFilename("imprimeur", "xlsx"), Write: writeMaterialPrinter})
-	Register(Export{Name: "material-shipper", ContentType: materialXLSX, Personal: true, Params: materialParams,
+	Register(Export{Name: "material-shipper", ContentType: materialXLSX, Personal: true, Params: MaterialParams,
 		Description: "Matériel : un colis par ligne (destinataire, adresse, contenu, poids), pour le transporteur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
 		Filename:    materialFilename("transporteur", "xlsx"), Write: writeMaterialShipper})
-	Register(Export{Name: "material-slips", ContentType: "application/pdf", Personal: true, Params: materialParams,
+	Register(Export{Name: "material-slips", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : bordereaux de colisage, une page par commande (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
 		Filename:    materialFilename("bordereaux", "pdf"), Write: writeMaterialSlips})
-	Register(Export{Name: "material-labels", ContentType: "application/pdf", Personal: true, Params: materialParams,
+	Register(Export{Name: "material-labels", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : étiquettes d'adresse, planches A4 de 3 × 8 (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
 		Filename:    materialFilename("etiquettes", "pdf"), Write: writeMaterialLabels})
 }
 
-// materialParams are the filters of the orders (materials.ParseFilter).
-var materialParams = []string{"batch", "election", "departement", "sku", "status", "from", "to"}
+// MaterialParams are the filters of the orders (materials.ParseFilter)
+// the material documents read; the staff pages carry them to their links.
+var MaterialParams = []string{"batch", "election", "departement", "sku", "status", "from", "to"}
 
 func materialFilename(kind, ext string) func(p Params) string {
 	return func(p Params) string {

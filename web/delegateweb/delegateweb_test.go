@@ -172,7 +172,8 @@ func TestRunAPI(t *testing.T) {
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // formPost loads a page for its CSRF token, then posts the form.
-func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action string, v url.Values) (int, string) {
+// csrfOf is the CSRF token of the form on page.
+func csrfOf(t *testing.T, c *http.Client, env *webtest.Env, page string) string {
 	t.Helper()
 	resp, err := c.Get(env.URL + page)
 	if err != nil {
@@ -184,13 +185,18 @@ func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action strin
 	if m == nil {
 		t.Fatalf("no CSRF token on %s", page)
 	}
-	v.Set("_csrf", string(m[1]))
-	resp, err = c.PostForm(env.URL+action, v)
+	return string(m[1])
+}
+
+func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action string, v url.Values) (int, string) {
+	t.Helper()
+	v.Set("_csrf", csrfOf(t, c, env, page))
+	resp, err := c.PostForm(env.URL+action, v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ = io.ReadAll(resp.Body)
+	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
 

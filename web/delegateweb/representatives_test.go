@@ -289,17 +289,8 @@ func TestRolesFormRefusesARoundThatIsNotANumber(t *testing.T) {
 func TestRunFormRedirectsWithItsResult(t *testing.T) {
 	env := start(t)
 	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
-	resp, err := org04.Get(env.URL + "/staff/delegues?election=" + demo.ElectionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfRe.FindSubmatch(b)
-	if m == nil {
-		t.Fatal("no CSRF token")
-	}
-	resp, err = org04.PostForm(env.URL+"/staff/delegues/affectation", url.Values{"_csrf": {string(m[1])}, "election": {demo.ElectionSlug}, "run_round": {"1"}})
+	csrf := csrfOf(t, org04, env, "/staff/delegues?election="+demo.ElectionSlug)
+	resp, err := org04.PostForm(env.URL+"/staff/delegues/affectation", url.Values{"_csrf": {csrf}, "election": {demo.ElectionSlug}, "run_round": {"1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

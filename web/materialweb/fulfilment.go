@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"scrutin/exports"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
@@ -210,7 +211,7 @@ type exportLink struct {
 // exportLinks carry a list's filters (or a batch) to the four documents.
 func exportLinks(q map[string]string) []exportLink {
 	v := url.Values{}
-	for _, k := range []string{"election", "batch", "status", "sku", "departement", "from", "to"} {
+	for _, k := range exports.MaterialParams {
 		if q[k] != "" {
 			v.Set(k, q[k])
 		}
