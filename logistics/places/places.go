@@ -50,7 +50,10 @@ func DistanceKm(a, b Point) float64 {
 	la1, la2 := a.Lat*math.Pi/180, b.Lat*math.Pi/180
 	dLat := la2 - la1
 	dLon := (b.Lon - a.Lon) * math.Pi / 180
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	// Each sine once (the solvers measure millions of pairs): the same
+	// result, bit for bit, as squaring two calls.
+	sLat, sLon := math.Sin(dLat/2), math.Sin(dLon/2)
+	h := sLat*sLat + math.Cos(la1)*math.Cos(la2)*sLon*sLon
 	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
