@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // benchmark is one `scrutin bench NAME` measurement on a running database.
@@ -23,19 +22,20 @@ func init() {
 	register(&command{name: "bench", usage: "NAME [options]",
 		summary: "Measure a figure quoted in the README on this machine (`scrutin bench list`).",
 		run: func(ctx context.Context, e *env, args []string) error {
-			if len(args) == 0 || strings.HasPrefix(args[0], "-") || args[0] == "list" {
-				if len(args) == 0 || args[0] != "list" {
-					e.flags(commands["bench"]).Usage()
+			// The common options may come before NAME, as the usage
+			// says; the benchmark parses the rest with its own.
+			fs := e.flags(commands["bench"])
+			if err := fs.Parse(args); err != nil {
+				listBenchmarks(e)
+				return err // flag.ErrHelp (exit 0) or a usage error, usage printed
+			}
+			args = fs.Args()
+			if len(args) == 0 || args[0] == "list" {
+				if len(args) == 0 {
+					fs.Usage()
 				}
-				names := make([]string, 0, len(benchmarks))
-				for n := range benchmarks {
-					names = append(names, n)
-				}
-				sort.Strings(names)
-				for _, n := range names {
-					fmt.Fprintf(e.stdout, "%-12s %s\n", n, benchmarks[n].summary)
-				}
-				if len(args) == 0 || args[0] != "list" {
+				listBenchmarks(e)
+				if len(args) == 0 {
 					return errUsage
 				}
 				return nil
@@ -46,4 +46,15 @@ func init() {
 			}
 			return b.run(ctx, e, args[1:])
 		}})
+}
+
+func listBenchmarks(e *env) {
+	names := make([]string, 0, len(benchmarks))
+	for n := range benchmarks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(e.stdout, "%-12s %s\n", n, benchmarks[n].summary)
+	}
 }

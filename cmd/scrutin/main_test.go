@@ -63,6 +63,22 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// The common options may come before a benchmark's name, as the usage
+// says: they are read, not taken for a missing name.
+func TestBenchOptionsBeforeName(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	code, _, stderr := runCLI(t, "", "bench", "--data", t.TempDir(), "nosuch")
+	if code != 1 || !strings.Contains(stderr, `unknown benchmark "nosuch"`) {
+		t.Errorf("bench --data DIR nosuch: exit %d, %s", code, stderr)
+	}
+	if code, stdout, _ := runCLI(t, "", "bench", "list"); code != 0 || !strings.Contains(stdout, "proxies ") {
+		t.Errorf("bench list: exit %d, %s", code, stdout)
+	}
+	if code, _, _ := runCLI(t, "", "bench"); code != 2 {
+		t.Errorf("bench without a name: exit %d, want 2", code)
+	}
+}
+
 func TestStaffAddThenToken(t *testing.T) {
 	url := dbtest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)
