@@ -41,11 +41,17 @@ func (v *Invalid) Error() string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// Read on a terminal (the command line prints it): one sentence per
+	// field, each message ending as it was written.
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + ": " + v.Fields[k]
+		msg := v.Fields[k]
+		if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+			msg += "."
+		}
+		parts[i] = k + " : " + msg
 	}
-	return v.Message() + " (" + strings.Join(parts, "; ") + ")"
+	return v.Message() + " " + strings.Join(parts, " ")
 }
 
 // Message is the French summary shown above a form or in "error".
