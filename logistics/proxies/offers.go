@@ -396,7 +396,22 @@ var (
 	errNotAccepted  = &check.Conflict{Msg: "Aucune procuration acceptée n'attend de confirmation pour ce tour."}
 	errViewsUsedUp  = &check.Conflict{Msg: "Vous avez déjà affiché ces informations 3 fois. Pour les obtenir à nouveau, contactez l'équipe procurations."}
 	errNothingShown = &check.Conflict{Msg: "Aucun·e mandataire n'a encore accepté votre demande."}
+	errCancelled    = &check.Conflict{Msg: "Votre demande est annulée : les informations de votre mandataire ne sont plus affichées."}
 )
+
+// nothingToShow says why a request has no accepted offer to reveal: not
+// yet, or no more (cancelled).
+func nothingToShow(ctx context.Context, tx pgx.Tx, requestID int64) error {
+	var cancelled bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = $2), false) FROM proxy_request_rounds WHERE request_id = $1`,
+		requestID, RoundCancelled).Scan(&cancelled); err != nil {
+		return err
+	}
+	if cancelled {
+		return errCancelled
+	}
+	return errNothingShown
+}
 
 // pendingForVolunteer locks the pending offers between a volunteer and a
 // request (one per round) and checks that they can still be answered.
@@ -562,7 +577,7 @@ func (d *Desk) RevealDetails(ctx context.Context, requestID int64) ([]VolunteerD
 			return nil, err
 		}
 		if len(ps) == 0 {
-			return nil, errNothingShown
+			return nil, nothingToShow(ctx, tx, requestID)
 		}
 		var ids []int64
 		byVolunteer := map[int64]int{}

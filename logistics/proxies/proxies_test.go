@@ -521,6 +521,11 @@ func TestCancelAndWithdrawTellTheOtherSide(t *testing.T) {
 	if after != before {
 		t.Fatalf("a second cancel sent %d messages", after-before)
 	}
+	// The page's "show the details" says the request is cancelled, not
+	// that nobody accepted it yet.
+	if _, err := f.desk.RevealDetails(f.ctx, req); !isConflict(err) || !strings.Contains(err.Error(), "Votre demande est annulée") {
+		t.Fatalf("details of a cancelled request: %v", err)
+	}
 }
 
 func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
