@@ -453,8 +453,10 @@ func TestMaterialFulfilmentFlow(t *testing.T) {
 		{map[string]string{"sku": "AFFICHE-A2"}, 1},
 		{map[string]string{"departement": "75"}, 1},
 		{map[string]string{"status": "pending"}, 3},
-		{map[string]string{"from": now.Format(time.DateOnly), "to": now.Format(time.DateOnly)}, 3},
-		{map[string]string{"to": now.AddDate(0, 0, -1).Format(time.DateOnly)}, 0},
+		// Days are French days: from 23:00 UTC in winter it is already
+		// tomorrow in Paris.
+		{map[string]string{"from": now.In(elections.Paris).Format(time.DateOnly), "to": now.In(elections.Paris).Format(time.DateOnly)}, 3},
+		{map[string]string{"to": now.In(elections.Paris).AddDate(0, 0, -1).Format(time.DateOnly)}, 0},
 	} {
 		filter, _, err := materials.ParseFilter(ctx, pool, f.p, now)
 		if err != nil {
@@ -537,7 +539,7 @@ func TestMaterialItemValidation(t *testing.T) {
 	pool, e := setup(t)
 	ctx := context.Background()
 	valid := materials.ItemInput{Election: demo.ElectionSlug, SKU: "flyer-b", Name: "Tract B", Unit: "tracts",
-		MinPerPerson: 50, PackSize: 50, MaxPerPerson: 500, Stock: 1000, CutoffDate: time.Now().Format(time.DateOnly)}
+		MinPerPerson: 50, PackSize: 50, MaxPerPerson: 500, Stock: 1000, CutoffDate: time.Now().In(elections.Paris).Format(time.DateOnly)} // today, in France
 	cases := []struct {
 		name  string
 		edit  func(in *materials.ItemInput)
