@@ -28,7 +28,29 @@ const (
 // Loader adds one capability's demo data (catalog, sample requests, ...)
 // to the demo election, inside the demo transaction. Capabilities provide
 // theirs and cmd/scrutin passes them all; tests pass only what they need.
-type Loader func(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error
+// baseURL is where the links in the demo's messages point (see WithBaseURL).
+type Loader func(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time, baseURL string) error
+
+// DefaultBaseURL is where the demo's links point unless told otherwise:
+// the default address of `scrutin serve`.
+const DefaultBaseURL = "http://127.0.0.1:8080"
+
+type baseURLKey struct{}
+
+// WithBaseURL gives Load the public address of the server the demo is
+// loaded for (its SCRUTIN_BASE_URL, else its own address), which the links
+// in the demo's messages start with.
+func WithBaseURL(ctx context.Context, url string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, url)
+}
+
+// BaseURL is the address given to WithBaseURL, else DefaultBaseURL.
+func BaseURL(ctx context.Context) string {
+	if url, _ := ctx.Value(baseURLKey{}).(string); url != "" {
+		return url
+	}
+	return DefaultBaseURL
+}
 
 // LoadIfEmpty loads the demo data when the database has no election, no
 // commune and no staff account yet, and reports whether it did.
@@ -82,7 +104,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loa
 			}
 		}
 		for _, load := range loaders {
-			if err := load(ctx, tx, e, now); err != nil {
+			if err := load(ctx, tx, e, now, BaseURL(ctx)); err != nil {
 				return err
 			}
 		}

@@ -75,7 +75,7 @@ const DemoRepresentative = "Jeanne Aubert"
 // LoadDemo adds the demo volunteers (a demo.Loader): about a dozen people
 // in the demo communes, four of them already holding a seat in round 1,
 // and the representative of the list in the Alpes-de-Haute-Provence.
-func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error {
+func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time, _ string) error {
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO delegate_representatives (election_id, departement, name, updated_by, updated_at) VALUES ($1, '04', $2, 'demo', $3)
 		ON CONFLICT (election_id, departement) DO NOTHING`, e.ID, DemoRepresentative, now); err != nil {

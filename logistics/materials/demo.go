@@ -27,7 +27,7 @@ var DemoItems = []struct {
 // LoadDemo adds the demo catalog to the demo election (a demo.Loader). The
 // cut-off is a week before the first round, so that the catalog is
 // orderable for three weeks after the demo is loaded.
-func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error {
+func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time, _ string) error {
 	cutoff := elections.Today(now).AddDate(0, 0, 21)
 	if len(e.Rounds) > 0 {
 		cutoff = e.Rounds[0].Date.AddDate(0, 0, -7)

@@ -11,10 +11,6 @@ import (
 	"scrutin/logistics/staff"
 )
 
-// demoBaseURL is the link prefix of the demo's messages: the default
-// address of `scrutin serve`.
-const demoBaseURL = "http://127.0.0.1:8080"
-
 type demoPerson struct {
 	first, last, commune, bureau string
 	rounds                       []int
@@ -70,12 +66,12 @@ func asciiFold(s string) string {
 // LoadDemo is the proxies' demo.Loader: a few volunteers and requests in
 // the demo communes, matched by the real engine, one offer accepted and one
 // proxy established, and requests left open (one far from any volunteer).
-func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time) error {
+func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time, baseURL string) error {
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM proxy_requests WHERE election_id = $1`, e.ID).Scan(&n); err != nil || n > 0 {
 		return err // already loaded
 	}
-	d := &Desk{BaseURL: demoBaseURL, Now: func() time.Time { return now }, Expiry: DefaultExpiry, GlobalMaxKm: 20, InstantOff: true}
+	d := &Desk{BaseURL: baseURL, Now: func() time.Time { return now }, Expiry: DefaultExpiry, GlobalMaxKm: 20, InstantOff: true}
 	for i, p := range demoVolunteers {
 		in := NewVolunteerInput(demoInput(e, p, fmt.Sprintf("0601020%03d", i)), p.birth, p.nne, p.km)
 		v, err := in.validate(ctx, tx, now)

@@ -654,8 +654,16 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 func TestDemoLoader(t *testing.T) {
 	pool := dbtest.New(t)
 	ctx := context.Background()
-	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo); err != nil {
+	// Loaded for a server elsewhere than the default address: the links
+	// in its messages lead there.
+	if err := demo.Load(demo.WithBaseURL(ctx, "https://campagne.example.org"), pool, time.Now(), proxies.LoadDemo); err != nil {
 		t.Fatal(err)
+	}
+	var linked, elsewhere int
+	pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE body LIKE '%https://campagne.example.org/%'),
+		count(*) FILTER (WHERE body LIKE '%127.0.0.1%') FROM outbox`).Scan(&linked, &elsewhere)
+	if linked == 0 || elsewhere != 0 {
+		t.Errorf("demo messages: %d with links to the server, %d to another address", linked, elsewhere)
 	}
 	counts := map[string]int{}
 	rows, _ := pool.Query(ctx, `SELECT status, count(*) FROM proxy_request_rounds GROUP BY status`)
