@@ -743,7 +743,7 @@ func seatsOfWithDetails(ctx context.Context, q pgdb.Q, electionID int64, ids []i
 	return out, rows.Err()
 }
 
-// RecentRuns lists an election's last runs.
+// RunRecord is one assignment run, as the coverage page lists it.
 type RunRecord struct {
 	ID         int64
 	Round      *int
@@ -756,22 +756,34 @@ type RunRecord struct {
 	Uncovered  int
 	Added      int
 	Removed    int
+	// Wider: the run covered more than the viewer's scope. Its figures
+	// and who ran it are the other area's business: left out.
+	Wider bool
 }
 
-// RecentRuns lists the last runs of an election.
-func RecentRuns(ctx context.Context, q pgdb.Q, electionID int64, limit int) ([]RunRecord, error) {
-	rows, err := q.Query(ctx, `SELECT id, round, actor, dry_run, started_at, duration_ms, seats, assigned, uncovered, added, removed
-		FROM delegate_runs WHERE election_id = $1 ORDER BY id DESC LIMIT $2`, electionID, limit)
+// RecentRuns lists the last runs of an election that touched the scope
+// (nil: every run).
+func RecentRuns(ctx context.Context, q pgdb.Q, scope []string, electionID int64, limit int) ([]RunRecord, error) {
+	rows, err := q.Query(ctx, `
+		SELECT id, round, actor, dry_run, started_at, duration_ms, seats, assigned, uncovered, added, removed,
+			$2::text[] IS NOT NULL AND (scope IS NULL OR EXISTS (SELECT 1 FROM unnest(scope) x WHERE NOT in_scope(x, $2)))
+		FROM delegate_runs
+		WHERE election_id = $1 AND ($2::text[] IS NULL OR scope IS NULL OR EXISTS (
+			SELECT 1 FROM unnest(scope) x, unnest($2::text[]) y WHERE x = y OR departement_of(x) = y OR x = departement_of(y)))
+		ORDER BY id DESC LIMIT $3`, electionID, scope, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RunRecord, error) {
 		var r RunRecord
 		var round *int16
-		err := row.Scan(&r.ID, &round, &r.Actor, &r.DryRun, &r.StartedAt, &r.DurationMs, &r.Seats, &r.Assigned, &r.Uncovered, &r.Added, &r.Removed)
+		err := row.Scan(&r.ID, &round, &r.Actor, &r.DryRun, &r.StartedAt, &r.DurationMs, &r.Seats, &r.Assigned, &r.Uncovered, &r.Added, &r.Removed, &r.Wider)
 		if round != nil {
 			n := int(*round)
 			r.Round = &n
+		}
+		if r.Wider {
+			r.Actor, r.Seats, r.Assigned, r.Uncovered, r.Added, r.Removed = "", 0, 0, 0, 0, 0
 		}
 		return r, err
 	})

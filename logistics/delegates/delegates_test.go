@@ -643,6 +643,31 @@ func TestScopedRunLeavesOtherDepartementsAlone(t *testing.T) {
 		}
 	}
 	checkDatabaseRules(t, d.Pool, e.ID)
+
+	// The runs listed to the organizer of the 04: theirs with its figures,
+	// the national one without its figures nor who ran it, and none of a
+	// Paris organizer's.
+	paris75, err := staff.Add(ctx, d.Pool, staff.NewUser{Email: "org75@example.org", Role: staff.Organizer, Scope: []string{"75"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Run(ctx, paris75, "", delegates.RunInput{Election: e.Slug}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := delegates.RecentRuns(ctx, d.Pool, org.ScopeArg(), e.ID, 10)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("runs seen from the 04: %+v, %v", runs, err)
+	}
+	if national := runs[0]; !national.Wider || national.Actor != "" || national.Seats != 0 || national.Assigned != 0 {
+		t.Errorf("national run seen from the 04: %+v", national)
+	}
+	if own := runs[1]; own.Wider || own.Actor != org.Actor() || own.Seats == 0 || own.Added != res.Added {
+		t.Errorf("own run seen from the 04: %+v", own)
+	}
+	all, err := delegates.RecentRuns(ctx, d.Pool, admin.ScopeArg(), e.ID, 10)
+	if err != nil || len(all) != 3 || all[0].Wider || all[0].Actor == "" {
+		t.Fatalf("runs seen by an admin: %+v, %v", all, err)
+	}
 }
 
 // A seat staff take back from someone is not given back to them by the

@@ -159,7 +159,7 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	runs, err := delegates.RecentRuns(ctx, m.s.Pool, e.ID, 5)
+	runs, err := delegates.RecentRuns(ctx, m.s.Pool, u.ScopeArg(), e.ID, 5)
 	if err != nil {
 		return err
 	}
