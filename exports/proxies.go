@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/logistics/check"
-	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -65,12 +64,13 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	defer x.Close()
 	rs, err := NewSheet(x, "Demandes", []string{"N° demande", "Tour", "Date du tour", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
 		"Code commune", "Commune", "Bureau", "Reçue le", "Proposition", "Expire le", "Distance (km)", "N° volontaire", "Volontaire", "Téléphone volontaire"},
-		[]float64{11, 6, 12, 30, 16, 18, 28, 16, 12, 22, 8, 16, 14, 16, 12, 12, 24, 18})
+		[]float64{11, 6, 12, 30, 16, 18, 28, 16, 12, 22, 8, 17, 14, 17, 12, 12, 24, 18})
 	if err != nil {
 		return 0, err
 	}
 	err = proxies.EachRequestRound(ctx, pool, u, electionID, f, func(r proxies.RequestRow) error {
-		var vol, dist, expires any = "", "", ""
+		var vol, dist any = "", ""
+		var expires Moment // zero: an empty cell
 		if r.VolunteerID != nil {
 			vol = *r.VolunteerID
 		}
@@ -78,10 +78,12 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 			dist = *r.DistanceKm
 		}
 		if r.OfferExpiresAt != nil && r.OfferStatus == proxies.OfferPending {
-			expires = proxyTime(*r.OfferExpiresAt)
+			expires = Moment(*r.OfferExpiresAt)
 		}
-		return rs.Add(r.RequestID, r.Round, r.RoundDate.Format("02/01/2006"), proxies.StatusLabel(r.Status), r.FirstName, r.LastName,
-			r.Email, phoneText(r.Phone), r.CommuneCode, r.CommuneName, r.BureauCode, proxyTime(r.CreatedAt), proxyOfferLabel(r.OfferStatus), expires, dist,
+		// Dates are real Excel dates (Day, Moment: times in Paris), which
+		// sort and filter as dates.
+		return rs.Add(r.RequestID, r.Round, Day(r.RoundDate), proxies.StatusLabel(r.Status), r.FirstName, r.LastName,
+			r.Email, phoneText(r.Phone), r.CommuneCode, r.CommuneName, r.BureauCode, Moment(r.CreatedAt), proxyOfferLabel(r.OfferStatus), expires, dist,
 			vol, r.VolunteerName, phoneText(r.VolunteerPhone))
 	})
 	if err != nil {
@@ -106,7 +108,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 			status = "retiré·e"
 		}
 		// The NNE stays text: leading zeros matter.
-		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, phoneText(v.Phone), v.BirthDate.Format("02/01/2006"), v.VoterNumber,
+		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, phoneText(v.Phone), Day(v.BirthDate), v.VoterNumber,
 			v.CommuneCode, v.CommuneName, v.BureauCode, v.MaxDistanceKm, strings.Join(rounds, " et "), status, v.Round1, v.Round2)
 	})
 	if err != nil {
@@ -140,8 +142,4 @@ func proxyOfferLabel(s string) string {
 		return "acceptée"
 	}
 	return ""
-}
-
-func proxyTime(t time.Time) string {
-	return t.In(elections.Paris).Format("02/01/2006 15:04")
 }

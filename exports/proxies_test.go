@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,15 +87,33 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 					t.Fatalf("phone %q", r[7])
 				}
 			}
-			// Volunteers' NNE are text, as typed.
+			// Volunteers' NNE are text, as typed; birth dates are dates.
 			found := false
-			for _, v := range vols[1:] {
+			for i, v := range vols[1:] {
 				if v[2] == "Robert" && v[6] == "34567891" && v[5] == "21/06/1978" {
 					found = true
+					wantDateCell(t, f, "Volontaires", 6, i+2, "02/01/2006", "dd/mm/yyyy", "21/06/1978")
 				}
 			}
 			if tc.params["commune"] == "04112" && !found {
 				t.Fatalf("Inès Robert's row: %v", vols)
+			}
+			// The round's date and when the request came are dates, which
+			// sort and filter as such; a request with no pending offer has
+			// no expiry.
+			pending := 0
+			for i, r := range reqs[1:] {
+				wantDateCell(t, f, "Demandes", 3, i+2, "02/01/2006", "dd/mm/yyyy", "")
+				wantDateCell(t, f, "Demandes", 12, i+2, "02/01/2006 15:04", "dd/mm/yyyy hh:mm", "")
+				if len(r) > 12 && r[12] == "en attente" {
+					pending++
+					wantDateCell(t, f, "Demandes", 14, i+2, "02/01/2006 15:04", "dd/mm/yyyy hh:mm", "")
+				} else if len(r) > 13 && r[13] != "" {
+					t.Errorf("request %s: expires %q without a pending offer", r[0], r[13])
+				}
+			}
+			if pending == 0 {
+				t.Error("no pending offer to show an expiry")
 			}
 		})
 	}
@@ -110,5 +130,37 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 	}
 	if entries[len(entries)-1].Actor != org.Actor() {
 		t.Fatalf("audit actor %q", entries[len(entries)-1].Actor)
+	}
+}
+
+// wantDateCell checks that cell (col, row) of sheet is a real date: a number
+// with the date format format, shown as text in layout (Go's), want if
+// given, whose serial number is the day (and time) shown.
+func wantDateCell(t *testing.T, f *excelize.File, sheet string, col, row int, layout, format, want string) {
+	t.Helper()
+	cell, _ := excelize.CoordinatesToCellName(col, row)
+	shown, _ := f.GetCellValue(sheet, cell)
+	raw, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	typ, _ := f.GetCellType(sheet, cell)
+	id, _ := f.GetCellStyle(sheet, cell)
+	st, err := f.GetStyle(id)
+	if err != nil || st.CustomNumFmt == nil || *st.CustomNumFmt != format {
+		t.Errorf("%s!%s: style %d %+v (%v), want number format %q", sheet, cell, id, st, err, format)
+	}
+	if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("%s!%s: cell type %v, want a number", sheet, cell, typ)
+	}
+	if want != "" && shown != want {
+		t.Errorf("%s!%s shows %q, want %q", sheet, cell, shown, want)
+	}
+	when, err := time.Parse(layout, shown)
+	if err != nil {
+		t.Errorf("%s!%s shows %q, not a date: %v", sheet, cell, shown, err)
+		return
+	}
+	serial, err := strconv.ParseFloat(raw, 64)
+	// days since 30/12/1899 (Excel's 1900 system from March 1900 on)
+	if days := when.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24; err != nil || math.Abs(serial-days) > 1e-6 {
+		t.Errorf("%s!%s: value %q, want %v (%s)", sheet, cell, raw, days, shown)
 	}
 }

@@ -24,6 +24,7 @@ func Cell(s string) string {
 }
 
 // Row converts values for StreamWriter.SetRow, passing strings through Cell.
+// Day and Moment values need a Sheet (their styles are its workbook's).
 func Row(values ...any) []any {
 	out := make([]any, len(values))
 	for i, v := range values {
@@ -122,12 +123,20 @@ func sheetPath(f *excelize.File, name string) (string, error) {
 	return "", fmt.Errorf("workbook: no sheet %q", name)
 }
 
-// Add appends a row of values (strings are made formula-safe).
+// Add appends a row of values (strings are made formula-safe, Day and
+// Moment values real dates).
 func (s *Sheet) Add(values ...any) error {
 	if s.bg != nil {
-		return s.bg.add(values)
+		return s.bg.add(s.wb, values)
 	}
-	return s.setRow(Row(values...))
+	row := make([]any, len(values))
+	for i, v := range values {
+		var err error
+		if row[i], err = s.wb.cellValue(v); err != nil {
+			return err
+		}
+	}
+	return s.setRow(row)
 }
 
 func (s *Sheet) setRow(row []any) error {
@@ -150,19 +159,26 @@ func (s *Sheet) flushRows() error {
 }
 
 // AddStyled appends a row whose cells all carry style (e.g. a red fill for
-// an empty seat).
+// an empty seat). Its Day and Moment cells get style with their date
+// format.
 func (s *Sheet) AddStyled(style int, values ...any) error {
-	row := Row(values...)
-	for i, v := range row {
+	row := make([]any, len(values))
+	for i, v := range values {
 		if c, ok := v.(excelize.Cell); ok {
 			c.StyleID = style
 			row[i] = c
 		} else {
-			row[i] = excelize.Cell{StyleID: style, Value: v}
+			row[i] = excelize.Cell{StyleID: style, Value: cellValue(v)}
 		}
 	}
 	if s.bg != nil {
-		return s.bg.add(row)
+		return s.bg.add(s.wb, row)
+	}
+	for i, v := range row {
+		var err error
+		if row[i], err = s.wb.cellValue(v); err != nil {
+			return err
+		}
 	}
 	return s.setRow(row)
 }
@@ -261,16 +277,24 @@ type sheetQueue struct {
 	failed atomic.Pointer[error]
 }
 
-// add copies a row into the current batch (strings made formula-safe)
-// and hands the batch over when it is full. It reports the encoder's
-// error, if any, so that the caller stops reading.
-func (q *sheetQueue) add(values []any) error {
+// add copies a row into the current batch (strings made formula-safe,
+// dates made cells of wb's date styles) and hands the batch over when it
+// is full. It reports the encoder's error, if any, so that the caller
+// stops reading.
+func (q *sheetQueue) add(wb *Workbook, values []any) error {
 	if err := q.failed.Load(); err != nil {
 		return *err
 	}
 	b := q.cur
+	start := len(b.values)
 	for _, v := range values {
-		b.values = append(b.values, cellValue(v))
+		c, err := wb.cellValue(v)
+		if err != nil {
+			clear(b.values[start:])
+			b.values = b.values[:start]
+			return err
+		}
+		b.values = append(b.values, c)
 	}
 	b.ends = append(b.ends, len(b.values))
 	if len(b.ends) == batchRows {

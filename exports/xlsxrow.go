@@ -37,14 +37,18 @@ func appendRow(b []byte, n int, values []any) ([]byte, error) {
 }
 
 // errCellType is returned for the values excelize would write with a number
-// format or a formula, which sheets never hold.
+// format or a formula, which sheets never hold (dates are written as
+// dateCells, with their workbook's styles).
 var errCellType = errors.New("exports: sheet cell of unsupported type")
 
 // appendCell appends cell (col, row), 0-based column. A Cell gives its
-// style; its value is written as a bare value would be.
+// style; its value is written as a bare value would be. A dateCell is
+// written as a Cell of its style holding its serial number would be.
 func appendCell(b []byte, col, row int, v any) ([]byte, error) {
 	style := 0
 	switch c := v.(type) {
+	case dateCell:
+		style, v = c.style, c.serial
 	case excelize.Cell:
 		if c.Formula != "" {
 			return b, errCellType
@@ -106,7 +110,9 @@ func appendCell(b []byte, col, row int, v any) ([]byte, error) {
 			b = append(b, '0')
 		}
 		b = append(b, `</v>`...)
-	case time.Time, time.Duration, []excelize.RichTextRun:
+	case time.Time, time.Duration, []excelize.RichTextRun, Day, Moment:
+		// Day and Moment are made dateCells where rows are added
+		// (Workbook.cellValue): their style is the workbook's.
 		return b, fmt.Errorf("%w: %T", errCellType, v)
 	default:
 		b = appendInlineString(b, fmt.Sprint(v))

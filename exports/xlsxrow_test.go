@@ -38,20 +38,29 @@ func TestAppendRowWritesWhatExcelizeWrites(t *testing.T) {
 		rows = append(rows, row)
 	}
 	rows = append(rows, values)
+	var want []byte
+	for i, row := range rows {
+		var err error
+		if want, err = appendRow(want, i+1, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameSheetData(t, excelizeSheetData(t, rows), want)
+}
 
+// excelizeSheetData is what excelize's stream writer writes inside
+// <sheetData> for rows, numbered from 1.
+func excelizeSheetData(t *testing.T, rows [][]any) []byte {
+	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []byte
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		if err := sw.SetRow(cell, row); err != nil {
-			t.Fatal(err)
-		}
-		if want, err = appendRow(want, i+1, row); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,7 +76,14 @@ func TestAppendRowWritesWhatExcelizeWrites(t *testing.T) {
 	if start < 0 || end < 0 {
 		t.Fatalf("no sheetData in %.200s", sheet)
 	}
-	if got := sheet[start+len("<sheetData>") : end]; !bytes.Equal(got, want) {
+	return sheet[start+len("<sheetData>") : end]
+}
+
+// sameSheetData fails t where appendRow's rows (want) and excelize's
+// (got) first differ.
+func sameSheetData(t *testing.T, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
 		i := 0
 		for i < min(len(got), len(want)) && got[i] == want[i] {
 			i++

@@ -22,7 +22,8 @@ import (
 // written and spliced into the sheets' XML at save time.
 type Workbook struct {
 	*excelize.File
-	zip *spliceZip
+	zip   *spliceZip
+	dates dateStyles // of the Day and Moment cells
 }
 
 // NewWorkbook returns an empty workbook writing to w.
