@@ -79,6 +79,18 @@ func TestBenchOptionsBeforeName(t *testing.T) {
 	}
 }
 
+// staff's help lists every action's options, and an unknown action is a
+// usage error found before any database is opened.
+func TestStaffUsage(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if code, stdout, stderr := runCLI(t, "", "staff", "--help"); code != 0 || !strings.Contains(stdout+stderr, "-password-stdin") {
+		t.Errorf("staff --help: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "", "staff", "bogus", "--email", "a@example.org"); code != 2 || strings.Contains(stdout+stderr, "dial") {
+		t.Errorf("staff bogus: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
 func TestStaffAddThenToken(t *testing.T) {
 	url := dbtest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)

@@ -16,20 +16,28 @@ func init() {
 }
 
 func staffCommand(ctx context.Context, e *env, args []string) error {
-	c := commands["staff"]
+	fs := e.flags(commands["staff"])
+	email := fs.String("email", "", "account e-mail (add, token)")
+	role := fs.String("role", "organizer", "add: admin, organizer or viewer")
+	scope := fs.String("scope", "", "add: comma-separated département and/or commune codes (organizer, viewer)")
+	name := fs.String("name", "", "add: display name")
+	pwStdin := fs.Bool("password-stdin", false, "add: read the password from the first line of standard input")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		e.flags(c).Usage()
+		// Help (with every action's options), or no action.
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		fs.Usage()
 		return errUsage
 	}
 	action, args := args[0], args[1:]
-	fs := e.flags(c)
-	email := fs.String("email", "", "account e-mail")
-	role := fs.String("role", "organizer", "admin, organizer or viewer")
-	scope := fs.String("scope", "", "comma-separated département and/or commune codes (organizer, viewer)")
-	name := fs.String("name", "", "display name")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if action != "add" && action != "token" && action != "list" {
+		// Refused before the database is opened (or started).
+		fs.Usage()
+		return errUsage
 	}
 	if err := e.open(ctx); err != nil {
 		return err
@@ -72,9 +80,6 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		for _, u := range users {
 			fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", u.Email, u.Role, strings.Join(u.Scope, ","))
 		}
-	default:
-		fs.Usage()
-		return errUsage
 	}
 	return nil
 }
