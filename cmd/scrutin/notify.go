@@ -44,6 +44,6 @@ func runNotify(ctx context.Context, e *env) error {
 	if len(senders) == 0 {
 		return nil
 	}
-	w := &notify.Worker{Pool: e.db.Pool, Senders: senders, Log: e.log, Interval: 30 * time.Second}
+	w := &notify.Worker{Pool: e.db.Pool, Senders: senders, Log: e.log}
 	return w.Run(ctx)
 }

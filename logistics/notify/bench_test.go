@@ -11,9 +11,9 @@ import (
 )
 
 // BenchmarkEnqueue is what a public submission pays for its e-mail: one
-// transaction that enqueues a message and signals the worker, committed
-// from several goroutines at once (NOTIFY serialises commits on a global
-// queue lock, which is what this measures).
+// transaction that enqueues a message, committed from several goroutines
+// at once (before Enqueue stopped notifying the worker, NOTIFY serialised
+// those commits on a cluster-wide lock).
 func BenchmarkEnqueue(b *testing.B) {
 	pool := dbtest.New(b)
 	ctx := context.Background()

@@ -234,10 +234,7 @@ func Retry(ctx context.Context, q pgdb.Q, id int64) error {
 		}
 		return &check.Conflict{Msg: "Ce message est en cours d'envoi : réessayez dans quelques minutes."}
 	}
-	if err != nil {
-		return err
-	}
-	return wake(ctx, q)
+	return err
 }
 
 // RetryFailed puts every failed message back in the queue (after a
@@ -248,15 +245,7 @@ func RetryFailed(ctx context.Context, q pgdb.Q) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if tag.RowsAffected() > 0 {
-		return tag.RowsAffected(), wake(ctx, q)
-	}
-	return 0, nil
-}
-
-func wake(ctx context.Context, q pgdb.Q) error {
-	_, err := q.Exec(ctx, `SELECT pg_notify('`+WakeChannel+`', '')`)
-	return err
+	return tag.RowsAffected(), nil
 }
 
 // Purge deletes the messages created before cutoff, whatever their state:

@@ -95,7 +95,7 @@ type Worker struct {
 	Lease       time.Duration
 	MaxAttempts int                             // attempts before a message fails (default 8)
 	Backoff     func(attempt int) time.Duration // delay after the n-th failed attempt (default DefaultBackoff)
-	Interval    time.Duration                   // poll when no signal arrives (default 30 s)
+	Interval    time.Duration                   // how often to look for new messages (default 1 s)
 
 	// A channel whose provider is unavailable rests for 5 s, then twice
 	// as long after each new outage, up to 5 min; a success ends it.
@@ -130,7 +130,7 @@ func (w *Worker) defaults() {
 		w.Backoff = DefaultBackoff
 	}
 	if w.Interval <= 0 {
-		w.Interval = 30 * time.Second
+		w.Interval = time.Second
 	}
 	if w.Log == nil {
 		w.Log = slog.Default()
@@ -184,61 +184,36 @@ func (w *Worker) active() []string {
 	return out
 }
 
-// Run sends due messages until ctx is cancelled: at once when Enqueue
-// signals (LISTEN on a dedicated connection), when a retry falls due, and
-// every Interval in case a signal was missed. It returns nil on
-// cancellation, or the error that broke its connection.
+// Run sends due messages until ctx is cancelled, looking for them every
+// Interval (and as soon as a paused provider may be tried again). It
+// returns nil on cancellation.
+//
+// Polling rather than LISTEN/NOTIFY: a transaction that notifies takes a
+// cluster-wide lock for its commit, WAL flush included, so that every
+// public submission waited for the others' (see Enqueue); one indexed
+// query a second costs nothing in comparison.
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	if len(w.Senders) == 0 {
 		<-ctx.Done()
 		return nil
 	}
-	// Listen before the first pass: a message committed during that pass
-	// then leaves a signal waiting, and none is missed.
-	l, err := Listen(ctx, w.Pool, WakeChannel)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	defer l.Close()
 	for {
-		wait := w.Interval
-		if _, err := w.SendDue(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
+		if _, err := w.SendDue(ctx); err != nil && ctx.Err() == nil {
 			w.Log.Error("notify: send pass failed", "err", err)
-		} else if next, ok, err := w.nextDue(ctx); err == nil && ok {
-			// Due rows left after a pass are leased by another worker or
-			// locked for an instant: look again shortly, not in a busy loop.
-			wait = min(wait, max(time.Until(next), 50*time.Millisecond))
 		}
+		wait := w.Interval
 		if at, ok := w.resumeAt(); ok {
 			wait = min(wait, max(at.Sub(w.clock()), 50*time.Millisecond))
 		}
-		if _, err := l.Wait(ctx, wait); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
 		}
 	}
-}
-
-// nextDue is when the earliest pending message of a served channel can be
-// claimed.
-func (w *Worker) nextDue(ctx context.Context) (time.Time, bool, error) {
-	var next *time.Time
-	err := w.Pool.QueryRow(ctx, `
-		SELECT min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at)))
-		FROM outbox WHERE status = 'pending' AND channel = ANY($1)`, w.active()).Scan(&next)
-	if err != nil || next == nil {
-		return time.Time{}, false, err
-	}
-	return *next, true, nil
 }
 
 // SendDue sends every message due now, batch after batch, and returns how

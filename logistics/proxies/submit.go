@@ -267,11 +267,11 @@ func (d *Desk) saveRequest(ctx context.Context, q pgdb.Q, v *validPerson, now ti
 		), message AS (
 			INSERT INTO outbox (channel, recipient, subject, body, kind) SELECT 'email', $2, $14, $15, 'proxy.request' FROM r
 		)
-		SELECT id, latitude, longitude FROM r, pg_notify($16, '')`,
+		SELECT id, latitude, longitude FROM r`,
 		v.election.ID, v.email, v.first, v.last, v.phone, v.commune, v.bureau, now,
 		v.rounds, hash, linkExpiry(v.election),
 		staff.ActorPublic, map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds},
-		"Votre demande de procuration", requestCreatedBody(v, link), notify.WakeChannel).Scan(&id, &lat, &lon)
+		"Votre demande de procuration", requestCreatedBody(v, link)).Scan(&id, &lat, &lon)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, errExists
 	}
@@ -404,11 +404,11 @@ func (d *Desk) saveVolunteer(ctx context.Context, q pgdb.Q, v *validVolunteer, n
 		), message AS (
 			INSERT INTO outbox (channel, recipient, subject, body, kind) SELECT 'email', $2, $17, $18, 'proxy.volunteer' FROM v
 		)
-		SELECT id, latitude, longitude FROM v, pg_notify($19, '')`,
+		SELECT id, latitude, longitude FROM v`,
 		v.election.ID, v.email, v.first, v.last, v.phone, v.birth, v.nne, v.commune, v.bureau, v.distance, now,
 		v.rounds, hash, linkExpiry(v.election),
 		staff.ActorPublic, map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds},
-		"Merci pour votre engagement", volunteerCreatedBody(v, link), notify.WakeChannel).Scan(&id, &lat, &lon)
+		"Merci pour votre engagement", volunteerCreatedBody(v, link)).Scan(&id, &lat, &lon)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, errExists
 	}
