@@ -28,33 +28,16 @@ const (
 // Loader adds one capability's demo data (catalog, sample requests, ...)
 // to the demo election, inside the demo transaction. Capabilities provide
 // theirs and cmd/scrutin passes them all; tests pass only what they need.
-// baseURL is where the links in the demo's messages point (see WithBaseURL).
+// baseURL is where the links in the demo's messages point (see Load).
 type Loader func(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Time, baseURL string) error
 
 // DefaultBaseURL is where the demo's links point unless told otherwise:
 // the default address of `scrutin serve`.
 const DefaultBaseURL = "http://127.0.0.1:8080"
 
-type baseURLKey struct{}
-
-// WithBaseURL gives Load the public address of the server the demo is
-// loaded for (its SCRUTIN_BASE_URL, else its own address), which the links
-// in the demo's messages start with.
-func WithBaseURL(ctx context.Context, url string) context.Context {
-	return context.WithValue(ctx, baseURLKey{}, url)
-}
-
-// BaseURL is the address given to WithBaseURL, else DefaultBaseURL.
-func BaseURL(ctx context.Context) string {
-	if url, _ := ctx.Value(baseURLKey{}).(string); url != "" {
-		return url
-	}
-	return DefaultBaseURL
-}
-
 // LoadIfEmpty loads the demo data when the database has no election, no
 // commune and no staff account yet, and reports whether it did.
-func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loader) (bool, error) {
+func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time, baseURL string, loaders ...Loader) (bool, error) {
 	var used bool
 	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM elections) OR EXISTS (SELECT 1 FROM communes) OR EXISTS (SELECT 1 FROM staff_users)`).Scan(&used); err != nil {
 		return false, err
@@ -62,7 +45,7 @@ func LoadIfEmpty(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders
 	if used {
 		return false, nil
 	}
-	return true, Load(ctx, pool, now, loaders...)
+	return true, Load(ctx, pool, now, baseURL, loaders...)
 }
 
 // StaffLogin returns the demo admin login when that account still exists.
@@ -74,8 +57,14 @@ func StaffLogin(ctx context.Context, pool *pgxpool.Pool) (email, password string
 }
 
 // Load adds the demo data in one transaction: places, staff and the
-// election (idempotent), then each loader's data.
-func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loader) error {
+// election (idempotent), then each loader's data. baseURL is the public
+// address of the server it is loaded for (SCRUTIN_BASE_URL, else its own
+// address), which the links in the demo's messages start with; empty:
+// DefaultBaseURL.
+func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time, baseURL string, loaders ...Loader) error {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
 	return pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
 		if err := loadPlaces(ctx, tx); err != nil {
 			return err
@@ -104,7 +93,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, now time.Time, loaders ...Loa
 			}
 		}
 		for _, load := range loaders {
-			if err := load(ctx, tx, e, now, BaseURL(ctx)); err != nil {
+			if err := load(ctx, tx, e, now, baseURL); err != nil {
 				return err
 			}
 		}

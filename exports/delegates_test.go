@@ -45,7 +45,7 @@ func newDelegateFixture(t testing.TB) *delegateFixture {
 	t.Helper()
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	if err := demo.Load(ctx, pool, time.Now()); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), ""); err != nil {
 		t.Fatal(err)
 	}
 	el, err := elections.BySlug(ctx, pool, demo.ElectionSlug)

@@ -33,7 +33,7 @@ func materialSetup(t testing.TB) (*pgxpool.Pool, *elections.Election) {
 	t.Helper()
 	pool := dbtest.New(t)
 	ctx := context.Background()
-	if err := demo.Load(ctx, pool, time.Now(), materials.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", materials.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)

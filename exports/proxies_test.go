@@ -23,7 +23,7 @@ import (
 func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 	pool := dbtest.New(t)
 	ctx := context.Background()
-	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	// A name that a spreadsheet would run as a formula.

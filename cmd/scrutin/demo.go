@@ -17,7 +17,7 @@ func init() {
 			if err := e.open(ctx); err != nil {
 				return err
 			}
-			if err := demo.Load(demo.WithBaseURL(ctx, e.baseURL()), e.db.Pool, time.Now(), demoLoaders...); err != nil {
+			if err := demo.Load(ctx, e.db.Pool, time.Now(), e.baseURL(), demoLoaders...); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "demo data loaded; staff login: %s / %s\n", demo.AdminEmail, demo.Password)

@@ -214,7 +214,7 @@ func benchMatch(ctx context.Context, e *env, pool *pgxpool.Pool, communes string
 }
 
 func benchSubmit(ctx context.Context, e *env, pool *pgxpool.Pool, total, conc int) error {
-	if err := demo.Load(ctx, pool, time.Now()); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), ""); err != nil {
 		return err
 	}
 	// The public rate limit is per IP and per minute: lifted here, and

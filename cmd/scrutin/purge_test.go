@@ -24,7 +24,7 @@ func TestPurgeDeletesPersonalDataOnlyWhenAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo, delegates.LoadDemo, materials.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo, delegates.LoadDemo, materials.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	if err := notify.Enqueue(ctx, pool, notify.Message{Channel: notify.Email, Recipient: "a@example.org", Subject: "s", Body: "NNE 123456789"}); err != nil {

@@ -49,7 +49,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		e.log.Info("embedded PostgreSQL", "dir", e.db.Cluster.Dir, "started_here", e.db.Cluster.Started())
 	}
 	if !*noDemo {
-		loaded, err := demo.LoadIfEmpty(demo.WithBaseURL(ctx, e.cfg.BaseURL), e.db.Pool, time.Now(), demoLoaders...)
+		loaded, err := demo.LoadIfEmpty(ctx, e.db.Pool, time.Now(), e.cfg.BaseURL, demoLoaders...)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

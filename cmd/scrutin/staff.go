@@ -22,18 +22,11 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 	scope := fs.String("scope", "", "add: comma-separated département and/or commune codes (organizer, viewer)")
 	name := fs.String("name", "", "add: display name")
 	pwStdin := fs.Bool("password-stdin", false, "add: read the password from the first line of standard input")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		// Help (with every action's options), or no action.
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		fs.Usage()
-		return errUsage
-	}
-	action, args := args[0], args[1:]
-	if err := fs.Parse(args); err != nil {
+	words, err := parseWords(fs, args, 1, 1)
+	if err != nil {
 		return err
 	}
+	action := words[0]
 	if action != "add" && action != "token" && action != "list" {
 		// Refused before the database is opened (or started).
 		fs.Usage()

@@ -32,7 +32,7 @@ func setup(t *testing.T, withVolunteers bool) (*delegates.Desk, *elections.Elect
 	if withVolunteers {
 		loaders = append(loaders, delegates.LoadDemo)
 	}
-	if err := demo.Load(ctx, pool, time.Now(), loaders...); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", loaders...); err != nil {
 		t.Fatal(err)
 	}
 	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)

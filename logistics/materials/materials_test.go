@@ -34,7 +34,7 @@ func setup(t testing.TB) (*pgxpool.Pool, *elections.Election) {
 func setupPool(t testing.TB, pool *pgxpool.Pool) (*pgxpool.Pool, *elections.Election) {
 	t.Helper()
 	ctx := context.Background()
-	if err := demo.Load(ctx, pool, time.Now(), materials.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", materials.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)

@@ -50,7 +50,7 @@ func setup(t *testing.T) *fixture {
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	now := time.Now()
-	if err := demo.Load(ctx, pool, now); err != nil {
+	if err := demo.Load(ctx, pool, now, ""); err != nil {
 		t.Fatal(err)
 	}
 	e, err := elections.BySlug(ctx, pool, demo.ElectionSlug)
@@ -656,7 +656,7 @@ func TestDemoLoader(t *testing.T) {
 	ctx := context.Background()
 	// Loaded for a server elsewhere than the default address: the links
 	// in its messages lead there.
-	if err := demo.Load(demo.WithBaseURL(ctx, "https://campagne.example.org"), pool, time.Now(), proxies.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "https://campagne.example.org", proxies.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	var linked, elsewhere int
@@ -680,7 +680,7 @@ func TestDemoLoader(t *testing.T) {
 		}
 	}
 	// Loading again adds nothing.
-	if err := demo.Load(ctx, pool, time.Now(), proxies.LoadDemo); err != nil {
+	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
 	var n int

@@ -508,8 +508,7 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		var stored int
-		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM material_orders`).Scan(&stored)
+		stored := ordersStored(t, env)
 		if resp.StatusCode != c.status || !strings.Contains(string(body), c.want) || stored != c.stored {
 			t.Fatalf("%s: %d, %d orders stored, want %q in\n%s", c.name, resp.StatusCode, stored, c.want, body)
 		}
@@ -529,8 +528,7 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		var stored int
-		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM material_orders`).Scan(&stored)
+		stored := ordersStored(t, env)
 		for _, want := range []string{"Merci, votre commande est enregistrée", "100 tracts — Tract A5", "4 rue du Pont, 04200 Sisteron", "bea@example.org"} {
 			if resp.StatusCode != 200 || !strings.Contains(string(body), want) || stored != 1 {
 				t.Fatalf("thank-you page: %d, %d orders stored, want %q in\n%s", resp.StatusCode, stored, want, body)
@@ -540,3 +538,13 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 }
 
 func urlEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// ordersStored is how many orders the database holds.
+func ordersStored(t *testing.T, env *webtest.Env) int {
+	t.Helper()
+	var n int
+	if err := env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM material_orders`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -58,7 +58,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 	pool := dbtest.New(t)
 	e := &Env{Pool: pool}
 	if !o.NoDemo {
-		if err := demo.Load(context.Background(), pool, time.Now(), o.DemoLoaders...); err != nil {
+		if err := demo.Load(context.Background(), pool, time.Now(), "", o.DemoLoaders...); err != nil {
 			t.Fatalf("demo: %v", err)
 		}
 	}
