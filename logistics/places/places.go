@@ -282,29 +282,29 @@ func CheckPlace(ctx context.Context, q pgdb.Q, errs check.Errors, communeField, 
 		errs.Add(communeField, "Choisissez votre arrondissement, pas la ville entière.")
 		return "", "", nil
 	}
-	var exists bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE code = $1)`, code).Scan(&exists); err != nil {
+	b, bureauOK := NormalizeBureau(bureau)
+	bureauGiven := strings.TrimSpace(bureau) != ""
+	// One round trip for both (a public form checks this on every
+	// submission); the bureau is looked up only when well formed.
+	var communeExists, bureauExists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE code = $1),
+		$2::text <> '' AND EXISTS (SELECT 1 FROM bureaux WHERE commune_code = $1 AND code = $2::text)`,
+		code, b).Scan(&communeExists, &bureauExists); err != nil {
 		return "", "", err
 	}
-	if !exists {
+	switch {
+	case !communeExists:
 		errs.Add(communeField, "Commune inconnue.")
 		return "", "", nil
-	}
-	if strings.TrimSpace(bureau) == "" {
+	case !bureauGiven:
 		if bureauRequired {
 			errs.Add(bureauField, "Choisissez votre bureau de vote.")
 		}
 		return code, "", nil
-	}
-	b, ok := NormalizeBureau(bureau)
-	if !ok {
+	case !bureauOK:
 		errs.Add(bureauField, "Code de bureau invalide.")
 		return code, "", nil
-	}
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bureaux WHERE commune_code = $1 AND code = $2)`, code, b).Scan(&exists); err != nil {
-		return "", "", err
-	}
-	if !exists {
+	case !bureauExists:
 		errs.Add(bureauField, "Ce bureau de vote n'existe pas dans cette commune.")
 		return code, "", nil
 	}
