@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"scrutin/database"
 )
@@ -38,6 +39,9 @@ type config struct {
 	BaseURL     string
 	SMTPURL     string
 	SMSURL      string
+	// ProxyBatchEvery: how often serve runs the proxy batch on its own
+	// (0: never).
+	ProxyBatchEvery time.Duration
 }
 
 func configFromEnv() config {

@@ -19,6 +19,39 @@ import (
 	"scrutin/logistics/pgdb"
 )
 
+// startServe runs scrutin (args: serve and its options) in-process, as
+// deployed, until the test ends, and returns its base URL. It fails the
+// test when serve does not start or exits with an error.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, outW := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, args, strings.NewReader(""), outW, io.Discard)
+		outW.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited with %d", code)
+		}
+	})
+	var base string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "scrutin is serving "); ok {
+			base = u
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("serve did not start")
+	}
+	go io.Copy(io.Discard, out)
+	return base
+}
+
 // smtpSink accepts every message and reports each recipient.
 func smtpSink(t *testing.T) (addr string, rcpts <-chan string) {
 	t.Helper()
@@ -77,31 +110,7 @@ func TestServeSendsTheOutboxThroughSMTPURL(t *testing.T) {
 	t.Setenv("SMS_URL", "")
 	t.Setenv("SCRUTIN_ADDR", "127.0.0.1:0")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	out, outW := io.Pipe()
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, []string{"serve", "--no-demo"}, strings.NewReader(""), outW, io.Discard)
-		outW.Close()
-	}()
-	defer func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve exited with %d", code)
-		}
-	}()
-	var base string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "scrutin is serving "); ok {
-			base = u
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("serve did not start")
-	}
-	go io.Copy(io.Discard, out)
+	base := startServe(t, "serve", "--no-demo")
 
 	pool, err := database.Connect(context.Background(), dbURL)
 	if err != nil {

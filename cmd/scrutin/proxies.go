@@ -22,6 +22,7 @@ import (
 
 	"scrutin/database"
 	"scrutin/demo"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -32,6 +33,7 @@ import (
 const (
 	proxiesExpireLock = 7_303_001
 	proxiesRemindLock = 7_303_002
+	proxiesBatchLock  = 7_303_003
 )
 
 func init() {
@@ -52,6 +54,12 @@ func init() {
 			_, err := proxiesDesk(e).SendReminders(ctx)
 			return err
 		}})
+	// The batch, on its own: what the instant path cannot plan (a place
+	// without coordinates, a chain of swaps longer than its
+	// neighbourhood) does not wait for staff to press the button.
+	registerWorker(worker{name: "proxies.batch", lockKey: proxiesBatchLock,
+		every: func(e *env) time.Duration { return e.cfg.ProxyBatchEvery },
+		run:   runProxyBatch})
 	registerBench(benchmark{name: "proxies",
 		summary: "Proxies: `match` (batch, 100,000 × 100,000 over the real communes) and `submit` (public requests/s and p99 over loopback).",
 		run:     benchProxies})
@@ -61,6 +69,29 @@ func proxiesDesk(e *env) *proxies.Desk {
 	d := proxies.NewDesk(e.db.Pool, e.baseURL(), nil)
 	d.OnError = func(err error) { e.log.Error("proxy instant matching", "err", err) }
 	return d
+}
+
+// runProxyBatch runs the batch matching of every election open now, as
+// the system (audited like a staff run).
+func runProxyBatch(ctx context.Context, e *env) error {
+	all, err := elections.List(ctx, e.db.Pool)
+	if err != nil {
+		return err
+	}
+	d := proxiesDesk(e)
+	now := time.Now()
+	for _, el := range all {
+		if !el.Open(now) {
+			continue
+		}
+		res, err := d.Match(ctx, el.ID, proxies.MatchOptions{})
+		if err != nil {
+			return fmt.Errorf("%s: %w", el.Slug, err)
+		}
+		e.log.Info("proxy batch", "election", el.Slug, "proposed", res.Proposed, "moved", res.Moved,
+			"withdrawn", res.Withdrawn, "kept", res.Kept, "unmatched", res.Unmatched)
+	}
+	return nil
 }
 
 func matchCommand(ctx context.Context, e *env, args []string) error {

@@ -4,21 +4,21 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/database/dbtest"
 	"scrutin/demo"
 	"scrutin/logistics/proxies"
+	"scrutin/logistics/staff"
 )
 
-func TestMatchProxiesCommand(t *testing.T) {
-	url := dbtest.NewURL(t)
-	t.Setenv("DATABASE_URL", url)
-	if code, _, stderr := runCLI(t, "", "demo"); code != 0 {
-		t.Fatalf("demo: %s", stderr)
-	}
-	// A volunteer in Sisteron, where the demo's last request waits, added
-	// without the instant matching: the command must propose it.
-	pool := connect(t, url)
+// addUnplannedVolunteer signs up a volunteer in Sisteron, where the demo's
+// last request waits, without the instant matching: only a batch can
+// propose them.
+func addUnplannedVolunteer(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
 	desk := proxies.NewDesk(pool, "http://cli", nil)
 	desk.InstantOff = true
 	if _, err := desk.SubmitVolunteer(context.Background(), proxies.NewVolunteerInput(proxies.Person{Election: demo.ElectionSlug,
@@ -26,6 +26,25 @@ func TestMatchProxiesCommand(t *testing.T) {
 		Rounds: []int{1}, Consent: true}, "1975-02-03", "11223344", 10)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func offersToSam(t *testing.T, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE recipient = 'sam@example.org' AND kind = 'proxy.offer'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestMatchProxiesCommand(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	if code, _, stderr := runCLI(t, "", "demo"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	pool := connect(t, url)
+	addUnplannedVolunteer(t, pool)
 	tests := []struct {
 		args []string
 		code int
@@ -43,9 +62,35 @@ func TestMatchProxiesCommand(t *testing.T) {
 			t.Errorf("scrutin %s: exit %d, want %d and %q:\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, stdout, stderr)
 		}
 	}
-	var n int
-	pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE recipient = 'sam@example.org' AND kind = 'proxy.offer'`).Scan(&n)
-	if n != 1 {
+	if n := offersToSam(t, pool); n != 1 {
 		t.Fatalf("%d offer messages to the volunteer", n)
+	}
+}
+
+// TestServeRunsTheProxyBatch: serve runs the batch on its own, every
+// --proxy-batch-every, and proposes what the instant path could not.
+func TestServeRunsTheProxyBatch(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("SCRUTIN_ADDR", "127.0.0.1:0")
+	t.Setenv("SMTP_URL", "")
+	t.Setenv("SMS_URL", "")
+	startServe(t, "serve", "--proxy-batch-every", "200ms")
+	pool := connect(t, url)
+	addUnplannedVolunteer(t, pool)
+	deadline := time.Now().Add(time.Minute) // only keeps a broken worker from hanging the run
+	for offersToSam(t, pool) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no batch proposed the volunteer")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var actor string
+	if err := pool.QueryRow(context.Background(), `SELECT actor FROM audit_log WHERE action = 'proxy_matching.run'
+		AND details->>'proposed' = '1' AND details->>'instant' = 'false'`).Scan(&actor); err != nil {
+		t.Fatalf("the batch's audit row: %v", err)
+	}
+	if actor != staff.ActorSystem {
+		t.Errorf("batch audited as %q, want %q", actor, staff.ActorSystem)
 	}
 }

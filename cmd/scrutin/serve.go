@@ -19,7 +19,11 @@ type worker struct {
 	name     string
 	lockKey  int64
 	interval time.Duration
-	run      func(ctx context.Context, e *env) error
+	// every, when set, reads the interval from serve's options instead
+	// (0 or less: the worker does not run); such a worker first runs one
+	// interval after serve starts.
+	every func(e *env) time.Duration
+	run   func(ctx context.Context, e *env) error
 }
 
 var workers []worker
@@ -38,6 +42,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty database")
 	rate := fs.Int("public-rate", 30, "public submissions allowed per client IP per minute")
 	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses whose X-Forwarded-For is trusted")
+	fs.DurationVar(&e.cfg.ProxyBatchEvery, "proxy-batch-every", time.Hour,
+		"run the proxy batch matching of every open election this often, the first time one interval after start (0: never; staff and scrutin match proxies run it at will)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,10 +88,23 @@ func serve(ctx context.Context, e *env, args []string) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, w := range workers {
+		interval := w.interval
+		if w.every != nil {
+			if interval = w.every(e); interval <= 0 {
+				continue
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pgdb.Every(jobCtx, e.db.Pool, e.log, w.name, w.lockKey, w.interval, nil, func(ctx context.Context) error {
+			if w.every != nil {
+				select {
+				case <-jobCtx.Done():
+					return
+				case <-time.After(interval):
+				}
+			}
+			pgdb.Every(jobCtx, e.db.Pool, e.log, w.name, w.lockKey, interval, nil, func(ctx context.Context) error {
 				return w.run(ctx, e)
 			})
 		}()
