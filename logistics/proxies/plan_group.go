@@ -505,9 +505,9 @@ func (s *capSearcher) search(l0 int32) {
 	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
 	touched, settled := s.begin(l0)
 scan:
-	for b := 0; b < len(s.buckets); b++ {
-		for k := 0; k < len(s.buckets[b]); k++ {
-			v := s.buckets[b][k]
+	for b := 0; b < len(s.head); b++ {
+		for k := s.head[b]; k >= 0; k = s.next[k] {
+			v := s.ent[k]
 			if done[v] || dist[v] != int64(b) {
 				continue
 			}
@@ -517,7 +517,8 @@ scan:
 					// The nearest; among those at the same distance, the
 					// best ranked.
 					s.target, s.D = r, int64(b)
-					for _, w := range s.buckets[b][k+1:] {
+					for j := s.next[k]; j >= 0; j = s.next[j] {
+						w := s.ent[j]
 						if rw := w - int32(nL); rank != nil && rw >= 0 && rank[rw] < rank[s.target] && !done[w] && dist[w] == int64(b) && load(&inR[rw]) < capR[rw] {
 							s.target = rw
 						}
