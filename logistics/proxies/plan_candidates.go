@@ -156,6 +156,28 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 		pts[i] = rg.sites[i].at
 	}
 	grid := newGrid(pts, R)
+	// How far each site's volunteers go: the farthest own limit (R for
+	// none), and their commune (-3: several). Beyond that, a site holds no
+	// valid pair for a demand of another commune: skipped before measuring
+	// (with the usual 10 km limit under the 20 km cap, three sites of four).
+	siteReach := make([]float64, len(pts))
+	siteComm := make([]int32, len(pts))
+	for si := range pts {
+		reach, comm := 0.0, int32(-4)
+		for _, sj := range order[rg.sites[si].first:rg.sites[si+1].first] {
+			mk := rg.sMaxKm[sj]
+			if mk < 0 || mk > R {
+				mk = R
+			}
+			reach = max(reach, mk)
+			if comm == -4 {
+				comm = rg.sComm[sj]
+			} else if comm != rg.sComm[sj] {
+				comm = -3
+			}
+		}
+		siteReach[si], siteComm[si] = reach, comm
+	}
 
 	// Demands grouped by site.
 	byPoint := make([]int32, len(ds))
@@ -192,18 +214,32 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d
 			for j < len(byPoint) && demands[ds[byPoint[j]]].At == at {
 				j++
 			}
-			// Sites within R of this point.
+			// Sites within R of this point whose volunteers may come (see
+			// siteReach); pc: the commune of its demands (-3: several).
+			pc := rg.dComm[byPoint[i]]
+			for _, di := range byPoint[i:j] {
+				if rg.dComm[di] != pc {
+					pc = -3
+					break
+				}
+			}
 			g := int32(len(wk.nearOf))
 			curNear := wk.curNear[:0]
 			cosLat := math.Cos(at.Lat * math.Pi / 180)
 			grid.near(at, R, func(si int32) {
+				reach, lim2 := siteReach[si], r2
+				if sc := siteComm[si]; sc == pc || sc == -3 || pc == -3 {
+					reach = R
+				} else {
+					lim2 = (reach*1.01 + 0.01) * (reach*1.01 + 0.01)
+				}
 				q := rg.sites[si].at
 				dy := (q.Lat - at.Lat) * kmPerDegree
 				dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
-				if dx*dx+dy*dy > r2 {
+				if dx*dx+dy*dy > lim2 {
 					return
 				}
-				if km := places.DistanceKm(at, q); km <= R {
+				if km := places.DistanceKm(at, q); km <= reach {
 					curNear = append(curNear, nearSite{km: km, site: si, oct: int8(octant(dy, dx))})
 				}
 			})
