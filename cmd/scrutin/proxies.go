@@ -74,16 +74,12 @@ func proxiesDesk(e *env) *proxies.Desk {
 // runProxyBatch runs the batch matching of every election open now, as
 // the system (audited like a staff run).
 func runProxyBatch(ctx context.Context, e *env) error {
-	all, err := elections.List(ctx, e.db.Pool)
+	open, err := elections.OpenAt(ctx, e.db.Pool, time.Now())
 	if err != nil {
 		return err
 	}
 	d := proxiesDesk(e)
-	now := time.Now()
-	for _, el := range all {
-		if !el.Open(now) {
-			continue
-		}
+	for _, el := range open {
 		res, err := d.Match(ctx, el.ID, proxies.MatchOptions{})
 		if err != nil {
 			return fmt.Errorf("%s: %w", el.Slug, err)

@@ -181,6 +181,21 @@ func BySlug(ctx context.Context, q pgdb.Q, slug string) (*Election, error) {
 	return one(query(ctx, q, `e.slug = $1`, slug))
 }
 
+// OpenAt lists the elections open at now (see Election.Open).
+func OpenAt(ctx context.Context, q pgdb.Q, now time.Time) ([]Election, error) {
+	all, err := List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	open := all[:0]
+	for _, e := range all {
+		if e.Open(now) {
+			open = append(open, e)
+		}
+	}
+	return open, nil
+}
+
 // Resolve finds the election a public form or API call is about: the given
 // slug, or, when it is empty, the only election still open. field names the
 // input field for the error message.
@@ -192,15 +207,9 @@ func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (
 		}
 		return e, err
 	}
-	all, err := List(ctx, q)
+	open, err := OpenAt(ctx, q, now)
 	if err != nil {
 		return nil, err
-	}
-	var open []Election
-	for _, e := range all {
-		if e.Open(now) {
-			open = append(open, e)
-		}
 	}
 	if len(open) != 1 {
 		return nil, check.Field(field, "Précisez l'élection.")
