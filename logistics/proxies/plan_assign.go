@@ -241,6 +241,23 @@ func newDial(nodes int) dial {
 
 func (s *dial) scratch() *dial { return s }
 
+// bestRoom returns, among the right nodes with room at the distance of
+// entry k (right node r, which has room), the best ranked: the rest of
+// the bucket is scanned. With rank nil, r.
+func (s *dial) bestRoom(k, nL, r int32, rank []int32, room func(r int32) bool) int32 {
+	if rank == nil {
+		return r
+	}
+	b := s.dist[nL+r]
+	for j := s.next[k]; j >= 0; j = s.next[j] {
+		w := s.ent[j]
+		if rw := w - nL; rw >= 0 && rank[rw] < rank[r] && !s.done[w] && s.dist[w] == b && room(rw) {
+			r = rw
+		}
+	}
+	return r
+}
+
 func (s *dial) push(v int32, d int64) {
 	if d < 0 || d > 1<<24 {
 		s.bad = true
@@ -333,12 +350,7 @@ func (s *searcher) search(l0 int32) {
 	mateR, mateCost, piL, piR, rank := sh.mateR, sh.mateCost, sh.piL, sh.piR, sh.rank
 	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
 	keyR := s.key[nL:]
-	tieR := func(r int32) int32 {
-		if rank == nil {
-			return 0
-		}
-		return rank[r]
-	}
+	free := func(r int32) bool { return load32(&mateR[r]) < 0 }
 	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.head); b++ {
@@ -348,16 +360,9 @@ scan:
 			if done[v] || dist[v] != int64(b) {
 				continue
 			}
-			if int(v) >= nL && load32(&mateR[v-int32(nL)]) < 0 {
-				// A free right node: the nearest. Among those at the
-				// same distance, the best ranked.
-				s.target, s.D = v-int32(nL), int64(b)
-				for j := s.next[k]; j >= 0; j = s.next[j] {
-					w := s.ent[j]
-					if int(w) >= nL && !done[w] && dist[w] == int64(b) && load32(&mateR[w-int32(nL)]) < 0 && tieR(w-int32(nL)) < tieR(s.target) {
-						s.target = w - int32(nL)
-					}
-				}
+			if int(v) >= nL && free(v-int32(nL)) {
+				// A free right node: the nearest.
+				s.target, s.D = s.bestRoom(k, int32(nL), v-int32(nL), rank, free), int64(b)
 				break scan
 			}
 			done[v] = true

@@ -503,6 +503,7 @@ func (s *capSearcher) search(l0 int32) {
 	dist, done, viaR, viaL := s.dist, s.done, s.viaR, s.viaL
 	keyR := s.key[nL:]
 	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
+	room := func(r int32) bool { return load(&inR[r]) < capR[r] }
 	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.head); b++ {
@@ -513,16 +514,9 @@ scan:
 			}
 			if int(v) >= nL {
 				r := v - int32(nL)
-				if load(&inR[r]) < capR[r] {
-					// The nearest; among those at the same distance, the
-					// best ranked.
-					s.target, s.D = r, int64(b)
-					for j := s.next[k]; j >= 0; j = s.next[j] {
-						w := s.ent[j]
-						if rw := w - int32(nL); rank != nil && rw >= 0 && rank[rw] < rank[s.target] && !done[w] && dist[w] == int64(b) && load(&inR[rw]) < capR[rw] {
-							s.target = rw
-						}
-					}
+				if room(r) {
+					// The nearest.
+					s.target, s.D = s.bestRoom(k, int32(nL), r, rank, room), int64(b)
 					break scan
 				}
 				done[v] = true
