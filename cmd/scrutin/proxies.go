@@ -79,15 +79,21 @@ func runProxyBatch(ctx context.Context, e *env) error {
 		return err
 	}
 	d := proxiesDesk(e)
+	// One election's failure does not hold back the others' offers.
+	var errs []error
 	for _, el := range open {
+		if ctx.Err() != nil {
+			break
+		}
 		res, err := d.Match(ctx, el.ID, proxies.MatchOptions{})
 		if err != nil {
-			return fmt.Errorf("%s: %w", el.Slug, err)
+			errs = append(errs, fmt.Errorf("%s: %w", el.Slug, err))
+			continue
 		}
 		e.log.Info("proxy batch", "election", el.Slug, "proposed", res.Proposed, "moved", res.Moved,
 			"withdrawn", res.Withdrawn, "kept", res.Kept, "unmatched", res.Unmatched)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func matchCommand(ctx context.Context, e *env, args []string) error {
