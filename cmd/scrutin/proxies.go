@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"scrutin/internal/benchmeter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -215,18 +216,22 @@ func benchMatch(ctx context.Context, e *env, pool *pgxpool.Pool, communes string
 	d.InstantOff = true
 	var walBefore, walAfter string
 	pool.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&walBefore)
+	meter := benchmeter.Start(10 * time.Millisecond)
 	t0 = time.Now()
 	res, err := d.Match(ctx, el.ID, proxies.MatchOptions{Actor: staff.ActorCLI})
+	wall := time.Since(t0)
+	heap, cpu := meter.Stop()
 	if err != nil {
 		return err
 	}
-	wall := time.Since(t0)
 	var walMB float64
 	pool.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&walAfter)
 	pool.QueryRow(ctx, `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) / 1048576`, walAfter, walBefore).Scan(&walMB)
 	fmt.Fprintf(e.stdout, "batch wrote %.0f MB of WAL\n", walMB)
 	fmt.Fprintf(e.stdout, "batch: %s end to end (load %d ms, solve %d ms, write %d ms): %d offers, %d unmatched of %d request rounds\n",
 		wall.Round(time.Millisecond), res.LoadMs, res.SolveMs, res.WriteMs, res.Proposed, res.Unmatched, res.Demands)
+	fmt.Fprintf(e.stdout, "batch memory: peak Go heap %d MB; peak RSS of this process %.0f MB (the data's generation included); %s of its CPU\n",
+		heap>>20, benchmeter.PeakRSSMB(), cpu.Round(10*time.Millisecond))
 
 	// The instant path at this scale: a new request in a dense place
 	// (Paris 4e) and in a rural one, planned with the offers around them.
