@@ -94,3 +94,26 @@ func TestServeRunsTheProxyBatch(t *testing.T) {
 		t.Errorf("batch audited as %q, want %q", actor, staff.ActorSystem)
 	}
 }
+
+// TestBenchProxiesMatch: the batch bench runs on a scratch database of the
+// configured server and reports the figures the README quotes, memory
+// included, then drops its database.
+func TestBenchProxiesMatch(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	communes := dbtest.SharedData(t, "communes-laposte-hexasmal.csv")
+	code, stdout, stderr := runCLI(t, "", "bench", "proxies", "match", "-n", "300", "--communes", communes)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"300 requests and 300 volunteers generated", "batch: ", " offers, ", "batch memory: peak Go heap ",
+		"instant: a request in 75104 is ", "instant: a request in 04070 is "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("missing %q in:\n%s", want, stdout)
+		}
+	}
+	var left int
+	if err := connect(t, url).QueryRow(context.Background(), `SELECT count(*) FROM pg_database WHERE datname LIKE 'scrutin_bench_%'`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d scratch databases left (%v)", left, err)
+	}
+}
