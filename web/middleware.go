@@ -177,7 +177,7 @@ func (s *Server) RateLimit(c *fiber.Ctx, key string, limit int, window time.Dura
 }
 
 // errRateLimited is answered as 429 with a French message.
-var errRateLimited = fiber.NewError(fiber.StatusTooManyRequests, "Trop de demandes. Réessayez dans quelques minutes.")
+var errRateLimited = &Refusal{fiber.StatusTooManyRequests, "Trop de demandes. Réessayez dans quelques minutes."}
 
 // LimitPublic rate-limits a public submission per client IP, under name.
 func (s *Server) LimitPublic(name string) fiber.Handler {

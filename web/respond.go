@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"scrutin/logistics/check"
@@ -68,6 +67,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, msg := fiber.StatusInternalServerError, "Une erreur interne est survenue. Réessayez plus tard."
 	var fields check.Errors
 	var fe *fiber.Error
+	var refusal *Refusal
 	var conflict *check.Conflict
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
@@ -89,12 +89,13 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// parameter, a free-text field): PostgreSQL refuses it, the request
 		// is bad, not the server.
 		status, msg = fiber.StatusBadRequest, "La requête contient des caractères invalides."
+	case errors.As(err, &refusal):
+		status, msg = refusal.Status, refusal.Message
 	case errors.As(err, &fe):
+		// Fiber's and fasthttp's own: their messages are in English.
 		status = fe.Code
 		if fr, ok := fiberMessages[fe.Code]; ok {
 			msg = fr
-		} else if fe.Code < 500 && fe.Message != utils.StatusMessage(fe.Code) {
-			msg = fe.Message // ours, in French (rate limits, content type)
 		} else if fe.Code < 500 {
 			msg = "Requête refusée."
 		}
@@ -120,6 +121,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return nil
 }
 
+// Refusal is a request refused with a message of ours, in French, for the
+// user (rate limits, content type). Errors raised as fiber.Error are taken
+// for Fiber's own, whose messages are in English (see fiberMessages).
+type Refusal struct {
+	Status  int
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
 // fiberMessages are the French messages of the errors Fiber and fasthttp
 // raise themselves: their own are in English, and the one of a request
 // they could not parse is fasthttp's raw error.
@@ -140,7 +151,7 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	// A cross-site form can post text/plain that looks like JSON; it cannot
 	// set this content type without a CORS preflight.
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
-		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Le corps de la requête doit être du JSON (Content-Type: application/json).")
+		return &Refusal{fiber.StatusUnsupportedMediaType, "Le corps de la requête doit être du JSON (Content-Type: application/json)."}
 	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()

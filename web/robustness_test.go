@@ -380,3 +380,53 @@ func TestFailedRequestLogHidesPrivateToken(t *testing.T) {
 		t.Errorf("log:\n%s", logs.String())
 	}
 }
+
+// TestErrorMessagesInFrench: a refusal of ours keeps its French message
+// whatever its status, while Fiber's own errors, whose messages are in
+// English, get a French one.
+func TestErrorMessagesInFrench(t *testing.T) {
+	env := webtest.Start(t, webtest.Options{NoDemo: true, Modules: []web.Module{func(s *web.Server, api, pages fiber.Router) {
+		api.Get("/test/refusal/:status", func(c *fiber.Ctx) error {
+			status, _ := c.ParamsInt("status")
+			return &web.Refusal{Status: status, Message: "Refus à nous, en français."}
+		})
+		api.Get("/test/fiber/:status", func(c *fiber.Ctx) error {
+			status, _ := c.ParamsInt("status")
+			return fiber.NewError(status, "Something in English")
+		})
+		api.Post("/test/json", func(c *fiber.Ctx) error {
+			var v struct{}
+			return web.DecodeJSON(c, &v)
+		})
+	}}})
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/v1/test/refusal/400", 400, "Refus à nous, en français."},
+		{"/api/v1/test/refusal/404", 404, "Refus à nous, en français."},
+		{"/api/v1/test/refusal/429", 429, "Refus à nous, en français."},
+		{"/api/v1/test/fiber/400", 400, "Requête invalide."},
+		{"/api/v1/test/fiber/405", 405, "Méthode non autorisée."},
+		{"/api/v1/test/fiber/418", 418, "Requête refusée."},
+		{"/api/v1/test/fiber/503", 503, "Une erreur interne est survenue."},
+	} {
+		r := env.Do(t, "GET", tc.path, "", nil)
+		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) || strings.Contains(string(r.Body), "English") {
+			t.Errorf("%s: %d %s, want %d and %q", tc.path, r.Status, r.Body, tc.status, tc.want)
+		}
+	}
+	req, _ := http.NewRequest("POST", env.URL+"/api/v1/test/json", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(body.Error, "doit être du JSON") {
+		t.Errorf("JSON endpoint with text/plain: %d %q", resp.StatusCode, body.Error)
+	}
+}

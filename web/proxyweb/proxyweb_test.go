@@ -165,6 +165,9 @@ func TestPublicRateLimits(t *testing.T) {
 		if want := map[bool]int{true: 429, false: 201}[i > 25]; r.Status != want {
 			t.Fatalf("submission %d from the IP: %d, want %d", i, r.Status, want)
 		}
+		if r.Status == 429 && !strings.Contains(string(r.Body), "Trop de demandes. Réessayez dans quelques minutes.") {
+			t.Fatalf("submission %d refused without its French message: %s", i, r.Body)
+		}
 	}
 }
 
