@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"scrutin/internal/benchmeter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +22,7 @@ import (
 
 	"scrutin/database"
 	"scrutin/demo"
+	"scrutin/internal/benchmeter"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
