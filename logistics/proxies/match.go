@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -527,7 +528,10 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 	expires := make([]time.Time, len(add))
 	for i, a := range add {
 		k := skey{a.VolunteerID, a.Round}
-		slot := freeSlot(in.slots[k])
+		slot, ok := freeSlot(in.slots[k])
+		if !ok {
+			return fmt.Errorf("proxies: the plan gives volunteer %d more than %d proxies in round %d", a.VolunteerID, MaxProxiesPerRound, a.Round)
+		}
 		in.slots[k] = append(in.slots[k], slot)
 		slots[i] = int16(slot)
 		kms[i] = math.Round(places.DistanceKm(in.req[a.RequestID].at, in.vol[a.VolunteerID].at)*10) / 10
@@ -588,21 +592,15 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 }
 
 // freeSlot is the smallest of the volunteer's MaxProxiesPerRound places
-// not taken (the unique index refuses the write if the plan overfills).
-func freeSlot(taken []int) int {
+// not taken; ok is false when all are. The database's CHECK allows the
+// legal ceiling (two), not the campaign's limit: the caller must refuse.
+func freeSlot(taken []int) (slot int, ok bool) {
 	for s := 1; s <= MaxProxiesPerRound; s++ {
-		free := true
-		for _, t := range taken {
-			if t == s {
-				free = false
-				break
-			}
-		}
-		if free {
-			return s
+		if !slices.Contains(taken, s) {
+			return s, true
 		}
 	}
-	return MaxProxiesPerRound + 1
+	return 0, false
 }
 
 // without removes one occurrence of x.

@@ -826,6 +826,11 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		if taken, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
 			return nil, err
 		}
+		full := &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'a plus de place au tour %d (une proposition en attente ou acceptée).", round)}
+		slot, ok := freeSlot(taken)
+		if !ok {
+			return nil, full
+		}
 		var offerID int64
 		var km *float64
 		if a, b := point(rLat, rLon), point(vLat, vLon); a != nil && b != nil {
@@ -834,9 +839,9 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO proxy_offers (election_id, request_id, round, volunteer_id, slot, expires_at, created_by, created_at, distance_km)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			r.electionID, requestID, round, volunteerID, freeSlot(taken), d.Expiry.Deadline(now, rd.Date), u.Actor(), now, km).Scan(&offerID)
+			r.electionID, requestID, round, volunteerID, slot, d.Expiry.Deadline(now, rd.Date), u.Actor(), now, km).Scan(&offerID)
 		if pgdb.IsUniqueViolation(err, "") || isCheckViolation(err) {
-			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'a plus de place au tour %d (une proposition en attente ou acceptée).", round)}
+			return nil, full
 		}
 		if err != nil {
 			return nil, err
