@@ -330,10 +330,12 @@ func (q QueueEntry) StatusLabel() string { return StatusLabel(q.Status) }
 func (o OfferEntry) StatusLabel() string {
 	s := map[string]string{OfferPending: "en attente de réponse", OfferAccepted: "acceptée", OfferDeclined: "refusée",
 		OfferExpired: "expirée sans réponse", OfferWithdrawn: "retirée"}[o.Status]
+	// "changed": what a resubmission of either side wrote before it said
+	// which (until December 2026).
 	if why, ok := map[string]string{"moved": "réattribuée par l'appariement", "cancelled": "demande annulée",
 		"request_changed": "demande modifiée", "volunteer_changed": "inscription modifiée",
-		"volunteer_withdrew": "volontaire retiré·e", "unmatched": "désappariée par l'équipe",
-		"reassigned": "confiée à un·e autre volontaire par l'équipe"}[o.Reason]; ok {
+		"changed": "demande ou inscription modifiée", "volunteer_withdrew": "volontaire retiré·e",
+		"unmatched": "désappariée par l'équipe", "reassigned": "confiée à un·e autre volontaire par l'équipe"}[o.Reason]; ok {
 		s += " (" + why + ")"
 	}
 	return s

@@ -528,6 +528,55 @@ func TestCancelAndWithdrawTellTheOtherSide(t *testing.T) {
 	}
 }
 
+// A second submission that ends an accepted pair (a round dropped, a new
+// bureau) tells the other side, as a withdrawal or a cancellation does.
+func TestResubmissionThatEndsAPairTellsTheOtherSide(t *testing.T) {
+	f := setup(t)
+	rp := f.person("Jeanne", "04070", "2", 1, 2)
+	req := f.request(t, rp)
+	vp := f.person("Paul", "04070", "2", 1, 2)
+	vol := f.volunteer(t, vp, 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	// The volunteer signs up again for round 2 only.
+	vp.Rounds = []int{2}
+	if _, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(vp, "1980-04-02", nne(vp), 10)); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	if body, _ := f.lastMessage(t, rp.Email, "proxy.withdrawn"); !strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le tour 1") {
+		t.Fatalf("mandant message: %s", body)
+	}
+	if s := f.roundStatus(t, req, 2); s != proxies.RoundAccepted {
+		t.Fatalf("round 2, still accepted by the volunteer: %s", s)
+	}
+	// The mandant moves to another bureau: the volunteer of round 2 no
+	// longer votes there, and is told.
+	rp.BureauCode = "3"
+	if _, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(rp)); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Settle()
+	body, _ := f.lastMessage(t, vp.Email, "proxy.withdrawn")
+	if !strings.Contains(body, "pour le tour 2") || !strings.Contains(body, "a changé (autre bureau de vote ou autres tours)") ||
+		!strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") {
+		t.Fatalf("volunteer message: %s", body)
+	}
+	var reasons []string
+	rows, err := f.pool.Query(f.ctx, `SELECT round || ':' || reason FROM proxy_offers WHERE volunteer_id = $1 AND request_id = $2 AND status = 'withdrawn' ORDER BY round`, vol, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		reasons = append(reasons, s)
+	}
+	if strings.Join(reasons, " ") != "1:volunteer_changed 2:request_changed" {
+		t.Fatalf("offers' reasons: %v", reasons)
+	}
+}
 func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
 	f := setup(t)
 	rp := f.person("Jeanne", "04070", "2")
@@ -547,6 +596,38 @@ func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
 		}
 	}
 	f.lastMessage(t, rp.Email, "proxy.reminder")
+}
+
+// Staff cannot give a volunteer a second proxy in a round, whether the
+// first is accepted or still waits for an answer (Code électoral L73).
+func TestManualMatchKeepsOneProxyPerRound(t *testing.T) {
+	f := setup(t)
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	first := f.request(t, f.person("Jeanne", "04070", "2"))
+	vol := f.volunteer(t, f.person("Paul", "04070", "2"), 10)
+	if got := f.liveOffers(t)[[2]int64{first, 1}]; got != vol {
+		t.Fatalf("offer to %d, want %d", got, vol)
+	}
+	second := f.request(t, f.person("Louise", "04070", "2"))
+	// Pending, then accepted: either way Paul's one place is taken.
+	for _, accept := range []bool{false, true} {
+		if accept {
+			if err := f.desk.Accept(f.ctx, vol, first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := f.desk.ManualMatch(f.ctx, admin, second, 1, vol)
+		if !isConflict(err) || !strings.Contains(err.Error(), "n'a plus de place au tour 1") {
+			t.Fatalf("accepted %v: a second proxy for the round: %v", accept, err)
+		}
+	}
+	var n int
+	if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FROM proxy_offers WHERE volunteer_id = $1 AND status IN ('pending', 'accepted')`, vol).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d live offers, %v", n, err)
+	}
+	if s := f.roundStatus(t, second, 1); s != proxies.RoundOpen {
+		t.Fatalf("second request: %s", s)
+	}
 }
 
 func TestStaffSeeOnlyTheirScope(t *testing.T) {

@@ -327,7 +327,7 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 				return nil, nil, err
 			}
 		case wanted && moved && (st == RoundProposed || st == RoundAccepted):
-			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "changed", RoundOpen, now)
+			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "request_changed", RoundOpen, now)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -462,7 +462,7 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 	for _, o := range offers {
 		dropped := !slices.Contains(v.rounds, o.round)
 		if dropped || (replan && o.status == OfferPending) {
-			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "changed", RoundOpen, now)
+			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "volunteer_changed", RoundOpen, now)
 			if err != nil {
 				return nil, nil, err
 			}
