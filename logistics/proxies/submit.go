@@ -42,18 +42,20 @@ type RequestInput Person
 // out (not an embedded Person) so that JSON type errors name the field as
 // the person sent it ("rounds", not "Person.rounds").
 type VolunteerInput struct {
-	Election      string `json:"election"`
-	FirstName     string `json:"first_name"`
-	LastName      string `json:"last_name"`
-	Email         string `json:"email"`
-	Phone         string `json:"phone"`
-	CommuneCode   string `json:"commune_code"`
-	BureauCode    string `json:"bureau_code"`
-	Rounds        []int  `json:"rounds"`
-	Consent       bool   `json:"consent"`
-	BirthDate     string `json:"birth_date"`
-	VoterNumber   string `json:"voter_number"`
-	MaxDistanceKm int    `json:"max_distance_km"`
+	Election    string `json:"election"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	CommuneCode string `json:"commune_code"`
+	BureauCode  string `json:"bureau_code"`
+	Rounds      []int  `json:"rounds"`
+	Consent     bool   `json:"consent"`
+	BirthDate   string `json:"birth_date"`
+	VoterNumber string `json:"voter_number"`
+	// Omitted: DefaultMaxDistanceKm; 0 is refused like any distance out
+	// of range.
+	MaxDistanceKm *int `json:"max_distance_km"`
 }
 
 // Person is the shared part of a volunteer's input.
@@ -62,11 +64,16 @@ func (in *VolunteerInput) Person() Person {
 		CommuneCode: in.CommuneCode, BureauCode: in.BureauCode, Rounds: in.Rounds, Consent: in.Consent}
 }
 
-// NewVolunteerInput puts a Person and a volunteer's own fields together.
+// NewVolunteerInput puts a Person and a volunteer's own fields together;
+// a maxDistanceKm of 0 leaves the distance out (the default).
 func NewVolunteerInput(p Person, birthDate, voterNumber string, maxDistanceKm int) VolunteerInput {
-	return VolunteerInput{Election: p.Election, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Phone: p.Phone,
+	in := VolunteerInput{Election: p.Election, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Phone: p.Phone,
 		CommuneCode: p.CommuneCode, BureauCode: p.BureauCode, Rounds: p.Rounds, Consent: p.Consent,
-		BirthDate: birthDate, VoterNumber: voterNumber, MaxDistanceKm: maxDistanceKm}
+		BirthDate: birthDate, VoterNumber: voterNumber}
+	if maxDistanceKm != 0 {
+		in.MaxDistanceKm = &maxDistanceKm
+	}
+	return in
 }
 
 // validPerson is a Person once checked and normalised.
@@ -164,22 +171,22 @@ func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time)
 	}
 	out.birth = contact.BirthDate(errs, "birth_date", in.BirthDate, adultOn)
 	out.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)
-	out.distance = in.MaxDistanceKm
-	switch {
-	case out.distance == 0:
-		out.distance = DefaultMaxDistanceKm
-	case out.distance < 0 || out.distance > 100:
+	out.distance = DefaultMaxDistanceKm
+	if in.MaxDistanceKm != nil {
+		out.distance = *in.MaxDistanceKm
+	}
+	if out.distance < 1 || out.distance > 100 {
 		errs.Add("max_distance_km", "Indiquez une distance entre 1 et 100 km.")
 	}
 	return out, errs.Err()
 }
 
-// RoundState is one round of an entry as shown to its owner and to the API.
+// RoundState is one round of an entry in the answer to a submission: its
+// number and status, never the other side's id (anyone who knows an
+// e-mail address can submit again).
 type RoundState struct {
-	Number      int    `json:"number"`
-	Status      string `json:"status"`
-	VolunteerID *int64 `json:"volunteer_id,omitempty"`
-	RequestID   *int64 `json:"request_id,omitempty"`
+	Number int    `json:"number"`
+	Status string `json:"status"`
 }
 
 // Submitted is the answer to a public submission.

@@ -188,7 +188,7 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 		if err != nil {
 			n = -1 // refused by the domain with its message
 		}
-		in.MaxDistanceKm = n
+		in.MaxDistanceKm = &n
 	}
 	if err := m.s.LimitEmail(c, "proxy-volunteer", strings.TrimSpace(in.Email)); err != nil {
 		return err

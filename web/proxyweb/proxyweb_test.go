@@ -102,6 +102,7 @@ func TestPublicAPI(t *testing.T) {
 		{"no round", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "rounds", []int{}), 422, "rounds", "Choisissez au moins un tour."},
 		{"no consent", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "consent", false), 422, "consent", "Votre accord est nécessaire pour traiter votre demande."},
 		{"bad NNE", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "voter_number", "12AB"), 422, "voter_number", "Le numéro national d'électeur compte 8 ou 9 chiffres (il figure sur votre carte électorale)."},
+		{"distance 0", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "max_distance_km", 0), 422, "max_distance_km", "Indiquez une distance entre 1 et 100 km."},
 		{"under 18", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "birth_date", time.Now().AddDate(-17, 0, 0).Format(time.DateOnly)), 422, "birth_date", "Il faut avoir 18 ans le jour du scrutin."},
 	}
 	var firstID float64
@@ -136,6 +137,34 @@ func TestPublicAPI(t *testing.T) {
 	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_requests`).Scan(&n)
 	if n != 1 {
 		t.Fatalf("%d requests stored", n)
+	}
+}
+
+// Anyone who knows an e-mail address can submit again: the answer gives
+// the rounds' statuses, never who is on the other side.
+func TestPublicAnswerHidesTheOtherSide(t *testing.T) {
+	env := start(t)
+	for _, path := range []string{"/api/v1/proxy-requests", "/api/v1/proxy-volunteers"} {
+		body := requestBody("jeanne@example.org")
+		if strings.HasSuffix(path, "volunteers") {
+			body = volunteerBody("paul@example.org")
+		}
+		if r := env.Do(t, "POST", path, "", body); r.Status != 201 {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	waitFor(t, "the instant offer", func() bool {
+		var n int
+		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_offers WHERE status = 'pending'`).Scan(&n)
+		return n == 2
+	})
+	for path, body := range map[string]map[string]any{"/api/v1/proxy-requests": requestBody("jeanne@example.org"),
+		"/api/v1/proxy-volunteers": volunteerBody("paul@example.org")} {
+		r := env.Do(t, "POST", path, "", body)
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"status":"proposed"`) ||
+			strings.Contains(string(r.Body), "volunteer_id") || strings.Contains(string(r.Body), "request_id") {
+			t.Fatalf("%s again: %d %s", path, r.Status, r.Body)
+		}
 	}
 }
 
