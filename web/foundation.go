@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,23 +61,51 @@ func safeNext(next string) string {
 	return next
 }
 
+// Login attempts allowed per client IP and per account in a window. Only
+// wrong passwords use them up: staff behind one office NAT may log in as
+// often as they like, while guesses stay limited.
+const (
+	loginLimit  = 10
+	loginWindow = 15 * time.Minute
+)
+
 func (s *Server) login(c *fiber.Ctx) error {
+	ctx := c.UserContext()
 	email := strings.TrimSpace(c.FormValue("email"))
 	data := fiber.Map{"Title": "Connexion", "Next": safeNext(c.FormValue("next")), "Form": map[string]string{"email": email}}
 	// Per IP and per account, so that neither a botnet on one account nor
-	// one client on many accounts can guess passwords.
+	// one client on many accounts can guess passwords. Every attempt takes
+	// its hit before the password is tested, so that parallel guesses
+	// cannot all slip under the limit, and gives it back unless the
+	// password turns out wrong: only failed attempts count.
+	var taken []string
+	wrongPassword := false
+	defer func() {
+		if wrongPassword {
+			return
+		}
+		// A hit not given back only brings the limit nearer: no reason to
+		// fail a login that went through.
+		for _, key := range taken {
+			if err := s.uncount(ctx, key); err != nil {
+				s.log.Warn("login rate limit: hit not given back", "err", err)
+			}
+		}
+	}()
 	for _, key := range []string{"login:ip:" + c.IP(), "login:email:" + emailKey(email)} {
-		ok, err := s.RateLimit(c, key, 10, 15*time.Minute)
+		ok, err := s.RateLimit(c, key, loginLimit, loginWindow)
 		if err != nil {
 			return err
 		}
+		taken = append(taken, key)
 		if !ok {
 			data["Summary"] = "Trop de tentatives de connexion. Réessayez dans un quart d'heure."
 			return s.RenderStatus(c, fiber.StatusTooManyRequests, "staff/login", data)
 		}
 	}
-	u, err := staff.Authenticate(c.UserContext(), s.Pool, email, c.FormValue("password"))
+	u, err := staff.Authenticate(ctx, s.Pool, email, c.FormValue("password"))
 	if errors.Is(err, staff.ErrBadCredentials) {
+		wrongPassword = true
 		data["Summary"] = "Adresse e-mail ou mot de passe incorrect."
 		return s.RenderStatus(c, fiber.StatusUnauthorized, "staff/login", data)
 	}
@@ -128,23 +158,59 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 	return s.Render(c, "staff/dashboard", fiber.Map{"Title": "Tableau de bord", "Blocks": blocks})
 }
 
+// auditPageSize is the journal's default page.
+const auditPageSize = 200
+
+// auditFilter reads the journal's filters from the query string (page and
+// API share the names: entity, entity_id, action, limit, and the cursor
+// before: the next_before of the previous page).
 func (s *Server) auditFilter(c *fiber.Ctx) staff.AuditFilter {
-	return staff.AuditFilter{Entity: c.Query("entity"), EntityID: c.Query("entity_id"), Action: c.Query("action"), Limit: c.QueryInt("limit", 200)}
+	f := staff.AuditFilter{Entity: c.Query("entity"), EntityID: c.Query("entity_id"), Action: c.Query("action"), Limit: c.QueryInt("limit", auditPageSize)}
+	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	return f
+}
+
+// auditURL is the journal with filter f from the cursor before (0: the
+// newest entries).
+func auditURL(f staff.AuditFilter, before int64) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"entity": f.Entity, "entity_id": f.EntityID, "action": f.Action} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Limit != auditPageSize {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if before > 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	if len(q) == 0 {
+		return "/staff/journal"
+	}
+	return "/staff/journal?" + q.Encode()
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
 	f := s.auditFilter(c)
-	entries, err := staff.AuditLog(c.UserContext(), s.Pool, f)
+	page, err := staff.AuditLogPage(c.UserContext(), s.Pool, f)
 	if err != nil {
 		return err
 	}
-	return s.Render(c, "staff/audit", fiber.Map{"Title": "Journal d'audit", "Entries": entries, "Filter": f})
+	data := fiber.Map{"Title": "Journal d'audit", "Entries": page.Entries, "Filter": f}
+	if page.NextBefore != 0 {
+		data["OlderURL"] = auditURL(f, page.NextBefore)
+	}
+	if f.Before > 0 {
+		data["NewestURL"] = auditURL(f, 0)
+	}
+	return s.Render(c, "staff/audit", data)
 }
 
 func (s *Server) auditAPI(c *fiber.Ctx) error {
-	entries, err := staff.AuditLog(c.UserContext(), s.Pool, s.auditFilter(c))
+	page, err := staff.AuditLogPage(c.UserContext(), s.Pool, s.auditFilter(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"entries": entries})
+	return c.JSON(page)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -174,6 +175,14 @@ func (s *Server) RateLimit(c *fiber.Ctx, key string, limit int, window time.Dura
 			window_start = CASE WHEN rate_limits.window_start < now() - $2::interval THEN now() ELSE rate_limits.window_start END
 		RETURNING hits`, key, window.String()).Scan(&hits)
 	return hits <= limit, err
+}
+
+// uncount gives back a hit RateLimit counted on key, for an attempt that
+// must not use up the limit. A window restarted meanwhile by another hit
+// loses one of its hits: a limit can afford it.
+func (s *Server) uncount(ctx context.Context, key string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND hits > 0`, key)
+	return err
 }
 
 // errRateLimited is answered as 429 with a French message.

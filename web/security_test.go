@@ -138,6 +138,37 @@ func TestLoginIsRateLimited(t *testing.T) {
 	}
 }
 
+// Only failed attempts count toward the login limit: staff behind one
+// office NAT log in as often as they need, while guesses stay limited.
+func TestSuccessfulLoginsDoNotUseUpTheLimit(t *testing.T) {
+	env := webtest.Start(t)
+	for i := 1; i <= 12; i++ {
+		p := loginWith(t, env, webtest.Client(), demo.AdminEmail, demo.Password)
+		if p.Status != http.StatusSeeOther || p.Location != "/staff" {
+			t.Fatalf("successful login %d from the same address: %d\n%s", i, p.Status, p.Body)
+		}
+	}
+	// The 12 logins left the whole budget for failures: 10 wrong
+	// passwords are answered as such, then even the right one is refused.
+	client := webtest.Client()
+	for i := 1; i <= 10; i++ {
+		if p := loginWith(t, env, client, demo.AdminEmail, "wrong-password"); p.Status != http.StatusUnauthorized {
+			t.Fatalf("failed attempt %d: %d", i, p.Status)
+		}
+	}
+	p := loginWith(t, env, client, demo.AdminEmail, demo.Password)
+	if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Body, "Trop de tentatives de connexion. Réessayez dans un quart d&#39;heure.") {
+		t.Fatalf("right password after 10 failures: %d\n%s", p.Status, p.Body)
+	}
+	if sessionCookie(t, env, client) != "" {
+		t.Fatal("a refused attempt got a session")
+	}
+	// Refused attempts give no more tries either.
+	if p := loginWith(t, env, client, demo.AdminEmail, demo.Password); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("second attempt over the limit: %d", p.Status)
+	}
+}
+
 func TestBearerTokens(t *testing.T) {
 	env := webtest.Start(t)
 	admin := env.AdminToken(t)

@@ -3,8 +3,11 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -142,5 +145,79 @@ func TestLoginRedirectsStayOnSite(t *testing.T) {
 		if p.Status != http.StatusSeeOther || p.Location != tt.want {
 			t.Errorf("next=%q: %d to %q, want %q", tt.next, p.Status, p.Location, tt.want)
 		}
+	}
+}
+
+// The journal pages back through the whole log, newest first, 200 entries
+// a page, keeping its filters; the API walks it with the same cursor.
+func TestAuditJournalPages(t *testing.T) {
+	env := webtest.Start(t)
+	if _, err := env.Pool.Exec(t.Context(), `INSERT INTO audit_log (actor, action, entity, entity_id)
+		SELECT 'cli', 'test.page', 'chose', g::text FROM generate_series(1, 250) g`); err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, env, demo.AdminEmail, demo.Password)
+	ids := regexp.MustCompile(`<td>chose (\d+)</td>`)
+	older := regexp.MustCompile(`<a class="button secondary" href="([^"]+)" id="entrees-anciennes" rel="next">Entrées plus anciennes`)
+	shown := func(body string) []string {
+		var out []string
+		for _, m := range ids.FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	first := get(t, admin, env.URL+"/staff/journal?action=test.")
+	got := shown(first.Body)
+	if first.Status != http.StatusOK || len(got) != 200 || got[0] != "250" || got[199] != "51" {
+		t.Fatalf("first page: %d, %d entries from %v", first.Status, len(got), got[:min(len(got), 3)])
+	}
+	if strings.Contains(first.Body, "Entrées les plus récentes") {
+		t.Error("first page links to itself")
+	}
+	m := older.FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatalf("no link to older entries:\n%s", first.Body)
+	}
+	next, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil || next.Path != "/staff/journal" || next.Query().Get("action") != "test." || next.Query().Get("before") == "" {
+		t.Fatalf("older link %q does not keep the filter", m[1])
+	}
+	second := get(t, admin, env.URL+next.String())
+	got = shown(second.Body)
+	if second.Status != http.StatusOK || len(got) != 50 || got[0] != "50" || got[49] != "1" {
+		t.Fatalf("second page: %d, %d entries from %v", second.Status, len(got), got[:min(len(got), 3)])
+	}
+	if strings.Contains(second.Body, "Entrées plus anciennes") || !strings.Contains(second.Body, `href="/staff/journal?action=test."`) {
+		t.Errorf("last page: link to older entries, or none back to the newest:\n%s", second.Body)
+	}
+	// Unfiltered, the log holds more than a page too (the demo's and the
+	// logins' rows besides): the older page starts where the first ended.
+	if m := older.FindStringSubmatch(get(t, admin, env.URL+"/staff/journal").Body); m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), "/staff/journal?before=") {
+		t.Errorf("unfiltered journal: older link %v", m)
+	}
+
+	// The API: the same pages, the cursor of the next one in next_before.
+	token := env.AdminToken(t)
+	entityIDs := func(r *webtest.Response) []string {
+		entries, _ := r.JSON["entries"].([]any)
+		out := []string{}
+		for _, e := range entries {
+			out = append(out, e.(map[string]any)["entity_id"].(string))
+		}
+		return out
+	}
+	r := env.Do(t, "GET", "/api/v1/audit?action=test.", token, nil)
+	got = entityIDs(r)
+	nb, _ := r.JSON["next_before"].(float64)
+	if r.Status != 200 || len(got) != 200 || got[0] != "250" || got[199] != "51" || nb == 0 {
+		t.Fatalf("API first page: %d, %d entries, next_before %v", r.Status, len(got), r.JSON["next_before"])
+	}
+	r = env.Do(t, "GET", fmt.Sprintf("/api/v1/audit?action=test.&before=%d", int64(nb)), token, nil)
+	got = entityIDs(r)
+	if r.Status != 200 || len(got) != 50 || got[0] != "50" || got[49] != "1" {
+		t.Fatalf("API second page: %d, %d entries", r.Status, len(got))
+	}
+	if _, ok := r.JSON["next_before"]; ok {
+		t.Errorf("API last page has a next_before: %v", r.JSON["next_before"])
 	}
 }

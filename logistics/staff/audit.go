@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -79,20 +80,58 @@ type AuditFilter struct {
 	Entity   string
 	EntityID string
 	Action   string // prefix
-	Limit    int
+	Limit    int    // entries per page: 200 when unset or above 1000
+	// Before is the keyset cursor: entries with an id below it (the
+	// previous page's NextBefore); 0 starts at the newest. A deep page
+	// costs what the first one does.
+	Before int64
 }
 
-// AuditLog lists entries, newest first.
+// AuditPage is one page of the log, newest first, and the cursor of the
+// next, older page (0: this page is the last).
+type AuditPage struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextBefore int64        `json:"next_before,omitempty"`
+}
+
+// AuditLog lists the entries of one page, newest first.
 func AuditLog(ctx context.Context, q pgdb.Q, f AuditFilter) ([]AuditEntry, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 200
-	}
-	rows, err := q.Query(ctx, `
-		SELECT id, at, actor, action, entity, entity_id, details FROM audit_log
-		WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2) AND ($3 = '' OR action LIKE $3 || '%')
-		ORDER BY id DESC LIMIT $4`, f.Entity, f.EntityID, f.Action, f.Limit)
+	p, err := AuditLogPage(ctx, q, f)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	return p.Entries, nil
+}
+
+// AuditLogPage lists one page of entries, newest first, from f.Before.
+func AuditLogPage(ctx context.Context, q pgdb.Q, f AuditFilter) (*AuditPage, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 200
+	}
+	before := int64(math.MaxInt64)
+	if f.Before > 0 {
+		before = f.Before
+	}
+	// One more row than the page tells whether there is an older page.
+	rows, err := q.Query(ctx, `
+		SELECT id, at, actor, action, entity, entity_id, details FROM audit_log
+		WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2) AND ($3 = '' OR action LIKE $3 || '%')
+			AND id < $4
+		ORDER BY id DESC LIMIT $5`, f.Entity, f.EntityID, f.Action, before, f.Limit+1)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	if err != nil {
+		return nil, err
+	}
+	p := &AuditPage{Entries: entries}
+	if len(entries) > f.Limit {
+		p.Entries = entries[:f.Limit]
+		p.NextBefore = p.Entries[f.Limit-1].ID
+	}
+	if p.Entries == nil {
+		p.Entries = []AuditEntry{}
+	}
+	return p, nil
 }

@@ -3,6 +3,7 @@ package staff_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -275,6 +276,50 @@ func TestAudit(t *testing.T) {
 	one, err := staff.AuditLog(ctx, pool, staff.AuditFilter{Entity: "proxy_request", EntityID: "12", Action: "proxy_request."})
 	if err != nil || len(one) != 1 || one[0].Actor != "staff:a@example.org" || one[0].Details["commune"] != "04070" {
 		t.Fatalf("filtered: %+v %v", one, err)
+	}
+}
+
+func TestAuditPages(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	for i := 1; i <= 5; i++ {
+		if err := staff.Audit(ctx, pool, staff.ActorCLI, "test.page", "thing", fmt.Sprint(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := staff.Audit(ctx, pool, staff.ActorCLI, "other", "thing", "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Pages of 2 with the filter: 5 4, 3 2, 1; the cursor keeps the filter's rows only.
+	var walked [][]string
+	f := staff.AuditFilter{Action: "test.", Limit: 2}
+	for range 4 {
+		p, err := staff.AuditLogPage(ctx, pool, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range p.Entries {
+			ids = append(ids, e.EntityID)
+		}
+		walked = append(walked, ids)
+		if p.NextBefore == 0 {
+			break
+		}
+		f.Before = p.NextBefore
+	}
+	if fmt.Sprint(walked) != "[[5 4] [3 2] [1]]" {
+		t.Fatalf("pages %v", walked)
+	}
+	// A page that ends exactly with the log has no next one.
+	p, err := staff.AuditLogPage(ctx, pool, staff.AuditFilter{Action: "test.", Limit: 5})
+	if err != nil || len(p.Entries) != 5 || p.NextBefore != 0 {
+		t.Fatalf("exact page: %d entries, next %d, %v", len(p.Entries), p.NextBefore, err)
+	}
+	// Past the oldest entry: an empty page, not nil (JSON []).
+	p, err = staff.AuditLogPage(ctx, pool, staff.AuditFilter{Before: 1})
+	if err != nil || p.Entries == nil || len(p.Entries) != 0 {
+		t.Fatalf("before the first entry: %+v %v", p, err)
 	}
 }
 
