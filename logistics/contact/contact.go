@@ -21,7 +21,7 @@ var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 // Email trims and lower-cases an address, adding a message to errs under
 // field when it is missing or malformed.
 func Email(errs check.Errors, field, s string) string {
-	raw := strings.TrimSpace(s)
+	raw := strings.TrimSpace(stripInvisible(s))
 	s = strings.ToLower(raw)
 	switch {
 	case s == "":
@@ -32,10 +32,52 @@ func Email(errs check.Errors, field, s string) string {
 	return s
 }
 
-// printable reports whether s is valid UTF-8 without control characters
-// (NUL, line breaks...): what PostgreSQL stores and a one-line field holds.
+// What people type about themselves goes through two filters, the same for
+// names, addresses and e-mail addresses (Name, Text, Email):
+//
+//   - invisible format characters are removed (stripInvisible): zero-width
+//     space and joiners (U+200B-U+200D), word joiner (U+2060), BOM (U+FEFF),
+//     soft hyphen (U+00AD), variation selectors, Hangul fillers... that is
+//     Unicode category Cf and the other default-ignorable code points, but
+//     the bidi controls. They show nothing, so removing them changes
+//     nothing anyone reads, and a required value made only of them is then
+//     empty: "… est obligatoire.";
+//   - what is left must be printable: valid UTF-8, no control character
+//     (NUL, line breaks...), no line or paragraph separator (U+2028,
+//     U+2029), no bidi control (U+061C, U+200E, U+200F, U+202A-U+202E,
+//     U+2066-U+2069: they would reverse the text around the value on staff
+//     pages and documents) and no U+FFFD (what JSON decoding makes of
+//     invalid UTF-8). Those are refused, "… contient des caractères non
+//     autorisés.", rather than silently dropped: dropping a bidi control
+//     changes what the person saw.
+
+// invisible reports whether r is a format character that shows nothing and
+// is removed from what people type (see above).
+func invisible(r rune) bool {
+	return !unicode.Is(unicode.Bidi_Control, r) &&
+		unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+// stripInvisible removes the invisible format characters from s. Invalid
+// UTF-8 bytes become U+FFFD, which printable refuses.
+func stripInvisible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// refused reports whether r may not be stored in a one-line field.
+func refused(r rune) bool {
+	return r == utf8.RuneError || unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Zl, unicode.Zp)
+}
+
+// printable reports whether s is valid UTF-8 without any refused character:
+// what PostgreSQL stores, a one-line field holds and a page shows as typed.
 func printable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+	return utf8.ValidString(s) && strings.IndexFunc(s, refused) < 0
 }
 
 // Phone normalises a phone number to E.164 (France by default). When
@@ -60,9 +102,10 @@ func Phone(errs check.Errors, field, s string, required bool) string {
 	return s
 }
 
-// Name trims a person's name; label is used in the message ("Le nom").
+// Name trims a person's name, removes invisible characters and collapses
+// spaces; label is used in the message ("Le nom").
 func Name(errs check.Errors, field, label, s string, required bool) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(stripInvisible(s)), " ")
 	switch {
 	case s == "" && required:
 		errs.Add(field, said(label, " est obligatoire.", " sont obligatoires."))
@@ -74,9 +117,10 @@ func Name(errs check.Errors, field, label, s string, required bool) string {
 	return s
 }
 
-// Text trims free text (an address, a place of birth) and bounds its length.
+// Text trims free text (an address, a place of birth), removes invisible
+// characters and bounds its length.
 func Text(errs check.Errors, field, label, s string, required bool, max int) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(stripInvisible(s))
 	switch {
 	case s == "" && required:
 		errs.Add(field, said(label, " est obligatoire.", " sont obligatoires."))

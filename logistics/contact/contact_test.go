@@ -109,3 +109,101 @@ func TestMessagesAgreeWithTheirLabel(t *testing.T) {
 		}
 	}
 }
+
+// Invisible format characters (Unicode Cf and the other default-ignorable
+// code points) are removed: a required value made only of them is missing.
+// Bidi controls, which would reverse the text around the value where staff
+// read it, and U+FFFD (invalid UTF-8 once decoded by JSON) are refused.
+// Name, Text and Email go through the same filters, so every caller
+// (proxies, delegates, materials) gets the same behaviour.
+func TestInvisibleAndBidiCharacters(t *testing.T) {
+	const (
+		missingName  = "Le nom est obligatoire."
+		missingFirst = "Les prénoms sont obligatoires."
+		missingAddr  = "L'adresse est obligatoire."
+		badName      = "Le nom contient des caractères non autorisés."
+		badFirst     = "Les prénoms contiennent des caractères non autorisés."
+		badAddr      = "L'adresse contient des caractères non autorisés."
+	)
+	name := func(e check.Errors, s string) string { return Name(e, "f", "Le nom", s, true) }
+	first := func(e check.Errors, s string) string { return Name(e, "f", "Les prénoms", s, true) }
+	optional := func(e check.Errors, s string) string { return Name(e, "f", "Le nom de naissance", s, false) }
+	address := func(e check.Errors, s string) string { return Text(e, "f", "L'adresse", s, true, 300) }
+	for _, tc := range []struct {
+		name  string
+		check func(check.Errors, string) string
+		in    string
+		want  string // value returned when accepted
+		msg   string // message expected, "" when accepted
+	}{
+		// Only invisible characters: missing.
+		{"zero-width space as last name", name, "\u200b", "", missingName},
+		{"zero-width spaces and blanks as first names", first, " \u200b \u200b ", "", missingFirst},
+		{"zero-width space as address", address, "\u200b\u200b", "", missingAddr},
+		{"BOM, word joiner, joiners", name, "\ufeff\u2060\u200c\u200d", "", missingName},
+		{"soft hyphen", address, "\u00ad", "", missingAddr},
+		{"Hangul filler", name, "\u3164", "", missingName},
+		{"Mongolian vowel separator and tag characters", first, "\u180e\U000e0041", "", missingFirst},
+		{"optional value only invisible", optional, "\u200b", "", ""},
+
+		// Invisible characters inside a value: removed.
+		{"zero-width space inside a name", name, "Dup\u200bont", "Dupont", ""},
+		{"zero-width space between words", first, "Jean \u200b Pierre", "Jean Pierre", ""},
+		{"soft hyphen inside a name", name, "Brû\u00adlé", "Brûlé", ""},
+		{"BOM before an address", address, "\ufeff12 rue du Port", "12 rue du Port", ""},
+		{"variation selector", first, "Zoé\ufe0f", "Zoé", ""},
+
+		// Bidi controls: refused, even beside letters.
+		{"right-to-left override", name, "Martin\u202e", "", badName},
+		{"left-to-right override", first, "\u202dZoé", "", badFirst},
+		{"embedding and pop", address, "\u202a12 rue\u202c", "", badAddr},
+		{"isolates", name, "\u2066Martin\u2069", "", badName},
+		{"right-to-left mark", first, "Zoé\u200f", "", badFirst},
+		{"left-to-right mark", address, "\u200e12 rue", "", badAddr},
+		{"Arabic letter mark", name, "Martin\u061c", "", badName},
+		{"only a bidi control", name, "\u202e", "", badName},
+
+		// Replacement character and invalid UTF-8: refused.
+		{"U+FFFD from JSON", name, "Mart\ufffdin", "", badName},
+		{"invalid UTF-8 byte", first, "Zo\xe9", "", badFirst},
+		{"U+FFFD in an address", address, "12 rue \ufffd", "", badAddr},
+		{"line separator in an address", address, "12 rue\u2028du Port", "", badAddr},
+
+		// Legitimate names and addresses.
+		{"accents and hyphen", name, "Brûlé-Nguyễn", "Brûlé-Nguyễn", ""},
+		{"typographic apostrophe", name, "N’Diaye", "N’Diaye", ""},
+		{"straight apostrophe", name, "O'Connor", "O'Connor", ""},
+		{"several first names", first, "  Marie-Ève   Léa ", "Marie-Ève Léa", ""},
+		{"non-Latin script", name, "Ζωή Παπαδοπούλου", "Ζωή Παπαδοπούλου", ""},
+		{"Arabic name", name, "بن علي", "بن علي", ""},
+		{"address with no-break space", address, "12\u00a0rue de l'Église, bât. B", "12\u00a0rue de l'Église, bât. B", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := check.Errors{}
+			got := tc.check(errs, tc.in)
+			if errs["f"] != tc.msg {
+				t.Fatalf("%q: message %q, want %q", tc.in, errs["f"], tc.msg)
+			}
+			if tc.msg == "" && got != tc.want {
+				t.Fatalf("%q: got %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// The e-mail address goes through the same filters.
+func TestEmailInvisibleAndBidiCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"marie@example.org\u200b": "marie@example.org",
+		"\ufeffMarie@Example.org": "marie@example.org",
+		"ma\u202erie@example.org": "",
+		"marie@exa\ufffdmple.org": "",
+		"\u200b":                  "",
+	} {
+		errs := check.Errors{}
+		got := Email(errs, "email", in)
+		if ok := errs["email"] == ""; ok != (want != "") || (ok && got != want) {
+			t.Errorf("Email(%q) = %q, errs %v; want %q", in, got, errs, want)
+		}
+	}
+}

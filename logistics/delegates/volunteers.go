@@ -26,8 +26,14 @@ import (
 // "/t/" so that the request log masks it.
 const LinkPath = "/assesseurs/t/"
 
-// MaxDistanceKm bounds how far a volunteer may say they travel.
+// MaxDistanceKm bounds how far a volunteer may say they travel: a distance
+// is 1 to MaxDistanceKm km. 0 is not a distance but "own bureau only"
+// (SignupInput.MaxDistanceKm), which the form offers as a choice of its own.
 const MaxDistanceKm = 200
+
+// distanceMessage is the one message for a refused distance, on the form
+// and in the API (the form sends what it cannot read as -1).
+var distanceMessage = fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxDistanceKm)
 
 // Desk is the delegates capability bound to its database and clock.
 type Desk struct {
@@ -161,8 +167,8 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 
 	if in.MaxDistanceKm != nil {
 		km := *in.MaxDistanceKm
-		if km < 0 || km > MaxDistanceKm {
-			errs.Add("max_distance_km", fmt.Sprintf("Indiquez une distance entre 0 et %d km.", MaxDistanceKm))
+		if km < 0 || km > MaxDistanceKm { // 0: own bureau only
+			errs.Add("max_distance_km", distanceMessage)
 		}
 		v.maxKm = &km
 	}

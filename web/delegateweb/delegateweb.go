@@ -134,9 +134,15 @@ func (m *module) signupPage(c *fiber.Ctx) error {
 	return m.s.Render(c, "delegates/signup", m.signupData(c, form))
 }
 
-// signupInput reads the form into the API's input struct.
-func signupInput(c *fiber.Ctx) (delegates.SignupInput, error) {
-	in := delegates.SignupInput{
+// signupInput reads the form into the API's input struct. What cannot be
+// read (a round that is not a number, a distance that is not a whole
+// number of km) becomes a value the domain refuses, so that the sign-up is
+// never stored and every other field is still checked: the form shows all
+// its errors at once, like the API. Messages of the form's own (a round
+// that is not a number) are returned in errs, for signupForm to put first.
+func signupInput(c *fiber.Ctx) (in delegates.SignupInput, errs check.Errors) {
+	errs = check.Errors{}
+	in = delegates.SignupInput{
 		Election: c.FormValue("election"), LastName: c.FormValue("last_name"), BirthName: c.FormValue("birth_name"),
 		FirstNames: c.FormValue("first_names"), BirthDate: c.FormValue("birth_date"), BirthPlace: c.FormValue("birth_place"),
 		Address: c.FormValue("address"), PostalCode: c.FormValue("postal_code"), Email: c.FormValue("email"),
@@ -146,9 +152,10 @@ func signupInput(c *fiber.Ctx) (delegates.SignupInput, error) {
 	consent := c.FormValue("consent") == "oui"
 	in.Consent = &consent
 	for _, r := range web.FormList(c, "rounds") {
-		n, err := strconv.Atoi(r)
-		if err != nil {
-			return in, check.Field("rounds", "Tour invalide.")
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n < 1 {
+			errs.Add("rounds", "Tour invalide.")
+			n = 0 // no election has a round 0: refused by the domain
 		}
 		in.Rounds = append(in.Rounds, n)
 	}
@@ -157,16 +164,20 @@ func signupInput(c *fiber.Ctx) (delegates.SignupInput, error) {
 		zero := 0
 		in.MaxDistanceKm = &zero
 	case "km":
+		// A distance typed is 1 to delegates.MaxDistanceKm km: 0 would
+		// read as "own bureau only", a choice of its own on the form. What
+		// is not such a number is sent as -1, which the domain refuses
+		// with its one message.
 		n, err := strconv.Atoi(strings.TrimSpace(c.FormValue("max_distance_km")))
 		if err != nil || n < 1 {
-			return in, check.Field("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", delegates.MaxDistanceKm))
+			n = -1
 		}
 		in.MaxDistanceKm = &n
 	}
 	for _, p := range strings.FieldsFunc(c.FormValue("preferred_bureaux"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 		in.PreferredBureaux = append(in.PreferredBureaux, p)
 	}
-	return in, nil
+	return in, errs
 }
 
 func (m *module) signupForm(c *fiber.Ctx) error {
@@ -177,14 +188,18 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	if c.FormValue("site_web") != "" {
 		return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
 	}
-	in, err := signupInput(c)
-	if err != nil {
-		return m.s.FormError(c, err, "delegates/signup", data)
-	}
+	in, errs := signupInput(c)
 	if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
 		return err
 	}
 	out, err := m.desk.Signup(c.UserContext(), in)
+	if inv, ok := check.AsInvalid(err); ok && len(errs) > 0 {
+		// The form's own messages first, then the domain's for the rest.
+		for k, msg := range inv.Fields {
+			errs.Add(k, msg)
+		}
+		err = &check.Invalid{Summary: inv.Summary, Fields: errs}
+	}
 	if err != nil {
 		return m.s.FormError(c, err, "delegates/signup", data)
 	}

@@ -245,3 +245,89 @@ func TestSignupForm(t *testing.T) {
 		})
 	}
 }
+
+var fieldErrorRe = regexp.MustCompile(`<p class="error"`)
+
+// A distance or a round the form cannot read is reported together with
+// every other field's error, as the JSON API does, and with the domain's
+// one message for the distance (1 to 200 km); nothing is stored.
+func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
+	env := start(t)
+	post := func(v url.Values) (int, string) {
+		return formPost(t, webtest.Client(), env, "/assesseurs/inscription", "/assesseurs/inscription", v)
+	}
+	// The same empty form with a good distance: the errors of the other fields.
+	status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {"5"}})
+	others := len(fieldErrorRe.FindAllString(body, -1))
+	if status != 422 || others < 10 || strings.Contains(body, `id="max_distance_km-error"`) {
+		t.Fatalf("empty form with a good distance: status %d, %d errors", status, others)
+	}
+	distanceError := regexp.MustCompile(`<p class="error" id="max_distance_km-error">Indiquez une distance entre 1 et ` + fmt.Sprint(delegates.MaxDistanceKm) + ` km.</p>`)
+	for _, km := range []string{"0", "abc", "1e2", "", "-3", "201", "99999999999999999999"} {
+		t.Run("distance "+km, func(t *testing.T) {
+			status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {km}})
+			if n := len(fieldErrorRe.FindAllString(body, -1)); status != 422 || n != others+1 {
+				t.Fatalf("status %d, %d errors, want %d", status, n, others+1)
+			}
+			if !distanceError.MatchString(body) {
+				t.Fatal("the distance's message is missing or differs from the domain's")
+			}
+		})
+	}
+	t.Run("round x", func(t *testing.T) {
+		status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {"5"}, "rounds": {"x"}})
+		n := len(fieldErrorRe.FindAllString(body, -1))
+		// "rounds" was already refused ("Choisissez au moins un tour."): now "Tour invalide." instead.
+		if status != 422 || n != others || !strings.Contains(body, "Tour invalide.") {
+			t.Fatalf("status %d, %d errors, want %d with Tour invalide.", status, n, others)
+		}
+	})
+	t.Run("round x and bad distance", func(t *testing.T) {
+		status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {"abc"}, "rounds": {"1", "x"}})
+		if n := len(fieldErrorRe.FindAllString(body, -1)); status != 422 || n != others+1 ||
+			!strings.Contains(body, "Tour invalide.") || !distanceError.MatchString(body) {
+			t.Fatalf("status %d, %d errors, want %d", status, n, others+1)
+		}
+	})
+
+	// A complete form but for one unreadable value: refused, not stored.
+	full := func(email string) url.Values {
+		return url.Values{"election": {demo.ElectionSlug}, "last_name": {"Martin"}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
+			"birth_place": {"Digne"}, "address": {"1 place, 04000 Digne-les-Bains"}, "postal_code": {"04000"}, "email": {email},
+			"phone": {"0611223344"}, "commune_code": {"04070"}, "bureau_code": {"3"}, "voter_number": {voterNumberOf(email)},
+			"roles": {"assesseur_titulaire"}, "rounds": {"1", "2"}, "reach": {"km"}, "max_distance_km": {"12"}, "consent": {"oui"}}
+	}
+	for _, tc := range []struct {
+		name, field, value, want string
+	}{
+		{"distance 0", "max_distance_km", "0", "Indiquez une distance entre 1 et"},
+		{"distance 1e2", "max_distance_km", "1e2", "Indiquez une distance entre 1 et"},
+		{"distance 201", "max_distance_km", "201", "Indiquez une distance entre 1 et"},
+		{"round x", "rounds", "x", "Tour invalide."},
+		{"invisible last name", "last_name", "\u200b", "Le nom est obligatoire."},
+		{"bidi override in the first names", "first_names", "L\u202eéa", "Les prénoms contiennent des caractères non autorisés."},
+	} {
+		t.Run("complete form, "+tc.name, func(t *testing.T) {
+			email := strings.ReplaceAll(tc.name, " ", "-") + "@example.org"
+			v := full(email)
+			v.Set(tc.field, tc.value)
+			status, body := post(v)
+			if n := len(fieldErrorRe.FindAllString(body, -1)); status != 422 || n != 1 || !strings.Contains(body, tc.want) {
+				t.Fatalf("status %d, %d errors, want 1: %q", status, n, tc.want)
+			}
+			var stored int
+			env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM delegate_volunteers WHERE email = $1`, email).Scan(&stored)
+			if stored != 0 {
+				t.Fatal("stored")
+			}
+		})
+	}
+	// The limits themselves are accepted.
+	for _, km := range []string{"1", fmt.Sprint(delegates.MaxDistanceKm)} {
+		v := full("km" + km + "@example.org")
+		v.Set("max_distance_km", km)
+		if status, _ := post(v); status != 200 {
+			t.Fatalf("distance %s km: status %d", km, status)
+		}
+	}
+}
