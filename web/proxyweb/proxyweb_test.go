@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -321,7 +322,11 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	if r := env.Do(t, "POST", "/api/v1/proxy-matching/run", viewer, map[string]any{"election": demo.ElectionSlug}); r.Status != 403 {
 		t.Fatalf("viewer running the matching: %d", r.Status)
 	}
-	r = env.Do(t, "POST", "/api/v1/proxy-matching/run", org, map[string]any{"election": demo.ElectionSlug})
+	// A batch plans the whole election: not for an organizer of the 04.
+	if r := env.Do(t, "POST", "/api/v1/proxy-matching/run", org, map[string]any{"election": demo.ElectionSlug, "dry_run": true}); r.Status != 403 {
+		t.Fatalf("organizer running the matching: %d %s", r.Status, r.Body)
+	}
+	r = env.Do(t, "POST", "/api/v1/proxy-matching/run", admin, map[string]any{"election": demo.ElectionSlug})
 	if r.Status != 200 || r.JSON["proposed"] != 0.0 || r.JSON["kept"] != 2.0 || r.JSON["unmatched"] != 2.0 {
 		t.Fatalf("batch: %d %s", r.Status, r.Body)
 	}
@@ -341,6 +346,45 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	reqs, _ := f.GetRows("Demandes")
 	if len(reqs) != 3 || reqs[1][16] != "Paul Petit" || reqs[1][12] != "en attente" {
 		t.Fatalf("export rows: %v", reqs)
+	}
+}
+
+// The queue pages through every entry, filters kept; only admins see
+// the button of the whole election's batch.
+func TestQueuePagesAndBatchButton(t *testing.T) {
+	env := start(t, webtest.Options{DemoLoaders: nil})
+	for _, who := range []string{"a", "b", "c"} {
+		env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody(who+"@example.org"))
+	}
+	get := func(tok, path string) string {
+		req, _ := http.NewRequest("GET", env.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	admin := env.AdminToken(t)
+	first := get(admin, "/staff/procurations?status=open&limit=4")
+	next := regexp.MustCompile(`href="([^"]+)" id="page-suivante"`).FindStringSubmatch(first)
+	if !strings.Contains(first, "6 tour(s) de demande ; 1 à 4 affichés") || next == nil || !strings.Contains(first, `id="apparier"`) ||
+		strings.Contains(first, `id="page-precedente"`) {
+		t.Fatalf("first page: %s", first)
+	}
+	second := get(admin, html.UnescapeString(next[1]))
+	if !strings.Contains(second, "6 tour(s) de demande ; 5 à 6 affichés") || strings.Contains(second, `id="page-suivante"`) ||
+		!strings.Contains(second, `id="page-precedente"`) || !strings.Contains(html.UnescapeString(next[1]), "status=open") {
+		t.Fatalf("second page (%s): %s", next[1], second)
+	}
+	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	if page := get(org, "/staff/procurations"); strings.Contains(page, `id="apparier"`) || !strings.Contains(page, "proposées dans la seconde") {
+		t.Fatalf("organizer's queue: %s", page)
 	}
 }
 

@@ -124,6 +124,12 @@ func (m *module) unmatchAPI(c *fiber.Ctx) error {
 // runMatch is the batch behind the API, the staff button and (through
 // proxies.Desk.Match) `scrutin match proxies`.
 func (m *module) runMatch(c *fiber.Ctx, slug string, dryRun bool) (*proxies.MatchResult, error) {
+	// A batch plans and writes the whole election, beyond any scope, and
+	// even a dry run tells national figures: admins only. Within a scope,
+	// the instant path already proposes what each change frees.
+	if !web.StaffUser(c).IsAdmin() {
+		return nil, check.ErrForbidden
+	}
 	id, _, err := proxies.ElectionID(c.UserContext(), m.s.Pool, slug, m.s.Now())
 	if err != nil {
 		return nil, err
@@ -187,7 +193,31 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Title"] = "Procurations"
 	data["Entries"], data["Total"], data["Filter"], data["Statuses"] = entries, total, f, statusChoices
 	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
+	if f.Offset > 0 {
+		data["PrevURL"] = queueURL(f, max(f.Offset-f.Limit, 0))
+	}
+	if f.Offset+len(entries) < total {
+		data["NextURL"] = queueURL(f, f.Offset+len(entries))
+	}
+	data["First"], data["Last"] = f.Offset+1, f.Offset+len(entries)
 	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
+}
+
+// queueURL is the queue with f's filters, from entry offset on.
+func queueURL(f proxies.Filter, offset int) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"election": f.Election, "status": f.Status, "departement": f.Departement, "commune": f.Commune} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Round != 0 {
+		q.Set("round", strconv.Itoa(f.Round))
+	}
+	if f.Offset = offset; offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	return "/staff/procurations?" + q.Encode()
 }
 
 func (m *module) matchForm(c *fiber.Ctx) error {

@@ -227,8 +227,8 @@ func TestStaffVolunteerListPages(t *testing.T) {
 // the address: reloading shows it again, and runs nothing.
 func TestMatchFormRedirectsWithItsResult(t *testing.T) {
 	env := start(t)
-	env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
-	c := staffSession(t, env, "org04@example.org")
+	env.StaffToken(t, "national@example.org", staff.Admin)
+	c := staffSession(t, env, "national@example.org")
 	_, page := getPage(t, c, env.URL+"/staff/procurations")
 	m := csrfRe.FindStringSubmatch(page)
 	if m == nil {
