@@ -617,6 +617,9 @@ type RankedCandidate struct {
 	InScope     bool
 }
 
+// Distance is the candidate's distance in French ("2,4 km").
+func (c RankedCandidate) Distance() string { return kmText(&c.Km) }
+
 // LoadRequestDetail loads a request's staff page.
 func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (*RequestDetail, error) {
 	r, err := GetRequest(ctx, d.Pool, u, id)

@@ -221,6 +221,9 @@ func (m *module) catalogPage(c *fiber.Ctx) error {
 func (m *module) itemView(c *fiber.Ctx, status int, e *elections.Election, it *materials.Item, data fiber.Map) error {
 	data["Election"] = e
 	data["Item"] = it
+	// Only admins change the catalog (the POST routes are RequireAdmin):
+	// viewers and organizers get the same page, read-only.
+	data["CanEdit"] = web.StaffUser(c).IsAdmin()
 	if it == nil {
 		data["Title"] = "Nouvel article"
 		data["Action"] = "/staff/materiel/articles"

@@ -433,6 +433,41 @@ func TestMaterialStaffPagesRender(t *testing.T) {
 	}
 }
 
+// TestMaterialItemPageIsReadOnlyForNonAdmins: only admins change the
+// catalog; viewers and organizers see the item with every field disabled
+// and nothing to submit (the POST would be refused).
+func TestMaterialItemPageIsReadOnlyForNonAdmins(t *testing.T) {
+	env := start(t)
+	cases := []struct {
+		who   string
+		token string
+		edit  bool
+	}{
+		{"admin", env.AdminToken(t), true},
+		{"organizer", env.StaffToken(t, "org04@example.org", staff.Organizer, "04"), false},
+		{"viewer", env.StaffToken(t, "viewer04@example.org", staff.Viewer, "04"), false},
+	}
+	for _, c := range cases {
+		r := env.Do(t, "GET", "/staff/materiel/articles/1", c.token, nil)
+		page := string(r.Body)
+		if r.Status != 200 || !strings.Contains(page, `value="TRACT-A5"`) {
+			t.Fatalf("%s: %d\n%s", c.who, r.Status, page)
+		}
+		// The page's own content (the header holds the logout form).
+		_, page, _ = strings.Cut(page, `<main id="contenu">`)
+		page, _, _ = strings.Cut(page, "</main>")
+		submit := strings.Contains(page, `type="submit"`)
+		post := strings.Contains(page, `method="post"`)
+		disabled := strings.Contains(page, `<fieldset class="form" disabled>`)
+		if c.edit && (!strings.Contains(page, `<button type="submit">Enregistrer</button>`) || !post || disabled) {
+			t.Errorf("%s: the item form is not editable (submit %v, post %v, disabled %v)", c.who, submit, post, disabled)
+		}
+		if !c.edit && (submit || post || !disabled || strings.Contains(page, `type="file"`) || !strings.Contains(page, "Lecture seule")) {
+			t.Errorf("%s: the item page is not read-only (submit %v, post %v, disabled %v)\n%s", c.who, submit, post, disabled, page)
+		}
+	}
+}
+
 func TestMaterialOrderPageChoosesElection(t *testing.T) {
 	env := start(t)
 	d := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)

@@ -49,8 +49,20 @@ func filterFrom(c *fiber.Ctx) notify.Filter {
 // row is a message as the list shows it.
 type row struct {
 	notify.Entry
-	StatusLabel, StatusClass, ChannelLabel string
-	Retryable                              bool
+	StatusLabel, StatusClass, ChannelLabel, KindLabel string
+	Retryable                                         bool
+}
+
+// kindOption is an entry of the Type filter: the code is the value, the
+// French label is what admins read.
+type kindOption struct{ Value, Label string }
+
+func kindOptions(kinds []string) []kindOption {
+	opts := make([]kindOption, len(kinds))
+	for i, k := range kinds {
+		opts[i] = kindOption{Value: k, Label: notify.KindLabel(k)}
+	}
+	return opts
 }
 
 func statusLabel(st notify.Status) (label, class string) {
@@ -79,7 +91,8 @@ func retryable(e notify.Entry) bool {
 
 func toRow(e notify.Entry) row {
 	l, cl := statusLabel(e.Status)
-	return row{Entry: e, StatusLabel: l, StatusClass: cl, ChannelLabel: channelLabel(e.Channel), Retryable: retryable(e)}
+	return row{Entry: e, StatusLabel: l, StatusClass: cl, ChannelLabel: channelLabel(e.Channel),
+		KindLabel: notify.KindLabel(e.Kind), Retryable: retryable(e)}
 }
 
 // pageURL is the list URL with the same filters on another page.
@@ -113,7 +126,7 @@ func (h *handlers) listPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Title": "Messages", "Filter": f, "Kinds": kinds, "Counts": counts}
+	data := fiber.Map{"Title": "Messages", "Filter": f, "Kinds": kindOptions(kinds), "Counts": counts}
 	p, err := notify.List(ctx, h.s.Pool, f)
 	if err != nil {
 		return h.s.FormError(c, err, "notify/list", data)

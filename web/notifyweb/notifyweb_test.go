@@ -146,9 +146,24 @@ func TestAdminReadsPendingMessagesWhenNoProviderIsConfigured(t *testing.T) {
 		t.Error("newest message is not listed first")
 	}
 
+	// Kinds read in French; the filter's values stay the codes.
+	offerLabel, requestLabel := notify.KindLabel("proxy.offer"), notify.KindLabel("proxy.request")
+	for _, want := range []string{"<td>" + offerLabel + "</td>", "<td>" + requestLabel + "</td>",
+		`<option value="proxy.offer">` + offerLabel + `</option>`, `<option value="proxy.request">` + requestLabel + `</option>`} {
+		if !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("Messages page lacks %q", want)
+		}
+	}
+	if strings.Contains(text(page), "proxy.offer") || strings.Contains(text(page), "proxy.request") {
+		t.Error("Messages page shows raw message kinds")
+	}
+
 	_, page = admin.get("/staff/messages?kind=proxy.request")
 	if !strings.Contains(page, "camille.durand@example.org") || strings.Contains(page, "elodie.martin@example.org") {
 		t.Error("filter by kind does not narrow the list")
+	}
+	if !strings.Contains(html.UnescapeString(page), `<option value="proxy.request" selected>`+requestLabel+`</option>`) {
+		t.Error("the kind filtered on is not selected")
 	}
 	_, page = admin.get("/staff/messages?channel=sms&recipient=%2B336")
 	if !strings.Contains(page, "+33612345678") || strings.Contains(page, "example.org</td>") {
@@ -178,6 +193,9 @@ func TestAdminReadsPendingMessagesWhenNoProviderIsConfigured(t *testing.T) {
 	}
 	if strings.Contains(page, "/renvoyer") {
 		t.Error("a pending message never tried offers a retry button")
+	}
+	if !strings.Contains(html.UnescapeString(page), "<td>"+offerLabel+"</td>") || strings.Contains(text(page), "proxy.offer") {
+		t.Error("message page does not show the kind in French")
 	}
 	if n := auditCount(t, env, "message.view", id); n != 1 {
 		t.Errorf("%d audit rows for reading the message, want 1", n)

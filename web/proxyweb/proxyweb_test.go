@@ -422,6 +422,11 @@ func TestStaffPagesRender(t *testing.T) {
 				t.Errorf("%s lacks %q", path, want)
 			}
 		}
+		// Distances in French in both tables (candidates, proposals; two
+		// rounds each).
+		if strings.Contains(path, "/demandes/") && (strings.Count(string(body), `<td class="num">0,0 km</td>`) != 4 || strings.Contains(string(body), "0.0 km")) {
+			t.Errorf("%s: distances not written 0,0 km in both tables: %s", path, body)
+		}
 		// Paul holds the offer: no button proposes it to him again.
 		if strings.Contains(path, "/demandes/") && strings.Contains(string(body), `name="volunteer_id" value="`) {
 			t.Errorf("%s proposes the request again to the volunteer who holds it", path)
