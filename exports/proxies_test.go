@@ -164,3 +164,60 @@ func wantDateCell(t *testing.T, f *excelize.File, sheet string, col, row int, la
 		t.Errorf("%s!%s: value %q, want %v (%s)", sheet, cell, raw, days, shown)
 	}
 }
+
+// A volunteer in the scope paired with a mandant outside it: the workbook
+// says where the request is, not who made it (as the staff pages do).
+func TestProxiesWorkbookHidesMandantsOutsideScope(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, pool, time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	desk := proxies.NewDesk(pool, "http://test", nil)
+	desk.InstantOff = true
+	person := func(first, email, commune, bureau string) proxies.Person {
+		return proxies.Person{Election: demo.ElectionSlug, FirstName: first, LastName: "Lointain", Email: email,
+			Phone: "0612345678", CommuneCode: commune, BureauCode: bureau, Rounds: []int{1}, Consent: true}
+	}
+	req, err := desk.SubmitRequest(ctx, proxies.RequestInput(person("Nadia", "nadia@example.org", "04112", "2")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := person("Victor", "victor@example.org", "75104", "13")
+	vp.Phone = "0698765432"
+	vol, err := desk.SubmitVolunteer(ctx, proxies.NewVolunteerInput(vp, "1980-04-02", "55555555", 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	if err := desk.ManualMatch(ctx, admin, req.ID, 1, vol.ID); err != nil {
+		t.Fatal(err)
+	}
+	round1 := func(u *staff.User) string {
+		var buf bytes.Buffer
+		if _, err := exports.Run(ctx, pool, u, u.Actor(), "proxies", exports.Params{"election": demo.ElectionSlug}, &buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		vols, _ := f.GetRows("Volontaires")
+		for _, v := range vols[1:] {
+			if v[0] == strconv.FormatInt(vol.ID, 10) {
+				return v[13]
+			}
+		}
+		t.Fatalf("%s: no row for volunteer %d", u.Email, vol.ID)
+		return ""
+	}
+	id := strconv.FormatInt(req.ID, 10)
+	if got := round1(admin); got != "n° "+id+" – Nadia Lointain (proposée)" {
+		t.Fatalf("admin reads %q", got)
+	}
+	org75 := &staff.User{Email: "org75@example.org", Role: staff.Organizer, Scope: []string{"75"}}
+	if got := round1(org75); got != "n° "+id+" – Manosque, hors périmètre (proposée)" {
+		t.Fatalf("organizer of Paris reads %q", got)
+	}
+}

@@ -106,6 +106,18 @@ func EachRequestRound(ctx context.Context, q pgdb.Q, u *staff.User, electionID i
 	return rows.Err()
 }
 
+// volunteerPairing is the SQL of a volunteer's live pairing in round n
+// (VolunteerRow.Round1, Round2): the mandant's name only when their
+// commune is in the scope ($1) too, else their commune's.
+func volunteerPairing(n int) string {
+	return fmt.Sprintf(`coalesce((SELECT 'n° ' || o.request_id || ' – ' ||
+				CASE WHEN in_scope(r.commune_code, $1) THEN r.first_name || ' ' || r.last_name ELSE rc.name || ', hors périmètre' END ||
+				' (' || CASE rr.status WHEN 'proposed' THEN 'proposée' WHEN 'accepted' THEN 'acceptée' WHEN 'established' THEN 'établie' ELSE rr.status END || ')'
+			FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id JOIN communes rc ON rc.code = r.commune_code
+			JOIN proxy_request_rounds rr ON rr.request_id = o.request_id AND rr.round = o.round
+			WHERE o.volunteer_id = v.id AND o.round = %d AND o.status IN ('pending', 'accepted') LIMIT 1), '')`, n)
+}
+
 // EachVolunteer calls fn for every volunteer in u's scope, by commune.
 func EachVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, electionID int64, f Filter, fn func(VolunteerRow) error) error {
 	where, args := exportWhere("v", u, electionID, f)
@@ -113,14 +125,8 @@ func EachVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, electionID int6
 		SELECT v.id, v.first_name, v.last_name, v.email, v.phone, v.birth_date, v.voter_number, v.commune_code, c.name, v.bureau_code,
 			v.max_distance_km, v.status,
 			coalesce((SELECT array_agg(round::int ORDER BY round) FROM proxy_volunteer_rounds WHERE volunteer_id = v.id), '{}'),
-			coalesce((SELECT 'n° ' || o.request_id || ' – ' || r.first_name || ' ' || r.last_name || ' (' || CASE rr.status WHEN 'proposed' THEN 'proposée' WHEN 'accepted' THEN 'acceptée' WHEN 'established' THEN 'établie' ELSE rr.status END || ')'
-				FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
-				JOIN proxy_request_rounds rr ON rr.request_id = o.request_id AND rr.round = o.round
-				WHERE o.volunteer_id = v.id AND o.round = 1 AND o.status IN ('pending', 'accepted') LIMIT 1), ''),
-			coalesce((SELECT 'n° ' || o.request_id || ' – ' || r.first_name || ' ' || r.last_name || ' (' || CASE rr.status WHEN 'proposed' THEN 'proposée' WHEN 'accepted' THEN 'acceptée' WHEN 'established' THEN 'établie' ELSE rr.status END || ')'
-				FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
-				JOIN proxy_request_rounds rr ON rr.request_id = o.request_id AND rr.round = o.round
-				WHERE o.volunteer_id = v.id AND o.round = 2 AND o.status IN ('pending', 'accepted') LIMIT 1), '')
+			`+volunteerPairing(1)+`,
+			`+volunteerPairing(2)+`
 		FROM proxy_volunteers v JOIN communes c ON c.code = v.commune_code
 		WHERE `+where+` ORDER BY v.commune_code, v.id`, args...)
 	if err != nil {
