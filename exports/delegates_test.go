@@ -665,7 +665,13 @@ func TestDelegatePrefecture(t *testing.T) {
 	}
 	pdf, _ = f.run(t, dlgAdmin, "prefecture", exports.Params{"departement": "75", "election": demo.ElectionSlug})
 	text, _ = pdfText(t, pdf)
-	wantText(t, "75 cover", strings.Split(text, "\f")[0], "Représentant(e) Liste « Ensemble pour demain »")
+	cover = strings.Split(text, "\f")[0]
+	wantText(t, "75 cover", cover, "Représentant(e) Liste « Ensemble pour demain »")
+	// Counts of 0 or 1 take the singular.
+	if m := regexp.MustCompile(`(\d+) communes?, (\d+) bureaux? de vote, (\d+) personnes? désignées?\.`).FindStringSubmatch(cover); m == nil ||
+		regexp.MustCompile(`(^|\D)[01] (communes|bureaux|personnes)`).MatchString(m[0]) {
+		t.Errorf("75 cover counts (1 commune, 1 personne): %q", m)
+	}
 }
 
 func TestDelegateExportScope(t *testing.T) {
