@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jung-kurt/gofpdf"
 
+	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
 	"scrutin/logistics/staff"
@@ -66,18 +67,23 @@ func materialFilename(kind, ext string) func(p Params) string {
 	}
 }
 
-// materialFilter reads the parameters into an orders filter.
-func materialFilter(ctx context.Context, pool *pgxpool.Pool, p Params) (materials.Filter, *elections.Election, error) {
+// materialFilter reads the parameters into an orders filter. A
+// département outside u's scope is refused, as by the other exports,
+// rather than answered with an empty document.
+func materialFilter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params) (materials.Filter, *elections.Election, error) {
 	f, e, err := materials.ParseFilter(ctx, pool, map[string]string(p), time.Now())
 	if err != nil {
 		return f, nil, err
+	}
+	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !scopeReaches(u, f.Departement) {
+		return f, nil, check.ErrForbidden
 	}
 	f.NotCancelled = f.Status == ""
 	return f, e, nil
 }
 
 func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, p)
+	f, _, err := materialFilter(ctx, pool, u, p)
 	if err != nil {
 		return 0, err
 	}
@@ -175,7 +181,7 @@ func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 }
 
 func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, p)
+	f, _, err := materialFilter(ctx, pool, u, p)
 	if err != nil {
 		return 0, err
 	}
@@ -221,7 +227,7 @@ func electionName(ctx context.Context, pool *pgxpool.Pool, cache map[int64]strin
 }
 
 func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, p)
+	f, _, err := materialFilter(ctx, pool, u, p)
 	if err != nil {
 		return 0, err
 	}
@@ -303,7 +309,7 @@ const (
 )
 
 func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, p)
+	f, _, err := materialFilter(ctx, pool, u, p)
 	if err != nil {
 		return 0, err
 	}

@@ -267,6 +267,17 @@ func TestMaterialExportParameters(t *testing.T) {
 	if !errors.Is(err, check.ErrForbidden) {
 		t.Fatalf("no user: %v", err)
 	}
+	// A département outside the scope is refused, as by the other
+	// exports, not answered with an empty document.
+	org := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	for _, name := range []string{"material-printer", "material-shipper", "material-slips", "material-labels"} {
+		if _, err := exports.Run(context.Background(), pool, org, org.Actor(), name, exports.Params{"departement": "75"}, io.Discard); !errors.Is(err, check.ErrForbidden) {
+			t.Errorf("%s of the 75 by an organizer of the 04: %v", name, err)
+		}
+		if _, err := exports.Run(context.Background(), pool, org, org.Actor(), name, exports.Params{"departement": "04"}, io.Discard); err != nil {
+			t.Errorf("%s of the 04 by an organizer of the 04: %v", name, err)
+		}
+	}
 }
 
 func materialRowsEqual(got, want [][]string) bool {

@@ -49,7 +49,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	}
 	// Asking for a place outside one's scope is refused rather than
 	// silently answered with an empty workbook.
-	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !proxyScopeHas(u, f.Departement) {
+	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !scopeReaches(u, f.Departement) {
 		return 0, check.ErrForbidden
 	}
 	if f.Commune != "" && !u.Covers(f.Commune) {
@@ -123,9 +123,9 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	return rs.Rows() + vs.Rows(), nil
 }
 
-// proxyScopeHas reports a scope made of communes of the département: they may
+// scopeReaches reports a scope made of communes of the département: they may
 // export it, and in_scope keeps only their communes.
-func proxyScopeHas(u *staff.User, dep string) bool {
+func scopeReaches(u *staff.User, dep string) bool {
 	for _, s := range u.Scope {
 		if len(s) == 5 && staff.Departement(s) == dep {
 			return true
