@@ -167,7 +167,7 @@ func VoterNumber(errs check.Errors, field, s string) string {
 // already signed up with for the election: one entry per voter.
 func VoterNumberTaken(field string) error {
 	return check.Field(field, "Ce numéro national d'électeur est déjà inscrit avec une autre adresse e-mail : "+
-		"utilisez le lien reçu par e-mail pour modifier votre inscription, ou écrivez-nous.")
+		"pour modifier l'inscription, envoyez le formulaire avec celle-ci, ou écrivez-nous.")
 }
 
 // BirthDate parses YYYY-MM-DD (or DD/MM/YYYY) and checks that the person is

@@ -2,6 +2,7 @@ package delegates_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -15,6 +16,7 @@ import (
 
 	"scrutin/database/dbtest"
 	"scrutin/demo"
+	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
@@ -145,6 +147,8 @@ func TestSignupPastRoundRefused(t *testing.T) {
 	}
 }
 
+// The same e-mail again, once confirmed from its mailbox, updates the
+// entry and gives back the seats that no longer fit.
 func TestSignupSameEmailUpdatesAndDropsSeatsThatNoLongerFit(t *testing.T) {
 	d, e, admin := setup(t, false)
 	ctx := context.Background()
@@ -161,8 +165,11 @@ func TestSignupSameEmailUpdatesAndDropsSeatsThatNoLongerFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.ID != first.ID || !second.Updated {
-		t.Fatalf("second sign-up %+v, first id %d", second, first.ID)
+	if second.ID != 0 || !second.Held || second.Status != delegates.StatusHeld {
+		t.Fatalf("second sign-up %+v", second)
+	}
+	if err := d.ConfirmChange(ctx, changeToken(t, d.Pool, "marie@example.org")); err != nil {
+		t.Fatal(err)
 	}
 	v, err := delegates.ForStaff(ctx, d.Pool, admin, first.ID)
 	if err != nil {
@@ -176,6 +183,241 @@ func TestSignupSameEmailUpdatesAndDropsSeatsThatNoLongerFit(t *testing.T) {
 	d.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE recipient = 'marie@example.org' AND body LIKE '%/assesseurs/t/%'`).Scan(&mails)
 	if links != 3 || mails != 3 { // sign-up, assignment, update
 		t.Fatalf("%d links, %d messages with a link", links, mails)
+	}
+}
+
+// changeToken is the token of the latest confirmation link e-mailed to
+// someone ("delegate.change").
+func changeToken(t *testing.T, pool *pgxpool.Pool, email string) string {
+	t.Helper()
+	var body string
+	if err := pool.QueryRow(context.Background(), `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'delegate.change' ORDER BY id DESC LIMIT 1`, email).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	path := delegates.ChangePrefix + changes.LinkPath
+	i := strings.Index(body, path)
+	if i < 0 {
+		t.Fatalf("no confirmation link in %q", body)
+	}
+	return strings.Fields(body[i+len(path):])[0]
+}
+
+// Knowing someone's e-mail is not enough to rewrite their sign-up (the
+// designation letter carries it) nor to free their seats: the form sent
+// again changes nothing until the link e-mailed to that address is
+// confirmed, once.
+func TestSignupAgainIsHeldUntilConfirmedByEmail(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	first, err := d.Signup(ctx, validSignup("victime@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: "04070", BureauCode: "2", Role: "assesseur_titulaire", VolunteerID: first.ID}); err != nil {
+		t.Fatal(err)
+	}
+	type state struct {
+		last, first, nne, commune, status string
+		seats, updates, signupMails       int
+	}
+	read := func() state {
+		t.Helper()
+		var s state
+		if err := d.Pool.QueryRow(ctx, `SELECT last_name, first_names, voter_number, commune_code, status,
+				(SELECT count(*) FROM delegate_assignments WHERE volunteer_id = v.id),
+				(SELECT count(*) FROM audit_log WHERE action = 'delegate_volunteer.update' AND entity_id = v.id::text),
+				(SELECT count(*) FROM outbox WHERE recipient = v.email AND kind = 'delegate.signup')
+			FROM delegate_volunteers v WHERE id = $1`, first.ID).Scan(&s.last, &s.first, &s.nne, &s.commune, &s.status, &s.seats, &s.updates, &s.signupMails); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	private := lastLink(t, d.Pool, "victime@example.org")
+	before := read()
+	if before.seats != 1 || before.signupMails != 1 {
+		t.Fatalf("before: %+v", before)
+	}
+
+	// Someone else sends the form with her address: another name, voter
+	// number and place (in another département: the seat would go).
+	forged := validSignup("Victime@example.org")
+	forged.LastName, forged.FirstNames, forged.VoterNumber = "Usurpateur", "Jean", voterNumberOf("usurpateur@example.org")
+	forged.CommuneCode, forged.BureauCode, forged.Address, forged.PostalCode = "75104", "1", "1 quai, 75004 Paris", "75004"
+	held, err := d.Signup(ctx, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !held.Held || held.ID != 0 || held.Status != "confirmation_pending" {
+		t.Fatalf("answer %+v", held)
+	}
+	if j, _ := json.Marshal(held); string(j) != `{"status":"confirmation_pending"}` {
+		t.Fatalf("the answer tells %s", j)
+	}
+	if after := read(); after != before {
+		t.Fatalf("the form sent again changed the entry: %+v, was %+v", after, before)
+	}
+	var subject, body string
+	if err := d.Pool.QueryRow(ctx, `SELECT subject, body FROM outbox WHERE kind = 'delegate.change' AND recipient = 'victime@example.org'`).Scan(&subject, &body); err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Confirmez la modification de votre inscription" || !strings.Contains(body, e.Name) || !strings.Contains(body, "48 heures") ||
+		!strings.Contains(body, "ignorez ce message") || strings.Contains(body, "Usurpateur") || strings.Contains(body, delegates.LinkPath) {
+		t.Fatalf("confirmation message %q:\n%s", subject, body)
+	}
+	token := changeToken(t, d.Pool, "victime@example.org")
+
+	// The link shows the change (without the voter number nor the birth
+	// date), as often as it is opened, and changes nothing.
+	for range 2 {
+		sum, err := d.PendingChange(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := fmt.Sprint(sum.Lines)
+		if !strings.Contains(shown, "Usurpateur") || !strings.Contains(shown, "(75104)") ||
+			strings.Contains(shown, strings.ReplaceAll(forged.VoterNumber, " ", "")) || strings.Contains(shown, forged.VoterNumber) || strings.Contains(shown, "1980") ||
+			sum.What == "" {
+			t.Fatalf("summary %+v", sum)
+		}
+	}
+	if after := read(); after != before {
+		t.Fatalf("opening the link changed the entry: %+v", after)
+	}
+
+	// Unknown, expired or foreign links apply nothing.
+	for _, bad := range []string{"", "not-a-token", token + "x", private} {
+		if _, err := d.PendingChange(ctx, bad); !errors.Is(err, check.ErrNotFound) {
+			t.Fatalf("pending %q: %v", bad, err)
+		}
+		if err := d.ConfirmChange(ctx, bad); !errors.Is(err, check.ErrNotFound) {
+			t.Fatalf("confirm %q: %v", bad, err)
+		}
+	}
+	later := &delegates.Desk{Pool: d.Pool, BaseURL: d.BaseURL, Now: func() time.Time { return time.Now().Add(changes.TTL + time.Hour) }}
+	if _, err := later.PendingChange(ctx, token); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("expired link shown: %v", err)
+	}
+	if err := later.ConfirmChange(ctx, token); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("expired link confirmed: %v", err)
+	}
+	if after := read(); after != before {
+		t.Fatalf("a bad link changed the entry: %+v", after)
+	}
+
+	// Confirmed from the mailbox: applied, once.
+	if err := d.ConfirmChange(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	if after.last != "Usurpateur" || after.commune != "75104" || after.nne != strings.ReplaceAll(forged.VoterNumber, " ", "") ||
+		after.seats != 0 || after.updates != 1 || after.signupMails != 2 {
+		t.Fatalf("after confirmation: %+v", after)
+	}
+	if err := d.ConfirmChange(ctx, token); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("second confirmation: %v", err)
+	}
+	if _, err := d.PendingChange(ctx, token); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("used link shown: %v", err)
+	}
+	if read() != after {
+		t.Fatal("the second confirmation changed the entry")
+	}
+}
+
+// Two first sendings of one form at once: one entry; the other sending,
+// which finds it, is held like any second sending.
+func TestSignupTwiceAtOnce(t *testing.T) {
+	d, _, _ := setup(t, false)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	outs, errs := make([]*delegates.Signed, 2), make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = d.Signup(ctx, validSignup("double@example.org"))
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("errors: %v / %v", errs[0], errs[1])
+	}
+	if (outs[0].Held) == (outs[1].Held) || outs[0].ID+outs[1].ID == 0 {
+		t.Fatalf("answers %+v / %+v", outs[0], outs[1])
+	}
+	var n int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_volunteers WHERE email = 'double@example.org'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d entries", n)
+	}
+}
+
+// A held change is validated again when confirmed: a voter number taken
+// meanwhile is refused (and the change stays held), an entry gone is not
+// found, and confirming one change voids the others of the same entry.
+func TestConfirmChangeChecksAgain(t *testing.T) {
+	d, e, _ := setup(t, false)
+	ctx := context.Background()
+	if _, err := d.Signup(ctx, validSignup("anne@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	in := validSignup("anne@example.org")
+	in.VoterNumber = voterNumberOf("bob@example.org")
+	if s, err := d.Signup(ctx, in); err != nil || !s.Held {
+		t.Fatalf("held: %+v, %v", s, err)
+	}
+	taken := changeToken(t, d.Pool, "anne@example.org")
+	if _, err := d.Signup(ctx, validSignup("bob@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if inv, ok := check.AsInvalid(d.ConfirmChange(ctx, taken)); !ok || !strings.Contains(inv.Fields["voter_number"], "déjà inscrit") {
+		t.Fatalf("voter number taken meanwhile: %v", inv)
+	}
+	if _, err := d.PendingChange(ctx, taken); err != nil {
+		t.Fatalf("the refused change is gone: %v", err)
+	}
+
+	// Two changes held: the one confirmed voids the other.
+	in = validSignup("anne@example.org")
+	in.FirstNames = "Anne-Sophie"
+	if _, err := d.Signup(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	last := changeToken(t, d.Pool, "anne@example.org")
+	if err := d.ConfirmChange(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ConfirmChange(ctx, taken); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("the other change: %v", err)
+	}
+
+	// The entry gone (a staff deletion): the change is not found.
+	if _, err := d.Signup(ctx, validSignup("anne@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	gone := changeToken(t, d.Pool, "anne@example.org")
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM delegate_volunteers WHERE email = 'anne@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ConfirmChange(ctx, gone); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("entry gone: %v", err)
+	}
+	var n int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_volunteers WHERE email = 'anne@example.org'`).Scan(&n)
+	if n != 0 {
+		t.Fatal("confirming brought the entry back")
+	}
+
+	// Purge takes the changes held with the entries.
+	if _, err := d.Signup(ctx, validSignup("bob@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := delegates.Purge(ctx, d.Pool, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM pending_changes WHERE election_id = $1`, e.ID).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d changes left after the purge", n)
 	}
 }
 

@@ -5,12 +5,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"scrutin/logistics/changes"
 )
 
 // Every message a volunteer receives, in French, plain text. Each one that
 // calls for an action carries a fresh private link.
 
 const signature = "\n\nL'équipe assesseurs et délégués\n(Vous recevez ce message parce que vous vous êtes inscrit·e sur notre formulaire. Ne transférez pas ce lien : il donne accès à votre page.)"
+
+// changeSignature ends the message with a confirmation link: the link
+// changes the entry, it does not open the private page.
+const changeSignature = "\n\nL'équipe assesseurs et délégués\n(Vous recevez ce message parce qu'une inscription existe à cette adresse sur notre formulaire. Ne transférez pas ce lien : il permet de modifier votre inscription.)"
 
 func frDate(t time.Time) string { return t.Format("02/01/2006") }
 
@@ -34,7 +40,7 @@ func rolesLine(roles []Role) string {
 func signupBody(v *validSignup, link string, updated bool) string {
 	head := "Merci de vous proposer comme assesseur·e ou délégué·e pour " + v.election.Name + "."
 	if updated {
-		head = "Votre inscription pour " + v.election.Name + " a été mise à jour. Si vous n'êtes pas à l'origine de cette modification, ouvrez votre page et retirez-vous, puis écrivez-nous."
+		head = "Votre inscription pour " + v.election.Name + " a été mise à jour, comme vous l'avez confirmé."
 	}
 	return fmt.Sprintf(`Bonjour %s,
 
@@ -44,15 +50,36 @@ Rôles acceptés : %s.
 Disponibilité : %s.
 Bureaux acceptés : %s.
 
-Nous vous écrirons dès que vous serez affecté·e à un bureau de vote. Sur votre page vous pourrez voir votre affectation, la confirmer, ou vous retirer : %s`,
-		v.first, head, rolesLine(v.roles), roundsLine(v), strings.ReplaceAll(strings.ReplaceAll(ReachText(v.maxKm), "sa commune", "votre commune"), "son bureau", "votre bureau"), link) + signature
+Nous vous écrirons dès que vous serez affecté·e à un bureau de vote. Sur votre page vous pourrez voir votre affectation, la confirmer, ou vous retirer : %s
+
+Pour modifier votre inscription, envoyez de nouveau le formulaire avec la même adresse e-mail : nous vous écrirons pour que vous confirmiez la modification.`,
+		v.first, head, rolesLine(v.roles), roundsLine(v), reachYours(v.maxKm), link) + signature
+}
+
+// reachYours is ReachText addressed to the volunteer.
+func reachYours(km *int) string {
+	return strings.ReplaceAll(strings.ReplaceAll(ReachText(km), "sa commune", "votre commune"), "son bureau", "votre bureau")
+}
+
+// changeBody asks to confirm a form sent again with the address of an
+// entry. It quotes nothing of the form: whoever sent it wrote it.
+func changeBody(election, link string) string {
+	return fmt.Sprintf(`Bonjour,
+
+Le formulaire d'inscription des assesseurs et délégués pour %s vient d'être envoyé de nouveau avec votre adresse e-mail, à laquelle une inscription existe déjà.
+
+Rien ne change tant que vous ne confirmez pas la modification, ici (lien valable %d heures) :
+%s
+
+Si vous n'êtes pas à l'origine de cet envoi, ignorez ce message : votre inscription reste telle qu'elle est.`,
+		election, int(changes.TTL.Hours()), link) + changeSignature
 }
 
 func withdrawnBody(first string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
 Votre retrait est enregistré : vous n'êtes plus affecté·e à aucun bureau de vote. Merci de nous avoir prévenus.
-Vous pouvez vous réinscrire à tout moment avec le même formulaire.`, first) + signature
+Vous pouvez revenir à tout moment : envoyez de nouveau le formulaire d'inscription avec la même adresse e-mail, puis confirmez avec le lien que nous vous enverrons.`, first) + signature
 }
 
 // appendSeatLine appends the line that describes one seat to its holder:

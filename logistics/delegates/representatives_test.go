@@ -14,7 +14,8 @@ import (
 )
 
 // The number on the commune's list is optional, stored, shown to staff and
-// on the private link, and replaced by a new sign-up with the same e-mail.
+// on the private link, and replaced by a new sign-up with the same e-mail
+// once confirmed.
 func TestSignupListNumberStoredAndUpdated(t *testing.T) {
 	d, _, admin := setup(t, false)
 	ctx := context.Background()
@@ -36,10 +37,17 @@ func TestSignupListNumberStoredAndUpdated(t *testing.T) {
 	if err != nil || len(vs) != 1 || vs[0].ListNumber != "0042" {
 		t.Fatalf("staff list: %+v, %v", vs, err)
 	}
-	// The same e-mail again: the entry is the new one, number included.
+	// The same e-mail again, confirmed from the mailbox: the entry is the
+	// new one, number included.
 	in.ListNumber = "77"
-	if again, err := d.Signup(ctx, in); err != nil || again.ID != first.ID || !again.Updated {
-		t.Fatalf("update: %+v, %v", again, err)
+	if again, err := d.Signup(ctx, in); err != nil || again.ID != 0 || !again.Held {
+		t.Fatalf("sent again: %+v, %v", again, err)
+	}
+	if v, _ = delegates.ForStaff(ctx, d.Pool, admin, first.ID); v.ListNumber != "0042" {
+		t.Fatalf("changed before the confirmation: %q", v.ListNumber)
+	}
+	if err := d.ConfirmChange(ctx, changeToken(t, d.Pool, "liste@example.org")); err != nil {
+		t.Fatal(err)
 	}
 	v, _ = delegates.ForStaff(ctx, d.Pool, admin, first.ID)
 	if v.ListNumber != "77" {
@@ -47,6 +55,9 @@ func TestSignupListNumberStoredAndUpdated(t *testing.T) {
 	}
 	in.ListNumber = ""
 	if _, err := d.Signup(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ConfirmChange(ctx, changeToken(t, d.Pool, "liste@example.org")); err != nil {
 		t.Fatal(err)
 	}
 	v, _ = delegates.ForStaff(ctx, d.Pool, admin, first.ID)

@@ -245,10 +245,17 @@ const (
 
 // Signed is the answer to a sign-up.
 type Signed struct {
-	ID      int64  `json:"id"`
-	Status  string `json:"status"`
-	Updated bool   `json:"-"` // the same e-mail had signed up: the entry was updated
+	ID     int64  `json:"id,omitempty"`
+	Status string `json:"status"`
+	// Held: the same e-mail had signed up for the election already. Nothing
+	// changed: the form waits until the person confirms it from that
+	// address (ConfirmChange). The answer then carries no id.
+	Held bool `json:"-"`
 }
+
+// StatusHeld is the status answered for a form sent again with the e-mail
+// of an entry: the change waits for its confirmation.
+const StatusHeld = "confirmation_pending"
 
 // linkExpiry: links work until the day after the last round.
 func linkExpiry(e *elections.Election) time.Time {
@@ -256,9 +263,11 @@ func linkExpiry(e *elections.Election) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day()+1, 23, 59, 0, 0, elections.Paris)
 }
 
-// Signup stores a volunteer, or updates their entry when the same e-mail
-// already signed up for the election. It is the one path behind the form
-// and the API. The volunteer receives a private link by e-mail.
+// Signup stores a new volunteer. It is the one path behind the form and
+// the API; the volunteer receives a private link by e-mail. When the same
+// e-mail already signed up for the election, nothing changes: anyone may
+// send the form with anyone's address, so the form is held and a link to
+// confirm it is sent to that address (changes.go).
 func (d *Desk) Signup(ctx context.Context, in SignupInput) (*Signed, error) {
 	now := d.now()
 	v, err := in.validate(ctx, d.Pool, now)
@@ -268,7 +277,10 @@ func (d *Desk) Signup(ctx context.Context, in SignupInput) (*Signed, error) {
 	var out *Signed
 	err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
 		var err error
-		out, err = d.saveSignup(ctx, tx, v, now)
+		out, err = d.insertSignup(ctx, tx, v, now)
+		if err == nil && out == nil {
+			out, err = d.holdChange(ctx, tx, in, v, now)
+		}
 		return err
 	})
 	if pgdb.IsUniqueViolation(err, "delegate_volunteers_voter_number_key") {
@@ -277,85 +289,126 @@ func (d *Desk) Signup(ctx context.Context, in SignupInput) (*Signed, error) {
 	return out, err
 }
 
-func (d *Desk) saveSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now time.Time) (*Signed, error) {
-	roles := make([]string, len(v.roles))
+// columns returns the roles and preferred bureaux as stored.
+func (v *validSignup) columns() (roles, preferred []string) {
+	roles = make([]string, len(v.roles))
 	for i, r := range v.roles {
 		roles[i] = string(r)
 	}
-	preferred := v.preferred
+	preferred = v.preferred
 	if preferred == nil {
 		preferred = []string{}
 	}
-	// One sign-up per voter number: the unique index of 009 refuses a
-	// second one (Signup answers for it), but not on a database that held
-	// duplicates before it, hence this check too.
+	return roles, preferred
+}
+
+// checkVoterNumber refuses a voter number signed up with another e-mail.
+// The unique index of 009 refuses a second one too (Signup and
+// ConfirmChange answer for it), but not on a database that held duplicates
+// before it, hence this check.
+func checkVoterNumber(ctx context.Context, tx pgx.Tx, v *validSignup) error {
 	var taken bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegate_volunteers WHERE election_id = $1 AND voter_number = $2 AND email <> $3)`,
 		v.election.ID, v.nne, v.email).Scan(&taken); err != nil {
-		return nil, err
+		return err
 	}
 	if taken {
-		return nil, contact.VoterNumberTaken("voter_number")
+		return contact.VoterNumberTaken("voter_number")
 	}
+	return nil
+}
+
+// insertSignup stores a new volunteer; it answers nil (and changes
+// nothing) when the e-mail has an entry for the election already, one
+// committed before, or while it waited for a concurrent sign-up.
+func (d *Desk) insertSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now time.Time) (*Signed, error) {
+	if err := checkVoterNumber(ctx, tx, v); err != nil {
+		return nil, err
+	}
+	roles, preferred := v.columns()
 	var id int64
-	var inserted bool
-	// xmax = 0 tells a fresh row from one updated by ON CONFLICT.
 	err := tx.QueryRow(ctx, `
 		INSERT INTO delegate_volunteers (election_id, last_name, birth_name, first_names, birth_date, birth_place, address,
 			postal_code, email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km,
 			preferred_bureaux, list_number, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, 'active', $18, $18)
-		ON CONFLICT (election_id, email) DO UPDATE SET
-			last_name = EXCLUDED.last_name, birth_name = EXCLUDED.birth_name, first_names = EXCLUDED.first_names,
-			birth_date = EXCLUDED.birth_date, birth_place = EXCLUDED.birth_place, address = EXCLUDED.address,
-			postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, commune_code = EXCLUDED.commune_code,
-			bureau_code = EXCLUDED.bureau_code, voter_number = EXCLUDED.voter_number, list_number = EXCLUDED.list_number,
-			roles = EXCLUDED.roles,
-			rounds = EXCLUDED.rounds, max_distance_km = EXCLUDED.max_distance_km,
-			preferred_bureaux = EXCLUDED.preferred_bureaux, status = 'active', updated_at = EXCLUDED.updated_at
-		RETURNING id, xmax = 0`,
+		ON CONFLICT (election_id, email) DO NOTHING
+		RETURNING id`,
 		v.election.ID, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.email, v.phone,
-		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now, v.listNumber).Scan(&id, &inserted)
+		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now, v.listNumber).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
-	}
-	var dropped int64
-	if !inserted {
-		// Seats that no longer fit what the person now accepts are given
-		// back (the département check covers a move to another one),
-		// under the election's lock: a run writing meanwhile has
-		// committed by then, and its seats are seen here.
-		if err := lockElection(ctx, tx, v.election.ID); err != nil {
-			return nil, err
-		}
-		tag, err := tx.Exec(ctx, `
-			DELETE FROM delegate_assignments a USING delegate_volunteers v
-			WHERE a.volunteer_id = $1 AND v.id = a.volunteer_id
-			  AND (NOT (a.role = ANY (v.roles)) OR NOT (a.round = ANY (v.rounds))
-			       OR departement_of(v.commune_code) <> departement_of(a.commune_code))`, id)
-		if err != nil {
-			return nil, err
-		}
-		dropped = tag.RowsAffected()
 	}
 	link, err := d.newLink(ctx, tx, id, v.election)
 	if err != nil {
 		return nil, err
 	}
-	subject, body := "Merci pour votre inscription", signupBody(v, link, false)
-	action := "delegate_volunteer.create"
-	if !inserted {
-		subject, body, action = "Votre inscription a été mise à jour", signupBody(v, link, true), "delegate_volunteer.update"
-	}
-	if err := notify.Enqueue(ctx, tx, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: subject, Body: body, Kind: "delegate.signup"}); err != nil {
+	if err := notify.Enqueue(ctx, tx, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Merci pour votre inscription",
+		Body: signupBody(v, link, false), Kind: "delegate.signup"}); err != nil {
 		return nil, err
 	}
-	if err := staff.Audit(ctx, tx, staff.ActorPublic, action, "delegate_volunteer", fmt.Sprint(id),
-		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": dropped,
+	if err := staff.Audit(ctx, tx, staff.ActorPublic, "delegate_volunteer.create", "delegate_volunteer", fmt.Sprint(id),
+		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": 0,
 			"list_number_given": v.listNumber != ""}); err != nil {
 		return nil, err
 	}
-	return &Signed{ID: id, Status: StatusActive, Updated: !inserted}, nil
+	return &Signed{ID: id, Status: StatusActive}, nil
+}
+
+// updateSignup replaces the entry of v's e-mail with v, once the person
+// confirmed the change from that address (ConfirmChange): seats that no
+// longer fit go, and a fresh private link is sent. An entry gone meanwhile
+// is check.ErrNotFound.
+func (d *Desk) updateSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now time.Time) error {
+	if err := checkVoterNumber(ctx, tx, v); err != nil {
+		return err
+	}
+	roles, preferred := v.columns()
+	var id int64
+	err := tx.QueryRow(ctx, `
+		UPDATE delegate_volunteers SET
+			last_name = $3, birth_name = $4, first_names = $5, birth_date = $6, birth_place = $7, address = $8,
+			postal_code = $9, phone = $10, commune_code = $11, bureau_code = $12, voter_number = $13, list_number = $14,
+			roles = $15, rounds = $16, max_distance_km = $17, preferred_bureaux = $18, status = 'active', updated_at = $19
+		WHERE election_id = $1 AND email = $2
+		RETURNING id`,
+		v.election.ID, v.email, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.phone,
+		v.commune, v.bureau, v.nne, v.listNumber, roles, v.rounds, v.maxKm, preferred, now).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return check.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	// Seats that no longer fit what the person now accepts are given back
+	// (the département check covers a move to another one), under the
+	// election's lock: a run writing meanwhile has committed by then, and
+	// its seats are seen here.
+	if err := lockElection(ctx, tx, v.election.ID); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `
+		DELETE FROM delegate_assignments a USING delegate_volunteers v
+		WHERE a.volunteer_id = $1 AND v.id = a.volunteer_id
+		  AND (NOT (a.role = ANY (v.roles)) OR NOT (a.round = ANY (v.rounds))
+		       OR departement_of(v.commune_code) <> departement_of(a.commune_code))`, id)
+	if err != nil {
+		return err
+	}
+	link, err := d.newLink(ctx, tx, id, v.election)
+	if err != nil {
+		return err
+	}
+	if err := notify.Enqueue(ctx, tx, notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
+		Body: signupBody(v, link, true), Kind: "delegate.signup"}); err != nil {
+		return err
+	}
+	return staff.Audit(ctx, tx, staff.ActorPublic, "delegate_volunteer.update", "delegate_volunteer", fmt.Sprint(id),
+		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": tag.RowsAffected(),
+			"list_number_given": v.listNumber != "", "confirmed_by_email": true})
 }
 
 // lockElection takes the election's advisory lock for the transaction:
@@ -558,8 +611,8 @@ func (d *Desk) Confirm(ctx context.Context, plain string) (int64, error) {
 }
 
 // Withdraw takes the volunteer out, through their private link: their
-// seats become empty and later runs skip them. Signing up again with the
-// same e-mail brings them back.
+// seats become empty and later runs skip them. Sending the form again with
+// the same e-mail brings them back, once confirmed from that address.
 func (d *Desk) Withdraw(ctx context.Context, plain string) error {
 	now := d.now()
 	return pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
@@ -578,7 +631,7 @@ func (d *Desk) Withdraw(ctx context.Context, plain string) error {
 		if err != nil {
 			return err
 		}
-		// See saveSignup: seats a run wrote meanwhile go too.
+		// See updateSignup: seats a run wrote meanwhile go too.
 		if err := lockElection(ctx, tx, electionID); err != nil {
 			return err
 		}

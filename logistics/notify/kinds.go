@@ -8,6 +8,7 @@ var kindLabels = map[string]string{
 	// Proxies (logistics/proxies).
 	"proxy.request":             "Procuration : demande enregistrée ou modifiée",
 	"proxy.volunteer":           "Procuration : inscription du volontaire enregistrée ou modifiée",
+	"proxy.change":              "Procuration : modification à confirmer",
 	"proxy.offer":               "Procuration : proposition au volontaire",
 	"proxy.accepted":            "Procuration : proposition acceptée",
 	"proxy.established":         "Procuration : procuration établie",
@@ -24,6 +25,7 @@ var kindLabels = map[string]string{
 	"material.delivered": "Matériel : commande livrée",
 	// Polling station delegates (logistics/delegates).
 	"delegate.signup":     "Délégués : inscription enregistrée ou modifiée",
+	"delegate.change":     "Délégués : modification à confirmer",
 	"delegate.assignment": "Délégués : affectation de bureau de vote",
 	"delegate.withdrawn":  "Délégués : retrait enregistré",
 }

@@ -12,10 +12,10 @@ import (
 // new kind.
 func TestKindLabel(t *testing.T) {
 	written := []string{
-		"proxy.request", "proxy.volunteer", "proxy.offer", "proxy.accepted", "proxy.established",
+		"proxy.request", "proxy.volunteer", "proxy.change", "proxy.offer", "proxy.accepted", "proxy.established",
 		"proxy.expired", "proxy.reminder", "proxy.withdrawn", "proxy.cancelled", "proxy.volunteer_withdrawn",
 		"material.order", "material.cancel", "material.batched", "material.shipped", "material.delivered",
-		"delegate.signup", "delegate.assignment", "delegate.withdrawn",
+		"delegate.signup", "delegate.change", "delegate.assignment", "delegate.withdrawn",
 	}
 	seen := map[string]string{}
 	for _, k := range written {

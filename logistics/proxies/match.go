@@ -508,7 +508,7 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 			plain, hash := token.New()
 			links = append(links, []any{hash, r.VolunteerID, now, linkExpiry})
 			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
-				Subject: "Procuration : la demande a changé", Body: withdrawnVolunteerBody(p, "moved", d.url(plain))})
+				Subject: withdrawnVolunteerSubject("moved"), Body: withdrawnVolunteerBody(p, "moved", d.url(plain))})
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
 			pgx.CopyFromRows(links)); err != nil {

@@ -160,6 +160,18 @@ Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), p.rFirst, pairRounds(ps), link) + signature
 }
 
+// withdrawnVolunteerSubject says in a word why an offer a volunteer held
+// is gone.
+func withdrawnVolunteerSubject(reason string) string {
+	switch reason {
+	case "cancelled":
+		return "Procuration : la demande est annulée"
+	case "moved", "reassigned", "unmatched":
+		return "Procuration : la demande est confiée à quelqu'un d'autre"
+	}
+	return "Procuration : la demande a changé"
+}
+
 // withdrawnVolunteerBody tells a volunteer that an offer they held is gone.
 func withdrawnVolunteerBody(p pair, reason, link string) string {
 	why := "n'a plus besoin de votre aide"

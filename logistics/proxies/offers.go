@@ -196,7 +196,7 @@ func (d *Desk) withdrawLiveOffer(ctx context.Context, tx pgx.Tx, requestID int64
 				return nil, err
 			}
 			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
-				Subject: "Procuration : la demande a changé", Body: withdrawnVolunteerBody(p, reason, link)})
+				Subject: withdrawnVolunteerSubject(reason), Body: withdrawnVolunteerBody(p, reason, link)})
 		}
 		if p.status == OfferAccepted {
 			switch reason {

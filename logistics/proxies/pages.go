@@ -225,29 +225,6 @@ func LoadVolunteerPage(ctx context.Context, q pgdb.Q, id int64, now time.Time) (
 	return v, nil
 }
 
-// requestSummary is the API answer about a request after a submission.
-func requestSummary(ctx context.Context, q pgdb.Q, id int64) (*Submitted, error) {
-	rows, err := q.Query(ctx, `SELECT round, status FROM proxy_request_rounds WHERE request_id = $1 ORDER BY round`, id)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RoundState, error) {
-		var s RoundState
-		var n int16
-		err := r.Scan(&n, &s.Status)
-		s.Number = int(n)
-		return s, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	statuses := make([]string, len(rs))
-	for i, x := range rs {
-		statuses[i] = x.Status
-	}
-	return &Submitted{ID: id, Status: OverallStatus(statuses), Rounds: rs}, nil
-}
-
 // OverallStatus sums up a request's rounds: the least advanced of the
 // rounds still needed, or cancelled when none is.
 func OverallStatus(statuses []string) string {
@@ -263,44 +240,6 @@ func OverallStatus(statuses []string) string {
 		}
 	}
 	return best
-}
-
-// volunteerSummary is the API answer about a volunteer after a submission:
-// per available round, free, proposed (an offer waits for an answer) or
-// the request's status once accepted.
-func volunteerSummary(ctx context.Context, q pgdb.Q, id int64) (*Submitted, error) {
-	var status string
-	if err := q.QueryRow(ctx, `SELECT status FROM proxy_volunteers WHERE id = $1`, id).Scan(&status); err != nil {
-		return nil, err
-	}
-	rows, err := q.Query(ctx, `
-		SELECT vr.round, o.status, rr.status
-		FROM proxy_volunteer_rounds vr
-		LEFT JOIN proxy_offers o ON o.volunteer_id = vr.volunteer_id AND o.round = vr.round AND o.status IN ('pending', 'accepted')
-		LEFT JOIN proxy_request_rounds rr ON rr.request_id = o.request_id AND rr.round = o.round
-		WHERE vr.volunteer_id = $1 ORDER BY vr.round, o.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RoundState, error) {
-		var s RoundState
-		var n int16
-		var offer, rstatus *string
-		err := r.Scan(&n, &offer, &rstatus)
-		s.Number = int(n)
-		s.Status = "free"
-		switch {
-		case offer != nil && *offer == OfferPending:
-			s.Status = RoundProposed
-		case rstatus != nil:
-			s.Status = *rstatus
-		}
-		return s, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &Submitted{ID: id, Status: status, Rounds: rs}, nil
 }
 
 // StatusLabel is a request round's status in French.

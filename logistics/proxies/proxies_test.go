@@ -142,6 +142,27 @@ func (f *fixture) lastMessage(t *testing.T, recipient, kind string) (string, str
 	return body, m[1]
 }
 
+var changeRe = regexp.MustCompile(`http://test/procuration/modification/t/([A-Za-z0-9_-]+)`)
+
+// confirmChange follows the newest change link sent to recipient, as the
+// person would from their mailbox.
+func (f *fixture) confirmChange(t *testing.T, recipient string) {
+	t.Helper()
+	var body string
+	if err := f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'proxy.change' ORDER BY id DESC LIMIT 1`,
+		recipient).Scan(&body); err != nil {
+		t.Fatalf("no change to confirm for %s: %v", recipient, err)
+	}
+	m := changeRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no change link in %q", body)
+	}
+	if err := f.desk.ConfirmChange(f.ctx, m[1]); err != nil {
+		t.Fatalf("confirming the change of %s: %v", recipient, err)
+	}
+	f.desk.Settle()
+}
+
 func TestRequestValidation(t *testing.T) {
 	f := setup(t)
 	// An election whose first round is today: too late for it.
@@ -249,23 +270,91 @@ func TestSubmittingAgainUpdatesTheEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.ID != first.ID || !second.Updated || len(second.Rounds) != 2 {
+	// Held, nothing told of the entry, nothing changed yet.
+	if !second.Held || second.ID != 0 || second.Rounds != nil || second.Status != proxies.StatusHeld {
 		t.Fatalf("first %+v, second %+v", first, second)
 	}
-	var n int
-	var phone string
-	f.pool.QueryRow(f.ctx, `SELECT count(*), max(phone) FROM proxy_requests`).Scan(&n, &phone)
-	if n != 1 || phone != "+33698765432" {
-		t.Fatalf("%d entries, phone %q", n, phone)
+	entry := func() (n int, phone string, rounds int) {
+		f.pool.QueryRow(f.ctx, `SELECT count(*), max(phone), (SELECT count(*) FROM proxy_request_rounds WHERE status <> 'cancelled') FROM proxy_requests`).Scan(&n, &phone, &rounds)
+		return
+	}
+	if n, phone, rounds := entry(); n != 1 || phone == "+33698765432" || rounds != 1 {
+		t.Fatalf("before the confirmation: %d entries, phone %q, %d rounds", n, phone, rounds)
+	}
+	f.confirmChange(t, strings.TrimSpace(p.Email))
+	if n, phone, rounds := entry(); n != 1 || phone != "+33698765432" || rounds != 2 {
+		t.Fatalf("after the confirmation: %d entries, phone %q, %d rounds", n, phone, rounds)
 	}
 	// Dropping a round cancels it.
 	p.Rounds = []int{2}
-	third, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p))
-	if err != nil {
+	if _, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p)); err != nil {
 		t.Fatal(err)
 	}
-	if third.Rounds[0].Status != proxies.RoundCancelled || third.Rounds[1].Status != proxies.RoundOpen {
-		t.Fatalf("rounds after dropping round 1: %+v", third.Rounds)
+	f.confirmChange(t, strings.TrimSpace(p.Email))
+	if s1, s2 := f.roundStatus(t, first.ID, 1), f.roundStatus(t, first.ID, 2); s1 != proxies.RoundCancelled || s2 != proxies.RoundOpen {
+		t.Fatalf("rounds after dropping round 1: %s, %s", s1, s2)
+	}
+}
+
+// Anyone can send the form with anyone's address: the entry changes only
+// once the change is confirmed from that address, by its link, once.
+func TestChangeWaitsForItsConfirmation(t *testing.T) {
+	f := setup(t)
+	vp := f.person("Paul", "04070", "2")
+	vol := f.volunteer(t, vp, 10)
+	forged := vp
+	forged.FirstName, forged.LastName, forged.CommuneCode, forged.BureauCode = "Mallory", "Faussaire", "04112", "1"
+	for range 2 {
+		if s, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(forged, "1970-01-01", "99999991", 50)); err != nil || !s.Held {
+			t.Fatalf("%+v, %v", s, err)
+		}
+	}
+	stored := func() (first, voter, commune string) {
+		f.pool.QueryRow(f.ctx, `SELECT first_name, voter_number, commune_code FROM proxy_volunteers WHERE id = $1`, vol).Scan(&first, &voter, &commune)
+		return
+	}
+	if first, voter, commune := stored(); first != "Paul" || voter != nne(vp) || commune != "04070" {
+		t.Fatalf("changed before any confirmation: %s %s %s", first, voter, commune)
+	}
+	// The link only shows the change.
+	var body string
+	f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'proxy.change' ORDER BY id DESC LIMIT 1`, vp.Email).Scan(&body)
+	plain := changeRe.FindStringSubmatch(body)[1]
+	sum, err := f.desk.PendingChange(f.ctx, plain)
+	if err != nil || !strings.Contains(fmt.Sprint(sum.Lines), "Mallory") || strings.Contains(fmt.Sprint(sum.Lines), "99999991") {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	if first, _, _ := stored(); first != "Paul" {
+		t.Fatal("showing the change applied it")
+	}
+	for _, bad := range []string{"", "not-a-token", plain + "x"} {
+		if err := f.desk.ConfirmChange(f.ctx, bad); !errors.Is(err, check.ErrNotFound) {
+			t.Fatalf("token %q: %v", bad, err)
+		}
+	}
+	if err := f.desk.ConfirmChange(f.ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if first, voter, commune := stored(); first != "Mallory" || voter != "99999991" || commune != "04112" {
+		t.Fatalf("after the confirmation: %s %s %s", first, voter, commune)
+	}
+	// Used, and the other change held for the entry went with it.
+	if err := f.desk.ConfirmChange(f.ctx, plain); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("confirmed twice: %v", err)
+	}
+	var held int
+	f.pool.QueryRow(f.ctx, `SELECT count(*) FROM pending_changes`).Scan(&held)
+	if held != 0 {
+		t.Fatalf("%d changes still held", held)
+	}
+	// A link expires.
+	if _, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(vp, "1980-04-02", nne(vp), 10)); err != nil {
+		t.Fatal(err)
+	}
+	f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'proxy.change' ORDER BY id DESC LIMIT 1`, vp.Email).Scan(&body)
+	f.clock.Add(49 * time.Hour)
+	if err := f.desk.ConfirmChange(f.ctx, changeRe.FindStringSubmatch(body)[1]); !errors.Is(err, check.ErrNotFound) {
+		t.Fatalf("expired link: %v", err)
 	}
 }
 
@@ -505,6 +594,11 @@ func TestCancelAndWithdrawTellTheOtherSide(t *testing.T) {
 	if body, _ := f.lastMessage(t, wp.Email, "proxy.withdrawn"); !regexp.MustCompile(`annulée par la personne`).MatchString(body) {
 		t.Fatalf("volunteer message: %s", body)
 	}
+	var subject string
+	f.pool.QueryRow(f.ctx, `SELECT subject FROM outbox WHERE recipient = $1 AND kind = 'proxy.withdrawn' ORDER BY id DESC LIMIT 1`, wp.Email).Scan(&subject)
+	if subject != "Procuration : la demande est annulée" {
+		t.Fatalf("volunteer message's subject: %q", subject)
+	}
 	if s := f.roundStatus(t, req, 1); s != proxies.RoundCancelled {
 		t.Fatalf("round after cancel: %s", s)
 	}
@@ -544,7 +638,7 @@ func TestResubmissionThatEndsAPairTellsTheOtherSide(t *testing.T) {
 	if _, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(vp, "1980-04-02", nne(vp), 10)); err != nil {
 		t.Fatal(err)
 	}
-	f.desk.Settle()
+	f.confirmChange(t, vp.Email)
 	if body, _ := f.lastMessage(t, rp.Email, "proxy.withdrawn"); !strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le tour 1") {
 		t.Fatalf("mandant message: %s", body)
 	}
@@ -557,7 +651,7 @@ func TestResubmissionThatEndsAPairTellsTheOtherSide(t *testing.T) {
 	if _, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(rp)); err != nil {
 		t.Fatal(err)
 	}
-	f.desk.Settle()
+	f.confirmChange(t, rp.Email)
 	body, _ := f.lastMessage(t, vp.Email, "proxy.withdrawn")
 	if !strings.Contains(body, "pour le tour 2") || !strings.Contains(body, "a changé (autre bureau de vote ou autres tours)") ||
 		!strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") {

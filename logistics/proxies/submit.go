@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
@@ -189,12 +190,14 @@ type RoundState struct {
 	Status string `json:"status"`
 }
 
-// Submitted is the answer to a public submission.
+// Submitted is the answer to a public submission: the new entry, or only
+// StatusHeld when the person had an entry already (the change waits for
+// its confirmation; nothing tells who or what the entry is).
 type Submitted struct {
-	ID      int64        `json:"id"`
-	Status  string       `json:"status"`
-	Rounds  []RoundState `json:"rounds"`
-	Updated bool         `json:"-"` // the person had already submitted: their entry was updated
+	ID     int64        `json:"id,omitempty"`
+	Status string       `json:"status"`
+	Rounds []RoundState `json:"rounds,omitempty"`
+	Held   bool         `json:"-"`
 }
 
 // linkTTL: private links work until a few days after the last round, so
@@ -219,8 +222,9 @@ func linkExpiry(e *elections.Election) time.Time {
 	return e.LastRound().Date.AddDate(0, 0, 3)
 }
 
-// SubmitRequest stores a request ("Je cherche un·e mandataire"), or updates
-// the person's entry when the same e-mail already asked for this election.
+// SubmitRequest stores a request ("Je cherche un·e mandataire"), or holds
+// the change of the person's entry when the same e-mail already asked for
+// this election (changes.go).
 // It is the one path behind the form and the API.
 func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput) (*Submitted, error) {
 	now := d.now()
@@ -230,11 +234,7 @@ func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput) (*Submitted, 
 	}
 	out, events, err := d.saveRequest(ctx, d.Pool, v, now)
 	if errors.Is(err, errExists) {
-		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
-			var err error
-			out, events, err = d.updateRequest(ctx, tx, v, now)
-			return err
-		})
+		return d.holdChange(ctx, changes.ProxyRequest, v.election, v.email, in, now)
 	}
 	if err != nil {
 		return nil, err
@@ -295,30 +295,30 @@ func (d *Desk) saveRequest(ctx context.Context, q pgdb.Q, v *validPerson, now ti
 // updateRequest applies a second submission by the same person: new
 // details, rounds added or dropped; a new place withdraws the offers made
 // for the old one.
-func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now time.Time) (*Submitted, []event, error) {
+func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now time.Time) ([]event, error) {
 	if err := shareElection(ctx, tx, v.election.ID); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := v.locate(ctx, tx); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var id int64
 	var oldCommune, oldBureau string
 	err := tx.QueryRow(ctx, `SELECT id, commune_code, bureau_code FROM proxy_requests WHERE election_id = $1 AND email = $2 FOR UPDATE`,
 		v.election.ID, v.email).Scan(&id, &oldCommune, &oldBureau)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	moved := oldCommune != v.commune || oldBureau != v.bureau
 	if _, err := tx.Exec(ctx, `
 		UPDATE proxy_requests SET first_name = $2, last_name = $3, phone = $4, commune_code = $5, bureau_code = $6,
 			latitude = $7, longitude = $8, updated_at = $9 WHERE id = $1`,
 		id, v.first, v.last, v.phone, v.commune, v.bureau, lat(v.point), lon(v.point), now); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rounds, err := lockRequestRounds(ctx, tx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var msgs []notify.Message
 	for _, n := range []int{1, 2} {
@@ -327,22 +327,22 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 		switch {
 		case wanted && !exists:
 			if _, err := tx.Exec(ctx, `INSERT INTO proxy_request_rounds (request_id, round, status_at) VALUES ($1, $2, $3)`, id, n, now); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case wanted && st == RoundCancelled:
 			if err := setRoundStatus(ctx, tx, id, n, RoundOpen, nil, now); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case wanted && moved && (st == RoundProposed || st == RoundAccepted):
 			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "request_changed", RoundOpen, now)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			msgs = append(msgs, m...)
 		case !wanted && exists && st != RoundCancelled:
 			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "cancelled", RoundCancelled, now)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			msgs = append(msgs, m...)
 		}
@@ -351,18 +351,13 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
 			Body: requestUpdatedBody(v, link), Kind: "proxy.request"}
 	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	out, err := requestSummary(ctx, tx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	out.Updated = true
-	return out, []event{{electionID: v.election.ID, point: v.point}}, nil
+	return []event{{electionID: v.election.ID, point: v.point}}, nil
 }
 
 // SubmitVolunteer stores a volunteer ("Je peux porter une procuration"), or
-// updates their entry when the same e-mail already signed up.
+// holds the change of their entry when the same e-mail already signed up.
 func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitted, error) {
 	now := d.now()
 	v, err := in.validate(ctx, d.Pool, now)
@@ -371,11 +366,7 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 	}
 	out, events, err := d.saveVolunteer(ctx, d.Pool, v, now)
 	if errors.Is(err, errExists) {
-		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
-			var err error
-			out, events, err = d.updateVolunteer(ctx, tx, v, now)
-			return err
-		})
+		return d.holdChange(ctx, changes.ProxyVolunteer, v.election, v.email, in, now)
 	}
 	if pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") {
 		return nil, contact.VoterNumberTaken("voter_number")
@@ -429,12 +420,12 @@ func (d *Desk) saveVolunteer(ctx context.Context, q pgdb.Q, v *validVolunteer, n
 	return out, []event{{electionID: v.election.ID, point: point(lat, lon)}}, nil
 }
 
-func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer, now time.Time) (*Submitted, []event, error) {
+func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer, now time.Time) ([]event, error) {
 	if err := shareElection(ctx, tx, v.election.ID); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := v.locate(ctx, tx); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var id int64
 	var oldCommune, oldBureau string
@@ -442,7 +433,7 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 	err := tx.QueryRow(ctx, `SELECT id, commune_code, bureau_code, max_distance_km FROM proxy_volunteers
 		WHERE election_id = $1 AND email = $2 FOR UPDATE`, v.election.ID, v.email).Scan(&id, &oldCommune, &oldBureau, &oldDistance)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Offers still unanswered were made for the old place and distance:
 	// they are withdrawn and the volunteer is planned again. Accepted ones
@@ -453,17 +444,17 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 			commune_code = $7, bureau_code = $8, latitude = $9, longitude = $10, max_distance_km = $11,
 			status = 'active', updated_at = $12 WHERE id = $1`,
 		id, v.first, v.last, v.phone, v.birth, v.nne, v.commune, v.bureau, lat(v.point), lon(v.point), v.distance, now); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM proxy_volunteer_rounds WHERE volunteer_id = $1 AND NOT (round = ANY ($2::smallint[]))`, id, v.rounds); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO proxy_volunteer_rounds (volunteer_id, round) SELECT $1, r FROM unnest($2::smallint[]) r ON CONFLICT DO NOTHING`, id, v.rounds); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	offers, err := volunteerOffers(ctx, tx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var msgs []notify.Message
 	for _, o := range offers {
@@ -471,7 +462,7 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 		if dropped || (replan && o.status == OfferPending) {
 			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "volunteer_changed", RoundOpen, now)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			msgs = append(msgs, m...)
 		}
@@ -480,14 +471,9 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
 			Body: volunteerUpdatedBody(v, link), Kind: "proxy.volunteer"}
 	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	out, err := volunteerSummary(ctx, tx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	out.Updated = true
-	return out, []event{{electionID: v.election.ID, point: v.point}}, nil
+	return []event{{electionID: v.election.ID, point: v.point}}, nil
 }
 
 func lat(p *places.Point) *float64 {

@@ -1,10 +1,11 @@
 // Package delegateweb is the poll-delegate capability's pages and API: the
 // public sign-up ("Je veux être assesseur·e ou délégué·e") as a form and
-// JSON, the private page behind each volunteer's link
-// (/assesseurs/t/{token}), and the staff pages (/staff/delegues: coverage,
-// R46 deadline, empty seats with people to call, assignment runs, manual
-// seats, volunteers, needs, representatives per département) with their
-// JSON twins. The documents are in exports.go.
+// JSON, the confirmation of a sign-up sent again with the same e-mail
+// (/assesseurs/modification/t/{token}), the private page behind each
+// volunteer's link (/assesseurs/t/{token}), and the staff pages
+// (/staff/delegues: coverage, R46 deadline, empty seats with people to
+// call, assignment runs, manual seats, volunteers, needs, representatives
+// per département) with their JSON twins. The documents are in exports.go.
 package delegateweb
 
 import (
@@ -37,6 +38,9 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	api.Post("/delegate-volunteers", s.LimitPublic("delegate-signup"), m.signupAPI)
 	pages.Get("/assesseurs/inscription", m.signupPage)
 	pages.Post("/assesseurs/inscription", s.LimitPublic("delegate-signup"), m.signupForm)
+	// The same e-mail again: the change waits for its confirmation by
+	// e-mail (delegates.Desk.PendingChange, ConfirmChange).
+	s.ChangeRoutes(pages, delegates.ChangePrefix, "delegate-private", m.desk)
 
 	// Private page (the token after /t/ is masked in the request log).
 	pages.Get("/assesseurs/t/:token", m.privatePage)
@@ -89,11 +93,12 @@ func (m *module) signupAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusCreated
-	if out.Updated {
-		status = fiber.StatusOK
+	if out.Held {
+		// Nothing changed: the entry's address is asked to confirm. The
+		// answer says nothing of the entry.
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": out.Status})
 	}
-	return c.Status(status).JSON(out)
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 // openElection is the election a public page is about (the only open one).
@@ -203,7 +208,10 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	if err != nil {
 		return m.s.FormError(c, err, "delegates/signup", data)
 	}
-	return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci", "Updated": out.Updated})
+	if out.Held {
+		return web.HoldRedirect(c, delegates.ChangePrefix)
+	}
+	return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
 }
 
 // ---- private page ----
@@ -212,7 +220,7 @@ func (m *module) privatePage(c *fiber.Ctx) error {
 	v, err := delegates.ForLink(c.UserContext(), m.s.Pool, c.Params("token"), m.s.Now())
 	if errors.Is(err, check.ErrNotFound) {
 		return m.s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien invalide",
-			"Message": "Ce lien n'est pas (ou plus) valide. Utilisez le lien du dernier e-mail reçu, ou inscrivez-vous à nouveau avec la même adresse pour en recevoir un nouveau."})
+			"Message": "Ce lien n'est pas (ou plus) valide. Utilisez le lien du dernier e-mail reçu, ou envoyez de nouveau le formulaire d'inscription avec la même adresse e-mail et confirmez la modification depuis votre boîte mail : vous recevrez un nouveau lien."})
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"scrutin/demo"
+	"scrutin/logistics/changes"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -47,7 +48,7 @@ func TestSignupAPI(t *testing.T) {
 		field  string
 	}{
 		{"valid", signupBody("zoe@example.org"), 201, ""},
-		{"same e-mail updates", signupBody("ZOE@example.org"), 200, ""},
+		{"same e-mail: held until confirmed by e-mail", func() map[string]any { b := signupBody("ZOE@example.org"); b["last_name"] = "Autre"; return b }(), 202, ""},
 		{"distance in km", func() map[string]any { b := signupBody("km@example.org"); b["max_distance_km"] = 15; return b }(), 201, ""},
 		{"own bureau only", func() map[string]any { b := signupBody("zero@example.org"); b["max_distance_km"] = 0; return b }(), 201, ""},
 		{"underage", func() map[string]any { b := signupBody("young@example.org"); b["birth_date"] = "2015-01-01"; return b }(), 422, "birth_date"},
@@ -78,7 +79,11 @@ func TestSignupAPI(t *testing.T) {
 			if tc.field == "list_number" && strings.Contains(tc.name, "letter") && !strings.Contains(r.Field("list_number"), "1 à 6 chiffres") {
 				t.Fatalf("list_number message: %q", r.Field("list_number"))
 			}
-			if tc.status < 300 && (r.JSON["id"] == nil || r.JSON["status"] != "active") {
+			if tc.status == 201 && (r.JSON["id"] == nil || r.JSON["status"] != "active") {
+				t.Fatalf("answer %s", r.Body)
+			}
+			// A held change says nothing of the entry, not even its id.
+			if tc.status == 202 && string(r.Body) != `{"status":"confirmation_pending"}` {
 				t.Fatalf("answer %s", r.Body)
 			}
 		})
@@ -330,4 +335,129 @@ func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 			t.Fatalf("distance %s km: status %d", km, status)
 		}
 	}
+}
+
+// changeLink is the path of the latest confirmation link e-mailed to
+// someone.
+func changeLink(t *testing.T, env *webtest.Env, email string) string {
+	t.Helper()
+	var body string
+	if err := env.Pool.QueryRow(context.Background(), `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'delegate.change' ORDER BY id DESC LIMIT 1`, email).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(body, "/assesseurs"+changes.LinkPath)
+	if i < 0 {
+		t.Fatalf("no confirmation link in %q", body)
+	}
+	return strings.Fields(body[i:])[0]
+}
+
+// confirmByEmail confirms, as its owner would, the latest change held for
+// an e-mail.
+func confirmByEmail(t *testing.T, env *webtest.Env, email string) {
+	t.Helper()
+	link := changeLink(t, env, email)
+	if status, body := formPost(t, webtest.Client(), env, link, link, url.Values{}); status != 200 || !strings.Contains(body, "Modification enregistrée") {
+		t.Fatalf("confirmation: %d\n%s", status, body)
+	}
+}
+
+// The form sent again with the e-mail of a sign-up changes nothing: the
+// sender is sent to "check your mailbox", the address receives a link; the
+// link's page (GET, as a mail scanner would) changes nothing; its button
+// applies the change, once.
+func TestSignupFormSentAgainWaitsForTheMailbox(t *testing.T) {
+	env := start(t)
+	ctx := context.Background()
+	form := func(last, voter string) url.Values {
+		return url.Values{"election": {demo.ElectionSlug}, "last_name": {last}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
+			"birth_place": {"Digne"}, "address": {"1 place, 04000 Digne-les-Bains"}, "postal_code": {"04000"}, "email": {"lea@example.org"},
+			"phone": {"0611223344"}, "commune_code": {"04070"}, "bureau_code": {"3"}, "voter_number": {voter},
+			"roles": {"assesseur_titulaire"}, "rounds": {"1", "2"}, "reach": {"commune"}, "consent": {"oui"}}
+	}
+	client := webtest.Client()
+	if status, body := formPost(t, client, env, "/assesseurs/inscription", "/assesseurs/inscription", form("Martin", "11223344")); status != 200 || !strings.Contains(body, "Pour modifier votre inscription plus tard") {
+		t.Fatalf("first sign-up: %d\n%s", status, body)
+	}
+	entry := func() (last, voter string) {
+		t.Helper()
+		if err := env.Pool.QueryRow(ctx, `SELECT last_name, voter_number FROM delegate_volunteers WHERE email = 'lea@example.org'`).Scan(&last, &voter); err != nil {
+			t.Fatal(err)
+		}
+		return last, voter
+	}
+
+	// Sent again by someone else: redirected to "check your mailbox".
+	v := form("Faussaire", "99887766")
+	v.Set("_csrf", csrfOf(t, client, env, "/assesseurs/inscription"))
+	resp, err := client.PostForm(env.URL+"/assesseurs/inscription", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/assesseurs/modification" {
+		t.Fatalf("sent again: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if page := get(t, env, "/assesseurs/modification"); !strings.Contains(page, "Vérifiez votre boîte mail") {
+		t.Fatalf("mailbox page:\n%s", page)
+	}
+	if last, voter := entry(); last != "Martin" || voter != "11223344" {
+		t.Fatalf("changed before confirmation: %s %s", last, voter)
+	}
+
+	// The link's page shows the change, without the voter number, twice,
+	// and changes nothing.
+	link := changeLink(t, env, "lea@example.org")
+	for range 2 {
+		page := get(t, env, link)
+		if !strings.Contains(page, "Faussaire") || strings.Contains(page, "99887766") || strings.Contains(page, "1999") ||
+			!strings.Contains(page, "votre inscription comme assesseur·e ou délégué·e") || !strings.Contains(page, `id="confirmer"`) {
+			t.Fatalf("link page:\n%s", page)
+		}
+	}
+	if last, _ := entry(); last != "Martin" {
+		t.Fatal("opening the link changed the entry")
+	}
+	// Unknown link: not found.
+	resp, err = http.Get(env.URL + "/assesseurs" + changes.LinkPath + "inconnu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("unknown link: %d", resp.StatusCode)
+	}
+
+	// Confirmed: applied, and the link is spent.
+	if status, body := formPost(t, webtest.Client(), env, link, link, url.Values{}); status != 200 || !strings.Contains(body, "Modification enregistrée") {
+		t.Fatalf("confirmation: %d\n%s", status, body)
+	}
+	if last, voter := entry(); last != "Faussaire" || voter != "99887766" {
+		t.Fatalf("after confirmation: %s %s", last, voter)
+	}
+	c := webtest.Client()
+	token := csrfOf(t, c, env, "/assesseurs/inscription")
+	resp, err = c.PostForm(env.URL+link, url.Values{"_csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("second confirmation: %d", resp.StatusCode)
+	}
+}
+
+// get is the body of a public page, which must answer 200.
+func get(t *testing.T, env *webtest.Env, path string) string {
+	t.Helper()
+	resp, err := http.Get(env.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, b)
+	}
+	return string(b)
 }

@@ -214,7 +214,7 @@ func TestRepresentativesForm(t *testing.T) {
 }
 
 // The private page shows the number on the list the volunteer gave; a new
-// sign-up with the same e-mail changes it.
+// sign-up with the same e-mail changes it, once confirmed by e-mail.
 func TestPrivatePageShowsListNumber(t *testing.T) {
 	env := start(t)
 	ctx := context.Background()
@@ -246,9 +246,10 @@ func TestPrivatePageShowsListNumber(t *testing.T) {
 		t.Fatalf("private page:\n%s", page)
 	}
 	body["list_number"] = ""
-	if r := env.Do(t, "POST", "/api/v1/delegate-volunteers", "", body); r.Status != 200 {
+	if r := env.Do(t, "POST", "/api/v1/delegate-volunteers", "", body); r.Status != 202 {
 		t.Fatalf("update: %d %s", r.Status, r.Body)
 	}
+	confirmByEmail(t, env, "numero@example.org")
 	if page := privatePage(); !strings.Contains(page, `<p id="registration">Inscrit·e à Sisteron, bureau 1.</p>`) || !strings.Contains(page, "numéro national d'électeur") {
 		t.Fatalf("private page after update:\n%s", page)
 	}
@@ -256,6 +257,7 @@ func TestPrivatePageShowsListNumber(t *testing.T) {
 	admin := env.AdminToken(t)
 	body["list_number"] = "99"
 	env.Do(t, "POST", "/api/v1/delegate-volunteers", "", body)
+	confirmByEmail(t, env, "numero@example.org")
 	r := env.Do(t, "GET", "/api/v1/delegate-volunteers?election="+demo.ElectionSlug+"&q=numero", admin, nil)
 	vs, _ := r.JSON["volunteers"].([]any)
 	if r.Status != 200 || len(vs) != 1 || vs[0].(map[string]any)["list_number"] != "99" {

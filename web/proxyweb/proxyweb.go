@@ -41,6 +41,8 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	pages.Get("/procuration/volontaire", m.volunteerPage)
 	pages.Post("/procuration/volontaire", s.LimitPublic("proxy-volunteer"), m.volunteerForm)
 	pages.Get("/procuration/merci/:kind", m.thanksPage)
+	// A form sent again: the change waits for the person's confirmation.
+	s.ChangeRoutes(pages, proxies.ChangePrefix, "proxy-private", desk)
 
 	// Private pages (the token after /t/ is masked in the request log).
 	pages.Get("/procuration/t/:token", m.privatePage)
@@ -101,11 +103,11 @@ func (m *module) volunteerAPI(c *fiber.Ctx) error {
 	return c.Status(submittedStatus(out)).JSON(out)
 }
 
-// submittedStatus: 201 for a new entry, 200 when the person's entry was
-// updated.
+// submittedStatus: 201 for a new entry, 202 when the person had one: the
+// change waits for its confirmation.
 func submittedStatus(s *proxies.Submitted) int {
-	if s.Updated {
-		return fiber.StatusOK
+	if s.Held {
+		return fiber.StatusAccepted
 	}
 	return fiber.StatusCreated
 }
@@ -164,10 +166,14 @@ func (m *module) requestForm(c *fiber.Ctx) error {
 	if err := m.s.LimitEmail(c, "proxy-request", strings.TrimSpace(in.Email)); err != nil {
 		return err
 	}
-	if _, err := m.desk.SubmitRequest(c.UserContext(), in); err != nil {
+	out, err := m.desk.SubmitRequest(c.UserContext(), in)
+	if err != nil {
 		data := m.formData(c, "Je cherche un·e mandataire")
 		data["Form"] = web.FormValues(c)
 		return m.s.FormError(c, err, "proxies/request_form", data)
+	}
+	if out.Held {
+		return web.HoldRedirect(c, proxies.ChangePrefix)
 	}
 	return c.Redirect("/procuration/merci/demande", fiber.StatusSeeOther)
 }
@@ -193,10 +199,14 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 	if err := m.s.LimitEmail(c, "proxy-volunteer", strings.TrimSpace(in.Email)); err != nil {
 		return err
 	}
-	if _, err := m.desk.SubmitVolunteer(c.UserContext(), in); err != nil {
+	out, err := m.desk.SubmitVolunteer(c.UserContext(), in)
+	if err != nil {
 		data := m.formData(c, "Je peux porter une procuration")
 		data["Form"] = web.FormValues(c)
 		return m.s.FormError(c, err, "proxies/volunteer_form", data)
+	}
+	if out.Held {
+		return web.HoldRedirect(c, proxies.ChangePrefix)
 	}
 	return c.Redirect("/procuration/merci/volontaire", fiber.StatusSeeOther)
 }

@@ -91,11 +91,11 @@ func TestPublicAPI(t *testing.T) {
 		msg    string
 	}{
 		{"request", "/api/v1/proxy-requests", requestBody("jeanne@example.org"), 201, "", ""},
-		{"same person again", "/api/v1/proxy-requests", requestBody("Jeanne@Example.org "), 200, "", ""},
+		{"same person again", "/api/v1/proxy-requests", requestBody("Jeanne@Example.org "), 202, "", ""},
 		{"volunteer", "/api/v1/proxy-volunteers", volunteerBody("paul@example.org"), 201, "", ""},
 		{"malformed JSON", "/api/v1/proxy-requests", `{"first_name": "Jeanne",`, 400, "", ""},
 		{"data after the JSON", "/api/v1/proxy-requests", `{"first_name": "Jeanne"} {"first_name": "Paul"}`, 400, "", ""},
-		{"a final line break", "/api/v1/proxy-requests", jsonLine(requestBody("jeanne@example.org")), 200, "", ""},
+		{"a final line break", "/api/v1/proxy-requests", jsonLine(requestBody("jeanne@example.org")), 202, "", ""},
 		{"unknown field", "/api/v1/proxy-requests", `{"first_name": "Jeanne", "nom": "x"}`, 422, "nom", "Champ inconnu."},
 		{"wrong type", "/api/v1/proxy-requests", `{"rounds": "1"}`, 422, "rounds", "Type de valeur incorrect."},
 		{"unknown commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "commune_code", "04999"), 422, "commune_code", "Commune inconnue."},
@@ -124,8 +124,9 @@ func TestPublicAPI(t *testing.T) {
 					t.Fatalf("answer %s", r.Body)
 				}
 			case "same person again":
-				if r.JSON["id"].(float64) != firstID {
-					t.Fatalf("a second entry was created: %s", r.Body)
+				// Held for confirmation: the answer tells nothing of the entry.
+				if string(r.Body) != `{"status":"confirmation_pending"}` || firstID == 0 {
+					t.Fatalf("answer %s", r.Body)
 				}
 			case "malformed JSON":
 				if r.JSON["error"] != "Corps de requête JSON invalide." {
@@ -141,31 +142,66 @@ func TestPublicAPI(t *testing.T) {
 	}
 }
 
-// Anyone who knows an e-mail address can submit again: the answer gives
-// the rounds' statuses, never who is on the other side.
-func TestPublicAnswerHidesTheOtherSide(t *testing.T) {
+// A form sent again with an e-mail address already signed up changes
+// nothing until the link sent to that address is opened and confirmed;
+// opening it only shows the change.
+func TestChangeIsConfirmedFromTheLink(t *testing.T) {
 	env := start(t)
-	for _, path := range []string{"/api/v1/proxy-requests", "/api/v1/proxy-volunteers"} {
-		body := requestBody("jeanne@example.org")
-		if strings.HasSuffix(path, "volunteers") {
-			body = volunteerBody("paul@example.org")
-		}
-		if r := env.Do(t, "POST", path, "", body); r.Status != 201 {
-			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+	ctx := context.Background()
+	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org")); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	// Sent again through the form, with another name and place.
+	c, csrf := formClient(t, env, "/procuration/volontaire")
+	form := url.Values{"_csrf": {csrf}, "election": {demo.ElectionSlug}, "first_name": {"Mallory"}, "last_name": {"Faussaire"},
+		"email": {"paul@example.org"}, "phone": {"06 11 22 33 44"}, "commune_code": {"04112"}, "bureau_code": {"1"},
+		"birth_date": {"1970-01-01"}, "voter_number": {"99999991"}, "max_distance_km": {"20"}, "rounds": {"1"}, "consent": {"oui"}}
+	resp, err := c.PostForm(env.URL+"/procuration/volontaire", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if where := resp.Header.Get("Location"); resp.StatusCode != 303 || where != "/procuration/modification" {
+		t.Fatalf("after sending again: %d to %q", resp.StatusCode, where)
+	}
+	if r := env.Do(t, "GET", "/procuration/modification", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), "Vérifiez votre boîte mail") {
+		t.Fatalf("mailbox page: %d %s", r.Status, r.Body)
+	}
+	stored := func() (name string) {
+		env.Pool.QueryRow(ctx, `SELECT first_name || ' ' || voter_number FROM proxy_volunteers WHERE email = 'paul@example.org'`).Scan(&name)
+		return
+	}
+	var msg string
+	waitFor(t, "the change's message", func() bool {
+		return env.Pool.QueryRow(ctx, `SELECT body FROM outbox WHERE recipient = 'paul@example.org' AND kind = 'proxy.change'`).Scan(&msg) == nil
+	})
+	link := regexp.MustCompile(`https?://[^\s]+/procuration/modification/t/[A-Za-z0-9_-]+`).FindString(msg)
+	if link == "" {
+		t.Fatalf("no link in %q", msg)
+	}
+	path := link[strings.Index(link, "/procuration/"):]
+	for range 2 { // opening it, twice, changes nothing
+		c, csrf = formClient(t, env, path)
+		if got := stored(); got != "Paul 123456789" {
+			t.Fatalf("changed by opening the link: %s", got)
 		}
 	}
-	waitFor(t, "the instant offer", func() bool {
-		var n int
-		env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM proxy_offers WHERE status = 'pending'`).Scan(&n)
-		return n == 2
-	})
-	for path, body := range map[string]map[string]any{"/api/v1/proxy-requests": requestBody("jeanne@example.org"),
-		"/api/v1/proxy-volunteers": volunteerBody("paul@example.org")} {
-		r := env.Do(t, "POST", path, "", body)
-		if r.Status != 200 || !strings.Contains(string(r.Body), `"status":"proposed"`) ||
-			strings.Contains(string(r.Body), "volunteer_id") || strings.Contains(string(r.Body), "request_id") {
-			t.Fatalf("%s again: %d %s", path, r.Status, r.Body)
-		}
+	page := env.Do(t, "GET", path, "", nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "Mallory") || strings.Contains(string(page.Body), "99999991") {
+		t.Fatalf("link page: %d %s", page.Status, page.Body)
+	}
+	resp, err = c.PostForm(env.URL+path, url.Values{"_csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Modification enregistrée") || stored() != "Mallory 99999991" {
+		t.Fatalf("confirmed: %d %s, stored %s", resp.StatusCode, body, stored())
+	}
+	// Used: the link is gone.
+	if r := env.Do(t, "GET", path, "", nil); r.Status != 404 {
+		t.Fatalf("used link: %d", r.Status)
 	}
 }
 
@@ -184,7 +220,7 @@ func TestPublicRateLimits(t *testing.T) {
 	env := start(t, webtest.Options{PublicRatePerMinute: 25}) // 25 per IP a minute, 5 per e-mail an hour
 	for i := 1; i <= 6; i++ {
 		r := env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("same@example.org"))
-		if want := map[bool]int{true: 429, false: map[bool]int{true: 201, false: 200}[i == 1]}[i == 6]; r.Status != want {
+		if want := map[bool]int{true: 429, false: map[bool]int{true: 201, false: 202}[i == 1]}[i == 6]; r.Status != want {
 			t.Fatalf("submission %d by the same e-mail: %d, want %d", i, r.Status, want)
 		}
 	}

@@ -1,0 +1,140 @@
+package delegates
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"scrutin/logistics/changes"
+	"scrutin/logistics/check"
+	"scrutin/logistics/contact"
+	"scrutin/logistics/elections"
+	"scrutin/logistics/notify"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
+)
+
+// A volunteer who sends the form again (the same e-mail address for the
+// same election) asks to change their entry. Anyone can send the form with
+// anyone's address, and the entry ends up on the designation letter sent
+// to the mairie: the change is held until it is confirmed from that
+// address (logistics/changes), then applied by updateSignup.
+
+// ChangePrefix is where the confirmation links of the sign-up form lead,
+// before changes.LinkPath.
+const ChangePrefix = "/assesseurs"
+
+// changeWhat is what a held change modifies, as the confirmation page says.
+const changeWhat = "votre inscription comme assesseur·e ou délégué·e"
+
+// holdChange keeps the form as sent (in) and e-mails the link to confirm
+// it to the entry's address, within tx. It changes nothing else and says
+// nothing of the entry.
+func (d *Desk) holdChange(ctx context.Context, tx pgx.Tx, in SignupInput, v *validSignup, now time.Time) (*Signed, error) {
+	plain, err := changes.Hold(ctx, tx, changes.DelegateVolunteer, v.election.ID, v.email, in, now)
+	if err != nil {
+		return nil, err
+	}
+	link := notify.Link(d.BaseURL, ChangePrefix+changes.LinkPath+plain)
+	if err := notify.Enqueue(ctx, tx, notify.Message{Channel: notify.Email, Recipient: v.email, Kind: "delegate.change",
+		Subject: "Confirmez la modification de votre inscription", Body: changeBody(v.election.Name, link)}); err != nil {
+		return nil, err
+	}
+	return &Signed{Status: StatusHeld, Held: true}, nil
+}
+
+// PendingChange describes the change a confirmation link would apply,
+// without applying it: check.ErrNotFound when the link is unknown, used or
+// expired. Neither the voter number nor the birth date is shown: whoever
+// holds the link sees the page.
+func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summary, error) {
+	c, err := changes.Find(ctx, d.Pool, plain, d.now(), changes.DelegateVolunteer)
+	if err != nil {
+		return nil, err
+	}
+	var in SignupInput
+	if err := json.Unmarshal(c.Payload, &in); err != nil {
+		return nil, err
+	}
+	e, err := elections.ByID(ctx, d.Pool, c.ElectionID)
+	if err != nil {
+		return nil, err
+	}
+	commune := strings.TrimSpace(in.CommuneCode)
+	if code, ok := places.NormalizeCommune(commune); ok {
+		commune = code
+		var name string
+		if err := d.Pool.QueryRow(ctx, `SELECT coalesce((SELECT name FROM communes WHERE code = $1), '')`, code).Scan(&name); err != nil {
+			return nil, err
+		}
+		if name != "" {
+			commune = name + " (" + code + ")"
+		}
+	}
+	bureau := strings.TrimSpace(in.BureauCode)
+	if b, ok := places.NormalizeBureau(bureau); ok {
+		bureau = b
+	}
+	roles := make([]string, len(in.Roles))
+	for i, r := range in.Roles {
+		roles[i] = Role(strings.TrimSpace(r)).Label()
+	}
+	rounds := make([]string, len(in.Rounds))
+	for i, n := range in.Rounds {
+		rounds[i] = fmt.Sprint(n)
+		if r, ok := e.Round(n); ok {
+			rounds[i] = fmt.Sprintf("tour %d (%s)", n, frDate(r.Date))
+		}
+	}
+	return &changes.Summary{What: changeWhat, CreatedAt: c.CreatedAt, Lines: []changes.Line{
+		{Label: "Nom", Value: strings.TrimSpace(in.LastName)},
+		{Label: "Prénoms", Value: strings.TrimSpace(in.FirstNames)},
+		{Label: "Téléphone", Value: strings.TrimSpace(in.Phone)},
+		{Label: "Commune", Value: commune},
+		{Label: "Bureau", Value: bureau},
+		{Label: "Rôles", Value: strings.Join(roles, ", ")},
+		{Label: "Tours", Value: strings.Join(rounds, " et ")},
+		{Label: "Distance", Value: reachYours(in.MaxDistanceKm)},
+	}}, nil
+}
+
+// ConfirmChange applies the change of a confirmation link, in one
+// transaction: the form held is validated again today, then applied as a
+// second sending was before changes were held (updateSignup). The link
+// works once; an entry gone meanwhile is check.ErrNotFound.
+func (d *Desk) ConfirmChange(ctx context.Context, plain string) error {
+	now := d.now()
+	err := pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+		c, err := changes.Take(ctx, tx, plain, now, changes.DelegateVolunteer)
+		if err != nil {
+			return err
+		}
+		var in SignupInput
+		if err := json.Unmarshal(c.Payload, &in); err != nil {
+			return err
+		}
+		// The change is for the entry of this election, whichever election
+		// the form named (or, naming none, the one open then).
+		e, err := elections.ByID(ctx, tx, c.ElectionID)
+		if err != nil {
+			return err
+		}
+		in.Election = e.Slug
+		v, err := in.validate(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		if v.email != c.Email {
+			return check.ErrNotFound
+		}
+		return d.updateSignup(ctx, tx, v, now)
+	})
+	if pgdb.IsUniqueViolation(err, "delegate_volunteers_voter_number_key") {
+		return contact.VoterNumberTaken("voter_number")
+	}
+	return err
+}

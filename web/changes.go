@@ -1,0 +1,58 @@
+package web
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scrutin/logistics/changes"
+)
+
+// ChangeDesk is a capability whose public form, sent again, holds a change
+// until the person confirms it from their mailbox (logistics/changes).
+type ChangeDesk interface {
+	// PendingChange describes the change of a link's token, without
+	// applying it; check.ErrNotFound when the link is not valid (any more).
+	PendingChange(ctx context.Context, plain string) (*changes.Summary, error)
+	// ConfirmChange applies it, validated again.
+	ConfirmChange(ctx context.Context, plain string) error
+}
+
+// ChangeRoutes serves the confirmation links of a capability under prefix
+// ("/procuration"): prefix+changes.LinkPath+token shows the change, a POST
+// there (CSRF, rate-limited as limit) applies it, and prefix+"/modification"
+// tells the person to look in their mailbox (HoldRedirect sends them
+// there). A GET never changes anything: mail scanners open links too.
+func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d ChangeDesk) {
+	page := func(c *fiber.Ctx, status int, data fiber.Map) error {
+		data["Title"] = "Confirmer une modification"
+		return s.RenderStatus(c, status, "change", data)
+	}
+	pages.Get(prefix+"/modification", func(c *fiber.Ctx) error {
+		return s.Render(c, "change", fiber.Map{"Title": "Vérifiez votre boîte mail", "Sent": true})
+	})
+	pages.Get(prefix+changes.LinkPath+":token", func(c *fiber.Ctx) error {
+		sum, err := d.PendingChange(c.UserContext(), c.Params("token"))
+		if err != nil {
+			return err
+		}
+		return page(c, fiber.StatusOK, fiber.Map{"Change": sum})
+	})
+	pages.Post(prefix+changes.LinkPath+":token", s.LimitPublic(limit), func(c *fiber.Ctx) error {
+		ctx, plain := c.UserContext(), c.Params("token")
+		sum, err := d.PendingChange(ctx, plain)
+		if err != nil {
+			return err
+		}
+		if err := d.ConfirmChange(ctx, plain); err != nil {
+			return s.FormError(c, err, "change", fiber.Map{"Title": "Confirmer une modification", "Change": sum})
+		}
+		return s.Render(c, "change", fiber.Map{"Title": "Modification enregistrée", "Done": true, "What": sum.What})
+	})
+}
+
+// HoldRedirect sends a form's sender to the page that tells them to
+// confirm their change from their mailbox.
+func HoldRedirect(c *fiber.Ctx, prefix string) error {
+	return c.Redirect(prefix+"/modification", fiber.StatusSeeOther)
+}
