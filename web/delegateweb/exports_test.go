@@ -3,9 +3,11 @@ package delegateweb
 import (
 	"bytes"
 	"context"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -119,4 +121,42 @@ func exportPDFText(t *testing.T, pdf []byte) string {
 		t.Fatalf("pdftotext (poppler-utils, installed by `make test`): %v", err)
 	}
 	return strings.Join(strings.Fields(string(out)), " ")
+}
+
+// Every document linked from the coverage page opens for the person who
+// reads it: a département's documents are not offered to an organizer of
+// one of its communes.
+func TestCoverageLinksOpenForTheirReader(t *testing.T) {
+	env := start(t)
+	for _, c := range []struct {
+		scope, view string
+		prefecture  bool
+	}{
+		{"04070", "&commune=04070", false},
+		{"04070", "&departement=04", false},
+		{"04", "&commune=04070", true},
+		{"04", "&departement=04", true},
+	} {
+		tok := env.StaffToken(t, "orga"+c.scope+c.view[1:4]+"@example.org", staff.Organizer, c.scope)
+		path := "/staff/delegues?election=" + demo.ElectionSlug + "&round=1" + c.view
+		page := env.Do(t, "GET", path, tok, nil)
+		if page.Status != 200 {
+			t.Fatalf("%s as %s: %d", path, c.scope, page.Status)
+		}
+		links := regexp.MustCompile(`href="(/api/v1/exports/[^"]+)"`).FindAllStringSubmatch(string(page.Body), -1)
+		if len(links) == 0 {
+			t.Fatalf("%s as %s: no document link", path, c.scope)
+		}
+		prefecture := false
+		for _, l := range links {
+			link := html.UnescapeString(l[1])
+			prefecture = prefecture || strings.Contains(link, "/prefecture/")
+			if r := env.Do(t, "GET", link, tok, nil); r.Status != 200 {
+				t.Errorf("%s as %s: %s answers %d", path, c.scope, link, r.Status)
+			}
+		}
+		if prefecture != c.prefecture {
+			t.Errorf("%s as %s: prefecture summary offered %v, want %v", path, c.scope, prefecture, c.prefecture)
+		}
+	}
 }

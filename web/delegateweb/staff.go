@@ -14,6 +14,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
 	"scrutin/web"
 )
 
@@ -46,11 +47,13 @@ func countdown(now, deadline time.Time) (string, bool) {
 
 // docLinks are the document downloads (routes in exports.go) for the
 // current view.
-func docLinks(e *elections.Election, round int, departement, commune string) fiber.Map {
+func docLinks(u *staff.User, e *elections.Election, round int, departement, commune string) fiber.Map {
 	q := "?election=" + url.QueryEscape(e.Slug)
 	r := "&round=" + strconv.Itoa(round)
 	links := fiber.Map{"Workbook": "/api/v1/exports/delegates.xlsx" + q}
-	if departement != "" {
+	// A département's documents are for staff of the whole département: a
+	// scope of some of its communes keeps the workbook of its scope.
+	if departement != "" && u.CoversDepartement(departement) {
 		links["Workbook"] = "/api/v1/exports/delegates.xlsx" + q + "&departement=" + departement
 		links["Prefecture"] = "/api/v1/exports/prefecture/" + departement + ".pdf" + q + r
 	}
@@ -170,7 +173,7 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Elections"], data["E"], data["Round"], data["Rounds"] = all, e, round, rounds
 	data["View"], data["Rows"], data["Gaps"], data["Runs"] = view, rows, gaps, runs
 	data["Departement"], data["Commune"], data["CommuneName"] = dep, commune, communeName
-	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(e, round.Number, dep, commune), u.CanAct()
+	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(u, e, round.Number, dep, commune), u.CanAct()
 	data["TotalLevel"] = level(view.Total)
 	if dep != "" {
 		// Who signs this département's letters, so that staff check it
