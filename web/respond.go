@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -158,7 +159,12 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return &check.Invalid{Fields: check.Errors{typeErr.Field: "Type de valeur incorrect."}}
+			fields := typeErrors(c.Body(), v)
+			if top, _, nested := strings.Cut(typeErr.Field, "."); nested {
+				delete(fields, top) // said more precisely below
+			}
+			fields[typeErr.Field] = badType
+			return &check.Invalid{Fields: fields}
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			return &check.Invalid{Summary: "Champ inconnu.", Fields: check.Errors{strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`): "Champ inconnu."}}
@@ -171,6 +177,29 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 		return fmt.Errorf("%w: data after the JSON value", errBadJSON)
 	}
 	return nil
+}
+
+const badType = "Type de valeur incorrect."
+
+// typeErrors names each top-level field of *v whose value in body has the
+// wrong JSON type: encoding/json stops at the first, and a person fixing
+// their request wants them all at once.
+func typeErrors(body []byte, v any) check.Errors {
+	errs := check.Errors{}
+	var raw map[string]json.RawMessage
+	t := reflect.TypeOf(v)
+	if json.Unmarshal(body, &raw) != nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return errs
+	}
+	for _, f := range reflect.VisibleFields(t.Elem()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if value, ok := raw[name]; ok && name != "" && name != "-" && f.IsExported() {
+			if json.Unmarshal(value, reflect.New(f.Type).Interface()) != nil {
+				errs[name] = badType
+			}
+		}
+	}
+	return errs
 }
 
 // Figures reads the n counts of a result carried in an address after a

@@ -98,6 +98,7 @@ func TestPublicAPI(t *testing.T) {
 		{"a final line break", "/api/v1/proxy-requests", jsonLine(requestBody("jeanne@example.org")), 202, "", ""},
 		{"unknown field", "/api/v1/proxy-requests", `{"first_name": "Jeanne", "nom": "x"}`, 422, "nom", "Champ inconnu."},
 		{"wrong type", "/api/v1/proxy-requests", `{"rounds": "1"}`, 422, "rounds", "Type de valeur incorrect."},
+		{"several wrong types", "/api/v1/proxy-requests", `{"first_name": 1, "rounds": "x", "consent": "oui"}`, 422, "rounds", "Type de valeur incorrect."},
 		{"unknown commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "commune_code", "04999"), 422, "commune_code", "Commune inconnue."},
 		{"bureau not in commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "bureau_code", "13"), 422, "bureau_code", "Ce bureau de vote n'existe pas dans cette commune."},
 		{"no round", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "rounds", []int{}), 422, "rounds", "Choisissez au moins un tour."},
@@ -127,6 +128,10 @@ func TestPublicAPI(t *testing.T) {
 				// Held for confirmation: the answer tells nothing of the entry.
 				if string(r.Body) != `{"status":"confirmation_pending"}` || firstID == 0 {
 					t.Fatalf("answer %s", r.Body)
+				}
+			case "several wrong types":
+				if r.Field("first_name") != "Type de valeur incorrect." || r.Field("consent") != "Type de valeur incorrect." {
+					t.Fatalf("every wrong type named: %s", r.Body)
 				}
 			case "malformed JSON":
 				if r.JSON["error"] != "Corps de requête JSON invalide." {
