@@ -44,6 +44,9 @@ func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d Change
 		if err != nil {
 			return err
 		}
+		if len(sum.Problems) > 0 { // the page already says why it cannot apply
+			return page(c, fiber.StatusUnprocessableEntity, fiber.Map{"Change": sum})
+		}
 		if err := d.ConfirmChange(ctx, plain); err != nil {
 			return s.FormError(c, err, "change", fiber.Map{"Title": "Confirmer une modification", "Change": sum})
 		}

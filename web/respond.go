@@ -270,6 +270,10 @@ func templateFuncs() template.FuncMap {
 			}
 			return t.In(elections.Paris).Format("02/01/2006 15:04")
 		},
+		// moment is a time in running French text: "06/12/2026 à 06h24".
+		"moment": func(t time.Time) string {
+			return t.In(elections.Paris).Format("02/01/2006 à 15h04")
+		},
 		"add": func(a, b int) int { return a + b },
 		// actor is who acted (audit actors, created_by), for people.
 		"actor": staff.ActorLabel,

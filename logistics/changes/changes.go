@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,12 +65,6 @@ type Change struct {
 	CreatedAt  time.Time
 }
 
-// Of reports whether the change is for the entry of (election, email):
-// the form, validated again, must still name the entry it was held for.
-func (c *Change) Of(electionID int64, email string) bool {
-	return c.ElectionID == electionID && c.Email == email
-}
-
 // Find returns the change of a link's token if it is of one of kinds,
 // check.ErrNotFound when the token is unknown, used or expired. It changes
 // nothing: a link opened (by a person, or by a mail scanner) only shows
@@ -112,11 +107,32 @@ func Purge(ctx context.Context, q pgdb.Q, electionID int64, kinds ...string) err
 }
 
 // Summary is what a confirmation page shows of a held change: what it
-// changes (What: "votre demande de procuration") and the values it sets.
+// changes (What: "votre demande de procuration"), the values it sets and,
+// if the form no longer passes the checks today, why (Problems: then
+// confirming it would fail).
 type Summary struct {
 	What      string
 	Lines     []Line
 	CreatedAt time.Time
+	Problems  []string
+}
+
+// Problems returns the messages of a validation error (nil for nil), and
+// any other error as is.
+func Problems(err error) ([]string, error) {
+	if err == nil {
+		return nil, nil
+	}
+	inv, ok := check.AsInvalid(err)
+	if !ok {
+		return nil, err
+	}
+	msgs := make([]string, 0, len(inv.Fields))
+	for _, m := range inv.Fields {
+		msgs = append(msgs, m)
+	}
+	slices.Sort(msgs)
+	return slices.Compact(msgs), nil
 }
 
 // Line is one value of a Summary.

@@ -16,6 +16,7 @@ import (
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
 )
 
 // A volunteer who sends the form again (the same e-mail address for the
@@ -37,6 +38,15 @@ const changeWhat = "votre inscription comme assesseur·e ou délégué·e"
 func (d *Desk) holdChange(ctx context.Context, tx pgx.Tx, in SignupInput, v *validSignup, now time.Time) (*Signed, error) {
 	plain, err := changes.Hold(ctx, tx, changes.DelegateVolunteer, v.election.ID, v.email, in, now)
 	if err != nil {
+		return nil, err
+	}
+	// Staff see in the journal that a change waits (or was attempted by
+	// someone else).
+	var id int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM delegate_volunteers WHERE election_id = $1 AND email = $2`, v.election.ID, v.email).Scan(&id); err != nil {
+		return nil, err
+	}
+	if err := staff.Audit(ctx, tx, staff.ActorPublic, "delegate_volunteer.change_held", "delegate_volunteer", fmt.Sprint(id), nil); err != nil {
 		return nil, err
 	}
 	link := notify.Link(d.BaseURL, ChangePrefix+changes.LinkPath+plain)
@@ -61,6 +71,13 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 		return nil, err
 	}
 	e, err := elections.ByID(ctx, d.Pool, c.ElectionID)
+	if err != nil {
+		return nil, err
+	}
+	// Validated again as ConfirmChange will, to say now why it would fail.
+	in.Election = e.Slug
+	_, err = in.validate(ctx, d.Pool, d.now())
+	problems, err := changes.Problems(err)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +107,7 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 			rounds[i] = fmt.Sprintf("tour %d (%s)", n, frDate(r.Date))
 		}
 	}
-	return &changes.Summary{What: changeWhat, CreatedAt: c.CreatedAt, Lines: []changes.Line{
+	return &changes.Summary{What: changeWhat, CreatedAt: c.CreatedAt, Problems: problems, Lines: []changes.Line{
 		{Label: "Nom", Value: strings.TrimSpace(in.LastName)},
 		{Label: "Prénoms", Value: strings.TrimSpace(in.FirstNames)},
 		{Label: "Téléphone", Value: strings.TrimSpace(in.Phone)},

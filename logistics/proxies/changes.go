@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +15,7 @@ import (
 	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/staff"
 )
 
 // A person who sends a form again (the same e-mail address for the same
@@ -43,6 +43,16 @@ func (d *Desk) holdChange(ctx context.Context, kind string, e *elections.Electio
 		if err != nil {
 			return err
 		}
+		// Staff see in the entry's history that a change waits (or was
+		// attempted by someone else).
+		table := map[string]string{changes.ProxyRequest: "proxy_requests", changes.ProxyVolunteer: "proxy_volunteers"}[kind]
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM `+table+` WHERE election_id = $1 AND email = $2`, e.ID, email).Scan(&id); err != nil {
+			return err
+		}
+		if err := staff.Audit(ctx, tx, staff.ActorPublic, kind+".change_held", kind, fmt.Sprint(id), nil); err != nil {
+			return err
+		}
 		return notify.Enqueue(ctx, tx, notify.Message{Channel: notify.Email, Recipient: email, Kind: "proxy.change",
 			Subject: "Confirmez la modification de " + what,
 			Body:    changeBody(e, what, notify.Link(d.BaseURL, ChangePrefix+changes.LinkPath+plain))})
@@ -64,40 +74,76 @@ Si vous n'êtes pas à l'origine de cet envoi, ignorez ce message : %s reste tel
 		what, e.Name, int(changes.TTL.Hours()), link, what) + signature
 }
 
+// held decodes a held form and validates it again on q today, for the
+// entry's election whichever the form named: a request gives req, a
+// volunteer vol and req (their person). err is the validation's; the
+// values are then as far as it got.
+func held(ctx context.Context, q pgdb.Q, c *changes.Change, now time.Time) (req *validPerson, vol *validVolunteer, err error) {
+	e, err := elections.ByID(ctx, q, c.ElectionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Kind == changes.ProxyRequest {
+		var in RequestInput
+		if err := json.Unmarshal(c.Payload, &in); err != nil {
+			return nil, nil, err
+		}
+		in.Election = e.Slug
+		req, err = in.validate(ctx, q, now)
+		return req, nil, err
+	}
+	var in VolunteerInput
+	if err := json.Unmarshal(c.Payload, &in); err != nil {
+		return nil, nil, err
+	}
+	in.Election = e.Slug
+	vol, err = in.validate(ctx, q, now)
+	if vol != nil {
+		req = vol.validPerson
+	}
+	return req, vol, err
+}
+
 // PendingChange describes the change a confirmation link would apply,
-// without applying it.
+// without applying it: the values as they would be stored and, if the
+// form no longer passes the checks, why.
 func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summary, error) {
-	c, err := changes.Find(ctx, d.Pool, plain, d.now(), changes.ProxyRequest, changes.ProxyVolunteer)
+	now := d.now()
+	c, err := changes.Find(ctx, d.Pool, plain, now, changes.ProxyRequest, changes.ProxyVolunteer)
 	if err != nil {
 		return nil, err
 	}
-	sum := &changes.Summary{CreatedAt: c.CreatedAt}
-	var p Person
-	var km *int
-	switch c.Kind {
-	case changes.ProxyRequest:
-		var in RequestInput
-		if err := json.Unmarshal(c.Payload, &in); err != nil {
-			return nil, err
-		}
-		p, sum.What = Person(in), "votre demande de procuration"
-	default:
-		var in VolunteerInput
-		if err := json.Unmarshal(c.Payload, &in); err != nil {
-			return nil, err
-		}
-		p, km, sum.What = in.Person(), in.MaxDistanceKm, "votre inscription pour porter une procuration"
+	v, vol, err := held(ctx, d.Pool, c, now)
+	problems, err := changes.Problems(err)
+	if err != nil {
+		return nil, err
 	}
-	rounds := make([]string, len(p.Rounds))
-	for i, r := range p.Rounds {
-		rounds[i] = fmt.Sprint(r)
+	sum := &changes.Summary{What: "votre demande de procuration", CreatedAt: c.CreatedAt, Problems: problems}
+	if vol != nil {
+		sum.What = "votre inscription pour porter une procuration"
 	}
-	for _, l := range [][2]string{{"Prénom", p.FirstName}, {"Nom", p.LastName}, {"Téléphone", p.Phone},
-		{"Commune (code INSEE)", p.CommuneCode}, {"Bureau de vote", p.BureauCode}, {"Tours", strings.Join(rounds, " et ")}} {
+	commune := v.commune
+	var name string
+	if err := d.Pool.QueryRow(ctx, `SELECT coalesce((SELECT name FROM communes WHERE code = $1), '')`, v.commune).Scan(&name); err != nil {
+		return nil, err
+	}
+	if name != "" {
+		commune = name + " (" + v.commune + ")"
+	}
+	bureau := v.bureau
+	if bureau == "" {
+		bureau = "je ne sais pas"
+	}
+	rounds := ""
+	if v.election != nil {
+		rounds = roundsText(v, v.rounds)
+	}
+	for _, l := range [][2]string{{"Prénom", v.first}, {"Nom", v.last}, {"Téléphone", v.phone},
+		{"Commune", commune}, {"Bureau de vote", bureau}, {"Tours", rounds}} {
 		sum.Lines = append(sum.Lines, changes.Line{Label: l[0], Value: l[1]})
 	}
-	if km != nil {
-		sum.Lines = append(sum.Lines, changes.Line{Label: "Distance maximale", Value: fmt.Sprintf("%d km", *km)})
+	if vol != nil {
+		sum.Lines = append(sum.Lines, changes.Line{Label: "Distance maximale", Value: fmt.Sprintf("%d km", vol.distance)})
 	}
 	return sum, nil
 }
@@ -113,33 +159,18 @@ func (d *Desk) ConfirmChange(ctx context.Context, plain string) error {
 		if err != nil {
 			return err
 		}
-		var who *validPerson
-		var update func() ([]event, error)
-		if c.Kind == changes.ProxyRequest {
-			var in RequestInput
-			if err := json.Unmarshal(c.Payload, &in); err != nil {
-				return err
-			}
-			v, err := in.validate(ctx, tx, now)
-			if err != nil {
-				return err
-			}
-			who, update = v, func() ([]event, error) { return d.updateRequest(ctx, tx, v, now) }
-		} else {
-			var in VolunteerInput
-			if err := json.Unmarshal(c.Payload, &in); err != nil {
-				return err
-			}
-			v, err := in.validate(ctx, tx, now)
-			if err != nil {
-				return err
-			}
-			who, update = v.validPerson, func() ([]event, error) { return d.updateVolunteer(ctx, tx, v, now) }
+		v, vol, err := held(ctx, tx, c, now)
+		if err != nil {
+			return err
 		}
-		if !c.Of(who.election.ID, who.email) {
+		if v.email != c.Email {
 			return check.ErrNotFound
 		}
-		events, err = update()
+		if vol != nil {
+			events, err = d.updateVolunteer(ctx, tx, vol, now)
+		} else {
+			events, err = d.updateRequest(ctx, tx, v, now)
+		}
 		return err
 	})
 	switch {

@@ -43,8 +43,7 @@ Suivre ou annuler votre demande : %s`, v.first, v.election.Name, roundsText(v, v
 func requestUpdatedBody(v *validPerson, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Votre demande de procuration pour %s a été mise à jour : %s.
-Si vous n'êtes pas à l'origine de cette modification, ouvrez votre page et annulez-la, puis écrivez-nous.
+Comme vous l'avez confirmé, votre demande de procuration pour %s est mise à jour : %s.
 
 Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
 }
@@ -61,8 +60,7 @@ Votre page (pour vous retirer à tout moment) : %s`, v.first, v.election.Name, r
 func volunteerUpdatedBody(v *validVolunteer, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Votre inscription pour porter une procuration (%s) a été mise à jour : %s, jusqu'à %d km.
-Si vous n'êtes pas à l'origine de cette modification, ouvrez votre page et retirez-vous, puis écrivez-nous.
+Comme vous l'avez confirmé, votre inscription pour porter une procuration (%s) est mise à jour : %s, jusqu'à %d km.
 
 Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), v.distance, link) + signature
 }

@@ -296,6 +296,37 @@ func TestSubmittingAgainUpdatesTheEntry(t *testing.T) {
 	}
 }
 
+// A held change that no longer passes the checks says why, before and
+// when it is confirmed, and changes nothing.
+func TestChangeThatNoLongerPassesSaysWhy(t *testing.T) {
+	f := setup(t)
+	p := f.person("Jeanne", "04070", "2", 1, 2)
+	req := f.request(t, p)
+	p.Phone = "06 98 76 54 32"
+	if _, err := f.desk.SubmitRequest(f.ctx, proxies.RequestInput(p)); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'proxy.change'`, p.Email).Scan(&body)
+	plain := changeRe.FindStringSubmatch(body)[1]
+	// Round 1 is over by the time the link is opened.
+	if _, err := f.pool.Exec(f.ctx, `UPDATE rounds SET date = $2 WHERE election_id = $1 AND number = 1`, f.e.ID, f.clock.Now().AddDate(0, 0, -1)); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := f.desk.PendingChange(f.ctx, plain)
+	if err != nil || len(sum.Problems) != 1 || !strings.Contains(sum.Problems[0], "passé") {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	if _, ok := check.AsInvalid(f.desk.ConfirmChange(f.ctx, plain)); !ok {
+		t.Fatal("a change that no longer passes was applied")
+	}
+	var phone string
+	f.pool.QueryRow(f.ctx, `SELECT phone FROM proxy_requests WHERE id = $1`, req).Scan(&phone)
+	if phone == "+33698765432" {
+		t.Fatal("the phone changed")
+	}
+}
+
 // Anyone can send the form with anyone's address: the entry changes only
 // once the change is confirmed from that address, by its link, once.
 func TestChangeWaitsForItsConfirmation(t *testing.T) {
@@ -320,8 +351,11 @@ func TestChangeWaitsForItsConfirmation(t *testing.T) {
 	var body string
 	f.pool.QueryRow(f.ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'proxy.change' ORDER BY id DESC LIMIT 1`, vp.Email).Scan(&body)
 	plain := changeRe.FindStringSubmatch(body)[1]
+	// The values as they would be stored, never the voter number.
 	sum, err := f.desk.PendingChange(f.ctx, plain)
-	if err != nil || !strings.Contains(fmt.Sprint(sum.Lines), "Mallory") || strings.Contains(fmt.Sprint(sum.Lines), "99999991") {
+	lines := fmt.Sprint(sum.Lines)
+	if err != nil || !strings.Contains(lines, "Mallory") || !strings.Contains(lines, "Manosque (04112)") || !strings.Contains(lines, "le tour 1 (") ||
+		strings.Contains(lines, "99999991") || sum.Problems != nil {
 		t.Fatalf("summary %+v, %v", sum, err)
 	}
 	if first, _, _ := stored(); first != "Paul" {

@@ -350,7 +350,7 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 	if err := d.confirmUpdate(ctx, tx, "request", id, v.election, msgs, func(link string) notify.Message {
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
 			Body: requestUpdatedBody(v, link), Kind: "proxy.request"}
-	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved}); err != nil {
+	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "place_changed": moved, "confirmed_by_email": true}); err != nil {
 		return nil, err
 	}
 	return []event{{electionID: v.election.ID, point: v.point}}, nil
@@ -470,7 +470,7 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 	if err := d.confirmUpdate(ctx, tx, "volunteer", id, v.election, msgs, func(link string) notify.Message {
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
 			Body: volunteerUpdatedBody(v, link), Kind: "proxy.volunteer"}
-	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan}); err != nil {
+	}, map[string]any{"commune_code": v.commune, "rounds": v.rounds, "replanned": replan, "confirmed_by_email": true}); err != nil {
 		return nil, err
 	}
 	return []event{{electionID: v.election.ID, point: v.point}}, nil

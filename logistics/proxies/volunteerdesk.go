@@ -140,7 +140,8 @@ func AuditLabel(action string) string {
 
 var auditLabels = map[string]string{
 	"proxy_request.create":         "Demande déposée",
-	"proxy_request.update":         "Demande modifiée",
+	"proxy_request.update":         "Demande modifiée (confirmée par e-mail)",
+	"proxy_request.change_held":    "Formulaire renvoyé : modification en attente de confirmation par e-mail",
 	"proxy_request.cancel":         "Demande annulée",
 	"proxy_request.established":    "Procuration établie (confirmée par le mandant)",
 	"proxy_request.manual_match":   "Appariement manuel",
@@ -148,7 +149,8 @@ var auditLabels = map[string]string{
 	"proxy_offer.accept":           "Proposition acceptée",
 	"proxy_offer.decline":          "Proposition refusée",
 	"proxy_volunteer.create":       "Inscription",
-	"proxy_volunteer.update":       "Inscription modifiée",
+	"proxy_volunteer.update":       "Inscription modifiée (confirmée par e-mail)",
+	"proxy_volunteer.change_held":  "Formulaire renvoyé : modification en attente de confirmation par e-mail",
 	"proxy_volunteer.withdraw":     "Retrait de la liste",
 	"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
 }

@@ -208,6 +208,33 @@ func TestChangeIsConfirmedFromTheLink(t *testing.T) {
 	if r := env.Do(t, "GET", path, "", nil); r.Status != 404 {
 		t.Fatalf("used link: %d", r.Status)
 	}
+	// A change that no longer passes the checks (round 1 is over when the
+	// link is opened) says why and offers no button.
+	again := volunteerBody("paul@example.org")
+	again["first_name"], again["rounds"] = "Paul", []int{1}
+	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", again); r.Status != 202 {
+		t.Fatalf("sent again: %d %s", r.Status, r.Body)
+	}
+	env.Pool.QueryRow(ctx, `SELECT body FROM outbox WHERE recipient = 'paul@example.org' AND kind = 'proxy.change' ORDER BY id DESC LIMIT 1`).Scan(&msg)
+	link = regexp.MustCompile(`https?://[^\s]+/procuration/modification/t/[A-Za-z0-9_-]+`).FindString(msg)
+	path = link[strings.Index(link, "/procuration/"):]
+	if _, err := env.Pool.Exec(ctx, `UPDATE rounds SET date = current_date - 1 WHERE number = 1`); err != nil {
+		t.Fatal(err)
+	}
+	c, csrf = formClient(t, env, "/procuration/volontaire")
+	page = env.Do(t, "GET", path, "", nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "Cette modification ne peut pas s'appliquer") ||
+		!strings.Contains(string(page.Body), "passé") || strings.Contains(string(page.Body), `id="confirmer"`) {
+		t.Fatalf("page of a change that no longer passes: %d %s", page.Status, page.Body)
+	}
+	resp, err = c.PostForm(env.URL+path, url.Values{"_csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 422 || stored() != "Mallory 99999991" {
+		t.Fatalf("confirming it: %d, stored %s", resp.StatusCode, stored())
+	}
 }
 
 // jsonLine is b encoded as json.Encoder writes it: with a line break.
@@ -420,7 +447,7 @@ func TestQueuePagesAndBatchButton(t *testing.T) {
 	}
 	second := get(admin, html.UnescapeString(next[1]))
 	if !strings.Contains(second, "6 tour(s) de demande ; 5 à 6 affichés") || strings.Contains(second, `id="page-suivante"`) ||
-		!strings.Contains(second, `id="page-precedente"`) || !strings.Contains(html.UnescapeString(next[1]), "status=open") {
+		!strings.Contains(second, `id="page-precedente"`) || !strings.Contains(html.UnescapeString(next[1]), "status=open") || !strings.Contains(html.UnescapeString(next[1]), "limit=4") {
 		t.Fatalf("second page (%s): %s", next[1], second)
 	}
 	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")

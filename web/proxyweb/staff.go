@@ -28,7 +28,7 @@ func paramID(c *fiber.Ctx) (int64, error) {
 // volunteers the cursor after).
 func filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
-		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", 200), Offset: c.QueryInt("offset")}
+		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	return f, f.Normalize(forVolunteers)
 }
@@ -173,7 +173,7 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if ferr != nil {
 		inv, _ := check.AsInvalid(ferr)
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
-		f = proxies.Filter{Limit: 200}
+		f = proxies.Filter{Limit: queuePage}
 		status = fiber.StatusUnprocessableEntity
 	}
 	entries, total, err := proxies.Queue(ctx, m.s.Pool, web.StaffUser(c), f)
@@ -203,6 +203,9 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
 }
 
+// queuePage is the queue's default page size (filterFrom's limit).
+const queuePage = 200
+
 // queueURL is the queue with f's filters, from entry offset on.
 func queueURL(f proxies.Filter, offset int) string {
 	q := url.Values{}
@@ -213,6 +216,9 @@ func queueURL(f proxies.Filter, offset int) string {
 	}
 	if f.Round != 0 {
 		q.Set("round", strconv.Itoa(f.Round))
+	}
+	if f.Limit != queuePage {
+		q.Set("limit", strconv.Itoa(f.Limit))
 	}
 	if f.Offset = offset; offset > 0 {
 		q.Set("offset", strconv.Itoa(offset))
