@@ -24,6 +24,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
@@ -1140,8 +1141,8 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p P
 			return 0, err
 		}
 		d.para("B", 12, 7, "Couverture — "+dlgRoundName(r.Number)+" ("+dlgLongDate(r.Date)+")")
-		d.para("", 10, 5, frCount(cov.Communes, "commune", "communes")+", "+frCount(cov.Bureaux, "bureau de vote", "bureaux de vote")+", "+
-			frCount(cov.People, "personne désignée", "personnes désignées")+".")
+		d.para("", 10, 5, fr.Count(cov.Communes, "commune", "communes")+", "+fr.Count(cov.Bureaux, "bureau de vote", "bureaux de vote")+", "+
+			fr.Count(cov.People, "personne désignée", "personnes désignées")+".")
 		pdf.Ln(1)
 		tw := []float64{60, 35, 35, 35}
 		d.row(tw, []dlgCell{{text: "Rôle", style: "B", size: 10}, {text: "Places", style: "B", size: 10}, {text: "Pourvues", style: "B", size: 10}, {text: "Non pourvues", style: "B", size: 10}}, 5.5, true)
@@ -1250,12 +1251,3 @@ const dlgDepartements = "01:Ain|02:Aisne|03:Allier|04:Alpes-de-Haute-Provence|05
 	"82:Tarn-et-Garonne|83:Var|84:Vaucluse|85:Vendée|86:Vienne|87:Haute-Vienne|88:Vosges|89:Yonne|90:Territoire de Belfort|" +
 	"91:Essonne|92:Hauts-de-Seine|93:Seine-Saint-Denis|94:Val-de-Marne|95:Val-d'Oise|971:Guadeloupe|972:Martinique|973:Guyane|" +
 	"974:La Réunion|975:Saint-Pierre-et-Miquelon|976:Mayotte"
-
-// frCount writes n and its noun in French: singular below 2 ("0 personne
-// désignée", "1 commune"), plural from 2.
-func frCount(n int, one, many string) string {
-	if n < 2 {
-		return strconv.Itoa(n) + " " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}

@@ -16,6 +16,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/staff"
 )
 
@@ -270,6 +271,8 @@ func templateFuncs() template.FuncMap {
 			}
 			return t.In(elections.Paris).Format("02/01/2006 15:04")
 		},
+		// de is "de" before a name or place, elided before a vowel.
+		"de": fr.De,
 		// moment is a time in running French text: "06/12/2026 à 06h24".
 		"moment": func(t time.Time) string {
 			return t.In(elections.Paris).Format("02/01/2006 à 15h04")

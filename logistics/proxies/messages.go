@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 )
 
 // Every message a voter or volunteer receives, in French. Bodies are plain
@@ -76,9 +77,9 @@ func pairRounds(ps []pair) string {
 
 func (p pair) bureauText() string {
 	if p.rBureau == "" {
-		return fmt.Sprintf("dans un bureau de vote de %s (la personne ne connaît pas son bureau : elle vous le précisera)", p.rCommuneName)
+		return fmt.Sprintf("dans un bureau de vote %s (la personne ne connaît pas son bureau : elle vous le précisera)", fr.De(p.rCommuneName))
 	}
-	s := fmt.Sprintf("au bureau %s de %s", p.rBureau, p.rCommuneName)
+	s := fmt.Sprintf("au bureau %s %s", p.rBureau, fr.De(p.rCommuneName))
 	if p.rBureauName != "" {
 		s += " (" + p.rBureauName
 		if p.rBureauAddress != "" {
@@ -131,12 +132,12 @@ func acceptedVolunteerBody(ps []pair, link string) string {
 	p := ps[0]
 	return fmt.Sprintf(`Bonjour %s,
 
-Merci ! Vous portez la procuration de %s %s (téléphone : %s) pour %s.
+Merci ! Vous portez la procuration %s (téléphone : %s) pour %s.
 Vous voterez %s.
 %s va maintenant établir la procuration sur maprocuration.gouv.fr ; nous vous préviendrons quand ce sera fait.
 Le jour du scrutin, présentez-vous avec une pièce d'identité.
 
-Votre page : %s`, p.vFirst, p.rFirst, p.rLast, p.rPhone, pairRounds(ps), p.bureauText(), p.rFirst, link) + signature
+Votre page : %s`, p.vFirst, fr.De(p.rFirst+" "+p.rLast), p.rPhone, pairRounds(ps), p.bureauText(), p.rFirst, link) + signature
 }
 
 func establishedVolunteerBody(p pair, link string) string {
@@ -152,10 +153,10 @@ func expiredVolunteerBody(ps []pair, link string) string {
 	p := ps[0]
 	return fmt.Sprintf(`Bonjour %s,
 
-Faute de réponse avant le %s, la demande de %s (%s) a été proposée à quelqu'un d'autre.
+Faute de réponse avant le %s, la demande %s (%s) a été proposée à quelqu'un d'autre.
 Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 
-Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), p.rFirst, pairRounds(ps), link) + signature
+Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), fr.De(p.rFirst), pairRounds(ps), link) + signature
 }
 
 // withdrawnVolunteerSubject says in a word why an offer a volunteer held
@@ -191,10 +192,10 @@ func withdrawnVolunteerBody(p pair, reason, link string) string {
 	}
 	return fmt.Sprintf(`Bonjour %s,
 
-La demande de procuration de %s pour le tour %d (%s) %s.%s
+La demande de procuration %s pour le tour %d (%s) %s.%s
 Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 
-Votre page : %s`, p.vFirst, p.rFirst, p.round, frDate(p.roundDate), why, extra, link) + signature
+Votre page : %s`, p.vFirst, fr.De(p.rFirst), p.round, frDate(p.roundDate), why, extra, link) + signature
 }
 
 // withdrawnMandantBody tells a mandant that their accepted volunteer is gone.
@@ -232,7 +233,7 @@ Votre page : %s`, first, link) + signature
 func reminderMandantBody(p pair, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Le tour %d a lieu le %s. Avez-vous établi la procuration au nom de %s %s ?
+Le tour %d a lieu le %s. Avez-vous établi la procuration au nom %s ?
 Si ce n'est pas encore fait, faites-le dès aujourd'hui sur https://www.maprocuration.gouv.fr : une procuration tardive risque de ne pas arriver au bureau de vote à temps.
-Une fois faite, confirmez-le sur votre page : %s`, p.rFirst, p.round, frDate(p.roundDate), p.vFirst, p.vLast, link) + signature
+Une fois faite, confirmez-le sur votre page : %s`, p.rFirst, p.round, frDate(p.roundDate), fr.De(p.vFirst+" "+p.vLast), link) + signature
 }

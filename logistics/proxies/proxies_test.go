@@ -927,3 +927,17 @@ func TestVolunteerPageShowsALiveRequestOnce(t *testing.T) {
 		t.Fatalf("Anna's page: %+v", page.Offers)
 	}
 }
+
+// French elides "de" before a vowel: "la procuration d'Anne".
+func TestMessagesElideDe(t *testing.T) {
+	f := setup(t)
+	req := f.request(t, f.person("Anne", "04070", "2"))
+	vp := f.person("Paul", "04070", "2")
+	vol := f.volunteer(t, vp, 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := f.lastMessage(t, vp.Email, "proxy.accepted"); !strings.Contains(body, "Vous portez la procuration d'Anne Test") {
+		t.Fatalf("accepted message: %s", body)
+	}
+}

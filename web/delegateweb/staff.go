@@ -13,6 +13,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -27,20 +28,14 @@ func countdown(now, deadline time.Time) (string, bool) {
 	days := int(d.Hours()) / 24
 	hours := int(d.Hours()) % 24
 	mins := int(d.Minutes()) % 60
-	plural := func(n int, one, many string) string {
-		if n > 1 {
-			return fmt.Sprintf("%d %s", n, many)
-		}
-		return fmt.Sprintf("%d %s", n, one)
-	}
 	var s string
 	switch {
 	case days > 0:
-		s = "dans " + plural(days, "jour", "jours") + " et " + plural(hours, "heure", "heures")
+		s = "dans " + fr.Count(days, "jour", "jours") + " et " + fr.Count(hours, "heure", "heures")
 	case hours > 0:
-		s = "dans " + plural(hours, "heure", "heures") + " et " + plural(mins, "minute", "minutes")
+		s = "dans " + fr.Count(hours, "heure", "heures") + " et " + fr.Count(mins, "minute", "minutes")
 	default:
-		s = "dans " + plural(max(mins, 1), "minute", "minutes")
+		s = "dans " + fr.Count(max(mins, 1), "minute", "minutes")
 	}
 	return s, d < 72*time.Hour
 }
