@@ -32,6 +32,10 @@ const TTL = 48 * time.Hour
 // holds "/t/" so that the request log masks the token.
 const LinkPath = "/modification/t/"
 
+// StatusHeld is the status a capability answers for a form sent again:
+// the change waits for its confirmation.
+const StatusHeld = "confirmation_pending"
+
 // Kinds of entries.
 const (
 	ProxyRequest      = "proxy_request"

@@ -54,7 +54,7 @@ func (d *Desk) holdChange(ctx context.Context, tx pgx.Tx, in SignupInput, v *val
 		Subject: "Confirmez la modification de votre inscription", Body: changeBody(v.election.Name, link)}); err != nil {
 		return nil, err
 	}
-	return &Signed{Status: StatusHeld, Held: true}, nil
+	return &Signed{Status: changes.StatusHeld, Held: true}, nil
 }
 
 // PendingChange describes the change a confirmation link would apply,

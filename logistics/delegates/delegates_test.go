@@ -165,7 +165,7 @@ func TestSignupSameEmailUpdatesAndDropsSeatsThatNoLongerFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.ID != 0 || !second.Held || second.Status != delegates.StatusHeld {
+	if second.ID != 0 || !second.Held || second.Status != changes.StatusHeld {
 		t.Fatalf("second sign-up %+v", second)
 	}
 	if err := d.ConfirmChange(ctx, changeToken(t, d.Pool, "marie@example.org")); err != nil {

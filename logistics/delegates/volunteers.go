@@ -253,10 +253,6 @@ type Signed struct {
 	Held bool `json:"-"`
 }
 
-// StatusHeld is the status answered for a form sent again with the e-mail
-// of an entry: the change waits for its confirmation.
-const StatusHeld = "confirmation_pending"
-
 // linkExpiry: links work until the day after the last round.
 func linkExpiry(e *elections.Election) time.Time {
 	d := e.LastRound().Date

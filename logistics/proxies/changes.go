@@ -27,10 +27,6 @@ import (
 // before changes.LinkPath.
 const ChangePrefix = "/procuration"
 
-// StatusHeld is the status answered for a form sent again: the change
-// waits for its confirmation.
-const StatusHeld = "confirmation_pending"
-
 // holdChange keeps the form sent again and e-mails its confirmation link
 // to the entry's address.
 func (d *Desk) holdChange(ctx context.Context, kind string, e *elections.Election, email string, form any, now time.Time) (*Submitted, error) {
@@ -60,7 +56,7 @@ func (d *Desk) holdChange(ctx context.Context, kind string, e *elections.Electio
 	if err != nil {
 		return nil, err
 	}
-	return &Submitted{Status: StatusHeld, Held: true}, nil
+	return &Submitted{Status: changes.StatusHeld, Held: true}, nil
 }
 
 func changeBody(e *elections.Election, what, link string) string {

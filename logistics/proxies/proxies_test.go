@@ -14,6 +14,7 @@ import (
 
 	"scrutin/database/dbtest"
 	"scrutin/demo"
+	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
@@ -271,7 +272,7 @@ func TestSubmittingAgainUpdatesTheEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Held, nothing told of the entry, nothing changed yet.
-	if !second.Held || second.ID != 0 || second.Rounds != nil || second.Status != proxies.StatusHeld {
+	if !second.Held || second.ID != 0 || second.Rounds != nil || second.Status != changes.StatusHeld {
 		t.Fatalf("first %+v, second %+v", first, second)
 	}
 	entry := func() (n int, phone string, rounds int) {

@@ -191,7 +191,7 @@ type RoundState struct {
 }
 
 // Submitted is the answer to a public submission: the new entry, or only
-// StatusHeld when the person had an entry already (the change waits for
+// changes.StatusHeld when the person had an entry already (the change waits for
 // its confirmation; nothing tells who or what the entry is).
 type Submitted struct {
 	ID     int64        `json:"id,omitempty"`
