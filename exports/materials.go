@@ -78,6 +78,12 @@ func materialFilter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Pa
 	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !scopeReaches(u, f.Departement) {
 		return f, nil, check.ErrForbidden
 	}
+	// A batch is found only within the scope, as its staff page is.
+	if f.BatchID != 0 {
+		if _, err := materials.BatchByID(ctx, pool, u.ScopeArg(), f.BatchID); err != nil {
+			return f, nil, err
+		}
+	}
 	f.NotCancelled = f.Status == ""
 	return f, e, nil
 }

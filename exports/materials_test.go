@@ -419,3 +419,25 @@ func BenchmarkMaterialExports50k(b *testing.B) {
 		})
 	}
 }
+
+// A batch outside the scope is not found by the exports, as by its page.
+func TestMaterialExportOfABatchOutsideTheScope(t *testing.T) {
+	pool, _ := materialSetup(t)
+	ctx := context.Background()
+	placeMaterialOrders(t, pool)
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	paris, err := materials.CreateBatch(ctx, pool, admin, materials.BatchInput{Election: demo.ElectionSlug, Departement: "75"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org04 := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	p := exports.Params{"batch": materialID(paris.ID)}
+	for _, name := range []string{"material-printer", "material-shipper", "material-slips", "material-labels"} {
+		if _, err := exports.Run(ctx, pool, org04, org04.Actor(), name, p, io.Discard); !errors.Is(err, check.ErrNotFound) {
+			t.Errorf("%s of a Paris batch by an organizer of the 04: %v", name, err)
+		}
+		if _, err := exports.Run(ctx, pool, admin, admin.Actor(), name, p, io.Discard); err != nil {
+			t.Errorf("%s of a Paris batch by an admin: %v", name, err)
+		}
+	}
+}

@@ -229,7 +229,7 @@ func (in *ItemInput) validate(e *elections.Election) (time.Time, error) {
 	case err != nil:
 		errs.Add("cutoff_date", "Date limite invalide (AAAA-MM-JJ).")
 	default:
-		if last := e.LastRound(); !last.Date.IsZero() && cutoff.After(last.Date) {
+		if last := e.LastRound(); !last.Date.IsZero() && !cutoff.Before(last.Date) {
 			errs.Add("cutoff_date", fmt.Sprintf("La date limite doit précéder le scrutin (dernier tour le %s).", last.Date.Format("02/01/2006")))
 		}
 	}
@@ -285,6 +285,10 @@ func UpdateItem(ctx context.Context, q pgdb.Q, id int64, in ItemInput) (*Item, e
 	if err != nil {
 		return nil, err
 	}
+	below := check.Field("stock", fmt.Sprintf("Le stock ne peut pas descendre sous ce qui est déjà commandé (%s %s).", Count(old.Reserved), old.Unit))
+	if in.Stock < old.Reserved {
+		return nil, below
+	}
 	active := in.Active == nil || *in.Active
 	_, err = q.Exec(ctx, `
 		UPDATE material_items SET sku = $2, name = $3, description = $4, unit = $5, min_per_person = $6,
@@ -297,11 +301,9 @@ func UpdateItem(ctx context.Context, q pgdb.Q, id int64, in ItemInput) (*Item, e
 	case pgdb.IsUniqueViolation(err, "material_items_sku_key"):
 		return nil, check.Field("sku", "Cette référence existe déjà pour cette élection.")
 	case isCheckViolation(err, "material_items_reserved_within_stock"):
-		var reserved int
-		if qerr := q.QueryRow(ctx, `SELECT reserved FROM material_items WHERE id = $1`, id).Scan(&reserved); qerr != nil {
-			return nil, qerr
-		}
-		return nil, check.Field("stock", fmt.Sprintf("Le stock ne peut pas descendre sous ce qui est déjà commandé (%s %s).", Count(reserved), old.Unit))
+		// Ordered meanwhile. Nothing more can be read: in a transaction
+		// the error has aborted it.
+		return nil, below
 	case err != nil:
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/database/dbtest"
@@ -17,6 +18,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
+	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
 
@@ -557,6 +559,9 @@ func TestMaterialItemValidation(t *testing.T) {
 		{"cut-off after the vote", func(in *materials.ItemInput) {
 			in.CutoffDate = e.LastRound().Date.AddDate(0, 0, 1).Format(time.DateOnly)
 		}, "cutoff_date", "La date limite doit précéder le scrutin"},
+		{"cut-off on the day of the vote", func(in *materials.ItemInput) {
+			in.CutoffDate = e.LastRound().Date.Format(time.DateOnly)
+		}, "cutoff_date", "La date limite doit précéder le scrutin"},
 		{"no cut-off", func(in *materials.ItemInput) { in.CutoffDate = "" }, "cutoff_date", "La date limite de commande est obligatoire."},
 	}
 	for _, c := range cases {
@@ -578,6 +583,14 @@ func TestMaterialItemValidation(t *testing.T) {
 	in.Stock = 100
 	if _, err := materials.UpdateItem(ctx, pool, it.ID, in); fields(t, err)["stock"] != "Le stock ne peut pas descendre sous ce qui est déjà commandé (200 tracts)." {
 		t.Fatalf("stock below orders: %v", err)
+	}
+	// The same within a transaction, as the staff form and API run it.
+	err = pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+		_, err := materials.UpdateItem(ctx, tx, it.ID, in)
+		return err
+	})
+	if fields(t, err)["stock"] == "" {
+		t.Fatalf("stock below orders, in a transaction: %v", err)
 	}
 	if err := materials.DeleteItem(ctx, pool, it.ID); err == nil {
 		t.Fatal("an ordered item was deleted")

@@ -11,6 +11,7 @@ import (
 	"scrutin/exports"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/materials"
 	"scrutin/web"
 )
@@ -174,7 +175,8 @@ func (m *module) ordersPage(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	page := max(c.QueryInt("page", 1), 1)
+	// Bounded so that the offset cannot overflow: no list is that long.
+	page := min(max(c.QueryInt("page", 1), 1), 1_000_000)
 	f.Limit, f.Offset = perPage, (page-1)*perPage
 	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)
 	if err != nil {
@@ -352,7 +354,8 @@ func (m *module) batchView(c *fiber.Ctx, status int, id int64, data fiber.Map) e
 	if err != nil {
 		return err
 	}
-	parcels, total, err := materials.ListOrders(ctx, m.s.Pool, scope, materials.Filter{BatchID: id, Limit: batchLines})
+	// Cancelled orders make no parcel (the shipper's export leaves them out).
+	parcels, total, err := materials.ListOrders(ctx, m.s.Pool, scope, materials.Filter{BatchID: id, NotCancelled: true, Limit: batchLines})
 	if err != nil {
 		return err
 	}
@@ -368,8 +371,8 @@ func (m *module) batchPage(c *fiber.Ctx) error {
 		return err
 	}
 	data := fiber.Map{}
-	if n := c.Query("expediees"); n != "" {
-		data["Notice"] = "Lot marqué comme envoyé : " + n + " commande(s) expédiée(s), les destinataires sont prévenus."
+	if n, err := strconv.Atoi(c.Query("expediees")); err == nil && n >= 0 {
+		data["Notice"] = "Lot marqué comme envoyé : " + fr.Count(n, "commande expédiée", "commandes expédiées") + ", les destinataires sont prévenus."
 	}
 	return m.batchView(c, fiber.StatusOK, id, data)
 }

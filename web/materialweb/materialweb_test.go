@@ -401,8 +401,14 @@ func TestMaterialStaffPagesRender(t *testing.T) {
 	viewer := env.StaffToken(t, "viewer04@example.org", staff.Viewer, "04")
 	r := env.Do(t, "POST", "/api/v1/material-orders", "", orderBody(100, "page@example.org"))
 	id := int(r.JSON["id"].(float64))
+	r = env.Do(t, "POST", "/api/v1/material-orders", "", orderBody(100, "cancelled@example.org"))
+	cancelled := int(r.JSON["id"].(float64))
 	if r := env.Do(t, "POST", "/api/v1/material-batches", admin, map[string]any{"election": "demo-2027"}); r.Status != 201 {
 		t.Fatal(string(r.Body))
+	}
+	// An order cancelled once batched makes no parcel.
+	if r := env.Do(t, "POST", fmt.Sprintf("/api/v1/material-orders/%d/cancel", cancelled), admin, nil); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
 	pages := []struct {
 		path string
@@ -416,6 +422,8 @@ func TestMaterialStaffPagesRender(t *testing.T) {
 		{fmt.Sprintf("/staff/materiel/commandes/%d", id), "12 avenue Victor Hugo"},
 		{"/staff/materiel/lots", "Lots d'expédition"},
 		{"/staff/materiel/lots/1", "Pour l'imprimeur"},
+		{"/staff/materiel/lots/1", "un colis par commande (1)"},
+		{"/staff/materiel/lots/1?expediees=3", "Lot marqué comme envoyé : 3 commandes expédiées"},
 		{"/staff", "Tract A5 : commandés"},
 		{"/materiel", "Tract A5"},
 	}
