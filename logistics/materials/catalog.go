@@ -289,6 +289,18 @@ func UpdateItem(ctx context.Context, q pgdb.Q, id int64, in ItemInput) (*Item, e
 	if in.Stock < old.Reserved {
 		return nil, below
 	}
+	// The printer counts packs: orders not yet shipped must stay whole
+	// packs of the new size.
+	if in.PackSize != old.PackSize {
+		var broken bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM material_order_lines l JOIN material_orders o ON o.id = l.order_id
+			WHERE l.item_id = $1 AND o.status IN ('pending', 'batched') AND l.quantity % $2 <> 0)`, id, in.PackSize).Scan(&broken); err != nil {
+			return nil, err
+		}
+		if broken {
+			return nil, check.Field("pack_size", fmt.Sprintf("Des commandes en cours ne font pas des paquets entiers de %d : gardez %d jusqu'à leur expédition.", in.PackSize, old.PackSize))
+		}
+	}
 	active := in.Active == nil || *in.Active
 	_, err = q.Exec(ctx, `
 		UPDATE material_items SET sku = $2, name = $3, description = $4, unit = $5, min_per_person = $6,

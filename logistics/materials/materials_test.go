@@ -584,6 +584,14 @@ func TestMaterialItemValidation(t *testing.T) {
 	if _, err := materials.UpdateItem(ctx, pool, it.ID, in); fields(t, err)["stock"] != "Le stock ne peut pas descendre sous ce qui est déjà commandé (200 tracts)." {
 		t.Fatalf("stock below orders: %v", err)
 	}
+	// The 200 ordered are 4 packs of 50, not whole packs of 300.
+	in = valid
+	in.PackSize, in.MinPerPerson, in.MaxPerPerson = 300, 300, 600
+	if _, err := materials.UpdateItem(ctx, pool, it.ID, in); !strings.HasPrefix(fields(t, err)["pack_size"], "Des commandes en cours ne font pas des paquets entiers de 300") {
+		t.Fatalf("pack size of orders in progress: %v", err)
+	}
+	in = valid
+	in.Stock = 100
 	// The same within a transaction, as the staff form and API run it.
 	err = pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
 		_, err := materials.UpdateItem(ctx, tx, it.ID, in)
