@@ -25,7 +25,7 @@ func init() {
 			// The common options may come before NAME, as the usage
 			// says; the benchmark parses the rest with its own.
 			fs := e.flags(commands["bench"])
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				listBenchmarks(e)
 				return err // flag.ErrHelp (exit 0) or a usage error, usage printed
 			}

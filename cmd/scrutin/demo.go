@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{name: "demo", summary: "Load the demo data set (communes, bureaux, an election, staff, samples).",
 		run: func(ctx context.Context, e *env, args []string) error {
-			if err := e.flags(commands["demo"]).Parse(args); err != nil {
+			if _, err := parseWords(e.flags(commands["demo"]), args, 0, 0); err != nil {
 				return err
 			}
 			if err := e.open(ctx); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +72,11 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		// failed export leaves a file of the same name as it was. Private
 		// to its owner (0600), as the data may be personal.
 		if tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"); err != nil {
-			return err
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the temporary file's name would mislead
+			}
+			return fmt.Errorf("cannot write %s: %w", path, err)
 		}
 		defer os.Remove(tmp.Name()) // nothing left to remove once renamed
 		defer tmp.Close()

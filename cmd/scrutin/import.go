@@ -34,7 +34,7 @@ func importCommand(ctx context.Context, e *env, args []string) error {
 	// Options may come before or after the kind and file.
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		if args = fs.Args(); len(args) == 0 {

@@ -173,7 +173,7 @@ var errUsage = errors.New("usage")
 func parseWords(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
 	var words []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		if args = fs.Args(); len(args) == 0 {
@@ -186,6 +186,17 @@ func parseWords(fs *flag.FlagSet, args []string, min, max int) ([]string, error)
 		return nil, errUsage
 	}
 	return words, nil
+}
+
+// parseFlags is fs.Parse for the commands: a flag not defined or a bad
+// value, which the flag package has already reported with the usage, is
+// errUsage (exit 2, said once); asked for help, flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return errUsage
+	}
+	return err
 }
 
 func printHelp(w io.Writer) {

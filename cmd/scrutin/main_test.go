@@ -118,6 +118,18 @@ func TestStaffAddThenToken(t *testing.T) {
 		t.Fatalf("password from stdin: %v", err)
 	}
 
+	// Added again without --name nor a password: both are kept. An empty
+	// first line is no password.
+	pool.Exec(ctx, `UPDATE staff_users SET name = 'Organisatrice 04' WHERE email = 'org04@example.org'`)
+	if code, _, stderr := runCLI(t, "", "staff", "add", "--email", "org04@example.org", "--role", "organizer", "--scope", "04"); code != 0 {
+		t.Fatalf("staff add again: exit %d\n%s", code, stderr)
+	}
+	if u, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery"); err != nil || u.Name != "Organisatrice 04" {
+		t.Fatalf("after adding again: %+v, %v", u, err)
+	}
+	if code, _, stderr := runCLI(t, "\n", "staff", "add", "--email", "empty@example.org", "--role", "admin", "--password-stdin"); code != 1 || !strings.Contains(stderr, "empty") {
+		t.Fatalf("empty password: exit %d\n%s", code, stderr)
+	}
 	code, _, stderr = runCLI(t, "", "staff", "add", "--email", "not-an-email", "--role", "chef")
 	if code != 1 || !strings.Contains(stderr, "Adresse e-mail invalide") || !strings.Contains(stderr, "Rôle inconnu") {
 		t.Fatalf("bad staff add: exit %d, %s", code, stderr)
@@ -230,12 +242,20 @@ func TestExportAndRunArguments(t *testing.T) {
 	if b, _ := os.ReadFile(keep); code != 1 || !strings.Contains(stderr, "Paramètre inconnu") || string(b) != "precious" {
 		t.Fatalf("refused export: exit %d, file %q\n%s", code, b, stderr)
 	}
+	missing := filepath.Join(dir, "missing", "x.xlsx")
+	if code, _, stderr := runCLI(t, "", "export", "proxies", "-o", missing); code != 1 || !strings.Contains(stderr, "cannot write "+missing+": no such file") {
+		t.Errorf("export into a missing directory: exit %d\n%s", code, stderr)
+	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("files left: %v", entries)
 	}
 	for _, args := range [][]string{
 		{"match", "proxies", "typo", "--dry-run"},
 		{"assign", "delegates", "typo", "--dry-run"},
+		{"match", "proxies", "--dryrun"},
+		{"assign", "delegates", "--round", "abc"},
+		{"migrate", "typo"},
+		{"demo", "typo"},
 	} {
 		if code, stdout, stderr := runCLI(t, "", args...); code != 2 || !strings.Contains(stderr, "Usage: scrutin "+args[0]) || stdout != "" {
 			t.Errorf("%v: exit %d, stdout %q\n%s", args, code, stdout, stderr)

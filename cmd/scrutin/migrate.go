@@ -11,7 +11,7 @@ func init() {
 	register(&command{name: "migrate", summary: "Bring the database schema up to date (serve does it on start).",
 		run: func(ctx context.Context, e *env, args []string) error {
 			fs := e.flags(commands["migrate"])
-			if err := fs.Parse(args); err != nil {
+			if _, err := parseWords(fs, args, 0, 0); err != nil {
 				return err
 			}
 			db, err := database.Open(ctx, e.cfg.DatabaseURL, e.cfg.DataDir)

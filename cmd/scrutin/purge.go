@@ -38,7 +38,7 @@ func purgeCommand(ctx context.Context, e *env, args []string) error {
 	after := fs.Int("after-days", 30, "refuse until this many days after the last round")
 	force := fs.Bool("force", false, "purge even if the election is not over")
 	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseWords(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *slug == "" {

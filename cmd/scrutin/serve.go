@@ -44,7 +44,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses whose X-Forwarded-For is trusted")
 	fs.DurationVar(&e.cfg.ProxyBatchEvery, "proxy-batch-every", time.Hour,
 		"run the proxy batch matching of every open election this often, the first time one interval after start (0: never; staff and scrutin match proxies run it at will)")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseWords(fs, args, 0, 0); err != nil {
 		return err
 	}
 	e.cfg.BaseURL = e.baseURL()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -47,6 +48,9 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 				return fmt.Errorf("read password: %w", err)
 			}
 			in.Password = strings.TrimRight(line, "\r\n")
+			if in.Password == "" {
+				return errors.New("--password-stdin: the first line of standard input is empty (no password given)")
+			}
 		}
 		u, err := staff.Add(ctx, e.db.Pool, in)
 		if err != nil {

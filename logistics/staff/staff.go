@@ -122,7 +122,8 @@ type NewUser struct {
 	Password string // may be empty: the account then logs in with tokens only
 }
 
-// Add creates or updates a staff account (by e-mail).
+// Add creates or updates a staff account (by e-mail). Updating, an empty
+// name or password keeps the account's.
 func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	errs := check.Errors{}
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
@@ -169,7 +170,8 @@ func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	err := q.QueryRow(ctx, `
 		INSERT INTO staff_users (email, name, role, scope, password_hash)
 		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, scope = EXCLUDED.scope,
+		ON CONFLICT (email) DO UPDATE SET name = CASE WHEN EXCLUDED.name = '' THEN staff_users.name ELSE EXCLUDED.name END,
+			role = EXCLUDED.role, scope = EXCLUDED.scope,
 			password_hash = CASE WHEN EXCLUDED.password_hash = '' THEN staff_users.password_hash ELSE EXCLUDED.password_hash END
 		RETURNING id`, u.Email, u.Name, u.Role, u.Scope, hash).Scan(&u.ID)
 	return u, err
