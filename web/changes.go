@@ -24,8 +24,9 @@ type ChangeDesk interface {
 // tells the person to look in their mailbox (HoldRedirect sends them
 // there). A GET never changes anything: mail scanners open links too.
 func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d ChangeDesk) {
+	const title = "Confirmer une modification"
 	page := func(c *fiber.Ctx, status int, data fiber.Map) error {
-		data["Title"] = "Confirmer une modification"
+		data["Title"] = title
 		return s.RenderStatus(c, status, "change", data)
 	}
 	pages.Get(prefix+"/modification", func(c *fiber.Ctx) error {
@@ -48,7 +49,7 @@ func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d Change
 			return page(c, fiber.StatusUnprocessableEntity, fiber.Map{"Change": sum})
 		}
 		if err := d.ConfirmChange(ctx, plain); err != nil {
-			return s.FormError(c, err, "change", fiber.Map{"Title": "Confirmer une modification", "Change": sum})
+			return s.FormError(c, err, "change", fiber.Map{"Title": title, "Change": sum})
 		}
 		return s.Render(c, "change", fiber.Map{"Title": "Modification enregistrée", "Done": true, "What": sum.What})
 	})

@@ -55,9 +55,9 @@ func init() {
 			_, err := proxiesDesk(e).SendReminders(ctx)
 			return err
 		}})
-	// The batch, on its own: what the instant path cannot plan (a place
-	// without coordinates, a chain of swaps longer than its
-	// neighbourhood) does not wait for staff to press the button.
+	// The batch, on its own: what the instant path cannot plan (a chain
+	// of swaps longer than its neighbourhood, a run lost to a restart)
+	// does not wait for staff to press the button.
 	registerWorker(worker{name: "proxies.batch", lockKey: proxiesBatchLock,
 		every: func(e *env) time.Duration { return e.cfg.ProxyBatchEvery },
 		run:   runProxyBatch})

@@ -51,7 +51,7 @@ func Hold(ctx context.Context, q pgdb.Q, kind string, electionID int64, email st
 	if err != nil {
 		return "", err
 	}
-	if _, err := q.Exec(ctx, `DELETE FROM pending_changes WHERE expires_at < $1`, now); err != nil {
+	if _, err := DeleteExpired(ctx, q, now); err != nil {
 		return "", err
 	}
 	plain, hash := token.New()
@@ -101,6 +101,14 @@ func scan(row pgx.Row) (*Change, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// DeleteExpired removes the changes no longer confirmable: the forms they
+// hold are personal data with no use left (serve runs it every hour, and
+// Hold on the way). It returns how many it removed.
+func DeleteExpired(ctx context.Context, q pgdb.Q, now time.Time) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM pending_changes WHERE expires_at < $1`, now)
+	return tag.RowsAffected(), err
 }
 
 // Purge removes the changes held for an election's entries (with the
