@@ -192,8 +192,13 @@ func TestAuditJournalPages(t *testing.T) {
 	}
 	// Unfiltered, the log holds more than a page too (the demo's and the
 	// logins' rows besides): the older page starts where the first ended.
-	if m := older.FindStringSubmatch(get(t, admin, env.URL+"/staff/journal").Body); m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), "/staff/journal?before=") {
+	all := get(t, admin, env.URL+"/staff/journal").Body
+	if m := older.FindStringSubmatch(all); m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), "/staff/journal?before=") {
 		t.Errorf("unfiltered journal: older link %v", m)
+	}
+	// Actions in French, their code below for the filter.
+	if !strings.Contains(all, `<td>Connexion<br><span class="hint">staff.login</span></td>`) {
+		t.Errorf("the admin's login is not shown in French:\n%s", all)
 	}
 
 	// The API: the same pages, the cursor of the next one in next_before.

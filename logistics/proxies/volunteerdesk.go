@@ -68,7 +68,7 @@ type VolunteerDetail struct {
 type HistoryEvent struct{ staff.AuditEntry }
 
 // Label is the action in French.
-func (e HistoryEvent) Label() string { return AuditLabel(e.Action) }
+func (e HistoryEvent) Label() string { return staff.ActionLabel(e.Action) }
 
 // historyOf loads the audit history of one request or volunteer.
 func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64) ([]HistoryEvent, error) {
@@ -127,30 +127,4 @@ func (d *Desk) StaffWithdrawVolunteer(ctx context.Context, u *staff.User, id int
 		return check.ErrForbidden
 	}
 	return d.withdrawVolunteer(ctx, id, u.Actor(), u.ScopeArg(), true)
-}
-
-// AuditLabel is an audit action of a request's or a volunteer's history
-// in French (staff pages); an unknown action prints as recorded.
-func AuditLabel(action string) string {
-	if s, ok := auditLabels[action]; ok {
-		return s
-	}
-	return action
-}
-
-var auditLabels = map[string]string{
-	"proxy_request.create":         "Demande déposée",
-	"proxy_request.update":         "Demande modifiée (confirmée par e-mail)",
-	"proxy_request.change_held":    "Formulaire renvoyé : modification en attente de confirmation par e-mail",
-	"proxy_request.cancel":         "Demande annulée",
-	"proxy_request.established":    "Procuration établie (confirmée par le mandant)",
-	"proxy_request.manual_match":   "Appariement manuel",
-	"proxy_request.unmatch":        "Appariement retiré",
-	"proxy_offer.accept":           "Proposition acceptée",
-	"proxy_offer.decline":          "Proposition refusée",
-	"proxy_volunteer.create":       "Inscription",
-	"proxy_volunteer.update":       "Inscription modifiée (confirmée par e-mail)",
-	"proxy_volunteer.change_held":  "Formulaire renvoyé : modification en attente de confirmation par e-mail",
-	"proxy_volunteer.withdraw":     "Retrait de la liste",
-	"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
 }

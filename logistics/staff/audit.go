@@ -60,6 +60,9 @@ type AuditEntry struct {
 	Details  map[string]any `json:"details"`
 }
 
+// ActionLabel is the entry's action in French.
+func (e AuditEntry) ActionLabel() string { return ActionLabel(e.Action) }
+
 // DetailsText is Details for people: "key : value" pairs in key order,
 // strings as they are, other values in JSON ([1,2], null).
 func (e AuditEntry) DetailsText() string {

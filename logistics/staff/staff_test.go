@@ -331,3 +331,33 @@ func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 	}
 	return n
 }
+
+// Every action the code writes reads in French in the journal and the
+// histories; exports name their document; an unknown action prints as
+// recorded.
+func TestActionLabel(t *testing.T) {
+	written := []string{
+		"proxy_request.create", "proxy_request.update", "proxy_request.change_held", "proxy_request.cancel",
+		"proxy_request.established", "proxy_request.manual_match", "proxy_request.unmatch", "proxy_offer.accept",
+		"proxy_offer.decline", "proxy_offer.expire", "proxy_offer.remind", "proxy_matching.run", "proxy_volunteer.create",
+		"proxy_volunteer.update", "proxy_volunteer.change_held", "proxy_volunteer.withdraw", "proxy_volunteer.details_view",
+		"delegate_volunteer.create", "delegate_volunteer.update", "delegate_volunteer.change_held", "delegate_volunteer.confirm",
+		"delegate_volunteer.withdraw", "delegate_assignment.run", "delegate_assignment.assign", "delegate_assignment.unassign",
+		"delegate_needs.roles", "delegate_needs.priority", "delegate_needs.priority_import", "delegate_representative.set",
+		"delegate_representative.delete", "material_order.create", "material_order.cancel", "material_batch.create",
+		"material_batch.sent", "material_item.delete", "material_item.picture", "message.view", "message.retry",
+		"message.retry_failed", "election.create", "election.purge", "import.communes", "import.bureaux", "staff.add",
+		"staff.login", "staff.token",
+	}
+	for _, a := range written {
+		if l := staff.ActionLabel(a); l == a || strings.TrimSpace(l) == "" {
+			t.Errorf("action %q has no label", a)
+		}
+	}
+	if got := staff.ActionLabel("export.proxies"); got != "Export : proxies" {
+		t.Errorf("export: %q", got)
+	}
+	if got := staff.ActionLabel("test.page"); got != "test.page" {
+		t.Errorf("unknown action: %q", got)
+	}
+}
