@@ -256,7 +256,7 @@ func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, 
 		pdf.SetFont(Font, "B", 11)
 		pdf.CellFormat(0, 6, "Destinataire", "", 1, "L", false, 0, "")
 		pdf.SetFont(Font, "", 12)
-		for _, line := range []string{o.Name, o.Address, o.PostalCode + " " + strings.ToUpper(o.CommuneName), "Tél. " + phoneText(o.Phone)} {
+		for _, line := range []string{o.Name, o.Address, o.PostalCode + " " + o.DeliveryTown, "Tél. " + phoneText(o.Phone)} {
 			pdf.MultiCell(0, 6, line, "", "L", false)
 		}
 		pdf.Ln(6)
@@ -346,7 +346,7 @@ func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User,
 		}
 		// The commune line matters most to the carrier: a smaller font
 		// before any cut.
-		town := o.PostalCode + " " + strings.ToUpper(o.CommuneName)
+		town := o.PostalCode + " " + o.DeliveryTown
 		for _, size := range []float64{10, 9, 8, 7} {
 			pdf.SetFont(Font, "B", size)
 			if pdf.GetStringWidth(town) <= width {

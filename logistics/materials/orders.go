@@ -67,23 +67,27 @@ type Line struct {
 
 // Order is a stored order with its lines.
 type Order struct {
-	ID          int64      `json:"id"`
-	ElectionID  int64      `json:"election_id"`
-	Status      Status     `json:"status"`
-	Name        string     `json:"name"`
-	Address     string     `json:"address"`
-	PostalCode  string     `json:"postal_code"`
-	CommuneCode string     `json:"commune_code"`
-	CommuneName string     `json:"commune_name"`
-	Email       string     `json:"email"`
-	Phone       string     `json:"phone"`
-	BatchID     *int64     `json:"batch_id"`
-	Tracking    string     `json:"tracking"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ShippedAt   *time.Time `json:"shipped_at,omitempty"`
-	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
-	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
-	Lines       []Line     `json:"items"`
+	ID          int64  `json:"id"`
+	ElectionID  int64  `json:"election_id"`
+	Status      Status `json:"status"`
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	PostalCode  string `json:"postal_code"`
+	CommuneCode string `json:"commune_code"`
+	CommuneName string `json:"commune_name"`
+	// DeliveryTown is what follows the postal code on the address's last
+	// line: La Poste's delivery name ("PARIS"), else the commune's name in
+	// capitals.
+	DeliveryTown string     `json:"delivery_town"`
+	Email        string     `json:"email"`
+	Phone        string     `json:"phone"`
+	BatchID      *int64     `json:"batch_id"`
+	Tracking     string     `json:"tracking"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ShippedAt    *time.Time `json:"shipped_at,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	Lines        []Line     `json:"items"`
 }
 
 // Amount is a line's quantity with its unit: "1 000 tracts".
@@ -529,10 +533,12 @@ func tokenExpiry(e *elections.Election, now time.Time) time.Time {
 	return now.AddDate(0, 3, 0)
 }
 
-// orderColumns are what scanOrder reads: an order "o", its commune "c" and
-// its lines gathered in arrays "li".
+// orderColumns are what scanOrder reads: an order "o", its commune "c", its
+// postal code "pc" and its lines gathered in arrays "li".
 const orderColumns = `
-	SELECT o.id, o.election_id, o.status, o.name, o.address, o.postal_code, o.commune_code, c.name, o.email, o.phone,
+	SELECT o.id, o.election_id, o.status, o.name, o.address, o.postal_code, o.commune_code, c.name,
+		coalesce(nullif(pc.delivery_town, ''), upper(c.name)),
+		o.email, o.phone,
 		o.batch_id, o.tracking, o.created_at, o.shipped_at, o.delivered_at, o.cancelled_at,
 		li.ids, li.skus, li.names, li.units, li.qtys, li.weights`
 
@@ -544,6 +550,7 @@ const lineArrays = `array_agg(i.id) AS ids, array_agg(i.sku) AS skus, array_agg(
 const orderSelect = orderColumns + `
 	FROM material_orders o
 	JOIN communes c ON c.code = o.commune_code
+	LEFT JOIN postal_codes pc ON pc.postal_code = o.postal_code AND pc.commune_code = o.commune_code
 	CROSS JOIN LATERAL (
 		SELECT ` + lineArrays + `
 		FROM material_order_lines l JOIN material_items i ON i.id = l.item_id
@@ -558,6 +565,7 @@ func bulkOrderSelect(where string) string {
 	return orderColumns + `
 	FROM material_orders o
 	JOIN communes c ON c.code = o.commune_code
+	LEFT JOIN postal_codes pc ON pc.postal_code = o.postal_code AND pc.commune_code = o.commune_code
 	JOIN (
 		SELECT l.order_id, ` + lineArrays + `
 		FROM material_order_lines l JOIN material_items i ON i.id = l.item_id
@@ -572,7 +580,7 @@ func scanOrder(row pgx.Row) (*Order, error) {
 	var skus, names, units []string
 	var qtys []int
 	var weights []float64
-	err := row.Scan(&o.ID, &o.ElectionID, &o.Status, &o.Name, &o.Address, &o.PostalCode, &o.CommuneCode, &o.CommuneName,
+	err := row.Scan(&o.ID, &o.ElectionID, &o.Status, &o.Name, &o.Address, &o.PostalCode, &o.CommuneCode, &o.CommuneName, &o.DeliveryTown,
 		&o.Email, &o.Phone, &o.BatchID, &o.Tracking, &o.CreatedAt, &o.ShippedAt, &o.DeliveredAt, &o.CancelledAt,
 		&ids, &skus, &names, &units, &qtys, &weights)
 	if errors.Is(err, pgx.ErrNoRows) {

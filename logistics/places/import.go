@@ -91,6 +91,7 @@ func ImportCommunes(ctx context.Context, pool *pgxpool.Pool, r io.Reader, progre
 	type pair struct{ postal, commune string }
 	seenPair := map[pair]bool{}
 	var pairs []pair
+	var towns []string // La Poste's delivery name of each pair
 	lines := 0
 	for {
 		rec, line, rowErr, err := t.next()
@@ -157,6 +158,7 @@ func ImportCommunes(ctx context.Context, pool *pgxpool.Pool, r io.Reader, progre
 		if postal != "" && !seenPair[pair{postal, code}] {
 			seenPair[pair{postal, code}] = true
 			pairs = append(pairs, pair{postal, code})
+			towns = append(towns, strings.ToUpper(t.get(rec, "libelle_acheminement", "libelle_d_acheminement")))
 		}
 	}
 	if progress != nil {
@@ -169,7 +171,7 @@ func ImportCommunes(ctx context.Context, pool *pgxpool.Pool, r io.Reader, progre
 		}
 		if _, err := tx.Exec(ctx, `
 			CREATE TEMP TABLE import_communes (code text, name text, departement text, latitude float8, longitude float8, search_name text) ON COMMIT DROP;
-			CREATE TEMP TABLE import_postal (postal_code text, commune_code text) ON COMMIT DROP`); err != nil {
+			CREATE TEMP TABLE import_postal (postal_code text, commune_code text, delivery_town text) ON COMMIT DROP`); err != nil {
 			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_communes"},
@@ -180,8 +182,8 @@ func ImportCommunes(ctx context.Context, pool *pgxpool.Pool, r io.Reader, progre
 			})); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_postal"}, []string{"postal_code", "commune_code"},
-			pgx.CopyFromSlice(len(pairs), func(i int) ([]any, error) { return []any{pairs[i].postal, pairs[i].commune}, nil })); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_postal"}, []string{"postal_code", "commune_code", "delivery_town"},
+			pgx.CopyFromSlice(len(pairs), func(i int) ([]any, error) { return []any{pairs[i].postal, pairs[i].commune, towns[i]}, nil })); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `ANALYZE import_communes; ANALYZE import_postal`); err != nil {
@@ -213,8 +215,10 @@ func ImportCommunes(ctx context.Context, pool *pgxpool.Pool, r io.Reader, progre
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO postal_codes (postal_code, commune_code) SELECT postal_code, commune_code FROM import_postal
-			ON CONFLICT DO NOTHING`); err != nil {
+			INSERT INTO postal_codes AS p (postal_code, commune_code, delivery_town)
+			SELECT postal_code, commune_code, delivery_town FROM import_postal
+			ON CONFLICT (postal_code, commune_code) DO UPDATE SET delivery_town = EXCLUDED.delivery_town
+			WHERE p.delivery_town <> EXCLUDED.delivery_town`); err != nil {
 			return err
 		}
 		rep.Inserted, rep.Updated = inserted, len(communes)-inserted

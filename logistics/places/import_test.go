@@ -106,6 +106,13 @@ func TestImportRealFiles(t *testing.T) {
 		}
 	}
 
+	// La Poste's delivery name, for the address's last line.
+	for postal, town := range map[[2]string]string{{"75004", "75104"}: "PARIS", {"04000", "04070"}: "DIGNE LES BAINS", {"13001", "13201"}: "MARSEILLE"} {
+		var got string
+		if err := pool.QueryRow(ctx, `SELECT delivery_town FROM postal_codes WHERE postal_code = $1 AND commune_code = $2`, postal[0], postal[1]).Scan(&got); err != nil || got != town {
+			t.Errorf("delivery name of %v: %q, want %q (%v)", postal, got, town, err)
+		}
+	}
 	again := importFile(t, pool, "communes", "communes-laposte-hexasmal.csv")
 	if again.Inserted != 0 || again.Updated != 36012 || again.Skipped != 1 {
 		t.Fatalf("second import: %+v", again)
