@@ -273,6 +273,10 @@ func templateFuncs() template.FuncMap {
 		},
 		// de is "de" before a name or place, elided before a vowel.
 		"de": fr.De,
+		// num is a number with its thousands apart (20 000); count a
+		// number and its noun, singular below 2 ("1 commande").
+		"num":   fr.Number,
+		"count": fr.Count,
 		// moment is a time in running French text: "06/12/2026 à 06h24".
 		"moment": func(t time.Time) string {
 			return t.In(elections.Paris).Format("02/01/2006 à 15h04")

@@ -1,5 +1,5 @@
 // Package fr writes the small pieces of French that pages, messages and
-// documents share: counts with their noun, "de" before a name.
+// documents share: numbers, counts with their noun, "de" before a name.
 package fr
 
 import (
@@ -9,12 +9,31 @@ import (
 )
 
 // Count writes n and its noun: singular below 2 ("0 personne désignée",
-// "1 commune"), plural from 2 ("3 heures").
+// "1 commune"), plural from 2 ("3 heures", "1 200 tracts").
 func Count(n int, one, many string) string {
 	if n < 2 {
-		return strconv.Itoa(n) + " " + one
+		return Number(n) + " " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return Number(n) + " " + many
+}
+
+// Number writes an integer the French way: 1 000, 20 000 (a narrow
+// no-break space between thousands, so that a quantity never wraps).
+func Number(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u202f')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 // De is "de" before a name or place, elided before a vowel: "de Paul",

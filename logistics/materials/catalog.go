@@ -43,6 +43,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/pgdb"
 )
 
@@ -194,9 +195,9 @@ func (in *ItemInput) validate(e *elections.Election) (time.Time, error) {
 	case in.MinPerPerson < 1:
 		errs.Add("min_per_person", "Le minimum par personne est d'au moins 1.")
 	case in.MinPerPerson > MaxMinimum:
-		errs.Add("min_per_person", fmt.Sprintf("Le minimum doit rester petit (%s au plus) : une personne seule doit pouvoir commander.", Count(MaxMinimum)))
+		errs.Add("min_per_person", fmt.Sprintf("Le minimum doit rester petit (%s au plus) : une personne seule doit pouvoir commander.", fr.Number(MaxMinimum)))
 	case in.PackSize >= 1 && in.MinPerPerson%in.PackSize != 0:
-		errs.Add("min_per_person", fmt.Sprintf("Le minimum doit être un multiple de la taille du paquet (%s).", Count(in.PackSize)))
+		errs.Add("min_per_person", fmt.Sprintf("Le minimum doit être un multiple de la taille du paquet (%s).", fr.Number(in.PackSize)))
 	}
 	switch {
 	case in.MaxPerPerson < 1:
@@ -204,7 +205,7 @@ func (in *ItemInput) validate(e *elections.Election) (time.Time, error) {
 	case in.MaxPerPerson < in.MinPerPerson:
 		errs.Add("max_per_person", "Le maximum par personne ne peut pas être inférieur au minimum.")
 	case in.PackSize >= 1 && in.MaxPerPerson%in.PackSize != 0:
-		errs.Add("max_per_person", fmt.Sprintf("Le maximum doit être un multiple de la taille du paquet (%s).", Count(in.PackSize)))
+		errs.Add("max_per_person", fmt.Sprintf("Le maximum doit être un multiple de la taille du paquet (%s).", fr.Number(in.PackSize)))
 	}
 	if in.Stock < 0 {
 		errs.Add("stock", "Le stock est un nombre positif ou nul.")
@@ -216,7 +217,7 @@ func (in *ItemInput) validate(e *elections.Election) (time.Time, error) {
 	// rather than fail in the database.
 	for field, n := range map[string]int{"pack_size": in.PackSize, "max_per_person": in.MaxPerPerson, "stock": in.Stock, "price_cents": in.PriceCents} {
 		if n > MaxCount {
-			errs.Add(field, fmt.Sprintf("Nombre trop grand (%s au plus).", Count(MaxCount)))
+			errs.Add(field, fmt.Sprintf("Nombre trop grand (%s au plus).", fr.Number(MaxCount)))
 		}
 	}
 	if in.UnitWeightG != nil && (*in.UnitWeightG <= 0 || *in.UnitWeightG > 100000) {
@@ -285,7 +286,7 @@ func UpdateItem(ctx context.Context, q pgdb.Q, id int64, in ItemInput) (*Item, e
 	if err != nil {
 		return nil, err
 	}
-	below := check.Field("stock", fmt.Sprintf("Le stock ne peut pas descendre sous ce qui est déjà commandé (%s %s).", Count(old.Reserved), old.Unit))
+	below := check.Field("stock", fmt.Sprintf("Le stock ne peut pas descendre sous ce qui est déjà commandé (%s %s).", fr.Number(old.Reserved), old.Unit))
 	if in.Stock < old.Reserved {
 		return nil, below
 	}

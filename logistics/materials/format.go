@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"scrutin/logistics/fr"
 )
 
 // Status is where an order stands.
@@ -55,31 +57,12 @@ func ParseStatus(s string) (Status, bool) {
 	return "", false
 }
 
-// Count writes an integer the French way: 1 000, 20 000 (narrow no-break
-// space between thousands, so that a quantity never wraps).
-func Count(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune('\u202f')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 // Price writes cents as euros the French way ("gratuit" for 0).
 func Price(cents int) string {
 	if cents == 0 {
 		return "gratuit"
 	}
-	return fmt.Sprintf("%s,%02d €", Count(cents/100), cents%100)
+	return fmt.Sprintf("%s,%02d €", fr.Number(cents/100), cents%100)
 }
 
 // Kilograms writes a weight in grams as kilograms with two decimals.

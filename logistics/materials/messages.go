@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 )
 
@@ -15,7 +16,7 @@ import (
 func orderSummary(o *Order) string {
 	var b strings.Builder
 	for _, l := range o.Lines {
-		fmt.Fprintf(&b, "- %s %s : %s (%s)\n", Count(l.Quantity), l.Unit, l.Name, l.SKU)
+		fmt.Fprintf(&b, "- %s %s : %s (%s)\n", fr.Number(l.Quantity), l.Unit, l.Name, l.SKU)
 	}
 	fmt.Fprintf(&b, "\nLivraison : %s, %s, %s %s\n", o.Name, o.Address, o.PostalCode, o.CommuneName)
 	return b.String()

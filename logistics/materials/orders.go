@@ -18,6 +18,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -91,7 +92,7 @@ type Order struct {
 }
 
 // Amount is a line's quantity with its unit: "1 000 tracts".
-func (l Line) Amount() string { return Count(l.Quantity) + " " + l.Unit }
+func (l Line) Amount() string { return fr.Number(l.Quantity) + " " + l.Unit }
 
 // Shipped, Delivered and Cancelled are the step dates (zero when not
 // reached), for pages and documents.
@@ -125,7 +126,7 @@ func (o *Order) WeightG() (float64, bool) {
 func (o *Order) Contents() string {
 	parts := make([]string, len(o.Lines))
 	for i, l := range o.Lines {
-		parts[i] = fmt.Sprintf("%s %s %s (%s)", Count(l.Quantity), l.Unit, l.Name, l.SKU)
+		parts[i] = fmt.Sprintf("%s %s %s (%s)", fr.Number(l.Quantity), l.Unit, l.Name, l.SKU)
 	}
 	return strings.Join(parts, " ; ")
 }
@@ -418,18 +419,18 @@ func (i *Item) quantityProblem(q int, now time.Time) string {
 	case elections.Today(now).After(i.Cutoff):
 		return fmt.Sprintf("« %s » ne peut plus être commandé : la date limite était le %s.", i.Name, i.Cutoff.Format("02/01/2006"))
 	case q <= 0:
-		return fmt.Sprintf("« %s » : indiquez une quantité (%s %s au minimum).", i.Name, Count(i.MinPerPerson), i.Unit)
+		return fmt.Sprintf("« %s » : indiquez une quantité (%s %s au minimum).", i.Name, fr.Number(i.MinPerPerson), i.Unit)
 	case q < i.MinPerPerson:
-		return fmt.Sprintf("« %s » : %s %s au minimum.", i.Name, Count(i.MinPerPerson), i.Unit)
+		return fmt.Sprintf("« %s » : %s %s au minimum.", i.Name, fr.Number(i.MinPerPerson), i.Unit)
 	case q > i.MaxPerPerson:
-		return fmt.Sprintf("« %s » : %s %s au plus par personne.", i.Name, Count(i.MaxPerPerson), i.Unit)
+		return fmt.Sprintf("« %s » : %s %s au plus par personne.", i.Name, fr.Number(i.MaxPerPerson), i.Unit)
 	case q%i.PackSize != 0:
 		lower := q - q%i.PackSize
 		if lower < i.MinPerPerson {
 			lower = i.MinPerPerson
 		}
 		return fmt.Sprintf("« %s » : par paquets de %s, commandez par exemple %s ou %s %s.",
-			i.Name, Count(i.PackSize), Count(lower), Count(lower+i.PackSize), i.Unit)
+			i.Name, fr.Number(i.PackSize), fr.Number(lower), fr.Number(lower+i.PackSize), i.Unit)
 	case q > i.Available():
 		return StockMessage(i, i.Available())
 	}
@@ -441,15 +442,15 @@ func StockMessage(i *Item, left int) string {
 	if left < i.MinPerPerson {
 		return fmt.Sprintf("« %s » est épuisé.", i.Name)
 	}
-	return fmt.Sprintf("« %s » : stock insuffisant, il reste %s %s.", i.Name, Count(left), i.Unit)
+	return fmt.Sprintf("« %s » : stock insuffisant, il reste %s %s.", i.Name, fr.Number(left), i.Unit)
 }
 
 func maxMessage(i *Item, before int) string {
 	if left := i.MaxPerPerson - before; left > 0 {
 		return fmt.Sprintf("« %s » : %s %s au plus par personne ; vous en avez déjà commandé %s, vous pouvez encore en commander %s.",
-			i.Name, Count(i.MaxPerPerson), i.Unit, Count(before), Count(left))
+			i.Name, fr.Number(i.MaxPerPerson), i.Unit, fr.Number(before), fr.Number(left))
 	}
-	return fmt.Sprintf("« %s » : vous avez déjà commandé le maximum de %s %s par personne.", i.Name, Count(i.MaxPerPerson), i.Unit)
+	return fmt.Sprintf("« %s » : vous avez déjà commandé le maximum de %s %s par personne.", i.Name, fr.Number(i.MaxPerPerson), i.Unit)
 }
 
 // addressWords are spelled one way so that "12 avenue Victor Hugo" and

@@ -19,6 +19,7 @@ import (
 
 	"scrutin/database/dbtest"
 	"scrutin/demo"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/materials"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -415,6 +416,8 @@ func TestMaterialStaffPagesRender(t *testing.T) {
 		want string
 	}{
 		{"/staff/materiel", "Tract A5"},
+		{"/staff/materiel", `<td class="num">20` + "\u202f" + `000</td>`}, // the stock, thousands apart
+		{"/staff/materiel/commandes?status=cancelled", "<p>1 commande."},
 		{"/staff/materiel/articles/1", "Dernier jour de commande"},
 		{"/staff/materiel/articles/nouveau", "Nouvel article"},
 		{"/staff/materiel/commandes", "Alice Martin"},
@@ -538,7 +541,7 @@ func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 			`id="q-TRACT-A5-error">« Tract A5 » : indiquez une quantité (50 tracts au minimum).`, 0},
 		{"no consent", func(v map[string]string) { delete(v, "consent") }, 422, `id="consent-error"`, 0},
 		{"quantity beyond any number", func(v map[string]string) { v["items.TRACT-A5.quantity"] = "99999999999999999999" }, 422,
-			`id="q-TRACT-A5-error">« Tract A5 » : ` + materials.Count(1000) + ` tracts au plus par personne.`, 0},
+			`id="q-TRACT-A5-error">« Tract A5 » : ` + fr.Number(1000) + ` tracts au plus par personne.`, 0},
 		{"commune from the postal code", func(v map[string]string) {}, 303, "", 1},
 	}
 	var thanks string // where the order sends the browser

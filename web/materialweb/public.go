@@ -12,6 +12,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/materials"
 	"scrutin/web"
 )
@@ -107,7 +108,7 @@ func rules(it *materials.Item) string {
 		price = materials.Price(it.PriceCents) + " l'unité"
 	}
 	return fmt.Sprintf("Par paquets de %s : de %s à %s %s par personne, %s. Commande possible jusqu'au %s.",
-		materials.Count(it.PackSize), materials.Count(it.MinPerPerson), materials.Count(it.MaxPerPerson), it.Unit,
+		fr.Number(it.PackSize), fr.Number(it.MinPerPerson), fr.Number(it.MaxPerPerson), it.Unit,
 		price, it.Cutoff.Format("02/01/2006"))
 }
 
