@@ -830,6 +830,17 @@ func TestNeedsRulesAndPriorities(t *testing.T) {
 	} else if inv, ok := check.AsInvalid(err); !ok || !strings.Contains(inv.Fields["file"], "04070_9") || !strings.Contains(inv.Fields["file"], "ligne 4") {
 		t.Fatalf("bad lines not listed: %v", err)
 	}
+	// A bureau given twice, and a file longer than there are bureaux.
+	if _, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader("04070,2,5\n04112,1,3\n4070,02,7\n")); err == nil {
+		t.Fatal("a bureau given twice was imported")
+	} else if inv, ok := check.AsInvalid(err); !ok || !strings.Contains(inv.Fields["file"], "ligne 3 : bureau 04070_2 déjà donné ligne 1") {
+		t.Fatalf("a bureau given twice: %v", err)
+	}
+	if _, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader(strings.Repeat("04070,2,5\n", 100_001))); err == nil {
+		t.Fatal("a file of 100,001 lines was imported")
+	} else if inv, ok := check.AsInvalid(err); !ok || !strings.HasPrefix(inv.Fields["file"], "Fichier trop long") {
+		t.Fatalf("a file too long: %v", err)
+	}
 	n, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader("4070;0002;5\n04112;1;3\n"))
 	if err != nil || n != 2 {
 		t.Fatalf("import: %d, %v", n, err)

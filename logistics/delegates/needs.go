@@ -16,6 +16,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
@@ -234,9 +235,14 @@ func setPriority(ctx context.Context, q pgdb.Q, electionID int64, commune, burea
 	return err
 }
 
+// maxPriorityLines bounds a priorities file: France has about 70,000
+// bureaux de vote.
+const maxPriorityLines = 100_000
+
 // ImportPriorities reads a CSV "commune_code,bureau_code,priority" (header
-// optional, ',' or ';') and stores every line, or none when one is wrong:
-// the error lists the bad lines in French. It returns the lines stored.
+// optional, ',' or ';') and stores every line, or none when one is wrong
+// (a bureau given twice is): the error lists the bad lines in French. It
+// returns the lines stored.
 func (d *Desk) ImportPriorities(ctx context.Context, u *staff.User, election string, r io.Reader) (int, error) {
 	if !u.CanAct() {
 		return 0, check.ErrForbidden
@@ -261,13 +267,18 @@ func (d *Desk) ImportPriorities(ctx context.Context, u *staff.User, election str
 	}
 	var lines []line
 	var problems []string
+	seen := map[[2]string]int{} // the line of each bureau
 	n := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		n++
+		// One line per bureau: a longer file is a mistake, and would hold
+		// the election's priorities for minutes.
+		if n++; n > maxPriorityLines {
+			return 0, check.Field("file", fmt.Sprintf("Fichier trop long : %s lignes au plus (une par bureau de vote).", fr.Number(maxPriorityLines)))
+		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("ligne %d : illisible", n))
 			continue
@@ -297,7 +308,10 @@ func (d *Desk) ImportPriorities(ctx context.Context, u *staff.User, election str
 			problems = append(problems, fmt.Sprintf("ligne %d : priorité de 1 à 9 attendue, pas %q", n, rec[2]))
 		case !u.Covers(c):
 			problems = append(problems, fmt.Sprintf("ligne %d : commune %s hors de votre périmètre", n, c))
+		case seen[[2]string{c, b}] > 0:
+			problems = append(problems, fmt.Sprintf("ligne %d : bureau %s_%s déjà donné ligne %d", n, c, b, seen[[2]string{c, b}]))
 		default:
+			seen[[2]string{c, b}] = n
 			lines = append(lines, line{c, b, p})
 		}
 	}
