@@ -57,6 +57,22 @@ func (d *Desk) holdChange(ctx context.Context, tx pgx.Tx, in SignupInput, v *val
 	return &Signed{Status: changes.StatusHeld, Held: true}, nil
 }
 
+// held decodes a held form and validates it again on q at now, for the
+// entry's election whichever election the form named (or, naming none,
+// the one open then). err is the validation's; in and e are set with it.
+func held(ctx context.Context, q pgdb.Q, c *changes.Change, now time.Time) (in *SignupInput, e *elections.Election, v *validSignup, err error) {
+	in = &SignupInput{}
+	if err := json.Unmarshal(c.Payload, in); err != nil {
+		return nil, nil, nil, err
+	}
+	if e, err = elections.ByID(ctx, q, c.ElectionID); err != nil {
+		return nil, nil, nil, err
+	}
+	in.Election = e.Slug
+	v, err = in.validate(ctx, q, now)
+	return in, e, v, err
+}
+
 // PendingChange describes the change a confirmation link would apply,
 // without applying it: check.ErrNotFound when the link is unknown, used or
 // expired. Neither the voter number nor the birth date is shown: whoever
@@ -66,30 +82,16 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 	if err != nil {
 		return nil, err
 	}
-	var in SignupInput
-	if err := json.Unmarshal(c.Payload, &in); err != nil {
-		return nil, err
-	}
-	e, err := elections.ByID(ctx, d.Pool, c.ElectionID)
-	if err != nil {
-		return nil, err
-	}
 	// Validated again as ConfirmChange will, to say now why it would fail.
-	in.Election = e.Slug
-	_, err = in.validate(ctx, d.Pool, d.now())
+	in, e, _, err := held(ctx, d.Pool, c, d.now())
 	problems, err := changes.Problems(err)
 	if err != nil {
 		return nil, err
 	}
 	commune := strings.TrimSpace(in.CommuneCode)
 	if code, ok := places.NormalizeCommune(commune); ok {
-		commune = code
-		var name string
-		if err := d.Pool.QueryRow(ctx, `SELECT coalesce((SELECT name FROM communes WHERE code = $1), '')`, code).Scan(&name); err != nil {
+		if commune, err = places.CommuneLabel(ctx, d.Pool, code); err != nil {
 			return nil, err
-		}
-		if name != "" {
-			commune = name + " (" + code + ")"
 		}
 	}
 	bureau := strings.TrimSpace(in.BureauCode)
@@ -130,18 +132,7 @@ func (d *Desk) ConfirmChange(ctx context.Context, plain string) error {
 		if err != nil {
 			return err
 		}
-		var in SignupInput
-		if err := json.Unmarshal(c.Payload, &in); err != nil {
-			return err
-		}
-		// The change is for the entry of this election, whichever election
-		// the form named (or, naming none, the one open then).
-		e, err := elections.ByID(ctx, tx, c.ElectionID)
-		if err != nil {
-			return err
-		}
-		in.Election = e.Slug
-		v, err := in.validate(ctx, tx, now)
+		_, _, v, err := held(ctx, tx, c, now)
 		if err != nil {
 			return err
 		}

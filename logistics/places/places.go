@@ -197,6 +197,19 @@ func GetCommune(ctx context.Context, q pgdb.Q, code string) (*Commune, error) {
 	return c, nil
 }
 
+// CommuneLabel is a commune as people read it, "Manosque (04112)", or the
+// code alone when no commune has it.
+func CommuneLabel(ctx context.Context, q pgdb.Q, code string) (string, error) {
+	var name string
+	if err := q.QueryRow(ctx, `SELECT coalesce((SELECT name FROM communes WHERE code = $1), '')`, code).Scan(&name); err != nil {
+		return "", err
+	}
+	if name == "" {
+		return code, nil
+	}
+	return name + " (" + code + ")", nil
+}
+
 // GetBureau loads one bureau; code may be padded ("0002").
 func GetBureau(ctx context.Context, q pgdb.Q, communeCode, code string) (*Bureau, error) {
 	code, ok := NormalizeBureau(code)

@@ -15,6 +15,7 @@ import (
 	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -118,13 +119,9 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 	if vol != nil {
 		sum.What = "votre inscription pour porter une procuration"
 	}
-	commune := v.commune
-	var name string
-	if err := d.Pool.QueryRow(ctx, `SELECT coalesce((SELECT name FROM communes WHERE code = $1), '')`, v.commune).Scan(&name); err != nil {
+	commune, err := places.CommuneLabel(ctx, d.Pool, v.commune)
+	if err != nil {
 		return nil, err
-	}
-	if name != "" {
-		commune = name + " (" + v.commune + ")"
 	}
 	bureau := v.bureau
 	if bureau == "" {
