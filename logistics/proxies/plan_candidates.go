@@ -48,7 +48,7 @@ type roundGraph struct {
 	siteOrder []int32      // indices into ss grouped by site
 	group     []int32      // demand i -> its site group
 	nearOf    [][]nearSite // nearby sites of group g
-	icOf      func(d *Demand, s *Supply, c int64) (int64, bool)
+	icOf      icFunc
 
 	// Places as small integers: commune and bureau ids of demands and
 	// supplies (-1 for a demand without, -2 for a supply without, so that
@@ -119,7 +119,7 @@ func pointCmp(pa, pb places.Point) int {
 
 // newRoundGraph builds the round's graph. K < 0 keeps every valid pair; if
 // there are more than budget (budget > 0), it returns nil.
-func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf func(d *Demand, s *Supply, c int64) (int64, bool)) *roundGraph {
+func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc) *roundGraph {
 	demands, supplies := p.demands, p.supplies
 	R := p.opt.GlobalMaxKm
 	rg := &roundGraph{p: p, ds: ds, ss: ss, icOf: icOf}

@@ -19,17 +19,17 @@ package proxies
 // of the groups is an exact optimum of Plan's objective. Within a demand
 // group the oldest demands are served.
 //
+// The groups' graph is built from the groups (plan_group_build.go): each
+// demand group meets the supply groups of the sites near its point once.
 // Solving it (groupBip.solve) follows the slot solver (plan_assign.go):
 //
-//  1. Dulmage-Mendelsohn sets from a maximum matching of the slot graph
-//     (greedy, depth-first phases, push-relabel: fast even on national
-//     graphs), then its alternating reach. A group lies wholly on one
-//     side (its members have the same neighbours; all slots of a supply
-//     are reached together). The scarce part (the reached supply groups,
-//     saturated by the reached demand groups in every maximum flow) and
-//     the abundant part (the other demand groups, saturated by the other
-//     supply groups) are two independent min-cost problems that saturate
-//     one side: solved at once.
+//  1. Dulmage-Mendelsohn sets from a maximum preflow of the groups' graph
+//     (push-relabel, plan_groupflow.go). A group lies wholly on one side
+//     (its members have the same neighbours). The scarce part (the reached
+//     supply groups, saturated by the reached demand groups in every
+//     maximum flow) and the abundant part (the other demand groups,
+//     saturated by the other supply groups) are two independent min-cost
+//     problems that saturate one side: solved at once.
 //  2. Each by capSaturate: successive shortest paths with capacities,
 //     from the side to saturate (supply groups in the scarce part, demand
 //     groups oldest first in the abundant one), on a spatial numbering of
@@ -57,190 +57,6 @@ import (
 // twice as fast.
 const groupGain = 50
 
-// solveGrouped returns the slot of each demand (-1: unserved), an exact
-// optimum over the pairs of the (complete) graph, or nil when grouping
-// saves too little (see groupGain).
-func (rg *roundGraph) solveGrouped() []int32 {
-	p := rg.p
-	nD, nS := len(rg.ds), len(rg.ss)
-	R := p.opt.GlobalMaxKm
-	plainExtra := p.opt.ChangeCost + p.opt.SameVolunteerBonus
-
-	// Supplies that must stay alone.
-	special := make([]bool, nS)
-	var volAt map[int64]int32
-	plainD := make([]bool, nD)
-	for j, sj := range rg.ss {
-		if p.supplies[sj].Offered != 0 {
-			special[j] = true
-		}
-	}
-	for d := 0; d < nD; d++ {
-		dm := &p.demands[rg.ds[d]]
-		if len(dm.Declined) > 0 {
-			if volAt == nil {
-				volAt = make(map[int64]int32, nS)
-				for j := range rg.ss {
-					volAt[rg.sVol[j]] = int32(j)
-				}
-			}
-			for _, v := range dm.Declined {
-				if j, ok := volAt[v]; ok {
-					special[j] = true
-				}
-			}
-		}
-		plainD[d] = len(dm.Declined) == 0 && dm.Offered == 0 && !(dm.BothRounds && p.opt.SameVolunteerBonus > 0)
-		if plainD[d] || dm.Offered == 0 && !(dm.BothRounds && p.opt.SameVolunteerBonus > 0) {
-			continue
-		}
-		// A demand with an offer or a preference: the supplies whose pair
-		// costs differ from the plain formula (current, preferred) stay
-		// alone.
-		for _, a := range rg.lists[d] {
-			c, _, _ := pairCost(dm, &p.supplies[rg.ss[a.s]], R)
-			if int64(a.ic) != 2*(c+plainExtra)+1 {
-				special[a.s] = true
-			}
-		}
-	}
-
-	// Supply groups, numbered in the order of their first supply.
-	type skey struct {
-		at         places.Point
-		comm, bur  int32
-		maxKm      float64
-		special    int32
-		notSpecial bool
-	}
-	sGroup := make([]int32, nS)
-	sIdx := map[skey]int32{}
-	var sCap []int64
-	var sAt []places.Point
-	for j := 0; j < nS; j++ {
-		k := skey{at: p.supplies[rg.ss[j]].At, comm: rg.sComm[j], bur: rg.sBur[j], maxKm: rg.sMaxKm[j], notSpecial: true}
-		if special[j] {
-			k = skey{special: int32(j)}
-		}
-		g, ok := sIdx[k]
-		if !ok {
-			g = int32(len(sCap))
-			sIdx[k] = g
-			sCap = append(sCap, 0)
-			sAt = append(sAt, p.supplies[rg.ss[j]].At)
-		}
-		sGroup[j] = g
-		sCap[g] += int64(rg.slot0[j+1] - rg.slot0[j])
-	}
-	nSG := len(sCap)
-
-	// Demand groups, numbered oldest first (rg.ds is sorted oldest first):
-	// members[dStart[g]:dStart[g+1]] are group g's demands, oldest first.
-	type dkey struct {
-		at        places.Point
-		comm, bur int32
-		alone     int32
-		plain     bool
-	}
-	dGroup := make([]int32, nD)
-	dIdx := map[dkey]int32{}
-	var dSize []int64
-	var rep []int32 // a member of each group (its oldest)
-	for d := 0; d < nD; d++ {
-		k := dkey{alone: int32(d)}
-		if plainD[d] {
-			k = dkey{at: p.demands[rg.ds[d]].At, comm: rg.dComm[d], bur: rg.dBur[d], plain: true}
-		}
-		g, ok := dIdx[k]
-		if !ok {
-			g = int32(len(dSize))
-			dIdx[k] = g
-			dSize = append(dSize, 0)
-			rep = append(rep, int32(d))
-		}
-		dGroup[d] = g
-		dSize[g]++
-	}
-	nDG := len(dSize)
-	dStart := make([]int32, nDG+1)
-	for g := range dSize {
-		dStart[g+1] = dStart[g] + int32(dSize[g])
-	}
-	members := make([]int32, nD)
-	fill := slices.Clone(dStart[:nDG])
-	for d := 0; d < nD; d++ {
-		g := dGroup[d]
-		members[fill[g]] = int32(d)
-		fill[g]++
-	}
-
-	// The groups' pairs: the pairs of each demand group's first member,
-	// one per supply group. Counted first, to give up cheaply.
-	stamp := make([]int32, nSG)
-	for i := range stamp {
-		stamp[i] = -1
-	}
-	arcStart := make([]int32, nDG+1)
-	for g := 0; g < nDG; g++ {
-		n := int32(0)
-		for _, a := range rg.lists[rep[g]] {
-			if sg := sGroup[a.s]; stamp[sg] != int32(g) {
-				stamp[sg] = int32(g)
-				n++
-			}
-		}
-		arcStart[g+1] = arcStart[g] + n
-	}
-	nArcs := arcStart[nDG]
-	if int64(nArcs) > rg.totalPairs*groupGain/100 && !p.opt.groups {
-		return nil // people spread out: the slot solver is as fast
-	}
-	gb := &groupBip{nL: nDG, nR: nSG, start: arcStart, size: dSize, capR: sCap, atL: make([]places.Point, nDG), atR: sAt,
-		to: make([]int32, nArcs), cost: make([]int64, nArcs)}
-	for i := range stamp {
-		stamp[i] = -1
-	}
-	for g := 0; g < nDG; g++ {
-		gb.atL[g] = p.demands[rg.ds[rep[g]]].At
-		k := arcStart[g]
-		for _, a := range rg.lists[rep[g]] {
-			if sg := sGroup[a.s]; stamp[sg] != int32(g) {
-				stamp[sg] = int32(g)
-				gb.to[k], gb.cost[k] = sg, int64(a.ic)
-				k++
-			}
-		}
-	}
-	deadL, deadR := gb.deadGroups()
-	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), rg.parallelMin())
-
-	// Split: each demand group's flow, oldest members first, over the free
-	// slots of its supply groups (the slots of a group in supply order).
-	sMembers := make([][]int32, nSG) // slots of each supply group
-	for x := range rg.slotSupply {
-		sg := sGroup[rg.slotSupply[x]]
-		sMembers[sg] = append(sMembers[sg], int32(x))
-	}
-	used := make([]int32, nSG)
-	mate := make([]int32, nD)
-	for i := range mate {
-		mate[i] = -1
-	}
-	for g := 0; g < nDG; g++ {
-		next := dStart[g]
-		for k := arcStart[g]; k < arcStart[g+1]; k++ {
-			f := fl[k]
-			sg := gb.to[k]
-			for ; f > 0; f-- {
-				mate[members[next]] = sMembers[sg][used[sg]]
-				used[sg]++
-				next++
-			}
-		}
-	}
-	return mate
-}
-
 // groupBip is the groups' transportation problem: left node l (a demand
 // group, size[l] demands) has arcs start[l]..start[l+1]-1 to right nodes
 // to[a] (supply groups, capR[r] slots) at cost cost[a], uncapacitated.
@@ -260,8 +76,8 @@ type groupBip struct {
 // dead right nodes are saturated, by dead left nodes only, in every
 // maximum flow, and the live left nodes by live right nodes only: two
 // independent min-cost problems, each saturating one side, solved at once
-// by capSaturate (its searches never fail).
-func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelMin int) []int64 {
+// (one core each) by capSaturate (its searches never fail).
+func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64) []int64 {
 	// The two parts, solved at once.
 	out := make([]int64, len(gb.to))
 	part := func(scarce bool) {
@@ -272,7 +88,7 @@ func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, parallelMin int)
 		if !scarce {
 			rank = nil // ties between supplies: any
 		}
-		fs := capSaturate(sub, order, rank, parallelMin)
+		fs := capSaturate(sub, order, rank)
 		for k, a := range arcOf {
 			out[a] = fs[k]
 		}
@@ -396,10 +212,16 @@ func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) 
 // queue) from its left node to the nearest right node with capacity left
 // (among those at the same distance, the best ranked; rank nil: any),
 // potentials updated on the settled nodes only. An arc carrying flow has
-// reduced cost 0 both ways, so its reverse arc is free to follow. With at
-// least parallelMin nodes, the searches run on both cores with the
-// sequential result (see searchInTurn). It returns the flow of each arc.
-func capSaturate(gb *groupBip, order, rank []int32, parallelMin int) []int64 {
+// reduced cost 0 both ways, so its reverse arc is free to follow. It
+// returns the flow of each arc.
+//
+// The searches run one after the other: searching ahead of the turn on the
+// other core (searchInTurn's parallel mode, which pays on the slot graph)
+// made the batch load's scarce part slower, 1.29-1.45 s against 0.89-1.09
+// s alternated: its last tenth of searches, which settle nine nodes in ten,
+// each cross most of a balanced region, so a search ahead of its turn is
+// nearly always stale.
+func capSaturate(gb *groupBip, order, rank []int32) []int64 {
 	nL, nR := gb.nL, gb.nR
 	st := &capState{gb: gb, rank: rank, f: make([]int64, len(gb.to)), outL: make([]int64, nL), inR: make([]int64, nR),
 		piL: make([]int64, nL), piR: make([]int64, nR), arcL: make([]int32, len(gb.to)),
@@ -416,6 +238,11 @@ func capSaturate(gb *groupBip, order, rank []int32, parallelMin int) []int64 {
 		st.flowStart[r+1] = st.flowStart[r] + int32(min(int64(st.flowStart[r+1]), gb.capR[r]))
 	}
 	st.flowAt = make([]int32, st.flowStart[nR])
+	st.flowL, st.flowC = make([]int32, st.flowStart[nR]), make([]int32, st.flowStart[nR])
+	st.arcs = make([]packedArc, len(gb.to))
+	for a, r := range gb.to {
+		st.arcs[a] = packedArc{r, int32(gb.cost[a])}
+	}
 	// Greedy start: the cheapest arcs of each left node have reduced cost 0.
 	for _, l := range order {
 		lo, hi := gb.start[l], gb.start[l+1]
@@ -445,7 +272,7 @@ func capSaturate(gb *groupBip, order, rank []int32, parallelMin int) []int64 {
 			}
 		}
 	}
-	searchInTurn(queue, nL+nR >= parallelMin, nL, nR, func() pathSearch { return newCapSearcher(st) },
+	searchInTurn(queue, false, nL, nR, func() pathSearch { return newCapSearcher(st) },
 		func(l int32) bool { return st.outL[l] >= gb.size[l] })
 	return st.f
 }
@@ -459,9 +286,18 @@ type capState struct {
 	piL, piR  []int64
 	arcL      []int32 // left end of each arc
 	// The arcs carrying flow into right node r:
-	// flowAt[flowStart[r]:flowStart[r]+flowN[r]].
+	// flowAt[flowStart[r]:flowStart[r]+flowN[r]], with their left ends
+	// and costs at the same places of flowL and flowC.
 	flowStart, flowAt, flowN []int32
+	flowL, flowC             []int32
+	// arcs is gb.to and gb.cost side by side: the searches read both of
+	// every arc they scan, and the flow lists hold what the reverse scans
+	// read, in one run rather than at arcs scattered over the graph (the
+	// searches wait on memory more than they compute).
+	arcs []packedArc
 }
+
+type packedArc struct{ to, cost int32 }
 
 // addFlow adds x to the flow of arc a.
 func (st *capState) addFlow(a int32, x int64) {
@@ -470,13 +306,17 @@ func (st *capState) addFlow(a int32, x int64) {
 	lo, n := st.flowStart[r], st.flowN[r]
 	if f[a] == 0 {
 		store32(&st.flowAt[lo+n], a)
+		store32(&st.flowL[lo+n], st.arcL[a])
+		store32(&st.flowC[lo+n], st.arcs[a].cost)
 		store32(&st.flowN[r], n+1)
 	}
 	f[a] += x
 	if f[a] == 0 {
-		fa := st.flowAt[lo : lo+n]
-		k := slices.Index(fa, a)
-		store32(&fa[k], fa[n-1])
+		k := lo + int32(slices.Index(st.flowAt[lo:lo+n], a))
+		last := lo + n - 1
+		store32(&st.flowAt[k], st.flowAt[last])
+		store32(&st.flowL[k], st.flowL[last])
+		store32(&st.flowC[k], st.flowC[last])
 		store32(&st.flowN[r], n-1)
 	}
 }
@@ -523,16 +363,16 @@ scan:
 				settled = append(settled, v)
 				// Reverse arcs of the arcs carrying flow into r.
 				lo, n := st.flowStart[r], load32(&st.flowN[r])
+				base := int64(b) + load(&piR[r])
 				for k := lo; k < lo+n; k++ {
-					a := load32(&st.flowAt[k])
-					m := st.arcL[a]
-					nd := int64(b) - gb.cost[a] + load(&piR[r]) - load(&piL[m])
+					m := load32(&st.flowL[k])
+					nd := base - int64(load32(&st.flowC[k])) - load(&piL[m])
 					if nd < dist[m] {
 						if dist[m] == unseen {
 							touched = append(touched, m)
 						}
 						dist[m] = nd
-						viaL[m] = a
+						viaL[m] = load32(&st.flowAt[k])
 						s.push(m, nd)
 					}
 				}
@@ -543,9 +383,9 @@ scan:
 			settled = append(settled, v)
 			base := int64(b) + load(&piL[l])
 			lo, hi := gb.start[l], gb.start[l+1]
-			costs := gb.cost[lo:hi]
-			for i, r := range gb.to[lo:hi] {
-				if k := base + costs[i]; k < keyR[r] { // see dial.key
+			for i, a := range st.arcs[lo:hi] {
+				r := a.to
+				if k := base + int64(a.cost); k < keyR[r] { // see dial.key
 					if s.improve(int32(nL)+r, k, &piR[r]) {
 						touched = append(touched, int32(nL)+r)
 					}

@@ -205,35 +205,58 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 		}
 		return ic, current || pref
 	}
-	var rg *roundGraph
-	switch K := p.opt.MaxCandidates; {
-	case K < 0:
-		rg = p.newRoundGraph(ds, ss, -1, 0, icOf)
-	case K == 0: // every pair if the memory budget allows
-		if rg = p.newRoundGraph(ds, ss, -1, pairBudget, icOf); rg == nil {
-			rg = p.newRoundGraph(ds, ss, defaultCandidates, 0, icOf)
+	K := p.opt.MaxCandidates
+	var supplyOf []int32
+	overBudget := false
+	if K <= 0 && !p.opt.slots && !p.opt.stress {
+		budget := int64(0) // K < 0: every pair, always
+		if K == 0 {
+			budget = pairBudget
 		}
-	default:
-		rg = p.newRoundGraph(ds, ss, K, 0, icOf)
+		supplyOf, overBudget = p.groupRound(ds, ss, budget, icOf)
 	}
-	var mate []int32
-	if rg.complete && !p.opt.slots && !p.opt.stress {
-		mate = rg.solveGrouped()
+	if supplyOf == nil {
+		supplyOf = p.slotRound(ds, ss, K, overBudget, icOf)
 	}
-	if mate == nil {
-		mate = rg.solve(rg.complete || rg.totalPairs <= int64(p.opt.exactPairs))
-	}
-	for di, x := range mate {
-		if x < 0 {
+	for di, sj := range supplyOf {
+		if sj < 0 {
 			continue
 		}
 		d := &demands[ds[di]]
-		s := &supplies[ss[rg.slotSupply[x]]]
+		s := &supplies[ss[sj]]
 		c, _, _ := pairCost(d, s, p.opt.GlobalMaxKm)
 		out = append(out, Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c})
 		p.chosen[dkey{d.RequestID, d.Round}] = s.VolunteerID
 	}
 	return out
+}
+
+// slotRound solves a round on the slot graph (plan_assign.go): every pair
+// when the budget allows (overBudget: the groups found it does not), else
+// the sparse graph. It returns the supply (index into ss) serving each
+// demand (index into ds, -1: unserved).
+func (p *planner) slotRound(ds, ss []int32, K int, overBudget bool, icOf icFunc) []int32 {
+	var rg *roundGraph
+	switch {
+	case K < 0:
+		rg = p.newRoundGraph(ds, ss, -1, 0, icOf)
+	case K == 0: // every pair if the memory budget allows
+		if !overBudget {
+			rg = p.newRoundGraph(ds, ss, -1, pairBudget, icOf)
+		}
+		if rg == nil {
+			rg = p.newRoundGraph(ds, ss, defaultCandidates, 0, icOf)
+		}
+	default:
+		rg = p.newRoundGraph(ds, ss, K, 0, icOf)
+	}
+	mate := rg.solve(rg.complete || rg.totalPairs <= int64(p.opt.exactPairs))
+	for di, x := range mate {
+		if x >= 0 {
+			mate[di] = rg.slotSupply[x]
+		}
+	}
+	return mate
 }
 
 // mix is a deterministic hash of a pair (splitmix64 finaliser), used to
