@@ -204,7 +204,7 @@ type pathSearch interface {
 // a bucket queue (Dial) replaces the heap; entries whose distance changed
 // are stale.
 //
-// The buckets are lists threaded through one array of entries (ent, next),
+// The buckets are lists threaded through one array of entries (q),
 // first in first out: head[d] and tail[d] are the first and last entries
 // of distance d (-1: none). One slice per distance, grown entry by entry,
 // cost the batch a tenth of its solve in copies: the long searches of a
@@ -217,7 +217,7 @@ type dial struct {
 	key              []int64
 	done             []bool
 	touched, settled []int32
-	ent, next        []int32
+	q                []qEntry
 	head, tail       []int32
 	// Outcome of the last search: the right node reached (-1: none) at
 	// distance D.
@@ -228,11 +228,14 @@ type dial struct {
 	bad bool
 }
 
+// qEntry is node v queued, and the entry after it in its bucket (-1: none).
+type qEntry struct{ v, next int32 }
+
 const unseen = int64(1) << 62
 
 func newDial(nodes int) dial {
 	s := dial{dist: make([]int64, nodes), key: make([]int64, nodes), done: make([]bool, nodes),
-		ent: make([]int32, 0, nodes), next: make([]int32, 0, nodes)}
+		q: make([]qEntry, 0, nodes)}
 	for i := range s.dist {
 		s.dist[i], s.key[i] = unseen, unseen
 	}
@@ -249,8 +252,8 @@ func (s *dial) bestRoom(k, nL, r int32, rank []int32, room func(r int32) bool) i
 		return r
 	}
 	b := s.dist[nL+r]
-	for j := s.next[k]; j >= 0; j = s.next[j] {
-		w := s.ent[j]
+	for j := s.q[k].next; j >= 0; j = s.q[j].next {
+		w := s.q[j].v
 		if rw := w - nL; rw >= 0 && rank[rw] < rank[r] && !s.done[w] && s.dist[w] == b && room(rw) {
 			r = rw
 		}
@@ -258,22 +261,33 @@ func (s *dial) bestRoom(k, nL, r int32, rank []int32, room func(r int32) bool) i
 	return r
 }
 
+// push queues v at distance d (small enough to inline: the searches
+// push once per arc that improves a distance).
 func (s *dial) push(v int32, d int64) {
-	if d < 0 || d > 1<<24 {
-		s.bad = true
+	if uint64(d) >= uint64(len(s.head)) && !s.grow(d) {
 		return
 	}
-	for int64(len(s.head)) <= d {
-		s.head, s.tail = append(s.head, -1), append(s.tail, -1)
-	}
-	i := int32(len(s.ent))
-	s.ent, s.next = append(s.ent, v), append(s.next, -1)
+	i := int32(len(s.q))
+	s.q = append(s.q, qEntry{v, -1})
 	if t := s.tail[d]; t >= 0 {
-		s.next[t] = i
+		s.q[t].next = i
 	} else {
 		s.head[d] = i
 	}
 	s.tail[d] = i
+}
+
+// grow adds the buckets up to distance d, or marks the search bad when d
+// is out of range.
+func (s *dial) grow(d int64) bool {
+	if d < 0 || d > 1<<24 {
+		s.bad = true
+		return false
+	}
+	for int64(len(s.head)) <= d {
+		s.head, s.tail = append(s.head, -1), append(s.tail, -1)
+	}
+	return true
 }
 
 // begin starts a search from left node l0 (at distance 0) and returns
@@ -326,7 +340,7 @@ func (s *dial) reset() {
 	for b := range s.head {
 		s.head[b], s.tail[b] = -1, -1
 	}
-	s.ent, s.next = s.ent[:0], s.next[:0]
+	s.q = s.q[:0]
 	s.bad = false
 }
 
@@ -355,8 +369,8 @@ func (s *searcher) search(l0 int32) {
 scan:
 	for b := 0; b < len(s.head); b++ {
 		// The bucket may grow while it is scanned (zero-cost arcs).
-		for k := s.head[b]; k >= 0; k = s.next[k] {
-			v := s.ent[k]
+		for k := s.head[b]; k >= 0; k = s.q[k].next {
+			v := s.q[k].v
 			if done[v] || dist[v] != int64(b) {
 				continue
 			}

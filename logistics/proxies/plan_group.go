@@ -347,8 +347,8 @@ func (s *capSearcher) search(l0 int32) {
 	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.head); b++ {
-		for k := s.head[b]; k >= 0; k = s.next[k] {
-			v := s.ent[k]
+		for k := s.head[b]; k >= 0; k = s.q[k].next {
+			v := s.q[k].v
 			if done[v] || dist[v] != int64(b) {
 				continue
 			}
@@ -383,14 +383,36 @@ scan:
 			settled = append(settled, v)
 			base := int64(b) + load(&piL[l])
 			lo, hi := gb.start[l], gb.start[l+1]
+			// dial.improve and dial.push, inlined: the hot loop of the
+			// solve.
 			for i, a := range st.arcs[lo:hi] {
 				r := a.to
-				if k := base + int64(a.cost); k < keyR[r] { // see dial.key
-					if s.improve(int32(nL)+r, k, &piR[r]) {
-						touched = append(touched, int32(nL)+r)
-					}
-					viaR[r] = lo + int32(i)
+				k := base + int64(a.cost)
+				kr := keyR[r] // see dial.key
+				if k >= kr {
+					continue
 				}
+				rv := int32(nL) + r
+				var nd int64
+				if kr == unseen {
+					nd = k - load(&piR[r])
+					touched = append(touched, rv)
+				} else {
+					nd = k - (kr - dist[rv])
+				}
+				keyR[r], dist[rv] = k, nd
+				viaR[r] = lo + int32(i)
+				if uint64(nd) >= uint64(len(s.head)) && !s.grow(nd) {
+					continue
+				}
+				e := int32(len(s.q))
+				s.q = append(s.q, qEntry{rv, -1})
+				if t := s.tail[nd]; t >= 0 {
+					s.q[t].next = e
+				} else {
+					s.head[nd] = e
+				}
+				s.tail[nd] = e
 			}
 		}
 	}

@@ -55,16 +55,18 @@ type preflow struct {
 	label  []int32
 	cur    []int32 // current arc of each node (left: into g.to, right: into rArcs)
 	arcL   []int32
-	// Arcs into right node r: rArcs[rStart[r]:rStart[r+1]].
-	rStart, rArcs []int32
-	active        []int32
+	// Arcs into right node r: rArcs[rStart[r]:rStart[r+1]], their left
+	// ends at the same places of rLeft (read in one run by the global
+	// relabelling rather than at arcs all over arcL).
+	rStart, rArcs, rLeft []int32
+	active               []int32
 }
 
 func newPreflow(g *groupBip) *preflow {
 	nL, nR, m := g.nL, g.nR, len(g.to)
 	pr := &preflow{g: g, n: int32(nL + nR + 1), f: make([]int64, m), toSink: make([]int64, nR),
 		excess: make([]int64, nL+nR), label: make([]int32, nL+nR), cur: make([]int32, nL+nR),
-		arcL: make([]int32, m), rStart: make([]int32, nR+1), rArcs: make([]int32, m)}
+		arcL: make([]int32, m), rStart: make([]int32, nR+1), rArcs: make([]int32, m), rLeft: make([]int32, m)}
 	for l := 0; l < nL; l++ {
 		for a := g.start[l]; a < g.start[l+1]; a++ {
 			pr.arcL[a] = int32(l)
@@ -77,6 +79,7 @@ func newPreflow(g *groupBip) *preflow {
 	next := append([]int32(nil), pr.rStart[:nR]...)
 	for a, r := range g.to {
 		pr.rArcs[next[r]] = int32(a)
+		pr.rLeft[next[r]] = pr.arcL[a]
 		next[r]++
 	}
 	return pr
@@ -138,8 +141,8 @@ func (pr *preflow) relabelAll() {
 		if v >= nL {
 			// Residual arcs into r: from every left node with an arc to r.
 			r := v - nL
-			for _, a := range pr.rArcs[pr.rStart[r]:pr.rStart[r+1]] {
-				if l := pr.arcL[a]; pr.label[l] == pr.n {
+			for _, l := range pr.rLeft[pr.rStart[r]:pr.rStart[r+1]] {
+				if pr.label[l] == pr.n {
 					pr.label[l] = pr.label[v] + 1
 					queue = append(queue, l)
 				}
