@@ -14,6 +14,10 @@ import (
 // would still be safe).
 const notifyLockKey int64 = 0x5c2_0002
 
+// notifyOrphansLock is the advisory lock of the worker that deletes the
+// messages staged beside a transaction that never committed.
+const notifyOrphansLock int64 = 0x5c2_0003
+
 func init() {
 	// Appended here rather than in modules.go so that this capability's
 	// wiring lives in one file; package variables are set before init runs.
@@ -22,6 +26,11 @@ func init() {
 	// interval is how soon a standby instance takes over when the sending
 	// one dies, or the worker restarts after losing its connection.
 	registerWorker(worker{name: "notify", lockKey: notifyLockKey, interval: 10 * time.Second, run: runNotify})
+	registerWorker(worker{name: "notify.orphans", lockKey: notifyOrphansLock, interval: time.Hour,
+		run: func(ctx context.Context, e *env) error {
+			_, err := notify.DeleteOrphans(ctx, e.db.Pool, time.Now())
+			return err
+		}})
 }
 
 var notifyConfigLogged sync.Once

@@ -147,7 +147,7 @@ func List(ctx context.Context, q pgdb.Q, f Filter) (*Page, error) {
 }
 
 func (f Filter) where() (string, []any) {
-	var conds []string
+	conds := []string{visible}
 	var args []any
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -165,9 +165,6 @@ func (f Filter) where() (string, []any) {
 	if f.Recipient != "" {
 		add(`recipient ILIKE '%' || $? || '%'`, escapeLike(f.Recipient))
 	}
-	if len(conds) == 0 {
-		return "", nil
-	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
@@ -179,7 +176,7 @@ func escapeLike(s string) string {
 // Get returns one message with its body, or check.ErrNotFound.
 func Get(ctx context.Context, q pgdb.Q, id int64) (*Entry, error) {
 	var body string
-	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+`, body FROM outbox WHERE id = $1`, id), &body)
+	e, err := scanEntry(q.QueryRow(ctx, `SELECT `+entryColumns+`, body FROM outbox WHERE id = $1 AND `+visible, id), &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, check.ErrNotFound
 	}
@@ -192,7 +189,7 @@ func Get(ctx context.Context, q pgdb.Q, id int64) (*Entry, error) {
 
 // Kinds lists the kinds present in the outbox, for the filter.
 func Kinds(ctx context.Context, q pgdb.Q) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT kind FROM outbox WHERE kind <> '' ORDER BY kind`)
+	rows, err := q.Query(ctx, `SELECT DISTINCT kind FROM outbox WHERE kind <> '' AND `+visible+` ORDER BY kind`)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +206,7 @@ type Counts struct {
 func CountByStatus(ctx context.Context, q pgdb.Q) (Counts, error) {
 	var c Counts
 	err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'),
-		count(*) FILTER (WHERE status = 'failed') FROM outbox`).Scan(&c.Pending, &c.Sent, &c.Failed)
+		count(*) FILTER (WHERE status = 'failed') FROM outbox WHERE `+visible).Scan(&c.Pending, &c.Sent, &c.Failed)
 	return c, err
 }
 
@@ -222,7 +219,7 @@ func Retry(ctx context.Context, q pgdb.Q, id int64) error {
 	err := q.QueryRow(ctx, `
 		UPDATE outbox SET status = 'pending', next_attempt_at = now(), locked_until = NULL,
 			attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END
-		WHERE id = $1 AND status <> 'sent' AND (locked_until IS NULL OR locked_until <= now())
+		WHERE id = $1 AND status <> 'sent' AND (locked_until IS NULL OR locked_until <= now()) AND `+visible+`
 		RETURNING status`, id).Scan(&status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		e, gerr := Get(ctx, q, id)
@@ -253,5 +250,9 @@ func RetryFailed(ctx context.Context, q pgdb.Q) (int64, error) {
 // with the rest after the election (DOMAIN.md §5). For `scrutin purge`.
 func Purge(ctx context.Context, q pgdb.Q, before time.Time) (int64, error) {
 	tag, err := q.Exec(ctx, `DELETE FROM outbox WHERE created_at < $1`, before)
+	if err != nil {
+		return 0, err
+	}
+	_, err = q.Exec(ctx, `DELETE FROM outbox_holds WHERE created_at < $1`, before)
 	return tag.RowsAffected(), err
 }

@@ -1,6 +1,9 @@
 // Package notify is the outbox of e-mails and SMS. A message is written in
 // the transaction of the change that causes it, so it exists if and only if
-// the change does; a worker sends it later.
+// the change does; a worker sends it later. A change that tells thousands
+// of people may write their messages beside its transaction instead
+// (Stage), held until that transaction releases them: the same guarantee,
+// with the writes on two connections.
 package notify
 
 import (
@@ -93,6 +96,7 @@ type messageRows struct {
 	n, next int
 	msg     func(int) Message
 	row     []any
+	hold    int64 // with a sixth column, the hold (Stage)
 }
 
 func (r *messageRows) Next() bool {
@@ -101,6 +105,9 @@ func (r *messageRows) Next() bool {
 		r.next++
 		if recipient := strings.TrimSpace(m.Recipient); recipient != "" {
 			r.row[0], r.row[1], r.row[2], r.row[3], r.row[4] = string(m.Channel), recipient, m.Subject, m.Body, m.Kind
+			if len(r.row) > 5 {
+				r.row[5] = r.hold
+			}
 			return true
 		}
 	}

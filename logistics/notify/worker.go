@@ -293,7 +293,7 @@ func (w *Worker) claim(ctx context.Context) ([]Outgoing, error) {
 		UPDATE outbox o SET locked_until = now() + $3 * interval '1 millisecond'
 		FROM (SELECT id FROM outbox
 		      WHERE status = 'pending' AND channel = ANY($1) AND next_attempt_at <= now()
-		        AND (locked_until IS NULL OR locked_until <= now())
+		        AND (locked_until IS NULL OR locked_until <= now()) AND `+visible+`
 		      ORDER BY next_attempt_at, id
 		      LIMIT $2
 		      FOR UPDATE SKIP LOCKED) due

@@ -19,24 +19,19 @@ type Side struct {
 }
 
 // OpenSide opens a side reader of tx. Without a free connection it opens
-// none (Open reports false) rather than wait: the pool's other
-// connections may all be held by runs queued on a lock that tx holds.
+// none (Open reports false) rather than wait (see TryAcquire).
 func OpenSide(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx) (*Side, error) {
 	s := &Side{}
-	if pool == nil || pool.Stat().AcquiredConns() >= pool.Config().MaxConns {
-		return s, nil
+	conn, err := TryAcquire(ctx, pool)
+	if conn == nil || err != nil {
+		return s, err
 	}
 	var snap string
-	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snap); err != nil {
-		return nil, err
+	err = tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snap)
+	var side pgx.Tx
+	if err == nil {
+		side, err = conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	}
-	actx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	conn, err := pool.Acquire(actx)
-	cancel()
-	if err != nil {
-		return s, ctx.Err()
-	}
-	side, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err == nil {
 		_, err = side.Exec(ctx, `SET TRANSACTION SNAPSHOT `+quoteLiteral(snap))
 		if err != nil {
@@ -49,6 +44,23 @@ func OpenSide(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx) (*Side, error)
 	}
 	s.conn, s.tx = conn, side
 	return s, nil
+}
+
+// TryAcquire returns a connection of pool if one is free (within 200 ms),
+// else nil, with ctx's error if ctx ended. Work that holds a lock and wants
+// a second connection must not wait for one: the pool's other connections
+// may all be held by work queued on that lock.
+func TryAcquire(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	if pool == nil || pool.Stat().AcquiredConns() >= pool.Config().MaxConns {
+		return nil, nil
+	}
+	actx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	conn, err := pool.Acquire(actx)
+	if err != nil {
+		return nil, ctx.Err()
+	}
+	return conn, nil
 }
 
 func quoteLiteral(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
