@@ -556,12 +556,32 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 	}
 	// The messages are composed (and their links' secrets drawn) on
 	// another core while PostgreSQL inserts the offers and moves the
-	// statuses: most of the write is the database's.
-	var mail offerMail
+	// statuses. A batch writes them on a second connection too
+	// (notify.Stage), released by this transaction: the database then
+	// inserts the offers and the messages at once, on both cores.
+	notes := noteOffers(add, kms, expires)
+	render := d.offerRenderer(who, in.dates)
+	var (
+		mail   offerMail
+		hold   int64
+		staged bool
+		errMsg error
+	)
 	composed := make(chan struct{})
 	go func() {
 		defer close(composed)
-		mail = d.renderOffers(noteOffers(add, kms, expires), who, in.dates)
+		if len(notes) >= stageFrom {
+			links := make([]linkRow, len(notes))
+			hold, staged, errMsg = notify.Stage(ctx, d.Pool, len(notes), func(i int) notify.Message {
+				var m notify.Message
+				m, links[i] = render.render(notes[i])
+				return m
+			}, func(side pgx.Tx) error { return copyLinks(ctx, side, now, linkExpiry, links) })
+			if staged || errMsg != nil {
+				return
+			}
+		}
+		mail = render.renderAll(notes)
 	}()
 	defer func() { <-composed }()
 
@@ -588,8 +608,19 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		return err
 	}
 	<-composed
+	switch {
+	case errMsg != nil:
+		return errMsg
+	case staged:
+		return notify.Release(ctx, tx, hold)
+	}
 	return writeOfferMail(ctx, tx, now, linkExpiry, mail)
 }
+
+// stageFrom is how many offer messages a run writes beside its
+// transaction (notify.Stage) rather than in it: a batch, not the instant
+// path's few. A variable for tests.
+var stageFrom = 1000
 
 // freeSlot is the smallest of the volunteer's MaxProxiesPerRound places
 // not taken; ok is false when all are. The database's CHECK allows the

@@ -57,49 +57,59 @@ type linkRow struct {
 	volunteerID int64
 }
 
-// renderOffers composes the offer messages, each with a new private link
-// to the volunteer's page; who tells the people and place of a note. It
-// touches no database: Desk.write runs it on another core while
-// PostgreSQL inserts the offers.
-func (d *Desk) renderOffers(notes []offerNote, who func(offerNote) pair, dates map[int]time.Time) offerMail {
-	out := offerMail{msgs: make([]notify.Message, 0, len(notes)), links: make([]linkRow, 0, len(notes))}
+// offerRenderer composes offer messages, each with a new private link to
+// the volunteer's page; who tells the people and place of a note. It
+// touches no database: the batch runs it on another core while PostgreSQL
+// inserts the offers.
+type offerRenderer struct {
+	who   func(offerNote) pair
+	dates map[int]time.Time
 	// A link is the prefix and the secret, which has nothing to escape.
-	prefix := d.url("")
+	prefix string
 	// The rounds' text, by set of rounds, and the deadlines': a batch has
 	// one or two of each.
-	roundsText := map[uint64]string{}
-	deadlines := map[int64]string{} // by Unix time: time.Time is no map key
-	for _, n := range notes {
-		slices.Sort(n.rounds)
-		var key uint64
-		for _, r := range n.rounds {
-			key |= 1 << uint(r)
-		}
-		rounds, ok := roundsText[key]
-		if !ok {
-			parts := make([]string, len(n.rounds))
-			for j, r := range n.rounds {
-				parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(dates[r]))
-			}
-			rounds = strings.Join(parts, " et ")
-			roundsText[key] = rounds
-		}
-		deadline, ok := deadlines[n.expires.UnixNano()]
-		if !ok {
-			deadline = frDateTime(n.expires)
-			deadlines[n.expires.UnixNano()] = deadline
-		}
-		p := who(n)
-		plain, hash := token.New()
-		out.links = append(out.links, linkRow{hash: hash, volunteerID: n.volunteerID})
-		out.msgs = append(out.msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
-			Subject: "Une personne a besoin de vous pour voter",
-			Body:    offerVolunteerBody(p, rounds, n.km, deadline, prefix+plain)})
+	roundsText map[uint64]string
+	deadlines  map[int64]string // by Unix time: time.Time is no map key
+}
+
+func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time) *offerRenderer {
+	return &offerRenderer{who: who, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
+}
+
+// render composes the message of one note and draws its link.
+func (o *offerRenderer) render(n offerNote) (notify.Message, linkRow) {
+	slices.Sort(n.rounds)
+	var key uint64
+	for _, r := range n.rounds {
+		key |= 1 << uint(r)
 	}
-	// Links go in by hash order: the primary key then grows at its right
-	// edge (PostgreSQL's fast path for ascending keys, and full pages)
-	// instead of taking 100,000 random insertions, several times slower.
-	slices.SortFunc(out.links, func(a, b linkRow) int { return bytes.Compare(a.hash, b.hash) })
+	rounds, ok := o.roundsText[key]
+	if !ok {
+		parts := make([]string, len(n.rounds))
+		for j, r := range n.rounds {
+			parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(o.dates[r]))
+		}
+		rounds = strings.Join(parts, " et ")
+		o.roundsText[key] = rounds
+	}
+	deadline, ok := o.deadlines[n.expires.UnixNano()]
+	if !ok {
+		deadline = frDateTime(n.expires)
+		o.deadlines[n.expires.UnixNano()] = deadline
+	}
+	p := o.who(n)
+	plain, hash := token.New()
+	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
+		Subject: "Une personne a besoin de vous pour voter",
+		Body:    offerVolunteerBody(p, rounds, n.km, deadline, o.prefix+plain)}, linkRow{hash: hash, volunteerID: n.volunteerID}
+}
+
+// renderAll composes the messages of notes.
+func (o *offerRenderer) renderAll(notes []offerNote) offerMail {
+	out := offerMail{msgs: make([]notify.Message, len(notes)), links: make([]linkRow, len(notes))}
+	for i, n := range notes {
+		out.msgs[i], out.links[i] = o.render(n)
+	}
 	return out
 }
 
@@ -118,23 +128,34 @@ func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry tim
 	who := func(n offerNote) pair {
 		return info.pair(Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}, time.Time{})
 	}
-	return writeOfferMail(ctx, tx, now, linkExpiry, d.renderOffers(notes, who, dates))
+	return writeOfferMail(ctx, tx, now, linkExpiry, d.offerRenderer(who, dates).renderAll(notes))
 }
 
-// writeOfferMail writes what renderOffers composed: the links (COPY) and
-// the messages (notify.Enqueue, by COPY too for a batch).
+// writeOfferMail writes what renderAll composed: the links and the
+// messages (notify.Enqueue, by COPY for a batch).
 func writeOfferMail(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, mail offerMail) error {
-	if len(mail.links) > 0 {
-		row := make([]any, 4)
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
-			pgx.CopyFromSlice(len(mail.links), func(i int) ([]any, error) {
-				// CopyFrom encodes each row before asking for the next:
-				// one slice serves them all.
-				row[0], row[1], row[2], row[3] = mail.links[i].hash, mail.links[i].volunteerID, now, linkExpiry
-				return row, nil
-			})); err != nil {
-			return err
-		}
+	if err := copyLinks(ctx, tx, now, linkExpiry, mail.links); err != nil {
+		return err
 	}
 	return notify.Enqueue(ctx, tx, mail.msgs...)
+}
+
+// copyLinks inserts links (COPY). They go in by hash order: the primary
+// key then grows at its right edge (PostgreSQL's fast path for ascending
+// keys, and full pages) instead of taking 100,000 random insertions,
+// several times slower.
+func copyLinks(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, links []linkRow) error {
+	if len(links) == 0 {
+		return nil
+	}
+	slices.SortFunc(links, func(a, b linkRow) int { return bytes.Compare(a.hash, b.hash) })
+	row := make([]any, 4)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
+		pgx.CopyFromSlice(len(links), func(i int) ([]any, error) {
+			// CopyFrom encodes each row before asking for the next: one
+			// slice serves them all.
+			row[0], row[1], row[2], row[3] = links[i].hash, links[i].volunteerID, now, linkExpiry
+			return row, nil
+		}))
+	return err
 }

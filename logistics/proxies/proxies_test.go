@@ -17,6 +17,7 @@ import (
 	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/notify"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -940,5 +941,36 @@ func TestMessagesElideDe(t *testing.T) {
 	}
 	if body, _ := f.lastMessage(t, vp.Email, "proxy.accepted"); !strings.Contains(body, "Vous portez la procuration d'Anne Test") {
 		t.Fatalf("accepted message: %s", body)
+	}
+}
+
+// A run that tells many volunteers writes their messages on a second
+// connection (notify.Stage): each message is still listed and sent once
+// the run commits, and its private link opens the volunteer's page.
+func TestOfferMessagesWrittenBesideTheRun(t *testing.T) {
+	defer proxies.SetStageFrom(1)()
+	f := setup(t)
+	req := f.request(t, f.person("Jeanne", "04070", "2"))
+	vp := f.person("Paul", "04070", "2")
+	vol := f.volunteer(t, vp, 10)
+	if got := f.liveOffers(t)[[2]int64{req, 1}]; got != vol {
+		t.Fatalf("offer to %d, want %d", got, vol)
+	}
+	page, err := notify.List(f.ctx, f.pool, notify.Filter{Kind: "proxy.offer", Recipient: vp.Email})
+	if err != nil || page.Total != 1 {
+		t.Fatalf("the Messages page lists %d offers to the volunteer (%v), want 1", page.Total, err)
+	}
+	var staged, unreleased int
+	if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FILTER (WHERE hold IS NOT NULL),
+		count(*) FILTER (WHERE hold IN (SELECT id FROM outbox_holds WHERE released_at IS NULL)) FROM outbox`).Scan(&staged, &unreleased); err != nil {
+		t.Fatal(err)
+	}
+	if staged == 0 || unreleased != 0 {
+		t.Fatalf("%d staged messages, %d of them unreleased", staged, unreleased)
+	}
+	_, tok := f.lastMessage(t, vp.Email, "proxy.offer")
+	owner, err := proxies.ResolveLink(f.ctx, f.pool, tok, f.clock.Now())
+	if err != nil || owner.VolunteerID != vol {
+		t.Fatalf("link opens %+v, %v", owner, err)
 	}
 }
