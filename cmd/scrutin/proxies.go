@@ -228,8 +228,8 @@ func benchMatch(ctx context.Context, e *env, pool *pgxpool.Pool, communes string
 	pool.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&walAfter)
 	pool.QueryRow(ctx, `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) / 1048576`, walAfter, walBefore).Scan(&walMB)
 	fmt.Fprintf(e.stdout, "batch wrote %.0f MB of WAL\n", walMB)
-	fmt.Fprintf(e.stdout, "batch: %s end to end (load %d ms, solve %d ms, write %d ms): %d offers, %d unmatched of %d request rounds\n",
-		wall.Round(time.Millisecond), res.LoadMs, res.SolveMs, res.WriteMs, res.Proposed, res.Unmatched, res.Demands)
+	fmt.Fprintf(e.stdout, "batch: %s end to end (load %d ms, solve %d ms, write %d ms): %d offers, %d of them written during the solve, %d unmatched of %d request rounds\n",
+		wall.Round(time.Millisecond), res.LoadMs, res.SolveMs, res.WriteMs, res.Proposed, res.Early, res.Unmatched, res.Demands)
 	fmt.Fprintf(e.stdout, "batch memory: peak Go heap %d MB; peak RSS of this process %.0f MB (the data's generation included); %s of its CPU\n",
 		heap>>20, benchmeter.PeakRSSMB(), cpu.Round(10*time.Millisecond))
 

@@ -35,6 +35,7 @@ type MatchResult struct {
 	Demands    int    `json:"demands"`    // request rounds looked at (open or proposed)
 	Volunteers int    `json:"volunteers"` // volunteer rounds with capacity left
 	Proposed   int    `json:"proposed"`   // new offers
+	Early      int    `json:"early"`      // of them, written while the rest of the plan was solved
 	Moved      int    `json:"moved"`      // unanswered offers given to another volunteer
 	Withdrawn  int    `json:"withdrawn"`  // unanswered offers dropped without replacement
 	Kept       int    `json:"kept"`       // unanswered offers left as they were
@@ -113,8 +114,20 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 	}
 	res.Demands, res.Volunteers = len(in.demands), len(in.supplies)
 	t1 := time.Now()
-	planned := Plan(in.demands, in.supplies, Options{GlobalMaxKm: d.globalMaxKm()})
+	popt := Options{GlobalMaxKm: d.globalMaxKm()}
+	var early *earlyOffers
+	if !opt.DryRun && len(opt.Near) == 0 {
+		early = d.startEarly(ctx, tx, electionID, in, now)
+		popt.Settled = early.settle
+	}
+	planned := Plan(in.demands, in.supplies, popt)
 	add, remove := Diff(in.current, planned)
+	if early != nil {
+		if err := early.finish(); err != nil {
+			return nil, err
+		}
+		res.Early = len(early.written)
+	}
 	t2 := time.Now()
 	res.LoadMs, res.SolveMs = t1.Sub(t0).Milliseconds(), t2.Sub(t1).Milliseconds()
 
@@ -135,7 +148,7 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 	if opt.DryRun || (len(add) == 0 && len(remove) == 0) {
 		return res, nil
 	}
-	if err := d.write(ctx, tx, electionID, in, add, remove, served, now); err != nil {
+	if err := d.write(ctx, tx, electionID, in, early.rest(add), remove, served, now); err != nil {
 		return nil, err
 	}
 	res.WriteMs = time.Since(t2).Milliseconds()
@@ -152,6 +165,78 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 		details["offers"] = pairs
 	}
 	return res, staff.Audit(ctx, tx, opt.Actor, "proxy_matching.run", "election", res.Election, details)
+}
+
+// earlyOffers writes the new offers that Plan settles before it returns
+// (Options.Settled: the abundant part of a batch, a fifth of its offers)
+// while the rest is solved, when the transaction's connection and a core
+// are idle. Only offers that touch no current one go early: those of
+// request rounds without an offer, to volunteers without one in the
+// round (a change or a move must follow its withdrawal, in write).
+type earlyOffers struct {
+	d          *Desk
+	ctx        context.Context
+	tx         pgx.Tx
+	electionID int64
+	in         *input
+	now        time.Time
+	ch         chan []Assignment
+	done       chan struct{}
+	written    map[dkey]bool
+	err        error
+}
+
+func (d *Desk) startEarly(ctx context.Context, tx pgx.Tx, electionID int64, in *input, now time.Time) *earlyOffers {
+	e := &earlyOffers{d: d, ctx: ctx, tx: tx, electionID: electionID, in: in, now: now,
+		ch: make(chan []Assignment, 4), done: make(chan struct{}), written: map[dkey]bool{}}
+	go e.run()
+	return e
+}
+
+// settle is Plan's Options.Settled.
+func (e *earlyOffers) settle(as []Assignment) { e.ch <- as }
+
+func (e *earlyOffers) run() {
+	defer close(e.done)
+	for as := range e.ch {
+		if e.err != nil {
+			continue
+		}
+		var add []Assignment
+		for _, a := range as {
+			if _, current := e.in.offerID[dkey{a.RequestID, a.Round}]; current || len(e.in.slots[skey{a.VolunteerID, a.Round}]) > 0 {
+				continue
+			}
+			add = append(add, a)
+		}
+		if e.err = e.d.addOffers(e.ctx, e.tx, e.electionID, e.in, add, e.now); e.err == nil {
+			for _, a := range add {
+				e.written[dkey{a.RequestID, a.Round}] = true
+			}
+		}
+	}
+}
+
+// finish waits for the early writes (Plan has returned) and returns their
+// error.
+func (e *earlyOffers) finish() error {
+	close(e.ch)
+	<-e.done
+	return e.err
+}
+
+// rest is add without the offers written early (all of add when e is nil).
+func (e *earlyOffers) rest(add []Assignment) []Assignment {
+	if e == nil || len(e.written) == 0 {
+		return add
+	}
+	out := make([]Assignment, 0, len(add)-len(e.written))
+	for _, a := range add {
+		if !e.written[dkey{a.RequestID, a.Round}] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // load reads the engine's input for the election, or for the
@@ -463,13 +548,7 @@ func (d *Desk) neighbourhood(ctx context.Context, tx pgx.Tx, electionID int64, n
 // inserts the new ones (COPY), moves the request rounds' statuses, and
 // tells every volunteer concerned, each with a fresh private link.
 func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input, add, remove []Assignment, served map[dkey]bool, now time.Time) error {
-	last := time.Time{}
-	for _, dt := range in.dates {
-		if dt.After(last) {
-			last = dt
-		}
-	}
-	linkExpiry := last.AddDate(0, 0, 3)
+	linkExpiry := in.linkExpiry()
 
 	// 1. Withdraw first: a moved volunteer's slot must be free before
 	// their new offer takes it. Each is told, with a link to their page.
@@ -518,11 +597,28 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 			return err
 		}
 	}
+	return d.addOffers(ctx, tx, electionID, in, add, now)
+}
+
+// linkExpiry is when the links of the run's messages die: three days
+// after the election's last round.
+func (in *input) linkExpiry() time.Time {
+	last := time.Time{}
+	for _, dt := range in.dates {
+		if dt.After(last) {
+			last = dt
+		}
+	}
+	return last.AddDate(0, 0, 3)
+}
+
+// addOffers inserts new offers (COPY), moves their request rounds to
+// proposed and tells each volunteer, with a fresh private link.
+func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *input, add []Assignment, now time.Time) error {
 	if len(add) == 0 {
 		return nil
 	}
-
-	// 2. New offers, their request rounds proposed, each volunteer told.
+	linkExpiry := in.linkExpiry()
 	slots := make([]int16, len(add))
 	kms := make([]float64, len(add))
 	expires := make([]time.Time, len(add))

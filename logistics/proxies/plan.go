@@ -72,6 +72,11 @@ type Options struct {
 	// keep one volunteer for both rounds, default 3 (3 km). Negative:
 	// no preference.
 	SameVolunteerBonus int64
+	// Settled, when set, receives assignments as soon as they are final,
+	// before Plan returns, on another goroutine (Plan's result still lists
+	// them): a caller can write them while the rest is solved. The grouped
+	// solver settles its abundant part (plan_group.go) that way.
+	Settled func([]Assignment)
 
 	// exactPairs: rounds with at most this many valid pairs are solved
 	// exactly over all pairs (default exactPairsDefault; -1: never, for

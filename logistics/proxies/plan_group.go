@@ -76,8 +76,10 @@ type groupBip struct {
 // dead right nodes are saturated, by dead left nodes only, in every
 // maximum flow, and the live left nodes by live right nodes only: two
 // independent min-cost problems, each saturating one side, solved at once
-// (one core each) by capSaturate (its searches never fail).
-func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64) []int64 {
+// (one core each) by capSaturate (its searches never fail). settled, if
+// not nil, is called with the flow as soon as the abundant part's is in it
+// (the scarce part's is not yet), on that part's goroutine.
+func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64, settled func(fl []int64)) []int64 {
 	// The two parts, solved at once.
 	out := make([]int64, len(gb.to))
 	part := func(scarce bool) {
@@ -98,6 +100,9 @@ func (gb *groupBip) solve(deadL, deadR []bool, bandDeg float64) []int64 {
 	go func() {
 		defer wg.Done()
 		part(false)
+		if settled != nil {
+			settled(out)
+		}
 	}()
 	part(true)
 	wg.Wait()

@@ -45,8 +45,20 @@ func (p *planner) groupRound(ds, ss []int32, budget int64, icOf icFunc) (supplyO
 		return nil, false // people spread out: the slot solver is as fast
 	}
 	deadL, deadR := gb.deadGroups()
-	fl := gb.solve(deadL, deadR, rg.spatialBandDeg())
-	return gr.split(gb, fl), false
+	var settled func(fl []int64)
+	if p.opt.Settled != nil {
+		// The abundant part's demand groups: their flow is final when
+		// that part is solved, while the scarce part still is.
+		var live []int32
+		for g, dead := range deadL {
+			if !dead {
+				live = append(live, int32(g))
+			}
+		}
+		settled = func(fl []int64) { p.opt.Settled(p.assignments(ds, ss, gr.split(gb, fl, live), nil)) }
+	}
+	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), settled)
+	return gr.split(gb, fl, nil), false
 }
 
 // groupRoundState holds the groups of a round while its graph is built.
@@ -475,7 +487,9 @@ func (gr *groupRoundState) arcs(g int32, near []nearSite, out []groupArc) ([]gro
 
 // split hands out the flow: each demand group's, oldest members first,
 // over the places of its supply groups (their members in supply order).
-func (gr *groupRoundState) split(gb *groupBip, fl []int64) []int32 {
+// With groups, only those demand groups' (no supply group of theirs
+// serving another): the same supplies as in the split of all.
+func (gr *groupRoundState) split(gb *groupBip, fl []int64, groups []int32) []int32 {
 	rg := gr.rg
 	supplyOf := make([]int32, len(rg.ds))
 	for i := range supplyOf {
@@ -484,7 +498,13 @@ func (gr *groupRoundState) split(gb *groupBip, fl []int64) []int32 {
 	nSG := len(gr.sCap)
 	member := slices.Clone(gr.sStart[:nSG]) // next member with a place
 	used := make([]int, nSG)                // places of it given
-	for g := 0; g < gb.nL; g++ {
+	if groups == nil {
+		groups = make([]int32, gb.nL)
+		for g := range groups {
+			groups[g] = int32(g)
+		}
+	}
+	for _, g := range groups {
 		next := gr.dStart[g]
 		for k := gb.start[g]; k < gb.start[g+1]; k++ {
 			sg := gb.to[k]

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"sync"
 	"testing"
 
 	"scrutin/logistics/flow"
@@ -354,4 +355,43 @@ func unitDeadSets(gb *groupBip) (deadL, deadR []bool) {
 		}
 	}
 	return deadL, deadR
+}
+
+// Settled hands out, before Plan returns, assignments that its result
+// keeps as they are, and changes nothing to the result.
+func TestPlanSettledAssignmentsAreFinal(t *testing.T) {
+	check := func(t *testing.T, ds []Demand, ss []Supply, opt Options) int {
+		t.Helper()
+		var mu sync.Mutex
+		var early []Assignment
+		with := opt
+		with.Settled = func(as []Assignment) {
+			mu.Lock()
+			early = append(early, as...)
+			mu.Unlock()
+		}
+		plan := Plan(ds, ss, with)
+		if want := Plan(ds, ss, opt); !slices.Equal(plan, want) {
+			t.Fatalf("plan with Settled %+v, without %+v", plan, want)
+		}
+		final := map[dkey]int64{}
+		for _, a := range plan {
+			final[dkey{a.RequestID, a.Round}] = a.VolunteerID
+		}
+		for _, a := range early {
+			if v, ok := final[dkey{a.RequestID, a.Round}]; !ok || v != a.VolunteerID {
+				t.Fatalf("settled %+v, the plan gives volunteer %d (%v)", a, v, ok)
+			}
+		}
+		return len(early)
+	}
+	r := rand.New(rand.NewSource(10))
+	for iter := 0; iter < 200; iter++ {
+		ds, ss := crowdedInstance(r, 20+r.Intn(150), 10+r.Intn(120), 2, []float64{2, 10, 30}[r.Intn(3)], true)
+		check(t, ds, ss, Options{groups: true})
+	}
+	ds, ss := batchLoadInstance(t, 20_000, 3)
+	if n := check(t, ds, ss, Options{GlobalMaxKm: 20, groups: true}); n < 1000 {
+		t.Fatalf("%d assignments settled early on the batch's shape", n)
+	}
 }

@@ -179,7 +179,7 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 	if len(ds) == 0 || len(ss) == 0 {
 		return out
 	}
-	demands, supplies := p.demands, p.supplies
+	demands := p.demands
 	// Oldest first: the searches run in this order, which breaks ties in
 	// favour of older requests.
 	slices.SortFunc(ds, byAge(demands))
@@ -218,15 +218,25 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 	if supplyOf == nil {
 		supplyOf = p.slotRound(ds, ss, K, overBudget, icOf)
 	}
+	n := len(out)
+	out = p.assignments(ds, ss, supplyOf, out)
+	for _, a := range out[n:] {
+		p.chosen[dkey{a.RequestID, a.Round}] = a.VolunteerID
+	}
+	return out
+}
+
+// assignments appends to out the pairs of supplyOf (the supply, index
+// into ss, of each demand, index into ds; -1: unserved).
+func (p *planner) assignments(ds, ss []int32, supplyOf []int32, out []Assignment) []Assignment {
 	for di, sj := range supplyOf {
 		if sj < 0 {
 			continue
 		}
-		d := &demands[ds[di]]
-		s := &supplies[ss[sj]]
+		d := &p.demands[ds[di]]
+		s := &p.supplies[ss[sj]]
 		c, _, _ := pairCost(d, s, p.opt.GlobalMaxKm)
 		out = append(out, Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c})
-		p.chosen[dkey{d.RequestID, d.Round}] = s.VolunteerID
 	}
 	return out
 }

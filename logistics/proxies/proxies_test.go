@@ -974,3 +974,51 @@ func TestOfferMessagesWrittenBesideTheRun(t *testing.T) {
 		t.Fatalf("link opens %+v, %v", owner, err)
 	}
 }
+
+// A batch writes the offers the plan settles first (volunteers to spare
+// around these requests) while it solves the rest: each request round
+// gets one offer, each volunteer at most one message, and running the
+// batch again changes nothing.
+func TestBatchWritesSettledOffersOnce(t *testing.T) {
+	defer proxies.SetStageFrom(1)()
+	f := setup(t)
+	f.desk.InstantOff = true
+	var reqs []int64
+	for i := 0; i < 40; i++ {
+		reqs = append(reqs, f.request(t, f.person("Marie", "04070", "")))
+	}
+	var vols []proxies.Person
+	for i := 0; i < 60; i++ {
+		p := f.person("Luc", "04070", "")
+		f.volunteer(t, p, 10)
+		vols = append(vols, p)
+	}
+	res, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Early < len(reqs) || res.Early > res.Proposed {
+		t.Fatalf("%d offers written early of %d proposed, want the %d requests of Digne among them", res.Early, res.Proposed, len(reqs))
+	}
+	live := f.liveOffers(t)
+	for _, r := range reqs {
+		if live[[2]int64{r, 1}] == 0 || f.roundStatus(t, r, 1) != proxies.RoundProposed {
+			t.Fatalf("request %d: offer to %d, status %s", r, live[[2]int64{r, 1}], f.roundStatus(t, r, 1))
+		}
+	}
+	told := 0
+	for _, p := range vols {
+		page, err := notify.List(f.ctx, f.pool, notify.Filter{Kind: "proxy.offer", Recipient: p.Email})
+		if err != nil || page.Total > 1 {
+			t.Fatalf("%s was told %d times (%v)", p.Email, page.Total, err)
+		}
+		told += int(page.Total)
+	}
+	if told != len(reqs) {
+		t.Fatalf("%d volunteers told, want %d", told, len(reqs))
+	}
+	again, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{})
+	if err != nil || again.Proposed+again.Moved+again.Withdrawn != 0 {
+		t.Fatalf("second batch: %+v, %v", again, err)
+	}
+}
