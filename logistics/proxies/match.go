@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -61,6 +63,8 @@ type input struct {
 	// rows: a batch then writes without reading 200,000 people again.
 	req map[int64]reqPerson
 	vol map[int64]volPerson
+	// where: the places' names that messages say (loadPlaces).
+	where map[[2]string]pair
 }
 
 type reqPerson struct {
@@ -198,6 +202,9 @@ func (e *earlyOffers) settle(as []Assignment) { e.ch <- as }
 
 func (e *earlyOffers) run() {
 	defer close(e.done)
+	// Every mandant's place first, while the plan is solved: the write
+	// then reads none.
+	e.err = e.in.loadPlaces(e.ctx, e.tx, maps.Keys(e.in.req))
 	for as := range e.ch {
 		if e.err != nil {
 			continue
@@ -640,10 +647,17 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 			return err
 		}
 	}
-	where, err := loadPlaces(ctx, tx, add, in.req)
+	err := in.loadPlaces(ctx, tx, func(yield func(int64) bool) {
+		for _, a := range add {
+			if !yield(a.RequestID) {
+				return
+			}
+		}
+	})
 	if err != nil {
 		return err
 	}
+	where := in.where
 	who := func(n offerNote) pair {
 		r, v := in.req[n.requestID], in.vol[n.volunteerID]
 		p := where[[2]string{r.commune, r.bureau}]
@@ -740,36 +754,44 @@ func without(xs []int, x int) []int {
 	return xs
 }
 
-// loadPlaces reads the names of the places where the mandants of add
-// vote, by commune and bureau (bureau "" when unknown): offer messages say
-// them, and thousands of requests share each place.
-func loadPlaces(ctx context.Context, tx pgx.Tx, add []Assignment, req map[int64]reqPerson) (map[[2]string]pair, error) {
+// loadPlaces reads into in.where the names of the places where the
+// mandants of ids vote, by commune and bureau (bureau "" when unknown),
+// that it lacks: offer messages say them, and thousands of requests share
+// each place.
+func (in *input) loadPlaces(ctx context.Context, tx pgx.Tx, ids iter.Seq[int64]) error {
+	if in.where == nil {
+		in.where = map[[2]string]pair{}
+	}
 	seen := map[[2]string]bool{}
 	var communes, bureaux []string
-	for _, a := range add {
-		r := req[a.RequestID]
+	for id := range ids {
+		r := in.req[id]
 		if k := [2]string{r.commune, r.bureau}; !seen[k] {
 			seen[k] = true
-			communes, bureaux = append(communes, r.commune), append(bureaux, r.bureau)
+			if _, ok := in.where[k]; !ok {
+				communes, bureaux = append(communes, r.commune), append(bureaux, r.bureau)
+			}
 		}
+	}
+	if len(communes) == 0 {
+		return nil
 	}
 	rows, err := tx.Query(ctx, `
 		SELECT k.c, k.b, c.name, coalesce(b.name, ''), coalesce(b.address, '')
 		FROM unnest($1::text[], $2::text[]) AS k(c, b) JOIN communes c ON c.code = k.c
 		LEFT JOIN bureaux b ON b.commune_code = k.c AND b.code = k.b`, communes, bureaux)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make(map[[2]string]pair, len(communes))
 	for rows.Next() {
 		var p pair
 		if err := rows.Scan(&p.rCommune, &p.rBureau, &p.rCommuneName, &p.rBureauName, &p.rBureauAddress); err != nil {
-			return nil, err
+			return err
 		}
-		out[[2]string{p.rCommune, p.rBureau}] = p
+		in.where[[2]string{p.rCommune, p.rBureau}] = p
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // people is what messages say about the requests and volunteers of a plan.
