@@ -386,18 +386,16 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		demandAt[dkey{dm.RequestID, dm.Round}] = i
 	}
 
-	if err := wait(); err != nil {
-		return nil, err
+	// What else this transaction reads goes while the side connection
+	// still reads the volunteers: the live offers, then the pairs never to
+	// propose.
+	type liveOffer struct {
+		id, rid, vid int64
+		round, slot  int16
+		status       string
+		byStaff      bool
 	}
-	supplyAt := make(map[skey]int, len(in.supplies))
-	for i, s := range in.supplies {
-		supplyAt[skey{s.VolunteerID, s.Round}] = i
-	}
-
-	// Live offers: pending ones are re-plannable (Offered on both sides),
-	// but for those staff made by hand, which stand like accepted ones in
-	// a plan (staff chose that pair: no plan undoes it); the slots of all
-	// of them are taken.
+	var offers []liveOffer
 	offerFilter := `TRUE`
 	argsO := []any{electionID}
 	if len(near) > 0 {
@@ -410,14 +408,36 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		return nil, err
 	}
 	for rows.Next() {
-		var id, rid, vid int64
-		var round, slot int16
-		var status string
-		var byStaff bool
-		if err := rows.Scan(&id, &rid, &round, &vid, &slot, &status, &byStaff); err != nil {
+		var o liveOffer
+		if err := rows.Scan(&o.id, &o.rid, &o.round, &o.vid, &o.slot, &o.status, &o.byStaff); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		offers = append(offers, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	never, err := loadNever(ctx, tx, electionID, reqIDs, len(near) > 0)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	supplyAt := make(map[skey]int, len(in.supplies))
+	for i, s := range in.supplies {
+		supplyAt[skey{s.VolunteerID, s.Round}] = i
+	}
+
+	// Live offers: pending ones are re-plannable (Offered on both sides),
+	// but for those staff made by hand, which stand like accepted ones in
+	// a plan (staff chose that pair: no plan undoes it); the slots of all
+	// of them are taken.
+	for _, o := range offers {
+		id, rid, vid, round, slot, status, byStaff := o.id, o.rid, o.vid, o.round, o.slot, o.status, o.byStaff
 		dk, sk := dkey{rid, int(round)}, skey{vid, int(round)}
 		in.slots[sk] = append(in.slots[sk], int(slot))
 		if status == OfferPending {
@@ -443,10 +463,6 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 			}
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	// Demands whose offer cannot be re-planned here are dropped.
 	kept := in.demands[:0]
 	for _, dm := range in.demands {
@@ -455,11 +471,6 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		}
 	}
 	in.demands = kept
-
-	never, err := loadNever(ctx, tx, electionID, reqIDs, len(near) > 0)
-	if err != nil {
-		return nil, err
-	}
 	for i := range in.demands {
 		in.demands[i].Declined = never[in.demands[i].RequestID]
 	}
