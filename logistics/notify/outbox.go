@@ -85,38 +85,30 @@ func enqueueCopy(ctx context.Context, tx pgx.Tx, msgs []Message) error {
 // COPY) and the same skipping of messages without recipient as Enqueue.
 // msg runs on another goroutine than the caller's, while the caller waits.
 func EnqueueEach(ctx context.Context, tx pgx.Tx, n int, msg func(i int) Message) error {
-	rows := &messageRows{n: n, msg: msg, row: make([]any, 5)}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind"}, rows)
+	_, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind"}, n, messageRow(msg, 0))
 	return err
 }
 
-// messageRows is the COPY source of EnqueueEach: CopyFrom encodes each row
-// before asking for the next, so one slice serves them all.
-type messageRows struct {
-	n, next int
-	msg     func(int) Message
-	row     []any
-	hold    int64 // with a sixth column, the hold (Stage)
-}
-
-func (r *messageRows) Next() bool {
-	for r.next < r.n {
-		m := r.msg(r.next)
-		r.next++
-		if recipient := strings.TrimSpace(m.Recipient); recipient != "" {
-			r.row[0], r.row[1], r.row[2], r.row[3], r.row[4] = string(m.Channel), recipient, m.Subject, m.Body, m.Kind
-			if len(r.row) > 5 {
-				r.row[5] = r.hold
-			}
-			return true
+// messageRow is the row of CopyRows of msg(i), skipped without recipient;
+// with a hold (Stage), in a sixth column.
+func messageRow(msg func(int) Message, hold int64) func(int, *pgdb.Row) bool {
+	return func(i int, w *pgdb.Row) bool {
+		m := msg(i)
+		recipient := strings.TrimSpace(m.Recipient)
+		if recipient == "" {
+			return false
 		}
+		w.Text(string(m.Channel))
+		w.Text(recipient)
+		w.Text(m.Subject)
+		w.Text(m.Body)
+		w.Text(m.Kind)
+		if hold != 0 {
+			w.Int8(hold)
+		}
+		return true
 	}
-	return false
 }
-
-func (r *messageRows) Values() ([]any, error) { return r.row, nil }
-
-func (r *messageRows) Err() error { return nil }
 
 // Link joins the public base URL (SCRUTIN_BASE_URL, web.Server.BaseURL)
 // and a path into the absolute link written in a message.

@@ -37,8 +37,7 @@ func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Messa
 		if err := tx.QueryRow(ctx, `INSERT INTO outbox_holds DEFAULT VALUES RETURNING id`).Scan(&hold); err != nil {
 			return err
 		}
-		rows := &messageRows{n: n, msg: msg, row: make([]any, 6), hold: hold}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox"}, []string{"channel", "recipient", "subject", "body", "kind", "hold"}, rows); err != nil {
+		if _, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind", "hold"}, n, messageRow(msg, hold)); err != nil {
 			return err
 		}
 		if also != nil {

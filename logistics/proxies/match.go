@@ -706,17 +706,22 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	}()
 	defer func() { <-composed }()
 
-	row := make([]any, 10)
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_offers"},
+	if _, err := pgdb.CopyRows(ctx, tx, "proxy_offers",
 		[]string{"election_id", "request_id", "round", "volunteer_id", "slot", "status", "cost", "distance_km", "created_at", "expires_at"},
-		pgx.CopyFromSlice(len(add), func(i int) ([]any, error) {
-			// CopyFrom encodes each row before asking for the next: one
-			// slice serves them all.
+		len(add), func(i int, w *pgdb.Row) bool {
 			a := add[i]
-			row[0], row[1], row[2], row[3], row[4] = electionID, a.RequestID, int16(a.Round), a.VolunteerID, slots[i]
-			row[5], row[6], row[7], row[8], row[9] = OfferPending, float64(a.Cost), kms[i], now, expires[i]
-			return row, nil
-		})); err != nil {
+			w.Int8(electionID)
+			w.Int8(a.RequestID)
+			w.Int2(int16(a.Round))
+			w.Int8(a.VolunteerID)
+			w.Int2(slots[i])
+			w.Text(OfferPending)
+			w.Float8(float64(a.Cost))
+			w.Float8(kms[i])
+			w.Timestamptz(now)
+			w.Timestamptz(expires[i])
+			return true
+		}); err != nil {
 		return err
 	}
 	reqR := make([]int64, len(add))

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"scrutin/logistics/notify"
+	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
 )
 
@@ -149,13 +150,13 @@ func copyLinks(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, links 
 		return nil
 	}
 	slices.SortFunc(links, func(a, b linkRow) int { return bytes.Compare(a.hash, b.hash) })
-	row := make([]any, 4)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
-		pgx.CopyFromSlice(len(links), func(i int) ([]any, error) {
-			// CopyFrom encodes each row before asking for the next: one
-			// slice serves them all.
-			row[0], row[1], row[2], row[3] = links[i].hash, links[i].volunteerID, now, linkExpiry
-			return row, nil
-		}))
+	_, err := pgdb.CopyRows(ctx, tx, "proxy_links", []string{"token_hash", "volunteer_id", "created_at", "expires_at"}, len(links),
+		func(i int, w *pgdb.Row) bool {
+			w.Bytea(links[i].hash)
+			w.Int8(links[i].volunteerID)
+			w.Timestamptz(now)
+			w.Timestamptz(linkExpiry)
+			return true
+		})
 	return err
 }
