@@ -49,13 +49,11 @@ func (p *planner) groupRound(ds, ss []int32, budget int64, icOf icFunc) (supplyO
 	if p.opt.Settled != nil {
 		// The abundant part's demand groups: their flow is final when
 		// that part is solved, while the scarce part still is.
-		var live []int32
-		for g, dead := range deadL {
-			if !dead {
-				live = append(live, int32(g))
+		settled = func(fl []int64) {
+			if as := p.assignments(ds, ss, gr.split(gb, fl, func(g int) bool { return !deadL[g] }), nil); len(as) > 0 {
+				p.opt.Settled(as)
 			}
 		}
-		settled = func(fl []int64) { p.opt.Settled(p.assignments(ds, ss, gr.split(gb, fl, live), nil)) }
 	}
 	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), settled)
 	return gr.split(gb, fl, nil), false
@@ -487,9 +485,9 @@ func (gr *groupRoundState) arcs(g int32, near []nearSite, out []groupArc) ([]gro
 
 // split hands out the flow: each demand group's, oldest members first,
 // over the places of its supply groups (their members in supply order).
-// With groups, only those demand groups' (no supply group of theirs
+// With only, the demand groups it keeps (no supply group of theirs
 // serving another): the same supplies as in the split of all.
-func (gr *groupRoundState) split(gb *groupBip, fl []int64, groups []int32) []int32 {
+func (gr *groupRoundState) split(gb *groupBip, fl []int64, only func(g int) bool) []int32 {
 	rg := gr.rg
 	supplyOf := make([]int32, len(rg.ds))
 	for i := range supplyOf {
@@ -498,13 +496,10 @@ func (gr *groupRoundState) split(gb *groupBip, fl []int64, groups []int32) []int
 	nSG := len(gr.sCap)
 	member := slices.Clone(gr.sStart[:nSG]) // next member with a place
 	used := make([]int, nSG)                // places of it given
-	if groups == nil {
-		groups = make([]int32, gb.nL)
-		for g := range groups {
-			groups[g] = int32(g)
+	for g := 0; g < gb.nL; g++ {
+		if only != nil && !only(g) {
+			continue
 		}
-	}
-	for _, g := range groups {
 		next := gr.dStart[g]
 		for k := gb.start[g]; k < gb.start[g+1]; k++ {
 			sg := gb.to[k]
