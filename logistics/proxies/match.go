@@ -172,7 +172,7 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 }
 
 // earlyOffers writes the new offers that Plan settles before it returns
-// (Options.Settled: the abundant part of a batch, a fifth of its offers)
+// (Options.Settled: the abundant part of a batch, a tenth of its offers)
 // while the rest is solved, when the transaction's connection and a core
 // are idle. Only offers that touch no current one go early: those of
 // request rounds without an offer, to volunteers without one in the
