@@ -34,7 +34,7 @@ func TestSignupListNumberStoredAndUpdated(t *testing.T) {
 		t.Fatalf("private link: %+v, %v", v, err)
 	}
 	vs, err := delegates.ListVolunteers(ctx, d.Pool, admin, delegates.VolunteerFilter{ElectionID: v.ElectionID, Search: "liste@"})
-	if err != nil || len(vs) != 1 || vs[0].ListNumber != "0042" {
+	if err != nil || len(vs.Volunteers) != 1 || vs.Volunteers[0].ListNumber != "0042" {
 		t.Fatalf("staff list: %+v, %v", vs, err)
 	}
 	// The same e-mail again, confirmed from the mailbox: the entry is the

@@ -652,14 +652,34 @@ type VolunteerFilter struct {
 	Round       int
 	Status      string // "active", "withdrawn", "free" (active, no seat), "assigned", "unconfirmed"
 	Search      string // name or e-mail
-	Limit       int
+	Limit       int    // volunteers a page, 500 by default, at most 2,000
+	Page        int    // from 1
 }
 
-// ListVolunteers lists the volunteers within a staff member's scope.
-func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f VolunteerFilter) ([]Volunteer, error) {
+// VolunteerPage is one page of the staff list of volunteers.
+type VolunteerPage struct {
+	Volunteers []Volunteer
+	Page       int
+	PerPage    int
+	More       bool // a next page exists
+}
+
+// First is the rank of the page's first volunteer in the list (from 1).
+func (p *VolunteerPage) First() int { return (p.Page-1)*p.PerPage + 1 }
+
+// Last is the rank of its last one.
+func (p *VolunteerPage) Last() int { return p.First() + len(p.Volunteers) - 1 }
+
+// ListVolunteers lists the volunteers within a staff member's scope, one
+// page of f.Limit at a time (by commune, then name).
+func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f VolunteerFilter) (*VolunteerPage, error) {
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 500
 	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	page := &VolunteerPage{Page: f.Page, PerPage: f.Limit, Volunteers: []Volunteer{}}
 	search := "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(f.Search))) + "%"
 	rows, err := q.Query(ctx, `SELECT `+volunteerColumns+`
 		FROM delegate_volunteers v LEFT JOIN communes c ON c.code = v.commune_code
@@ -677,7 +697,8 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f VolunteerFil
 		        ELSE true END)
 		  AND ($8 = '%%' OR lower(v.last_name || ' ' || v.first_names || ' ' || v.email) LIKE $8)
 		ORDER BY v.commune_code, v.last_name, v.first_names, v.id
-		LIMIT $9`, f.ElectionID, u.ScopeArg(), f.Departement, f.Commune, string(f.Role), f.Round, f.Status, search, f.Limit)
+		LIMIT $9 OFFSET $10`, f.ElectionID, u.ScopeArg(), f.Departement, f.Commune, string(f.Role), f.Round, f.Status, search,
+		f.Limit+1, int64(f.Page-1)*int64(f.Limit))
 	if err != nil {
 		return nil, err
 	}
@@ -694,9 +715,13 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f VolunteerFil
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
-		return out, nil
+	if len(out) > f.Limit { // the row that tells a next page exists
+		out, page.More = out[:f.Limit], true
 	}
+	if len(out) == 0 {
+		return page, nil
+	}
+	page.Volunteers = out
 	ids := make([]int64, len(out))
 	at := map[int64]int{}
 	for i, v := range out {
@@ -710,7 +735,7 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f VolunteerFil
 	for _, s := range seats {
 		out[at[s.owner]].Seats = append(out[at[s.owner]].Seats, s.Seat)
 	}
-	return out, nil
+	return page, nil
 }
 
 type ownedSeat struct {

@@ -321,12 +321,12 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	if e == nil {
 		return check.Field("election", "Précisez l'élection.")
 	}
-	vs, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+	page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
 	if err != nil {
 		return err
 	}
-	out := make([]volunteerJSON, 0, len(vs))
-	for _, v := range vs {
+	out := make([]volunteerJSON, 0, len(page.Volunteers))
+	for _, v := range page.Volunteers {
 		seats := v.Seats
 		if seats == nil {
 			seats = []delegates.Seat{}
@@ -334,13 +334,17 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 		out = append(out, volunteerJSON{v.ID, v.Status, v.LastName, v.BirthName, v.FirstNames, v.Email, v.Phone, v.CommuneCode,
 			v.BureauCode, v.ListNumber, v.Roles, v.Rounds, v.MaxDistanceKm, v.PreferredBureaux, seats})
 	}
-	return c.JSON(fiber.Map{"volunteers": out})
+	res := fiber.Map{"volunteers": out, "page": page.Page}
+	if page.More {
+		res["next_page"] = page.Page + 1
+	}
+	return c.JSON(res)
 }
 
 func volunteerFilter(c *fiber.Ctx, e *elections.Election) delegates.VolunteerFilter {
 	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: strings.ToUpper(strings.TrimSpace(c.Query("departement"))),
 		Commune: strings.ToUpper(strings.TrimSpace(c.Query("commune"))), Role: delegates.Role(c.Query("role")),
-		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit")}
+		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}
 }
 
 func (m *module) runAPI(c *fiber.Ctx) error {

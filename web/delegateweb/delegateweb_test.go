@@ -461,3 +461,65 @@ func get(t *testing.T, env *webtest.Env, path string) string {
 	}
 	return string(b)
 }
+
+// The staff list of volunteers comes in pages, API and page alike: every
+// volunteer of the filter once, limit a page, the filter kept from page to
+// page.
+func TestVolunteerListPages(t *testing.T) {
+	env := start(t)
+	admin := env.AdminToken(t)
+	for i := 0; i < 3; i++ {
+		if r := env.Do(t, "POST", "/api/v1/delegate-volunteers", "", signupBody(fmt.Sprintf("page%d@example.org", i))); r.Status != 201 {
+			t.Fatalf("sign-up %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	base := "/api/v1/delegate-volunteers?election=" + demo.ElectionSlug + "&commune=04209"
+	all := env.Do(t, "GET", base, admin, nil)
+	whole, _ := all.JSON["volunteers"].([]any)
+	if len(whole) < 3 || all.JSON["next_page"] != nil {
+		t.Fatalf("whole list: %s", all.Body)
+	}
+	seen := map[float64]bool{}
+	for page := 1; ; page++ {
+		if page > len(whole) {
+			t.Fatal("more pages than volunteers")
+		}
+		r := env.Do(t, "GET", fmt.Sprintf("%s&limit=2&page=%d", base, page), admin, nil)
+		vs, _ := r.JSON["volunteers"].([]any)
+		if r.Status != 200 || len(vs) == 0 || len(vs) > 2 {
+			t.Fatalf("page %d: %d %s", page, r.Status, r.Body)
+		}
+		for _, v := range vs {
+			m := v.(map[string]any)
+			if id := m["id"].(float64); seen[id] || m["commune_code"] != "04209" {
+				t.Fatalf("page %d: %v (seen before: %v)", page, m, seen[id])
+			}
+			seen[m["id"].(float64)] = true
+		}
+		next, more := r.JSON["next_page"]
+		if !more {
+			break
+		}
+		if next != float64(page+1) {
+			t.Fatalf("page %d: next_page %v", page, next)
+		}
+	}
+	if len(seen) != len(whole) {
+		t.Fatalf("%d volunteers over the pages, %d in the whole list", len(seen), len(whole))
+	}
+
+	page := env.Do(t, "GET", "/staff/delegues/benevoles?election="+demo.ElectionSlug+"&commune=04209&limit=2", admin, nil)
+	body := string(page.Body)
+	next := regexp.MustCompile(`href="([^"]+)" id="page-suivante"`).FindStringSubmatch(body)
+	if page.Status != 200 || !strings.Contains(body, "Bénévoles 1 à 2 (page 1)") || next == nil || strings.Contains(body, `id="page-precedente"`) {
+		t.Fatalf("first page: %d\n%s", page.Status, body)
+	}
+	link := strings.ReplaceAll(next[1], "&amp;", "&")
+	if !strings.Contains(link, "commune=04209") || !strings.Contains(link, "limit=2") || !strings.Contains(link, "page=2") {
+		t.Fatalf("next page link %q loses the filter", link)
+	}
+	page = env.Do(t, "GET", link, admin, nil)
+	if body := string(page.Body); page.Status != 200 || !strings.Contains(body, "Bénévoles 3 à ") || !strings.Contains(body, `id="page-precedente"`) {
+		t.Fatalf("second page: %d\n%s", page.Status, body)
+	}
+}

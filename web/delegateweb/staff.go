@@ -289,11 +289,25 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		"Filter": fiber.Map{"departement": c.Query("departement"), "commune": c.Query("commune"), "role": c.Query("role"),
 			"round": c.Query("round"), "status": c.Query("status"), "q": c.Query("q")}}
 	if e != nil {
-		vs, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
 		if err != nil {
 			return err
 		}
-		data["E"], data["Volunteers"] = e, vs
+		data["E"], data["List"] = e, page
+		// The other pages keep the filter.
+		at := func(n int) string {
+			q := c.Request().URI().QueryArgs()
+			v := url.Values{}
+			q.VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
+			v.Set("page", strconv.Itoa(n))
+			return "/staff/delegues/benevoles?" + v.Encode()
+		}
+		if page.Page > 1 {
+			data["PrevURL"] = at(page.Page - 1)
+		}
+		if page.More {
+			data["NextURL"] = at(page.Page + 1)
+		}
 	}
 	return m.s.Render(c, "delegates/volunteers", data)
 }
