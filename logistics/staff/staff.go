@@ -94,6 +94,20 @@ func (u *User) CoversDepartement(dep string) bool {
 	return false
 }
 
+// Reaches reports whether some of a département is within u's scope (the
+// département, or one of its communes).
+func (u *User) Reaches(dep string) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	for _, s := range u.Scope {
+		if s == dep || Departement(s) == dep {
+			return true
+		}
+	}
+	return false
+}
+
 // Actor is how u appears in the audit log.
 func (u *User) Actor() string { return "staff:" + u.Email }
 

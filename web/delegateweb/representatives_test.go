@@ -141,15 +141,31 @@ func TestRepresentativesForm(t *testing.T) {
 		t.Fatalf("coverage page: no signatory\n%s", b)
 	}
 
-	// Where there is no seat to cover (nothing of the 75 is in the 04
-	// organizer's scope), the page says so, not "100 % pourvus".
-	resp, err = org04.Get(env.URL + "/staff/delegues?departement=75&election=" + demo.ElectionSlug)
+	// A place outside the 04 organizer's scope is said to be so, not shown
+	// as a place without seats (nor "100 % pourvus"), and offers no
+	// document.
+	for _, c := range []struct{ query, msg string }{
+		{"departement=75", "Le département 75 est hors de votre périmètre."},
+		{"commune=75104", "La commune 75104 est hors de votre périmètre."},
+	} {
+		resp, err = org04.Get(env.URL + "/staff/delegues?" + c.query + "&election=" + demo.ElectionSlug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 403 || !strings.Contains(string(b), c.msg) || strings.Contains(string(b), "% pourvus") || strings.Contains(string(b), "/api/v1/exports/") {
+			t.Fatalf("%s outside the scope: %d\n%s", c.query, resp.StatusCode, b)
+		}
+	}
+	// A place of the scope without seats to cover says so.
+	resp, err = org04.Get(env.URL + "/staff/delegues?commune=04001&election=" + demo.ElectionSlug)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(b), "Aucun siège à pourvoir ici pour ce tour.") || strings.Contains(string(b), "% pourvus") {
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Aucun siège à pourvoir ici pour ce tour.") || strings.Contains(string(b), "% pourvus") {
 		t.Fatalf("coverage without seats: %d\n%s", resp.StatusCode, b)
 	}
 

@@ -129,6 +129,17 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
+	// A place outside the reader's scope is said so, rather than shown
+	// as a place without seats.
+	if commune != "" && !u.Covers(commune) || commune == "" && dep != "" && !u.Reaches(dep) {
+		place := "Le département " + dep + " est"
+		if commune != "" {
+			place = "La commune " + commune + " est"
+		}
+		data["Elections"], data["E"], data["Round"], data["Departement"], data["Commune"] = all, e, round, dep, commune
+		data["OutOfScope"] = place + " hors de votre périmètre."
+		return m.s.RenderStatus(c, fiber.StatusForbidden, "delegates/staff", data)
+	}
 	view, err := delegates.Coverage(ctx, m.s.Pool, u, e.ID, round.Number, dep, commune)
 	if err != nil {
 		return err
