@@ -142,6 +142,15 @@ func parisMidnight(d time.Time) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, elections.Paris)
 }
 
+// PageLimit is the size of a page of orders asked for as limit: 100 by
+// default, at most 500.
+func PageLimit(limit int) int {
+	if limit <= 0 {
+		return 100
+	}
+	return min(limit, 500)
+}
+
 // ListOrders returns one page of the orders matching f in scope, newest
 // first, and how many match in all.
 func ListOrders(ctx context.Context, q pgdb.Q, scope []string, f Filter) ([]Order, int, error) {
@@ -150,9 +159,7 @@ func ListOrders(ctx context.Context, q pgdb.Q, scope []string, f Filter) ([]Orde
 	if err := q.QueryRow(ctx, `SELECT count(*) FROM material_orders o WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
-	}
+	f.Limit = PageLimit(f.Limit)
 	rows, err := q.Query(ctx, orderSelect+` WHERE `+where+
 		fmt.Sprintf(` ORDER BY o.id DESC LIMIT %d OFFSET %d`, f.Limit, max(f.Offset, 0)), args...)
 	if err != nil {

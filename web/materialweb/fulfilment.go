@@ -23,7 +23,7 @@ func (m *module) ordersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f.Limit, f.Offset = c.QueryInt("limit", perPage), c.QueryInt("offset", 0)
+	f.Limit, f.Offset = materials.PageLimit(c.QueryInt("limit", perPage)), max(c.QueryInt("offset", 0), 0)
 	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func (m *module) ordersAPI(c *fiber.Ctx) error {
 	if orders == nil {
 		orders = []materials.Order{}
 	}
-	return c.JSON(fiber.Map{"orders": orders, "total": total})
+	return c.JSON(fiber.Map{"orders": orders, "total": total, "limit": f.Limit, "offset": f.Offset})
 }
 
 func (m *module) orderAPIStaff(c *fiber.Ctx) error {

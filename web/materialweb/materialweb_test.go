@@ -273,6 +273,14 @@ func TestMaterialFulfilmentAPI(t *testing.T) {
 			func(r *webtest.Response) bool { return r.JSON["total"].(float64) == 2 }},
 		{"filter by département", admin, "GET", "/api/v1/material-orders?departement=75", nil, 200,
 			func(r *webtest.Response) bool { return r.JSON["total"].(float64) == 1 }},
+		{"a page of at most 500, said", admin, "GET", "/api/v1/material-orders?limit=10000", nil, 200,
+			func(r *webtest.Response) bool {
+				return r.JSON["limit"].(float64) == 500 && r.JSON["total"].(float64) == 3 && len(r.JSON["orders"].([]any)) == 3
+			}},
+		{"a page of two", admin, "GET", "/api/v1/material-orders?limit=2&offset=1", nil, 200,
+			func(r *webtest.Response) bool {
+				return r.JSON["limit"].(float64) == 2 && len(r.JSON["orders"].([]any)) == 2
+			}},
 		{"bad filter", admin, "GET", "/api/v1/material-orders?status=perdu", nil, 422,
 			func(r *webtest.Response) bool { return r.Field("status") == "Statut inconnu." }},
 		{"Paris order is out of the 04 scope", org, "GET", fmt.Sprintf("/api/v1/material-orders/%d", int(ids[2])), nil, 404, nil},
