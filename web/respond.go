@@ -222,9 +222,18 @@ func Figures(s string, n int) (counts []any, ok bool) {
 	return counts, true
 }
 
-// FormValues keeps what a person typed, to refill a form after an error.
+// FormValues keeps what a person typed, to refill a form after an error
+// (repeated fields joined by commas), from a URL-encoded or multipart form.
 func FormValues(c *fiber.Ctx) map[string]string {
 	out := map[string]string{}
+	if form, err := c.MultipartForm(); err == nil {
+		for key, vs := range form.Value {
+			if key != "_csrf" {
+				out[key] = strings.Join(vs, ",")
+			}
+		}
+		return out
+	}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
 		key := string(k)
 		if key == "_csrf" {
@@ -239,8 +248,12 @@ func FormValues(c *fiber.Ctx) map[string]string {
 	return out
 }
 
-// FormList returns every value of a repeated form field (checkboxes).
+// FormList returns every value of a repeated form field (checkboxes), of
+// a URL-encoded form or a multipart one.
 func FormList(c *fiber.Ctx, key string) []string {
+	if form, err := c.MultipartForm(); err == nil {
+		return append([]string(nil), form.Value[key]...)
+	}
 	var out []string
 	for _, v := range c.Request().PostArgs().PeekMulti(key) {
 		out = append(out, string(v))
