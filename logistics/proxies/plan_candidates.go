@@ -144,40 +144,7 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc
 		}
 		return int(a - b)
 	})
-	for i, j := range order {
-		if i == 0 || supplies[ss[j]].At != supplies[ss[order[i-1]]].At {
-			rg.sites = append(rg.sites, site{at: supplies[ss[j]].At, first: int32(i)})
-		}
-	}
-	rg.sites = append(rg.sites, site{first: int32(len(order))}) // sentinel
-	rg.siteOrder = order
-	pts := make([]places.Point, len(rg.sites)-1)
-	for i := range pts {
-		pts[i] = rg.sites[i].at
-	}
-	grid := newGrid(pts, R)
-	// How far each site's volunteers go: the farthest own limit (R for
-	// none), and their commune (-3: several). Beyond that, a site holds no
-	// valid pair for a demand of another commune: skipped before measuring
-	// (with the usual 10 km limit under the 20 km cap, three sites of four).
-	siteReach := make([]float64, len(pts))
-	siteComm := make([]int32, len(pts))
-	for si := range pts {
-		reach, comm := 0.0, int32(-4)
-		for _, sj := range order[rg.sites[si].first:rg.sites[si+1].first] {
-			mk := rg.sMaxKm[sj]
-			if mk < 0 || mk > R {
-				mk = R
-			}
-			reach = max(reach, mk)
-			if comm == -4 {
-				comm = rg.sComm[sj]
-			} else if comm != rg.sComm[sj] {
-				comm = -3
-			}
-		}
-		siteReach[si], siteComm[si] = reach, comm
-	}
+	sites := rg.indexSites(order)
 
 	// Demands grouped by site.
 	byPoint := make([]int32, len(ds))
@@ -202,7 +169,6 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc
 	supTop := make([]supplyPick, len(ss)*K2)
 	supN := make([]int8, len(ss))
 	supWorst := make([]int8, len(ss))
-	r2 := (R*1.01 + 0.01) * (R*1.01 + 0.01)
 	// The demand sites are independent: without the supply side (K2 0)
 	// two workers build the two halves (plan_build.go), each numbering its
 	// groups and pairs from 0, merged below.
@@ -215,7 +181,7 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc
 				j++
 			}
 			// Sites within R of this point whose volunteers may come (see
-			// siteReach); pc: the commune of its demands (-3: several).
+			// siteIndex.reach); pc: the commune of its demands (-3: several).
 			pc := rg.dComm[byPoint[i]]
 			for _, di := range byPoint[i:j] {
 				if rg.dComm[di] != pc {
@@ -224,25 +190,7 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc
 				}
 			}
 			g := int32(len(wk.nearOf))
-			curNear := wk.curNear[:0]
-			cosLat := math.Cos(at.Lat * math.Pi / 180)
-			grid.near(at, R, func(si int32) {
-				reach, lim2 := siteReach[si], r2
-				if sc := siteComm[si]; sc == pc || sc == -3 || pc == -3 {
-					reach = R
-				} else {
-					lim2 = (reach*1.01 + 0.01) * (reach*1.01 + 0.01)
-				}
-				q := rg.sites[si].at
-				dy := (q.Lat - at.Lat) * kmPerDegree
-				dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
-				if dx*dx+dy*dy > lim2 {
-					return
-				}
-				if km := places.DistanceKm(at, q); km <= reach {
-					curNear = append(curNear, nearSite{km: km, site: si, oct: int8(octant(dy, dx))})
-				}
-			})
+			curNear := sites.near(at, pc, wk.curNear[:0])
 			nearHere := wk.near.take(len(curNear))
 			copy(nearHere, curNear)
 			wk.curNear = curNear
@@ -392,6 +340,77 @@ func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc
 		rg.lists[d] = pairs[lo:len(pairs):len(pairs)]
 	}
 	return rg
+}
+
+// siteIndex is where the supplies are: their sites (distinct points) in a
+// grid, and how far each site's volunteers go.
+type siteIndex struct {
+	R    float64
+	at   []places.Point
+	grid *grid
+	// The farthest own limit of a site's volunteers (R for none), and
+	// their commune (-3: several). Beyond that, a site holds no valid pair
+	// for a demand of another commune: skipped before measuring (with the
+	// usual 10 km limit under the 20 km cap, three sites of four).
+	reach []float64
+	comm  []int32
+}
+
+// indexSites sets the round's sites from order (the supplies, indices
+// into ss, sorted by point) and indexes them.
+func (rg *roundGraph) indexSites(order []int32) *siteIndex {
+	sup := rg.p.supplies
+	R := rg.p.opt.GlobalMaxKm
+	idx := &siteIndex{R: R}
+	for i, j := range order {
+		at := sup[rg.ss[j]].At
+		if i == 0 || at != sup[rg.ss[order[i-1]]].At {
+			rg.sites = append(rg.sites, site{at: at, first: int32(i)})
+			idx.at = append(idx.at, at)
+			idx.reach = append(idx.reach, 0)
+			idx.comm = append(idx.comm, rg.sComm[j])
+		}
+		si := len(idx.at) - 1
+		mk := rg.sMaxKm[j]
+		if mk < 0 || mk > R {
+			mk = R
+		}
+		idx.reach[si] = max(idx.reach[si], mk)
+		if idx.comm[si] != rg.sComm[j] {
+			idx.comm[si] = -3
+		}
+	}
+	rg.sites = append(rg.sites, site{first: int32(len(order))}) // sentinel
+	rg.siteOrder = order
+	idx.grid = newGrid(idx.at, R)
+	return idx
+}
+
+// near appends to out the sites within reach of a point whose demands are
+// of commune pc (-3: several), with their distance and direction, after a
+// cheap planar bound: places.DistanceKm measures each pair of sites once.
+func (idx *siteIndex) near(at places.Point, pc int32, out []nearSite) []nearSite {
+	R := idx.R
+	r2 := (R*1.01 + 0.01) * (R*1.01 + 0.01)
+	cosLat := math.Cos(at.Lat * math.Pi / 180)
+	idx.grid.near(at, R, func(si int32) {
+		reach, lim2 := idx.reach[si], r2
+		if sc := idx.comm[si]; sc == pc || sc == -3 || pc == -3 {
+			reach = R
+		} else {
+			lim2 = (reach*1.01 + 0.01) * (reach*1.01 + 0.01)
+		}
+		q := idx.at[si]
+		dy := (q.Lat - at.Lat) * kmPerDegree
+		dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
+		if dx*dx+dy*dy > lim2 {
+			return
+		}
+		if km := places.DistanceKm(at, q); km <= reach {
+			out = append(out, nearSite{km: km, site: si, oct: int8(octant(dy, dx))})
+		}
+	})
+	return out
 }
 
 // placeIDs numbers the communes and bureaux of the round.

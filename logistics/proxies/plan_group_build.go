@@ -68,12 +68,9 @@ type groupRoundState struct {
 
 	// Sites: the distinct points of the supplies. Site si holds the
 	// supply groups siteGroups[siteFirst[si]:siteFirst[si+1]].
-	siteAt     []places.Point
-	siteReach  []float64 // farthest own limit of its volunteers (R for none)
-	siteComm   []int32   // their commune, -3: several
+	sites      *siteIndex
 	siteFirst  []int32
 	siteGroups []int32
-	grid       *grid
 
 	// Supply groups: members (indices into ss, ascending) of group g are
 	// sMembers[sStart[g]:sStart[g+1]]; sCap is their slots.
@@ -91,16 +88,16 @@ type groupRoundState struct {
 func newGroupRound(rg *roundGraph, icOf icFunc) *groupRoundState {
 	p := rg.p
 	gr := &groupRoundState{rg: rg, icOf: icOf, R: p.opt.GlobalMaxKm, plainExtra: p.opt.ChangeCost + p.opt.SameVolunteerBonus}
-	gr.sites()
+	gr.indexSites()
 	gr.markSpecial()
 	gr.supplyGroups()
 	gr.demandGroups()
 	return gr
 }
 
-// sites sorts the supplies by point, commune, bureau and own limit (the
-// key of a supply group), and buckets the points in a grid.
-func (gr *groupRoundState) sites() {
+// indexSites sorts the supplies by point, commune, bureau and own limit (the
+// key of a supply group) and indexes their sites.
+func (gr *groupRoundState) indexSites() {
 	rg := gr.rg
 	sup := rg.p.supplies
 	order := make([]int32, len(rg.ss))
@@ -114,55 +111,7 @@ func (gr *groupRoundState) sites() {
 		return cmp.Or(cmp.Compare(rg.sComm[a], rg.sComm[b]), cmp.Compare(rg.sBur[a], rg.sBur[b]),
 			cmp.Compare(rg.sMaxKm[a], rg.sMaxKm[b]), cmp.Compare(a, b))
 	})
-	rg.siteOrder = order
-	for i, j := range order {
-		at := sup[rg.ss[j]].At
-		if i == 0 || at != sup[rg.ss[order[i-1]]].At {
-			rg.sites = append(rg.sites, site{at: at, first: int32(i)})
-			gr.siteAt = append(gr.siteAt, at)
-			gr.siteReach = append(gr.siteReach, 0)
-			gr.siteComm = append(gr.siteComm, rg.sComm[j])
-		}
-		si := len(gr.siteAt) - 1
-		mk := rg.sMaxKm[j]
-		if mk < 0 || mk > gr.R {
-			mk = gr.R
-		}
-		gr.siteReach[si] = max(gr.siteReach[si], mk)
-		if gr.siteComm[si] != rg.sComm[j] {
-			gr.siteComm[si] = -3
-		}
-	}
-	rg.sites = append(rg.sites, site{first: int32(len(order))}) // sentinel
-	gr.grid = newGrid(gr.siteAt, gr.R)
-}
-
-// near appends to out the sites within reach of a point whose demands
-// are of commune pc (-3: several), with their distance. Beyond its
-// volunteers' farthest own limit, a site holds no valid pair for a demand
-// of another commune: skipped before measuring.
-func (gr *groupRoundState) near(at places.Point, pc int32, out []nearSite) []nearSite {
-	R := gr.R
-	r2 := (R*1.01 + 0.01) * (R*1.01 + 0.01)
-	cosLat := math.Cos(at.Lat * math.Pi / 180)
-	gr.grid.near(at, R, func(si int32) {
-		reach, lim2 := gr.siteReach[si], r2
-		if sc := gr.siteComm[si]; sc == pc || sc == -3 || pc == -3 {
-			reach = R
-		} else {
-			lim2 = (reach*1.01 + 0.01) * (reach*1.01 + 0.01)
-		}
-		q := gr.siteAt[si]
-		dy := (q.Lat - at.Lat) * kmPerDegree
-		dx := (q.Lon - at.Lon) * kmPerDegree * cosLat
-		if dx*dx+dy*dy > lim2 {
-			return
-		}
-		if km := places.DistanceKm(at, q); km <= reach {
-			out = append(out, nearSite{km: km, site: si})
-		}
-	})
-	return out
+	gr.sites = rg.indexSites(order)
 }
 
 // markSpecial finds the supplies that must be groups of their own: those
@@ -199,7 +148,7 @@ func (gr *groupRoundState) markSpecial() {
 		if dm.Offered == 0 && !bonus {
 			continue
 		}
-		near = gr.near(dm.At, rg.dComm[d], near[:0])
+		near = gr.sites.near(dm.At, rg.dComm[d], near[:0])
 		for _, nb := range near {
 			for _, j := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
 				c, ok := score(rg.dComm[d] == rg.sComm[j], rg.dBur[d] == rg.sBur[j], rg.sMaxKm[j], nb.km, gr.R)
@@ -222,7 +171,7 @@ func (gr *groupRoundState) supplyGroups() {
 	caps := func(j int32) int64 { return int64(rg.p.supplies[rg.ss[j]].capacity()) }
 	// Groups in site order first: the members of each are consecutive
 	// in members, the group of member k is of[k].
-	nSites := len(gr.siteAt)
+	nSites := len(gr.sites.at)
 	var first []int32 // first (smallest) member of each group
 	of := make([]int32, len(rg.siteOrder))
 	siteOf := []int32{}
@@ -270,7 +219,7 @@ func (gr *groupRoundState) supplyGroups() {
 	}
 	for g := 0; g < nG; g++ {
 		slices.Sort(gr.sMembers[gr.sStart[g]:gr.sStart[g+1]])
-		gr.sAt[g] = gr.siteAt[siteOf[byFirst[g]]]
+		gr.sAt[g] = gr.sites.at[siteOf[byFirst[g]]]
 	}
 	// Each site's groups, in the new numbering.
 	gr.siteFirst = make([]int32, nSites+1)
@@ -395,7 +344,7 @@ func (gr *groupRoundState) graph(budget int64) (gb *groupBip, pairs int64, ok bo
 					pc = -3
 				}
 			}
-			near = gr.near(p, pc, near[:0])
+			near = gr.sites.near(p, pc, near[:0])
 			for _, g := range byPoint[i:j] {
 				var n int64
 				cur, n = gr.arcs(g, near, cur[:0])
