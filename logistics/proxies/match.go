@@ -303,7 +303,11 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	// cover every request read.
 	var others sideLoad
 	read := func(q pgdb.Q) {
-		others.supplies, others.vol, others.err = loadSupplies(ctx, q, volFilter, argsV)
+		var rounds, people int
+		if len(near) == 0 {
+			rounds, people = pgdb.EstimateRows(ctx, q, "proxy_volunteer_rounds"), pgdb.EstimateRows(ctx, q, "proxy_volunteers")
+		}
+		others.supplies, others.vol, others.err = loadSupplies(ctx, q, volFilter, argsV, rounds, people)
 	}
 	var side *pgdb.Side
 	if len(near) == 0 {
@@ -331,6 +335,16 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		return others.err
 	}
 
+	type other struct {
+		rounds    int   // how many rounds the request still needs
+		volunteer int64 // a volunteer carrying one of them
+	}
+	otherRounds := map[int64]other{}
+	if len(near) == 0 {
+		expect := pgdb.EstimateRows(ctx, tx, "proxy_request_rounds")
+		in.demands, otherRounds = make([]Demand, 0, expect), make(map[int64]other, expect)
+		in.req = make(map[int64]reqPerson, expect)
+	}
 	// Demands: open or proposed request rounds of rounds still ahead. All
 	// rounds are read so that a request's other round tells whether it
 	// needs both (BothRounds) and who already carries it (Partner).
@@ -342,11 +356,6 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	if err != nil {
 		return nil, err
 	}
-	type other struct {
-		rounds    int   // how many rounds the request still needs
-		volunteer int64 // a volunteer carrying one of them
-	}
-	otherRounds := map[int64]other{}
 	for rows.Next() {
 		var dm Demand
 		var round int16
@@ -875,8 +884,9 @@ type sideLoad struct {
 }
 
 // loadSupplies reads the active volunteers' rounds with capacity left
-// (capacity minus accepted offers).
-func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any) ([]Supply, map[int64]volPerson, error) {
+// (capacity minus accepted offers): about rounds of them, of about people
+// volunteers.
+func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any, rounds, people int) ([]Supply, map[int64]volPerson, error) {
 	rows, err := q.Query(ctx, `
 		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
 			coalesce(a.n, 0), v.first_name, v.email
@@ -888,8 +898,8 @@ func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any) (
 		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []Supply
-	vol := map[int64]volPerson{}
+	out := make([]Supply, 0, rounds)
+	vol := make(map[int64]volPerson, people)
 	for rows.Next() {
 		var s Supply
 		var round int16
