@@ -53,6 +53,11 @@ type MatchResult struct {
 type input struct {
 	demands  []Demand
 	supplies []Supply
+	// since is when each open demand's round became open (zero for the
+	// others): what reopen gives back to the rounds proposeOpen moved that
+	// the plan leaves unserved.
+	since    []time.Time
+	proposed bool // proposeOpen has run
 	current  []Assignment
 	offerID  map[dkey]int64 // pending offer of a request round
 	slot     map[dkey]int   // and the slot it takes
@@ -149,7 +154,13 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 		}
 	}
 	res.Proposed = len(add) - res.Moved
-	if opt.DryRun || (len(add) == 0 && len(remove) == 0) {
+	if opt.DryRun {
+		return res, nil
+	}
+	if err := in.reopen(ctx, tx, served); err != nil {
+		return nil, err
+	}
+	if len(add) == 0 && len(remove) == 0 {
 		return res, nil
 	}
 	if err := d.write(ctx, tx, electionID, in, early.rest(add), remove, served, now); err != nil {
@@ -203,8 +214,11 @@ func (e *earlyOffers) settle(as []Assignment) { e.ch <- as }
 func (e *earlyOffers) run() {
 	defer close(e.done)
 	// Every mandant's place first, while the plan is solved: the write
-	// then reads none.
+	// then reads none. Then the open rounds become proposed.
 	e.err = e.in.loadPlaces(e.ctx, e.tx, maps.Keys(e.in.req))
+	if e.err == nil {
+		e.err = e.in.proposeOpen(e.ctx, e.tx, e.now)
+	}
 	for as := range e.ch {
 		if e.err != nil {
 			continue
@@ -342,14 +356,14 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 	otherRounds := map[int64]other{}
 	if len(near) == 0 {
 		expect := pgdb.EstimateRows(ctx, tx, "proxy_request_rounds")
-		in.demands, otherRounds = make([]Demand, 0, expect), make(map[int64]other, expect)
+		in.demands, in.since, otherRounds = make([]Demand, 0, expect), make([]time.Time, 0, expect), make(map[int64]other, expect)
 		in.req = make(map[int64]reqPerson, expect)
 	}
 	// Demands: open or proposed request rounds of rounds still ahead. All
 	// rounds are read so that a request's other round tells whether it
 	// needs both (BothRounds) and who already carries it (Partner).
 	rows, err = tx.Query(ctx, `
-		SELECT rr.request_id, rr.round, rr.status, coalesce(rr.volunteer_id, 0), r.commune_code, r.bureau_code, r.latitude, r.longitude,
+		SELECT rr.request_id, rr.round, rr.status, rr.status_at, coalesce(rr.volunteer_id, 0), r.commune_code, r.bureau_code, r.latitude, r.longitude,
 			r.first_name
 		FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
 		WHERE r.election_id = $1 AND rr.status <> 'cancelled' AND r.latitude IS NOT NULL AND `+reqFilter, argsR...)
@@ -360,9 +374,10 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		var dm Demand
 		var round int16
 		var status string
+		var since time.Time
 		var volunteer int64
 		var first string
-		if err := rows.Scan(&dm.RequestID, &round, &status, &volunteer, &dm.Commune, &dm.Bureau, &dm.At.Lat, &dm.At.Lon, &first); err != nil {
+		if err := rows.Scan(&dm.RequestID, &round, &status, &since, &volunteer, &dm.Commune, &dm.Bureau, &dm.At.Lat, &dm.At.Lon, &first); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -378,6 +393,10 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		dm.Round = int(round)
 		dm.Seq = dm.RequestID // ids grow with time: smaller is older
 		in.demands = append(in.demands, dm)
+		if status != RoundOpen {
+			since = time.Time{}
+		}
+		in.since = append(in.since, since)
 		in.req[dm.RequestID] = reqPerson{first: first, commune: dm.Commune, bureau: dm.Bureau, at: dm.At}
 	}
 	rows.Close()
@@ -473,13 +492,13 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		}
 	}
 	// Demands whose offer cannot be re-planned here are dropped.
-	kept := in.demands[:0]
-	for _, dm := range in.demands {
+	kept, keptSince := in.demands[:0], in.since[:0]
+	for i, dm := range in.demands {
 		if dm.Offered != -1 {
-			kept = append(kept, dm)
+			kept, keptSince = append(kept, dm), append(keptSince, in.since[i])
 		}
 	}
-	in.demands = kept
+	in.demands, in.since = kept, keptSince
 	for i := range in.demands {
 		in.demands[i].Declined = never[in.demands[i].RequestID]
 	}
@@ -660,12 +679,8 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 		kms[i] = math.Round(places.DistanceKm(in.req[a.RequestID].at, in.vol[a.VolunteerID].at)*10) / 10
 		expires[i] = d.Expiry.Deadline(now, in.dates[a.Round])
 	}
-	if len(add) > 1000 {
-		// The unnest() of the status update would spill to disk with the
-		// default 4 MB; for this transaction only.
-		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
-			return err
-		}
+	if err := roomForUnnest(ctx, tx, len(add)); err != nil {
+		return err
 	}
 	err := in.loadPlaces(ctx, tx, func(yield func(int64) bool) {
 		for _, a := range add {
@@ -733,13 +748,14 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 		}); err != nil {
 		return err
 	}
-	reqR := make([]int64, len(add))
-	reqN := make([]int16, len(add))
-	for i, a := range add {
-		reqR[i], reqN[i] = a.RequestID, int16(a.Round)
+	// The rounds proposeOpen moved are proposed already.
+	var rounds []dkey
+	for _, a := range add {
+		if _, current := in.offerID[dkey{a.RequestID, a.Round}]; current || !in.proposed {
+			rounds = append(rounds, dkey{a.RequestID, a.Round})
+		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'proposed', status_at = $3
-		FROM unnest($1::bigint[], $2::smallint[]) AS k(r, n) WHERE rr.request_id = k.r AND rr.round = k.n`, reqR, reqN, now); err != nil {
+	if err := propose(ctx, tx, rounds, now); err != nil {
 		return err
 	}
 	<-composed
@@ -750,6 +766,71 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 		return notify.Release(ctx, tx, hold)
 	}
 	return writeOfferMail(ctx, tx, now, linkExpiry, mail)
+}
+
+// proposeOpen moves every open request round of the run to proposed,
+// early (the batch calls it while Plan solves and the connection is idle):
+// nearly all of them get an offer. The write then moves back those that
+// get none (reopen), and does not move the others again.
+func (in *input) proposeOpen(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	var rounds []dkey
+	for i, dm := range in.demands {
+		if !in.since[i].IsZero() {
+			rounds = append(rounds, dkey{dm.RequestID, dm.Round})
+		}
+	}
+	if err := roomForUnnest(ctx, tx, len(rounds)); err != nil {
+		return err
+	}
+	in.proposed = true
+	return propose(ctx, tx, rounds, now)
+}
+
+// reopen moves back to open, as of when they were, the rounds that
+// proposeOpen moved and the plan does not serve.
+func (in *input) reopen(ctx context.Context, tx pgx.Tx, served map[dkey]bool) error {
+	if !in.proposed {
+		return nil
+	}
+	var r []int64
+	var n []int16
+	var at []time.Time
+	for i, dm := range in.demands {
+		if !in.since[i].IsZero() && !served[dkey{dm.RequestID, dm.Round}] {
+			r, n, at = append(r, dm.RequestID), append(n, int16(dm.Round)), append(at, in.since[i])
+		}
+	}
+	if len(r) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'open', status_at = k.at
+		FROM unnest($1::bigint[], $2::smallint[], $3::timestamptz[]) AS k(r, n, at) WHERE rr.request_id = k.r AND rr.round = k.n`, r, n, at)
+	return err
+}
+
+// propose moves request rounds to proposed.
+func propose(ctx context.Context, tx pgx.Tx, rounds []dkey, now time.Time) error {
+	if len(rounds) == 0 {
+		return nil
+	}
+	r, n := make([]int64, len(rounds)), make([]int16, len(rounds))
+	for i, k := range rounds {
+		r[i], n[i] = k.req, int16(k.round)
+	}
+	_, err := tx.Exec(ctx, `UPDATE proxy_request_rounds rr SET status = 'proposed', status_at = $3
+		FROM unnest($1::bigint[], $2::smallint[]) AS k(r, n) WHERE rr.request_id = k.r AND rr.round = k.n`, r, n, now)
+	return err
+}
+
+// roomForUnnest gives this transaction's statements the memory to join n
+// rows of unnest() without spilling to disk (the default 4 MB is too
+// little for a batch).
+func roomForUnnest(ctx context.Context, tx pgx.Tx, n int) error {
+	if n <= 1000 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`)
+	return err
 }
 
 // stageFrom is how many offer messages a run writes beside its

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -1020,5 +1022,74 @@ func TestBatchWritesSettledOffersOnce(t *testing.T) {
 	again, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{})
 	if err != nil || again.Proposed+again.Moved+again.Withdrawn != 0 {
 		t.Fatalf("second batch: %+v, %v", again, err)
+	}
+}
+
+// A batch proposes the open request rounds it serves, and leaves the
+// others open as they were: their queue age (status_at) does not move.
+func TestBatchLeavesUnservedRoundsAsTheyWere(t *testing.T) {
+	defer proxies.SetStageFrom(1)()
+	f := setup(t)
+	f.desk.InstantOff = true
+	var mine []int64
+	for i := 0; i < 3; i++ {
+		mine = append(mine, f.request(t, f.person("Marie", "04070", "")))
+	}
+	f.volunteer(t, f.person("Luc", "04070", ""), 10)
+	type round struct {
+		status string
+		at     time.Time
+	}
+	rounds := func() map[[2]int64]round {
+		rows, err := f.pool.Query(f.ctx, `SELECT rr.request_id, rr.round, rr.status, rr.status_at
+			FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id WHERE r.election_id = $1`, f.e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[[2]int64]round{}
+		for rows.Next() {
+			var id int64
+			var n int16
+			var r round
+			if err := rows.Scan(&id, &n, &r.status, &r.at); err != nil {
+				t.Fatal(err)
+			}
+			out[[2]int64{id, int64(n)}] = r
+		}
+		return out
+	}
+	before := rounds()
+	f.clock.Add(time.Hour)
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after := rounds()
+	proposed := 0
+	for k, b := range before {
+		a := after[k]
+		switch {
+		case b.status == proxies.RoundOpen && a.status == proxies.RoundProposed:
+			if d := a.at.Sub(f.clock.Now()); d <= -time.Microsecond || d >= time.Microsecond {
+				t.Errorf("round %v proposed as of %v, want the run's time %v", k, a.at, f.clock.Now())
+			}
+			if slices.Contains(mine, k[0]) {
+				proposed++
+			}
+		case a.status != b.status || !a.at.Equal(b.at):
+			t.Errorf("round %v: %s as of %v, now %s as of %v", k, b.status, b.at, a.status, a.at)
+		}
+	}
+	if proposed != 1 {
+		t.Fatalf("%d of the 3 requests of Digne proposed, want 1 (one volunteer)", proposed)
+	}
+	// A run that finds nothing new changes nothing.
+	f.clock.Add(time.Hour)
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	same := func(a, b round) bool { return a.status == b.status && a.at.Equal(b.at) }
+	if again := rounds(); !maps.EqualFunc(again, after, same) {
+		t.Fatalf("second run changed the rounds:\n%v\nwas\n%v", again, after)
 	}
 }
