@@ -15,11 +15,10 @@ import (
 // and the Messages page: not held, or held by a released hold (see Stage).
 const visible = `(hold IS NULL OR EXISTS (SELECT 1 FROM outbox_holds h WHERE h.id = outbox.hold AND h.released_at IS NOT NULL))`
 
-// Stage writes n messages (msg(i), as EnqueueEach) and what also writes
-// with them (their links, say) on another connection of pool, in a
-// transaction of their own committed before it returns, so that a change
-// telling thousands of people writes its own rows meanwhile on its
-// connection. The messages carry a hold: they are neither sent nor listed
+// Stage writes n messages (msg(i), as EnqueueEach) on another connection
+// of pool, in a transaction of their own committed before it returns, so
+// that a change telling thousands of people writes its own rows meanwhile
+// on its connection. The messages carry a hold: they are neither sent nor listed
 // until the change's transaction calls Release(hold) and commits (see
 // migration 014); if it never does, DeleteOrphans removes them.
 //
@@ -27,7 +26,7 @@ const visible = `(hold IS NULL OR EXISTS (SELECT 1 FROM outbox_holds h WHERE h.i
 // and the caller enqueues in its own transaction. Stage does not wait for
 // one: the pool's other connections may all be held by work queued on a
 // lock the change holds.
-func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Message, also func(tx pgx.Tx) error) (hold int64, ok bool, err error) {
+func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Message) (hold int64, ok bool, err error) {
 	conn, err := pgdb.TryAcquire(ctx, pool)
 	if conn == nil || err != nil {
 		return 0, false, err
@@ -37,13 +36,8 @@ func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Messa
 		if err := tx.QueryRow(ctx, `INSERT INTO outbox_holds DEFAULT VALUES RETURNING id`).Scan(&hold); err != nil {
 			return err
 		}
-		if _, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind", "hold"}, n, messageRow(msg, hold)); err != nil {
-			return err
-		}
-		if also != nil {
-			return also(tx)
-		}
-		return nil
+		_, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind", "hold"}, n, messageRow(msg, hold))
+		return err
 	})
 	return hold, err == nil, err
 }

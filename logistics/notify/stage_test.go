@@ -18,7 +18,7 @@ func stage(t *testing.T, pool *pgxpool.Pool, n int) int64 {
 	t.Helper()
 	hold, ok, err := Stage(context.Background(), pool, n, func(i int) Message {
 		return Message{Channel: Email, Recipient: fmt.Sprintf("benevole%d@example.org", i), Subject: "Offre", Body: "Bonjour", Kind: "proxy.offer"}
-	}, nil)
+	})
 	if err != nil || !ok {
 		t.Fatalf("stage: ok %v, %v", ok, err)
 	}
@@ -127,7 +127,7 @@ func TestStageWithoutAFreeConnection(t *testing.T) {
 	}
 	_, ok, err := Stage(context.Background(), pool, 1, func(int) Message {
 		return Message{Channel: Email, Recipient: "a@example.org", Body: "x"}
-	}, nil)
+	})
 	var rows int
 	if qerr := conn.QueryRow(context.Background(), `SELECT count(*) FROM outbox`).Scan(&rows); qerr != nil {
 		t.Fatal(qerr)

@@ -699,34 +699,35 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 		p.requestID, p.rFirst, p.volunteerID, p.vFirst, p.vEmail = n.requestID, r.first, n.volunteerID, v.first, v.email
 		return p
 	}
-	// The messages are composed (and their links' secrets drawn) on
-	// another core while PostgreSQL inserts the offers and moves the
-	// statuses. A batch writes them on a second connection too
-	// (notify.Stage), released by this transaction: the database then
-	// inserts the offers and the messages at once, on both cores.
+	// The links' secrets are drawn and the messages composed on another
+	// core while PostgreSQL inserts the offers and moves the statuses;
+	// this transaction then writes the links. A batch writes the messages
+	// on a second connection (notify.Stage), released by this
+	// transaction: the database then inserts the offers and links, and
+	// the messages, at once on both cores.
 	notes := noteOffers(add, kms, expires)
 	render := d.offerRenderer(who, in.dates)
 	var (
-		mail   offerMail
+		links  offerLinks
+		msgs   []notify.Message
 		hold   int64
 		staged bool
 		errMsg error
 	)
-	composed := make(chan struct{})
+	drawn, composed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(composed)
+		links = drawLinks(notes)
+		close(drawn)
 		if len(notes) >= stageFrom {
-			links := make([]linkRow, len(notes))
 			hold, staged, errMsg = notify.Stage(ctx, d.Pool, len(notes), func(i int) notify.Message {
-				var m notify.Message
-				m, links[i] = render.render(notes[i])
-				return m
-			}, func(side pgx.Tx) error { return copyLinks(ctx, side, now, linkExpiry, links) })
+				return render.render(notes[i], links.secrets[i])
+			})
 			if staged || errMsg != nil {
 				return
 			}
 		}
-		mail = render.renderAll(notes)
+		msgs = render.renderAll(notes, links)
 	}()
 	defer func() { <-composed }()
 
@@ -758,6 +759,10 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	if err := propose(ctx, tx, rounds, now); err != nil {
 		return err
 	}
+	<-drawn
+	if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
+		return err
+	}
 	<-composed
 	switch {
 	case errMsg != nil:
@@ -765,7 +770,7 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	case staged:
 		return notify.Release(ctx, tx, hold)
 	}
-	return writeOfferMail(ctx, tx, now, linkExpiry, mail)
+	return notify.Enqueue(ctx, tx, msgs...)
 }
 
 // proposeOpen moves every open request round of the run to proposed,

@@ -46,11 +46,12 @@ func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote
 	return notes
 }
 
-// offerMail is what writeOfferMail writes: the outbox messages and the
-// private links they carry (only the hash of each link's secret).
-type offerMail struct {
-	msgs  []notify.Message
-	links []linkRow
+// offerLinks are the new private links of offer notes, one each: the
+// secrets the messages carry, and the rows (only the hash of each
+// secret) that copyLinks writes.
+type offerLinks struct {
+	secrets []string
+	rows    []linkRow
 }
 
 type linkRow struct {
@@ -58,10 +59,22 @@ type linkRow struct {
 	volunteerID int64
 }
 
-// offerRenderer composes offer messages, each with a new private link to
-// the volunteer's page; who tells the people and place of a note. It
-// touches no database: the batch runs it on another core while PostgreSQL
-// inserts the offers.
+// drawLinks draws a new private link to the volunteer's page for each
+// note. The links do not depend on what the messages say: a batch writes
+// them while it composes the messages.
+func drawLinks(notes []offerNote) offerLinks {
+	l := offerLinks{secrets: make([]string, len(notes)), rows: make([]linkRow, len(notes))}
+	for i, n := range notes {
+		var hash []byte
+		l.secrets[i], hash = token.New()
+		l.rows[i] = linkRow{hash: hash, volunteerID: n.volunteerID}
+	}
+	return l
+}
+
+// offerRenderer composes offer messages, each with its private link;
+// who tells the people and place of a note. It touches no database: the
+// batch runs it on another core while PostgreSQL inserts the offers.
 type offerRenderer struct {
 	who   func(offerNote) pair
 	dates map[int]time.Time
@@ -77,8 +90,8 @@ func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time) 
 	return &offerRenderer{who: who, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
 }
 
-// render composes the message of one note and draws its link.
-func (o *offerRenderer) render(n offerNote) (notify.Message, linkRow) {
+// render composes the message of one note, with the secret of its link.
+func (o *offerRenderer) render(n offerNote, secret string) notify.Message {
 	slices.Sort(n.rounds)
 	var key uint64
 	for _, r := range n.rounds {
@@ -99,19 +112,18 @@ func (o *offerRenderer) render(n offerNote) (notify.Message, linkRow) {
 		o.deadlines[n.expires.UnixNano()] = deadline
 	}
 	p := o.who(n)
-	plain, hash := token.New()
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: "Une personne a besoin de vous pour voter",
-		Body:    offerVolunteerBody(p, rounds, n.km, deadline, o.prefix+plain)}, linkRow{hash: hash, volunteerID: n.volunteerID}
+		Body:    offerVolunteerBody(p, rounds, n.km, deadline, o.prefix+secret)}
 }
 
 // renderAll composes the messages of notes.
-func (o *offerRenderer) renderAll(notes []offerNote) offerMail {
-	out := offerMail{msgs: make([]notify.Message, len(notes)), links: make([]linkRow, len(notes))}
+func (o *offerRenderer) renderAll(notes []offerNote, links offerLinks) []notify.Message {
+	msgs := make([]notify.Message, len(notes))
 	for i, n := range notes {
-		out.msgs[i], out.links[i] = o.render(n)
+		msgs[i] = o.render(n, links.secrets[i])
 	}
-	return out
+	return msgs
 }
 
 // offerMessages writes the offer messages of notes, each with a new
@@ -129,19 +141,14 @@ func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry tim
 	who := func(n offerNote) pair {
 		return info.pair(Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}, time.Time{})
 	}
-	return writeOfferMail(ctx, tx, now, linkExpiry, d.offerRenderer(who, dates).renderAll(notes))
-}
-
-// writeOfferMail writes what renderAll composed: the links and the
-// messages (notify.Enqueue, by COPY for a batch).
-func writeOfferMail(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, mail offerMail) error {
-	if err := copyLinks(ctx, tx, now, linkExpiry, mail.links); err != nil {
+	links := drawLinks(notes)
+	if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 		return err
 	}
-	return notify.Enqueue(ctx, tx, mail.msgs...)
+	return notify.Enqueue(ctx, tx, d.offerRenderer(who, dates).renderAll(notes, links)...)
 }
 
-// copyLinks inserts links (COPY). They go in by hash order: the primary
+// copyLinks inserts links (COPY), reordered: by hash order, the primary
 // key then grows at its right edge (PostgreSQL's fast path for ascending
 // keys, and full pages) instead of taking 100,000 random insertions,
 // several times slower.
