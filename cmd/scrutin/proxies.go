@@ -338,7 +338,7 @@ func benchSubmit(ctx context.Context, e *env, pool *pgxpool.Pool, total, conc in
 		email := fmt.Sprintf("v%d@bench.example", i)
 		for {
 			var ok bool
-			if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM proxy_offers o JOIN proxy_volunteers v ON v.id = o.volunteer_id WHERE v.email = $1)`, email).Scan(&ok); err != nil {
+			if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM proxy_offers o JOIN proxy_volunteers v ON v.id = o.volunteer_id WHERE v.email = $1 AND o.status = 'pending')`, email).Scan(&ok); err != nil {
 				return err
 			}
 			if ok {

@@ -1018,7 +1018,7 @@ func loadNever(ctx context.Context, q pgdb.Q, electionID int64, reqIDs []int64, 
 	}
 	rows, err := q.Query(ctx, `
 		SELECT o.request_id, o.volunteer_id FROM proxy_offers o JOIN proxy_requests r ON r.id = o.request_id
-		WHERE o.election_id = $1 AND (o.status IN ('declined', 'expired') OR o.reason = 'unmatched') AND `+filter+`
+		WHERE o.election_id = $1 AND (o.status IN ('declined', 'expired') OR (o.status = 'withdrawn' AND o.reason = 'unmatched')) AND `+filter+`
 		UNION
 		SELECT r.id, v.id FROM proxy_requests r JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.email = r.email
 		WHERE r.election_id = $1 AND `+filter+`

@@ -60,6 +60,12 @@ func (p pair) volunteerPoint() *places.Point {
 	return &places.Point{Lat: *p.vLat, Lon: *p.vLon}
 }
 
+// anyStatus is true of every offer o. Offers by request or by volunteer
+// are in two partial indexes, the live ones and the others (migrations 003
+// and 015): a query for all of them says both, so that the planner reads
+// both indexes.
+const anyStatus = `(o.status IN ('pending', 'accepted') OR o.status NOT IN ('pending', 'accepted'))`
+
 const pairSQL = `
 	SELECT o.id, o.status, o.round, rd.date, o.election_id, o.expires_at, o.distance_km, o.details_views,
 		r.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code,

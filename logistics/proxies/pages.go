@@ -161,7 +161,8 @@ func LoadVolunteerPage(ctx context.Context, q pgdb.Q, id int64, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	ps, err := loadPairs(ctx, q, false, `o.volunteer_id = $1 AND (o.status IN ('pending', 'accepted') OR o.answered_at > $2::timestamptz - interval '14 days')`, id, now)
+	// Live offers, and those answered lately: each from its index.
+	ps, err := loadPairs(ctx, q, false, `o.volunteer_id = $1 AND (o.status IN ('pending', 'accepted') OR (o.status NOT IN ('pending', 'accepted') AND o.answered_at > $2::timestamptz - interval '14 days'))`, id, now)
 	if err != nil {
 		return nil, err
 	}

@@ -631,7 +631,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 		SELECT o.id, o.round, o.status, o.reason, v.id, v.first_name || ' ' || v.last_name, c.name, v.phone, in_scope(v.commune_code, $2),
 			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at, o.details_views
 		FROM proxy_offers o JOIN proxy_volunteers v ON v.id = o.volunteer_id JOIN communes c ON c.code = v.commune_code
-		WHERE o.request_id = $1 ORDER BY o.id DESC`, id, u.ScopeArg())
+		WHERE o.request_id = $1 AND `+anyStatus+` ORDER BY o.id DESC`, id, u.ScopeArg())
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 			coalesce(r.first_name || ' ' || r.last_name, ''), coalesce(c.name, ''), coalesce(r.bureau_code, ''),
 			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at
 		FROM proxy_offers o LEFT JOIN proxy_requests r ON r.id = o.request_id LEFT JOIN communes c ON c.code = r.commune_code
-		WHERE o.volunteer_id = $1 ORDER BY o.id DESC`, id, u.ScopeArg())
+		WHERE o.volunteer_id = $1 AND `+anyStatus+` ORDER BY o.id DESC`, id, u.ScopeArg())
 	if err != nil {
 		return nil, err
 	}
