@@ -18,9 +18,9 @@ const visible = `(hold IS NULL OR EXISTS (SELECT 1 FROM outbox_holds h WHERE h.i
 // Stage writes n messages (msg(i), as EnqueueEach) on another connection
 // of pool, in a transaction of their own committed before it returns, so
 // that a change telling thousands of people writes its own rows meanwhile
-// on its connection. The messages carry a hold: they are neither sent nor listed
-// until the change's transaction calls Release(hold) and commits (see
-// migration 014); if it never does, DeleteOrphans removes them.
+// on its connection. The messages carry a hold: they are neither sent nor
+// listed until the change's transaction calls Release(hold) and commits
+// (see migration 014); if it never does, DeleteOrphans removes them.
 //
 // ok is false when the pool had no free connection: nothing is written,
 // and the caller enqueues in its own transaction. Stage does not wait for
