@@ -15,6 +15,7 @@ import (
 	"scrutin/internal/benchmeter"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/staff"
 )
 
 // National scale, generated in SQL over the real communes (La Poste file,
@@ -271,4 +272,54 @@ func containsParam(sql string) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkImportPrioritiesNational: a priorities file with a line for
+// each of the 70,000 bureaux of the national instance (priorities 1 to 9),
+// imported by an admin: all or nothing, in one transaction.
+//
+//	go test ./logistics/delegates -run '^$' -bench ImportPrioritiesNational -benchtime 1x
+func BenchmarkImportPrioritiesNational(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	e := loadNationalDelegates(b, pool)
+	admin, err := staff.Add(ctx, pool, staff.NewUser{Email: "banc@example.org", Name: "Banc d'essai", Role: staff.Admin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT commune_code, code FROM bureaux ORDER BY 1, 2`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var file bytes.Buffer
+	file.WriteString("commune_code,bureau_code,priority\n")
+	lines := 0
+	for rows.Next() {
+		var commune, bureau string
+		if err := rows.Scan(&commune, &bureau); err != nil {
+			b.Fatal(err)
+		}
+		file.WriteString(commune + "," + bureau + "," + strconv.Itoa(1+lines%9) + "\n")
+		lines++
+	}
+	if rows.Err() != nil {
+		b.Fatal(rows.Err())
+	}
+	desk := &delegates.Desk{Pool: pool, BaseURL: "https://scrutin.example.org"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n, err := desk.ImportPriorities(ctx, admin, e.Slug, bytes.NewReader(file.Bytes()))
+		if err != nil || n != lines {
+			b.Fatalf("imported %d of %d lines: %v", n, lines, err)
+		}
+	}
+	b.StopTimer()
+	var stored int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM delegate_priorities WHERE election_id = $1`, e.ID).Scan(&stored); err != nil {
+		b.Fatal(err)
+	}
+	if want := lines - (lines+8)/9; stored != want {
+		b.Fatalf("%d priorities stored, want %d (every line but those of priority 1)", stored, want)
+	}
+	b.ReportMetric(float64(lines), "lines")
 }

@@ -845,10 +845,30 @@ func TestNeedsRulesAndPriorities(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("import: %d, %v", n, err)
 	}
-	var p int
-	d.Pool.QueryRow(ctx, `SELECT priority FROM delegate_seats WHERE election_id = $1 AND round = 1 AND commune_code = '04070' AND bureau_code = '2' LIMIT 1`, e.ID).Scan(&p)
-	if p != 5 {
-		t.Fatalf("priority %d", p)
+	priority := func(commune, bureau string) int {
+		t.Helper()
+		var p int
+		if err := d.Pool.QueryRow(ctx, `SELECT priority FROM delegate_seats WHERE election_id = $1 AND round = 1 AND commune_code = $2 AND bureau_code = $3 LIMIT 1`,
+			e.ID, commune, bureau).Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p, q := priority("04070", "2"), priority("04112", "1"); p != 5 || q != 3 {
+		t.Fatalf("priorities %d and %d, want 5 and 3", p, q)
+	}
+	// A second file: priority 1 puts a bureau back to the default, others
+	// replace what was there.
+	if n, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader("04070,2,1\n04112,1,7\n")); err != nil || n != 2 {
+		t.Fatalf("second import: %d, %v", n, err)
+	}
+	var stored int
+	d.Pool.QueryRow(ctx, `SELECT count(*) FROM delegate_priorities WHERE election_id = $1 AND commune_code = '04070' AND bureau_code = '2'`, e.ID).Scan(&stored)
+	if p, q := priority("04070", "2"), priority("04112", "1"); p != 1 || q != 7 || stored != 0 {
+		t.Fatalf("priorities %d and %d (%d rows for 04070_2), want 1 and 7 (none)", p, q, stored)
+	}
+	if _, err := d.ImportPriorities(ctx, org, e.Slug, strings.NewReader("04070,2,5\n")); err != nil || priority("04070", "2") != 5 {
+		t.Fatalf("third import: %v, priority %d", err, priority("04070", "2"))
 	}
 
 	// The only volunteer able to serve two bureaux goes to the priority one.
