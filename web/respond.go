@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -220,6 +221,19 @@ func Figures(s string, n int) (counts []any, ok bool) {
 		counts[i] = v
 	}
 	return counts, true
+}
+
+// PageLink is the current page's link with the filters q (empty ones
+// left out) on page page of its list.
+func PageLink(c *fiber.Ctx, q map[string]string, page int) string {
+	v := url.Values{}
+	for k, s := range q {
+		if k != "page" && s != "" {
+			v.Set(k, s)
+		}
+	}
+	v.Set("page", strconv.Itoa(page))
+	return c.Path() + "?" + v.Encode()
 }
 
 // FormValues keeps what a person typed, to refill a form after an error

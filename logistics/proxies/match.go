@@ -17,7 +17,6 @@ import (
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
-	"scrutin/logistics/token"
 )
 
 // MatchOptions choose what a matching run covers.
@@ -625,18 +624,15 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		if err != nil {
 			return err
 		}
-		links := make([][]any, 0, len(remove))
+		links := drawLinks(len(remove), func(i int) int64 { return remove[i].VolunteerID })
 		msgs := make([]notify.Message, 0, len(remove))
-		for _, r := range remove {
+		for i, r := range remove {
 			p := info.pair(r, in.dates[r.Round])
 			p.status = OfferPending
-			plain, hash := token.New()
-			links = append(links, []any{hash, r.VolunteerID, now, linkExpiry})
 			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
-				Subject: withdrawnVolunteerSubject("moved"), Body: withdrawnVolunteerBody(p, "moved", d.url(plain))})
+				Subject: withdrawnVolunteerSubject("moved"), Body: withdrawnVolunteerBody(p, "moved", d.url(links.secrets[i]))})
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"proxy_links"}, []string{"token_hash", "volunteer_id", "created_at", "expires_at"},
-			pgx.CopyFromRows(links)); err != nil {
+		if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 			return err
 		}
 		if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
@@ -717,7 +713,7 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	drawn, composed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(composed)
-		links = drawLinks(notes)
+		links = drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID })
 		close(drawn)
 		if len(notes) >= stageFrom {
 			hold, staged, errMsg = notify.Stage(ctx, d.Pool, len(notes), func(i int) notify.Message {

@@ -46,9 +46,9 @@ func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote
 	return notes
 }
 
-// offerLinks are the new private links of offer notes, one each: the
-// secrets the messages carry, and the rows (only the hash of each
-// secret) that copyLinks writes.
+// offerLinks are new private links to volunteers' pages (drawLinks): the
+// secrets the messages carry, and the rows (only the hash of each secret)
+// that copyLinks writes.
 type offerLinks struct {
 	secrets []string
 	rows    []linkRow
@@ -59,15 +59,15 @@ type linkRow struct {
 	volunteerID int64
 }
 
-// drawLinks draws a new private link to the volunteer's page for each
-// note. The links do not depend on what the messages say: a batch writes
-// them while it composes the messages.
-func drawLinks(notes []offerNote) offerLinks {
-	l := offerLinks{secrets: make([]string, len(notes)), rows: make([]linkRow, len(notes))}
-	for i, n := range notes {
+// drawLinks draws n new private links, the i-th to the page of
+// volunteer(i). The links do not depend on what the messages say: a batch
+// writes them while it composes the messages.
+func drawLinks(n int, volunteer func(i int) int64) offerLinks {
+	l := offerLinks{secrets: make([]string, n), rows: make([]linkRow, n)}
+	for i := range n {
 		var hash []byte
 		l.secrets[i], hash = token.New()
-		l.rows[i] = linkRow{hash: hash, volunteerID: n.volunteerID}
+		l.rows[i] = linkRow{hash: hash, volunteerID: volunteer(i)}
 	}
 	return l
 }
@@ -141,7 +141,7 @@ func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry tim
 	who := func(n offerNote) pair {
 		return info.pair(Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}, time.Time{})
 	}
-	links := drawLinks(notes)
+	links := drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID })
 	if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 		return err
 	}

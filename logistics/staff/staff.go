@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,42 +71,24 @@ func (u *User) ScopeArg() []string {
 
 // Covers reports whether a commune is within u's scope.
 func (u *User) Covers(communeCode string) bool {
-	if u.IsAdmin() {
-		return true
-	}
-	for _, s := range u.Scope {
-		if s == communeCode || s == Departement(communeCode) {
-			return true
-		}
-	}
-	return false
+	return u.anyScope(func(s string) bool { return s == communeCode || s == Departement(communeCode) })
 }
 
 // CoversDepartement reports whether a whole département is within scope.
 func (u *User) CoversDepartement(dep string) bool {
-	if u.IsAdmin() {
-		return true
-	}
-	for _, s := range u.Scope {
-		if s == dep {
-			return true
-		}
-	}
-	return false
+	return u.anyScope(func(s string) bool { return s == dep })
 }
 
 // Reaches reports whether some of a département is within u's scope (the
 // département, or one of its communes).
 func (u *User) Reaches(dep string) bool {
-	if u.IsAdmin() {
-		return true
-	}
-	for _, s := range u.Scope {
-		if s == dep || Departement(s) == dep {
-			return true
-		}
-	}
-	return false
+	return u.anyScope(func(s string) bool { return s == dep || Departement(s) == dep })
+}
+
+// anyScope reports whether u is an admin (national) or one of u's scope
+// codes satisfies match.
+func (u *User) anyScope(match func(scope string) bool) bool {
+	return u.IsAdmin() || slices.ContainsFunc(u.Scope, match)
 }
 
 // Actor is how u appears in the audit log.

@@ -306,18 +306,12 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		}
 		data["E"], data["List"] = e, page
 		// The other pages keep the filter.
-		at := func(n int) string {
-			q := c.Request().URI().QueryArgs()
-			v := url.Values{}
-			q.VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
-			v.Set("page", strconv.Itoa(n))
-			return "/staff/delegues/benevoles?" + v.Encode()
-		}
+		q := web.QueryParams(c)
 		if page.Page > 1 {
-			data["PrevURL"] = at(page.Page - 1)
+			data["PrevURL"] = web.PageLink(c, q, page.Page-1)
 		}
 		if page.More {
-			data["NextURL"] = at(page.Page + 1)
+			data["NextURL"] = web.PageLink(c, q, page.Page+1)
 		}
 	}
 	return m.s.Render(c, "delegates/volunteers", data)

@@ -184,24 +184,13 @@ func (m *module) ordersPage(c *fiber.Ctx) error {
 	}
 	data["Orders"], data["Total"], data["Page"] = orders, total, page
 	if page > 1 {
-		data["Prev"] = pageLink(c, q, page-1)
+		data["Prev"] = web.PageLink(c, q, page-1)
 	}
 	if page*perPage < total {
-		data["Next"] = pageLink(c, q, page+1)
+		data["Next"] = web.PageLink(c, q, page+1)
 	}
 	data["Exports"] = exportLinks(q)
 	return m.s.Render(c, "materials/staff_orders", data)
-}
-
-func pageLink(c *fiber.Ctx, q map[string]string, page int) string {
-	v := url.Values{}
-	for k, s := range q {
-		if k != "page" && s != "" {
-			v.Set(k, s)
-		}
-	}
-	v.Set("page", strconv.Itoa(page))
-	return c.Path() + "?" + v.Encode()
 }
 
 // exportLink is a link to a document in the staff pages.
