@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,18 +16,55 @@ import (
 // and the Messages page: not held, or held by a released hold (see Stage).
 const visible = `(hold IS NULL OR EXISTS (SELECT 1 FROM outbox_holds h WHERE h.id = outbox.hold AND h.released_at IS NOT NULL))`
 
-// Stage writes n messages (msg(i), as EnqueueEach) on another connection
-// of pool, in a transaction of their own committed before it returns, so
-// that a change telling thousands of people writes its own rows meanwhile
-// on its connection. The messages carry a hold: they are neither sent nor
-// listed until the change's transaction calls Release(hold) and commits
-// (see migration 014); if it never does, DeleteOrphans removes them.
+// Shared is n messages, msg(i), that two writers take at once, each
+// message once, about 64 kB at a time: Stage on another connection, and
+// Enqueue in the change's transaction when its own rows are in. Both then
+// end about together, whatever else each connection had to write. msg
+// must be safe to call from two goroutines.
+type Shared struct {
+	n    int
+	msg  func(i int) Message
+	next atomic.Int64
+}
+
+// Share makes the n messages msg(i) ready for Stage and Enqueue.
+func Share(n int, msg func(i int) Message) *Shared {
+	return &Shared{n: n, msg: msg}
+}
+
+// copy writes in tx the messages not taken yet (with hold, if not 0).
+func (s *Shared) copy(ctx context.Context, tx pgx.Tx, hold int64) error {
+	columns := []string{"channel", "recipient", "subject", "body", "kind"}
+	if hold != 0 {
+		columns = append(columns, "hold")
+	}
+	row := messageRow(s.msg, hold)
+	_, err := pgdb.CopyRows(ctx, tx, "outbox", columns, s.n, func(_ int, w *pgdb.Row) bool {
+		k := s.next.Add(1) - 1
+		return k < int64(s.n) && row(int(k), w)
+	})
+	return err
+}
+
+// Enqueue writes in tx the messages that Stage has not taken, or all of
+// them without Stage.
+func (s *Shared) Enqueue(ctx context.Context, tx pgx.Tx) error {
+	return s.copy(ctx, tx, 0)
+}
+
+// Stage writes messages of s on another connection of pool, in a
+// transaction of its own committed before it returns, so that a change
+// telling thousands of people writes its own rows meanwhile on its
+// connection (and then the messages left, s.Enqueue). The messages carry
+// a hold: they are neither sent nor listed until the change's transaction
+// calls Release(hold) and commits (see migration 014); if it never does,
+// DeleteOrphans removes them.
 //
 // ok is false when the pool had no free connection: nothing is written,
-// and the caller enqueues in its own transaction. Stage does not wait for
-// one: the pool's other connections may all be held by work queued on a
-// lock the change holds.
-func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Message) (hold int64, ok bool, err error) {
+// and s.Enqueue writes every message. Stage does not wait for one: the
+// pool's other connections may all be held by work queued on a lock the
+// change holds.
+func Stage(ctx context.Context, pool *pgxpool.Pool, s *Shared) (hold int64, ok bool, err error) {
 	conn, err := pgdb.TryAcquire(ctx, pool)
 	if conn == nil || err != nil {
 		return 0, false, err
@@ -36,8 +74,7 @@ func Stage(ctx context.Context, pool *pgxpool.Pool, n int, msg func(i int) Messa
 		if err := tx.QueryRow(ctx, `INSERT INTO outbox_holds DEFAULT VALUES RETURNING id`).Scan(&hold); err != nil {
 			return err
 		}
-		_, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind", "hold"}, n, messageRow(msg, hold))
-		return err
+		return s.copy(ctx, tx, hold)
 	})
 	return hold, err == nil, err
 }

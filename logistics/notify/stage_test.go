@@ -16,9 +16,9 @@ import (
 // stage writes n messages to n recipients beside any transaction.
 func stage(t *testing.T, pool *pgxpool.Pool, n int) int64 {
 	t.Helper()
-	hold, ok, err := Stage(context.Background(), pool, n, func(i int) Message {
+	hold, ok, err := Stage(context.Background(), pool, Share(n, func(i int) Message {
 		return Message{Channel: Email, Recipient: fmt.Sprintf("benevole%d@example.org", i), Subject: "Offre", Body: "Bonjour", Kind: "proxy.offer"}
-	})
+	}))
 	if err != nil || !ok {
 		t.Fatalf("stage: ok %v, %v", ok, err)
 	}
@@ -125,9 +125,9 @@ func TestStageWithoutAFreeConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, ok, err := Stage(context.Background(), pool, 1, func(int) Message {
+	_, ok, err := Stage(context.Background(), pool, Share(1, func(int) Message {
 		return Message{Channel: Email, Recipient: "a@example.org", Body: "x"}
-	})
+	}))
 	var rows int
 	if qerr := conn.QueryRow(context.Background(), `SELECT count(*) FROM outbox`).Scan(&rows); qerr != nil {
 		t.Fatal(qerr)
@@ -135,5 +135,48 @@ func TestStageWithoutAFreeConnection(t *testing.T) {
 	conn.Release()
 	if ok || err != nil || rows != 0 {
 		t.Fatalf("staged with the only connection taken: ok %v, err %v, %d rows", ok, err, rows)
+	}
+}
+
+// Messages shared between Stage and the change's transaction are each
+// written once, by one or the other, and all listed once the change
+// releases its hold and commits.
+func TestSharedMessagesWrittenOnceEach(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	const n = 5000 // several COPY chunks each way
+	s := Share(n, func(i int) Message {
+		return Message{Channel: Email, Recipient: fmt.Sprintf("benevole%d@example.org", i), Subject: "Offre", Body: "Bonjour", Kind: "proxy.offer"}
+	})
+	err := pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+		type staged struct {
+			hold int64
+			ok   bool
+			err  error
+		}
+		done := make(chan staged)
+		go func() {
+			var st staged
+			st.hold, st.ok, st.err = Stage(ctx, pool, s)
+			done <- st
+		}()
+		if err := s.Enqueue(ctx, tx); err != nil {
+			return err
+		}
+		st := <-done
+		if st.err != nil || !st.ok {
+			return fmt.Errorf("stage: ok %v, %v", st.ok, st.err)
+		}
+		return Release(ctx, tx, st.hold)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, recipients int
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT recipient) FROM outbox`).Scan(&rows, &recipients); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || recipients != n || visibleCount(t, pool) != n {
+		t.Fatalf("%d rows to %d recipients, want %d once each, all listed", rows, recipients, n)
 	}
 }

@@ -67,8 +67,13 @@ type input struct {
 	// rows: a batch then writes without reading 200,000 people again.
 	req map[int64]reqPerson
 	vol map[int64]volPerson
-	// where: the places' names that messages say (loadPlaces).
-	where map[[2]string]pair
+	// where: the places' names that messages say (loadPlaces), of every
+	// request read when placesAll.
+	where     map[[2]string]pair
+	placesAll bool
+	// spare: links written ahead of their messages, by volunteer
+	// (spareLinks).
+	spare map[int64][]spareLink
 }
 
 type reqPerson struct {
@@ -126,7 +131,7 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 	var early *earlyOffers
 	if !opt.DryRun && len(opt.Near) == 0 {
 		early = d.startEarly(ctx, tx, electionID, in, now)
-		popt.Settled = early.settle
+		popt.Settled, popt.Saturated = early.settle, early.saturated
 	}
 	planned := Plan(in.demands, in.supplies, popt)
 	add, remove := Diff(in.current, planned)
@@ -160,9 +165,12 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 		return nil, err
 	}
 	if len(add) == 0 && len(remove) == 0 {
-		return res, nil
+		return res, in.dropSpareLinks(ctx, tx)
 	}
 	if err := d.write(ctx, tx, electionID, in, early.rest(add), remove, served, now); err != nil {
+		return nil, err
+	}
+	if err := in.dropSpareLinks(ctx, tx); err != nil {
 		return nil, err
 	}
 	res.WriteMs = time.Since(t2).Milliseconds()
@@ -186,7 +194,10 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 // while the rest is solved, when the transaction's connection and a core
 // are idle. Only offers that touch no current one go early: those of
 // request rounds without an offer, to volunteers without one in the
-// round (a change or a move must follow its withdrawal, in write).
+// round (a change or a move must follow its withdrawal, in write). It
+// also writes the links of the volunteers Plan is sure to use
+// (Options.Saturated: the scarce part, most of the offers) for their
+// messages to take.
 type earlyOffers struct {
 	d          *Desk
 	ctx        context.Context
@@ -194,7 +205,7 @@ type earlyOffers struct {
 	electionID int64
 	in         *input
 	now        time.Time
-	ch         chan []Assignment
+	ch         chan earlyJob
 	done       chan struct{}
 	written    map[dkey]bool
 	err        error
@@ -202,28 +213,42 @@ type earlyOffers struct {
 
 func (d *Desk) startEarly(ctx context.Context, tx pgx.Tx, electionID int64, in *input, now time.Time) *earlyOffers {
 	e := &earlyOffers{d: d, ctx: ctx, tx: tx, electionID: electionID, in: in, now: now,
-		ch: make(chan []Assignment, 4), done: make(chan struct{}), written: map[dkey]bool{}}
+		ch: make(chan earlyJob, 4), done: make(chan struct{}), written: map[dkey]bool{}}
 	go e.run()
 	return e
 }
 
+// earlyJob is offers to write, or volunteers to write links for.
+type earlyJob struct {
+	offers []Assignment
+	links  []int64
+}
+
 // settle is Plan's Options.Settled.
-func (e *earlyOffers) settle(as []Assignment) { e.ch <- as }
+func (e *earlyOffers) settle(as []Assignment) { e.ch <- earlyJob{offers: as} }
+
+// saturated is Plan's Options.Saturated.
+func (e *earlyOffers) saturated(_ int, volunteers []int64) { e.ch <- earlyJob{links: volunteers} }
 
 func (e *earlyOffers) run() {
 	defer close(e.done)
 	// Every mandant's place first, while the plan is solved: the write
 	// then reads none. Then the open rounds become proposed.
 	e.err = e.in.loadPlaces(e.ctx, e.tx, maps.Keys(e.in.req))
+	e.in.placesAll = e.err == nil
 	if e.err == nil {
 		e.err = e.in.proposeOpen(e.ctx, e.tx, e.now)
 	}
-	for as := range e.ch {
+	for job := range e.ch {
 		if e.err != nil {
 			continue
 		}
+		if job.links != nil {
+			e.err = e.in.spareLinks(e.ctx, e.tx, e.now, job.links)
+			continue
+		}
 		var add []Assignment
-		for _, a := range as {
+		for _, a := range job.offers {
 			if _, current := e.in.offerID[dkey{a.RequestID, a.Round}]; current || len(e.in.slots[skey{a.VolunteerID, a.Round}]) > 0 {
 				continue
 			}
@@ -624,7 +649,7 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		if err != nil {
 			return err
 		}
-		links := drawLinks(len(remove), func(i int) int64 { return remove[i].VolunteerID })
+		links := drawLinks(len(remove), func(i int) int64 { return remove[i].VolunteerID }, in.spare)
 		msgs := make([]notify.Message, 0, len(remove))
 		for i, r := range remove {
 			p := info.pair(r, in.dates[r.Round])
@@ -664,29 +689,48 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	slots := make([]int16, len(add))
 	kms := make([]float64, len(add))
 	expires := make([]time.Time, len(add))
+	deadline := map[int]time.Time{}
+	for r, date := range in.dates {
+		deadline[r] = d.Expiry.Deadline(now, date)
+	}
+	if len(add) > len(in.slots) {
+		// Grown once for a batch's offers rather than doubling all along.
+		grown := make(map[skey][]int, len(in.slots)+len(add))
+		maps.Copy(grown, in.slots)
+		in.slots = grown
+	}
+	taken := make([]int, len(add)) // the slots' lists of one place
 	for i, a := range add {
 		k := skey{a.VolunteerID, a.Round}
-		slot, ok := freeSlot(in.slots[k])
+		held := in.slots[k]
+		slot, ok := freeSlot(held)
 		if !ok {
 			return fmt.Errorf("proxies: the plan gives volunteer %d more than %d proxies in round %d", a.VolunteerID, MaxProxiesPerRound, a.Round)
 		}
-		in.slots[k] = append(in.slots[k], slot)
+		if held == nil {
+			taken[i] = slot
+			in.slots[k] = taken[i : i+1 : i+1]
+		} else {
+			in.slots[k] = append(held, slot)
+		}
 		slots[i] = int16(slot)
-		kms[i] = math.Round(places.DistanceKm(in.req[a.RequestID].at, in.vol[a.VolunteerID].at)*10) / 10
-		expires[i] = d.Expiry.Deadline(now, in.dates[a.Round])
+		kms[i] = math.Round(a.Km*10) / 10
+		expires[i] = deadline[a.Round]
 	}
 	if err := roomForUnnest(ctx, tx, len(add)); err != nil {
 		return err
 	}
-	err := in.loadPlaces(ctx, tx, func(yield func(int64) bool) {
-		for _, a := range add {
-			if !yield(a.RequestID) {
-				return
+	if !in.placesAll {
+		err := in.loadPlaces(ctx, tx, func(yield func(int64) bool) {
+			for _, a := range add {
+				if !yield(a.RequestID) {
+					return
+				}
 			}
+		})
+		if err != nil {
+			return err
 		}
-	})
-	if err != nil {
-		return err
 	}
 	where := in.where
 	who := func(n offerNote) pair {
@@ -695,37 +739,33 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 		p.requestID, p.rFirst, p.volunteerID, p.vFirst, p.vEmail = n.requestID, r.first, n.volunteerID, v.first, v.email
 		return p
 	}
-	// The links' secrets are drawn and the messages composed on another
-	// core while PostgreSQL inserts the offers and moves the statuses;
-	// this transaction then writes the links. A batch writes the messages
-	// on a second connection (notify.Stage), released by this
-	// transaction: the database then inserts the offers and links, and
-	// the messages, at once on both cores.
+	// The links' secrets are drawn (or taken from the spare ones) while
+	// PostgreSQL inserts the offers and moves the statuses; this
+	// transaction then writes the links. A batch writes the messages on a
+	// second connection (notify.Stage), released by this transaction,
+	// which takes its share of them once its own rows are in: the
+	// database inserts offers, links and messages on both cores, and the
+	// two connections end together.
 	notes := noteOffers(add, kms, expires)
-	render := d.offerRenderer(who, in.dates)
+	render := d.offerRenderer(who, in.dates, notes)
 	var (
 		links  offerLinks
-		msgs   []notify.Message
+		msgs   *notify.Shared
 		hold   int64
 		staged bool
 		errMsg error
 	)
-	drawn, composed := make(chan struct{}), make(chan struct{})
+	drawn, staging := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(composed)
-		links = drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID })
+		defer close(staging)
+		links = drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID }, in.spare)
+		msgs = render.messages(notes, links)
 		close(drawn)
 		if len(notes) >= stageFrom {
-			hold, staged, errMsg = notify.Stage(ctx, d.Pool, len(notes), func(i int) notify.Message {
-				return render.render(notes[i], links.secrets[i])
-			})
-			if staged || errMsg != nil {
-				return
-			}
+			hold, staged, errMsg = notify.Stage(ctx, d.Pool, msgs)
 		}
-		msgs = render.renderAll(notes, links)
 	}()
-	defer func() { <-composed }()
+	defer func() { <-staging }()
 
 	if _, err := pgdb.CopyRows(ctx, tx, "proxy_offers",
 		[]string{"election_id", "request_id", "round", "volunteer_id", "slot", "status", "cost", "distance_km", "created_at", "expires_at"},
@@ -759,14 +799,18 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 		return err
 	}
-	<-composed
+	// The messages that Stage has not taken yet.
+	if err := msgs.Enqueue(ctx, tx); err != nil {
+		return err
+	}
+	<-staging
 	switch {
 	case errMsg != nil:
 		return errMsg
 	case staged:
 		return notify.Release(ctx, tx, hold)
 	}
-	return notify.Enqueue(ctx, tx, msgs...)
+	return nil
 }
 
 // proposeOpen moves every open request round of the run to proposed,
@@ -834,9 +878,9 @@ func roomForUnnest(ctx context.Context, tx pgx.Tx, n int) error {
 	return err
 }
 
-// stageFrom is how many offer messages a run writes beside its
-// transaction (notify.Stage) rather than in it: a batch, not the instant
-// path's few. A variable for tests.
+// stageFrom is how many offer messages make a run write them beside its
+// transaction too (notify.Stage), not only in it: a batch, not the
+// instant path's few. A variable for tests.
 var stageFrom = 1000
 
 // freeSlot is the smallest of the volunteer's MaxProxiesPerRound places

@@ -27,8 +27,18 @@ type offerNote struct {
 // noteOffers groups offers by volunteer and request: one message per pair,
 // both rounds together, with the earliest deadline.
 func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote {
-	idx := make(map[[2]int64]int, len(add))
 	notes := make([]offerNote, 0, len(add))
+	if oneRound(add) {
+		// No two offers of one pair: one note each (a batch's hundred
+		// thousand, without a map to group them).
+		rounds := make([]int, len(add))
+		for i, a := range add {
+			rounds[i] = a.Round
+			notes = append(notes, offerNote{volunteerID: a.VolunteerID, requestID: a.RequestID, rounds: rounds[i : i+1 : i+1], km: &km[i], expires: expires[i]})
+		}
+		return notes
+	}
+	idx := make(map[[2]int64]int, len(add))
 	for i, a := range add {
 		k := [2]int64{a.VolunteerID, a.RequestID}
 		j, ok := idx[k]
@@ -39,11 +49,22 @@ func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote
 		}
 		n := &notes[j]
 		n.rounds = append(n.rounds, a.Round)
+		slices.Sort(n.rounds)
 		if expires[i].Before(n.expires) {
 			n.expires = expires[i]
 		}
 	}
 	return notes
+}
+
+// oneRound reports whether the offers are all of one round.
+func oneRound(add []Assignment) bool {
+	for _, a := range add {
+		if a.Round != add[0].Round {
+			return false
+		}
+	}
+	return true
 }
 
 // offerLinks are new private links to volunteers' pages (drawLinks): the
@@ -59,71 +80,128 @@ type linkRow struct {
 	volunteerID int64
 }
 
-// drawLinks draws n new private links, the i-th to the page of
-// volunteer(i). The links do not depend on what the messages say: a batch
-// writes them while it composes the messages.
-func drawLinks(n int, volunteer func(i int) int64) offerLinks {
-	l := offerLinks{secrets: make([]string, n), rows: make([]linkRow, n)}
+// drawLinks draws n private links, the i-th to the page of volunteer(i):
+// one of the volunteer's spare links if any is left (taken out of spare),
+// else a new one. The links do not depend on what the messages say: a
+// batch writes them while it composes the messages.
+func drawLinks(n int, volunteer func(i int) int64, spare map[int64][]spareLink) offerLinks {
+	l := offerLinks{secrets: make([]string, n), rows: make([]linkRow, 0, n)}
 	for i := range n {
+		v := volunteer(i)
+		if sp := spare[v]; len(sp) > 0 {
+			l.secrets[i] = sp[len(sp)-1].secret
+			if len(sp) == 1 {
+				delete(spare, v)
+			} else {
+				spare[v] = sp[:len(sp)-1]
+			}
+			continue
+		}
 		var hash []byte
 		l.secrets[i], hash = token.New()
-		l.rows[i] = linkRow{hash: hash, volunteerID: volunteer(i)}
+		l.rows = append(l.rows, linkRow{hash: hash, volunteerID: v})
 	}
 	return l
 }
 
+// spareLink is a link written before its message (input.spareLinks).
+type spareLink struct {
+	secret string
+	hash   []byte
+}
+
+// spareLinks draws and writes a link for each of volunteers ahead of their
+// messages, which then take them (drawLinks): a batch writes the links of
+// the volunteers its plan is sure to use (Options.Saturated) while the
+// rest of the plan is solved and its connection is idle.
+// dropSpareLinks deletes those no message took.
+func (in *input) spareLinks(ctx context.Context, tx pgx.Tx, now time.Time, volunteers []int64) error {
+	links := drawLinks(len(volunteers), func(i int) int64 { return volunteers[i] }, nil)
+	if in.spare == nil {
+		in.spare = make(map[int64][]spareLink, len(volunteers))
+	}
+	for i, v := range volunteers {
+		in.spare[v] = append(in.spare[v], spareLink{secret: links.secrets[i], hash: links.rows[i].hash})
+	}
+	return copyLinks(ctx, tx, now, in.linkExpiry(), links.rows)
+}
+
+// dropSpareLinks deletes the spare links no message took (a volunteer
+// given both rounds of one request gets one message): nobody knows them.
+func (in *input) dropSpareLinks(ctx context.Context, tx pgx.Tx) error {
+	var hashes [][]byte
+	for _, sp := range in.spare {
+		for _, l := range sp {
+			hashes = append(hashes, l.hash)
+		}
+	}
+	in.spare = nil
+	if len(hashes) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM proxy_links WHERE token_hash = ANY ($1)`, hashes)
+	return err
+}
+
 // offerRenderer composes offer messages, each with its private link;
 // who tells the people and place of a note. It touches no database: the
-// batch runs it on another core while PostgreSQL inserts the offers.
+// batch runs it on other cores while PostgreSQL inserts the offers, on
+// two goroutines at once (notify.Shared), so it only reads once made.
 type offerRenderer struct {
 	who   func(offerNote) pair
 	dates map[int]time.Time
 	// A link is the prefix and the secret, which has nothing to escape.
 	prefix string
-	// The rounds' text, by set of rounds, and the deadlines': a batch has
-	// one or two of each.
+	// The rounds' text, by set of rounds, and the deadlines', of every
+	// note: a batch has one or two of each.
 	roundsText map[uint64]string
 	deadlines  map[int64]string // by Unix time: time.Time is no map key
 }
 
-func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time) *offerRenderer {
-	return &offerRenderer{who: who, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
+// offerRenderer prepares the messages of notes.
+func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time, notes []offerNote) *offerRenderer {
+	o := &offerRenderer{who: who, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
+	for _, n := range notes {
+		if k := roundsKey(n.rounds); o.roundsText[k] == "" {
+			o.roundsText[k] = o.roundsOf(n)
+		}
+		if k := n.expires.UnixNano(); o.deadlines[k] == "" {
+			o.deadlines[k] = frDateTime(n.expires)
+		}
+	}
+	return o
 }
 
-// render composes the message of one note, with the secret of its link.
-func (o *offerRenderer) render(n offerNote, secret string) notify.Message {
-	slices.Sort(n.rounds)
+// roundsKey is the set of rounds (ascending: noteOffers).
+func roundsKey(rounds []int) uint64 {
 	var key uint64
-	for _, r := range n.rounds {
+	for _, r := range rounds {
 		key |= 1 << uint(r)
 	}
-	rounds, ok := o.roundsText[key]
-	if !ok {
-		parts := make([]string, len(n.rounds))
-		for j, r := range n.rounds {
-			parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(o.dates[r]))
-		}
-		rounds = strings.Join(parts, " et ")
-		o.roundsText[key] = rounds
+	return key
+}
+
+func (o *offerRenderer) roundsOf(n offerNote) string {
+	parts := make([]string, len(n.rounds))
+	for j, r := range n.rounds {
+		parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(o.dates[r]))
 	}
-	deadline, ok := o.deadlines[n.expires.UnixNano()]
-	if !ok {
-		deadline = frDateTime(n.expires)
-		o.deadlines[n.expires.UnixNano()] = deadline
-	}
+	return strings.Join(parts, " et ")
+}
+
+// render composes the message of one note of the renderer's, with the
+// secret of its link.
+func (o *offerRenderer) render(n offerNote, secret string) notify.Message {
 	p := o.who(n)
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: "Une personne a besoin de vous pour voter",
-		Body:    offerVolunteerBody(p, rounds, n.km, deadline, o.prefix+secret)}
+		Body:    offerVolunteerBody(p, o.roundsText[roundsKey(n.rounds)], n.km, o.deadlines[n.expires.UnixNano()], o.prefix+secret)}
 }
 
-// renderAll composes the messages of notes.
-func (o *offerRenderer) renderAll(notes []offerNote, links offerLinks) []notify.Message {
-	msgs := make([]notify.Message, len(notes))
-	for i, n := range notes {
-		msgs[i] = o.render(n, links.secrets[i])
-	}
-	return msgs
+// messages is the notes' messages, each with its link, for
+// notify.Stage and Enqueue.
+func (o *offerRenderer) messages(notes []offerNote, links offerLinks) *notify.Shared {
+	return notify.Share(len(notes), func(i int) notify.Message { return o.render(notes[i], links.secrets[i]) })
 }
 
 // offerMessages writes the offer messages of notes, each with a new
@@ -141,11 +219,11 @@ func (d *Desk) offerMessages(ctx context.Context, tx pgx.Tx, now, linkExpiry tim
 	who := func(n offerNote) pair {
 		return info.pair(Assignment{RequestID: n.requestID, VolunteerID: n.volunteerID}, time.Time{})
 	}
-	links := drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID })
+	links := drawLinks(len(notes), func(i int) int64 { return notes[i].volunteerID }, nil)
 	if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 		return err
 	}
-	return notify.Enqueue(ctx, tx, d.offerRenderer(who, dates).renderAll(notes, links)...)
+	return d.offerRenderer(who, dates, notes).messages(notes, links).Enqueue(ctx, tx)
 }
 
 // copyLinks inserts links (COPY), reordered: by hash order, the primary

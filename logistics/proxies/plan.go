@@ -77,6 +77,13 @@ type Options struct {
 	// them): a caller can write them while the rest is solved. The grouped
 	// solver settles its abundant part (plan_group.go) that way.
 	Settled func([]Assignment)
+	// Saturated, when set, receives before a round is solved volunteers
+	// its plan is sure to give new offers to in that round, once per
+	// offer: those of the scarce part of a grouped round (plan_group.go),
+	// whose capacity every maximum plan uses, leaving out anyone holding
+	// an offer (it may be kept). Called on Plan's goroutine; a caller can
+	// prepare their messages' links meanwhile.
+	Saturated func(round int, volunteers []int64)
 
 	// exactPairs: rounds with at most this many valid pairs are solved
 	// exactly over all pairs (default exactPairsDefault; -1: never, for
@@ -127,12 +134,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Assignment is one planned offer. Cost is the pair's score (Cost).
+// Assignment is one planned offer. Cost is the pair's score (Cost), Km
+// the distance between the volunteer and the request's place.
 type Assignment struct {
 	RequestID   int64
 	Round       int
 	VolunteerID int64
 	Cost        int64
+	Km          float64
 }
 
 // Candidate is a supply ranked for one demand.
@@ -217,20 +226,23 @@ func Diff(current, planned []Assignment) (add, remove []Assignment) {
 		round int
 		vol   int64
 	}
-	cur := make(map[key]bool, len(current))
+	// kept: the current pairs, true once planned too (the map holds the
+	// few current offers, not the whole plan).
+	kept := make(map[key]bool, len(current))
 	for _, a := range current {
-		cur[key{a.RequestID, a.Round, a.VolunteerID}] = true
+		kept[key{a.RequestID, a.Round, a.VolunteerID}] = false
 	}
-	plan := make(map[key]bool, len(planned))
+	add = make([]Assignment, 0, len(planned))
 	for _, a := range planned {
 		k := key{a.RequestID, a.Round, a.VolunteerID}
-		plan[k] = true
-		if !cur[k] {
+		if _, cur := kept[k]; cur {
+			kept[k] = true
+		} else {
 			add = append(add, a)
 		}
 	}
 	for _, a := range current {
-		if !plan[key{a.RequestID, a.Round, a.VolunteerID}] {
+		if !kept[key{a.RequestID, a.Round, a.VolunteerID}] {
 			remove = append(remove, a)
 		}
 	}

@@ -251,5 +251,5 @@ func ExamplePlan() {
 		[]Supply{{VolunteerID: 7, Round: 1, Commune: "04070", Bureau: "2", At: p, MaxKm: 10}},
 		Options{})
 	fmt.Printf("%+v\n", plan)
-	// Output: [{RequestID:1 Round:1 VolunteerID:7 Cost:0}]
+	// Output: [{RequestID:1 Round:1 VolunteerID:7 Cost:0 Km:0}]
 }

@@ -45,6 +45,11 @@ func (p *planner) groupRound(ds, ss []int32, budget int64, icOf icFunc) (supplyO
 		return nil, false // people spread out: the slot solver is as fast
 	}
 	deadL, deadR := gb.deadGroups()
+	if p.opt.Saturated != nil {
+		if vs := gr.saturated(deadR); len(vs) > 0 {
+			p.opt.Saturated(p.demands[ds[0]].Round, vs)
+		}
+	}
 	var settled func(fl []int64)
 	if p.opt.Settled != nil {
 		// The abundant part's demand groups: their flow is final when
@@ -57,6 +62,26 @@ func (p *planner) groupRound(ds, ss []int32, budget int64, icOf icFunc) (supplyO
 	}
 	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), settled)
 	return gr.split(gb, fl, nil), false
+}
+
+// saturated lists the volunteers of the supply groups of the scarce part
+// (deadR), once per place, but those holding an offer (Options.Saturated).
+func (gr *groupRoundState) saturated(deadR []bool) []int64 {
+	p, ss := gr.rg.p, gr.rg.ss
+	var out []int64
+	for g, dead := range deadR {
+		if !dead {
+			continue
+		}
+		for _, j := range gr.sMembers[gr.sStart[g]:gr.sStart[g+1]] {
+			if s := &p.supplies[ss[j]]; s.Offered == 0 {
+				for range s.capacity() {
+					out = append(out, s.VolunteerID)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // groupRoundState holds the groups of a round while its graph is built.

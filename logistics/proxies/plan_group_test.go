@@ -385,13 +385,58 @@ func TestPlanSettledAssignmentsAreFinal(t *testing.T) {
 		}
 		return len(early)
 	}
-	r := rand.New(rand.NewSource(10))
+	onGroupInstances(t, 10, "assignments settled early", check)
+}
+
+// onGroupInstances runs check on 200 small crowded instances of two
+// rounds, then on the batch's shape, where what it counts (what) must be
+// at least 1,000.
+func onGroupInstances(t *testing.T, seed int64, what string, check func(t *testing.T, ds []Demand, ss []Supply, opt Options) int) {
+	t.Helper()
+	r := rand.New(rand.NewSource(seed))
 	for iter := 0; iter < 200; iter++ {
 		ds, ss := crowdedInstance(r, 20+r.Intn(150), 10+r.Intn(120), 2, []float64{2, 10, 30}[r.Intn(3)], true)
 		check(t, ds, ss, Options{groups: true})
 	}
 	ds, ss := batchLoadInstance(t, 20_000, 3)
 	if n := check(t, ds, ss, Options{GlobalMaxKm: 20, groups: true}); n < 1000 {
-		t.Fatalf("%d assignments settled early on the batch's shape", n)
+		t.Fatalf("%d %s on the batch's shape", n, what)
 	}
+}
+
+// Saturated names, before a round is solved, volunteers that its plan
+// then gives exactly that many new offers in that round, and changes
+// nothing to the result.
+func TestPlanSaturatedVolunteersGetTheirOffers(t *testing.T) {
+	check := func(t *testing.T, ds []Demand, ss []Supply, opt Options) int {
+		t.Helper()
+		named := map[skey]int{}
+		with := opt
+		with.Saturated = func(round int, vs []int64) {
+			for _, v := range vs {
+				named[skey{v, round}]++
+			}
+		}
+		plan := Plan(ds, ss, with)
+		if want := Plan(ds, ss, opt); !slices.Equal(plan, want) {
+			t.Fatalf("plan with Saturated %+v, without %+v", plan, want)
+		}
+		offered := map[skey]bool{}
+		for _, s := range ss {
+			if s.Offered != 0 {
+				offered[skey{s.VolunteerID, s.Round}] = true
+			}
+		}
+		given := map[skey]int{}
+		for _, a := range plan {
+			given[skey{a.VolunteerID, a.Round}]++
+		}
+		for k, n := range named {
+			if offered[k] || given[k] != n {
+				t.Fatalf("volunteer %d named %d times for round %d (holding an offer: %v), the plan gives %d", k.vol, n, k.round, offered[k], given[k])
+			}
+		}
+		return len(named)
+	}
+	onGroupInstances(t, 11, "volunteer rounds named", check)
 }

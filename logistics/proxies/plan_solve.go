@@ -235,8 +235,8 @@ func (p *planner) assignments(ds, ss []int32, supplyOf []int32, out []Assignment
 		}
 		d := &p.demands[ds[di]]
 		s := &p.supplies[ss[sj]]
-		c, _, _ := pairCost(d, s, p.opt.GlobalMaxKm)
-		out = append(out, Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c})
+		c, km, _ := pairCost(d, s, p.opt.GlobalMaxKm)
+		out = append(out, Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c, Km: km})
 	}
 	return out
 }

@@ -237,7 +237,7 @@ func TestPlanSwapsUnansweredOffer(t *testing.T) {
 	}
 	ds[1].Declined = []int64{11}
 	plan := Plan(ds, ss, Options{})
-	want := []Assignment{{RequestID: 1, Round: 1, VolunteerID: 11, Cost: 5}, {RequestID: 2, Round: 1, VolunteerID: 10, Cost: 1}}
+	want := []Assignment{{RequestID: 1, Round: 1, VolunteerID: 11, Cost: 5, Km: places.DistanceKm(at(0, 0), at(3, 0))}, {RequestID: 2, Round: 1, VolunteerID: 10, Cost: 1}}
 	sortPlan(plan)
 	if !slices.Equal(plan, want) {
 		t.Fatalf("plan %+v, want %+v", plan, want)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/database/dbtest"
@@ -947,8 +948,8 @@ func TestMessagesElideDe(t *testing.T) {
 }
 
 // A run that tells many volunteers writes their messages on a second
-// connection (notify.Stage): each message is still listed and sent once
-// the run commits, and its private link opens the volunteer's page.
+// connection too (notify.Stage): each message is still listed and sent
+// once the run commits, and its private link opens the volunteer's page.
 func TestOfferMessagesWrittenBesideTheRun(t *testing.T) {
 	defer proxies.SetStageFrom(1)()
 	f := setup(t)
@@ -962,13 +963,16 @@ func TestOfferMessagesWrittenBesideTheRun(t *testing.T) {
 	if err != nil || page.Total != 1 {
 		t.Fatalf("the Messages page lists %d offers to the volunteer (%v), want 1", page.Total, err)
 	}
-	var staged, unreleased int
-	if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FILTER (WHERE hold IS NOT NULL),
-		count(*) FILTER (WHERE hold IN (SELECT id FROM outbox_holds WHERE released_at IS NULL)) FROM outbox`).Scan(&staged, &unreleased); err != nil {
+	// The second connection's hold was released (it may have written none
+	// of the messages: the run's transaction writes those it has not
+	// taken yet, notify.Shared).
+	var released, unreleased int
+	if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FILTER (WHERE released_at IS NOT NULL), count(*) FILTER (WHERE released_at IS NULL)
+		FROM outbox_holds`).Scan(&released, &unreleased); err != nil {
 		t.Fatal(err)
 	}
-	if staged == 0 || unreleased != 0 {
-		t.Fatalf("%d staged messages, %d of them unreleased", staged, unreleased)
+	if released == 0 || unreleased != 0 {
+		t.Fatalf("%d holds released, %d not", released, unreleased)
 	}
 	_, tok := f.lastMessage(t, vp.Email, "proxy.offer")
 	owner, err := proxies.ResolveLink(f.ctx, f.pool, tok, f.clock.Now())
@@ -1027,6 +1031,73 @@ func TestBatchWritesSettledOffersOnce(t *testing.T) {
 
 // A batch proposes the open request rounds it serves, and leaves the
 // others open as they were: their queue age (status_at) does not move.
+// A batch writes the links of the volunteers its plan is sure to use
+// before it knows their requests (Options.Saturated); every link the run
+// leaves is in one of its messages and opens its recipient's page, even
+// when a volunteer gets one message for two rounds.
+func TestBatchLinksAreThoseOfItsMessages(t *testing.T) {
+	defer proxies.SetStageFrom(1)()
+	f := setup(t)
+	f.desk.InstantOff = true
+	both := f.request(t, f.person("Alice", "04070", "1", 1, 2))
+	for i := 0; i < 5; i++ {
+		f.request(t, f.person("Marie", "04070", "1", 1))
+		f.request(t, f.person("Nina", "04070", "1", 2))
+	}
+	vols := map[string]int64{}
+	for i := 0; i < 3; i++ {
+		p := f.person("Luc", "04070", "1", 1, 2)
+		vols[p.Email] = f.volunteer(t, p, 10)
+	}
+	var before int64
+	if err := f.pool.QueryRow(f.ctx, `SELECT coalesce(max(id), 0) FROM outbox`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Hour)
+	run := f.clock.Now()
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.pool.Query(f.ctx, `SELECT recipient, body FROM outbox WHERE id > $1 AND kind = 'proxy.offer'`, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type msg struct{ Recipient, Body string }
+	msgs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[msg])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var links int
+	if err := f.pool.QueryRow(f.ctx, `SELECT count(*) FROM proxy_links WHERE created_at = $1`, run).Scan(&links); err != nil {
+		t.Fatal(err)
+	}
+	if links != len(msgs) {
+		t.Fatalf("the run left %d links for %d offer messages", links, len(msgs))
+	}
+	mine := 0
+	for _, m := range msgs {
+		tok := linkRe.FindStringSubmatch(m.Body)
+		if tok == nil {
+			t.Fatalf("no link in %q", m.Body)
+		}
+		owner, err := proxies.ResolveLink(f.ctx, f.pool, tok[1], run)
+		if err != nil || vols[m.Recipient] != 0 && owner.VolunteerID != vols[m.Recipient] {
+			t.Fatalf("the link sent to %s opens %+v (%v)", m.Recipient, owner, err)
+		}
+		if vols[m.Recipient] != 0 {
+			mine++
+		}
+	}
+	// Alice's volunteer for both rounds has one message for the two.
+	v1 := f.liveOffers(t)[[2]int64{both, 1}]
+	if v2 := f.liveOffers(t)[[2]int64{both, 2}]; v1 == 0 || v1 != v2 {
+		t.Fatalf("Alice's rounds go to volunteers %d and %d, want one for both", v1, v2)
+	}
+	if mine != 5 {
+		t.Fatalf("%d offer messages to the three volunteers, want 5 (one for Alice's two rounds)", mine)
+	}
+}
+
 func TestBatchLeavesUnservedRoundsAsTheyWere(t *testing.T) {
 	defer proxies.SetStageFrom(1)()
 	f := setup(t)
