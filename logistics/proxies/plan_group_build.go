@@ -113,11 +113,36 @@ type groupRoundState struct {
 func newGroupRound(rg *roundGraph, icOf icFunc) *groupRoundState {
 	p := rg.p
 	gr := &groupRoundState{rg: rg, icOf: icOf, R: p.opt.GlobalMaxKm, plainExtra: p.opt.ChangeCost + p.opt.SameVolunteerBonus}
+	gr.markPlain()
+	// The demands' groups need only which demands are plain: formed on
+	// the other core while the supplies' are.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gr.demandGroups()
+	}()
 	gr.indexSites()
 	gr.markSpecial()
 	gr.supplyGroups()
-	gr.demandGroups()
+	wg.Wait()
 	return gr
+}
+
+// markPlain finds the plain demands: no offer, no declined volunteer, no
+// preference (see plan_group.go).
+func (gr *groupRoundState) markPlain() {
+	p := gr.rg.p
+	gr.plainD = make([]bool, len(gr.rg.ds))
+	for d, di := range gr.rg.ds {
+		dm := &p.demands[di]
+		gr.plainD[d] = len(dm.Declined) == 0 && dm.Offered == 0 && !gr.bonus(dm)
+	}
+}
+
+// bonus reports whether the demand may have preferred volunteers.
+func (gr *groupRoundState) bonus(dm *Demand) bool {
+	return dm.BothRounds && gr.rg.p.opt.SameVolunteerBonus > 0
 }
 
 // indexSites sorts the supplies by point, commune, bureau and own limit (the
@@ -147,7 +172,6 @@ func (gr *groupRoundState) markSpecial() {
 	p := rg.p
 	nS := len(rg.ss)
 	gr.special = make([]bool, nS)
-	gr.plainD = make([]bool, len(rg.ds))
 	for j, sj := range rg.ss {
 		gr.special[j] = p.supplies[sj].Offered != 0
 	}
@@ -168,9 +192,7 @@ func (gr *groupRoundState) markSpecial() {
 				}
 			}
 		}
-		bonus := dm.BothRounds && p.opt.SameVolunteerBonus > 0
-		gr.plainD[d] = len(dm.Declined) == 0 && dm.Offered == 0 && !bonus
-		if dm.Offered == 0 && !bonus {
+		if dm.Offered == 0 && !gr.bonus(dm) {
 			continue
 		}
 		near = gr.sites.near(dm.At, rg.dComm[d], near[:0])

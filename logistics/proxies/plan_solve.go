@@ -229,15 +229,38 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 // assignments appends to out the pairs of supplyOf (the supply, index
 // into ss, of each demand, index into ds; -1: unserved).
 func (p *planner) assignments(ds, ss []int32, supplyOf []int32, out []Assignment) []Assignment {
-	for di, sj := range supplyOf {
-		if sj < 0 {
-			continue
-		}
-		d := &p.demands[ds[di]]
-		s := &p.supplies[ss[sj]]
-		c, km, _ := pairCost(d, s, p.opt.GlobalMaxKm)
-		out = append(out, Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c, Km: km})
+	// Two halves at once on a large round (a batch's 100,000 pairs read
+	// people all over memory).
+	cut := []int{0, len(supplyOf)}
+	if len(supplyOf) >= 1<<14 {
+		cut = []int{0, len(supplyOf) / 2, len(supplyOf)}
 	}
+	halves := len(cut) - 1
+	at := make([]int, halves+1) // where each half's pairs go in out
+	at[0] = len(out)
+	for h := range halves {
+		at[h+1] = at[h]
+		for _, sj := range supplyOf[cut[h]:cut[h+1]] {
+			if sj >= 0 {
+				at[h+1]++
+			}
+		}
+	}
+	out = slices.Grow(out, at[halves]-len(out))[:at[halves]]
+	inParallel(halves, func(h int) {
+		k := at[h]
+		for di := cut[h]; di < cut[h+1]; di++ {
+			sj := supplyOf[di]
+			if sj < 0 {
+				continue
+			}
+			d := &p.demands[ds[di]]
+			s := &p.supplies[ss[sj]]
+			c, km, _ := pairCost(d, s, p.opt.GlobalMaxKm)
+			out[k] = Assignment{RequestID: d.RequestID, Round: d.Round, VolunteerID: s.VolunteerID, Cost: c, Km: km}
+			k++
+		}
+	})
 	return out
 }
 
