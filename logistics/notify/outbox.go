@@ -85,8 +85,7 @@ func enqueueCopy(ctx context.Context, tx pgx.Tx, msgs []Message) error {
 // COPY) and the same skipping of messages without recipient as Enqueue.
 // msg runs on another goroutine than the caller's, while the caller waits.
 func EnqueueEach(ctx context.Context, tx pgx.Tx, n int, msg func(i int) Message) error {
-	_, err := pgdb.CopyRows(ctx, tx, "outbox", []string{"channel", "recipient", "subject", "body", "kind"}, n, messageRow(msg, 0))
-	return err
+	return Share(n, msg).Enqueue(ctx, tx)
 }
 
 // messageRow is the row of CopyRows of msg(i), skipped without recipient;
