@@ -981,14 +981,22 @@ func TestOfferMessagesWrittenBesideTheRun(t *testing.T) {
 	}
 }
 
+// batchSetup is setup for tests of the batch alone: no instant matching,
+// and its messages written beside its transaction however few.
+func batchSetup(t *testing.T) *fixture {
+	t.Helper()
+	t.Cleanup(proxies.SetStageFrom(1))
+	f := setup(t)
+	f.desk.InstantOff = true
+	return f
+}
+
 // A batch writes the offers the plan settles first (volunteers to spare
 // around these requests) while it solves the rest: each request round
 // gets one offer, each volunteer at most one message, and running the
 // batch again changes nothing.
 func TestBatchWritesSettledOffersOnce(t *testing.T) {
-	defer proxies.SetStageFrom(1)()
-	f := setup(t)
-	f.desk.InstantOff = true
+	f := batchSetup(t)
 	var reqs []int64
 	for i := 0; i < 40; i++ {
 		reqs = append(reqs, f.request(t, f.person("Marie", "04070", "")))
@@ -1029,16 +1037,12 @@ func TestBatchWritesSettledOffersOnce(t *testing.T) {
 	}
 }
 
-// A batch proposes the open request rounds it serves, and leaves the
-// others open as they were: their queue age (status_at) does not move.
 // A batch writes the links of the volunteers its plan is sure to use
 // before it knows their requests (Options.Saturated); every link the run
 // leaves is in one of its messages and opens its recipient's page, even
 // when a volunteer gets one message for two rounds.
 func TestBatchLinksAreThoseOfItsMessages(t *testing.T) {
-	defer proxies.SetStageFrom(1)()
-	f := setup(t)
-	f.desk.InstantOff = true
+	f := batchSetup(t)
 	both := f.request(t, f.person("Alice", "04070", "1", 1, 2))
 	for i := 0; i < 5; i++ {
 		f.request(t, f.person("Marie", "04070", "1", 1))
@@ -1098,10 +1102,10 @@ func TestBatchLinksAreThoseOfItsMessages(t *testing.T) {
 	}
 }
 
+// A batch proposes the open request rounds it serves, and leaves the
+// others open as they were: their queue age (status_at) does not move.
 func TestBatchLeavesUnservedRoundsAsTheyWere(t *testing.T) {
-	defer proxies.SetStageFrom(1)()
-	f := setup(t)
-	f.desk.InstantOff = true
+	f := batchSetup(t)
 	var mine []int64
 	for i := 0; i < 3; i++ {
 		mine = append(mine, f.request(t, f.person("Marie", "04070", "")))
