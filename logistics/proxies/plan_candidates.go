@@ -50,13 +50,7 @@ type roundGraph struct {
 	nearOf    [][]nearSite // nearby sites of group g
 	icOf      icFunc
 
-	// Places as small integers: commune and bureau ids of demands and
-	// supplies (-1 for a demand without, -2 for a supply without, so that
-	// they never match).
-	dComm, dBur []int32
-	sComm, sBur []int32
-	sVol        []int64   // supply j's volunteer
-	sMaxKm      []float64 // supply j's own limit
+	roundPlaces
 
 	// Spatial numbering of demands and slots (see plan_locality.go).
 	dOrd, dPos []int32
@@ -119,12 +113,11 @@ func pointCmp(pa, pb places.Point) int {
 
 // newRoundGraph builds the round's graph. K < 0 keeps every valid pair; if
 // there are more than budget (budget > 0), it returns nil.
-func (p *planner) newRoundGraph(ds, ss []int32, K int, budget int64, icOf icFunc) *roundGraph {
+func (p *planner) newRoundGraph(ds, ss []int32, pl roundPlaces, K int, budget int64, icOf icFunc) *roundGraph {
 	demands, supplies := p.demands, p.supplies
 	R := p.opt.GlobalMaxKm
-	rg := &roundGraph{p: p, ds: ds, ss: ss, icOf: icOf}
+	rg := &roundGraph{p: p, ds: ds, ss: ss, icOf: icOf, roundPlaces: pl}
 
-	rg.placeIDs()
 	rg.slot0 = make([]int32, len(ss)+1)
 	for j, s := range ss {
 		rg.slot0[j+1] = rg.slot0[j] + int32(supplies[s].capacity())
@@ -413,9 +406,20 @@ func (idx *siteIndex) near(at places.Point, pc int32, out []nearSite) []nearSite
 	return out
 }
 
-// placeIDs numbers the communes and bureaux of the round.
-func (rg *roundGraph) placeIDs() {
-	p := rg.p
+// roundPlaces holds a round's places as small integers: commune and bureau
+// ids of demands and supplies (-1 for a demand without, -2 for a supply
+// without, so that they never match).
+type roundPlaces struct {
+	dComm, dBur []int32
+	sComm, sBur []int32
+	sVol        []int64   // supply j's volunteer
+	sMaxKm      []float64 // supply j's own limit
+}
+
+// places numbers the communes and bureaux of a round (demands ds and
+// supplies ss): once per round, for the groups and the slots alike.
+func (p *planner) places(ds, ss []int32) roundPlaces {
+	var rg roundPlaces
 	comm := map[string]int32{}
 	bur := map[string]int32{}
 	id := func(m map[string]int32, k string, none int32) int32 {
@@ -435,20 +439,21 @@ func (rg *roundGraph) placeIDs() {
 		}
 		return c + "\x00" + b
 	}
-	rg.dComm, rg.dBur = make([]int32, len(rg.ds)), make([]int32, len(rg.ds))
-	for i, di := range rg.ds {
+	rg.dComm, rg.dBur = make([]int32, len(ds)), make([]int32, len(ds))
+	for i, di := range ds {
 		d := &p.demands[di]
 		rg.dComm[i] = id(comm, d.Commune, -1)
 		rg.dBur[i] = id(bur, burKey(d.Commune, d.Bureau), -1)
 	}
-	rg.sComm, rg.sBur = make([]int32, len(rg.ss)), make([]int32, len(rg.ss))
-	rg.sVol, rg.sMaxKm = make([]int64, len(rg.ss)), make([]float64, len(rg.ss))
-	for j, sj := range rg.ss {
+	rg.sComm, rg.sBur = make([]int32, len(ss)), make([]int32, len(ss))
+	rg.sVol, rg.sMaxKm = make([]int64, len(ss)), make([]float64, len(ss))
+	for j, sj := range ss {
 		s := &p.supplies[sj]
 		rg.sVol[j], rg.sMaxKm[j] = s.VolunteerID, s.MaxKm
 		rg.sComm[j] = id(comm, s.Commune, -2)
 		rg.sBur[j] = id(bur, burKey(s.Commune, s.Bureau), -2)
 	}
+	return rg
 }
 
 // forEach calls fn for every valid pair of demand i (the full view): sj

@@ -25,9 +25,8 @@ type icFunc func(d *Demand, s *Supply, c int64) (int64, bool)
 // It returns the supply (index into ss) serving each demand (index into
 // ds, -1: unserved). nil: the round goes to the slot solver, with
 // overBudget when it has more than budget valid pairs (budget > 0).
-func (p *planner) groupRound(ds, ss []int32, budget int64, icOf icFunc) (supplyOf []int32, overBudget bool) {
-	rg := &roundGraph{p: p, ds: ds, ss: ss}
-	rg.placeIDs()
+func (p *planner) groupRound(ds, ss []int32, pl roundPlaces, budget int64, icOf icFunc) (supplyOf []int32, overBudget bool) {
+	rg := &roundGraph{p: p, ds: ds, ss: ss, roundPlaces: pl}
 	gr := newGroupRound(rg, icOf)
 	// People spread evenly over the groups make about as many group pairs,
 	// in proportion to the pairs, as the product of the groups' shares of

@@ -206,6 +206,7 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 		return ic, current || pref
 	}
 	K := p.opt.MaxCandidates
+	pl := p.places(ds, ss)
 	var supplyOf []int32
 	overBudget := false
 	if K <= 0 && !p.opt.slots && !p.opt.stress {
@@ -213,10 +214,10 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 		if K == 0 {
 			budget = pairBudget
 		}
-		supplyOf, overBudget = p.groupRound(ds, ss, budget, icOf)
+		supplyOf, overBudget = p.groupRound(ds, ss, pl, budget, icOf)
 	}
 	if supplyOf == nil {
-		supplyOf = p.slotRound(ds, ss, K, overBudget, icOf)
+		supplyOf = p.slotRound(ds, ss, pl, K, overBudget, icOf)
 	}
 	n := len(out)
 	out = p.assignments(ds, ss, supplyOf, out)
@@ -268,20 +269,20 @@ func (p *planner) assignments(ds, ss []int32, supplyOf []int32, out []Assignment
 // when the budget allows (overBudget: the groups found it does not), else
 // the sparse graph. It returns the supply (index into ss) serving each
 // demand (index into ds, -1: unserved).
-func (p *planner) slotRound(ds, ss []int32, K int, overBudget bool, icOf icFunc) []int32 {
+func (p *planner) slotRound(ds, ss []int32, pl roundPlaces, K int, overBudget bool, icOf icFunc) []int32 {
 	var rg *roundGraph
 	switch {
 	case K < 0:
-		rg = p.newRoundGraph(ds, ss, -1, 0, icOf)
+		rg = p.newRoundGraph(ds, ss, pl, -1, 0, icOf)
 	case K == 0: // every pair if the memory budget allows
 		if !overBudget {
-			rg = p.newRoundGraph(ds, ss, -1, pairBudget, icOf)
+			rg = p.newRoundGraph(ds, ss, pl, -1, pairBudget, icOf)
 		}
 		if rg == nil {
-			rg = p.newRoundGraph(ds, ss, defaultCandidates, 0, icOf)
+			rg = p.newRoundGraph(ds, ss, pl, defaultCandidates, 0, icOf)
 		}
 	default:
-		rg = p.newRoundGraph(ds, ss, K, 0, icOf)
+		rg = p.newRoundGraph(ds, ss, pl, K, 0, icOf)
 	}
 	mate := rg.solve(rg.complete || rg.totalPairs <= int64(p.opt.exactPairs))
 	for di, x := range mate {
