@@ -1,6 +1,9 @@
 package web
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"scrutin/logistics/check"
@@ -85,4 +88,45 @@ func (s *Server) createElectionForm(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/staff/elections", fiber.StatusSeeOther)
+}
+
+// PublicElection is the election a public form is for (see
+// Server.PublicElection).
+type PublicElection struct {
+	Election *elections.Election // nil: none to show
+	Open     []elections.Election
+	Unknown  bool // a slug that names no open election
+}
+
+// Status is the page's HTTP status: 404 for a slug that names no open
+// election.
+func (p PublicElection) Status() int {
+	if p.Unknown {
+		return fiber.StatusNotFound
+	}
+	return fiber.StatusOK
+}
+
+// PublicElection reads which election a public form is for: the one named
+// by ?election=SLUG (or the form's hidden field) if it is open, else the
+// only open one; Open lists the open elections, for people to choose from
+// (templates/partials/election_choice.html).
+func (s *Server) PublicElection(c *fiber.Ctx) (PublicElection, error) {
+	open, err := elections.OpenAt(c.UserContext(), s.Pool, s.Now())
+	if err != nil {
+		return PublicElection{}, err
+	}
+	out := PublicElection{Open: open}
+	slug := strings.ToLower(strings.TrimSpace(c.Query("election", c.FormValue("election"))))
+	switch {
+	case slug != "":
+		if i := slices.IndexFunc(open, func(e elections.Election) bool { return e.Slug == slug }); i >= 0 {
+			out.Election = &open[i]
+		} else {
+			out.Unknown = true
+		}
+	case len(open) == 1:
+		out.Election = &open[0]
+	}
+	return out, nil
 }

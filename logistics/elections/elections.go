@@ -196,9 +196,17 @@ func OpenAt(ctx context.Context, q pgdb.Q, now time.Time) ([]Election, error) {
 	return open, nil
 }
 
+// The messages of Resolve when no slug is given and it cannot pick the
+// only open election.
+const (
+	noneOpen    = "Aucune élection n'est ouverte pour le moment."
+	severalOpen = "Plusieurs élections sont ouvertes : précisez laquelle."
+)
+
 // Resolve finds the election a public form or API call is about: the given
 // slug, or, when it is empty, the only election still open. field names the
-// input field for the error message.
+// input field for the error message, which says whether no election or
+// several are open.
 func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (*Election, error) {
 	if slug != "" {
 		e, err := BySlug(ctx, q, slug)
@@ -211,10 +219,14 @@ func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	if len(open) != 1 {
-		return nil, check.Field(field, "Précisez l'élection.")
+	switch len(open) {
+	case 0:
+		return nil, check.Field(field, noneOpen)
+	case 1:
+		return &open[0], nil
+	default:
+		return nil, check.Field(field, severalOpen)
 	}
-	return &open[0], nil
 }
 
 func one(es []Election, err error) (*Election, error) {

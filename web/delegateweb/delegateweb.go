@@ -101,19 +101,18 @@ func (m *module) signupAPI(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-// openElection is the election a public page is about (the only open one).
-func (m *module) openElection(c *fiber.Ctx) *elections.Election {
-	e, err := elections.Resolve(c.UserContext(), m.s.Pool, "", "election", m.s.Now())
+// signupData is what the sign-up page shows: the form of the election
+// (see web.Server.PublicElection) with its rounds to come, or the open
+// elections to choose from (status 404 for a slug that names no open
+// election).
+func (m *module) signupData(c *fiber.Ctx, form map[string]string) (fiber.Map, int, error) {
+	fe, err := m.s.PublicElection(c)
 	if err != nil {
-		return nil
+		return nil, 0, err
 	}
-	return e
-}
-
-func (m *module) signupData(c *fiber.Ctx, form map[string]string) fiber.Map {
-	e := m.openElection(c)
+	e := fe.Election
 	data := fiber.Map{"Title": "Devenir assesseur·e ou délégué·e", "Election": e, "Form": form, "Roles": delegates.Roles, "MaxKm": delegates.MaxDistanceKm,
-		"BureauEmpty": "— choisissez votre bureau —"}
+		"BureauEmpty": "— choisissez votre bureau —", "OpenElections": fe.Open, "UnknownElection": fe.Unknown}
 	if e != nil {
 		var rounds []fiber.Map
 		today := m.s.Now().In(elections.Paris).Format(time.DateOnly)
@@ -124,19 +123,23 @@ func (m *module) signupData(c *fiber.Ctx, form map[string]string) fiber.Map {
 		}
 		data["Rounds"] = rounds
 	}
-	return data
+	return data, fe.Status(), nil
 }
 
 func (m *module) signupPage(c *fiber.Ctx) error {
 	form := map[string]string{"reach": "commune"}
-	if e := m.openElection(c); e != nil {
+	data, status, err := m.signupData(c, form)
+	if err != nil {
+		return err
+	}
+	if e, _ := data["Election"].(*elections.Election); e != nil {
 		var all []string
 		for _, r := range e.Rounds {
 			all = append(all, strconv.Itoa(r.Number))
 		}
 		form["rounds"] = strings.Join(all, ",")
 	}
-	return m.s.Render(c, "delegates/signup", m.signupData(c, form))
+	return m.s.RenderStatus(c, status, "delegates/signup", data)
 }
 
 // signupInput reads the form into the API's input struct. What cannot be
@@ -187,7 +190,10 @@ func signupInput(c *fiber.Ctx) (in delegates.SignupInput, errs check.Errors) {
 
 func (m *module) signupForm(c *fiber.Ctx) error {
 	form := web.FormValues(c)
-	data := m.signupData(c, form)
+	data, _, err := m.signupData(c, form)
+	if err != nil {
+		return err
+	}
 	// Honeypot: bots fill every field; people never see this one. They get
 	// the same thanks page, so that they learn nothing.
 	if c.FormValue("site_web") != "" {

@@ -112,23 +112,29 @@ func submittedStatus(s *proxies.Submitted) int {
 	return fiber.StatusCreated
 }
 
-// formData is what both public forms need: the election (the one given,
-// or the only open one) and its rounds still ahead.
-func (m *module) formData(c *fiber.Ctx, title string) fiber.Map {
-	data := fiber.Map{"Title": title}
-	slug := c.Query("election", c.FormValue("election"))
-	e, err := elections.Resolve(c.UserContext(), m.s.Pool, slug, "election", m.s.Now())
-	if err == nil {
+// formData is what both public forms need: the election (see
+// web.Server.PublicElection) and its rounds still ahead, and the open
+// elections, for the page that lists them when there is no election to
+// show (several open, or a slug that names no open one: status 404).
+func (m *module) formData(c *fiber.Ctx, title string) (fiber.Map, int, error) {
+	fe, err := m.s.PublicElection(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	data := fiber.Map{"Title": title, "OpenElections": fe.Open, "UnknownElection": fe.Unknown}
+	if e := fe.Election; e != nil {
 		data["Election"] = e
+		// On a round's day it is too late for a proxy (as the domain says).
+		today := elections.Today(m.s.Now())
 		var rounds []elections.Round
 		for _, r := range e.Rounds {
-			if r.Date.After(m.s.Now()) {
+			if r.Date.After(today) {
 				rounds = append(rounds, r)
 			}
 		}
 		data["Rounds"] = rounds
 	}
-	return data
+	return data, fe.Status(), nil
 }
 
 // personFromForm fills the shared fields from a form, named as in JSON.
@@ -154,8 +160,18 @@ func personFromForm(c *fiber.Ctx) proxies.Person {
 // honeypot reports a bot: a person never fills the hidden field.
 func honeypot(c *fiber.Ctx) bool { return strings.TrimSpace(c.FormValue("site_web")) != "" }
 
+// The titles of the public forms.
+const (
+	requestTitle   = "Je cherche un·e mandataire"
+	volunteerTitle = "Je peux porter une procuration"
+)
+
 func (m *module) requestPage(c *fiber.Ctx) error {
-	return m.s.Render(c, "proxies/request_form", m.formData(c, "Je cherche un·e mandataire"))
+	data, status, err := m.formData(c, requestTitle)
+	if err != nil {
+		return err
+	}
+	return m.s.RenderStatus(c, status, "proxies/request_form", data)
 }
 
 func (m *module) requestForm(c *fiber.Ctx) error {
@@ -168,7 +184,10 @@ func (m *module) requestForm(c *fiber.Ctx) error {
 	}
 	out, err := m.desk.SubmitRequest(c.UserContext(), in)
 	if err != nil {
-		data := m.formData(c, "Je cherche un·e mandataire")
+		data, _, derr := m.formData(c, requestTitle)
+		if derr != nil {
+			return derr
+		}
 		data["Form"] = web.FormValues(c)
 		return m.s.FormError(c, err, "proxies/request_form", data)
 	}
@@ -179,9 +198,12 @@ func (m *module) requestForm(c *fiber.Ctx) error {
 }
 
 func (m *module) volunteerPage(c *fiber.Ctx) error {
-	data := m.formData(c, "Je peux porter une procuration")
+	data, status, err := m.formData(c, volunteerTitle)
+	if err != nil {
+		return err
+	}
 	data["Form"] = map[string]string{"max_distance_km": strconv.Itoa(proxies.DefaultMaxDistanceKm)}
-	return m.s.Render(c, "proxies/volunteer_form", data)
+	return m.s.RenderStatus(c, status, "proxies/volunteer_form", data)
 }
 
 func (m *module) volunteerForm(c *fiber.Ctx) error {
@@ -201,7 +223,10 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 	}
 	out, err := m.desk.SubmitVolunteer(c.UserContext(), in)
 	if err != nil {
-		data := m.formData(c, "Je peux porter une procuration")
+		data, _, derr := m.formData(c, volunteerTitle)
+		if derr != nil {
+			return derr
+		}
 		data["Form"] = web.FormValues(c)
 		return m.s.FormError(c, err, "proxies/volunteer_form", data)
 	}

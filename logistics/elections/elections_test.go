@@ -1,0 +1,64 @@
+package elections_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"scrutin/database/dbtest"
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// Resolve: the slug given (open or not), else the only open election;
+// otherwise a message on the field that says why.
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	now := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+	add := func(slug string, dates ...string) {
+		in := elections.Input{Name: slug, Slug: slug}
+		for i, d := range dates {
+			in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: d})
+		}
+		if _, err := elections.Create(ctx, pool, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolve := func(slug string) (string, string) {
+		e, err := elections.Resolve(ctx, pool, slug, "election", now)
+		if inv, ok := check.AsInvalid(err); ok {
+			return "", inv.Fields["election"]
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Slug, ""
+	}
+	steps := []struct {
+		name  string
+		add   []string // an election to add first: slug, round dates
+		slug  string
+		found string
+		msg   string
+	}{
+		{"none at all", nil, "", "", "Aucune élection n'est ouverte pour le moment."},
+		{"only a closed one", []string{"ancienne", "2027-02-28"}, "", "", "Aucune élection n'est ouverte pour le moment."},
+		{"a closed one named", nil, "ancienne", "ancienne", ""},
+		{"an unknown slug", nil, "nope", "", "Élection inconnue."},
+		{"one open", []string{"municipales", "2027-03-14", "2027-03-21"}, "", "municipales", ""},
+		{"several open (one whose round is today)", []string{"partielle", "2027-03-01"}, "", "", "Plusieurs élections sont ouvertes : précisez laquelle."},
+		{"several open, one named", nil, "partielle", "partielle", ""},
+	}
+	for _, s := range steps {
+		if len(s.add) > 0 {
+			add(s.add[0], s.add[1:]...)
+		}
+		found, msg := resolve(s.slug)
+		if found != s.found || msg != s.msg {
+			t.Errorf("%s: found %q (%q), want %q (%q)", s.name, found, msg, s.found, s.msg)
+		}
+	}
+}
