@@ -92,9 +92,11 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	if err := rs.Close(); err != nil {
 		return 0, err
 	}
-	vs, err := NewSheet(x, "Volontaires", []string{"N° volontaire", "Prénom", "Nom", "E-mail", "Téléphone", "Date de naissance",
-		"N° national d'électeur", "Code commune", "Commune", "Bureau", "Distance max (km)", "Tours", "Statut", "Tour 1", "Tour 2"},
-		[]float64{12, 16, 18, 28, 16, 14, 18, 12, 22, 8, 14, 8, 10, 34, 34})
+	// No NNE nor birth date: they go to the mandant of an accepted offer
+	// only (DOMAIN.md §2).
+	vs, err := NewSheet(x, "Volontaires", []string{"N° volontaire", "Prénom", "Nom", "E-mail", "Téléphone",
+		"Code commune", "Commune", "Bureau", "Distance max (km)", "Tours", "Statut", "Tour 1", "Tour 2"},
+		[]float64{12, 16, 18, 28, 16, 12, 22, 8, 14, 8, 10, 34, 34})
 	if err != nil {
 		return 0, err
 	}
@@ -107,9 +109,7 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 		if v.Status == proxies.VolunteerWithdrawn {
 			status = "retiré·e"
 		}
-		// The NNE stays text: leading zeros matter.
-		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, phoneText(v.Phone), Day(v.BirthDate), v.VoterNumber,
-			v.CommuneCode, v.CommuneName, v.BureauCode, v.MaxDistanceKm, strings.Join(rounds, " et "), status, v.Round1, v.Round2)
+		return vs.Add(v.ID, v.FirstName, v.LastName, v.Email, phoneText(v.Phone), v.CommuneCode, v.CommuneName, v.BureauCode, v.MaxDistanceKm, strings.Join(rounds, " et "), status, v.Round1, v.Round2)
 	})
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 			if len(reqs)-1 != tc.reqRows || len(vols)-1 != tc.volRows || n != tc.reqRows+tc.volRows {
 				t.Fatalf("%d request rows, %d volunteer rows, %d counted", len(reqs)-1, len(vols)-1, n)
 			}
-			if reqs[0][0] != "N° demande" || vols[0][6] != "N° national d'électeur" {
+			if reqs[0][0] != "N° demande" || vols[0][5] != "Code commune" {
 				t.Fatalf("headers %v / %v", reqs[0], vols[0])
 			}
 			for _, r := range reqs[1:] {
@@ -87,12 +88,15 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 					t.Fatalf("phone %q", r[7])
 				}
 			}
-			// Volunteers' NNE are text, as typed; birth dates are dates.
+			// Volunteers' NNE and birth dates go to the mandant of an
+			// accepted offer only, never into a workbook.
 			found := false
-			for i, v := range vols[1:] {
-				if v[2] == "Robert" && v[6] == "34567891" && v[5] == "21/06/1978" {
+			for _, v := range vols[1:] {
+				if v[2] == "Robert" && v[5] == "04112" {
 					found = true
-					wantDateCell(t, f, "Volontaires", 6, i+2, "02/01/2006", "dd/mm/yyyy", "21/06/1978")
+				}
+				if slices.Contains(v, "34567891") || slices.Contains(v, "21/06/1978") || slices.Contains(v, "1978-06-21") {
+					t.Fatalf("a volunteer's NNE or birth date in the workbook: %v", v)
 				}
 			}
 			if tc.params["commune"] == "04112" && !found {
@@ -206,7 +210,7 @@ func TestProxiesWorkbookHidesMandantsOutsideScope(t *testing.T) {
 		vols, _ := f.GetRows("Volontaires")
 		for _, v := range vols[1:] {
 			if v[0] == strconv.FormatInt(vol.ID, 10) {
-				return v[13]
+				return v[11]
 			}
 		}
 		t.Fatalf("%s: no row for volunteer %d", u.Email, vol.ID)

@@ -205,14 +205,14 @@ func typeErrors(body []byte, v any) check.Errors {
 }
 
 // Figures reads the n counts of a result carried in an address after a
-// redirect ("12-3-0"), for fmt; ok is false unless there are n of them,
-// each a whole number >= 0.
-func Figures(s string, n int) (counts []any, ok bool) {
+// redirect ("12-3-0"); ok is false unless there are n of them, each a
+// whole number >= 0.
+func Figures(s string, n int) (counts []int, ok bool) {
 	parts := strings.Split(s, "-")
 	if len(parts) != n {
 		return nil, false
 	}
-	counts = make([]any, n)
+	counts = make([]int, n)
 	for i, p := range parts {
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 0 {
@@ -304,6 +304,9 @@ func templateFuncs() template.FuncMap {
 		// number and its noun, singular below 2 ("1 commande").
 		"num":   fr.Number,
 		"count": fr.Count,
+		// phone is a stored E.164 number as read in France: "06 12 34 56
+		// 78"; a foreign one keeps its international form.
+		"phone": fr.Phone,
 		// moment is a time in running French text: "06/12/2026 à 06h24".
 		"moment": func(t time.Time) string {
 			return t.In(elections.Paris).Format("02/01/2006 à 15h04")

@@ -127,9 +127,18 @@ func matchCommand(ctx context.Context, e *env, args []string) error {
 	if *dryRun {
 		verb = "would propose"
 	}
-	fmt.Fprintf(e.stdout, "%s: %d request rounds, %d volunteer rounds; %s %d new offers, moved %d, withdrew %d, kept %d; %d unmatched (load %d ms, solve %d ms, write %d ms)\n",
-		slug, res.Demands, res.Volunteers, verb, res.Proposed, res.Moved, res.Withdrawn, res.Kept, res.Unmatched, res.LoadMs, res.SolveMs, res.WriteMs)
+	fmt.Fprintf(e.stdout, "%s: %s, %s; %s %s, moved %d, withdrew %d, kept %d; %d unmatched (load %d ms, solve %d ms, write %d ms)\n",
+		slug, plural(res.Demands, "request round", "request rounds"), plural(res.Volunteers, "volunteer round", "volunteer rounds"),
+		verb, plural(res.Proposed, "new offer", "new offers"), res.Moved, res.Withdrawn, res.Kept, res.Unmatched, res.LoadMs, res.SolveMs, res.WriteMs)
 	return nil
+}
+
+// plural is n and its English noun: "1 new offer", "0 new offers".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // ---- scrutin bench proxies ----

@@ -50,8 +50,8 @@ func TestMatchProxiesCommand(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"match", "proxies", "--dry-run"}, 0, "would propose 1 new offers"},
-		{[]string{"match", "proxies", "--election", demo.ElectionSlug}, 0, "proposed 1 new offers"},
+		{[]string{"match", "proxies", "--dry-run"}, 0, "would propose 1 new offer,"},
+		{[]string{"match", "proxies", "--election", demo.ElectionSlug}, 0, "proposed 1 new offer,"},
 		{[]string{"match", "proxies"}, 0, "proposed 0 new offers, moved 0, withdrew 0, kept 5; 0 unmatched"},
 		{[]string{"match", "proxies", "--election", "nope"}, 1, "Élection inconnue"},
 		{[]string{"match", "delegates"}, 2, "Usage: scrutin match"},

@@ -170,7 +170,8 @@ func VoterNumberTaken(field string) error {
 		"pour modifier l'inscription, envoyez le formulaire avec celle-ci, ou écrivez-nous.")
 }
 
-// BirthDate parses YYYY-MM-DD (or DD/MM/YYYY) and checks that the person is
+// BirthDate parses YYYY-MM-DD (the HTML date input and the API) or
+// DD/MM/YYYY (typed by hand) and checks that the person is
 // at least 18 on adultOn (the round date). It returns the zero time when
 // the value is refused.
 func BirthDate(errs check.Errors, field, s string, adultOn time.Time) time.Time {
@@ -184,7 +185,9 @@ func BirthDate(errs check.Errors, field, s string, adultOn time.Time) time.Time 
 		d, err = time.Parse("02/01/2006", s)
 	}
 	if err != nil {
-		errs.Add(field, "Date de naissance invalide (JJ/MM/AAAA).")
+		// No format in the message: the date input shows its own, the
+		// API sends AAAA-MM-JJ, and both forms are read.
+		errs.Add(field, "Date de naissance invalide.")
 		return time.Time{}
 	}
 	if d.Year() < 1900 {

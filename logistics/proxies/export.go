@@ -43,8 +43,6 @@ type VolunteerRow struct {
 	LastName      string
 	Email         string
 	Phone         string
-	BirthDate     time.Time
-	VoterNumber   string
 	CommuneCode   string
 	CommuneName   string
 	BureauCode    string
@@ -122,7 +120,7 @@ func volunteerPairing(n int) string {
 func EachVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, electionID int64, f Filter, fn func(VolunteerRow) error) error {
 	where, args := exportWhere("v", u, electionID, f)
 	rows, err := q.Query(ctx, `
-		SELECT v.id, v.first_name, v.last_name, v.email, v.phone, v.birth_date, v.voter_number, v.commune_code, c.name, v.bureau_code,
+		SELECT v.id, v.first_name, v.last_name, v.email, v.phone, v.commune_code, c.name, v.bureau_code,
 			v.max_distance_km, v.status,
 			coalesce((SELECT array_agg(round::int ORDER BY round) FROM proxy_volunteer_rounds WHERE volunteer_id = v.id), '{}'),
 			`+volunteerPairing(1)+`,
@@ -135,7 +133,7 @@ func EachVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, electionID int6
 	defer rows.Close()
 	for rows.Next() {
 		var x VolunteerRow
-		if err := rows.Scan(&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.Phone, &x.BirthDate, &x.VoterNumber, &x.CommuneCode,
+		if err := rows.Scan(&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.Phone, &x.CommuneCode,
 			&x.CommuneName, &x.BureauCode, &x.MaxDistanceKm, &x.Status, &x.Rounds, &x.Round1, &x.Round2); err != nil {
 			return err
 		}

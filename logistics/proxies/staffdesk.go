@@ -33,9 +33,9 @@ type Filter struct {
 	Round       int
 	Limit       int
 	Offset      int
-	// After is the keyset cursor of the volunteer list: rows with an id
-	// above it (the previous page's NextAfter). Unlike Offset, a deep page
-	// costs what the first one does.
+	// After is the keyset cursor of the lists of volunteers and requests:
+	// rows with an id above it (the previous page's NextAfter). Unlike
+	// Offset, a deep page costs what the first one does.
 	After int64
 }
 
@@ -64,9 +64,10 @@ func (f *Filter) Normalize(forVolunteers bool) error {
 	if f.Round != 0 && f.Round != 1 && f.Round != 2 {
 		errs.Add("round", "Tour 1 ou 2.")
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.Limit <= 0 {
 		f.Limit = 200
 	}
+	f.Limit = min(f.Limit, 1000)
 	if f.Offset < 0 {
 		f.Offset = 0
 	}
@@ -92,6 +93,8 @@ type QueueEntry struct {
 	VolunteerID   *int64    `json:"volunteer_id"`
 	VolunteerName string    `json:"volunteer_name,omitempty"`
 	Election      string    `json:"election"`
+	// VolunteerInScope: the volunteer's page opens for the reader.
+	VolunteerInScope bool `json:"-"`
 }
 
 // Age is how long the round has been in its status.
@@ -118,13 +121,15 @@ func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.Query(ctx, `
 		SELECT rr.request_id, rr.round, rd.date, rr.status, rr.status_at, r.created_at, r.first_name, r.last_name,
-			r.commune_code, c.name, r.bureau_code, rr.volunteer_id, coalesce(v.first_name || ' ' || v.last_name, ''), e.slug
+			r.commune_code, c.name, r.bureau_code, o.volunteer_id, coalesce(v.first_name || ' ' || v.last_name, ''), e.slug,
+			coalesce(in_scope(v.commune_code, $1), false)
 		FROM proxy_request_rounds rr
 		JOIN proxy_requests r ON r.id = rr.request_id
 		JOIN elections e ON e.id = r.election_id
 		JOIN rounds rd ON rd.election_id = r.election_id AND rd.number = rr.round
 		JOIN communes c ON c.code = r.commune_code
-		LEFT JOIN proxy_volunteers v ON v.id = rr.volunteer_id
+		LEFT JOIN proxy_offers o ON o.request_id = rr.request_id AND o.round = rr.round AND o.status IN ('pending', 'accepted')
+		LEFT JOIN proxy_volunteers v ON v.id = o.volunteer_id
 		WHERE `+where+fmt.Sprintf(` ORDER BY rr.status_at, rr.request_id, rr.round LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, err
@@ -133,7 +138,7 @@ func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry
 		var e QueueEntry
 		var n int16
 		err := r.Scan(&e.RequestID, &n, &e.RoundDate, &e.Status, &e.StatusAt, &e.CreatedAt, &e.FirstName, &e.LastName,
-			&e.CommuneCode, &e.CommuneName, &e.BureauCode, &e.VolunteerID, &e.VolunteerName, &e.Election)
+			&e.CommuneCode, &e.CommuneName, &e.BureauCode, &e.VolunteerID, &e.VolunteerName, &e.Election, &e.VolunteerInScope)
 		e.Round = int(n)
 		return e, err
 	})
@@ -183,8 +188,9 @@ type Request struct {
 	electionID  int64
 }
 
-// RequestRound is a request's round in the staff API: volunteer_id is null
-// until a volunteer accepts.
+// RequestRound is a request's round in the staff API: volunteer_id is the
+// volunteer of the round's live offer (awaiting their answer when the
+// round is proposed, accepted beyond), null when there is none.
 type RequestRound struct {
 	Number      int    `json:"number"`
 	Status      string `json:"status"`
@@ -229,20 +235,50 @@ func GetRequest(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*Reques
 	return &list[0], nil
 }
 
-// ListRequests lists requests in u's scope: status matches any round.
-func ListRequests(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]Request, error) {
+// RequestList is one page of the staff API's list of requests, and the
+// cursor of the next page (0: last page).
+type RequestList struct {
+	Requests  []Request `json:"requests"`
+	NextAfter int64     `json:"next_after,omitempty"`
+}
+
+// ListRequests lists requests in u's scope, one page of f.Limit after
+// f.After in id order: status matches any round.
+func ListRequests(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*RequestList, error) {
+	if f.Limit <= 0 {
+		f.Limit = 200 // as Normalize does; the cursor below needs a page
+	}
 	where, args := queueWhere(u, f)
-	args = append(args, f.Limit, f.Offset)
-	return listRequests(ctx, q, fmt.Sprintf(`r.id IN (SELECT DISTINCT r.id FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
+	if f.After > 0 {
+		args = append(args, f.After)
+		where += fmt.Sprintf(` AND r.id > $%d`, len(args))
+	}
+	// One more row than the page tells whether there is a next page.
+	args = append(args, f.Limit+1, f.Offset)
+	list, err := listRequests(ctx, q, fmt.Sprintf(`r.id IN (SELECT DISTINCT r.id FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
 		JOIN elections e ON e.id = r.election_id WHERE %s ORDER BY r.id LIMIT $%d OFFSET $%d)`, where, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	out := &RequestList{Requests: list}
+	if len(list) > f.Limit {
+		out.Requests = list[:f.Limit]
+		out.NextAfter = out.Requests[f.Limit-1].ID
+	}
+	if out.Requests == nil {
+		out.Requests = []Request{}
+	}
+	return out, nil
 }
 
 func listRequests(ctx context.Context, q pgdb.Q, where string, args ...any) ([]Request, error) {
 	rows, err := q.Query(ctx, `
 		SELECT r.id, e.slug, e.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, r.created_at,
 			greatest(r.updated_at, (SELECT max(rr.status_at) FROM proxy_request_rounds rr WHERE rr.request_id = r.id)),
-			coalesce((SELECT json_agg(json_build_object('number', rr.round, 'status', rr.status, 'volunteer_id', rr.volunteer_id) ORDER BY rr.round)
-				FROM proxy_request_rounds rr WHERE rr.request_id = r.id), '[]')
+			coalesce((SELECT json_agg(json_build_object('number', rr.round, 'status', rr.status, 'volunteer_id', o.volunteer_id) ORDER BY rr.round)
+				FROM proxy_request_rounds rr LEFT JOIN proxy_offers o ON o.request_id = rr.request_id AND o.round = rr.round
+					AND o.status IN ('pending', 'accepted')
+				WHERE rr.request_id = r.id), '[]')
 		FROM proxy_requests r JOIN elections e ON e.id = r.election_id JOIN communes c ON c.code = r.commune_code
 		WHERE in_scope(r.commune_code, $1) AND `+where+` ORDER BY r.id`, args...)
 	if err != nil {
@@ -261,8 +297,8 @@ func listRequests(ctx context.Context, q pgdb.Q, where string, args ...any) ([]R
 	})
 }
 
-// Volunteer is a volunteer as staff and the API see it. BirthDate and
-// VoterNumber are filled only by GetVolunteer (audited).
+// Volunteer is a volunteer as staff and the API see it: never their NNE
+// or birth date, which go only to the mandant of an accepted offer.
 type Volunteer struct {
 	ID       int64  `json:"id"`
 	Election string `json:"election"`
@@ -274,8 +310,6 @@ type Volunteer struct {
 	LastName      string           `json:"last_name"`
 	Email         string           `json:"email"`
 	Phone         string           `json:"phone"`
-	BirthDate     string           `json:"birth_date,omitempty"`
-	VoterNumber   string           `json:"voter_number,omitempty"`
 	CommuneCode   string           `json:"commune_code"`
 	CommuneName   string           `json:"commune_name"`
 	BureauCode    string           `json:"bureau_code"`
@@ -284,18 +318,14 @@ type Volunteer struct {
 	Rounds        []VolunteerRound `json:"rounds"`
 }
 
-// GetVolunteer loads a volunteer in u's scope, with NNE and birth date:
-// the view is audited.
+// GetVolunteer loads a volunteer in u's scope.
 func GetVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*Volunteer, error) {
-	list, err := listVolunteers(ctx, q, true, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
+	list, err := listVolunteers(ctx, q, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
 	if err != nil {
 		return nil, err
 	}
 	if len(list) == 0 {
 		return nil, check.ErrNotFound
-	}
-	if err := staff.Audit(ctx, q, u.Actor(), "proxy_volunteer.details_view", "proxy_volunteer", fmt.Sprint(id), map[string]any{"by": "staff"}); err != nil {
-		return nil, err
 	}
 	return &list[0], nil
 }
@@ -521,7 +551,7 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*Vo
 		if out.Counts, err = countVolunteers(ctx, q, roundArg, countWhere, countArgs...); err != nil {
 			return err
 		}
-		out.Volunteers, err = listVolunteers(ctx, q, false, situationSQL(roundArg), listWhere, args...)
+		out.Volunteers, err = listVolunteers(ctx, q, situationSQL(roundArg), listWhere, args...)
 		return err
 	})
 	if err != nil {
@@ -538,15 +568,10 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*Vo
 }
 
 // listVolunteers reads volunteers matching where ($1 is always the
-// reader's scope). NNE and birth date leave the database only with
-// details (GetVolunteer, audited); situation is situationSQL's expression.
-func listVolunteers(ctx context.Context, q pgdb.Q, details bool, situation, where string, args ...any) ([]Volunteer, error) {
-	private := `NULL::date, ''`
-	if details {
-		private = `v.birth_date, v.voter_number`
-	}
+// reader's scope); situation is situationSQL's expression.
+func listVolunteers(ctx context.Context, q pgdb.Q, situation, where string, args ...any) ([]Volunteer, error) {
 	rows, err := q.Query(ctx, `
-		SELECT v.id, e.slug, v.status, `+situation+`, v.first_name, v.last_name, v.email, v.phone, `+private+`,
+		SELECT v.id, e.slug, v.status, `+situation+`, v.first_name, v.last_name, v.email, v.phone,
 			v.commune_code, c.name, v.bureau_code, v.max_distance_km, v.created_at,
 			coalesce((SELECT json_agg(json_build_object('number', vr.round,
 				'status', CASE WHEN o.status = 'pending' THEN 'proposed' WHEN o.status = 'accepted' THEN rr.status ELSE 'free' END,
@@ -563,12 +588,8 @@ func listVolunteers(ctx context.Context, q pgdb.Q, details bool, situation, wher
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Volunteer, error) {
 		var v Volunteer
-		var birth *time.Time
-		err := row.Scan(&v.ID, &v.Election, &v.Status, &v.Situation, &v.FirstName, &v.LastName, &v.Email, &v.Phone, &birth, &v.VoterNumber,
+		err := row.Scan(&v.ID, &v.Election, &v.Status, &v.Situation, &v.FirstName, &v.LastName, &v.Email, &v.Phone,
 			&v.CommuneCode, &v.CommuneName, &v.BureauCode, &v.MaxDistanceKm, &v.CreatedAt, &v.Rounds)
-		if birth != nil {
-			v.BirthDate = birth.Format(time.DateOnly)
-		}
 		return v, err
 	})
 }
@@ -629,27 +650,36 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	out := &RequestDetail{Request: *r, Candidates: map[int][]RankedCandidate{}}
 	rows, err := d.Pool.Query(ctx, `
 		SELECT o.id, o.round, o.status, o.reason, v.id, v.first_name || ' ' || v.last_name, c.name, v.phone, in_scope(v.commune_code, $2),
-			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at, o.details_views
+			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at, o.details_views, o.reminded_at
 		FROM proxy_offers o JOIN proxy_volunteers v ON v.id = o.volunteer_id JOIN communes c ON c.code = v.commune_code
 		WHERE o.request_id = $1 AND `+anyStatus+` ORDER BY o.id DESC`, id, u.ScopeArg())
 	if err != nil {
 		return nil, err
 	}
+	var facts []offerFact
 	out.Offers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (OfferEntry, error) {
 		var o OfferEntry
 		var n int16
+		var reminded *time.Time
 		err := row.Scan(&o.ID, &n, &o.Status, &o.Reason, &o.VolunteerID, &o.VolunteerName, &o.VolunteerPlace, &o.VolunteerPhone, &o.VolunteerInScope,
-			&o.DistanceKm, &o.CreatedBy, &o.CreatedAt, &o.ExpiresAt, &o.AnsweredAt, &o.DetailViews)
+			&o.DistanceKm, &o.CreatedBy, &o.CreatedAt, &o.ExpiresAt, &o.AnsweredAt, &o.DetailViews, &reminded)
 		o.Round = int(n)
 		if !o.VolunteerInScope {
 			o.VolunteerPhone = ""
 		}
+		facts = append(facts, offerFact{round: o.Round, status: o.Status, reason: o.Reason, who: "à " + o.VolunteerName, by: o.CreatedBy,
+			created: o.CreatedAt, answered: o.AnsweredAt, reminded: reminded})
 		return o, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id); err != nil {
+	// The request's own entries tell its answers, its cancellation and the
+	// staff's unmatching.
+	events := offerEvents(facts, func(status, reason string) bool {
+		return status == OfferAccepted || status == OfferDeclined || slices.Contains([]string{"cancelled", "unmatched", "reassigned"}, reason)
+	})
+	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id, events); err != nil {
 		return nil, err
 	}
 	for _, rs := range r.Rounds {

@@ -3,6 +3,7 @@ package proxies
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,9 +16,7 @@ import (
 
 // A volunteer's staff page. It shows how to reach the volunteer, never
 // their NNE or birth date: DOMAIN.md §2 gives those to the mandant of an
-// accepted offer only, and the page has no reason to put them in front of
-// every organizer who opens it (the audited API keeps them for staff who
-// must read them).
+// accepted offer only (nor does the staff API show them).
 
 // VolunteerOffer is one offer in a volunteer's history, seen from the
 // request side. The mandant's name is given only when the request is in the
@@ -64,25 +63,75 @@ type VolunteerDetail struct {
 	History []HistoryEvent
 }
 
-// HistoryEvent is an audit entry of a request's or a volunteer's history.
-type HistoryEvent struct{ staff.AuditEntry }
+// HistoryEvent is an entry of a request's or a volunteer's history: an
+// audit entry, or an event of one of their offers that no audit entry of
+// theirs tells (offerEvents).
+type HistoryEvent struct {
+	staff.AuditEntry
+	text string // the offer event in French
+}
 
 // Label is the action in French.
-func (e HistoryEvent) Label() string { return staff.ActionLabel(e.Action) }
-
-// historyOf loads the audit history of one request or volunteer.
-func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64) ([]HistoryEvent, error) {
-	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: entity, EntityID: fmt.Sprint(id), Limit: 200})
-	out := make([]HistoryEvent, len(log))
-	for i, e := range log {
-		out[i] = HistoryEvent{e}
+func (e HistoryEvent) Label() string {
+	if e.text != "" {
+		return e.text
 	}
+	return staff.ActionLabel(e.Action)
+}
+
+// historyOf loads the history of one request or volunteer: its audit
+// entries and the events of its offers, newest first.
+func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64, offers []HistoryEvent) ([]HistoryEvent, error) {
+	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: entity, EntityID: fmt.Sprint(id), Limit: 200})
+	out := make([]HistoryEvent, len(log), len(log)+len(offers))
+	for i, e := range log {
+		out[i] = HistoryEvent{AuditEntry: e}
+	}
+	out = append(out, offers...)
+	slices.SortStableFunc(out, func(a, b HistoryEvent) int { return b.At.Compare(a.At) })
 	return out, err
+}
+
+// offerFact is what a history needs of one offer; who names the other
+// side ("à Paul Petit" on a request's page, "pour Jeanne Moreau" on a
+// volunteer's).
+type offerFact struct {
+	round                   int
+	status, reason, who, by string
+	created                 time.Time
+	answered, reminded      *time.Time
+}
+
+// offerEvents tells the events of offers that the audit log files under
+// the election or the matching run rather than under a request or a
+// volunteer: proposals by the matching, expiries, withdrawals, reminders.
+// audited says which answers (status, reason) already have an entry of
+// the page's own.
+func offerEvents(facts []offerFact, audited func(status, reason string) bool) []HistoryEvent {
+	var out []HistoryEvent
+	add := func(at time.Time, actor, text string) {
+		out = append(out, HistoryEvent{AuditEntry: staff.AuditEntry{At: at, Actor: actor}, text: text})
+	}
+	// Newest first, as historyOf sorts (stable: events at the same time
+	// keep this order).
+	for _, f := range facts {
+		if f.reminded != nil {
+			add(*f.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (tour %d)", f.round))
+		}
+		if f.answered != nil && !audited(f.status, f.reason) {
+			add(*f.answered, staff.ActorSystem, fmt.Sprintf("Proposition %s %s (tour %d)", f.who,
+				OfferEntry{Status: f.status, Reason: f.reason}.StatusLabel(), f.round))
+		}
+		if f.by == staff.ActorSystem {
+			add(f.created, f.by, fmt.Sprintf("Proposition automatique %s (tour %d)", f.who, f.round))
+		}
+	}
+	return out
 }
 
 // LoadVolunteerDetail loads a volunteer's staff page in u's scope.
 func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
-	list, err := listVolunteers(ctx, q, false, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
+	list, err := listVolunteers(ctx, q, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -99,22 +148,29 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 	if err != nil {
 		return nil, err
 	}
+	var facts []offerFact
 	out.Offers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (VolunteerOffer, error) {
 		var o VolunteerOffer
 		var n int16
 		err := row.Scan(&o.ID, &n, &o.Status, &o.Reason, &o.RequestID, &o.RequestInScope, &o.MandantName, &o.CommuneName, &o.BureauCode,
 			&o.DistanceKm, &o.CreatedBy, &o.CreatedAt, &o.ExpiresAt, &o.AnsweredAt)
 		o.Round = int(n)
+		who := o.MandantName
 		if !o.RequestInScope {
 			// Personal data of a mandant outside the reader's scope.
 			o.MandantName, o.BureauCode = "", ""
+			who = fmt.Sprintf("la demande n° %d", o.RequestID)
 		}
+		facts = append(facts, offerFact{round: o.Round, status: o.Status, reason: o.Reason, who: "pour " + who, by: o.CreatedBy,
+			created: o.CreatedAt, answered: o.AnsweredAt})
 		return o, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out.History, err = historyOf(ctx, q, "proxy_volunteer", id)
+	// The volunteer's own entries tell their withdrawal and changes.
+	events := offerEvents(facts, func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
+	out.History, err = historyOf(ctx, q, "proxy_volunteer", id, events)
 	return out, err
 }
 

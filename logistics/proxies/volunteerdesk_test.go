@@ -76,9 +76,6 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 		t.Fatalf("04 counts %+v, next %d", all.Counts, all.NextAfter)
 	}
 	for _, v := range all.Volunteers {
-		if v.VoterNumber != "" || v.BirthDate != "" {
-			t.Fatalf("a list carries NNE or birth date: %+v", v)
-		}
 		if v.ID == paul && (len(v.Rounds) != 2 || v.Rounds[0].Status != proxies.RoundAccepted || *v.Rounds[0].RequestID != jeanne ||
 			!v.Rounds[0].RequestInScope || v.Rounds[1].Status != "free") {
 			t.Fatalf("Paul's rounds %+v", v.Rounds)
@@ -138,7 +135,7 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 		t.Fatalf("walked %v", walked)
 	}
 
-	// The volunteer's page: no NNE, no birth date; offers and history.
+	// The volunteer's page: offers and history.
 	if _, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, org04, thomas); !errors.Is(err, check.ErrNotFound) {
 		t.Fatalf("page out of scope: %v", err)
 	}
@@ -146,7 +143,7 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.VoterNumber != "" || d.BirthDate != "" || d.Situation != proxies.VolunteerCarrying || len(d.Offers) != 1 ||
+	if d.Situation != proxies.VolunteerCarrying || len(d.Offers) != 1 ||
 		d.Offers[0].Status != proxies.OfferAccepted || d.Offers[0].MandantName != "Jeanne Test" || d.Offers[0].RequestID != jeanne {
 		t.Fatalf("Paul's page: %+v", d)
 	}

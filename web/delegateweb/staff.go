@@ -96,7 +96,9 @@ func runNotice(done, figures string) string {
 	if what == "" || !ok {
 		return ""
 	}
-	return fmt.Sprintf("%s : %d sièges pourvus sur %d, %d vacants ; %d nouvelles affectations, %d retirées, %d bénévoles prévenus.", append([]any{what}, n...)...)
+	return fmt.Sprintf("%s : %s sur %s, %s ; %s, %s, %s.", what, fr.Count(n[0], "siège pourvu", "sièges pourvus"), fr.Number(n[1]),
+		fr.Count(n[2], "vacant", "vacants"), fr.Count(n[3], "nouvelle affectation", "nouvelles affectations"),
+		fr.Count(n[4], "retirée", "retirées"), fr.Count(n[5], "bénévole prévenu·e", "bénévoles prévenu·es"))
 }
 
 func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {

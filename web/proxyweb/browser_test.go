@@ -104,7 +104,7 @@ func TestBrowserProxyJourney(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if s := text(`#tour-1`); !strings.Contains(s, "Paul Petit") || !strings.Contains(s, "+33698765432") {
+	if s := text(`#tour-1`); !strings.Contains(s, "Paul Petit") || !strings.Contains(s, "Téléphone : 06 98 76 54 32") {
 		t.Fatalf("round 1 on the voter's page: %q", s)
 	}
 	if err := chromedp.Do(ctx,

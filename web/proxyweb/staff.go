@@ -11,6 +11,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/proxies"
 	"scrutin/web"
 )
@@ -42,10 +43,7 @@ func (m *module) listRequestsAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []proxies.Request{}
-	}
-	return c.JSON(fiber.Map{"requests": list})
+	return c.JSON(list)
 }
 
 func (m *module) requestAPIStaff(c *fiber.Ctx) error {
@@ -250,7 +248,8 @@ func matchNotice(done, figures string) string {
 	if done != "appariement" || !ok {
 		return ""
 	}
-	return fmt.Sprintf("Appariement terminé : %d nouvelles propositions, %d déplacées, %d demandes sans volontaire possible.", n...)
+	return fmt.Sprintf("Appariement terminé : %s, %s, %s.", fr.Count(n[0], "nouvelle proposition", "nouvelles propositions"),
+		fr.Count(n[1], "déplacée", "déplacées"), fr.Count(n[2], "demande sans volontaire possible", "demandes sans volontaire possible"))
 }
 
 var staffNotices = map[string]string{

@@ -38,7 +38,7 @@ func TestBrowserStaffOpensAVolunteer(t *testing.T) {
 	}
 	h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1`)))
 	main, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
-	if !strings.Contains(h1, "Paul Petit") || !strings.Contains(main, "+33698765432") || strings.Contains(main, "123456789") || strings.Contains(main, "1990") {
+	if !strings.Contains(h1, "Paul Petit") || !strings.Contains(main, "06 98 76 54 32") || strings.Contains(main, "123456789") || strings.Contains(main, "1990") {
 		t.Fatalf("volunteer page: %q\n%s", h1, main)
 	}
 	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('#retirer')`)); err != nil || !ok {
