@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"scrutin/database"
+	"scrutin/logistics/proxies"
 )
 
 // command is one subcommand.
@@ -139,6 +141,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printHelp(stderr)
 		return 2
 	}
+	if _, err := proxies.ExpiryFromEnv(); err != nil && !slices.ContainsFunc(args, isHelp) {
+		fmt.Fprintf(stderr, "scrutin: %v\n", err)
+		return 2
+	}
 	e := &env{cfg: configFromEnv(), stdout: stdout, stderr: stderr, stdin: stdin,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	defer e.close()
@@ -151,7 +157,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, errUsage):
 		// "scrutin COMMAND --help" printed the usage it asked for, however
 		// the command reads its arguments: a success.
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		if len(args) > 0 && isHelp(args[0]) {
 			return 0
 		}
 		return 2
@@ -160,6 +166,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 // errUsage: the arguments were wrong and usage has been printed.
 var errUsage = errors.New("usage")
@@ -218,6 +226,7 @@ Commands:
 Run "scrutin COMMAND --help" for a command's options.
 
 Environment: DATABASE_URL (unset: embedded PostgreSQL under SCRUTIN_DATA), SCRUTIN_DATA (default .scrutin),
-SCRUTIN_ADDR (default 127.0.0.1:8080), SCRUTIN_BASE_URL (links in messages), SMTP_URL, SMS_URL.
+SCRUTIN_ADDR (default 127.0.0.1:8080), SCRUTIN_BASE_URL (links in messages), SMTP_URL, SMS_URL,
+SCRUTIN_OFFER_EXPIRY (default 24h) and SCRUTIN_OFFER_EXPIRY_LATE (default 6h, in the last 3 days before a round).
 `)
 }

@@ -9,12 +9,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/database"
 	"scrutin/database/dbtest"
 	"scrutin/logistics/places"
+	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
 
@@ -60,6 +62,23 @@ func TestHelp(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "", "frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, %s", code, stderr)
+	}
+}
+
+// A wrong offer delay stops every command before it starts (help aside):
+// offers must not silently keep the default.
+func TestWrongOfferDelayIsRefused(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	t.Setenv("SCRUTIN_OFFER_EXPIRY_LATE", "6 heures")
+	if code, _, stderr := runCLI(t, "", "match", "proxies", "--dry-run"); code != 2 || !strings.Contains(stderr, `SCRUTIN_OFFER_EXPIRY_LATE="6 heures"`) {
+		t.Errorf("match with a wrong delay: exit %d, %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "", "match", "--help"); code != 0 {
+		t.Errorf("help with a wrong delay: exit %d", code)
+	}
+	t.Setenv("SCRUTIN_OFFER_EXPIRY_LATE", "4h")
+	if x, err := proxies.ExpiryFromEnv(); err != nil || x.Late != 4*time.Hour || x.Default != proxies.DefaultExpiry.Default {
+		t.Errorf("SCRUTIN_OFFER_EXPIRY_LATE=4h: %+v, %v", x, err)
 	}
 }
 

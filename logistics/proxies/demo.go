@@ -71,7 +71,7 @@ func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Ti
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM proxy_requests WHERE election_id = $1`, e.ID).Scan(&n); err != nil || n > 0 {
 		return err // already loaded
 	}
-	d := &Desk{BaseURL: baseURL, Now: func() time.Time { return now }, Expiry: DefaultExpiry, GlobalMaxKm: 20, InstantOff: true}
+	d := &Desk{BaseURL: baseURL, Now: func() time.Time { return now }, Expiry: DefaultExpiry, GlobalMaxKm: MaxTravelKm, InstantOff: true}
 	for i, p := range demoVolunteers {
 		in := NewVolunteerInput(demoInput(e, p, fmt.Sprintf("0601020%03d", i)), p.birth, p.nne, p.km)
 		v, err := in.validate(ctx, tx, now)

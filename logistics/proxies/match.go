@@ -83,6 +83,7 @@ type reqPerson struct {
 
 type volPerson struct {
 	first, email string
+	phone        string // when offers also go by SMS (Desk.SMS)
 	at           places.Point
 }
 
@@ -345,7 +346,7 @@ func (d *Desk) load(ctx context.Context, tx pgx.Tx, electionID int64, near []pla
 		if len(near) == 0 {
 			rounds, people = pgdb.EstimateRows(ctx, q, "proxy_volunteer_rounds"), pgdb.EstimateRows(ctx, q, "proxy_volunteers")
 		}
-		others.supplies, others.vol, others.err = loadSupplies(ctx, q, volFilter, argsV, rounds, people)
+		others.supplies, others.vol, others.err = loadSupplies(ctx, q, volFilter, argsV, rounds, people, d.SMS)
 	}
 	var side *pgdb.Side
 	if len(near) == 0 {
@@ -736,7 +737,7 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	who := func(n offerNote) pair {
 		r, v := in.req[n.requestID], in.vol[n.volunteerID]
 		p := where[[2]string{r.commune, r.bureau}]
-		p.requestID, p.rFirst, p.volunteerID, p.vFirst, p.vEmail = n.requestID, r.first, n.volunteerID, v.first, v.email
+		p.requestID, p.rFirst, p.volunteerID, p.vFirst, p.vEmail, p.vPhone = n.requestID, r.first, n.volunteerID, v.first, v.email, v.phone
 		return p
 	}
 	// The links' secrets are drawn (or taken from the spare ones) while
@@ -954,7 +955,7 @@ type people struct {
 func (pp *people) pair(a Assignment, date time.Time) pair {
 	p := pp.req[a.RequestID]
 	v := pp.vol[a.VolunteerID]
-	p.volunteerID, p.vFirst, p.vLast, p.vEmail = a.VolunteerID, v.vFirst, v.vLast, v.vEmail
+	p.volunteerID, p.vFirst, p.vLast, p.vEmail, p.vPhone = a.VolunteerID, v.vFirst, v.vLast, v.vEmail, v.vPhone
 	p.round, p.roundDate = a.Round, date
 	return p
 }
@@ -987,14 +988,14 @@ func loadPeople(ctx context.Context, tx pgx.Tx, lists ...[]Assignment) (*people,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.Query(ctx, `SELECT id, first_name, last_name, email FROM proxy_volunteers WHERE id = ANY ($1)`, vids)
+	rows, err = tx.Query(ctx, `SELECT id, first_name, last_name, email, phone FROM proxy_volunteers WHERE id = ANY ($1)`, vids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p pair
-		if err := rows.Scan(&p.volunteerID, &p.vFirst, &p.vLast, &p.vEmail); err != nil {
+		if err := rows.Scan(&p.volunteerID, &p.vFirst, &p.vLast, &p.vEmail, &p.vPhone); err != nil {
 			return nil, err
 		}
 		pp.vol[p.volunteerID] = p
@@ -1011,11 +1012,15 @@ type sideLoad struct {
 
 // loadSupplies reads the active volunteers' rounds with capacity left
 // (capacity minus accepted offers): about rounds of them, of about people
-// volunteers.
-func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any, rounds, people int) ([]Supply, map[int64]volPerson, error) {
+// volunteers; their phones only with sms.
+func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any, rounds, people int, sms bool) ([]Supply, map[int64]volPerson, error) {
+	phone := `''`
+	if sms {
+		phone = `v.phone`
+	}
 	rows, err := q.Query(ctx, `
 		SELECT v.id, vr.round, v.commune_code, v.bureau_code, v.latitude, v.longitude, v.max_distance_km,
-			coalesce(a.n, 0), v.first_name, v.email
+			coalesce(a.n, 0), v.first_name, v.email, `+phone+`
 		FROM proxy_volunteers v JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id
 		LEFT JOIN (SELECT volunteer_id, round, count(*) AS n FROM proxy_offers WHERE election_id = $1 AND status = 'accepted' GROUP BY 1, 2) a
 			ON a.volunteer_id = v.id AND a.round = vr.round
@@ -1031,7 +1036,7 @@ func loadSupplies(ctx context.Context, q pgdb.Q, volFilter string, args []any, r
 		var round int16
 		var maxKm, accepted int
 		var vp volPerson
-		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted, &vp.first, &vp.email); err != nil {
+		if err := rows.Scan(&s.VolunteerID, &round, &s.Commune, &s.Bureau, &s.At.Lat, &s.At.Lon, &maxKm, &accepted, &vp.first, &vp.email, &vp.phone); err != nil {
 			return nil, nil, err
 		}
 		s.Round, s.MaxKm = int(round), float64(maxKm)

@@ -110,6 +110,14 @@ func offerVolunteerBody(p pair, rounds string, km *float64, deadline, link strin
 		"Si vous acceptez, elle recevra vos nom, téléphone, date de naissance et numéro d'électeur pour établir la procuration." + signature
 }
 
+// offerVolunteerSMS is the offer as a text message: who, when, the
+// deadline and the link (no "·": outside the GSM alphabet it would cut
+// the message into 70-character parts).
+func offerVolunteerSMS(p pair, rounds, deadline, link string) string {
+	return p.rFirst + " (" + p.rCommuneName + ") cherche quelqu'un pour voter à sa place " + rounds +
+		". Acceptez ou refusez avant le " + deadline + " : " + link
+}
+
 func acceptedMandantBody(ps []pair, link string) string {
 	p := ps[0]
 	return fmt.Sprintf(`Bonjour %s,
@@ -125,7 +133,7 @@ Pour établir la procuration :
 4. Revenez sur votre page et cliquez sur « Procuration établie ».
 
 Pensez à prévenir votre mandataire : ce n'est pas l'administration qui le fait.`,
-		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), p.vPhone, link, MaxDetailViews) + signature
+		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), fr.Phone(p.vPhone), link, MaxDetailViews) + signature
 }
 
 func acceptedVolunteerBody(ps []pair, link string) string {
@@ -137,7 +145,7 @@ Vous voterez %s.
 %s va maintenant établir la procuration sur maprocuration.gouv.fr ; nous vous préviendrons quand ce sera fait.
 Le jour du scrutin, présentez-vous avec une pièce d'identité.
 
-Votre page : %s`, p.vFirst, fr.De(p.rFirst+" "+p.rLast), p.rPhone, pairRounds(ps), p.bureauText(), p.rFirst, link) + signature
+Votre page : %s`, p.vFirst, fr.De(p.rFirst+" "+p.rLast), fr.Phone(p.rPhone), pairRounds(ps), p.bureauText(), p.rFirst, link) + signature
 }
 
 func establishedVolunteerBody(p pair, link string) string {
@@ -153,7 +161,7 @@ func expiredVolunteerBody(ps []pair, link string) string {
 	p := ps[0]
 	return fmt.Sprintf(`Bonjour %s,
 
-Faute de réponse avant le %s, la demande %s (%s) a été proposée à quelqu'un d'autre.
+Faute de réponse avant le %s, la demande %s pour %s a été proposée à quelqu'un d'autre.
 Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 
 Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), fr.De(p.rFirst), pairRounds(ps), link) + signature

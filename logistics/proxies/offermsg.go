@@ -149,6 +149,7 @@ func (in *input) dropSpareLinks(ctx context.Context, tx pgx.Tx) error {
 // two goroutines at once (notify.Shared), so it only reads once made.
 type offerRenderer struct {
 	who   func(offerNote) pair
+	sms   bool // each offer also goes by SMS (Desk.SMS)
 	dates map[int]time.Time
 	// A link is the prefix and the secret, which has nothing to escape.
 	prefix string
@@ -160,7 +161,7 @@ type offerRenderer struct {
 
 // offerRenderer prepares the messages of notes.
 func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time, notes []offerNote) *offerRenderer {
-	o := &offerRenderer{who: who, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
+	o := &offerRenderer{who: who, sms: d.SMS, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
 	for _, n := range notes {
 		if k := roundsKey(n.rounds); o.roundsText[k] == "" {
 			o.roundsText[k] = o.roundsOf(n)
@@ -190,18 +191,30 @@ func (o *offerRenderer) roundsOf(n offerNote) string {
 }
 
 // render composes the message of one note of the renderer's, with the
-// secret of its link.
-func (o *offerRenderer) render(n offerNote, secret string) notify.Message {
+// secret of its link: the e-mail, or with sms the SMS.
+func (o *offerRenderer) render(n offerNote, secret string, sms bool) notify.Message {
 	p := o.who(n)
+	rounds, deadline, link := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()], o.prefix+secret
+	if sms {
+		return notify.Message{Channel: notify.SMS, Recipient: p.vPhone, Kind: "proxy.offer", Body: offerVolunteerSMS(p, rounds, deadline, link)}
+	}
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: "Une personne a besoin de vous pour voter",
-		Body:    offerVolunteerBody(p, o.roundsText[roundsKey(n.rounds)], n.km, o.deadlines[n.expires.UnixNano()], o.prefix+secret)}
+		Body:    offerVolunteerBody(p, rounds, n.km, deadline, link)}
 }
 
 // messages is the notes' messages, each with its link, for
-// notify.Stage and Enqueue.
+// notify.Stage and Enqueue: an e-mail per note, and with sms an SMS
+// after each (the same link: offers expire within hours near a round, and
+// a text is read sooner than a mail).
 func (o *offerRenderer) messages(notes []offerNote, links offerLinks) *notify.Shared {
-	return notify.Share(len(notes), func(i int) notify.Message { return o.render(notes[i], links.secrets[i]) })
+	per := 1
+	if o.sms {
+		per = 2
+	}
+	return notify.Share(per*len(notes), func(i int) notify.Message {
+		return o.render(notes[i/per], links.secrets[i/per], i%per == 1)
+	})
 }
 
 // offerMessages writes the offer messages of notes, each with a new

@@ -9,6 +9,8 @@
 package proxies
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -49,6 +51,11 @@ const MaxDetailViews = 3
 
 // DefaultMaxDistanceKm is a volunteer's travel limit when they give none.
 const DefaultMaxDistanceKm = 10
+
+// MaxTravelKm caps the distance between a volunteer and the bureau they
+// would vote in, whatever the volunteer accepts (Desk.GlobalMaxKm); a
+// volunteer's own limit is at most this much.
+const MaxTravelKm = 20
 
 // lockClass is the first key of the per-election advisory locks
 // (pg_advisory_xact_lock(lockClass, election_id)): matching runs take it
@@ -97,13 +104,18 @@ type Desk struct {
 	Now     func() time.Time // time.Now unless a test freezes it
 	Expiry  Expiry
 	// GlobalMaxKm caps the distance between a volunteer and the bureau
-	// they would vote in, whatever the volunteer accepts (default 20).
+	// they would vote in, whatever the volunteer accepts (default
+	// MaxTravelKm).
 	GlobalMaxKm float64
 	// OnError reports failures of background work (instant matching).
 	OnError func(err error)
 	// InstantOff disables the instant matching after changes (benchmarks
 	// of the batch alone; commands that exit at once).
 	InstantOff bool
+	// SMS: offers also go by SMS to the volunteer's phone (NewDesk: when
+	// SMS_URL names a gateway). Without one, SMS would only pile up in
+	// the outbox beside the e-mails.
+	SMS bool
 
 	instant instantQueue
 }
@@ -115,19 +127,31 @@ func NewDesk(pool *pgxpool.Pool, baseURL string, now func() time.Time) *Desk {
 	if now == nil {
 		now = time.Now
 	}
-	return &Desk{Pool: pool, BaseURL: baseURL, Now: now, Expiry: ExpiryFromEnv(), GlobalMaxKm: 20}
+	x, _ := ExpiryFromEnv() // the command line refused a wrong value
+	return &Desk{Pool: pool, BaseURL: baseURL, Now: now, Expiry: x, GlobalMaxKm: MaxTravelKm, SMS: os.Getenv("SMS_URL") != ""}
 }
 
-// ExpiryFromEnv is DefaultExpiry with the delays given in the environment.
-func ExpiryFromEnv() Expiry {
+// ExpiryFromEnv is DefaultExpiry with the delays given in the environment;
+// a value that is not a positive duration is an error (and the default is
+// kept for it): a typo must not silently leave offers open for a day.
+func ExpiryFromEnv() (Expiry, error) {
 	x := DefaultExpiry
-	if d, err := time.ParseDuration(os.Getenv("SCRUTIN_OFFER_EXPIRY")); err == nil && d > 0 {
-		x.Default = d
+	var errs []error
+	for _, v := range []struct {
+		name string
+		to   *time.Duration
+	}{{"SCRUTIN_OFFER_EXPIRY", &x.Default}, {"SCRUTIN_OFFER_EXPIRY_LATE", &x.Late}} {
+		raw := os.Getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		if d, err := time.ParseDuration(raw); err == nil && d > 0 {
+			*v.to = d
+		} else {
+			errs = append(errs, fmt.Errorf("%s=%q: a positive duration is expected, e.g. 12h or 90m", v.name, raw))
+		}
 	}
-	if d, err := time.ParseDuration(os.Getenv("SCRUTIN_OFFER_EXPIRY_LATE")); err == nil && d > 0 {
-		x.Late = d
-	}
-	return x
+	return x, errors.Join(errs...)
 }
 
 func (d *Desk) now() time.Time {
@@ -139,7 +163,7 @@ func (d *Desk) now() time.Time {
 
 func (d *Desk) globalMaxKm() float64 {
 	if d.GlobalMaxKm <= 0 {
-		return 20
+		return MaxTravelKm
 	}
 	return d.GlobalMaxKm
 }

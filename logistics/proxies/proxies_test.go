@@ -233,7 +233,7 @@ func TestVolunteerValidation(t *testing.T) {
 		{"NNE too short", "1980-01-01", "1234567", 10, "voter_number", "8 ou 9 chiffres", false},
 		{"NNE with letters", "1980-01-01", "12345678A", 10, "voter_number", "8 ou 9 chiffres", false},
 		{"under 18 on round day", minor, "123456789", 10, "birth_date", "Il faut avoir 18 ans le jour du scrutin.", false},
-		{"distance too far", "1980-01-01", "123456789", 500, "max_distance_km", "entre 1 et 100 km", false},
+		{"distance too far", "1980-01-01", "123456789", 21, "max_distance_km", "entre 1 et 20 km", false},
 		{"18 on round day", adult, "123 456 789", 0, "", "", true},
 		{"NNE of someone already signed up", "1980-01-01", "123456789", 10, "voter_number", "déjà inscrit avec une autre adresse e-mail", false},
 	}
@@ -341,7 +341,7 @@ func TestChangeWaitsForItsConfirmation(t *testing.T) {
 	forged := vp
 	forged.FirstName, forged.LastName, forged.CommuneCode, forged.BureauCode = "Mallory", "Faussaire", "04112", "1"
 	for range 2 {
-		if s, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(forged, "1970-01-01", "99999991", 50)); err != nil || !s.Held {
+		if s, err := f.desk.SubmitVolunteer(f.ctx, proxies.NewVolunteerInput(forged, "1970-01-01", "99999991", 15)); err != nil || !s.Held {
 			t.Fatalf("%+v, %v", s, err)
 		}
 	}
@@ -551,6 +551,33 @@ func TestDeclineAndExpiryGoToTheNextCandidate(t *testing.T) {
 	}
 	if s := f.roundStatus(t, req, 1); s != proxies.RoundOpen {
 		t.Fatalf("round: %s", s)
+	}
+	// The request's staff page tells the whole story, though the matching
+	// and the expiries file their audit entries under the election. (The
+	// test's clock dates the offers, not the audit entries: only the
+	// offers' events are in order here; Near's decline has its own entry.)
+	d, err := f.desk.LoadRequestDetail(f.ctx, &staff.User{Email: "a@example.org", Role: staff.Admin}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var story []string
+	declines := 0
+	for i := len(d.History) - 1; i >= 0; i-- {
+		if e := d.History[i]; e.Action == "" {
+			story = append(story, e.Label())
+		} else if e.Label() == "Proposition refusée" {
+			declines++
+		}
+	}
+	want := []string{
+		"Proposition automatique à Near Test (tour 1)",
+		"Proposition automatique à Other Test (tour 1)",
+		"Proposition à Other Test expirée sans réponse (tour 1)",
+		"Proposition automatique à Third Test (tour 1)",
+		"Proposition à Third Test retirée (volontaire retiré·e) (tour 1)",
+	}
+	if !slices.Equal(story, want) || declines != 1 {
+		t.Fatalf("history, oldest first:\n%s\nwant\n%s\n(and %d declines)", strings.Join(story, "\n"), strings.Join(want, "\n"), declines)
 	}
 }
 
@@ -1099,6 +1126,59 @@ func TestBatchLinksAreThoseOfItsMessages(t *testing.T) {
 	}
 	if mine != 5 {
 		t.Fatalf("%d offer messages to the three volunteers, want 5 (one for Alice's two rounds)", mine)
+	}
+}
+
+// With an SMS gateway, each offer also goes by SMS to the volunteer's
+// phone, with the link of its e-mail; the batch writes both (on its two
+// connections).
+func TestOffersAlsoGoBySMSWithAGateway(t *testing.T) {
+	f := batchSetup(t)
+	f.desk.SMS = true
+	for i := 0; i < 4; i++ {
+		f.request(t, f.person("Marie", "04070", "1"))
+	}
+	emailOf := map[string]string{} // volunteer's phone (E.164) -> e-mail
+	for i := 0; i < 3; i++ {
+		p := f.person("Luc", "04070", "1")
+		f.volunteer(t, p, 10)
+		emailOf["+33"+p.Phone[1:]] = p.Email
+	}
+	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.pool.Query(f.ctx, `SELECT channel, recipient, body FROM outbox WHERE kind = 'proxy.offer' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type msg struct{ Channel, Recipient, Body string }
+	msgs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[msg])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailed := map[string]string{} // e-mail -> link
+	var texts []msg
+	for _, m := range msgs {
+		tok := linkRe.FindString(m.Body)
+		switch m.Channel {
+		case "email":
+			mailed[m.Recipient] = tok
+		case "sms":
+			texts = append(texts, m)
+		}
+	}
+	if len(mailed) != 3 || len(texts) != 3 {
+		t.Fatalf("%d e-mails and %d SMS for 3 offers: %+v", len(mailed), len(texts), msgs)
+	}
+	sms := regexp.MustCompile(`^Marie \(Digne-les-Bains\) cherche quelqu'un pour voter à sa place le tour 1 \(\d\d/\d\d/\d{4}\)\. ` +
+		`Acceptez ou refusez avant le \d\d/\d\d/\d{4} à \d\dh\d\d : http://test/procuration/t/[A-Za-z0-9_-]+$`)
+	for _, m := range texts {
+		if !sms.MatchString(m.Body) || strings.Contains(m.Body, "·") {
+			t.Errorf("SMS: %q", m.Body)
+		}
+		if link := linkRe.FindString(m.Body); emailOf[m.Recipient] == "" || link != mailed[emailOf[m.Recipient]] {
+			t.Errorf("SMS to %s carries %s, its e-mail %s", m.Recipient, link, mailed[emailOf[m.Recipient]])
+		}
 	}
 }
 

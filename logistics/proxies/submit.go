@@ -176,8 +176,8 @@ func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time)
 	if in.MaxDistanceKm != nil {
 		out.distance = *in.MaxDistanceKm
 	}
-	if out.distance < 1 || out.distance > 100 {
-		errs.Add("max_distance_km", "Indiquez une distance entre 1 et 100 km.")
+	if out.distance < 1 || out.distance > MaxTravelKm {
+		errs.Add("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxTravelKm))
 	}
 	return out, errs.Err()
 }
