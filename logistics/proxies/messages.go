@@ -238,6 +238,18 @@ Merci pour votre engagement.
 Votre page : %s`, first, link) + signature
 }
 
+// acceptedMandantSMS and reminderMandantSMS are the mandant's texts
+// (Desk.SMS): the news and the link to their page.
+func acceptedMandantSMS(ps []pair, link string) string {
+	return "Bonne nouvelle : " + ps[0].vFirst + " " + ps[0].vLast + " accepte de porter votre procuration pour " + pairRounds(ps) +
+		". Établissez-la maintenant, tout est sur votre page : " + link
+}
+
+func reminderMandantSMS(p pair, link string) string {
+	return fmt.Sprintf("Rappel : le tour %d a lieu le %s. Si la procuration au nom %s n'est pas encore établie, faites-la aujourd'hui : %s",
+		p.round, frDate(p.roundDate), fr.De(p.vFirst+" "+p.vLast), link)
+}
+
 func reminderMandantBody(p pair, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 

@@ -258,3 +258,13 @@ func copyLinks(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, links 
 		})
 	return err
 }
+
+// withSMS appends to msgs the text body to phone, kind kind, when
+// messages also go by SMS (Desk.SMS): offers, acceptances and reminders,
+// whose news cannot wait for the mailbox.
+func (d *Desk) withSMS(msgs []notify.Message, phone, kind, body string) []notify.Message {
+	if !d.SMS || phone == "" {
+		return msgs
+	}
+	return append(msgs, notify.Message{Channel: notify.SMS, Recipient: phone, Kind: kind, Body: body})
+}

@@ -484,12 +484,13 @@ func (d *Desk) Accept(ctx context.Context, volunteerID, requestID int64) error {
 		if err != nil {
 			return nil, err
 		}
-		if err := notify.Enqueue(ctx, tx,
-			notify.Message{Channel: notify.Email, Recipient: ps[0].rEmail, Kind: "proxy.accepted",
+		msgs := d.withSMS([]notify.Message{
+			{Channel: notify.Email, Recipient: ps[0].rEmail, Kind: "proxy.accepted",
 				Subject: "Votre mandataire a accepté : établissez la procuration", Body: acceptedMandantBody(ps, rlink)},
-			notify.Message{Channel: notify.Email, Recipient: ps[0].vEmail, Kind: "proxy.accepted",
+			{Channel: notify.Email, Recipient: ps[0].vEmail, Kind: "proxy.accepted",
 				Subject: "Merci : vous portez une procuration", Body: acceptedVolunteerBody(ps, vlink)},
-		); err != nil {
+		}, ps[0].rPhone, "proxy.accepted", acceptedMandantSMS(ps, rlink))
+		if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
 			return nil, err
 		}
 		return nil, staff.Audit(ctx, tx, staff.ActorPublic, "proxy_offer.accept", "proxy_request", fmt.Sprint(requestID),
@@ -764,6 +765,7 @@ func (d *Desk) SendReminders(ctx context.Context) (int, error) {
 				ids = append(ids, p.offerID)
 				msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.rEmail, Kind: "proxy.reminder",
 					Subject: fmt.Sprintf("Rappel : procuration pour le tour %d", p.round), Body: reminderMandantBody(p, link)})
+				msgs = d.withSMS(msgs, p.rPhone, "proxy.reminder", reminderMandantSMS(p, link))
 			}
 			if len(ids) == 0 {
 				return nil

@@ -756,6 +756,41 @@ func TestReminderOncePerPairThreeDaysBefore(t *testing.T) {
 		}
 	}
 	f.lastMessage(t, rp.Email, "proxy.reminder")
+	// Without an SMS gateway, nothing is written for one.
+	var texts int
+	f.pool.QueryRow(f.ctx, `SELECT count(*) FROM outbox WHERE channel = 'sms'`).Scan(&texts)
+	if texts != 0 {
+		t.Fatalf("%d SMS without a gateway", texts)
+	}
+}
+
+// With an SMS gateway, the mandant is also texted when the volunteer
+// accepts and when the reminder goes, with the link of the e-mail.
+func TestMandantTextedOnAcceptAndReminder(t *testing.T) {
+	f := setup(t)
+	f.desk.SMS = true
+	rp := f.person("Jeanne", "04070", "2")
+	req := f.request(t, rp)
+	vol := f.volunteer(t, f.person("Paul", "04070", "2"), 10)
+	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
+		t.Fatal(err)
+	}
+	r1, _ := f.e.Round(1)
+	f.clock.Set(r1.Date.Add(-3*24*time.Hour + 10*time.Hour))
+	if n, err := f.desk.SendReminders(f.ctx); err != nil || n != 1 {
+		t.Fatalf("%d reminders, %v", n, err)
+	}
+	phone := "+33" + rp.Phone[1:]
+	for kind, want := range map[string]string{
+		"proxy.accepted": "Bonne nouvelle : Paul Test accepte de porter votre procuration pour le tour 1 (" + r1.Date.Format("02/01/2006") + ")",
+		"proxy.reminder": "Rappel : le tour 1 a lieu le " + r1.Date.Format("02/01/2006") + ". Si la procuration au nom de Paul Test",
+	} {
+		_, mailed := f.lastMessage(t, rp.Email, kind)
+		text, texted := f.lastMessage(t, phone, kind)
+		if !strings.HasPrefix(text, want) || texted != mailed {
+			t.Errorf("%s SMS %q (link %s), e-mail link %s", kind, text, texted, mailed)
+		}
+	}
 }
 
 // Staff cannot give a volunteer a second proxy in a round, whether the
