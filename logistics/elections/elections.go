@@ -83,16 +83,11 @@ func (e *Election) LastRound() Round {
 	return e.Rounds[len(e.Rounds)-1]
 }
 
-// Open reports whether a round is still to come at now (Paris time is close
-// enough to UTC for a date comparison the day before).
+// Open reports whether the last round is today or still to come at now,
+// in Paris (a server on UTC would keep it open an hour or two too long).
 func (e *Election) Open(now time.Time) bool {
 	last := e.LastRound()
-	return !last.Date.IsZero() && !last.Date.Before(dateOf(now))
-}
-
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return !last.Date.IsZero() && !last.Date.Before(Today(now))
 }
 
 // RoundInput is a round as given by staff.

@@ -62,3 +62,22 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// An election is open until the end of its last round's day in Paris,
+// whatever the server's time zone.
+func TestOpenUntilMidnightInParis(t *testing.T) {
+	e := elections.Election{Rounds: []elections.Round{{Number: 1, Date: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC)}}}
+	for _, tc := range []struct {
+		now  time.Time
+		open bool
+	}{
+		{time.Date(2027, 3, 14, 22, 30, 0, 0, time.UTC), true},                       // 23:30 in Paris
+		{time.Date(2027, 3, 14, 23, 30, 0, 0, time.UTC), false},                      // 00:30 on Monday in Paris
+		{time.Date(2027, 3, 14, 20, 30, 0, 0, time.FixedZone("-5", -5*3600)), false}, // the same instant seen from elsewhere
+		{time.Date(2027, 3, 13, 12, 0, 0, 0, time.UTC), true},
+	} {
+		if got := e.Open(tc.now); got != tc.open {
+			t.Errorf("open at %s: %v, want %v", tc.now, got, tc.open)
+		}
+	}
+}
