@@ -780,6 +780,9 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 	if !ok {
 		return check.Field("round", "Tour inconnu.")
 	}
+	if !rd.Date.After(elections.Today(d.now())) {
+		return check.Field("round", fmt.Sprintf(tooLate, round, frDate(rd.Date)))
+	}
 	// Staff may go beyond a volunteer's travel limit (after a call), but
 	// an organizer reaches only the volunteers of their scope and the
 	// request's candidates (nearby, across a border): others are unknown
@@ -800,14 +803,17 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		}
 	}
 	return d.inTx(ctx, r.electionID, func(tx pgx.Tx, now time.Time) ([]event, error) {
-		var vStatus, vEmail, rEmail, vPhone, rPhone string
-		var available, declined bool
+		var vStatus, vEmail, rEmail, vPhone, rPhone, never string
+		var available bool
 		var vLat, vLon, rLat, rLon *float64
+		// never: how this pair ended before, if it is one the matching
+		// never proposes again (as loadNever, and the page's candidates).
 		err := tx.QueryRow(ctx, `SELECT v.status, v.email, v.phone, v.latitude, v.longitude,
 				EXISTS (SELECT 1 FROM proxy_volunteer_rounds x WHERE x.volunteer_id = v.id AND x.round = $3),
-				EXISTS (SELECT 1 FROM proxy_offers o WHERE o.request_id = $4 AND o.volunteer_id = v.id AND o.status = 'declined')
+				coalesce((SELECT min(o.status) FROM proxy_offers o WHERE o.request_id = $4 AND o.volunteer_id = v.id
+					AND (o.status IN ('declined', 'expired') OR (o.status = 'withdrawn' AND o.reason = 'unmatched'))), '')
 			FROM proxy_volunteers v WHERE v.id = $1 AND v.election_id = $2 FOR SHARE`, volunteerID, r.electionID, round, requestID).Scan(
-			&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available, &declined)
+			&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available, &never)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, check.Field("volunteer_id", "Volontaire inconnu·e pour cette élection.")
 		}
@@ -824,8 +830,12 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'est pas disponible au tour %d.", round)}
 		case vEmail == rEmail || (vPhone != "" && vPhone == rPhone):
 			return nil, &check.Conflict{Msg: "Une personne ne peut pas porter sa propre procuration."}
-		case declined:
+		case never == OfferDeclined:
 			return nil, &check.Conflict{Msg: "Ce·tte volontaire a refusé cette demande : elle ne lui est plus proposée."}
+		case never == OfferExpired:
+			return nil, &check.Conflict{Msg: "Ce·tte volontaire a laissé expirer cette demande sans répondre : elle ne lui est plus proposée."}
+		case never != "":
+			return nil, &check.Conflict{Msg: "L'équipe a désapparié ce·tte volontaire de cette demande : elle ne lui est plus proposée."}
 		}
 		rounds, err := lockRequestRounds(ctx, tx, requestID)
 		if err != nil {
@@ -904,6 +914,13 @@ func (d *Desk) Unmatch(ctx context.Context, u *staff.User, requestID int64, roun
 	r, err := GetRequest(ctx, d.Pool, u, requestID)
 	if err != nil {
 		return err
+	}
+	e, err := elections.ByID(ctx, d.Pool, r.electionID)
+	if err != nil {
+		return err
+	}
+	if _, ok := e.Round(round); !ok {
+		return check.Field("round", "Tour inconnu.")
 	}
 	return d.inTx(ctx, r.electionID, func(tx pgx.Tx, now time.Time) ([]event, error) {
 		rounds, err := lockRequestRounds(ctx, tx, requestID)

@@ -116,10 +116,12 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 	}
 	v.election = e
 	// On the round's day it is too late to establish a proxy.
-	v.rounds = e.ChosenRounds(errs, p.Rounds, now, func(day, today time.Time) bool { return day.After(today) },
-		"Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.")
+	v.rounds = e.ChosenRounds(errs, p.Rounds, now, func(day, today time.Time) bool { return day.After(today) }, tooLate)
 	return v, nil
 }
+
+// tooLate refuses a round on or after its day (its number and date).
+const tooLate = "Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration."
 
 // locate sets where the person votes (bureau, else commune). New entries
 // get it in their INSERT instead, to save a round trip.
