@@ -803,17 +803,17 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		}
 	}
 	return d.inTx(ctx, r.electionID, func(tx pgx.Tx, now time.Time) ([]event, error) {
-		var vStatus, vEmail, rEmail, vPhone, rPhone, never string
-		var available bool
+		var vStatus, vEmail, rEmail, vPhone, rPhone string
+		var available, declined bool
 		var vLat, vLon, rLat, rLon *float64
-		// never: how this pair ended before, if it is one the matching
-		// never proposes again (as loadNever, and the page's candidates).
+		// A volunteer's refusal is final; a pair whose offer expired, or
+		// that staff undid, staff may propose again (after a call), though
+		// the matching never does.
 		err := tx.QueryRow(ctx, `SELECT v.status, v.email, v.phone, v.latitude, v.longitude,
 				EXISTS (SELECT 1 FROM proxy_volunteer_rounds x WHERE x.volunteer_id = v.id AND x.round = $3),
-				coalesce((SELECT min(o.status) FROM proxy_offers o WHERE o.request_id = $4 AND o.volunteer_id = v.id
-					AND (o.status IN ('declined', 'expired') OR (o.status = 'withdrawn' AND o.reason = 'unmatched'))), '')
+				EXISTS (SELECT 1 FROM proxy_offers o WHERE o.request_id = $4 AND o.volunteer_id = v.id AND o.status = 'declined')
 			FROM proxy_volunteers v WHERE v.id = $1 AND v.election_id = $2 FOR SHARE`, volunteerID, r.electionID, round, requestID).Scan(
-			&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available, &never)
+			&vStatus, &vEmail, &vPhone, &vLat, &vLon, &available, &declined)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, check.Field("volunteer_id", "Volontaire inconnu·e pour cette élection.")
 		}
@@ -830,12 +830,8 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'est pas disponible au tour %d.", round)}
 		case vEmail == rEmail || (vPhone != "" && vPhone == rPhone):
 			return nil, &check.Conflict{Msg: "Une personne ne peut pas porter sa propre procuration."}
-		case never == OfferDeclined:
+		case declined:
 			return nil, &check.Conflict{Msg: "Ce·tte volontaire a refusé cette demande : elle ne lui est plus proposée."}
-		case never == OfferExpired:
-			return nil, &check.Conflict{Msg: "Ce·tte volontaire a laissé expirer cette demande sans répondre : elle ne lui est plus proposée."}
-		case never != "":
-			return nil, &check.Conflict{Msg: "L'équipe a désapparié ce·tte volontaire de cette demande : elle ne lui est plus proposée."}
 		}
 		rounds, err := lockRequestRounds(ctx, tx, requestID)
 		if err != nil {
