@@ -282,3 +282,30 @@ func TestPublicFormsWithOneOrNoOpenElection(t *testing.T) {
 		t.Fatalf("API with no open election: %d %s", r.Status, r.Body)
 	}
 }
+
+// With several elections open, the queue asks staff to choose one before
+// exporting or running the matching, instead of offering buttons that
+// would not know which election to act on.
+func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
+	env := start(t)
+	admin := env.AdminToken(t)
+	queue := func(query string) string {
+		t.Helper()
+		r := env.Do(t, "GET", "/staff/procurations"+query, admin, nil)
+		if r.Status != 200 {
+			t.Fatalf("queue%s: %d", query, r.Status)
+		}
+		return string(r.Body)
+	}
+	if page := queue(""); !strings.Contains(page, `id="export"`) || !strings.Contains(page, `id="apparier"`) || strings.Contains(page, `id="choisir-election"`) {
+		t.Fatalf("one election open: %s", page)
+	}
+	addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
+	if page := queue(""); strings.Contains(page, `id="export"`) || strings.Contains(page, `id="apparier"`) ||
+		!strings.Contains(page, "choisissez-en une dans le filtre pour exporter ou lancer l'appariement") {
+		t.Fatalf("two elections open, none chosen: %s", page)
+	}
+	if page := queue("?election=partielle-2027"); !strings.Contains(page, `proxies.xlsx?election=partielle-2027`) || !strings.Contains(page, `id="apparier"`) {
+		t.Fatalf("two elections open, one chosen: %s", page)
+	}
+}

@@ -182,12 +182,20 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	export := f.Election
+	// The export and the batch act on the filter's election, else on the
+	// only open one; with several open, the page asks to choose.
+	export, severalOpen := f.Election, false
 	if export == "" {
-		if e, err := elections.Resolve(ctx, m.s.Pool, "", "election", m.s.Now()); err == nil {
-			export = e.Slug
+		open, err := elections.OpenAt(ctx, m.s.Pool, m.s.Now())
+		if err != nil {
+			return err
 		}
+		if len(open) == 1 {
+			export = open[0].Slug
+		}
+		severalOpen = len(open) > 1
 	}
+	data["SeveralOpen"] = severalOpen
 	data["Title"] = "Procurations"
 	data["Entries"], data["Total"], data["Filter"], data["Statuses"] = entries, total, f, statusChoices
 	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
