@@ -676,7 +676,8 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	}
 	// The request's own entries tell its answers, its cancellation and the
 	// staff's unmatching.
-	events := offerEvents(facts, func(status, reason string) bool {
+	// Staff's proposals are audited as manual matches.
+	events := offerEvents(facts, func(by string) bool { return by == staff.ActorSystem }, func(status, reason string) bool {
 		return status == OfferAccepted || status == OfferDeclined || slices.Contains([]string{"cancelled", "unmatched", "reassigned"}, reason)
 	})
 	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id, events); err != nil {
@@ -902,7 +903,8 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 }
 
 // Unmatch is staff undoing a pair (pending, accepted or established): the
-// round is open again and this pair is never proposed again.
+// round is open again and the matching never proposes this pair again
+// (staff may, ManualMatch).
 func (d *Desk) Unmatch(ctx context.Context, u *staff.User, requestID int64, round int) error {
 	if !u.CanAct() {
 		return check.ErrForbidden

@@ -104,10 +104,10 @@ type offerFact struct {
 
 // offerEvents tells the events of offers that the audit log files under
 // the election or the matching run rather than under a request or a
-// volunteer: proposals by the matching, expiries, withdrawals, reminders.
-// audited says which answers (status, reason) already have an entry of
-// the page's own.
-func offerEvents(facts []offerFact, audited func(status, reason string) bool) []HistoryEvent {
+// volunteer: proposals, answers, expiries, withdrawals, reminders.
+// proposed says which proposals (by whom) and audited which answers
+// (status, reason) have no entry of the page's own.
+func offerEvents(facts []offerFact, proposed func(by string) bool, audited func(status, reason string) bool) []HistoryEvent {
 	var out []HistoryEvent
 	add := func(at time.Time, actor, text string) {
 		out = append(out, HistoryEvent{AuditEntry: staff.AuditEntry{At: at, Actor: actor}, text: text})
@@ -119,14 +119,32 @@ func offerEvents(facts []offerFact, audited func(status, reason string) bool) []
 			add(*f.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (tour %d)", f.round))
 		}
 		if f.answered != nil && !audited(f.status, f.reason) {
-			add(*f.answered, staff.ActorSystem, fmt.Sprintf("Proposition %s %s (tour %d)", f.who,
+			add(*f.answered, answeredBy(f.status, f.reason), fmt.Sprintf("Proposition %s %s (tour %d)", f.who,
 				OfferEntry{Status: f.status, Reason: f.reason}.StatusLabel(), f.round))
 		}
-		if f.by == staff.ActorSystem {
-			add(f.created, f.by, fmt.Sprintf("Proposition automatique %s (tour %d)", f.who, f.round))
+		if proposed(f.by) {
+			what := "Proposition"
+			if f.by == staff.ActorSystem {
+				what = "Proposition automatique"
+			}
+			add(f.created, f.by, fmt.Sprintf("%s %s (tour %d)", what, f.who, f.round))
 		}
 	}
 	return out
+}
+
+// answeredBy is who ended an offer, as far as the offer tells: the
+// volunteer's answer, the matching's expiry or move, the team's
+// unmatching, else the person's own change (cancelled, changed,
+// withdrew).
+func answeredBy(status, reason string) string {
+	switch {
+	case status == OfferExpired || reason == "moved":
+		return staff.ActorSystem
+	case reason == "unmatched" || reason == "reassigned":
+		return staff.ActorTeam
+	}
+	return staff.ActorPublic
 }
 
 // LoadVolunteerDetail loads a volunteer's staff page in u's scope.
@@ -169,7 +187,10 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 		return nil, err
 	}
 	// The volunteer's own entries tell their withdrawal and changes.
-	events := offerEvents(facts, func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
+	// Every proposal is news on the volunteer's page (staff's are audited
+	// under the request).
+	events := offerEvents(facts, func(string) bool { return true },
+		func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
 	out.History, err = historyOf(ctx, q, "proxy_volunteer", id, events)
 	return out, err
 }

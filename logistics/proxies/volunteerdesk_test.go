@@ -147,6 +147,19 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 		d.Offers[0].Status != proxies.OfferAccepted || d.Offers[0].MandantName != "Jeanne Test" || d.Offers[0].RequestID != jeanne {
 		t.Fatalf("Paul's page: %+v", d)
 	}
+	// His history tells the proposal and his answer, each by whom.
+	told := map[string]string{}
+	for _, e := range d.History {
+		told[e.Label()] = staff.ActorLabel(e.Actor)
+	}
+	for what, who := range map[string]string{
+		"Proposition automatique pour Jeanne Test (tour 1)": "automatique",
+		"Proposition pour Jeanne Test acceptée (tour 1)":    "la personne elle-même",
+	} {
+		if told[what] != who {
+			t.Errorf("Paul's history: %q by %q, want by %q (%v)", what, told[what], who, told)
+		}
+	}
 
 	// The dashboard counts as the list does (the demo election is ahead).
 	dc, err := proxies.DashboardCounts(f.ctx, f.pool, org04, f.clock.Now())

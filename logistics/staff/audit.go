@@ -19,6 +19,9 @@ const (
 	ActorPublic = "public" // a voter or volunteer through their private link or a form
 	ActorSystem = "system" // workers: expiries, matching triggered by events
 	ActorCLI    = "cli"    // a command run on the server
+	// ActorTeam is a staff member the record does not name (a history
+	// event told by an offer rather than by an audit entry).
+	ActorTeam = "team"
 )
 
 // ActorLabel is who acted, for people: a staff member's e-mail, else what
@@ -31,6 +34,8 @@ func ActorLabel(actor string) string {
 		return "automatique"
 	case ActorCLI:
 		return "ligne de commande"
+	case ActorTeam:
+		return "l'équipe"
 	}
 	if email, ok := strings.CutPrefix(actor, "staff:"); ok {
 		return email

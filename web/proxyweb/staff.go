@@ -26,7 +26,7 @@ func paramID(c *fiber.Ctx) (int64, error) {
 
 // filterFrom reads list filters from the query string (API and pages
 // share the names: election, status, departement, commune, round, and for
-// volunteers the cursor after).
+// the lists of volunteers and requests the cursor after).
 func filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
 		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
