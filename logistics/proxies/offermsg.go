@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/contact"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
@@ -196,7 +197,7 @@ func (o *offerRenderer) render(n offerNote, secret string, sms bool) notify.Mess
 	p := o.who(n)
 	rounds, deadline, link := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()], o.prefix+secret
 	if sms {
-		return notify.Message{Channel: notify.SMS, Recipient: p.vPhone, Kind: "proxy.offer", Body: offerVolunteerSMS(p, rounds, deadline, link)}
+		return notify.Message{Channel: notify.SMS, Recipient: textable(p.vPhone), Kind: "proxy.offer", Body: offerVolunteerSMS(p, rounds, deadline, link)}
 	}
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: "Une personne a besoin de vous pour voter",
@@ -263,8 +264,17 @@ func copyLinks(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, links 
 // messages also go by SMS (Desk.SMS): offers, acceptances and reminders,
 // whose news cannot wait for the mailbox.
 func (d *Desk) withSMS(msgs []notify.Message, phone, kind, body string) []notify.Message {
-	if !d.SMS || phone == "" {
+	if !d.SMS || textable(phone) == "" {
 		return msgs
 	}
 	return append(msgs, notify.Message{Channel: notify.SMS, Recipient: phone, Kind: kind, Body: body})
+}
+
+// textable is the phone to text, "" when there is none or it takes no SMS
+// (a landline): the outbox skips a message without recipient.
+func textable(phone string) string {
+	if phone == "" || !contact.Mobile(phone) {
+		return ""
+	}
+	return phone
 }

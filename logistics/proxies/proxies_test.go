@@ -1179,6 +1179,10 @@ func TestOffersAlsoGoBySMSWithAGateway(t *testing.T) {
 		f.volunteer(t, p, 10)
 		emailOf["+33"+p.Phone[1:]] = p.Email
 	}
+	// A landline takes no SMS: its offer goes by e-mail only.
+	fixed := f.person("Léa", "04070", "1")
+	fixed.Phone = "04 92 30 52 00"
+	f.volunteer(t, fixed, 10)
 	if _, err := f.desk.Match(f.ctx, f.e.ID, proxies.MatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -1192,18 +1196,20 @@ func TestOffersAlsoGoBySMSWithAGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailed := map[string]string{} // e-mail -> link
+	var emails int
 	var texts []msg
 	for _, m := range msgs {
 		tok := linkRe.FindString(m.Body)
 		switch m.Channel {
 		case "email":
 			mailed[m.Recipient] = tok
+			emails++
 		case "sms":
 			texts = append(texts, m)
 		}
 	}
-	if len(mailed) != 3 || len(texts) != 3 {
-		t.Fatalf("%d e-mails and %d SMS for 3 offers: %+v", len(mailed), len(texts), msgs)
+	if emails != 4 || len(mailed) != 4 || len(texts) != 3 {
+		t.Fatalf("%d e-mails (to %d people) and %d SMS for 4 offers, one to a landline: %+v", emails, len(mailed), len(texts), msgs)
 	}
 	sms := regexp.MustCompile(`^Marie \(Digne-les-Bains\) cherche quelqu'un pour voter à sa place le tour 1 \(\d\d/\d\d/\d{4}\)\. ` +
 		`Acceptez ou refusez avant le \d\d/\d\d/\d{4} à \d\dh\d\d : http://test/procuration/t/[A-Za-z0-9_-]+$`)
