@@ -2,7 +2,6 @@ package web
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -117,7 +116,7 @@ func (s *Server) PublicElection(c *fiber.Ctx) (PublicElection, error) {
 		return PublicElection{}, err
 	}
 	out := PublicElection{Open: open}
-	slug := strings.ToLower(strings.TrimSpace(c.Query("election", c.FormValue("election"))))
+	slug := elections.NormalizeSlug(c.Query("election", c.FormValue("election")))
 	switch {
 	case slug != "":
 		if i := slices.IndexFunc(open, func(e elections.Election) bool { return e.Slug == slug }); i >= 0 {

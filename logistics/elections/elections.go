@@ -111,7 +111,7 @@ var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 func (in *Input) Validate() error {
 	errs := check.Errors{}
 	in.Name = strings.TrimSpace(in.Name)
-	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
+	in.Slug = NormalizeSlug(in.Slug)
 	if in.Name == "" {
 		errs.Add("name", "Le nom de l'élection est obligatoire.")
 	}
@@ -171,6 +171,9 @@ func ByID(ctx context.Context, q pgdb.Q, id int64) (*Election, error) {
 	return one(query(ctx, q, `e.id = $1`, id))
 }
 
+// NormalizeSlug is a slug as stored: trimmed, lower-case.
+func NormalizeSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // BySlug loads one election.
 func BySlug(ctx context.Context, q pgdb.Q, slug string) (*Election, error) {
 	return one(query(ctx, q, `e.slug = $1`, slug))
@@ -203,7 +206,8 @@ const (
 // input field for the error message, which says whether no election or
 // several are open.
 func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (*Election, error) {
-	if slug != "" {
+	// As Input.Slug is stored, and the public forms read it.
+	if slug = NormalizeSlug(slug); slug != "" {
 		e, err := BySlug(ctx, q, slug)
 		if errors.Is(err, check.ErrNotFound) {
 			return nil, check.Field(field, "Élection inconnue.")

@@ -51,6 +51,7 @@ func TestResolve(t *testing.T) {
 		{"one open", []string{"municipales", "2027-03-14", "2027-03-21"}, "", "municipales", ""},
 		{"several open (one whose round is today)", []string{"partielle", "2027-03-01"}, "", "", "Plusieurs élections sont ouvertes : précisez laquelle."},
 		{"several open, one named", nil, "partielle", "partielle", ""},
+		{"named as typed, in capitals", nil, " Partielle ", "partielle", ""},
 	}
 	for _, s := range steps {
 		if len(s.add) > 0 {
@@ -73,7 +74,7 @@ func TestOpenUntilMidnightInParis(t *testing.T) {
 	}{
 		{time.Date(2027, 3, 14, 22, 30, 0, 0, time.UTC), true},                       // 23:30 in Paris
 		{time.Date(2027, 3, 14, 23, 30, 0, 0, time.UTC), false},                      // 00:30 on Monday in Paris
-		{time.Date(2027, 3, 14, 20, 30, 0, 0, time.FixedZone("-5", -5*3600)), false}, // the same instant seen from elsewhere
+		{time.Date(2027, 3, 14, 18, 30, 0, 0, time.FixedZone("-5", -5*3600)), false}, // 00:30 on Monday in Paris, seen from elsewhere
 		{time.Date(2027, 3, 13, 12, 0, 0, 0, time.UTC), true},
 	} {
 		if got := e.Open(tc.now); got != tc.open {
