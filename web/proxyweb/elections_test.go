@@ -309,3 +309,21 @@ func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
 		t.Fatalf("two elections open, one chosen: %s", page)
 	}
 }
+
+// On its last round's day, an election is no longer offered to the
+// public: too late for a proxy.
+func TestPublicFormsLeaveAnElectionOnItsLastDay(t *testing.T) {
+	env := start(t)
+	demoElection := env.Election(t)
+	addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 0)
+	for _, form := range []string{"/procuration/demande", "/procuration/volontaire"} {
+		status, page := get(t, env, form)
+		if status != 200 || strings.Contains(page, "Plusieurs élections") || strings.Contains(page, "partielle-2027") ||
+			!strings.Contains(page, `name="election" value="`+demoElection.Slug+`"`) {
+			t.Errorf("%s with an election on its last day: %d\n%s", form, status, page)
+		}
+		if status, _ := get(t, env, form+"?election=partielle-2027"); status != 404 {
+			t.Errorf("%s?election=partielle-2027 on its last day: %d, want 404", form, status)
+		}
+	}
+}
