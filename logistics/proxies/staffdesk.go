@@ -74,6 +74,10 @@ func (f *Filter) Normalize(forVolunteers bool) error {
 	if f.After < 0 {
 		f.After = 0
 	}
+	if f.After > 0 && f.Offset > 0 {
+		// Both would skip rows: a page is one or the other.
+		errs.Add("offset", "Utilisez after (le next_after de la page précédente) ou offset, pas les deux.")
+	}
 	return errs.Err()
 }
 

@@ -391,6 +391,9 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	if list, _ := r.JSON["requests"].([]any); r.Status != 200 || len(list) != 1 || list[0].(map[string]any)["id"] != paris.JSON["id"] || r.JSON["next_after"] != nil {
 		t.Fatalf("last page: %s", r.Body)
 	}
+	if r := env.Do(t, "GET", fmt.Sprintf("/api/v1/proxy-requests?after=%s&offset=1", id(digne)), admin, nil); r.Status != 422 || r.Field("offset") == "" {
+		t.Fatalf("after and offset: %d %s", r.Status, r.Body)
+	}
 	if r := env.Do(t, "GET", "/api/v1/proxy-requests?status=perdu", admin, nil); r.Status != 422 || r.Field("status") == "" {
 		t.Fatalf("bad filter: %d %s", r.Status, r.Body)
 	}
