@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"scrutin/logistics/check"
@@ -207,4 +208,37 @@ func sameSituations(a, b map[int64]string) bool {
 		}
 	}
 	return true
+}
+
+// A volunteer's page names the mandant of an offer only when the request
+// is in the reader's scope, in the offers and the history alike: else it
+// says "la demande n° N".
+func TestVolunteerPageHidesMandantsOutsideScope(t *testing.T) {
+	f := setup(t)
+	org04 := &staff.User{Email: "o@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	wanda := f.volunteer(t, f.person("Wanda", "04112", "1"), 1)
+	thomas := f.request(t, f.person("Thomas", "75104", "13"))
+	if err := f.desk.ManualMatch(f.ctx, admin, thomas, 1, wanda); err != nil {
+		t.Fatal(err)
+	}
+	history := func(u *staff.User) (*proxies.VolunteerDetail, []string) {
+		d, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, u, wanda)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var labels []string
+		for _, e := range d.History {
+			labels = append(labels, e.Label())
+		}
+		return d, labels
+	}
+	d, labels := history(org04)
+	if len(d.Offers) != 1 || d.Offers[0].MandantName != "" || !slices.Contains(labels, fmt.Sprintf("Proposition pour la demande n° %d (tour 1)", thomas)) ||
+		strings.Contains(strings.Join(labels, "\n"), "Thomas") {
+		t.Fatalf("organizer of the 04: offers %+v, history %q", d.Offers, labels)
+	}
+	if _, labels := history(admin); !slices.Contains(labels, "Proposition pour Thomas Test (tour 1)") {
+		t.Fatalf("admin: history %q", labels)
+	}
 }
