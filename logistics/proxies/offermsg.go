@@ -192,12 +192,12 @@ func (o *offerRenderer) roundsOf(n offerNote) string {
 }
 
 // render composes the message of one note of the renderer's, with the
-// secret of its link: the e-mail, or with sms the SMS.
-func (o *offerRenderer) render(n offerNote, secret string, sms bool) notify.Message {
+// secret of its link: the e-mail, or with text the SMS.
+func (o *offerRenderer) render(n offerNote, secret string, text bool) notify.Message {
 	p := o.who(n)
 	rounds, deadline, link := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()], o.prefix+secret
-	if sms {
-		return notify.Message{Channel: notify.SMS, Recipient: textable(p.vPhone), Kind: "proxy.offer", Body: offerVolunteerSMS(p, rounds, deadline, link)}
+	if text {
+		return sms(p.vPhone, "proxy.offer", offerVolunteerSMS(p, rounds, deadline, link))
 	}
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: "Une personne a besoin de vous pour voter",
@@ -264,17 +264,18 @@ func copyLinks(ctx context.Context, tx pgx.Tx, now, linkExpiry time.Time, links 
 // messages also go by SMS (Desk.SMS): offers, acceptances and reminders,
 // whose news cannot wait for the mailbox.
 func (d *Desk) withSMS(msgs []notify.Message, phone, kind, body string) []notify.Message {
-	if !d.SMS || textable(phone) == "" {
+	if !d.SMS || !contact.Mobile(phone) {
 		return msgs
 	}
-	return append(msgs, notify.Message{Channel: notify.SMS, Recipient: phone, Kind: kind, Body: body})
+	return append(msgs, sms(phone, kind, body))
 }
 
-// textable is the phone to text, "" when there is none or it takes no SMS
-// (a landline): the outbox skips a message without recipient.
-func textable(phone string) string {
-	if phone == "" || !contact.Mobile(phone) {
-		return ""
+// sms is the text message body to phone, of kind kind; without recipient
+// when the phone takes no SMS (none, or a landline), which the outbox
+// skips (the batch's messages are counted before they are rendered).
+func sms(phone, kind, body string) notify.Message {
+	if !contact.Mobile(phone) {
+		phone = ""
 	}
-	return phone
+	return notify.Message{Channel: notify.SMS, Recipient: phone, Kind: kind, Body: body}
 }

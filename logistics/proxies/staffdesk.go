@@ -64,10 +64,7 @@ func (f *Filter) Normalize(forVolunteers bool) error {
 	if f.Round != 0 && f.Round != 1 && f.Round != 2 {
 		errs.Add("round", "Tour 1 ou 2.")
 	}
-	if f.Limit <= 0 {
-		f.Limit = 200
-	}
-	f.Limit = min(f.Limit, 1000)
+	f.Limit = f.pageSize()
 	if f.Offset < 0 {
 		f.Offset = 0
 	}
@@ -79,6 +76,29 @@ func (f *Filter) Normalize(forVolunteers bool) error {
 		errs.Add("offset", "Utilisez after (le next_after de la page précédente) ou offset, pas les deux.")
 	}
 	return errs.Err()
+}
+
+// pageSize is the filter's page: its Limit, 200 when it gives none, 1,000
+// at most.
+func (f Filter) pageSize() int {
+	if f.Limit <= 0 {
+		return 200
+	}
+	return min(f.Limit, 1000)
+}
+
+// keysetPage cuts rows, read one beyond a page of limit, to the page, and
+// gives the cursor of the next one (0: the last page).
+func keysetPage[T any](rows []T, limit int, id func(T) int64) ([]T, int64) {
+	var next int64
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = id(rows[limit-1])
+	}
+	if rows == nil {
+		rows = []T{}
+	}
+	return rows, next
 }
 
 // QueueEntry is one request round in the staff queue.
@@ -249,9 +269,7 @@ type RequestList struct {
 // ListRequests lists requests in u's scope, one page of f.Limit after
 // f.After in id order: status matches any round.
 func ListRequests(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*RequestList, error) {
-	if f.Limit <= 0 {
-		f.Limit = 200 // as Normalize does; the cursor below needs a page
-	}
+	f.Limit = f.pageSize() // the cursor needs a page, even unnormalized
 	where, args := queueWhere(u, f)
 	if f.After > 0 {
 		args = append(args, f.After)
@@ -264,14 +282,8 @@ func ListRequests(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*Requ
 	if err != nil {
 		return nil, err
 	}
-	out := &RequestList{Requests: list}
-	if len(list) > f.Limit {
-		out.Requests = list[:f.Limit]
-		out.NextAfter = out.Requests[f.Limit-1].ID
-	}
-	if out.Requests == nil {
-		out.Requests = []Request{}
-	}
+	out := &RequestList{}
+	out.Requests, out.NextAfter = keysetPage(list, f.Limit, func(r Request) int64 { return r.ID })
 	return out, nil
 }
 
@@ -515,9 +527,7 @@ type VolunteerList struct {
 // date), in sign-up order, one page of f.Limit after f.After: the staff
 // page and the JSON API both read it.
 func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*VolunteerList, error) {
-	if f.Limit <= 0 {
-		f.Limit = 200 // as Normalize does; the cursor below needs a page
-	}
+	f.Limit = f.pageSize() // the cursor needs a page, even unnormalized
 	args := []any{u.ScopeArg()}
 	conds := []string{`TRUE`}
 	add := func(cond string, v any) string {
@@ -561,13 +571,7 @@ func ListVolunteers(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*Vo
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Volunteers) > f.Limit {
-		out.Volunteers = out.Volunteers[:f.Limit]
-		out.NextAfter = out.Volunteers[f.Limit-1].ID
-	}
-	if out.Volunteers == nil {
-		out.Volunteers = []Volunteer{}
-	}
+	out.Volunteers, out.NextAfter = keysetPage(out.Volunteers, f.Limit, func(v Volunteer) int64 { return v.ID })
 	return out, nil
 }
 

@@ -7,10 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"scrutin/demo"
-	"scrutin/logistics/elections"
 	"scrutin/web/webtest"
 )
 
@@ -21,17 +19,8 @@ var signupElectionRe = regexp.MustCompile(`name="election" value="([^"]*)"`)
 // lands in it. A slug that names no open election says so, with the list.
 func TestSignupWithSeveralOpenElections(t *testing.T) {
 	env := start(t)
-	ctx := context.Background()
-	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format(time.DateOnly) }
-	partielle, err := elections.Create(ctx, env.Pool, elections.Input{Name: "Municipale partielle", Slug: "partielle-2027",
-		Rounds: []elections.RoundInput{{Number: 1, Date: day(60)}, {Number: 2, Date: day(67)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := elections.Create(ctx, env.Pool, elections.Input{Name: "Élection passée", Slug: "ancienne",
-		Rounds: []elections.RoundInput{{Number: 1, Date: day(-30)}}}); err != nil {
-		t.Fatal(err)
-	}
+	partielle := env.AddElection(t, "partielle-2027", "Municipale partielle", 60, 67)
+	env.AddElection(t, "ancienne", "Élection passée", -30)
 	const (
 		form    = `<form method="post" action="/assesseurs/inscription"`
 		choose  = "Plusieurs élections sont ouvertes aux inscriptions : choisissez la vôtre."
@@ -65,16 +54,7 @@ func TestSignupWithSeveralOpenElections(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, page)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(page, w) {
-					t.Errorf("page lacks %q", w)
-				}
-			}
-			for _, l := range tc.lack {
-				if strings.Contains(page, l) {
-					t.Errorf("page shows %q", l)
-				}
-			}
+			webtest.PageShows(t, page, tc.want, tc.lack)
 			got := ""
 			if m := signupElectionRe.FindStringSubmatch(page); m != nil {
 				got = m[1]
@@ -92,7 +72,7 @@ func TestSignupWithSeveralOpenElections(t *testing.T) {
 		"roles": {"assesseur_titulaire"}, "rounds": {"1", "2"}, "reach": {"commune"}, "consent": {"oui"}}
 	status, body := formPost(t, webtest.Client(), env, "/assesseurs/inscription?election=partielle-2027", "/assesseurs/inscription", v)
 	var slug string
-	env.Pool.QueryRow(ctx, `SELECT e.slug FROM delegate_volunteers v JOIN elections e ON e.id = v.election_id WHERE v.email = 'lea@example.org'`).Scan(&slug)
+	env.Pool.QueryRow(context.Background(), `SELECT e.slug FROM delegate_volunteers v JOIN elections e ON e.id = v.election_id WHERE v.email = 'lea@example.org'`).Scan(&slug)
 	if status != 200 || !strings.Contains(body, "Merci") || slug != "partielle-2027" {
 		t.Fatalf("sign-up: %d, stored in %q: %s", status, slug, body)
 	}

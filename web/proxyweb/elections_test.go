@@ -14,21 +14,6 @@ import (
 	"scrutin/web/webtest"
 )
 
-// addElection stores an election whose rounds are days after today (a
-// negative number: before).
-func addElection(t *testing.T, env *webtest.Env, slug, name string, days ...int) *elections.Election {
-	t.Helper()
-	in := elections.Input{Name: name, Slug: slug}
-	for i, d := range days {
-		in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: time.Now().AddDate(0, 0, d).Format(time.DateOnly)})
-	}
-	e, err := elections.Create(context.Background(), env.Pool, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 // get fetches a public page: its status and body.
 func get(t *testing.T, env *webtest.Env, path string) (int, string) {
 	t.Helper()
@@ -63,8 +48,8 @@ var electionFieldRe = regexp.MustCompile(`name="election" value="([^"]*)"`)
 func TestPublicFormsWithSeveralOpenElections(t *testing.T) {
 	env := start(t)
 	demoElection := env.Election(t)
-	partielle := addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
-	addElection(t, env, "ancienne", "Élection passée", -30, -23)
+	partielle := env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
+	env.AddElection(t, "ancienne", "Élection passée", -30, -23)
 
 	const (
 		choose  = "Plusieurs élections sont ouvertes aux procurations : choisissez la vôtre."
@@ -98,16 +83,7 @@ func TestPublicFormsWithSeveralOpenElections(t *testing.T) {
 				if status != tc.status {
 					t.Fatalf("status %d, want %d: %s", status, tc.status, page)
 				}
-				for _, w := range tc.want {
-					if !strings.Contains(page, w) {
-						t.Errorf("page lacks %q", w)
-					}
-				}
-				for _, l := range tc.lack {
-					if strings.Contains(page, l) {
-						t.Errorf("page shows %q", l)
-					}
-				}
+				webtest.PageShows(t, page, tc.want, tc.lack)
 				got := ""
 				if m := electionFieldRe.FindStringSubmatch(page); m != nil {
 					got = m[1]
@@ -128,7 +104,7 @@ func TestPublicFormsWithSeveralOpenElections(t *testing.T) {
 // from, through the form and through the API alike.
 func TestSubmissionsGoToTheChosenElection(t *testing.T) {
 	env := start(t)
-	partielle := addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
+	partielle := env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
 	const (
 		several = "Plusieurs élections sont ouvertes : précisez laquelle."
 		choose  = "Plusieurs élections sont ouvertes aux procurations : choisissez la vôtre."
@@ -261,16 +237,7 @@ func TestPublicFormsWithOneOrNoOpenElection(t *testing.T) {
 				if status != tc.status {
 					t.Fatalf("status %d, want %d: %s", status, tc.status, page)
 				}
-				for _, w := range tc.want {
-					if !strings.Contains(page, w) {
-						t.Errorf("page lacks %q", w)
-					}
-				}
-				for _, l := range tc.lack {
-					if strings.Contains(page, l) {
-						t.Errorf("page shows %q", l)
-					}
-				}
+				webtest.PageShows(t, page, tc.want, tc.lack)
 			})
 		}
 	}
@@ -300,7 +267,7 @@ func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
 	if page := queue(""); !strings.Contains(page, `id="export"`) || !strings.Contains(page, `id="apparier"`) || strings.Contains(page, `id="choisir-election"`) {
 		t.Fatalf("one election open: %s", page)
 	}
-	addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
+	env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 60, 67)
 	if page := queue(""); strings.Contains(page, `id="export"`) || strings.Contains(page, `id="apparier"`) ||
 		!strings.Contains(page, "choisissez-en une dans le filtre pour exporter ou lancer l'appariement") {
 		t.Fatalf("two elections open, none chosen: %s", page)
@@ -315,7 +282,7 @@ func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
 func TestPublicFormsLeaveAnElectionOnItsLastDay(t *testing.T) {
 	env := start(t)
 	demoElection := env.Election(t)
-	addElection(t, env, "partielle-2027", "Municipale partielle d'Oraison", 0)
+	env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 0)
 	for _, form := range []string{"/procuration/demande", "/procuration/volontaire"} {
 		status, page := get(t, env, form)
 		if status != 200 || strings.Contains(page, "Plusieurs élections") || strings.Contains(page, "partielle-2027") ||

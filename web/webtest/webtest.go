@@ -100,6 +100,21 @@ func (e *Env) Election(t testing.TB) *elections.Election {
 	return el
 }
 
+// AddElection stores an election whose rounds are days after today (a
+// negative number: before).
+func (e *Env) AddElection(t testing.TB, slug, name string, days ...int) *elections.Election {
+	t.Helper()
+	in := elections.Input{Name: name, Slug: slug}
+	for i, d := range days {
+		in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: time.Now().AddDate(0, 0, d).Format(time.DateOnly)})
+	}
+	el, err := elections.Create(context.Background(), e.Pool, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return el
+}
+
 // StaffToken creates a staff account and returns a bearer token for it.
 func (e *Env) StaffToken(t testing.TB, email string, role staff.Role, scope ...string) string {
 	t.Helper()
@@ -133,6 +148,22 @@ func (r *Response) Field(name string) string {
 	fields, _ := r.JSON["fields"].(map[string]any)
 	s, _ := fields[name].(string)
 	return s
+}
+
+// PageShows reports, as test errors, each of want that page lacks and
+// each of lack that it shows.
+func PageShows(t testing.TB, page string, want, lack []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	for _, l := range lack {
+		if strings.Contains(page, l) {
+			t.Errorf("page shows %q", l)
+		}
+	}
 }
 
 // Do sends a request; body is JSON-encoded unless it is a string or []byte.
