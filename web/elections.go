@@ -109,16 +109,13 @@ func (p PublicElection) Status() int {
 // PublicElection reads which election a public form is for: the one named
 // by ?election=SLUG (or the form's hidden field) if it is open, else the
 // only open one; Open lists the open elections, for people to choose from
-// (templates/partials/election_choice.html). Open here means a round
-// after today: on its last round's day, an election has nothing left to
-// ask for (a proxy, a sign-up), though staff still work on it.
+// (templates/partials/election_choice.html). Open here means taking
+// sign-ups (elections.Election.TakesSignUps), as for the API.
 func (s *Server) PublicElection(c *fiber.Ctx) (PublicElection, error) {
-	all, err := elections.OpenAt(c.UserContext(), s.Pool, s.Now())
+	open, err := elections.SignUpsAt(c.UserContext(), s.Pool, s.Now())
 	if err != nil {
 		return PublicElection{}, err
 	}
-	today := elections.Today(s.Now())
-	open := slices.DeleteFunc(all, func(e elections.Election) bool { return !e.LastRound().Date.After(today) })
 	out := PublicElection{Open: open}
 	slug := elections.NormalizeSlug(c.Query("election", c.FormValue("election")))
 	switch {

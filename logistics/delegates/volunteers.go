@@ -173,7 +173,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 		v.maxKm = &km
 	}
 
-	e, err := elections.Resolve(ctx, q, strings.TrimSpace(in.Election), "election", now)
+	e, err := elections.ResolveSignUp(ctx, q, strings.TrimSpace(in.Election), "election", now)
 	if inv, ok := check.AsInvalid(err); ok {
 		for k, m := range inv.Fields {
 			errs.Add(k, m)

@@ -172,6 +172,14 @@ func ByID(ctx context.Context, q pgdb.Q, id int64) (*Election, error) {
 }
 
 // NormalizeSlug is a slug as stored: trimmed, lower-case.
+// TakesSignUps reports whether people may still ask for a proxy or sign
+// up at now: a round after today, in Paris. On its last round's day an
+// election is still open (staff work on it until midnight) but has nothing
+// left to ask for.
+func (e *Election) TakesSignUps(now time.Time) bool {
+	return e.LastRound().Date.After(Today(now))
+}
+
 func NormalizeSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // BySlug loads one election.
@@ -194,6 +202,13 @@ func OpenAt(ctx context.Context, q pgdb.Q, now time.Time) ([]Election, error) {
 	return open, nil
 }
 
+// SignUpsAt lists the elections that take sign-ups at now (see
+// Election.TakesSignUps): those the public forms offer.
+func SignUpsAt(ctx context.Context, q pgdb.Q, now time.Time) ([]Election, error) {
+	open, err := OpenAt(ctx, q, now)
+	return slices.DeleteFunc(open, func(e Election) bool { return !e.TakesSignUps(now) }), err
+}
+
 // The messages of Resolve when no slug is given and it cannot pick the
 // only open election.
 const (
@@ -201,11 +216,22 @@ const (
 	severalOpen = "Plusieurs élections sont ouvertes : précisez laquelle."
 )
 
-// Resolve finds the election a public form or API call is about: the given
-// slug, or, when it is empty, the only election still open. field names the
-// input field for the error message, which says whether no election or
-// several are open.
+// Resolve finds the election a staff action is about: the given slug, or,
+// when it is empty, the only election still open (see Election.Open).
+// field names the input field for the error message, which says whether
+// no election or several are open.
 func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (*Election, error) {
+	return resolve(ctx, q, slug, field, now, OpenAt)
+}
+
+// ResolveSignUp is Resolve for a public submission: without a slug, the
+// only election that takes sign-ups (the one the public forms offer).
+func ResolveSignUp(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (*Election, error) {
+	return resolve(ctx, q, slug, field, now, SignUpsAt)
+}
+
+func resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time,
+	candidates func(context.Context, pgdb.Q, time.Time) ([]Election, error)) (*Election, error) {
 	// As Input.Slug is stored, and the public forms read it.
 	if slug = NormalizeSlug(slug); slug != "" {
 		e, err := BySlug(ctx, q, slug)
@@ -214,7 +240,7 @@ func Resolve(ctx context.Context, q pgdb.Q, slug, field string, now time.Time) (
 		}
 		return e, err
 	}
-	open, err := OpenAt(ctx, q, now)
+	open, err := candidates(ctx, q, now)
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,15 @@ func TestResolve(t *testing.T) {
 			t.Errorf("%s: found %q (%q), want %q (%q)", s.name, found, msg, s.found, s.msg)
 		}
 	}
+	// A public submission without a slug skips the election whose last
+	// round is today, as the public forms do; named, it is still found
+	// (its rounds' checks then say it is too late).
+	for _, s := range []struct{ slug, found string }{{"", "municipales"}, {"partielle", "partielle"}} {
+		e, err := elections.ResolveSignUp(ctx, pool, s.slug, "election", now)
+		if err != nil || e.Slug != s.found {
+			t.Errorf("ResolveSignUp(%q) = %v, %v; want %s", s.slug, e, err, s.found)
+		}
+	}
 }
 
 // An election is open until the end of its last round's day in Paris,

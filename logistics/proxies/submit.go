@@ -104,7 +104,7 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 	v.commune, v.bureau = commune, bureau
 	contact.Consent(errs, "consent", p.Consent)
 
-	e, err := elections.Resolve(ctx, q, strings.TrimSpace(p.Election), "election", now)
+	e, err := elections.ResolveSignUp(ctx, q, strings.TrimSpace(p.Election), "election", now)
 	if inv, ok := check.AsInvalid(err); ok {
 		for k, m := range inv.Fields {
 			errs.Add(k, m)
