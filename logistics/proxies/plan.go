@@ -97,6 +97,8 @@ type Options struct {
 	// (plan_assign.go) rather than by groups (plan_group.go); groups:
 	// by groups even when they save little (see groupGain) (tests).
 	slots, groups bool
+	// noHubs: the scarce part's searches scan every arc (hubView) (tests).
+	noHubs bool
 }
 
 // exactPairsDefault: with a sparse graph, rounds with at most this many

@@ -34,7 +34,9 @@ package proxies
 //     part is optimal on its graph (the sparse view, plus in exact mode the
 //     pairs of the maximum matching). The two parts are solved at once,
 //     and within a large part two workers search ahead speculatively,
-//     with the sequential result (see searchInTurn).
+//     with the sequential result (see searchInTurn). In the scarce part,
+//     the searches reach interchangeable demands through hubs (see
+//     hubView), which scans a third as many arcs on national rounds.
 //  4. Pricing (exact mode): the potentials certify optimality over all
 //     valid pairs when no pair left out of the graph has a negative reduced
 //     cost. The K-th best cost of each demand bounds those it left out, so
@@ -45,6 +47,7 @@ import (
 	"cmp"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // bip is a bipartite graph in CSR form: the arcs of left node l are
@@ -63,7 +66,7 @@ type bip struct {
 //
 // The searches run on both cores when g has at least parallelMin left
 // nodes (see searchInTurn).
-func saturate(g *bip, order []int32, rank []int32, parallelMin int) (mateL []int32, piL, piR []int64) {
+func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView) (mateL []int32, piL, piR []int64) {
 	nL, nR := g.nL, g.nR
 	mateL = make([]int32, nL)
 	mateR := make([]int32, nR)
@@ -168,14 +171,21 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int) (mateL []int
 	}
 
 	// One Dijkstra per left node still free, in order (see searcher).
-	sh := &shared{g: g, mateL: mateL, mateR: mateR, mateCost: mateCost, piL: piL, piR: piR, rank: rank}
+	sh := &shared{g: g, mateL: mateL, mateR: mateR, mateCost: mateCost, piL: piL, piR: piR, rank: rank, hv: hv}
+	nodesR := nR
+	if hv != nil {
+		for h := range hv.nH {
+			hv.refresh(h, piR)
+		}
+		nodesR += int(hv.nH)
+	}
 	var queue []int32
 	for _, l := range order {
 		if mateL[l] < 0 && g.start[l] < g.start[l+1] {
 			queue = append(queue, l)
 		}
 	}
-	searchInTurn(queue, nL >= parallelMin, nL, nR, func() pathSearch { return newSearcher(sh) },
+	searchInTurn(queue, nL >= parallelMin, nL, nodesR, func() pathSearch { return newSearcher(sh) },
 		func(l int32) bool { return mateL[l] >= 0 })
 	return mateL, piL, piR
 }
@@ -187,6 +197,7 @@ type shared struct {
 	mateCost     []int64 // cost of the matched pair of a right node
 	piL, piR     []int64
 	rank         []int32
+	hv           *hubView // nil: no hubs
 }
 
 // pathSearch is one shortest augmenting path search of saturate or
@@ -226,6 +237,9 @@ type dial struct {
 	// bad: a reduced cost was negative or out of range, which only a
 	// search that read a commit half-way can meet (see searchInTurn).
 	bad bool
+	// moved: nodes other than the settled ones whose state the last
+	// commit changed (hubs whose bound went down).
+	moved []int32
 }
 
 // qEntry is node v queued, and the entry after it in its bucket (-1: none).
@@ -254,7 +268,7 @@ func (s *dial) bestRoom(k, nL, r int32, rank []int32, room func(r int32) bool) i
 	b := s.dist[nL+r]
 	for j := s.q[k].next; j >= 0; j = s.q[j].next {
 		w := s.q[j].v
-		if rw := w - nL; rw >= 0 && rank[rw] < rank[r] && !s.done[w] && s.dist[w] == b && room(rw) {
+		if rw := w - nL; rw >= 0 && int(rw) < len(rank) && rank[rw] < rank[r] && !s.done[w] && s.dist[w] == b && room(rw) {
 			r = rw
 		}
 	}
@@ -342,18 +356,23 @@ func (s *dial) reset() {
 	}
 	s.q = s.q[:0]
 	s.bad = false
+	s.moved = s.moved[:0]
 }
 
 // searcher is one search of saturate (see dial).
 type searcher struct {
 	dial
 	sh         *shared
-	parent     []int32 // left node that reached a right node
+	parent     []int32 // left node that reached a right node (or hub)
 	parentCost []int64
 }
 
 func newSearcher(sh *shared) *searcher {
-	return &searcher{dial: newDial(sh.g.nL + sh.g.nR), sh: sh, parent: make([]int32, sh.g.nR), parentCost: make([]int64, sh.g.nR)}
+	n := sh.g.nR
+	if sh.hv != nil {
+		n += int(sh.hv.nH)
+	}
+	return &searcher{dial: newDial(sh.g.nL + n), sh: sh, parent: make([]int32, n), parentCost: make([]int64, n)}
 }
 
 // search reads the shared state and writes only s.
@@ -365,6 +384,11 @@ func (s *searcher) search(l0 int32) {
 	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
 	keyR := s.key[nL:]
 	free := func(r int32) bool { return load32(&mateR[r]) < 0 }
+	// Hubs (hv) are nodes nL+nR..: their keys, and the slot that reached
+	// each, follow the right nodes'.
+	hv := sh.hv
+	hub0 := int32(nL + g.nR)
+	hubKey, hubParent, hubCost := s.key[hub0:], parent[g.nR:], parentCost[g.nR:]
 	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.head); b++ {
@@ -372,6 +396,21 @@ scan:
 		for k := s.head[b]; k >= 0; k = s.q[k].next {
 			v := s.q[k].v
 			if done[v] || dist[v] != int64(b) {
+				continue
+			}
+			if v >= hub0 {
+				// A hub: its members at the hub's key.
+				done[v] = true
+				h := v - hub0
+				kh, l, c := hubKey[h], hubParent[h], hubCost[h]
+				for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
+					if kh < keyR[r] {
+						if s.improve(int32(nL)+r, kh, &piR[r]) {
+							touched = append(touched, int32(nL)+r)
+						}
+						parent[r], parentCost[r] = l, c
+					}
+				}
 				continue
 			}
 			if int(v) >= nL && free(v-int32(nL)) {
@@ -401,8 +440,31 @@ scan:
 			// b, so it never improves the mate's distance.
 			base := int64(b) + load(&piL[l])
 			lo, hi := g.start[l], g.start[l+1]
-			costs := g.cost[lo:hi]
-			for i, r := range g.to[lo:hi] {
+			costs, tos := g.cost[lo:hi], g.to[lo:hi]
+			if hv != nil {
+				lo, hi = hv.dstart[l], hv.dstart[l+1]
+				costs, tos = hv.dcost[lo:hi], hv.dto[lo:hi]
+				hcosts := hv.hcost[hv.hstart[l]:hv.hstart[l+1]]
+				for i, h := range hv.hto[hv.hstart[l]:hv.hstart[l+1]] {
+					c := int64(hcosts[i])
+					kh := base + c
+					if kh >= hubKey[h] {
+						continue
+					}
+					v := hub0 + h
+					if hubKey[h] == unseen {
+						touched = append(touched, v)
+					}
+					// A hub reached again after it was scanned is
+					// scanned again: pi[h] only bounds its members'
+					// potentials, so a later slot can bring it nearer.
+					hubKey[h], hubParent[h], hubCost[h] = kh, l, c
+					d := max(int64(b), kh-atomic.LoadInt64(&hv.pi[h]))
+					dist[v], done[v] = d, false
+					s.push(v, d)
+				}
+			}
+			for i, r := range tos {
 				c := int64(costs[i])
 				if k := base + c; k < keyR[r] {
 					if s.improve(int32(nL)+r, k, &piR[r]) {
@@ -425,6 +487,17 @@ func (s *searcher) commit() {
 	}
 	sh := s.sh
 	s.shiftPotentials(sh.piL, sh.piR)
+	if hv := sh.hv; hv != nil {
+		nL := int32(sh.g.nL)
+		hub0 := nL + int32(sh.g.nR)
+		for _, v := range s.settled {
+			if v >= nL {
+				if h := hv.hubOf[v-nL]; h >= 0 && hv.refresh(h, sh.piR) {
+					s.moved = append(s.moved, hub0+h)
+				}
+			}
+		}
+	}
 	r := s.target
 	for {
 		l := s.parent[r]
@@ -720,7 +793,11 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		} else {
 			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
 		}
-		m, piL, piR := saturate(g, proc, rank, rg.parallelMin())
+		var hv *hubView
+		if scarce && !rg.p.opt.noHubs {
+			hv = rg.hubView(g, leftOld, rightOld)
+		}
+		m, piL, piR := saturate(g, proc, rank, rg.parallelMin(), hv)
 		added := 0
 		if exact {
 			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)

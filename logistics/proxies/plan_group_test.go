@@ -112,7 +112,7 @@ func TestPlanGroupsBruteForce(t *testing.T) {
 		if hasGroups(ds) {
 			grouped++
 		}
-		for _, opt := range []Options{{groups: true}, {ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 6, groups: true}, {}} {
+		for _, opt := range []Options{{groups: true}, {ChangeCost: 1 + int64(r.Intn(8)), GlobalMaxKm: 6, groups: true}, {}, {slots: true}} {
 			plan := Plan(ds, ss, opt)
 			got := evaluate(t, ds, ss, plan, opt)
 			for round := 1; round <= rounds; round++ {

@@ -1,10 +1,12 @@
 package proxies
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand"
 	"slices"
+	"sync"
 	"testing"
 
 	"scrutin/logistics/places"
@@ -499,12 +501,73 @@ func TestSaturateParallel(t *testing.T) {
 				rank[i] = int32(r.Intn(g.nR))
 			}
 		}
-		m1, pl1, pr1 := saturate(g, order, rank, math.MaxInt32)
-		m2, pl2, pr2 := saturate(g, order, rank, 0)
+		m1, pl1, pr1 := saturate(g, order, rank, math.MaxInt32, nil)
+		m2, pl2, pr2 := saturate(g, order, rank, 0, nil)
 		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
 			t.Fatalf("iter %d: parallel searches differ from sequential", iter)
 		}
+		// With hubs too, and at the cost of the searches over every arc.
+		g, hv := randomHubBip(r, nL, nR, 1+r.Intn(12))
+		m1, pl1, pr1 = saturate(g, order, rank, math.MaxInt32, hv)
+		m2, pl2, pr2 = saturate(g, order, rank, 0, hv)
+		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
+			t.Fatalf("iter %d: parallel searches through hubs differ from sequential", iter)
+		}
+		m3, _, _ := saturate(g, order, rank, math.MaxInt32, nil)
+		if matched(g, m1) != matched(g, m3) {
+			t.Fatalf("iter %d: through hubs %v, over every arc %v", iter, matched(g, m1), matched(g, m3))
+		}
 	}
+}
+
+// matched is the size and cost of a matching of g (mateL).
+func matched(g *bip, mateL []int32) [2]int64 {
+	var out [2]int64
+	for l, r := range mateL {
+		for a := g.start[l]; a < g.start[l+1] && r >= 0; a++ {
+			if g.to[a] == r {
+				out[0]++
+				out[1] += int64(g.cost[a])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// randomHubBip is randomBip with the right nodes in hubs of up to four
+// consecutive nodes (a fifth of them on their own), a left node reaching
+// every member of a hub at one cost, and its folding.
+func randomHubBip(r *rand.Rand, nL, nR, reach int) (*bip, *hubView) {
+	hubOf := make([]int32, nR)
+	for i := range hubOf {
+		hubOf[i] = int32(i / 4)
+		if r.Intn(5) == 0 {
+			hubOf[i] = -1
+		}
+	}
+	nH := (nR + 3) / 4
+	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
+	leftC, rightC := make([]int32, nL), make([]int32, nR)
+	for l := 0; l < nL; l++ {
+		leftC[l] = 1 // every right node is of another commune
+		at := l * nR / nL
+		for k := 0; k < 1+r.Intn(reach); k++ {
+			h := (at + r.Intn(2*reach+1) - reach) / 4
+			if h < 0 || h >= nH {
+				continue
+			}
+			c := int32(2*r.Intn(6) + 17)
+			for rr := int32(4 * h); rr < int32(min(4*h+4, nR)); rr++ {
+				if !slices.Contains(g.to[g.start[l]:], rr) && (hubOf[rr] >= 0 || r.Intn(2) == 0) {
+					g.to = append(g.to, rr)
+					g.cost = append(g.cost, c)
+				}
+			}
+		}
+		g.start[l+1] = int32(len(g.to))
+	}
+	return g, newHubView(g, hubOf, nH, leftC, rightC)
 }
 
 // maxMatching (depth-first phases, then push-relabel) against simple
@@ -560,5 +623,106 @@ func TestMaxMatching(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// hubInstance: more demands than volunteers (a large scarce part), many
+// of them at few points of three communes, with bureaux that differ at
+// one point, declines of volunteers within reach and a few offers.
+func hubInstance(r *rand.Rand, nd, ns int, spreadKm float64) ([]Demand, []Supply) {
+	communes := []string{"04070", "04001", "04019"}
+	type siteT struct {
+		c string
+		p places.Point
+	}
+	sites := make([]siteT, 2+r.Intn(6))
+	for i := range sites {
+		sites[i] = siteT{communes[r.Intn(len(communes))], at(r.Float64()*spreadKm, r.Float64()*spreadKm)}
+	}
+	var ss []Supply
+	for v := 0; v < ns; v++ {
+		st := sites[r.Intn(len(sites))]
+		ss = append(ss, Supply{VolunteerID: int64(1000 + v), Round: 1, Commune: st.c, Bureau: fmt.Sprint(1 + r.Intn(2)),
+			At: st.p, MaxKm: []float64{2, 5, 10, -1}[r.Intn(4)], Capacity: r.Intn(2)})
+	}
+	var ds []Demand
+	for i := 0; i < nd; i++ {
+		st := sites[r.Intn(len(sites))]
+		d := Demand{RequestID: int64(100 + i), Round: 1, Commune: st.c, Bureau: []string{"", "1", "2"}[r.Intn(3)], At: st.p, Seq: int64(i)}
+		for range r.Intn(4) {
+			d.Declined = append(d.Declined, int64(1000+r.Intn(ns)))
+		}
+		if r.Intn(10) == 0 {
+			d.Offered = int64(1000 + r.Intn(ns))
+		}
+		ds = append(ds, d)
+	}
+	return ds, ss
+}
+
+// The scarce part's searches through hubs (plan_hub.go) reach the
+// objective of brute force on small instances, and of the searches over
+// every arc on larger ones, with only valid pairs (evaluate).
+func TestPlanHubs(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	folded := foldedArcs.Load()
+	// Unfolded, the hubs give back exactly the graph's pairs and costs.
+	var mu sync.Mutex
+	var unfoldErr error
+	checkHubs = func(g *bip, hv *hubView) {
+		type pair struct{ r, c int32 }
+		for l := 0; l < g.nL; l++ {
+			var want, got []pair
+			for a := g.start[l]; a < g.start[l+1]; a++ {
+				want = append(want, pair{g.to[a], g.cost[a]})
+			}
+			for a := hv.dstart[l]; a < hv.dstart[l+1]; a++ {
+				got = append(got, pair{hv.dto[a], hv.dcost[a]})
+			}
+			for a := hv.hstart[l]; a < hv.hstart[l+1]; a++ {
+				h := hv.hto[a]
+				for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
+					got = append(got, pair{r, hv.hcost[a]})
+				}
+			}
+			cmpPair := func(a, b pair) int { return cmp.Or(cmp.Compare(a.r, b.r), cmp.Compare(a.c, b.c)) }
+			slices.SortFunc(want, cmpPair)
+			slices.SortFunc(got, cmpPair)
+			if !slices.Equal(want, got) {
+				mu.Lock()
+				unfoldErr = fmt.Errorf("slot %d: pairs %v, unfolded %v", l, want, got)
+				mu.Unlock()
+				return
+			}
+		}
+	}
+	defer func() { checkHubs = nil }()
+	defer func() {
+		if unfoldErr != nil {
+			t.Fatal(unfoldErr)
+		}
+	}()
+	for iter := 0; iter < 400; iter++ {
+		ds, ss := hubInstance(r, 2+r.Intn(6), 1+r.Intn(3), []float64{1, 4, 12}[r.Intn(3)])
+		for _, opt := range []Options{{slots: true}, {slots: true, stress: true}} {
+			got := evaluate(t, ds, ss, Plan(ds, ss, opt), opt)
+			if want := bruteForce(ds, ss, 1, opt); got[1] != want {
+				t.Fatalf("iter %d opt %+v: plan %+v, brute force %+v\ndemands %+v\nsupplies %+v", iter, opt, got[1], want, ds, ss)
+			}
+		}
+	}
+	for iter := 0; iter < 100; iter++ {
+		ds, ss := hubInstance(r, 50+r.Intn(300), 20+r.Intn(150), []float64{2, 8, 25}[r.Intn(3)])
+		for _, opt := range []Options{{slots: true}, {slots: true, stress: true}} {
+			arcs := opt
+			arcs.noHubs = true
+			want := evaluate(t, ds, ss, Plan(ds, ss, arcs), opt)
+			if got := evaluate(t, ds, ss, Plan(ds, ss, opt), opt); got[1] != want[1] {
+				t.Fatalf("iter %d opt %+v: hubs %+v, every arc %+v", iter, opt, got[1], want[1])
+			}
+		}
+	}
+	if n := foldedArcs.Load() - folded; n < 100_000 {
+		t.Fatalf("only %d arcs folded into hubs", n)
 	}
 }

@@ -8,13 +8,15 @@ import (
 // searchInTurn runs one shortest augmenting path search per entry of
 // queue, in order, and commits each (potentials, augmentation) before the
 // next, as if sequentially; an entry whose left node is full when its turn
-// comes is skipped. nL and nR size the two sides.
+// comes is skipped. nL and nR size the two sides (nR counts the hubs
+// after the right nodes).
 //
 // With parallel, two workers search ahead of the turn (at most lookAhead
 // entries) on the state as it is, while the other commits. A search reads
 // the shared state only at the nodes it gives a distance to (its touched
 // nodes), and a commit writes only at the nodes its search settled plus
-// its target, each stamped with the commit's version. So a result whose
+// its target and the hubs whose bound it lowered (dial.moved), each
+// stamped with the commit's version. So a result whose
 // touched nodes were all left alone since its search began is the one the
 // sequential order would have found, and is committed as is; any other is
 // searched again when its turn comes, when nothing else can commit. The
@@ -164,14 +166,22 @@ func (t *turns) fresh(r *turn) bool {
 }
 
 func (t *turns) commit(s pathSearch) {
-	if sc := s.scratch(); sc.target >= 0 {
+	sc := s.scratch()
+	if sc.bad {
+		panic("proxies: reduced distance out of range")
+	}
+	if sc.target >= 0 {
 		t.version++
 		for _, v := range sc.settled {
 			t.stamp[v] = t.version
 		}
 		t.stamp[t.nL+sc.target] = t.version
 	}
-	commitExact(s)
+	s.commit()
+	for _, v := range sc.moved {
+		t.stamp[v] = t.version
+	}
+	sc.reset()
 }
 
 func (t *turns) get() pathSearch {

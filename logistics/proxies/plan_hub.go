@@ -1,0 +1,178 @@
+package proxies
+
+import (
+	"sync/atomic"
+
+	"scrutin/logistics/places"
+)
+
+// hubView is the scarce part's graph (slots on the left, demands on the
+// right) with the arcs to interchangeable demands folded: the plain
+// demands of one point and commune (no offer, no preference, no decline a
+// slot of this part could meet) cost the same from any slot of another
+// commune, so such a slot has one arc to their hub, and the hub one arc to
+// each of them. The searches then scan a slot's hubs instead of its
+// demands (a third as many arcs on the national instance), and each hub's
+// members once per search.
+//
+// The folding changes no distance: l -> hub -> r costs what l -> r does.
+// A hub has no potential of its own; pi[h] bounds its members' from above
+// (potentials only go down), which keeps its arc's reduced cost >= 0.
+type hubView struct {
+	nH            int32
+	hstart        []int32 // hub arcs of left l: hstart[l]..hstart[l+1]-1
+	hto           []int32
+	hcost         []int32
+	dstart        []int32 // direct arcs of left l
+	dto           []int32
+	dcost         []int32
+	mstart        []int32 // members of hub h: members[mstart[h]:mstart[h+1]]
+	members       []int32
+	hubOf         []int32 // right node -> hub (-1: direct)
+	pi            []int64 // upper bound of the members' potentials
+	leftC, rightC []int32 // commune of each node
+}
+
+// newHubView folds g. hubOf gives the hub of each right node (-1: none).
+// Two passes (count, then fill) over two halves of the left nodes at once:
+// the scarce part of a national round has 8 million arcs.
+func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
+	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
+		hstart: make([]int32, g.nL+1), dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
+	cut := []int{0, g.nL / 2, g.nL}
+	// fold visits l's arcs: to its hubs (each once) and to its other
+	// demands.
+	fold := func(l int, seen []int32, hub func(h int32, c int32), direct func(r, c int32)) {
+		for a := g.start[l]; a < g.start[l+1]; a++ {
+			r := g.to[a]
+			if h := hubOf[r]; h >= 0 && rightC[r] != leftC[l] {
+				if seen[h] != int32(l) {
+					seen[h] = int32(l)
+					hub(h, g.cost[a])
+				}
+				continue
+			}
+			direct(r, g.cost[a])
+		}
+	}
+	newSeen := func() []int32 {
+		seen := make([]int32, nH)
+		for i := range seen {
+			seen[i] = -1
+		}
+		return seen
+	}
+	inParallel(2, func(k int) {
+		seen := newSeen()
+		for l := cut[k]; l < cut[k+1]; l++ {
+			fold(l, seen, func(int32, int32) { hv.hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
+		}
+	})
+	for l := 0; l < g.nL; l++ {
+		hv.hstart[l+1] += hv.hstart[l]
+		hv.dstart[l+1] += hv.dstart[l]
+	}
+	hv.hto, hv.hcost = make([]int32, hv.hstart[g.nL]), make([]int32, hv.hstart[g.nL])
+	hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
+	inParallel(2, func(k int) {
+		seen := newSeen()
+		for l := cut[k]; l < cut[k+1]; l++ {
+			hi, di := hv.hstart[l], hv.dstart[l]
+			fold(l, seen, func(h, c int32) { hv.hto[hi], hv.hcost[hi] = h, c; hi++ },
+				func(r, c int32) { hv.dto[di], hv.dcost[di] = r, c; di++ })
+		}
+	})
+	hv.mstart = make([]int32, nH+1)
+	for _, h := range hubOf {
+		if h >= 0 {
+			hv.mstart[h+1]++
+		}
+	}
+	for h := 0; h < nH; h++ {
+		hv.mstart[h+1] += hv.mstart[h]
+	}
+	hv.members = make([]int32, hv.mstart[nH])
+	at := append([]int32(nil), hv.mstart[:nH]...)
+	for r, h := range hubOf {
+		if h >= 0 {
+			hv.members[at[h]] = int32(r)
+			at[h]++
+		}
+	}
+	return hv
+}
+
+// refresh lowers pi[h] to its members' largest potential, and reports
+// whether it moved.
+func (hv *hubView) refresh(h int32, piR []int64) bool {
+	m := int64(-1) << 62
+	for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
+		m = max(m, load(&piR[r]))
+	}
+	if m == atomic.LoadInt64(&hv.pi[h]) {
+		return false
+	}
+	atomic.StoreInt64(&hv.pi[h], m)
+	return true
+}
+
+// foldedArcs counts the arcs folded into hubs, and checkHubs, when set,
+// sees each graph and its folding (tests).
+var (
+	foldedArcs atomic.Int64
+	checkHubs  func(g *bip, hv *hubView)
+)
+
+// hubView folds the scarce part's graph g (left: slots leftOld, right:
+// demands rightOld).
+func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32) *hubView {
+	type key struct {
+		at places.Point
+		c  int32
+	}
+	hubs := map[key]int32{}
+	hubOf := make([]int32, len(rightOld))
+	rightC := make([]int32, len(rightOld))
+	for r, d := range rightOld {
+		rightC[r] = rg.dComm[d]
+		hubOf[r] = -1
+		if dm := &rg.p.demands[rg.ds[d]]; rg.hubPlain(dm) {
+			k := key{dm.At, rg.dComm[d]}
+			h, ok := hubs[k]
+			if !ok {
+				h = int32(len(hubs))
+				hubs[k] = h
+			}
+			hubOf[r] = h
+		}
+	}
+	leftC := make([]int32, len(leftOld))
+	for l, x := range leftOld {
+		leftC[l] = rg.sComm[rg.slotSupply[x]]
+	}
+	hv := newHubView(g, hubOf, len(hubs), leftC, rightC)
+	if len(hv.hto) == 0 {
+		return nil // nothing folded
+	}
+	foldedArcs.Add(int64(len(g.to) - len(hv.dto)))
+	if checkHubs != nil {
+		checkHubs(g, hv)
+	}
+	return hv
+}
+
+// hubPlain reports whether every slot of another commune in reach of dm
+// sees it as any other demand of its point: no offer, no preference, and
+// no declined volunteer within reach.
+func (rg *roundGraph) hubPlain(dm *Demand) bool {
+	p := rg.p
+	if dm.Offered != 0 || dm.BothRounds && p.opt.SameVolunteerBonus > 0 {
+		return false
+	}
+	for _, v := range dm.Declined {
+		if si, ok := p.supplyAt[skey{v, dm.Round}]; ok && places.DistanceKm(dm.At, p.supplies[si].At) <= p.opt.GlobalMaxKm {
+			return false
+		}
+	}
+	return true
+}
