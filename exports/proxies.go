@@ -44,7 +44,7 @@ func proxiesFilename(p Params) string {
 
 func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
 	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"]}
-	if err := f.Normalize(false); err != nil {
+	if err := f.Normalize(ctx, pool, false); err != nil {
 		return 0, err
 	}
 	// Asking for a place outside one's scope is refused rather than

@@ -39,9 +39,17 @@ type Filter struct {
 	After int64
 }
 
-// Normalize checks a filter given in a query string.
-func (f *Filter) Normalize(forVolunteers bool) error {
+// Normalize checks a filter given in a query string. An election that
+// does not exist is an error, not an empty list.
+func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) error {
 	errs := check.Errors{}
+	if f.Election = elections.NormalizeSlug(f.Election); f.Election != "" {
+		if _, err := elections.BySlug(ctx, q, f.Election); errors.Is(err, check.ErrNotFound) {
+			errs.Add("election", "Élection inconnue.")
+		} else if err != nil {
+			return err
+		}
+	}
 	f.Status = strings.TrimSpace(f.Status)
 	valid := []string{"", RoundOpen, RoundProposed, RoundAccepted, RoundEstablished, RoundCancelled}
 	if forVolunteers {

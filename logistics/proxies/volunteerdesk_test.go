@@ -23,7 +23,7 @@ func volunteerSituations(l *proxies.VolunteerList) map[int64]string {
 
 func listVolunteers(t *testing.T, f *fixture, u *staff.User, flt proxies.Filter) *proxies.VolunteerList {
 	t.Helper()
-	if err := flt.Normalize(true); err != nil {
+	if err := flt.Normalize(f.ctx, f.pool, true); err != nil {
 		t.Fatalf("filter %+v: %v", flt, err)
 	}
 	l, err := proxies.ListVolunteers(f.ctx, f.pool, u, flt)

@@ -397,6 +397,17 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	if r := env.Do(t, "GET", "/api/v1/proxy-requests?status=perdu", admin, nil); r.Status != 422 || r.Field("status") == "" {
 		t.Fatalf("bad filter: %d %s", r.Status, r.Body)
 	}
+	// An election that does not exist is an error, not an empty list; one
+	// typed in capitals is found.
+	for _, list := range []string{"proxy-requests", "proxy-volunteers"} {
+		if r := env.Do(t, "GET", "/api/v1/"+list+"?election=nope", admin, nil); r.Status != 422 || r.Field("election") != "Élection inconnue." {
+			t.Fatalf("%s of an unknown election: %d %s", list, r.Status, r.Body)
+		}
+	}
+	r = env.Do(t, "GET", "/api/v1/proxy-requests?election="+strings.ToUpper(demo.ElectionSlug), admin, nil)
+	if list, _ := r.JSON["requests"].([]any); r.Status != 200 || len(list) != 2 {
+		t.Fatalf("requests of the election typed in capitals: %d %s", r.Status, r.Body)
+	}
 	r = env.Do(t, "GET", "/api/v1/proxy-volunteers?commune=4070", org, nil)
 	if list, _ := r.JSON["volunteers"].([]any); len(list) != 1 || list[0].(map[string]any)["voter_number"] != nil {
 		t.Fatalf("volunteer list (no NNE in lists): %s", r.Body)

@@ -27,15 +27,15 @@ func paramID(c *fiber.Ctx) (int64, error) {
 // filterFrom reads list filters from the query string (API and pages
 // share the names: election, status, departement, commune, round, and for
 // the lists of volunteers and requests the cursor after).
-func filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
+func (m *module) filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
 		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
-	return f, f.Normalize(forVolunteers)
+	return f, f.Normalize(c.UserContext(), m.s.Pool, forVolunteers)
 }
 
 func (m *module) listRequestsAPI(c *fiber.Ctx) error {
-	f, err := filterFrom(c, false)
+	f, err := m.filterFrom(c, false)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (m *module) requestAPIStaff(c *fiber.Ctx) error {
 }
 
 func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
-	f, err := filterFrom(c, true)
+	f, err := m.filterFrom(c, true)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (m *module) queuePage(c *fiber.Ctx) error {
 
 func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	ctx := c.UserContext()
-	f, ferr := filterFrom(c, false)
+	f, ferr := m.filterFrom(c, false)
 	if ferr != nil {
 		inv, _ := check.AsInvalid(ferr)
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()

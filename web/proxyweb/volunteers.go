@@ -76,12 +76,12 @@ func volunteersURL(f proxies.Filter, status string, after int64) string {
 func (m *module) volunteersPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	status, data := fiber.StatusOK, fiber.Map{}
-	f, ferr := filterFrom(c, true)
+	f, ferr := m.filterFrom(c, true)
 	if ferr != nil {
 		inv, _ := check.AsInvalid(ferr)
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		f = proxies.Filter{}
-		f.Normalize(true)
+		f.Normalize(ctx, m.s.Pool, true)
 		status = fiber.StatusUnprocessableEntity
 	}
 	// The page walks with the cursor only: an offset would make deep pages
