@@ -159,6 +159,68 @@ func TestStaffAddThenToken(t *testing.T) {
 	}
 }
 
+// A leaked token or a departure: revoke ends the account's tokens and
+// logins at once, remove deletes the account; both are in the journal.
+func TestStaffRevokeThenRemove(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	if code, _, stderr := runCLI(t, "correct-horse-battery\n", "staff", "add", "--email", "org04@example.org", "--role", "organizer", "--scope", "04", "--password-stdin"); code != 0 {
+		t.Fatalf("staff add: exit %d\n%s", code, stderr)
+	}
+	var tokens []string
+	for range 2 {
+		_, stdout, _ := runCLI(t, "", "staff", "token", "--email", "org04@example.org")
+		tokens = append(tokens, strings.TrimSpace(stdout))
+	}
+	pool := connect(t, url)
+	ctx := context.Background()
+	u, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := staff.NewSession(ctx, pool, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "", "staff", "revoke", "--email", "Org04@example.org")
+	if code != 0 || stdout != "staff org04@example.org: 2 API tokens and 1 login ended\n" {
+		t.Fatalf("revoke: exit %d, %q %q", code, stdout, stderr)
+	}
+	for _, tok := range tokens {
+		if _, err := staff.ByAPIToken(ctx, pool, tok); err == nil {
+			t.Fatal("a revoked token still authenticates")
+		}
+	}
+	if _, err := staff.BySession(ctx, pool, session); err == nil {
+		t.Fatal("a revoked login still works")
+	}
+	// The password still works: revoking is not removing.
+	if _, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery"); err != nil {
+		t.Fatalf("password after revoke: %v", err)
+	}
+	_, stdout, _ = runCLI(t, "", "staff", "token", "--email", "org04@example.org")
+	tok := strings.TrimSpace(stdout)
+	if code, stdout, stderr := runCLI(t, "", "staff", "remove", "--email", "org04@example.org"); code != 0 || stdout != "staff org04@example.org removed\n" {
+		t.Fatalf("remove: exit %d, %q %q", code, stdout, stderr)
+	}
+	if _, err := staff.ByAPIToken(ctx, pool, tok); err == nil {
+		t.Fatal("the token of a removed account still authenticates")
+	}
+	if _, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery"); err == nil {
+		t.Fatal("a removed account still logs in")
+	}
+	for _, action := range []string{"revoke", "remove"} {
+		if code, _, stderr := runCLI(t, "", "staff", action, "--email", "org04@example.org"); code != 1 || !strings.Contains(stderr, "no staff account") {
+			t.Fatalf("%s of an unknown account: exit %d, %s", action, code, stderr)
+		}
+	}
+	var n int
+	pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN ('staff.revoke', 'staff.remove') AND entity_id = 'org04@example.org'`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d journal rows for revoke and remove", n)
+	}
+}
+
 func TestMigrateIsIdempotent(t *testing.T) {
 	t.Setenv("DATABASE_URL", dbtest.NewURL(t))
 	re := regexp.MustCompile(`^schema version (\d+) -> (\d+)\n$`)

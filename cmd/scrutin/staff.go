@@ -5,20 +5,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"scrutin/logistics/check"
 	"scrutin/logistics/staff"
 )
 
 func init() {
-	register(&command{name: "staff", usage: "add|token|list",
-		summary: "Manage staff accounts: add --email E --role admin|organizer|viewer [--scope 04,75101] [--password-stdin]; token --email E; list.",
+	register(&command{name: "staff", usage: "add|token|revoke|remove|list",
+		summary: "Manage staff accounts: add --email E --role admin|organizer|viewer [--scope 04,75101] [--password-stdin]; token --email E; revoke --email E (ends its API tokens and logins); remove --email E (deletes the account); list.",
 		run:     staffCommand})
 }
 
 func staffCommand(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(commands["staff"])
-	email := fs.String("email", "", "account e-mail (add, token)")
+	email := fs.String("email", "", "account e-mail (add, token, revoke, remove)")
 	role := fs.String("role", "organizer", "add: admin, organizer or viewer")
 	scope := fs.String("scope", "", "add: comma-separated département and/or commune codes (organizer, viewer)")
 	name := fs.String("name", "", "add: display name")
@@ -28,7 +30,7 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	action := words[0]
-	if action != "add" && action != "token" && action != "list" {
+	if !slices.Contains([]string{"add", "token", "revoke", "remove", "list"}, action) {
 		// Refused before the database is opened (or started).
 		fs.Usage()
 		return errUsage
@@ -69,6 +71,24 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		}
 		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.token", "staff_user", u.Email, nil)
 		fmt.Fprintln(e.stdout, tok) // alone on stdout, so that scripts can capture it
+	case "revoke":
+		tokens, sessions, err := staff.Revoke(ctx, e.db.Pool, *email)
+		if err != nil {
+			return fmt.Errorf("no staff account %q", *email)
+		}
+		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.revoke", "staff_user", strings.ToLower(*email),
+			map[string]any{"tokens": tokens, "sessions": sessions})
+		fmt.Fprintf(e.stdout, "staff %s: %s and %s ended\n", strings.ToLower(*email),
+			plural(int(tokens), "API token", "API tokens"), plural(int(sessions), "login", "logins"))
+	case "remove":
+		if err := staff.Remove(ctx, e.db.Pool, *email); err != nil {
+			if errors.Is(err, check.ErrNotFound) {
+				return fmt.Errorf("no staff account %q", *email)
+			}
+			return err
+		}
+		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.remove", "staff_user", strings.ToLower(*email), nil)
+		fmt.Fprintf(e.stdout, "staff %s removed\n", strings.ToLower(*email))
 	case "list":
 		users, err := staff.List(ctx, e.db.Pool)
 		if err != nil {

@@ -65,4 +65,6 @@ var actionLabels = map[string]string{
 	"staff.add":            "Compte d'équipe créé ou modifié",
 	"staff.login":          "Connexion",
 	"staff.token":          "Jeton d'API créé",
+	"staff.revoke":         "Jetons d'API et connexions révoqués",
+	"staff.remove":         "Compte d'équipe supprimé",
 }
