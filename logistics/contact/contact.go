@@ -16,20 +16,122 @@ import (
 	"scrutin/logistics/check"
 )
 
-var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
 // Email trims and lower-cases an address, adding a message to errs under
-// field when it is missing or malformed.
+// field when it is missing or malformed (emailProblem).
 func Email(errs check.Errors, field, s string) string {
 	raw := strings.TrimSpace(stripInvisible(s))
 	s = strings.ToLower(raw)
-	switch {
-	case s == "":
+	if s == "" {
 		errs.Add(field, "L'adresse e-mail est obligatoire.")
-	case len(s) > 254 || !emailRe.MatchString(s) || !printable(raw):
-		errs.Add(field, "Adresse e-mail invalide.")
+	} else if !printable(raw) {
+		errs.Add(field, badEmail+" : elle contient des caractères non autorisés.")
+	} else if msg := emailProblem(s); msg != "" {
+		errs.Add(field, msg)
 	}
 	return s
+}
+
+const badEmail = "Adresse e-mail invalide"
+
+// emailProblem says what is wrong with a trimmed, printable address, or
+// "" when it is a plain address: local-part@domain, as people have them
+// and mail servers take them.
+//
+//   - The address alone: no display name ("Marie <marie@exemple.fr>"),
+//     angle brackets, quotes, "mailto:" or spaces, which a copy from a
+//     mail client or a web page brings along.
+//   - The local part is a dot-atom (RFC 5322): letters, digits and
+//     ! # $ % & ' * + - / = ? ^ _ ` { | } ~, in runs joined by single dots
+//     (no dot first, last or twice in a row: "a..b" is refused by mail
+//     servers); letters of any script too (RFC 6531). Quoted local parts
+//     ("a b"@x) are legal but nobody has one: they are refused with the
+//     quotes. At most 64 bytes.
+//   - The domain is a host name of two labels at least (gmail.com, not
+//     gmail), each of letters (any script: internationalised domains),
+//     digits and inner hyphens, at most 63 characters; the last one is
+//     not all digits (an IP address is not a mailbox's domain). No domain
+//     literal ([192.0.2.1]).
+//   - 254 bytes at most in all.
+//
+// A generic "Adresse e-mail invalide." is kept where the address is plainly
+// unfinished (no "@", nothing after it): the person sees what is missing.
+func emailProblem(s string) string {
+	switch {
+	case strings.HasPrefix(s, "mailto:"):
+		return badEmail + " : indiquez l'adresse sans « mailto: » devant."
+	case strings.ContainsAny(s, `<>"`):
+		return badEmail + " : indiquez l'adresse seule, sans nom, guillemets ni chevrons (par exemple marie.dupont@exemple.fr)."
+	case strings.IndexFunc(s, unicode.IsSpace) >= 0:
+		return badEmail + " : elle ne doit pas contenir d'espace."
+	case len(s) > 254:
+		return badEmail + " : elle dépasse 254 caractères."
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return badEmail + "."
+	}
+	local, domain := s[:at], s[at+1:]
+	switch {
+	case strings.Contains(local, "@"):
+		return badEmail + " : elle ne doit contenir qu'un seul « @ »."
+	case local == "":
+		return badEmail + " : il manque la partie avant « @ »."
+	case domain == "":
+		return badEmail + "."
+	case len(local) > 64:
+		return badEmail + " : la partie avant « @ » dépasse 64 caractères."
+	case local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, ".."):
+		return badEmail + " : la partie avant « @ » ne peut ni commencer ni finir par un point, ni en avoir deux de suite."
+	case strings.IndexFunc(local, notAtext) >= 0:
+		return badEmail + " : la partie avant « @ » contient des caractères non autorisés."
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return badEmail + " : le domaine après « @ » est incomplet (par exemple exemple.fr)."
+	}
+	for _, l := range labels {
+		if !hostLabel(l) {
+			return badEmail + " : le domaine après « @ » est mal formé."
+		}
+	}
+	if tld := labels[len(labels)-1]; utf8.RuneCountInString(tld) < 2 || strings.IndexFunc(tld, notDigit) < 0 {
+		return badEmail + " : le domaine après « @ » est mal formé."
+	}
+	return ""
+}
+
+// notAtext reports whether r may not stand in an address's local part
+// (dots are checked apart).
+func notAtext(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune(".!#$%&'*+-/=?^_`{|}~", r))
+	default:
+		// Letters, marks and digits of any script; not a typographic
+		// apostrophe or quote, which a phone's keyboard puts in place of
+		// the ASCII one: that mailbox does not exist.
+		return !unicode.In(r, unicode.L, unicode.M, unicode.Nd)
+	}
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
+
+// hostLabel reports whether l is a label of a host name: letters (any
+// script), digits and hyphens, not at either end, 63 characters at most.
+func hostLabel(l string) bool {
+	if l == "" || utf8.RuneCountInString(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		if r < utf8.RuneSelf {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+				return false
+			}
+		} else if !unicode.In(r, unicode.L, unicode.M, unicode.Nd) {
+			return false
+		}
+	}
+	return true
 }
 
 // What people type about themselves goes through two filters, the same for
