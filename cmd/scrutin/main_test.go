@@ -146,6 +146,9 @@ func TestStaffAddThenToken(t *testing.T) {
 	if u, err := staff.Authenticate(ctx, pool, "org04@example.org", "correct-horse-battery"); err != nil || u.Name != "Organisatrice 04" {
 		t.Fatalf("after adding again: %+v, %v", u, err)
 	}
+	if code, _, stderr := runCLI(t, "", "staff", "add", "--email", "api@example.org", "--role", "viewer", "--scope", "04"); code != 0 || !strings.Contains(stderr, "no password") {
+		t.Fatalf("an account without a password is not said to be one: exit %d\n%s", code, stderr)
+	}
 	if code, _, stderr := runCLI(t, "\n", "staff", "add", "--email", "empty@example.org", "--role", "admin", "--password-stdin"); code != 1 || !strings.Contains(stderr, "empty") {
 		t.Fatalf("empty password: exit %d\n%s", code, stderr)
 	}

@@ -60,6 +60,9 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		}
 		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.add", "staff_user", u.Email, map[string]any{"role": u.Role, "scope": u.Scope})
 		fmt.Fprintf(e.stdout, "staff %s (%s) saved\n", u.Email, u.Role)
+		if has, err := staff.HasPassword(ctx, e.db.Pool, u.ID); err == nil && !has {
+			fmt.Fprintln(e.stderr, "note: this account has no password: it cannot log in on the staff pages, only use API tokens (give one with --password-stdin)")
+		}
 	case "token":
 		u, err := staff.ByEmail(ctx, e.db.Pool, *email)
 		if err != nil {

@@ -33,3 +33,11 @@ func Remove(ctx context.Context, q pgdb.Q, email string) error {
 	}
 	return err
 }
+
+// HasPassword reports whether the account can log in on the staff pages
+// (without a password it only acts through API tokens).
+func HasPassword(ctx context.Context, q pgdb.Q, userID int64) (bool, error) {
+	var has bool
+	err := q.QueryRow(ctx, `SELECT password_hash <> '' FROM staff_users WHERE id = $1`, userID).Scan(&has)
+	return has, err
+}

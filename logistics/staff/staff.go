@@ -107,7 +107,10 @@ func Departement(commune string) string {
 
 var (
 	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	scopeRe = regexp.MustCompile(`^([0-9][0-9AB]|97[1-6]|[0-9][0-9AB][0-9]{3})$`)
+	// A département that exists (01 to 95 but 20, 2A, 2B, 971 to 976), or
+	// a commune code in one: a typo such as 99 would give a scope nobody
+	// lives in.
+	scopeRe = regexp.MustCompile(`^((0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])([0-9]{3})?|97[1-6]([0-9]{2})?)$`)
 )
 
 // NewUser is the input to Add.
@@ -145,6 +148,9 @@ func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	}
 	if in.Role != Admin && len(scope) == 0 {
 		errs.Add("scope", "Un organisateur ou observateur a besoin d'un périmètre (départements ou communes).")
+	}
+	if in.Role == Admin && len(scope) > 0 {
+		errs.Add("scope", "Un administrateur couvre tout le pays : pas de périmètre.")
 	}
 	if in.Password != "" && len(in.Password) < 10 {
 		errs.Add("password", "Le mot de passe doit compter au moins 10 caractères.")

@@ -34,6 +34,10 @@ func TestAdd(t *testing.T) {
 		{"unknown role", staff.NewUser{Email: "x@example.org", Role: "chef", Scope: []string{"04"}}, []string{"role"}, nil},
 		{"organizer without scope", staff.NewUser{Email: "x@example.org", Role: staff.Organizer}, []string{"scope"}, nil},
 		{"bad scope code", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"04", "Paris"}}, []string{"scope"}, nil},
+		{"département that does not exist", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"99"}}, []string{"scope"}, nil},
+		{"Corsica is 2A and 2B, not 20", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"20004"}}, []string{"scope"}, nil},
+		{"Corsican commune", staff.NewUser{Email: "corse@example.org", Role: staff.Viewer, Scope: []string{"2A004", "2b"}}, nil, []string{"2A004", "2B"}},
+		{"admin with a scope", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, []string{"scope"}, nil},
 		{"short password", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Password: "court"}, []string{"password"}, nil},
 	}
 	for _, tt := range tests {
@@ -73,8 +77,8 @@ func TestAdd(t *testing.T) {
 	if got, err := staff.Authenticate(ctx, pool, "orga@example.org", "a-long-password"); err != nil || got.ID != u.ID || got.Role != staff.Viewer || !reflect.DeepEqual(got.Scope, []string{"05"}) {
 		t.Fatalf("after update: %+v %v", got, err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 3 {
-		t.Fatalf("%d accounts, want 3", n)
+	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 4 {
+		t.Fatalf("%d accounts, want 4", n)
 	}
 }
 
