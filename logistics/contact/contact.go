@@ -184,6 +184,11 @@ func printable(s string) bool {
 
 // Phone normalises a phone number to E.164 (France by default). When
 // required is false an empty value is accepted and returned as "".
+//
+// A number with an extension ("+33 6 11 22 33 44 ext 2", "poste 12",
+// "x2", "#2", ";ext=2") is refused: the number is for calling the person
+// and texting them, and neither reaches an extension (E.164 has no room
+// for one: it would be dropped without a word).
 func Phone(errs check.Errors, field, s string, required bool) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -192,17 +197,29 @@ func Phone(errs check.Errors, field, s string, required bool) string {
 		}
 		return ""
 	}
+	// libphonenumber knows "ext", "x", "#"... but not the French word,
+	// which it would read as digits on a keypad.
+	if strings.Contains(strings.ToLower(s), "poste") {
+		errs.Add(field, phoneExtension)
+		return s
+	}
 	// National numbers of the overseas départements start with 0 too but
 	// belong to their own regions.
 	for _, region := range []string{"FR", "RE", "GP", "MQ", "GF", "YT", "PM", "NC", "PF"} {
 		n, err := phonenumbers.Parse(s, region)
 		if err == nil && phonenumbers.IsValidNumber(n) {
+			if n.GetExtension() != "" {
+				errs.Add(field, phoneExtension)
+				return s
+			}
 			return phonenumbers.Format(n, phonenumbers.E164)
 		}
 	}
 	errs.Add(field, "Numéro de téléphone invalide.")
 	return s
 }
+
+const phoneExtension = "Numéro de téléphone invalide : indiquez un numéro direct, sans poste (un poste ne reçoit pas les SMS)."
 
 // Mobile reports whether a stored E.164 number takes text messages: a
 // mobile line, not a landline. French numbers are told by their prefix
