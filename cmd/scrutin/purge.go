@@ -37,7 +37,7 @@ func purgeCommand(ctx context.Context, e *env, args []string) error {
 	slug := fs.String("election", "", "election slug (required)")
 	after := fs.Int("after-days", 30, "refuse until this many days after the last round")
 	force := fs.Bool("force", false, "purge even if the election is not over")
-	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
+	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing (at any time)")
 	if _, err := parseWords(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -55,7 +55,12 @@ func purgeCommand(ctx context.Context, e *env, args []string) error {
 	now := time.Now()
 	last := el.LastRound().Date
 	if ready := last.AddDate(0, 0, *after); now.Before(ready) && !*force {
-		return fmt.Errorf("election %q ends on %s: purge from %s on (or --force)", el.Slug, last.Format(time.DateOnly), ready.Format(time.DateOnly))
+		early := fmt.Errorf("election %q ends on %s: purge from %s on (or --force)", el.Slug, last.Format(time.DateOnly), ready.Format(time.DateOnly))
+		if !*dryRun {
+			return early
+		}
+		// Counting is harmless: staff may preview the purge at any time.
+		fmt.Fprintf(e.stderr, "note: %v\n", early)
 	}
 	counts := map[string]int64{}
 	err = pgdb.Tx(ctx, e.db.Pool, func(tx pgx.Tx) error {

@@ -49,12 +49,17 @@ func TestPurgeDeletesPersonalDataOnlyWhenAsked(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "purge from") || people() != before {
 		t.Fatalf("purge of a running election: exit %d, %s; people %d -> %d", code, stderr, before, people())
 	}
+	// Counting is allowed before the date, and says when the purge can run.
+	code, stdout, stderr := runCLI(t, "", "purge", "--election", demo.ElectionSlug, "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "would delete") || !strings.Contains(stderr, "purge from") || people() != before {
+		t.Fatalf("early dry run: exit %d, %s%s; people %d -> %d", code, stdout, stderr, before, people())
+	}
 	// A stray word must not hide the --dry-run after it.
 	code, _, stderr = runCLI(t, "", "purge", "--election", demo.ElectionSlug, "--force", "now", "--dry-run")
 	if code != 2 || !strings.Contains(stderr, "Usage: scrutin purge") || people() != before {
 		t.Fatalf("purge with a stray word: exit %d, %s; people %d -> %d", code, stderr, before, people())
 	}
-	code, stdout, stderr := runCLI(t, "", "purge", "--election", demo.ElectionSlug, "--force", "--dry-run")
+	code, stdout, stderr = runCLI(t, "", "purge", "--election", demo.ElectionSlug, "--force", "--dry-run")
 	if code != 0 || !strings.Contains(stdout, "would delete") || people() != before {
 		t.Fatalf("dry run: exit %d, %s%s; people %d -> %d", code, stdout, stderr, before, people())
 	}
