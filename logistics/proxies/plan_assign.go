@@ -1258,28 +1258,37 @@ func pushRelabel(g *bip, mateL, mateR []int32, free []int32) {
 func restrictGraph(base *bip, leftOld, leftPos, rightOrd, rightID []int32, nR int) *bip {
 	nL := len(leftOld)
 	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
-	for k, x := range leftOld {
-		row := leftPos[x]
-		n := int32(0)
-		for _, r := range base.to[base.start[row]:base.start[row+1]] {
-			if rightID[rightOrd[r]] >= 0 {
-				n++
+	// Two halves at once: a national scarce part keeps 8 million arcs.
+	cut := []int{0, nL / 2, nL}
+	inParallel(2, func(h int) {
+		for k := cut[h]; k < cut[h+1]; k++ {
+			row := leftPos[leftOld[k]]
+			n := int32(0)
+			for _, r := range base.to[base.start[row]:base.start[row+1]] {
+				if rightID[rightOrd[r]] >= 0 {
+					n++
+				}
 			}
+			g.start[k+1] = n
 		}
-		g.start[k+1] = g.start[k] + n
+	})
+	for k := 0; k < nL; k++ {
+		g.start[k+1] += g.start[k]
 	}
 	g.to = make([]int32, g.start[nL])
 	g.cost = make([]int32, g.start[nL])
-	for k, x := range leftOld {
-		row := leftPos[x]
-		lo := base.start[row]
-		at := g.start[k]
-		for a, r := range base.to[lo:base.start[row+1]] {
-			if id := rightID[rightOrd[r]]; id >= 0 {
-				g.to[at], g.cost[at] = id, base.cost[lo+int32(a)]
-				at++
+	inParallel(2, func(h int) {
+		for k := cut[h]; k < cut[h+1]; k++ {
+			row := leftPos[leftOld[k]]
+			lo := base.start[row]
+			at := g.start[k]
+			for a, r := range base.to[lo:base.start[row+1]] {
+				if id := rightID[rightOrd[r]]; id >= 0 {
+					g.to[at], g.cost[at] = id, base.cost[lo+int32(a)]
+					at++
+				}
 			}
 		}
-	}
+	})
 	return g
 }
