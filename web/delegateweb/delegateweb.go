@@ -320,12 +320,9 @@ type volunteerJSON struct {
 }
 
 func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
-	e, err := m.staffElection(c)
+	e, err := m.apiElection(c)
 	if err != nil {
 		return err
-	}
-	if e == nil {
-		return check.Field("election", "Précisez l'élection.")
 	}
 	page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
 	if err != nil {
@@ -389,12 +386,9 @@ func (m *module) unassignAPI(c *fiber.Ctx) error {
 }
 
 func (m *module) coverageAPI(c *fiber.Ctx) error {
-	e, err := m.staffElection(c)
+	e, err := m.apiElection(c)
 	if err != nil {
 		return err
-	}
-	if e == nil {
-		return check.Field("election", "Précisez l'élection.")
 	}
 	round, err := m.staffRound(c, e)
 	if err != nil {
@@ -461,6 +455,12 @@ func (m *module) priorityImportAPI(c *fiber.Ctx) error {
 }
 
 // ---- staff helpers ----
+
+// apiElection is ?election=S, else the only open election: an API call
+// does not guess, as the pages do with their selector (staffElection).
+func (m *module) apiElection(c *fiber.Ctx) (*elections.Election, error) {
+	return elections.Resolve(c.UserContext(), m.s.Pool, c.Query("election"), "election", m.s.Now())
+}
 
 // staffElection is ?election=S, else the only open election, else the
 // latest one (nil when there is none).

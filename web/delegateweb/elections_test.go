@@ -90,3 +90,23 @@ func TestSignupWithSeveralOpenElections(t *testing.T) {
 		t.Fatalf("API sign-up without an election: %d %s", r.Status, r.Body)
 	}
 }
+
+// With several elections open, the staff API does not guess which one a
+// list or the coverage is about: it asks (422), as every other staff route.
+func TestStaffAPIAsksForTheElectionWhenSeveralAreOpen(t *testing.T) {
+	env := start(t)
+	env.AddElection(t, "partielle-2027", "Municipale partielle", 60, 67)
+	admin := env.AdminToken(t)
+	for _, path := range []string{"/api/v1/delegate-coverage?round=1", "/api/v1/delegate-volunteers"} {
+		if r := env.Do(t, "GET", path, admin, nil); r.Status != 422 || r.Field("election") != "Plusieurs élections sont ouvertes : précisez laquelle." {
+			t.Fatalf("%s without an election: %d %s", path, r.Status, r.Body)
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		if r := env.Do(t, "GET", path+sep+"election=partielle-2027", admin, nil); r.Status != 200 {
+			t.Fatalf("%s of the partielle: %d %s", path, r.Status, r.Body)
+		}
+	}
+}
