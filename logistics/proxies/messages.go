@@ -2,6 +2,7 @@ package proxies
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,44 +182,107 @@ func withdrawnVolunteerSubject(reason string) string {
 
 // withdrawnVolunteerBody tells a volunteer that an offer they held is gone.
 func withdrawnVolunteerBody(p pair, reason, link string) string {
-	why := "n'a plus besoin de votre aide"
-	switch reason {
-	case "moved":
-		why = "a été confiée à un·e autre volontaire plus proche, pour que chacun·e trouve quelqu'un"
-	case "request_changed":
-		why = "a changé (autre bureau de vote ou autres tours)"
-	case "reassigned":
-		why = "a été confiée par l'équipe à un·e autre volontaire"
-	case "unmatched":
-		why = "a été réattribuée par l'équipe"
-	case "cancelled":
-		why = "a été annulée par la personne"
-	}
-	extra := ""
-	if p.status == OfferAccepted {
-		extra = "\nVous n'avez donc plus à voter pour cette personne."
-	}
-	return fmt.Sprintf(`Bonjour %s,
-
-La demande de procuration %s pour le tour %d (%s) %s.%s
-Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
-
-Votre page : %s`, p.vFirst, fr.De(p.rFirst), p.round, frDate(p.roundDate), why, extra, link) + signature
+	return withdrawnVolunteerNote([]withdrawal{{pair: p, reason: reason}}, link)
 }
 
-// withdrawnMandantBody tells a mandant that their accepted volunteer is gone.
-func withdrawnMandantBody(p pair, reason, link string) string {
-	extra := ""
-	if reason == "unmatched" {
-		extra = " L'équipe a dû modifier l'appariement."
+// withdrawnWhy is why a request a volunteer held is gone, after "La
+// demande de procuration de X pour le tour N (date)".
+func withdrawnWhy(reason string) string {
+	switch reason {
+	case "moved":
+		return "a été confiée à un·e autre volontaire plus proche, pour que chacun·e trouve quelqu'un"
+	case "request_changed":
+		return "a changé (autre bureau de vote ou autres tours)"
+	case "reassigned":
+		return "a été confiée par l'équipe à un·e autre volontaire"
+	case "unmatched":
+		return "a été réattribuée par l'équipe"
+	case "cancelled":
+		return "a été annulée par la personne"
+	}
+	return "n'a plus besoin de votre aide"
+}
+
+// withdrawnVolunteerNote tells a volunteer that the offers they held for
+// one request are gone (ws: one per round, of one volunteer and request):
+// one message naming every round, a line per reason when the rounds went
+// for different ones (a new bureau for one, the other dropped).
+func withdrawnVolunteerNote(ws []withdrawal, link string) string {
+	p := ws[0].pair
+	var lines []string
+	accepted := false
+	for _, g := range byReason(ws) {
+		lines = append(lines, fmt.Sprintf("La demande de procuration %s pour %s %s.", fr.De(p.rFirst), pairRounds(g.pairs), withdrawnWhy(g.reason)))
+		for _, q := range g.pairs {
+			accepted = accepted || q.status == OfferAccepted
+		}
+	}
+	if accepted {
+		lines[len(lines)-1] += "\nVous n'avez donc plus à voter pour cette personne."
 	}
 	return fmt.Sprintf(`Bonjour %s,
 
-%s %s ne peut plus porter votre procuration pour le tour %d (%s).%s
+%s
+Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
+
+Votre page : %s`, p.vFirst, strings.Join(lines, "\n"), link) + signature
+}
+
+// withdrawnVolunteerNoteSubject is the subject of withdrawnVolunteerNote:
+// the reason's, or a word for all when the rounds went for different ones.
+func withdrawnVolunteerNoteSubject(ws []withdrawal) string {
+	for _, w := range ws[1:] {
+		if w.reason != ws[0].reason {
+			return withdrawnVolunteerSubject("")
+		}
+	}
+	return withdrawnVolunteerSubject(ws[0].reason)
+}
+
+// reasonGroup is the rounds of one pair withdrawn for one reason.
+type reasonGroup struct {
+	reason string
+	pairs  []pair
+}
+
+// byReason groups withdrawals by reason, each group's rounds in ascending
+// order, the groups by their first round.
+func byReason(ws []withdrawal) []reasonGroup {
+	ws = slices.Clone(ws)
+	slices.SortStableFunc(ws, func(a, b withdrawal) int { return a.round - b.round })
+	var out []reasonGroup
+	for _, w := range ws {
+		i := slices.IndexFunc(out, func(g reasonGroup) bool { return g.reason == w.reason })
+		if i < 0 {
+			i = len(out)
+			out = append(out, reasonGroup{reason: w.reason})
+		}
+		out[i].pairs = append(out[i].pairs, w.pair)
+	}
+	return out
+}
+
+// withdrawnMandantBody tells a mandant that their accepted volunteer is
+// gone, for the rounds of ws (one volunteer and request): one message
+// whatever their number.
+func withdrawnMandantBody(ws []withdrawal, link string) string {
+	p := ws[0].pair
+	var ps []pair
+	extra := ""
+	for _, w := range ws {
+		ps = append(ps, w.pair)
+		if w.reason == "unmatched" {
+			extra = " L'équipe a dû modifier l'appariement."
+		}
+	}
+	slices.SortFunc(ps, func(a, b pair) int { return a.round - b.round })
+	return fmt.Sprintf(`Bonjour %s,
+
+%s %s ne peut plus porter votre procuration pour %s.%s
 Si vous aviez déjà établi la procuration à son nom, résiliez-la sur https://www.maprocuration.gouv.fr.
 Nous cherchons un·e autre volontaire et vous écrirons dès que possible.
 
-Votre page : %s`, p.rFirst, p.vFirst, p.vLast, p.round, frDate(p.roundDate), extra, link) + signature
+Votre page : %s`, p.rFirst, p.vFirst, p.vLast, pairRounds(ps), extra, link) + signature
 }
 
 func cancelledMandantBody(first, link string) string {

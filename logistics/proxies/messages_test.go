@@ -35,3 +35,27 @@ func TestExpiredMessageNestsNoBrackets(t *testing.T) {
 		t.Errorf("expired message:\n%s", body)
 	}
 }
+
+// TestWithdrawnNoteNamesEveryRoundOnce: the offers of one pair withdrawn
+// together make one message, a sentence per reason in round order.
+func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
+	p, p2 := messagePair(), messagePair()
+	p2.round, p2.roundDate = 2, time.Date(2027, 4, 25, 0, 0, 0, 0, time.UTC)
+	p.status, p2.status = OfferAccepted, OfferPending
+	body := withdrawnVolunteerNote([]withdrawal{{p2, "cancelled"}, {p, "cancelled"}}, "https://x/l")
+	if !strings.Contains(body, "La demande de procuration de Jeanne pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027) a été annulée par la personne.\n"+
+		"Vous n'avez donc plus à voter pour cette personne.\n") {
+		t.Errorf("both rounds cancelled:\n%s", body)
+	}
+	mixed := []withdrawal{{p2, "cancelled"}, {p, "request_changed"}}
+	body = withdrawnVolunteerNote(mixed, "https://x/l")
+	if !strings.Contains(body, "pour le tour 1 (11/04/2027) a changé (autre bureau de vote ou autres tours).\n"+
+		"La demande de procuration de Jeanne pour le tour 2 (25/04/2027) a été annulée par la personne.\n") ||
+		withdrawnVolunteerNoteSubject(mixed) != "Procuration : la demande a changé" {
+		t.Errorf("rounds ended for two reasons: %q\n%s", withdrawnVolunteerNoteSubject(mixed), body)
+	}
+	body = withdrawnMandantBody([]withdrawal{{p2, "volunteer_withdrew"}, {p, "volunteer_withdrew"}}, "https://x/l")
+	if !strings.Contains(body, "Paul Petit ne peut plus porter votre procuration pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027).\n") {
+		t.Errorf("mandant's message:\n%s", body)
+	}
+}

@@ -175,11 +175,29 @@ func volunteerOffers(ctx context.Context, tx pgx.Tx, volunteerID int64) ([]liveO
 
 // withdrawLiveOffer ends the live offer (pending or accepted) of a request
 // round, if any, and puts the round in roundStatus (open: look for someone
-// else; cancelled). It returns the messages for whoever must know, by
-// reason: a volunteer loses an offer (request_changed, cancelled, moved,
-// unmatched); a mandant loses an accepted volunteer (volunteer_changed,
-// volunteer_withdrew, unmatched).
+// else; cancelled). It returns the messages for whoever must know
+// (withdrawalMessages). A change that ends several rounds at once calls
+// withdrawLive for each and withdrawalMessages once, so that a person
+// concerned by both rounds gets one message naming both.
 func (d *Desk) withdrawLiveOffer(ctx context.Context, tx pgx.Tx, requestID int64, round int, reason, roundStatus string, now time.Time) ([]notify.Message, error) {
+	ws, err := d.withdrawLive(ctx, tx, requestID, round, reason, roundStatus, now)
+	if err != nil {
+		return nil, err
+	}
+	return d.withdrawalMessages(ctx, tx, ws)
+}
+
+// withdrawal is a live offer withdrawLive ended (with its status before)
+// and why.
+type withdrawal struct {
+	pair
+	reason string
+}
+
+// withdrawLive ends the live offer (pending or accepted) of a request
+// round, if any, and puts the round in roundStatus. It returns the offer
+// ended, for withdrawalMessages.
+func (d *Desk) withdrawLive(ctx context.Context, tx pgx.Tx, requestID int64, round int, reason, roundStatus string, now time.Time) ([]withdrawal, error) {
 	if err := lockRounds(ctx, tx, []int64{requestID}, []int16{int16(round)}); err != nil {
 		return nil, err
 	}
@@ -190,33 +208,73 @@ func (d *Desk) withdrawLiveOffer(ctx context.Context, tx pgx.Tx, requestID int64
 	if err := setRoundStatus(ctx, tx, requestID, round, roundStatus, nil, now); err != nil {
 		return nil, err
 	}
-	var msgs []notify.Message
+	var out []withdrawal
 	for _, p := range ps {
 		if _, err := tx.Exec(ctx, `UPDATE proxy_offers SET status = 'withdrawn', reason = $2, answered_at = $3 WHERE id = $1`, p.offerID, reason, now); err != nil {
 			return nil, err
 		}
-		switch reason {
+		out = append(out, withdrawal{pair: p, reason: reason})
+	}
+	return out, nil
+}
+
+// withdrawalMessages tells whoever must know of the offers ws ended, by
+// reason: a volunteer loses an offer (request_changed, cancelled, moved,
+// reassigned, unmatched); a mandant loses an accepted volunteer
+// (volunteer_changed, volunteer_withdrew, unmatched). One message per
+// person and pair (volunteer, request), naming all its rounds: a
+// two-round request cancelled is one message to its volunteer, not two
+// alike.
+func (d *Desk) withdrawalMessages(ctx context.Context, tx pgx.Tx, ws []withdrawal) ([]notify.Message, error) {
+	var toVolunteers, toMandants []withdrawal
+	for _, w := range ws {
+		switch w.reason {
 		case "request_changed", "cancelled", "moved", "reassigned", "unmatched":
-			link, err := d.linkFor(ctx, tx, "volunteer", p.volunteerID)
-			if err != nil {
-				return nil, err
-			}
-			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
-				Subject: withdrawnVolunteerSubject(reason), Body: withdrawnVolunteerBody(p, reason, link)})
+			toVolunteers = append(toVolunteers, w)
 		}
-		if p.status == OfferAccepted {
-			switch reason {
+		if w.status == OfferAccepted {
+			switch w.reason {
 			case "volunteer_changed", "volunteer_withdrew", "unmatched":
-				link, err := d.linkFor(ctx, tx, "request", p.requestID)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.rEmail, Kind: "proxy.withdrawn",
-					Subject: "Procuration : votre mandataire se désiste", Body: withdrawnMandantBody(p, reason, link)})
+				toMandants = append(toMandants, w)
 			}
 		}
 	}
+	var msgs []notify.Message
+	for _, g := range groupWithdrawals(toVolunteers) {
+		link, err := d.linkFor(ctx, tx, "volunteer", g[0].volunteerID)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: g[0].vEmail, Kind: "proxy.withdrawn",
+			Subject: withdrawnVolunteerNoteSubject(g), Body: withdrawnVolunteerNote(g, link)})
+	}
+	for _, g := range groupWithdrawals(toMandants) {
+		link, err := d.linkFor(ctx, tx, "request", g[0].requestID)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: g[0].rEmail, Kind: "proxy.withdrawn",
+			Subject: "Procuration : votre mandataire se désiste", Body: withdrawnMandantBody(g, link)})
+	}
 	return msgs, nil
+}
+
+// groupWithdrawals groups withdrawals by (volunteer, request), keeping
+// order, as groupPairs does offers.
+func groupWithdrawals(ws []withdrawal) [][]withdrawal {
+	idx := map[[2]int64]int{}
+	var out [][]withdrawal
+	for _, w := range ws {
+		k := [2]int64{w.volunteerID, w.requestID}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], w)
+	}
+	return out
 }
 
 // electionOfRequest and electionOfVolunteer: the election is immutable, so
@@ -277,7 +335,7 @@ func (d *Desk) CancelRequest(ctx context.Context, requestID int64) error {
 			// change, nobody to tell again.
 			return nil, &check.Conflict{Msg: "Votre demande est déjà annulée."}
 		}
-		var msgs []notify.Message
+		var ended []withdrawal
 		freed := false
 		for n, st := range rounds {
 			if st == RoundCancelled {
@@ -286,11 +344,15 @@ func (d *Desk) CancelRequest(ctx context.Context, requestID int64) error {
 			if st != RoundOpen {
 				freed = true
 			}
-			m, err := d.withdrawLiveOffer(ctx, tx, requestID, n, "cancelled", RoundCancelled, now)
+			w, err := d.withdrawLive(ctx, tx, requestID, n, "cancelled", RoundCancelled, now)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, m...)
+			ended = append(ended, w...)
+		}
+		msgs, err := d.withdrawalMessages(ctx, tx, ended)
+		if err != nil {
+			return nil, err
 		}
 		link, err := d.linkFor(ctx, tx, "request", requestID)
 		if err != nil {
@@ -350,19 +412,23 @@ func (d *Desk) withdrawVolunteer(ctx context.Context, volunteerID int64, actor s
 		if err != nil {
 			return nil, err
 		}
-		var msgs []notify.Message
+		var ended []withdrawal
 		var events []event
 		for _, o := range offers {
-			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "volunteer_withdrew", RoundOpen, now)
+			w, err := d.withdrawLive(ctx, tx, o.requestID, o.round, "volunteer_withdrew", RoundOpen, now)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, m...)
+			ended = append(ended, w...)
 			p, err := requestPoint(ctx, tx, o.requestID)
 			if err != nil {
 				return nil, err
 			}
 			events = append(events, event{electionID: eid, point: p})
+		}
+		msgs, err := d.withdrawalMessages(ctx, tx, ended)
+		if err != nil {
+			return nil, err
 		}
 		link, err := d.linkFor(ctx, tx, "volunteer", volunteerID)
 		if err != nil {

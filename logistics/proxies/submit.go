@@ -322,7 +322,7 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 	if err != nil {
 		return nil, err
 	}
-	var msgs []notify.Message
+	var ended []withdrawal
 	for _, n := range []int{1, 2} {
 		st, exists := rounds[n]
 		wanted := slices.Contains(v.rounds, n)
@@ -336,18 +336,24 @@ func (d *Desk) updateRequest(ctx context.Context, tx pgx.Tx, v *validPerson, now
 				return nil, err
 			}
 		case wanted && moved && (st == RoundProposed || st == RoundAccepted):
-			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "request_changed", RoundOpen, now)
+			w, err := d.withdrawLive(ctx, tx, id, n, "request_changed", RoundOpen, now)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, m...)
+			ended = append(ended, w...)
 		case !wanted && exists && st != RoundCancelled:
-			m, err := d.withdrawLiveOffer(ctx, tx, id, n, "cancelled", RoundCancelled, now)
+			w, err := d.withdrawLive(ctx, tx, id, n, "cancelled", RoundCancelled, now)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, m...)
+			ended = append(ended, w...)
 		}
+	}
+	// One message per person: a volunteer who held both rounds hears of
+	// both at once.
+	msgs, err := d.withdrawalMessages(ctx, tx, ended)
+	if err != nil {
+		return nil, err
 	}
 	if err := d.confirmUpdate(ctx, tx, "request", id, v.election, msgs, func(link string) notify.Message {
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre demande de procuration a été mise à jour",
@@ -458,16 +464,20 @@ func (d *Desk) updateVolunteer(ctx context.Context, tx pgx.Tx, v *validVolunteer
 	if err != nil {
 		return nil, err
 	}
-	var msgs []notify.Message
+	var ended []withdrawal
 	for _, o := range offers {
 		dropped := !slices.Contains(v.rounds, o.round)
 		if dropped || (replan && o.status == OfferPending) {
-			m, err := d.withdrawLiveOffer(ctx, tx, o.requestID, o.round, "volunteer_changed", RoundOpen, now)
+			w, err := d.withdrawLive(ctx, tx, o.requestID, o.round, "volunteer_changed", RoundOpen, now)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, m...)
+			ended = append(ended, w...)
 		}
+	}
+	msgs, err := d.withdrawalMessages(ctx, tx, ended)
+	if err != nil {
+		return nil, err
 	}
 	if err := d.confirmUpdate(ctx, tx, "volunteer", id, v.election, msgs, func(link string) notify.Message {
 		return notify.Message{Channel: notify.Email, Recipient: v.email, Subject: "Votre inscription a été mise à jour",
