@@ -119,8 +119,19 @@ func offerVolunteerSMS(p pair, rounds, deadline, link string) string {
 		". Acceptez ou refusez avant le " + deadline + " : " + link
 }
 
+// The buttons of the mandant's page (templates/proxies/request_page.html)
+// that messages name, as the page labels them.
+const (
+	buttonShowDetails = "« Afficher le numéro d'électeur et la date de naissance »"
+	buttonEstablished = "« J'ai établi la procuration »"
+)
+
 func acceptedMandantBody(ps []pair, link string) string {
 	p := ps[0]
+	eachRound := ""
+	if len(ps) > 1 {
+		eachRound = " sur la ligne de chaque tour" // the page has one button per round
+	}
 	return fmt.Sprintf(`Bonjour %s,
 
 Bonne nouvelle : %s %s accepte de porter votre procuration pour %s.
@@ -128,13 +139,13 @@ Téléphone : %s
 
 Pour établir la procuration :
 1. Ouvrez votre page personnelle : %s
-   Vous y trouverez le numéro national d'électeur et la date de naissance de votre mandataire (affichage limité à %d fois : notez-les).
+   Cliquez sur %s : ce sont ceux de votre mandataire (affichage limité à %d fois : notez-les).
 2. Faites la demande sur https://www.maprocuration.gouv.fr avec ces informations.
 3. Validez-la en ligne avec votre identité numérique certifiée, ou au commissariat, à la gendarmerie ou au consulat avec votre pièce d'identité.
-4. Revenez sur votre page et cliquez sur « Procuration établie ».
+4. Revenez sur votre page et cliquez sur %s%s.
 
 Pensez à prévenir votre mandataire : ce n'est pas l'administration qui le fait.`,
-		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), fr.Phone(p.vPhone), link, MaxDetailViews) + signature
+		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), fr.Phone(p.vPhone), link, buttonShowDetails, MaxDetailViews, buttonEstablished, eachRound) + signature
 }
 
 func acceptedVolunteerBody(ps []pair, link string) string {

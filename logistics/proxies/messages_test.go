@@ -1,6 +1,10 @@
 package proxies
 
 import (
+	"html"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +61,63 @@ func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
 	body = withdrawnMandantBody([]withdrawal{{p2, "volunteer_withdrew"}, {p, "volunteer_withdrew"}}, "https://x/l")
 	if !strings.Contains(body, "Paul Petit ne peut plus porter votre procuration pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027).\n") {
 		t.Errorf("mandant's message:\n%s", body)
+	}
+}
+
+// TestMessagesQuoteButtonsAsThePagesLabelThem: every « … » a message
+// tells people to click is the label of a button on the page its link
+// opens (templates/proxies), word for word.
+func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
+	buttonRe := regexp.MustCompile(`<button[^>]*>([^<]+)</button>`)
+	quoteRe := regexp.MustCompile(`« ([^»]+) »`)
+	labels := func(page string) map[string]bool {
+		b, err := os.ReadFile(filepath.Join("..", "..", "templates", "proxies", page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, m := range buttonRe.FindAllStringSubmatch(string(b), -1) {
+			out[strings.TrimSpace(html.UnescapeString(m[1]))] = true
+		}
+		return out
+	}
+	mandantPage, volunteerPage := labels("request_page.html"), labels("volunteer_page.html")
+	p, p2 := messagePair(), messagePair()
+	p2.round = 2
+	p.status = OfferAccepted
+	link := "https://x/l"
+	for _, tc := range []struct {
+		name    string
+		body    string
+		buttons map[string]bool
+		quotes  int // how many buttons the message names, at least
+	}{
+		{"accepted, to the mandant", acceptedMandantBody([]pair{p}, link), mandantPage, 2},
+		{"accepted both rounds, to the mandant", acceptedMandantBody([]pair{p, p2}, link), mandantPage, 2},
+		{"accepted, SMS", acceptedMandantSMS([]pair{p}, link), mandantPage, 0},
+		{"reminder", reminderMandantBody(p, link), mandantPage, 0},
+		{"reminder, SMS", reminderMandantSMS(p, link), mandantPage, 0},
+		{"cancelled", cancelledMandantBody("Jeanne", link), mandantPage, 0},
+		{"volunteer gone", withdrawnMandantBody([]withdrawal{{p, "volunteer_withdrew"}}, link), mandantPage, 0},
+		{"accepted, to the volunteer", acceptedVolunteerBody([]pair{p}, link), volunteerPage, 0},
+		{"established", establishedVolunteerBody(p, link), volunteerPage, 0},
+		{"expired", expiredVolunteerBody([]pair{p}, link), volunteerPage, 0},
+		{"withdrawn", withdrawnVolunteerBody(p, "cancelled", link), volunteerPage, 0},
+		{"withdrawn self", withdrawnSelfBody("Paul", link), volunteerPage, 0},
+		{"offer", offerVolunteerBody(p, "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer, SMS", offerVolunteerSMS(p, "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", link), volunteerPage, 0},
+	} {
+		quotes := quoteRe.FindAllStringSubmatch(tc.body, -1)
+		if len(quotes) < tc.quotes {
+			t.Errorf("%s: %d buttons named, want %d:\n%s", tc.name, len(quotes), tc.quotes, tc.body)
+		}
+		for _, q := range quotes {
+			if !tc.buttons[q[1]] {
+				t.Errorf("%s: « %s » is no button of the page (%v)", tc.name, q[1], tc.buttons)
+			}
+		}
+	}
+	if body := acceptedMandantBody([]pair{p, p2}, link); !strings.Contains(body, "« J'ai établi la procuration » sur la ligne de chaque tour.") {
+		t.Errorf("two rounds, two buttons:\n%s", body)
 	}
 }
