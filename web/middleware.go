@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,16 +166,28 @@ func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 // (synchronous_commit off for this statement's transaction): a crash may
 // forget the last hits of a few milliseconds, which a limit can afford,
 // and every public submission saves a WAL flush before it starts.
+//
+// Over the limit, it sets Retry-After on the answer: the seconds until
+// the window ends and frees the hits (windows are fixed), rounded up, so
+// that the 429 that follows (JSON or page) says when to try again.
 func (s *Server) RateLimit(c *fiber.Ctx, key string, limit int, window time.Duration) (bool, error) {
-	var hits int
+	var hits, retryAfter int
 	err := s.Pool.QueryRow(c.UserContext(), `
 		INSERT INTO rate_limits (key, window_start, hits)
 		SELECT $1, now(), 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) async
 		ON CONFLICT (key) DO UPDATE SET
 			hits = CASE WHEN rate_limits.window_start < now() - $2::interval THEN 1 ELSE rate_limits.hits + 1 END,
 			window_start = CASE WHEN rate_limits.window_start < now() - $2::interval THEN now() ELSE rate_limits.window_start END
-		RETURNING hits`, key, window.String()).Scan(&hits)
-	return hits <= limit, err
+		RETURNING hits, greatest(1, ceil(extract(epoch FROM window_start + $2::interval - now())))::int`,
+		key, window.String()).Scan(&hits, &retryAfter)
+	if err != nil {
+		return false, err
+	}
+	if hits > limit {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
+		return false, nil
+	}
+	return true, nil
 }
 
 // uncount gives back a hit RateLimit counted on key, for an attempt that
