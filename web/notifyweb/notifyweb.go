@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
@@ -126,7 +127,8 @@ func (h *handlers) listPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Title": "Messages", "Filter": f, "Kinds": kindOptions(kinds), "Counts": counts}
+	data := fiber.Map{"Title": "Messages", "Filter": f, "Kinds": kindOptions(kinds), "Counts": counts,
+		"RetryFailedLabel": retryFailedLabel(counts.Failed)}
 	p, err := notify.List(ctx, h.s.Pool, f)
 	if err != nil {
 		return h.s.FormError(c, err, "notify/list", data)
@@ -136,7 +138,7 @@ func (h *handlers) listPage(c *fiber.Ctx) error {
 	for i, e := range p.Messages {
 		rows[i] = toRow(e)
 	}
-	data["Rows"], data["Result"] = rows, p
+	data["Rows"], data["Result"], data["Total"] = rows, p, fr.Count(int(p.Total), "message", "messages")
 	if p.Page > 1 {
 		data["PrevURL"] = pageURL(f, p.Page-1)
 	}
@@ -144,9 +146,30 @@ func (h *handlers) listPage(c *fiber.Ctx) error {
 		data["NextURL"] = pageURL(f, p.Page+1)
 	}
 	if n := c.QueryInt("renvoyes", -1); n >= 0 {
-		data["Notice"] = strconv.Itoa(n) + " message(s) en échec remis dans la file d'envoi."
+		data["Notice"] = retriedNotice(n)
 	}
 	return h.s.Render(c, "notify/list", data)
+}
+
+// retryFailedLabel is the button that puts the n failed messages back in
+// the queue: "Renvoyer le message en échec", "Renvoyer les 3 messages en
+// échec".
+func retryFailedLabel(n int64) string {
+	if n < 2 {
+		return "Renvoyer le message en échec"
+	}
+	return "Renvoyer les " + fr.Count(int(n), "message", "messages") + " en échec"
+}
+
+// retriedNotice says how many failed messages went back in the queue.
+func retriedNotice(n int) string {
+	switch n {
+	case 0:
+		return "Aucun message en échec : rien n'a été remis dans la file d'envoi."
+	case 1:
+		return "1 message en échec remis dans la file d'envoi."
+	}
+	return fr.Count(n, "message", "messages") + " en échec remis dans la file d'envoi."
 }
 
 // read returns one message with its body and audits the reading: bodies

@@ -170,7 +170,7 @@ func TestAdminReadsPendingMessagesWhenNoProviderIsConfigured(t *testing.T) {
 		t.Error("filter by channel and recipient does not narrow the list")
 	}
 	_, page = admin.get("/staff/messages?per_page=2")
-	if !strings.Contains(text(page), "3 message(s) · page 1 sur 2") || !strings.Contains(page, `href="/staff/messages?page=2&per_page=2"`) {
+	if !strings.Contains(text(page), "3 messages · page 1 sur 2") || !strings.Contains(page, `href="/staff/messages?page=2&per_page=2"`) {
 		t.Errorf("first page of 2 does not link to the next:\n%s", page)
 	}
 	_, page = admin.get("/staff/messages?per_page=2&page=2")
@@ -341,12 +341,15 @@ func TestAdminRetriesAFailedMessage(t *testing.T) {
 
 	// Bulk retry of every failed message from the list.
 	_, page = admin.get("/staff/messages?status=failed")
+	if !strings.Contains(page, ">Renvoyer le message en échec</button>") || !strings.Contains(text(page), "1 message.") {
+		t.Errorf("one failed message:\n%s", page)
+	}
 	resp, _ = admin.post("/staff/messages/renvoyer-echecs", admin.csrf(page), url.Values{})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("bulk retry: %d", resp.StatusCode)
 	}
 	_, page = admin.get(resp.Header.Get("Location"))
-	if !strings.Contains(page, "1 message(s) en échec remis dans la file d'envoi") {
+	if !strings.Contains(page, "1 message en échec remis dans la file d'envoi") {
 		t.Errorf("after bulk retry:\n%s", page)
 	}
 	if other, _ := notify.Get(context.Background(), env.Pool, ids[1]); other.Status != notify.Pending {
