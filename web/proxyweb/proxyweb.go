@@ -137,16 +137,17 @@ func (m *module) formData(c *fiber.Ctx, title string) (fiber.Map, int, error) {
 	return data, fe.Status(), nil
 }
 
-// personFromForm fills the shared fields from a form, named as in JSON.
-func personFromForm(c *fiber.Ctx) proxies.Person {
+// personFromForm fills the shared fields from a form, named as in JSON;
+// the place is as ReadPlace read it.
+func personFromForm(c *fiber.Ctx, place *web.FormPlace) proxies.Person {
 	p := proxies.Person{
 		Election:    c.FormValue("election"),
 		FirstName:   c.FormValue("first_name"),
 		LastName:    c.FormValue("last_name"),
 		Email:       c.FormValue("email"),
 		Phone:       c.FormValue("phone"),
-		CommuneCode: c.FormValue("commune_code"),
-		BureauCode:  c.FormValue("bureau_code"),
+		CommuneCode: place.CommuneCode,
+		BureauCode:  place.BureauCode,
 		Consent:     c.FormValue("consent") == "oui",
 	}
 	for _, v := range web.FormList(c, "rounds") {
@@ -155,6 +156,20 @@ func personFromForm(c *fiber.Ctx) proxies.Person {
 		}
 	}
 	return p
+}
+
+// formError shows a public form again after a refused submission, with
+// what was typed and the place's choices (web.FormPlace.Show).
+func (m *module) formError(c *fiber.Ctx, err error, title, page string, form map[string]string, place *web.FormPlace) error {
+	data, _, derr := m.formData(c, title)
+	if derr != nil {
+		return derr
+	}
+	data["Form"] = form
+	if err := place.Show(c, data); err != nil {
+		return err
+	}
+	return m.s.FormError(c, err, page, data)
 }
 
 // honeypot reports a bot: a person never fills the hidden field.
@@ -178,18 +193,18 @@ func (m *module) requestForm(c *fiber.Ctx) error {
 	if honeypot(c) {
 		return c.Redirect("/procuration/merci/demande", fiber.StatusSeeOther)
 	}
-	in := proxies.RequestInput(personFromForm(c))
+	form := web.FormValues(c)
+	place, err := m.s.ReadPlace(c, form, true)
+	if err != nil {
+		return err
+	}
+	in := proxies.RequestInput(personFromForm(c, place))
 	if err := m.s.LimitEmail(c, "proxy-request", strings.TrimSpace(in.Email)); err != nil {
 		return err
 	}
 	out, err := m.desk.SubmitRequest(c.UserContext(), in)
-	if err != nil {
-		data, _, derr := m.formData(c, requestTitle)
-		if derr != nil {
-			return derr
-		}
-		data["Form"] = web.FormValues(c)
-		return m.s.FormError(c, err, "proxies/request_form", data)
+	if err := place.Err(err); err != nil {
+		return m.formError(c, err, requestTitle, "proxies/request_form", form, place)
 	}
 	if out.Held {
 		return web.HoldRedirect(c, proxies.ChangePrefix)
@@ -210,7 +225,12 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 	if honeypot(c) {
 		return c.Redirect("/procuration/merci/volontaire", fiber.StatusSeeOther)
 	}
-	in := proxies.NewVolunteerInput(personFromForm(c), c.FormValue("birth_date"), c.FormValue("voter_number"), 0)
+	form := web.FormValues(c)
+	place, err := m.s.ReadPlace(c, form, true)
+	if err != nil {
+		return err
+	}
+	in := proxies.NewVolunteerInput(personFromForm(c, place), c.FormValue("birth_date"), c.FormValue("voter_number"), 0)
 	if km := strings.TrimSpace(c.FormValue("max_distance_km")); km != "" {
 		n, err := strconv.Atoi(km)
 		if err != nil {
@@ -222,13 +242,8 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := m.desk.SubmitVolunteer(c.UserContext(), in)
-	if err != nil {
-		data, _, derr := m.formData(c, volunteerTitle)
-		if derr != nil {
-			return derr
-		}
-		data["Form"] = web.FormValues(c)
-		return m.s.FormError(c, err, "proxies/volunteer_form", data)
+	if err := place.Err(err); err != nil {
+		return m.formError(c, err, volunteerTitle, "proxies/volunteer_form", form, place)
 	}
 	if out.Held {
 		return web.HoldRedirect(c, proxies.ChangePrefix)
