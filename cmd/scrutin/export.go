@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"scrutin/exports"
+	"scrutin/logistics/check"
 	"scrutin/logistics/staff"
 )
 
@@ -83,6 +84,9 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		w = tmp
 	}
 	rows, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, w)
+	if errors.Is(err, check.ErrForbidden) && *as != "" {
+		return forbiddenAs{u}
+	}
 	if err != nil {
 		return err
 	}
@@ -97,3 +101,18 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+// forbiddenAs is check.ErrForbidden for the account of --as, named with
+// what it may see: the one refusal an admin running the command line can
+// fix (another account, or another scope for this one).
+type forbiddenAs struct{ u *staff.User }
+
+func (f forbiddenAs) Error() string {
+	scope := strings.Join(f.u.Scope, ", ")
+	if scope == "" {
+		scope = "national"
+	}
+	return fmt.Sprintf("Accès refusé : ce document sort du périmètre de %s (%s) ou de son rôle (%s).", f.u.Email, scope, f.u.Role)
+}
+
+func (f forbiddenAs) Unwrap() error { return check.ErrForbidden }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"scrutin/database"
+	"scrutin/logistics/check"
 	"scrutin/logistics/proxies"
 )
 
@@ -162,9 +163,41 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "scrutin %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "scrutin %s: %s\n", name, errorText(err))
 		return 1
 	}
+}
+
+// Refusals of the domain read on the command line as on the pages, in
+// French: validation errors (*check.Invalid) and conflicts carry their
+// own message, written for a terminal too; check.ErrForbidden and
+// check.ErrNotFound carry none ("forbidden", "not found"), which the web
+// words by status. The command line's own messages (usage, files,
+// summaries) stay in English.
+var refusalTexts = []struct {
+	err  error
+	text string
+}{
+	{check.ErrForbidden, "Accès refusé : cet élément est hors du périmètre ou du rôle du compte utilisé."},
+	{check.ErrNotFound, "Élément introuvable, ou hors du périmètre du compte utilisé."},
+}
+
+// errorText is err as the command line prints it: a bare refusal, or one
+// a command wrapped ("slug: forbidden", one line per error joined), in
+// words.
+func errorText(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for _, r := range refusalTexts {
+		if !errors.Is(err, r.err) {
+			continue
+		}
+		for i, l := range lines {
+			if strings.HasSuffix(l, r.err.Error()) {
+				lines[i] = strings.TrimSuffix(l, r.err.Error()) + r.text
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
