@@ -123,13 +123,16 @@ func matchCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	verb := "proposed"
+	// What the run did, or with --dry-run would do, every verb in the
+	// same mood.
+	verbs := []any{"proposed", "moved", "withdrew", "kept"}
 	if *dryRun {
-		verb = "would propose"
+		verbs = []any{"would propose", "move", "withdraw", "keep"}
 	}
-	fmt.Fprintf(e.stdout, "%s: %s, %s; %s %s, moved %d, withdrew %d, kept %d; %d unmatched (load %d ms, solve %d ms, write %d ms)\n",
+	fmt.Fprintf(e.stdout, "%s: %s, %s; %s %s, %s %d, %s %d, %s %d; %d unmatched (load %d ms, solve %d ms, write %d ms)\n",
 		slug, plural(res.Demands, "request round", "request rounds"), plural(res.Volunteers, "volunteer round", "volunteer rounds"),
-		verb, plural(res.Proposed, "new offer", "new offers"), res.Moved, res.Withdrawn, res.Kept, res.Unmatched, res.LoadMs, res.SolveMs, res.WriteMs)
+		verbs[0], plural(res.Proposed, "new offer", "new offers"), verbs[1], res.Moved, verbs[2], res.Withdrawn, verbs[3], res.Kept,
+		res.Unmatched, res.LoadMs, res.SolveMs, res.WriteMs)
 	return nil
 }
 
