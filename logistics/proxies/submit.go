@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -55,8 +56,9 @@ type VolunteerInput struct {
 	BirthDate   string `json:"birth_date"`
 	VoterNumber string `json:"voter_number"`
 	// Omitted: DefaultMaxDistanceKm; 0 is refused like any distance out
-	// of range.
-	MaxDistanceKm *int `json:"max_distance_km"`
+	// of range. Kept in whole km: a decimal (15.5) is rounded to the
+	// nearest.
+	MaxDistanceKm *float64 `json:"max_distance_km"`
 }
 
 // Person is the shared part of a volunteer's input.
@@ -72,7 +74,8 @@ func NewVolunteerInput(p Person, birthDate, voterNumber string, maxDistanceKm in
 		CommuneCode: p.CommuneCode, BureauCode: p.BureauCode, Rounds: p.Rounds, Consent: p.Consent,
 		BirthDate: birthDate, VoterNumber: voterNumber}
 	if maxDistanceKm != 0 {
-		in.MaxDistanceKm = &maxDistanceKm
+		km := float64(maxDistanceKm)
+		in.MaxDistanceKm = &km
 	}
 	return in
 }
@@ -176,10 +179,11 @@ func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time)
 	out.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)
 	out.distance = DefaultMaxDistanceKm
 	if in.MaxDistanceKm != nil {
-		out.distance = *in.MaxDistanceKm
-	}
-	if out.distance < 1 || out.distance > MaxTravelKm {
-		errs.Add("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxTravelKm))
+		if km := math.Round(*in.MaxDistanceKm); km >= 1 && km <= MaxTravelKm {
+			out.distance = int(km)
+		} else {
+			errs.Add("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxTravelKm))
+		}
 	}
 	return out, errs.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 
@@ -231,8 +232,8 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 		return err
 	}
 	in := proxies.NewVolunteerInput(personFromForm(c, place), c.FormValue("birth_date"), c.FormValue("voter_number"), 0)
-	if km := strings.TrimSpace(c.FormValue("max_distance_km")); km != "" {
-		n, err := strconv.Atoi(km)
+	if km := c.FormValue("max_distance_km"); strings.TrimSpace(km) != "" {
+		n, err := formKm(km)
 		if err != nil {
 			n = -1 // refused by the domain with its message
 		}
@@ -249,6 +250,17 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 		return web.HoldRedirect(c, proxies.ChangePrefix)
 	}
 	return c.Redirect("/procuration/merci/volontaire", fiber.StatusSeeOther)
+}
+
+// formKm reads a distance typed in French or not ("15,5", "15.5", "15"):
+// the domain rounds it and checks its range, as for the API's number.
+func formKm(s string) (float64, error) {
+	s = strings.ReplaceAll(strings.Join(strings.Fields(s), ""), ",", ".")
+	km, err := strconv.ParseFloat(s, 64)
+	if err == nil && (math.IsNaN(km) || math.IsInf(km, 0)) {
+		err = strconv.ErrSyntax
+	}
+	return km, err
 }
 
 func (m *module) thanksPage(c *fiber.Ctx) error {
