@@ -50,6 +50,40 @@ func (r RequestRoundView) HasVolunteer() bool {
 	return r.Status == RoundAccepted || r.Status == RoundEstablished
 }
 
+// awaitsProxy reports a round accepted by a volunteer whose proxy the
+// mandant has still to establish: what their NNE and birth date are for.
+func (p *RequestPage) awaitsProxy() bool {
+	for _, r := range p.Rounds {
+		if r.Accepted() {
+			return true
+		}
+	}
+	return false
+}
+
+// detailViewsLeft reports whether RevealDetails can still show a
+// volunteer's NNE and birth date (an accepted offer viewed less than
+// MaxDetailViews times).
+func (p *RequestPage) detailViewsLeft() bool {
+	for _, r := range p.Rounds {
+		if r.HasVolunteer() && r.ViewsLeft > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// CanRevealDetails reports whether the page offers to show the
+// volunteer's NNE and birth date: a proxy to establish, views left.
+func (p *RequestPage) CanRevealDetails() bool { return p.awaitsProxy() && p.detailViewsLeft() }
+
+// DetailsUsedUp reports a proxy still to establish whose volunteer's NNE
+// and birth date were shown MaxDetailViews times already.
+func (p *RequestPage) DetailsUsedUp() bool { return p.awaitsProxy() && !p.detailViewsLeft() }
+
+// MaxDetailViews is how many times the NNE and birth date are shown.
+func (p *RequestPage) MaxDetailViews() int { return MaxDetailViews }
+
 // LoadRequestPage reads a mandant's page.
 func LoadRequestPage(ctx context.Context, q pgdb.Q, id int64) (*RequestPage, error) {
 	p := &RequestPage{ID: id}

@@ -350,10 +350,56 @@ func (m *module) privateAction(action string) fiber.Handler {
 			return fiber.ErrNotFound
 		}
 		if err != nil {
-			return m.privateConflict(c, err)
+			var conflict *check.Conflict
+			if !errors.As(err, &conflict) {
+				return err
+			}
+			// A second click, a reload: what was asked is done already.
+			again, derr := m.alreadyDone(c, o, action, requestID, round)
+			if derr != nil {
+				return derr
+			}
+			if !again {
+				return m.privateConflict(c, err)
+			}
 		}
 		return c.Redirect(proxies.LinkPath+c.Params("token")+"?fait="+done, fiber.StatusSeeOther)
 	}
+}
+
+// alreadyDone reports an action refused (check.Conflict) because it was
+// done already, as asked: the volunteer accepted or declined this request,
+// the mandant established this round or cancelled. Its page then says it
+// is done, as after the first click, not that the offer is gone.
+func (m *module) alreadyDone(c *fiber.Ctx, o proxies.Owner, action string, requestID int64, round int) (bool, error) {
+	ctx := c.UserContext()
+	switch action {
+	case "accepter", "refuser":
+		p, err := proxies.LoadVolunteerPage(ctx, m.s.Pool, o.VolunteerID, m.s.Now())
+		if err != nil {
+			return false, err
+		}
+		want := map[string]string{"accepter": proxies.OfferAccepted, "refuser": proxies.OfferDeclined}[action]
+		for _, offer := range p.Offers {
+			if offer.RequestID == requestID && offer.Status == want {
+				return true, nil
+			}
+		}
+	case "etablie", "annuler":
+		p, err := proxies.LoadRequestPage(ctx, m.s.Pool, o.RequestID)
+		if err != nil {
+			return false, err
+		}
+		if action == "annuler" {
+			return p.Cancelled, nil
+		}
+		for _, r := range p.Rounds {
+			if r.Number == round && r.Status == proxies.RoundEstablished {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // privateConflict shows the page again with the reason an action could
