@@ -103,7 +103,6 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 		{"round 2 available", proxies.Filter{Round: 2, Status: proxies.VolunteerAvailable}, []int64{paul, wanda}},
 		{"round 2", proxies.Filter{Round: 2}, []int64{paul, wanda}},
 		{"election", proxies.Filter{Election: f.e.Slug, Status: proxies.VolunteerCarrying}, []int64{paul}},
-		{"unknown election", proxies.Filter{Election: "nope"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := listVolunteers(t, f, org04, tc.flt)
@@ -115,6 +114,11 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 				t.Fatalf("got %v (count %d), want %v; counts %+v", got, l.Counts.Of(tc.flt.Status), tc.want, l.Counts)
 			}
 		})
+	}
+	// An election that does not exist is an error, not an empty list.
+	unknown := proxies.Filter{Election: "nope"}
+	if inv, ok := check.AsInvalid(unknown.Normalize(f.ctx, f.pool, true)); !ok || inv.Fields["election"] != "Élection inconnue." {
+		t.Fatalf("filter of an unknown election: %v", inv)
 	}
 
 	// The cursor walks the whole list, page by page, nothing twice.
