@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/contact"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
 )
@@ -106,7 +107,6 @@ func Departement(commune string) string {
 }
 
 var (
-	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	// A département that exists (01 to 95 but 20, 2A, 2B, 971 to 976), or
 	// a commune code in one: a typo such as 99 would give a scope nobody
 	// lives in.
@@ -126,10 +126,7 @@ type NewUser struct {
 // name or password keeps the account's.
 func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	errs := check.Errors{}
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	if !emailRe.MatchString(in.Email) {
-		errs.Add("email", "Adresse e-mail invalide.")
-	}
+	in.Email = contact.Email(errs, "email", in.Email)
 	switch in.Role {
 	case Admin, Organizer, Viewer:
 	default:

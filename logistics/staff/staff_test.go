@@ -31,6 +31,7 @@ func TestAdd(t *testing.T) {
 		{"admin is national", staff.NewUser{Email: "admin@example.org", Role: staff.Admin}, nil, []string{}},
 		{"overseas département", staff.NewUser{Email: "dom@example.org", Role: staff.Viewer, Scope: []string{"971", "97411"}}, nil, []string{"971", "97411"}},
 		{"bad e-mail", staff.NewUser{Email: "orga.example.org", Role: staff.Organizer, Scope: []string{"04"}}, []string{"email"}, nil},
+		{"e-mail with two dots in a row", staff.NewUser{Email: "a..b@example.org", Role: staff.Organizer, Scope: []string{"04"}}, []string{"email"}, nil},
 		{"unknown role", staff.NewUser{Email: "x@example.org", Role: "chef", Scope: []string{"04"}}, []string{"role"}, nil},
 		{"organizer without scope", staff.NewUser{Email: "x@example.org", Role: staff.Organizer}, []string{"scope"}, nil},
 		{"bad scope code", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"04", "Paris"}}, []string{"scope"}, nil},
