@@ -13,6 +13,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -123,15 +124,15 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 	if err != nil {
 		return nil, err
 	}
-	bureau := v.bureau
-	if bureau == "" {
-		bureau = "je ne sais pas"
+	bureau, err := bureauLine(ctx, d.Pool, v.commune, v.bureau)
+	if err != nil {
+		return nil, err
 	}
 	rounds := ""
 	if v.election != nil {
 		rounds = roundsText(v, v.rounds)
 	}
-	for _, l := range [][2]string{{"Prénom", v.first}, {"Nom", v.last}, {"Téléphone", v.phone},
+	for _, l := range [][2]string{{"Prénom", v.first}, {"Nom", v.last}, {"Téléphone", fr.Phone(v.phone)},
 		{"Commune", commune}, {"Bureau de vote", bureau}, {"Tours", rounds}} {
 		sum.Lines = append(sum.Lines, changes.Line{Label: l[0], Value: l[1]})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/pgdb"
+	"scrutin/logistics/places"
 )
 
 // What a person sees on their private page.
@@ -126,6 +127,30 @@ func LoadRequestPage(ctx context.Context, q pgdb.Q, id int64) (*RequestPage, err
 		p.Rounds = append(p.Rounds, r)
 	}
 	return p, rows.Err()
+}
+
+// bureauLine is where a person votes as a page line shows it: "Bureau 3 –
+// Gymnase des Arches, Avenue des Arches, 04000 Digne-les-Bains" (name and
+// address when known), or "Je ne sais pas" for no bureau.
+func bureauLine(ctx context.Context, q pgdb.Q, commune, bureau string) (string, error) {
+	if bureau == "" {
+		return "Je ne sais pas", nil
+	}
+	text := "Bureau " + bureau
+	b, err := places.GetBureau(ctx, q, commune, bureau)
+	if errors.Is(err, check.ErrNotFound) {
+		return text, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if b.Name != "" {
+		text += " – " + b.Name
+	}
+	if b.Address != "" {
+		text += ", " + b.Address
+	}
+	return text, nil
 }
 
 // VolunteerPage is the volunteer's page.

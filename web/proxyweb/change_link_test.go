@@ -69,3 +69,32 @@ func TestChangeLinkUsedOrReplaced(t *testing.T) {
 		})
 	}
 }
+
+// The confirmation page of a change reads as the private page does: the
+// phone as dialled in France, the bureau by number, name and address, or
+// « Je ne sais pas ».
+func TestChangePageReadsAsThePrivatePage(t *testing.T) {
+	env := start(t)
+	if r := env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("jeanne@example.org")); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	for i, tc := range []struct {
+		bureau string
+		want   []string
+	}{
+		{"3", []string{"<td>06 11 22 33 44</td>", "<td>Bureau 3 – Gymnase des Arches, Avenue des Arches, 04000 Digne-les-Bains</td>"}},
+		{"", []string{"<td>Je ne sais pas</td>"}},
+	} {
+		b := with(with(requestBody("jeanne@example.org"), "phone", "+33611223344"), "bureau_code", tc.bureau)
+		if r := env.Do(t, "POST", "/api/v1/proxy-requests", "", b); r.Status != 202 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		var links []string
+		waitFor(t, "the confirmation link", func() bool { links = changeLinks(t, env, "jeanne@example.org"); return len(links) == i+1 })
+		status, page := getPage(t, webtest.Client(), env.URL+links[i])
+		if status != 200 {
+			t.Fatalf("%d %s", status, page)
+		}
+		webtest.PageShows(t, html.UnescapeString(page), tc.want, []string{"+33611223344", "je ne sais pas", "<td>3</td>"})
+	}
+}
