@@ -650,13 +650,31 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		if err != nil {
 			return err
 		}
-		links := drawLinks(len(remove), func(i int) int64 { return remove[i].VolunteerID }, in.spare)
-		msgs := make([]notify.Message, 0, len(remove))
+		// One message per volunteer and request: a pair moved on both
+		// rounds is told once, naming both.
+		type held struct{ vol, req int64 }
+		var groups [][]int // indices into remove
+		at := map[held]int{}
 		for i, r := range remove {
-			p := info.pair(r, in.dates[r.Round])
-			p.status = OfferPending
-			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.withdrawn",
-				Subject: withdrawnVolunteerSubject("moved"), Body: withdrawnVolunteerBody(p, "moved", d.url(links.secrets[i]))})
+			k := held{r.VolunteerID, r.RequestID}
+			g, ok := at[k]
+			if !ok {
+				g = len(groups)
+				at[k] = g
+				groups = append(groups, nil)
+			}
+			groups[g] = append(groups[g], i)
+		}
+		links := drawLinks(len(groups), func(g int) int64 { return remove[groups[g][0]].VolunteerID }, in.spare)
+		msgs := make([]notify.Message, 0, len(groups))
+		for g, idx := range groups {
+			ws := make([]withdrawal, len(idx))
+			for j, i := range idx {
+				ws[j] = withdrawal{pair: info.pair(remove[i], in.dates[remove[i].Round]), reason: "moved"}
+				ws[j].status = OfferPending
+			}
+			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: ws[0].vEmail, Kind: "proxy.withdrawn",
+				Subject: withdrawnVolunteerNoteSubject(ws), Body: withdrawnVolunteerNote(ws, d.url(links.secrets[g]))})
 		}
 		if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 			return err

@@ -138,3 +138,22 @@ func TestResubmissionEndingBothRoundsIsOneMessage(t *testing.T) {
 		})
 	}
 }
+
+// A matching run that moves both rounds of a volunteer's offer to another
+// volunteer tells them once, naming both rounds (the swap of
+// TestUnansweredOfferIsSwappedSoThatBothAreServed, on two rounds).
+func TestMovingBothRoundsIsOneMessageToTheVolunteer(t *testing.T) {
+	f := setup(t)
+	v1p := f.person("Vera", "04070", "1", 1, 2)
+	v1 := f.volunteer(t, v1p, 20)
+	r1 := f.request(t, f.person("Rita", "04070", "4", 1, 2))
+	f.volunteer(t, f.person("Victor", "04070", "2", 1, 2), 1) // Digne only
+	r2 := f.request(t, f.person("Rémi", "04049", "1", 1, 2))
+	if live := f.liveOffers(t); live[[2]int64{r2, 1}] != v1 || live[[2]int64{r2, 2}] != v1 || live[[2]int64{r1, 1}] == v1 {
+		t.Fatalf("offers %v: R2 %d should have moved to V1 %d on both rounds", live, r2, v1)
+	}
+	msgs := f.withdrawnTo(t, v1p.Email)
+	if len(msgs) != 1 || !bothRounds.MatchString(msgs[0][1]) || !strings.Contains(msgs[0][1], "confiée à un·e autre volontaire") {
+		t.Fatalf("V1 told %d times: %v", len(msgs), msgs)
+	}
+}
