@@ -142,13 +142,32 @@ func humanAge(d time.Duration) string {
 	return fmt.Sprintf("%d j", int(d.Hours()/24))
 }
 
-// Queue lists request rounds for u, oldest in their status first.
+// QueueList is one page of the staff queue and what the whole filter
+// matches: request rounds (the queue's rows) and the requests they belong
+// to (people: a request for both rounds has two rows).
+type QueueList struct {
+	Entries  []QueueEntry
+	Rounds   int
+	Requests int
+}
+
+// Queue lists request rounds for u, oldest in their status first, and how
+// many rounds the filter matches.
 func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry, int, error) {
-	where, args := queueWhere(u, f)
-	var total int
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
-		JOIN elections e ON e.id = r.election_id WHERE `+where, args...).Scan(&total); err != nil {
+	l, err := ListQueue(ctx, q, u, f)
+	if err != nil {
 		return nil, 0, err
+	}
+	return l.Entries, l.Rounds, nil
+}
+
+// ListQueue is Queue with the count of requests beside that of rounds.
+func ListQueue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*QueueList, error) {
+	out := &QueueList{}
+	where, args := queueWhere(u, f)
+	if err := q.QueryRow(ctx, `SELECT count(*), count(DISTINCT r.id) FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
+		JOIN elections e ON e.id = r.election_id WHERE `+where, args...).Scan(&out.Rounds, &out.Requests); err != nil {
+		return nil, err
 	}
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.Query(ctx, `
@@ -164,9 +183,9 @@ func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry
 		LEFT JOIN proxy_volunteers v ON v.id = o.volunteer_id
 		WHERE `+where+fmt.Sprintf(` ORDER BY rr.status_at, rr.request_id, rr.round LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueEntry, error) {
+	out.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueEntry, error) {
 		var e QueueEntry
 		var n int16
 		err := r.Scan(&e.RequestID, &n, &e.RoundDate, &e.Status, &e.StatusAt, &e.CreatedAt, &e.FirstName, &e.LastName,
@@ -174,7 +193,10 @@ func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry
 		e.Round = int(n)
 		return e, err
 	})
-	return out, total, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func queueWhere(u *staff.User, f Filter) (string, []any) {
@@ -964,19 +986,27 @@ func (d *Desk) Unmatch(ctx context.Context, u *staff.User, requestID int64, roun
 
 // Counts are the dashboard figures for u's scope, over rounds still ahead.
 type Counts struct {
-	Open, Proposed, Accepted, Established int64
-	Volunteers                            int64 // active (not withdrawn)
+	// Open is the requests (people) with a round still without a
+	// volunteer, however many of their rounds are: the dashboard's
+	// "Demandes sans volontaire", the queue's requests when filtered on
+	// open rounds.
+	Open int64
+	// Proposed, Accepted and Established count request rounds: an offer,
+	// a proxy each.
+	Proposed, Accepted, Established int64
+	Volunteers                      int64 // active (not withdrawn)
 	// VolunteerSituations splits them as the volunteer list does.
 	VolunteerSituations VolunteerCounts
 }
 
-// DashboardCounts counts request rounds by status and volunteers by
-// situation, for the elections with a round ahead.
+// DashboardCounts counts requests waiting for a volunteer, request rounds
+// by status beyond and volunteers by situation, for the elections with a
+// round ahead.
 func DashboardCounts(ctx context.Context, q pgdb.Q, u *staff.User, now time.Time) (Counts, error) {
 	var c Counts
 	today := elections.Today(now)
 	err := q.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE rr.status = 'open'), count(*) FILTER (WHERE rr.status = 'proposed'),
+		SELECT count(DISTINCT r.id) FILTER (WHERE rr.status = 'open'), count(*) FILTER (WHERE rr.status = 'proposed'),
 			count(*) FILTER (WHERE rr.status = 'accepted'), count(*) FILTER (WHERE rr.status = 'established')
 		FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
 		JOIN rounds rd ON rd.election_id = r.election_id AND rd.number = rr.round

@@ -174,10 +174,11 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 		f = proxies.Filter{Limit: queuePage}
 		status = fiber.StatusUnprocessableEntity
 	}
-	entries, total, err := proxies.Queue(ctx, m.s.Pool, web.StaffUser(c), f)
+	list, err := proxies.ListQueue(ctx, m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
 		return err
 	}
+	entries, total := list.Entries, list.Rounds
 	es, err := elections.List(ctx, m.s.Pool)
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	}
 	data["SeveralOpen"] = severalOpen
 	data["Title"] = "Procurations"
-	data["Entries"], data["Total"], data["Filter"], data["Statuses"] = entries, total, f, statusChoices
+	data["Entries"], data["Total"], data["Requests"], data["Filter"], data["Statuses"] = entries, total, list.Requests, f, statusChoices
 	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
 	if f.Offset > 0 {
 		data["PrevURL"] = queueURL(f, max(f.Offset-f.Limit, 0))
@@ -250,14 +251,15 @@ func (m *module) matchForm(c *fiber.Ctx) error {
 }
 
 // matchNotice is the result of a batch the queue was sent back to after it
-// (matchForm): "proposed-moved-unmatched"; "" if malformed.
+// (matchForm): "proposed-moved-unmatched"; "" if malformed. Unmatched
+// counts request rounds, as the queue's rows do.
 func matchNotice(done, figures string) string {
 	n, ok := web.Figures(figures, 3)
 	if done != "appariement" || !ok {
 		return ""
 	}
 	return fmt.Sprintf("Appariement terminé : %s, %s, %s.", fr.Count(n[0], "nouvelle proposition", "nouvelles propositions"),
-		fr.Count(n[1], "déplacée", "déplacées"), fr.Count(n[2], "demande sans volontaire possible", "demandes sans volontaire possible"))
+		fr.Count(n[1], "déplacée", "déplacées"), fr.Count(n[2], "tour de demande sans volontaire possible", "tours de demande sans volontaire possible"))
 }
 
 var staffNotices = map[string]string{

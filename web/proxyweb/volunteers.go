@@ -101,7 +101,7 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	}
 	data["Title"] = "Volontaires procurations"
 	data["List"], data["Filter"], data["Tabs"], data["Statuses"] = list, f, tabs, situationChoices
-	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), list.Counts.Of(f.Status)
+	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), int(list.Counts.Of(f.Status))
 	if list.NextAfter != 0 {
 		data["NextURL"] = volunteersURL(f, f.Status, list.NextAfter)
 	}
