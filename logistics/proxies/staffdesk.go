@@ -115,8 +115,8 @@ type QueueEntry struct {
 	Round         int       `json:"round"`
 	RoundDate     time.Time `json:"-"`
 	Status        string    `json:"status"`
-	StatusAt      time.Time `json:"status_at"`
-	CreatedAt     time.Time `json:"created_at"`
+	StatusAt      time.Time `json:"status_at"`  // when the round took its status
+	CreatedAt     time.Time `json:"created_at"` // when the request came
 	FirstName     string    `json:"first_name"`
 	LastName      string    `json:"last_name"`
 	CommuneCode   string    `json:"commune_code"`
@@ -129,8 +129,32 @@ type QueueEntry struct {
 	VolunteerInScope bool `json:"-"`
 }
 
-// Age is how long the round has been in its status.
-func (q QueueEntry) Age(now time.Time) string { return humanAge(now.Sub(q.StatusAt)) }
+// Age is how long the person has been waiting: since the request came,
+// whatever happened to the round since (the queue's order).
+func (q QueueEntry) Age(now time.Time) string { return humanAge(now.Sub(q.CreatedAt)) }
+
+// StatusSince is how long the round has been in its status, in French
+// ("proposée il y a 2 h"); "" for a round searched since the request
+// came, which Age already tells.
+func (q QueueEntry) StatusSince(now time.Time) string {
+	ago := humanAge(now.Sub(q.StatusAt))
+	switch q.Status {
+	case RoundOpen:
+		if q.StatusAt.Sub(q.CreatedAt) < time.Minute {
+			return ""
+		}
+		return "en recherche depuis " + ago
+	case RoundProposed:
+		return "proposée il y a " + ago
+	case RoundAccepted:
+		return "acceptée il y a " + ago
+	case RoundEstablished:
+		return "établie il y a " + ago
+	case RoundCancelled:
+		return "annulée il y a " + ago
+	}
+	return ""
+}
 
 func humanAge(d time.Duration) string {
 	switch {
@@ -151,8 +175,9 @@ type QueueList struct {
 	Requests int
 }
 
-// Queue lists request rounds for u, oldest in their status first, and how
-// many rounds the filter matches.
+// Queue lists request rounds for u, the longest waiting first (the
+// request's arrival, not the round's last change: a round that changed
+// status keeps its place), and how many rounds the filter matches.
 func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry, int, error) {
 	l, err := ListQueue(ctx, q, u, f)
 	if err != nil {
@@ -173,7 +198,7 @@ func ListQueue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*QueueLi
 	rows, err := q.Query(ctx, `
 		SELECT rr.request_id, rr.round, rd.date, rr.status, rr.status_at, r.created_at, r.first_name, r.last_name,
 			r.commune_code, c.name, r.bureau_code, o.volunteer_id, coalesce(v.first_name || ' ' || v.last_name, ''), e.slug,
-			coalesce(in_scope(v.commune_code, $1), false)
+			coalesce(v.id IS NOT NULL AND in_scope(v.commune_code, $1), false)
 		FROM proxy_request_rounds rr
 		JOIN proxy_requests r ON r.id = rr.request_id
 		JOIN elections e ON e.id = r.election_id
@@ -181,7 +206,7 @@ func ListQueue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*QueueLi
 		JOIN communes c ON c.code = r.commune_code
 		LEFT JOIN proxy_offers o ON o.request_id = rr.request_id AND o.round = rr.round AND o.status IN ('pending', 'accepted')
 		LEFT JOIN proxy_volunteers v ON v.id = o.volunteer_id
-		WHERE `+where+fmt.Sprintf(` ORDER BY rr.status_at, rr.request_id, rr.round LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+		WHERE `+where+fmt.Sprintf(` ORDER BY r.created_at, rr.request_id, rr.round LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,11 +269,14 @@ type Request struct {
 
 // RequestRound is a request's round in the staff API: volunteer_id is the
 // volunteer of the round's live offer (awaiting their answer when the
-// round is proposed, accepted beyond), null when there is none.
+// round is proposed, accepted beyond), null when there is none; status_at
+// is when the round took its status (the request's created_at tells how
+// long the person has been waiting).
 type RequestRound struct {
-	Number      int    `json:"number"`
-	Status      string `json:"status"`
-	VolunteerID *int64 `json:"volunteer_id"`
+	Number      int       `json:"number"`
+	Status      string    `json:"status"`
+	StatusAt    time.Time `json:"status_at"`
+	VolunteerID *int64    `json:"volunteer_id"`
 }
 
 // StatusLabel is the round's status in French (staff pages).
@@ -321,7 +349,7 @@ func listRequests(ctx context.Context, q pgdb.Q, where string, args ...any) ([]R
 	rows, err := q.Query(ctx, `
 		SELECT r.id, e.slug, e.id, r.first_name, r.last_name, r.email, r.phone, r.commune_code, c.name, r.bureau_code, r.created_at,
 			greatest(r.updated_at, (SELECT max(rr.status_at) FROM proxy_request_rounds rr WHERE rr.request_id = r.id)),
-			coalesce((SELECT json_agg(json_build_object('number', rr.round, 'status', rr.status, 'volunteer_id', o.volunteer_id) ORDER BY rr.round)
+			coalesce((SELECT json_agg(json_build_object('number', rr.round, 'status', rr.status, 'status_at', rr.status_at, 'volunteer_id', o.volunteer_id) ORDER BY rr.round)
 				FROM proxy_request_rounds rr LEFT JOIN proxy_offers o ON o.request_id = rr.request_id AND o.round = rr.round
 					AND o.status IN ('pending', 'accepted')
 				WHERE rr.request_id = r.id), '[]')
@@ -337,6 +365,9 @@ func listRequests(ctx context.Context, q pgdb.Q, where string, args ...any) ([]R
 		statuses := make([]string, len(r.Rounds))
 		for i, x := range r.Rounds {
 			statuses[i] = x.Status
+			// JSON from PostgreSQL carries the session's offset: written
+			// as created_at is.
+			r.Rounds[i].StatusAt = x.StatusAt.In(r.CreatedAt.Location())
 		}
 		r.Status = OverallStatus(statuses)
 		return r, err
