@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 
 	"scrutin/logistics/changes"
+	"scrutin/logistics/check"
 )
 
 // ChangeDesk is a capability whose public form, sent again, holds a change
@@ -35,7 +38,7 @@ func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d Change
 	pages.Get(prefix+changes.LinkPath+":token", func(c *fiber.Ctx) error {
 		sum, err := d.PendingChange(c.UserContext(), c.Params("token"))
 		if err != nil {
-			return err
+			return s.changeGone(c, err)
 		}
 		return page(c, fiber.StatusOK, fiber.Map{"Change": sum})
 	})
@@ -43,7 +46,7 @@ func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d Change
 		ctx, plain := c.UserContext(), c.Params("token")
 		sum, err := d.PendingChange(ctx, plain)
 		if err != nil {
-			return err
+			return s.changeGone(c, err)
 		}
 		if len(sum.Problems) > 0 { // the page already says why it cannot apply
 			return page(c, fiber.StatusUnprocessableEntity, fiber.Map{"Change": sum})
@@ -59,4 +62,19 @@ func (s *Server) ChangeRoutes(pages fiber.Router, prefix, limit string, d Change
 // confirm their change from their mailbox.
 func HoldRedirect(c *fiber.Ctx, prefix string) error {
 	return c.Redirect(prefix+"/modification", fiber.StatusSeeOther)
+}
+
+// changeGone answers a confirmation link that no longer holds a change
+// (check.ErrNotFound): confirmed already, with it or with the link of
+// another sending of the form for the same entry, or expired. The generic
+// « Introuvable » would leave the person wondering whether it worked.
+func (s *Server) changeGone(c *fiber.Ctx, err error) error {
+	if !errors.Is(err, check.ErrNotFound) {
+		return err
+	}
+	return s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien expiré ou déjà utilisé",
+		"Message": fmt.Sprintf("Ce lien de confirmation ne sert plus : la modification a déjà été confirmée (avec ce lien, ou avec celui "+
+			"d'un autre envoi du formulaire), ou le lien a expiré (il est valable %d heures). Si vous avez confirmé, c'est enregistré : "+
+			"le lien vers votre page personnelle est dans l'e-mail reçu ensuite. Sinon, envoyez de nouveau le formulaire avec la même "+
+			"adresse e-mail, puis confirmez avec le lien que nous vous écrirons.", int(changes.TTL.Hours()))})
 }

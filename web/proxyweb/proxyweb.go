@@ -8,7 +8,6 @@ package proxyweb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
@@ -45,7 +43,6 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	pages.Post("/procuration/volontaire", s.LimitPublic("proxy-volunteer"), m.volunteerForm)
 	pages.Get("/procuration/merci/:kind", m.thanksPage)
 	// A form sent again: the change waits for the person's confirmation.
-	pages.Use(proxies.ChangePrefix+changes.LinkPath, m.changeLinkGone)
 	s.ChangeRoutes(pages, proxies.ChangePrefix, "proxy-private", desk)
 
 	// Private pages (the token after /t/ is masked in the request log).
@@ -292,22 +289,6 @@ func (m *module) linkGone(c *fiber.Ctx, err error) error {
 	}
 	return m.s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien expiré ou inconnu",
 		"Message": "Ce lien n'est pas (ou plus) valable. Utilisez le lien du dernier message reçu, ou contactez l'équipe procurations."})
-}
-
-// changeLinkGone answers a change's confirmation link that no longer
-// holds a change (web.ChangeRoutes answers check.ErrNotFound): confirmed
-// already, with it or with the link of another change of the same entry,
-// or expired.
-func (m *module) changeLinkGone(c *fiber.Ctx) error {
-	err := c.Next()
-	if !errors.Is(err, check.ErrNotFound) {
-		return err
-	}
-	return m.s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien expiré ou déjà utilisé",
-		"Message": fmt.Sprintf("Ce lien de confirmation ne sert plus : la modification a déjà été confirmée (avec ce lien, ou avec celui "+
-			"d'un autre envoi du formulaire), ou le lien a expiré (il est valable %d heures). Si vous avez confirmé, c'est enregistré : "+
-			"le lien vers votre page personnelle est dans l'e-mail reçu ensuite. Sinon, envoyez de nouveau le formulaire avec la même "+
-			"adresse e-mail, puis confirmez avec le lien que nous vous écrirons.", int(changes.TTL.Hours()))})
 }
 
 func (m *module) privatePage(c *fiber.Ctx) error {
