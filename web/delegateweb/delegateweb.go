@@ -199,7 +199,13 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	if c.FormValue("site_web") != "" {
 		return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
 	}
+	// Without script the commune comes as typed text (web.ReadPlace).
+	place, err := m.s.ReadPlace(c, form, false)
+	if err != nil {
+		return err
+	}
 	in, errs := signupInput(c)
+	in.CommuneCode, in.BureauCode = place.CommuneCode, place.BureauCode
 	if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
 		return err
 	}
@@ -211,7 +217,10 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 		}
 		err = &check.Invalid{Summary: inv.Summary, Fields: errs}
 	}
-	if err != nil {
+	if err := place.Err(err); err != nil {
+		if err := place.Show(c, data); err != nil {
+			return err
+		}
 		return m.s.FormError(c, err, "delegates/signup", data)
 	}
 	if out.Held {

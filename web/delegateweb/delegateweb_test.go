@@ -523,3 +523,28 @@ func TestVolunteerListPages(t *testing.T) {
 		t.Fatalf("second page: %d\n%s", page.Status, body)
 	}
 }
+
+// Without JavaScript the commune comes as typed text: one match is taken,
+// and the page comes back with that commune's bureaux to choose from (the
+// bureau is required here); then the sign-up goes through.
+func TestSignupFormWithoutJavaScript(t *testing.T) {
+	env := start(t)
+	form := func(bureau string) url.Values {
+		return url.Values{"election": {demo.ElectionSlug}, "last_name": {"Martin"}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
+			"birth_place": {"Digne"}, "address": {"1 place, 04000 Digne-les-Bains"}, "postal_code": {"04000"}, "email": {"lea@example.org"},
+			"phone": {"0611223344"}, "commune_q": {"Digne-les-Bains"}, "commune_code": {""}, "bureau_code": {bureau}, "voter_number": {"11223344"},
+			"roles": {"assesseur_titulaire"}, "rounds": {"1"}, "reach": {"bureau"}, "consent": {"oui"}, "sans_js": {"1"}}
+	}
+	status, body := formPost(t, webtest.Client(), env, "/assesseurs/inscription", "/assesseurs/inscription", form(""))
+	if status != 422 || !strings.Contains(body, `value="04070" selected`) || !strings.Contains(body, `<option value="3"`) {
+		t.Fatalf("typed commune, no bureau: %d\n%s", status, body)
+	}
+	// As the page came back: the commune chosen, its bureaux listed.
+	again := form("3")
+	again.Set("commune_code", "04070")
+	again.Set("bureaux_for", "04070")
+	status, body = formPost(t, webtest.Client(), env, "/assesseurs/inscription", "/assesseurs/inscription", again)
+	if status != 200 || !strings.Contains(body, "Votre inscription comme assesseur") {
+		t.Fatalf("typed commune, bureau chosen: %d\n%s", status, body)
+	}
+}
