@@ -725,7 +725,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	var facts []offerFact
+	var stories []offerStory
 	out.Offers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (OfferEntry, error) {
 		var o OfferEntry
 		var n int16
@@ -736,8 +736,8 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 		if !o.VolunteerInScope {
 			o.VolunteerPhone = ""
 		}
-		facts = append(facts, offerFact{round: o.Round, status: o.Status, reason: o.Reason, who: "à " + o.VolunteerName, by: o.CreatedBy,
-			created: o.CreatedAt, answered: o.AnsweredAt, reminded: reminded})
+		stories = append(stories, offerStory{id: o.ID, requestID: id, volunteerID: o.VolunteerID, round: o.Round, status: o.Status, reason: o.Reason,
+			who: "à " + o.VolunteerName, by: o.CreatedBy, created: o.CreatedAt, answered: o.AnsweredAt, reminded: reminded})
 		return o, err
 	})
 	if err != nil {
@@ -746,10 +746,13 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	// The request's own entries tell its answers, its cancellation and the
 	// staff's unmatching.
 	// Staff's proposals are audited as manual matches.
-	events := offerEvents(facts, func(by string) bool { return by == staff.ActorSystem }, func(status, reason string) bool {
+	events, err := offerHistory(ctx, d.Pool, stories, func(by string) bool { return by == staff.ActorSystem }, func(status, reason string) bool {
 		return status == OfferAccepted || status == OfferDeclined || slices.Contains([]string{"cancelled", "unmatched", "reassigned"}, reason)
 	})
-	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id, events); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	if out.History, err = staffHistory(ctx, d.Pool, "proxy_request", id, events); err != nil {
 		return nil, err
 	}
 	for _, rs := range r.Rounds {
@@ -763,6 +766,242 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 		out.Candidates[rs.Number] = cs
 	}
 	return out, nil
+}
+
+// LoadStaffVolunteerPage loads a volunteer's staff page in u's scope:
+// LoadVolunteerDetail, with the history told by who did each thing.
+func LoadStaffVolunteerPage(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
+	out, err := LoadVolunteerDetail(ctx, q, u, id)
+	if err != nil {
+		return nil, err
+	}
+	stories := make([]offerStory, len(out.Offers))
+	for i, o := range out.Offers {
+		who := o.MandantName
+		if !o.RequestInScope {
+			// Personal data of a mandant outside the reader's scope.
+			who = fmt.Sprintf("la demande n° %d", o.RequestID)
+		}
+		stories[i] = offerStory{id: o.ID, requestID: o.RequestID, volunteerID: id, round: o.Round, status: o.Status, reason: o.Reason,
+			who: "pour " + who, by: o.CreatedBy, created: o.CreatedAt, answered: o.AnsweredAt}
+	}
+	// The volunteer's own entries tell their withdrawal and changes.
+	// Every proposal is news on the volunteer's page (staff's are audited
+	// under the request).
+	events, err := offerHistory(ctx, q, stories, func(string) bool { return true },
+		func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
+	if err != nil {
+		return nil, err
+	}
+	out.History, err = staffHistory(ctx, q, "proxy_volunteer", id, events)
+	return out, err
+}
+
+// The histories of the staff pages name who did each thing as the audit
+// log knows it. The log records "public" for whoever used a private link
+// or a public form: the entry tells the mandant from the volunteer
+// (publicActor). An offer's end is told by the offer, whose reason says
+// what ended it; who did it is the author of that change's audit entry,
+// wherever the log files it (offerEnders): a volunteer's withdrawal under
+// the volunteer, an unmatching under the request.
+
+// offerStory is what a history needs of one offer; who names the other
+// side ("à Paul Petit" on a request's page, "pour Jeanne Moreau" on a
+// volunteer's).
+type offerStory struct {
+	id, requestID, volunteerID int64
+	round                      int
+	status, reason, who, by    string
+	created                    time.Time
+	answered, reminded         *time.Time
+}
+
+// offerHistory tells the events of offers that the audit log files under
+// the election, the matching run or the other side rather than under the
+// page's request or volunteer: proposals, answers, expiries, withdrawals,
+// reminders. proposed says which proposals (by whom) and audited which
+// ends (status, reason) have an entry of the page's own.
+func offerHistory(ctx context.Context, q pgdb.Q, stories []offerStory, proposed func(by string) bool,
+	audited func(status, reason string) bool) ([]HistoryEvent, error) {
+	var told []offerStory
+	for _, s := range stories {
+		if s.answered != nil && !audited(s.status, s.reason) {
+			told = append(told, s)
+		}
+	}
+	enders, err := offerEnders(ctx, q, told)
+	if err != nil {
+		return nil, err
+	}
+	var out []HistoryEvent
+	add := func(at time.Time, actor, text string) {
+		out = append(out, HistoryEvent{AuditEntry: staff.AuditEntry{At: at, Actor: actor}, text: text})
+	}
+	// Newest first, as historyOf sorts (stable: events at the same time
+	// keep this order).
+	for _, s := range stories {
+		if s.reminded != nil {
+			add(*s.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (tour %d)", s.round))
+		}
+		if by, ok := enders[s.id]; ok {
+			add(*s.answered, by, fmt.Sprintf("Proposition %s %s (tour %d)", s.who,
+				OfferEntry{Status: s.status, Reason: s.reason}.StatusLabel(), s.round))
+		}
+		if proposed(s.by) {
+			what := "Proposition"
+			if s.by == staff.ActorSystem {
+				what = "Proposition automatique"
+			}
+			add(s.created, s.by, fmt.Sprintf("%s %s (tour %d)", what, s.who, s.round))
+		}
+	}
+	return out, nil
+}
+
+// endedBy is who ended an offer, as far as the offer tells.
+func endedBy(status, reason string) string {
+	switch {
+	case status == OfferAccepted || status == OfferDeclined:
+		return staff.ActorVolunteer // answered from their link
+	case status == OfferExpired || reason == "moved":
+		return staff.ActorSystem
+	case reason == "cancelled" || reason == "request_changed":
+		return staff.ActorMandant
+	case reason == "volunteer_changed" || reason == "volunteer_withdrew":
+		return staff.ActorVolunteer // unless staff withdrew them: offerEnders
+	case reason == "unmatched" || reason == "reassigned":
+		return staff.ActorTeam // offerEnders names them
+	}
+	// "changed": a change of either side (until December 2026).
+	return staff.ActorPublic
+}
+
+// offerEnders is who ended each of the offers: endedBy, and for the ends
+// staff may have made, the author of the change's audit entry.
+//   - volunteer_withdrew: a volunteer's withdrawal (their link, or staff's
+//     "Retirer") ends every live offer of theirs and records how many in
+//     its entry, so that their withdrawn offers in id order are those of
+//     their withdrawals in turn;
+//   - unmatched: each unmatching of a request round ends its one live
+//     offer, so that the round's nth unmatched offer is its nth entry;
+//   - reassigned: staff's proposal to another volunteer ends the live
+//     offer and makes the round's next one, created by them.
+func offerEnders(ctx context.Context, q pgdb.Q, stories []offerStory) (map[int64]string, error) {
+	out := map[int64]string{}
+	var withdrew, unmatched, reassigned []int64
+	var volunteers, requests []int64
+	for _, s := range stories {
+		out[s.id] = endedBy(s.status, s.reason)
+		switch s.reason {
+		case "volunteer_withdrew":
+			withdrew, volunteers = append(withdrew, s.id), append(volunteers, s.volunteerID)
+		case "unmatched":
+			unmatched, requests = append(unmatched, s.id), append(requests, s.requestID)
+		case "reassigned":
+			reassigned = append(reassigned, s.id)
+		}
+	}
+	lookup := func(ids []int64, sql string, args ...any) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err := q.Query(ctx, sql, append([]any{ids}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var actor *string
+			if err := rows.Scan(&id, &actor); err != nil {
+				return err
+			}
+			// "public" is the person endedBy names.
+			if actor != nil && *actor != staff.ActorPublic {
+				out[id] = *actor
+			}
+		}
+		return rows.Err()
+	}
+	// (status NOT IN ('pending', 'accepted') repeats the predicate of the
+	// partial index of ended offers, for the planner to use it.)
+	err := lookup(withdrew, `
+		WITH w AS (
+			SELECT id, entity_id, actor, sum(coalesce((details->>'offers')::int, 0)) OVER (PARTITION BY entity_id ORDER BY id) AS upto
+			FROM audit_log WHERE entity = 'proxy_volunteer' AND action = 'proxy_volunteer.withdraw' AND entity_id = ANY ($2::text[])
+		), o AS (
+			SELECT id, volunteer_id, row_number() OVER (PARTITION BY volunteer_id ORDER BY id) AS n FROM proxy_offers
+			WHERE volunteer_id = ANY ($3) AND status = 'withdrawn' AND status NOT IN ('pending', 'accepted') AND reason = 'volunteer_withdrew'
+		)
+		SELECT o.id, (SELECT w.actor FROM w WHERE w.entity_id = o.volunteer_id::text AND w.upto >= o.n ORDER BY w.upto, w.id LIMIT 1)
+		FROM o WHERE o.id = ANY ($1)`, idTexts(volunteers), volunteers)
+	if err != nil {
+		return nil, err
+	}
+	err = lookup(unmatched, `
+		WITH u AS (
+			SELECT entity_id, details->>'round' AS round, actor, row_number() OVER (PARTITION BY entity_id, details->>'round' ORDER BY id) AS n
+			FROM audit_log WHERE entity = 'proxy_request' AND action = 'proxy_request.unmatch' AND entity_id = ANY ($2::text[])
+		), o AS (
+			SELECT id, request_id, round, row_number() OVER (PARTITION BY request_id, round ORDER BY id) AS n FROM proxy_offers
+			WHERE request_id = ANY ($3) AND status = 'withdrawn' AND status NOT IN ('pending', 'accepted') AND reason = 'unmatched'
+		)
+		SELECT o.id, u.actor FROM o JOIN u ON u.entity_id = o.request_id::text AND u.round = o.round::text AND u.n = o.n
+		WHERE o.id = ANY ($1)`, idTexts(requests), requests)
+	if err != nil {
+		return nil, err
+	}
+	err = lookup(reassigned, `
+		SELECT DISTINCT ON (x.id) x.id, o.created_by FROM proxy_offers x
+		JOIN proxy_offers o ON o.request_id = x.request_id AND o.round = x.round AND o.id > x.id AND `+anyStatus+`
+		WHERE x.id = ANY ($1) ORDER BY x.id, o.id`)
+	return out, err
+}
+
+// idTexts is ids as the audit log's entity_id.
+func idTexts(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = fmt.Sprint(id)
+	}
+	return out
+}
+
+// staffHistory is historyOf with each audit entry's actor as the page
+// can tell it (publicActor).
+func staffHistory(ctx context.Context, q pgdb.Q, entity string, id int64, offers []HistoryEvent) ([]HistoryEvent, error) {
+	out, err := historyOf(ctx, q, entity, id, offers)
+	for i := range out {
+		if out[i].text == "" {
+			out[i].Actor = publicActor(out[i].AuditEntry)
+		}
+	}
+	return out, err
+}
+
+// publicActor is who made an entry of a proxy history that the log
+// records as "public": the mandant for their request (filed, changed,
+// cancelled, proxy established) and for reading their volunteer's
+// details; the volunteer for their sign-up and their answers (filed under
+// the request); a public form for a change that waits for its
+// confirmation (anyone may send the form with anyone's address).
+func publicActor(e staff.AuditEntry) string {
+	if e.Actor != staff.ActorPublic {
+		return e.Actor
+	}
+	switch {
+	case strings.HasSuffix(e.Action, ".change_held"):
+		return staff.ActorForm
+	case e.Action == "proxy_volunteer.details_view":
+		return staff.ActorMandant
+	case strings.HasPrefix(e.Action, "proxy_offer."):
+		return staff.ActorVolunteer
+	case e.Entity == "proxy_request":
+		return staff.ActorMandant
+	case e.Entity == "proxy_volunteer":
+		return staff.ActorVolunteer
+	}
+	return e.Actor
 }
 
 // candidatesFor ranks the volunteers who may carry a request round, with

@@ -24,6 +24,18 @@ const (
 	ActorTeam = "team"
 )
 
+// Who ActorPublic was, as a history can tell from what was done: the log
+// records "public" for anyone using a private link or a public form, and
+// a proxy page knows whether that link was the mandant's or the
+// volunteer's. Never recorded, only shown.
+const (
+	ActorMandant   = "public:mandant"   // the person asking for a proxy, through their link
+	ActorVolunteer = "public:volunteer" // the volunteer (mandataire), through their link
+	// ActorForm is whoever sent a public form with the person's address:
+	// the change waits for its confirmation from that mailbox.
+	ActorForm = "public:form"
+)
+
 // ActorLabel is who acted, for people: a staff member's e-mail, else what
 // acted, in French.
 func ActorLabel(actor string) string {
@@ -36,6 +48,12 @@ func ActorLabel(actor string) string {
 		return "ligne de commande"
 	case ActorTeam:
 		return "l'équipe"
+	case ActorMandant:
+		return "le mandant"
+	case ActorVolunteer:
+		return "le ou la volontaire"
+	case ActorForm:
+		return "formulaire public"
 	}
 	if email, ok := strings.CutPrefix(actor, "staff:"); ok {
 		return email

@@ -511,7 +511,7 @@ func TestStaffPagesRender(t *testing.T) {
 			"/staff/procurations": {"Jeanne Moreau", "Proposée à un·e volontaire", "proxies.xlsx?election=" + demo.ElectionSlug, "<td>" + paul + "</td>"},
 			"/staff":              {"Propositions en attente de réponse"},
 			"/staff/procurations/demandes/" + fmt.Sprint(id): {"Paul Petit", "Demande déposée", "en attente de réponse", " km</td>",
-				paul + ` <span class="badge">proposition en cours</span>`, "<td>la personne elle-même</td><td>Demande déposée</td>", "<td>automatique</td>",
+				paul + ` <span class="badge">proposition en cours</span>`, "<td>le mandant</td><td>Demande déposée</td>", "<td>automatique</td>",
 				"<td>" + paul + " (", "<br>06 98 76 54 32</td>", " · 06 12 34 56 78 · "},
 		}[path] {
 			if !strings.Contains(string(body), want) {
