@@ -204,6 +204,8 @@ type Submitted struct {
 	Status string       `json:"status"`
 	Rounds []RoundState `json:"rounds,omitempty"`
 	Held   bool         `json:"-"`
+	// Unchanged: the form held exactly what the entry does (StatusUnchanged).
+	Unchanged bool `json:"-"`
 }
 
 // linkTTL: private links work until a few days after the last round, so
@@ -240,6 +242,13 @@ func (d *Desk) SubmitRequest(ctx context.Context, in RequestInput) (*Submitted, 
 	}
 	out, events, err := d.saveRequest(ctx, d.Pool, v, now)
 	if errors.Is(err, errExists) {
+		id, err := sameRequest(ctx, d.Pool, v)
+		if err != nil {
+			return nil, err
+		}
+		if id != 0 { // sent again as it was: nothing to confirm
+			return d.resendLink(ctx, "request", id, v.election, v.email, v.first)
+		}
 		return d.holdChange(ctx, changes.ProxyRequest, v.election, v.email, in, now)
 	}
 	if err != nil {
@@ -378,6 +387,13 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 	}
 	out, events, err := d.saveVolunteer(ctx, d.Pool, v, now)
 	if errors.Is(err, errExists) {
+		id, err := sameVolunteer(ctx, d.Pool, v)
+		if err != nil {
+			return nil, err
+		}
+		if id != 0 { // sent again as it was: nothing to confirm
+			return d.resendLink(ctx, "volunteer", id, v.election, v.email, v.first)
+		}
 		return d.holdChange(ctx, changes.ProxyVolunteer, v.election, v.email, in, now)
 	}
 	if pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") {

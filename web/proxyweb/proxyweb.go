@@ -105,10 +105,14 @@ func (m *module) volunteerAPI(c *fiber.Ctx) error {
 }
 
 // submittedStatus: 201 for a new entry, 202 when the person had one: the
-// change waits for its confirmation.
+// change waits for its confirmation; 200 when the form held exactly what
+// the entry does (the page link goes to its address again).
 func submittedStatus(s *proxies.Submitted) int {
-	if s.Held {
+	switch {
+	case s.Held:
 		return fiber.StatusAccepted
+	case s.Unchanged:
+		return fiber.StatusOK
 	}
 	return fiber.StatusCreated
 }
