@@ -768,35 +768,6 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	return out, nil
 }
 
-// LoadStaffVolunteerPage loads a volunteer's staff page in u's scope:
-// LoadVolunteerDetail, with the history told by who did each thing.
-func LoadStaffVolunteerPage(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
-	out, err := LoadVolunteerDetail(ctx, q, u, id)
-	if err != nil {
-		return nil, err
-	}
-	stories := make([]offerStory, len(out.Offers))
-	for i, o := range out.Offers {
-		who := o.MandantName
-		if !o.RequestInScope {
-			// Personal data of a mandant outside the reader's scope.
-			who = fmt.Sprintf("la demande n° %d", o.RequestID)
-		}
-		stories[i] = offerStory{id: o.ID, requestID: o.RequestID, volunteerID: id, round: o.Round, status: o.Status, reason: o.Reason,
-			who: "pour " + who, by: o.CreatedBy, created: o.CreatedAt, answered: o.AnsweredAt}
-	}
-	// The volunteer's own entries tell their withdrawal and changes.
-	// Every proposal is news on the volunteer's page (staff's are audited
-	// under the request).
-	events, err := offerHistory(ctx, q, stories, func(string) bool { return true },
-		func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
-	if err != nil {
-		return nil, err
-	}
-	out.History, err = staffHistory(ctx, q, "proxy_volunteer", id, events)
-	return out, err
-}
-
 // The histories of the staff pages name who did each thing as the audit
 // log knows it. The log records "public" for whoever used a private link
 // or a public form: the entry tells the mandant from the volunteer

@@ -81,7 +81,7 @@ func TestHistoriesNameWhoActed(t *testing.T) {
 		"la personne elle-même — Proposition à Ines Test retirée (volontaire retiré·e) (tour 1)",
 	})
 
-	v, err := proxies.LoadStaffVolunteerPage(f.ctx, f.pool, admin, ines)
+	v, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, admin, ines)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestHistoryCreditsTheMandantsChange(t *testing.T) {
 	}
 	f.confirmChange(t, mp.Email)
 
-	v, err := proxies.LoadStaffVolunteerPage(f.ctx, f.pool, admin, lise)
+	v, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, admin, lise)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestHistoryNamesStaffWhoEndedOffers(t *testing.T) {
 	victor := f.volunteer(t, f.person("Victor", "04112", "1"), 1)
 	step(f.desk.ManualMatch(f.ctx, admin, rita, 1, victor))
 
-	v, err := proxies.LoadStaffVolunteerPage(f.ctx, f.pool, admin, vera)
+	v, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, admin, vera)
 	if err != nil {
 		t.Fatal(err)
 	}

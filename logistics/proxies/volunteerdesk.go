@@ -65,7 +65,7 @@ type VolunteerDetail struct {
 
 // HistoryEvent is an entry of a request's or a volunteer's history: an
 // audit entry, or an event of one of their offers that no audit entry of
-// theirs tells (offerEvents).
+// theirs tells (offerHistory).
 type HistoryEvent struct {
 	staff.AuditEntry
 	text string // the offer event in French
@@ -92,62 +92,8 @@ func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64, offers []
 	return out, err
 }
 
-// offerFact is what a history needs of one offer; who names the other
-// side ("à Paul Petit" on a request's page, "pour Jeanne Moreau" on a
-// volunteer's).
-type offerFact struct {
-	round                   int
-	status, reason, who, by string
-	created                 time.Time
-	answered, reminded      *time.Time
-}
-
-// offerEvents tells the events of offers that the audit log files under
-// the election or the matching run rather than under a request or a
-// volunteer: proposals, answers, expiries, withdrawals, reminders.
-// proposed says which proposals (by whom) and audited which answers
-// (status, reason) have no entry of the page's own.
-func offerEvents(facts []offerFact, proposed func(by string) bool, audited func(status, reason string) bool) []HistoryEvent {
-	var out []HistoryEvent
-	add := func(at time.Time, actor, text string) {
-		out = append(out, HistoryEvent{AuditEntry: staff.AuditEntry{At: at, Actor: actor}, text: text})
-	}
-	// Newest first, as historyOf sorts (stable: events at the same time
-	// keep this order).
-	for _, f := range facts {
-		if f.reminded != nil {
-			add(*f.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (tour %d)", f.round))
-		}
-		if f.answered != nil && !audited(f.status, f.reason) {
-			add(*f.answered, answeredBy(f.status, f.reason), fmt.Sprintf("Proposition %s %s (tour %d)", f.who,
-				OfferEntry{Status: f.status, Reason: f.reason}.StatusLabel(), f.round))
-		}
-		if proposed(f.by) {
-			what := "Proposition"
-			if f.by == staff.ActorSystem {
-				what = "Proposition automatique"
-			}
-			add(f.created, f.by, fmt.Sprintf("%s %s (tour %d)", what, f.who, f.round))
-		}
-	}
-	return out
-}
-
-// answeredBy is who ended an offer, as far as the offer tells: the
-// volunteer's answer, the matching's expiry or move, the team's
-// unmatching, else the person's own change (cancelled, changed,
-// withdrew).
-func answeredBy(status, reason string) string {
-	switch {
-	case status == OfferExpired || reason == "moved":
-		return staff.ActorSystem
-	case reason == "unmatched" || reason == "reassigned":
-		return staff.ActorTeam
-	}
-	return staff.ActorPublic
-}
-
-// LoadVolunteerDetail loads a volunteer's staff page in u's scope.
+// LoadVolunteerDetail loads a volunteer's staff page in u's scope, the
+// history told by who did each thing (staffHistory).
 func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
 	list, err := listVolunteers(ctx, q, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
 	if err != nil {
@@ -166,7 +112,7 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 	if err != nil {
 		return nil, err
 	}
-	var facts []offerFact
+	var stories []offerStory
 	out.Offers, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (VolunteerOffer, error) {
 		var o VolunteerOffer
 		var n int16
@@ -179,8 +125,8 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 			o.MandantName, o.BureauCode = "", ""
 			who = fmt.Sprintf("la demande n° %d", o.RequestID)
 		}
-		facts = append(facts, offerFact{round: o.Round, status: o.Status, reason: o.Reason, who: "pour " + who, by: o.CreatedBy,
-			created: o.CreatedAt, answered: o.AnsweredAt})
+		stories = append(stories, offerStory{id: o.ID, requestID: o.RequestID, volunteerID: id, round: o.Round, status: o.Status,
+			reason: o.Reason, who: "pour " + who, by: o.CreatedBy, created: o.CreatedAt, answered: o.AnsweredAt})
 		return o, err
 	})
 	if err != nil {
@@ -189,9 +135,12 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 	// The volunteer's own entries tell their withdrawal and changes.
 	// Every proposal is news on the volunteer's page (staff's are audited
 	// under the request).
-	events := offerEvents(facts, func(string) bool { return true },
+	events, err := offerHistory(ctx, q, stories, func(string) bool { return true },
 		func(_, reason string) bool { return reason == "volunteer_withdrew" || reason == "volunteer_changed" })
-	out.History, err = historyOf(ctx, q, "proxy_volunteer", id, events)
+	if err != nil {
+		return nil, err
+	}
+	out.History, err = staffHistory(ctx, q, "proxy_volunteer", id, events)
 	return out, err
 }
 

@@ -159,7 +159,7 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 	}
 	for what, who := range map[string]string{
 		"Proposition automatique pour Jeanne Test (tour 1)": "automatique",
-		"Proposition pour Jeanne Test acceptée (tour 1)":    "la personne elle-même",
+		"Proposition pour Jeanne Test acceptée (tour 1)":    "le ou la volontaire",
 	} {
 		if told[what] != who {
 			t.Errorf("Paul's history: %q by %q, want by %q (%v)", what, told[what], who, told)

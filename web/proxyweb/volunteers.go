@@ -124,7 +124,7 @@ func (m *module) staffVolunteerView(c *fiber.Ctx, status int, data fiber.Map) er
 	if err != nil {
 		return err
 	}
-	v, err := proxies.LoadStaffVolunteerPage(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	v, err := proxies.LoadVolunteerDetail(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
 	if err != nil {
 		return err
 	}
