@@ -771,7 +771,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 // The histories of the staff pages name who did each thing as the audit
 // log knows it. The log records "public" for whoever used a private link
 // or a public form: the entry tells the mandant from the volunteer
-// (publicActor). An offer's end is told by the offer, whose reason says
+// (staff.AuditEntry.Who). An offer's end is told by the offer, whose reason says
 // what ended it; who did it is the author of that change's audit entry,
 // wherever the log files it (offerEnders): a volunteer's withdrawal under
 // the volunteer, an unmatching under the request.
@@ -939,40 +939,15 @@ func idTexts(ids []int64) []string {
 }
 
 // staffHistory is historyOf with each audit entry's actor as the page
-// can tell it (publicActor).
+// can tell it (staff.AuditEntry.Who).
 func staffHistory(ctx context.Context, q pgdb.Q, entity string, id int64, offers []HistoryEvent) ([]HistoryEvent, error) {
 	out, err := historyOf(ctx, q, entity, id, offers)
 	for i := range out {
 		if out[i].text == "" {
-			out[i].Actor = publicActor(out[i].AuditEntry)
+			out[i].Actor = out[i].Who()
 		}
 	}
 	return out, err
-}
-
-// publicActor is who made an entry of a proxy history that the log
-// records as "public": the mandant for their request (filed, changed,
-// cancelled, proxy established) and for reading their volunteer's
-// details; the volunteer for their sign-up and their answers (filed under
-// the request); a public form for a change that waits for its
-// confirmation (anyone may send the form with anyone's address).
-func publicActor(e staff.AuditEntry) string {
-	if e.Actor != staff.ActorPublic {
-		return e.Actor
-	}
-	switch {
-	case strings.HasSuffix(e.Action, ".change_held"):
-		return staff.ActorForm
-	case e.Action == "proxy_volunteer.details_view":
-		return staff.ActorMandant
-	case strings.HasPrefix(e.Action, "proxy_offer."):
-		return staff.ActorVolunteer
-	case e.Entity == "proxy_request":
-		return staff.ActorMandant
-	case e.Entity == "proxy_volunteer":
-		return staff.ActorVolunteer
-	}
-	return e.Actor
 }
 
 // candidatesFor ranks the volunteers who may carry a request round, with

@@ -161,3 +161,29 @@ func AuditLogPage(ctx context.Context, q pgdb.Q, f AuditFilter) (*AuditPage, err
 	}
 	return p, nil
 }
+
+// Who is who made the entry, as far as it tells: the log records
+// "public" for whoever used a private link or a public form; for the
+// proxies' entries that is the mandant for their request (filed, changed,
+// cancelled, proxy established) and for reading their volunteer's
+// details; the volunteer for their sign-up and their answers (filed under
+// the request); a public form for a change that waits for its
+// confirmation (anyone may send the form with anyone's address).
+func (e AuditEntry) Who() string {
+	if e.Actor != ActorPublic {
+		return e.Actor
+	}
+	switch {
+	case strings.HasSuffix(e.Action, ".change_held"):
+		return ActorForm
+	case e.Action == "proxy_volunteer.details_view":
+		return ActorMandant
+	case strings.HasPrefix(e.Action, "proxy_offer."):
+		return ActorVolunteer
+	case e.Entity == "proxy_request":
+		return ActorMandant
+	case e.Entity == "proxy_volunteer":
+		return ActorVolunteer
+	}
+	return e.Actor
+}
