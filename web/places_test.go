@@ -74,8 +74,18 @@ func TestCommuneSearchAPI(t *testing.T) {
 			}
 		}
 	}
-	if got := searchAPI(t, env, "saint auban"); len(got) != 3 || got[0].Name != "Saint-Auban" {
+	// Saint-Auban, the names that start so, then those where it is a later
+	// word (Château-Arnoux-Saint-Auban).
+	if got := searchAPI(t, env, "saint auban"); len(got) != 5 || got[0].Name != "Saint-Auban" || got[4].Code != "04049" {
 		t.Errorf("saint auban: %+v", got)
+	}
+	// What was typed is marked, for the form to choose it: the commune of
+	// that name, postal code or INSEE code, not the start of a name.
+	for q, want := range map[string]int{"saint auban": 1, "75 004": 1, "2a004": 1, "04000": 4, "paris": 0} {
+		r := env.Do(t, "GET", "/api/v1/communes?q="+url.QueryEscape(q), "", nil)
+		if n := strings.Count(string(r.Body), `"exact":true`); n != want {
+			t.Errorf("q=%q: %d marked exact, want %d: %s", q, n, want, r.Body)
+		}
 	}
 }
 

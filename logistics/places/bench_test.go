@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -87,4 +90,97 @@ func nationalREU(b *testing.B, laPoste []byte) []byte {
 		b.Fatalf("%d communes in the La Poste file", len(codes))
 	}
 	return out.Bytes()
+}
+
+// BenchmarkSearch runs the commune search of the public forms over the real
+// La Poste file: 1,000 queries of mixed kinds, as people type them (see
+// searchQueries), one query per iteration, so ns/op is the mean time of one
+// search. Each query runs b.N/1000 times; its best time is what the
+// machine's load least disturbs: best-p50-us and best-max-us are the median
+// and the largest of these. found/op is the share of queries that find a
+// commune.
+//
+//	go test -run '^$' -bench 'Search$' -benchtime 5000x ./logistics/places
+func BenchmarkSearch(b *testing.B) {
+	pool := dbtest.New(b)
+	importFile(b, pool, "communes", "communes-laposte-hexasmal.csv")
+	if _, err := pool.Exec(context.Background(), `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	queries := searchQueries(b, 1000)
+	best := make([]time.Duration, len(queries))
+	for i := range best {
+		best[i] = time.Hour
+	}
+	ctx := context.Background()
+	found, i := 0, 0
+	for b.Loop() {
+		k := i % len(queries)
+		start := time.Now()
+		got, err := places.Search(ctx, pool, queries[k])
+		if err != nil {
+			b.Fatal(err)
+		}
+		best[k] = min(best[k], time.Since(start))
+		if len(got) > 0 {
+			found++
+		}
+		i++
+	}
+	b.ReportMetric(float64(found)/float64(i), "found/op")
+	if i >= len(queries) {
+		slices.Sort(best)
+		b.ReportMetric(float64(best[len(best)/2].Microseconds()), "best-p50-us")
+		b.ReportMetric(float64(best[len(best)-1].Microseconds()), "best-max-us")
+	}
+}
+
+// searchQueries draws n queries from the real file, the same ones on every
+// run: half of them the start of a name being typed (2 letters to the whole
+// name, lower case, accents and hyphens as La Poste leaves them out or as
+// people type them), and the rest postal codes (whole, being typed, with a
+// space, or without their leading zero), INSEE codes (2A/2B in lower case
+// too) and a later word of a name.
+func searchQueries(b *testing.B, n int) []string {
+	data, err := os.ReadFile(dbtest.SharedData(b, "communes-laposte-hexasmal.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	type row struct{ code, name, postal string }
+	var rows []row
+	for i, line := range strings.Split(string(data), "\r\n") {
+		f := strings.Split(line, ";")
+		if i == 0 || len(f) < 3 || strings.HasPrefix(f[0], "99") {
+			continue
+		}
+		rows = append(rows, row{f[0], f[1], f[2]})
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]string, 0, n)
+	for len(out) < n {
+		r := rows[rng.IntN(len(rows))]
+		name := strings.ToLower(r.name)
+		switch k := rng.IntN(10); {
+		case k < 5: // a name being typed, or typed whole
+			out = append(out, name[:2+rng.IntN(len(name)-1)])
+		case k == 5: // a postal code being typed, or typed whole
+			out = append(out, r.postal[:2+rng.IntN(4)])
+		case k == 6: // a postal code with a space, or without its leading zero
+			if r.postal[0] == '0' {
+				out = append(out, r.postal[1:])
+			} else {
+				out = append(out, r.postal[:2]+" "+r.postal[2:])
+			}
+		case k == 7: // an INSEE code
+			out = append(out, strings.ToLower(r.code))
+		default: // a later word of the name
+			words := strings.Fields(name)
+			w := words[len(words)-1]
+			if len(w) < 3 {
+				w = name
+			}
+			out = append(out, w)
+		}
+	}
+	return out
 }

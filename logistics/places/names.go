@@ -55,6 +55,8 @@ func DisplayName(s string) string {
 		case i > start && (w == "L" || w == "D") && i+1 < len(words):
 			b.WriteString(strings.ToLower(w) + "'")
 			glue = ""
+		case i > start && w == "A" && i+1 < len(words):
+			b.WriteString("à") // "Pont-à-Mousson": La Poste drops the accent
 		case i > start && smallWords[w]:
 			b.WriteString(strings.ToLower(w))
 		default:
@@ -91,6 +93,7 @@ func arrondissementName(words []string) (string, bool) {
 var smallWords = map[string]bool{
 	"DE": true, "DU": true, "DES": true, "LA": true, "LE": true, "LES": true, "LEZ": true,
 	"SUR": true, "SOUS": true, "EN": true, "ET": true, "AU": true, "AUX": true,
+	"DI": true, // Corsican: "Ville-di-Pietrabugno"
 }
 
 func capitalize(w string) string {

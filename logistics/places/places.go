@@ -24,6 +24,9 @@ type Commune struct {
 	Departement string   `json:"departement"`
 	PostalCodes []string `json:"postal_codes"`
 	Point       *Point   `json:"-"`
+	// Exact is set by Search on a commune that is what was typed: its very
+	// name, postal code or INSEE code (a form may choose it for the person).
+	Exact bool `json:"exact,omitempty"`
 }
 
 // Bureau is a polling station. Code is the REU code without leading zeros.
@@ -156,8 +159,10 @@ func foldWord(w string) string {
 	return w
 }
 
-// foldWords is Fold without the word mappings: lower case, no accents,
-// words separated by single spaces.
+var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae"}
+
+// foldWords is Fold without the word mappings: lower case, no accents, no
+// ligatures, words separated by single spaces.
 func foldWords(s string) string {
 	var b strings.Builder
 	space := true
@@ -165,6 +170,10 @@ func foldWords(s string) string {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
+		case ligatures[r] != "":
+			// La Poste writes "BEAUMONT PIED DE BOEUF": "Bœuf" is "boeuf".
+			b.WriteString(ligatures[r])
+			space = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
 			space = false
