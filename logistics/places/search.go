@@ -211,7 +211,9 @@ func searchName(ctx context.Context, q pgdb.Q, text string) ([]Commune, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scanFound(rows, func(tier int) bool { return tier == 0 })
+	// "st" or "ste" alone is Saint-… being typed, not the name "Le Saint".
+	named := len(bases) > 1 || (bases[0] != "st" && bases[0] != "ste")
+	return scanFound(rows, func(tier int) bool { return named && tier == 0 })
 }
 
 // scanFound reads code, name, département, tier and postal codes.

@@ -105,6 +105,9 @@ func TestSearchWhatPeopleType(t *testing.T) {
 		// Homonyms, with or without the article: all exact, none chosen
 		// for the person.
 		{q: "mées", lead: "40179 04116 72192", exact: 3, n: 3},
+		// "st" alone is Saint-… being typed: nothing is what was typed.
+		{q: "st", lead: "56201", exact: 0, n: 20, names: "Le Saint"},
+		{q: "Ste", lead: "59579", exact: 0, n: 20},
 		{q: "digne", lead: "04070 11120 11119", n: 3},
 		// Nothing.
 		{q: "2A", n: 0},
