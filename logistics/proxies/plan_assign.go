@@ -416,6 +416,25 @@ scan:
 			if int(v) >= nL && free(v-int32(nL)) {
 				// A free right node: the nearest.
 				s.target, s.D = s.bestRoom(k, int32(nL), v-int32(nL), rank, free), int64(b)
+				if hv != nil && rank != nil {
+					// The members of the hubs still queued at this distance
+					// are as near as the bucket's own nodes: bestRoom
+					// without hubs would have seen them there.
+					for j := s.q[k].next; j >= 0; j = s.q[j].next {
+						w := s.q[j].v
+						if w < hub0 || done[w] || dist[w] != int64(b) {
+							continue
+						}
+						h := w - hub0
+						for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
+							touched = append(touched, int32(nL)+r) // read: a commit there makes this search stale
+							if rank[r] < rank[s.target] && free(r) && hubKey[h]-load(&piR[r]) == int64(b) {
+								s.target = r
+								parent[r], parentCost[r] = hubParent[h], hubCost[h]
+							}
+						}
+					}
+				}
 				break scan
 			}
 			done[v] = true

@@ -34,20 +34,68 @@ type hubView struct {
 }
 
 // newHubView folds g. hubOf gives the hub of each right node (-1: none).
-// Two passes (count, then fill) over two halves of the left nodes at once:
-// the scarce part of a national round has 8 million arcs.
+// A slot's arcs fold into its hub's only when they reach every member of
+// the hub at one cost: so on the graph of every pair, always; on a sparse
+// graph, where a demand keeps only its best slots, only then (else the
+// hub would give the slot pairs the graph does not have). Two passes
+// (count, then fill) over two halves of the left nodes at once: the
+// scarce part of a national round has 8 million arcs.
 func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
 		hstart: make([]int32, g.nL+1), dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
+	size := make([]int32, nH)
+	for _, h := range hubOf {
+		if h >= 0 {
+			size[h]++
+		}
+	}
 	cut := []int{0, g.nL / 2, g.nL}
-	// fold visits l's arcs: to its hubs (each once) and to its other
-	// demands.
-	fold := func(l int, seen []int32, hub func(h int32, c int32), direct func(r, c int32)) {
-		for a := g.start[l]; a < g.start[l+1]; a++ {
+	// scratch is one worker's per-hub state for the slot at hand (stamped
+	// with it: no clearing between slots).
+	type scratch struct {
+		stamp, n, cost []int32
+		mixed, told    []bool
+		member         []int32 // the slot that last counted a right node (a graph may hold a pair twice)
+	}
+	newScratch := func() *scratch {
+		sc := &scratch{stamp: make([]int32, nH), n: make([]int32, nH), cost: make([]int32, nH),
+			mixed: make([]bool, nH), told: make([]bool, nH), member: make([]int32, g.nR)}
+		for i := range sc.stamp {
+			sc.stamp[i] = -1
+		}
+		for i := range sc.member {
+			sc.member[i] = -1
+		}
+		return sc
+	}
+	foldable := func(l int, r int32) int32 {
+		if h := hubOf[r]; h >= 0 && rightC[r] != leftC[l] {
+			return h
+		}
+		return -1
+	}
+	// fold visits l's arcs: to the hubs it reaches whole (each once), and
+	// to its other demands.
+	fold := func(l int, sc *scratch, hub func(h int32, c int32), direct func(r, c int32)) {
+		lo, hi := g.start[l], g.start[l+1]
+		for a := lo; a < hi; a++ {
 			r := g.to[a]
-			if h := hubOf[r]; h >= 0 && rightC[r] != leftC[l] {
-				if seen[h] != int32(l) {
-					seen[h] = int32(l)
+			if h := foldable(l, r); h >= 0 {
+				if sc.stamp[h] != int32(l) {
+					sc.stamp[h], sc.n[h], sc.cost[h], sc.mixed[h], sc.told[h] = int32(l), 0, g.cost[a], false, false
+				}
+				if sc.member[r] != int32(l) {
+					sc.member[r] = int32(l)
+					sc.n[h]++
+				}
+				sc.mixed[h] = sc.mixed[h] || g.cost[a] != sc.cost[h]
+			}
+		}
+		for a := lo; a < hi; a++ {
+			r := g.to[a]
+			if h := foldable(l, r); h >= 0 && sc.n[h] == size[h] && !sc.mixed[h] {
+				if !sc.told[h] {
+					sc.told[h] = true
 					hub(h, g.cost[a])
 				}
 				continue
@@ -55,17 +103,10 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 			direct(r, g.cost[a])
 		}
 	}
-	newSeen := func() []int32 {
-		seen := make([]int32, nH)
-		for i := range seen {
-			seen[i] = -1
-		}
-		return seen
-	}
 	inParallel(2, func(k int) {
-		seen := newSeen()
+		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
-			fold(l, seen, func(int32, int32) { hv.hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
+			fold(l, sc, func(int32, int32) { hv.hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
 		}
 	})
 	for l := 0; l < g.nL; l++ {
@@ -75,10 +116,10 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 	hv.hto, hv.hcost = make([]int32, hv.hstart[g.nL]), make([]int32, hv.hstart[g.nL])
 	hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
 	inParallel(2, func(k int) {
-		seen := newSeen()
+		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
 			hi, di := hv.hstart[l], hv.dstart[l]
-			fold(l, seen, func(h, c int32) { hv.hto[hi], hv.hcost[hi] = h, c; hi++ },
+			fold(l, sc, func(h, c int32) { hv.hto[hi], hv.hcost[hi] = h, c; hi++ },
 				func(r, c int32) { hv.dto[di], hv.dcost[di] = r, c; di++ })
 		}
 	})
