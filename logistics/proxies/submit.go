@@ -204,8 +204,6 @@ type Submitted struct {
 	Status string       `json:"status"`
 	Rounds []RoundState `json:"rounds,omitempty"`
 	Held   bool         `json:"-"`
-	// Unchanged: the form held exactly what the entry does (StatusUnchanged).
-	Unchanged bool `json:"-"`
 }
 
 // linkTTL: private links work until a few days after the last round, so

@@ -8,16 +8,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/changes"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
-
-// StatusUnchanged answers a form sent again with exactly what the person's
-// entry holds (a double click, the back button, a lost e-mail): there is
-// nothing to confirm.
-const StatusUnchanged = "unchanged"
 
 // sameRequest is the id of the person's request when it holds exactly v
 // (its rounds not cancelled included), else 0.
@@ -61,16 +57,23 @@ func sortedRounds(rounds []int) []int16 {
 	return slices.Compact(out)
 }
 
-// resendLink answers a form sent again unchanged: the person's page link
+// resendLink answers a form sent again with exactly what the person's
+// entry holds (a double click, the back button, a lost e-mail): there is
+// nothing to confirm. The person's page link
 // goes to the entry's address again (whoever sent the form, only the
 // mailbox of record reads it), unless a link to that page was made in the
 // last ten minutes (a double click: the first e-mail is on its way).
 func (d *Desk) resendLink(ctx context.Context, kind string, id int64, e *elections.Election, email, first string) (*Submitted, error) {
-	col, what := "request_id", "votre demande de procuration"
+	table, col, what := "proxy_requests", "request_id", "votre demande de procuration"
 	if kind == "volunteer" {
-		col, what = "volunteer_id", "votre inscription pour porter une procuration"
+		table, col, what = "proxy_volunteers", "volunteer_id", "votre inscription pour porter une procuration"
 	}
 	err := pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+		// Two clicks at once wait for each other here: the second sees
+		// the link the first made.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM `+table+` WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
 		var recent bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM proxy_links WHERE `+col+` = $1 AND created_at > now() - interval '10 minutes')`,
 			id).Scan(&recent); err != nil || recent {
@@ -89,7 +92,10 @@ func (d *Desk) resendLink(ctx context.Context, kind string, id int64, e *electio
 	if err != nil {
 		return nil, err
 	}
-	return &Submitted{Status: StatusUnchanged, Unchanged: true}, nil
+	// Answered as a change held: the answer must not tell a guess of the
+	// person's details (their phone, their NNE) from a wrong one. Only the
+	// mailbox of record learns that nothing changed.
+	return &Submitted{Status: changes.StatusHeld, Held: true}, nil
 }
 
 func linkResentBody(first, what, election, link string) string {

@@ -19,6 +19,7 @@ var actionLabels = map[string]string{
 	"proxy_request.create":         "Demande déposée",
 	"proxy_request.update":         "Demande modifiée (confirmée par e-mail)",
 	"proxy_request.change_held":    "Formulaire renvoyé : modification en attente de confirmation par e-mail",
+	"proxy_request.link_resent":    "Formulaire renvoyé sans changement : lien de la page renvoyé par e-mail",
 	"proxy_request.cancel":         "Demande annulée",
 	"proxy_request.established":    "Procuration établie (confirmée par le mandant)",
 	"proxy_request.manual_match":   "Appariement manuel",
@@ -31,6 +32,7 @@ var actionLabels = map[string]string{
 	"proxy_volunteer.create":       "Inscription",
 	"proxy_volunteer.update":       "Inscription modifiée (confirmée par e-mail)",
 	"proxy_volunteer.change_held":  "Formulaire renvoyé : modification en attente de confirmation par e-mail",
+	"proxy_volunteer.link_resent":  "Formulaire renvoyé sans changement : lien de la page renvoyé par e-mail",
 	"proxy_volunteer.withdraw":     "Retrait de la liste",
 	"proxy_volunteer.details_view": "Affichage du numéro d'électeur et de la date de naissance",
 	// Delegates.

@@ -168,13 +168,14 @@ func AuditLogPage(ctx context.Context, q pgdb.Q, f AuditFilter) (*AuditPage, err
 // cancelled, proxy established) and for reading their volunteer's
 // details; the volunteer for their sign-up and their answers (filed under
 // the request); a public form for a change that waits for its
-// confirmation (anyone may send the form with anyone's address).
+// confirmation or a form sent again unchanged (anyone may send the form
+// with anyone's address).
 func (e AuditEntry) Who() string {
 	if e.Actor != ActorPublic {
 		return e.Actor
 	}
 	switch {
-	case strings.HasSuffix(e.Action, ".change_held"):
+	case strings.HasSuffix(e.Action, ".change_held"), strings.HasSuffix(e.Action, ".link_resent"):
 		return ActorForm
 	case e.Action == "proxy_volunteer.details_view":
 		return ActorMandant

@@ -30,6 +30,7 @@ func TestWho(t *testing.T) {
 		{ActorPublic, "proxy_offer.accept", "proxy_request", ActorVolunteer},
 		{ActorPublic, "proxy_volunteer.create", "proxy_volunteer", ActorVolunteer},
 		{ActorPublic, "proxy_request.change_held", "proxy_request", ActorForm},
+		{ActorPublic, "proxy_volunteer.link_resent", "proxy_volunteer", ActorForm},
 		{ActorPublic, "delegate_volunteer.create", "delegate_volunteer", ActorPublic},
 		{"staff:a@example.org", "proxy_volunteer.details_view", "proxy_volunteer", "staff:a@example.org"},
 	} {

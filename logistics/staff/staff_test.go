@@ -352,7 +352,7 @@ func TestActionLabel(t *testing.T) {
 		"delegate_representative.delete", "material_order.create", "material_order.cancel", "material_batch.create",
 		"material_batch.sent", "material_item.delete", "material_item.picture", "message.view", "message.retry",
 		"message.retry_failed", "election.create", "election.purge", "import.communes", "import.bureaux", "staff.add",
-		"staff.login", "staff.token",
+		"staff.login", "staff.token", "staff.revoke", "staff.remove", "proxy_request.link_resent", "proxy_volunteer.link_resent",
 	}
 	for _, a := range written {
 		if l := staff.ActionLabel(a); l == a || strings.TrimSpace(l) == "" {

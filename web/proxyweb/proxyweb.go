@@ -105,14 +105,11 @@ func (m *module) volunteerAPI(c *fiber.Ctx) error {
 }
 
 // submittedStatus: 201 for a new entry, 202 when the person had one: the
-// change waits for its confirmation; 200 when the form held exactly what
-// the entry does (the page link goes to its address again).
+// change waits for its confirmation (or, when the form changed nothing,
+// the page link goes to the entry's address again: answered alike).
 func submittedStatus(s *proxies.Submitted) int {
-	switch {
-	case s.Held:
+	if s.Held {
 		return fiber.StatusAccepted
-	case s.Unchanged:
-		return fiber.StatusOK
 	}
 	return fiber.StatusCreated
 }
