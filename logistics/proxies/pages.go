@@ -339,3 +339,16 @@ func (o OfferEntry) StatusLabel() string {
 	}
 	return s
 }
+
+// AnswerStands reports whether the volunteer's latest offer of each round
+// of the request is in status (accepted, declined): a second click finds
+// its answer given. A round offered later and gone meanwhile is not.
+func AnswerStands(ctx context.Context, q pgdb.Q, volunteerID, requestID int64, status string) (bool, error) {
+	var n, as int
+	err := q.QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE status = $3) FROM (
+			SELECT DISTINCT ON (round) status FROM proxy_offers
+			WHERE volunteer_id = $1 AND request_id = $2 ORDER BY round, id DESC) latest`,
+		volunteerID, requestID, status).Scan(&n, &as)
+	return n > 0 && n == as, err
+}

@@ -1,6 +1,7 @@
 package proxyweb_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,4 +115,29 @@ func TestDetailViewsUsedUp(t *testing.T) {
 	}
 	_, page = getPage(t, c, env.URL+mandant)
 	webtest.PageShows(t, page, nil, []string{`id="afficher"`, "affichages-epuises"})
+}
+
+// A click on « J'accepte » for a request whose other round's offer is gone
+// (expired, withdrawn) is not « done » because one round was accepted
+// before: the page says the proposal is gone.
+func TestAcceptWithARoundGoneIsNotDone(t *testing.T) {
+	env := start(t)
+	requestID := newRequest(t, env, requestBody("jeanne@example.org"))
+	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org")); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	volunteer := privatePath(t, env, "paul@example.org", "proxy.offer")
+	c, csrf := formClient(t, env, volunteer)
+	form := url.Values{"_csrf": {csrf}, "request_id": {fmt.Sprint(requestID)}}
+	if status, body, _ := post(t, c, env.URL+volunteer+"/accepter", form); status != http.StatusSeeOther {
+		t.Fatalf("accept: %d %s", status, body)
+	}
+	// Round 2's offer ends meanwhile (as if offered later and left to expire).
+	if _, err := env.Pool.Exec(context.Background(), `UPDATE proxy_offers SET status = 'expired' WHERE request_id = $1 AND round = 2`, requestID); err != nil {
+		t.Fatal(err)
+	}
+	if status, body, _ := post(t, c, env.URL+volunteer+"/accepter", form); status != http.StatusConflict ||
+		!strings.Contains(body, "Cette proposition n'est plus d'actualité") {
+		t.Fatalf("accepting with round 2 gone: %d %s", status, body)
+	}
 }

@@ -376,16 +376,8 @@ func (m *module) alreadyDone(c *fiber.Ctx, o proxies.Owner, action string, reque
 	ctx := c.UserContext()
 	switch action {
 	case "accepter", "refuser":
-		p, err := proxies.LoadVolunteerPage(ctx, m.s.Pool, o.VolunteerID, m.s.Now())
-		if err != nil {
-			return false, err
-		}
 		want := map[string]string{"accepter": proxies.OfferAccepted, "refuser": proxies.OfferDeclined}[action]
-		for _, offer := range p.Offers {
-			if offer.RequestID == requestID && offer.Status == want {
-				return true, nil
-			}
-		}
+		return proxies.AnswerStands(ctx, m.s.Pool, o.VolunteerID, requestID, want)
 	case "etablie", "annuler":
 		p, err := proxies.LoadRequestPage(ctx, m.s.Pool, o.RequestID)
 		if err != nil {
