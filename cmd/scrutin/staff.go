@@ -75,23 +75,24 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.token", "staff_user", u.Email, nil)
 		fmt.Fprintln(e.stdout, tok) // alone on stdout, so that scripts can capture it
 	case "revoke":
-		tokens, sessions, err := staff.Revoke(ctx, e.db.Pool, *email)
-		if err != nil {
+		tokens, sessions, err := staff.Revoke(ctx, e.db.Pool, staff.ActorCLI, *email)
+		if errors.Is(err, check.ErrNotFound) {
 			return fmt.Errorf("no staff account %q", *email)
 		}
-		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.revoke", "staff_user", strings.ToLower(*email),
-			map[string]any{"tokens": tokens, "sessions": sessions})
-		fmt.Fprintf(e.stdout, "staff %s: %s and %s ended\n", strings.ToLower(*email),
-			plural(int(tokens), "API token", "API tokens"), plural(int(sessions), "login", "logins"))
-	case "remove":
-		if err := staff.Remove(ctx, e.db.Pool, *email); err != nil {
-			if errors.Is(err, check.ErrNotFound) {
-				return fmt.Errorf("no staff account %q", *email)
-			}
+		if err != nil {
 			return err
 		}
-		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.remove", "staff_user", strings.ToLower(*email), nil)
-		fmt.Fprintf(e.stdout, "staff %s removed\n", strings.ToLower(*email))
+		fmt.Fprintf(e.stdout, "staff %s: %s and %s ended\n", strings.ToLower(strings.TrimSpace(*email)),
+			plural(int(tokens), "API token", "API tokens"), plural(int(sessions), "login", "logins"))
+	case "remove":
+		err := staff.Remove(ctx, e.db.Pool, staff.ActorCLI, *email)
+		if errors.Is(err, check.ErrNotFound) {
+			return fmt.Errorf("no staff account %q", *email)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "staff %s removed\n", strings.ToLower(strings.TrimSpace(*email)))
 	case "list":
 		users, err := staff.List(ctx, e.db.Pool)
 		if err != nil {

@@ -4,34 +4,49 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"scrutin/logistics/check"
 	"scrutin/logistics/pgdb"
 )
 
 // Revoke ends every API token and login session of the account (a leaked
 // token, a lost laptop); the account and its password stay. It returns how
-// many tokens and sessions it ended.
-func Revoke(ctx context.Context, q pgdb.Q, email string) (tokens, sessions int64, err error) {
-	u, err := ByEmail(ctx, q, email)
-	if err != nil {
-		return 0, 0, err
-	}
-	err = q.QueryRow(ctx, `
-		WITH t AS (DELETE FROM staff_tokens WHERE user_id = $1 RETURNING 1),
-		     s AS (DELETE FROM staff_sessions WHERE user_id = $1 RETURNING 1)
-		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s)`, u.ID).Scan(&tokens, &sessions)
+// many tokens and sessions it ended; the journal says who did it, in the
+// same transaction. check.ErrNotFound: no such account.
+func Revoke(ctx context.Context, pool *pgxpool.Pool, actor, email string) (tokens, sessions int64, err error) {
+	err = pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+		u, err := ByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `
+			WITH t AS (DELETE FROM staff_tokens WHERE user_id = $1 RETURNING 1),
+			     s AS (DELETE FROM staff_sessions WHERE user_id = $1 RETURNING 1)
+			SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s)`, u.ID).Scan(&tokens, &sessions); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, actor, "staff.revoke", "staff_user", u.Email, map[string]any{"tokens": tokens, "sessions": sessions})
+	})
 	return tokens, sessions, err
 }
 
 // Remove deletes the account (someone leaves the campaign): its tokens and
 // sessions go with it, at once. The audit log keeps what it did under its
-// e-mail.
-func Remove(ctx context.Context, q pgdb.Q, email string) error {
-	tag, err := q.Exec(ctx, `DELETE FROM staff_users WHERE email = $1`, strings.ToLower(strings.TrimSpace(email)))
-	if err == nil && tag.RowsAffected() == 0 {
-		return check.ErrNotFound
-	}
-	return err
+// e-mail. check.ErrNotFound: no such account.
+func Remove(ctx context.Context, pool *pgxpool.Pool, actor, email string) error {
+	return pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
+		email := strings.ToLower(strings.TrimSpace(email))
+		tag, err := tx.Exec(ctx, `DELETE FROM staff_users WHERE email = $1`, email)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return check.ErrNotFound
+		}
+		return Audit(ctx, tx, actor, "staff.remove", "staff_user", email, nil)
+	})
 }
 
 // HasPassword reports whether the account can log in on the staff pages

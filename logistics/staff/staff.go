@@ -107,10 +107,10 @@ func Departement(commune string) string {
 }
 
 var (
-	// A département that exists (01 to 95 but 20, 2A, 2B, 971 to 976), or
-	// a commune code in one: a typo such as 99 would give a scope nobody
-	// lives in.
-	scopeRe = regexp.MustCompile(`^((0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])([0-9]{3})?|97[1-6]([0-9]{2})?)$`)
+	// A département that exists (01 to 95 but 20, 2A, 2B; overseas 971 to
+	// 978), or a commune code in one, or one of the Pacific's (984 to
+	// 988): a typo such as 99 would give a scope nobody lives in.
+	scopeRe = regexp.MustCompile(`^((0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])([0-9]{3})?|97[1-8]([0-9]{2})?|98[4-8][0-9]{2})$`)
 )
 
 // NewUser is the input to Add.

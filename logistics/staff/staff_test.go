@@ -38,6 +38,7 @@ func TestAdd(t *testing.T) {
 		{"département that does not exist", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"99"}}, []string{"scope"}, nil},
 		{"Corsica is 2A and 2B, not 20", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"20004"}}, []string{"scope"}, nil},
 		{"Corsican commune", staff.NewUser{Email: "corse@example.org", Role: staff.Viewer, Scope: []string{"2A004", "2b"}}, nil, []string{"2A004", "2B"}},
+		{"overseas and Pacific", staff.NewUser{Email: "outremer@example.org", Role: staff.Viewer, Scope: []string{"977", "97801", "98735"}}, nil, []string{"977", "97801", "98735"}},
 		{"admin with a scope", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, []string{"scope"}, nil},
 		{"short password", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Password: "court"}, []string{"password"}, nil},
 	}
@@ -78,8 +79,8 @@ func TestAdd(t *testing.T) {
 	if got, err := staff.Authenticate(ctx, pool, "orga@example.org", "a-long-password"); err != nil || got.ID != u.ID || got.Role != staff.Viewer || !reflect.DeepEqual(got.Scope, []string{"05"}) {
 		t.Fatalf("after update: %+v %v", got, err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 4 {
-		t.Fatalf("%d accounts, want 4", n)
+	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 5 {
+		t.Fatalf("%d accounts, want 5", n)
 	}
 }
 

@@ -169,7 +169,10 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	ctx := c.UserContext()
 	f, ferr := m.filterFrom(c, false)
 	if ferr != nil {
-		inv, _ := check.AsInvalid(ferr)
+		inv, ok := check.AsInvalid(ferr)
+		if !ok {
+			return ferr // the database, not the filter
+		}
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		f = proxies.Filter{Limit: queuePage}
 		status = fiber.StatusUnprocessableEntity

@@ -78,7 +78,10 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	status, data := fiber.StatusOK, fiber.Map{}
 	f, ferr := m.filterFrom(c, true)
 	if ferr != nil {
-		inv, _ := check.AsInvalid(ferr)
+		inv, ok := check.AsInvalid(ferr)
+		if !ok {
+			return ferr // the database, not the filter
+		}
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		f = proxies.Filter{}
 		f.Normalize(ctx, m.s.Pool, true)
