@@ -132,6 +132,11 @@ func (p *FormPlace) loadBureaux(c *fiber.Ctx, code string) error {
 	return nil
 }
 
+// Asking reports that the page must come back for the place (a commune to
+// choose among several, a bureau to choose): a step of the form without
+// script, not a submission, so it takes nothing of the e-mail's rate limit.
+func (p *FormPlace) Asking() bool { return len(p.errs) > 0 }
+
 // Err is the domain's answer to the form with the fallback's messages in
 // place of the domain's for the same fields: the domain says "Choisissez
 // votre commune." of an empty code, the page says why it is empty.

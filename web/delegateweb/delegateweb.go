@@ -206,8 +206,10 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	}
 	in, errs := signupInput(c)
 	in.CommuneCode, in.BureauCode = place.CommuneCode, place.BureauCode
-	if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
-		return err
+	if !place.Asking() {
+		if err := m.s.LimitEmail(c, "delegate-signup", strings.TrimSpace(in.Email)); err != nil {
+			return err
+		}
 	}
 	out, err := m.desk.Signup(c.UserContext(), in)
 	if inv, ok := check.AsInvalid(err); ok && len(errs) > 0 {

@@ -227,3 +227,21 @@ func TestVolunteerFormWithoutJavaScript(t *testing.T) {
 		t.Fatalf("stored %s bureau %q", commune, bureau)
 	}
 }
+
+// The steps of a form without script (choosing among communes) are not
+// submissions: they take nothing of the e-mail's hourly limit (5 here),
+// so a person who types a vague commune a few times can still send.
+func TestFormStepsWithoutJavaScriptAreNotRateLimited(t *testing.T) {
+	env := start(t, webtest.Options{PublicRatePerMinute: 25})
+	c, csrf := formClient(t, env, "/procuration/demande")
+	for i := 1; i <= 6; i++ {
+		if status, body, _ := post(t, c, env.URL+"/procuration/demande", typedRequest(csrf, "vague@example.org", "041")); status != 422 {
+			t.Fatalf("step %d: %d %s", i, status, body)
+		}
+	}
+	form := typedRequest(csrf, "vague@example.org", "041")
+	form.Set("commune_code", "04112")
+	if status, body, where := post(t, c, env.URL+"/procuration/demande", form); status != 303 || where != "/procuration/merci/demande" {
+		t.Fatalf("the submission after six steps: %d → %q %s", status, where, body)
+	}
+}

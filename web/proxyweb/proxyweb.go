@@ -201,8 +201,10 @@ func (m *module) requestForm(c *fiber.Ctx) error {
 		return err
 	}
 	in := proxies.RequestInput(personFromForm(c, place))
-	if err := m.s.LimitEmail(c, "proxy-request", strings.TrimSpace(in.Email)); err != nil {
-		return err
+	if !place.Asking() {
+		if err := m.s.LimitEmail(c, "proxy-request", strings.TrimSpace(in.Email)); err != nil {
+			return err
+		}
 	}
 	out, err := m.desk.SubmitRequest(c.UserContext(), in)
 	if err := place.Err(err); err != nil {
@@ -240,8 +242,10 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 		}
 		in.MaxDistanceKm = &n
 	}
-	if err := m.s.LimitEmail(c, "proxy-volunteer", strings.TrimSpace(in.Email)); err != nil {
-		return err
+	if !place.Asking() {
+		if err := m.s.LimitEmail(c, "proxy-volunteer", strings.TrimSpace(in.Email)); err != nil {
+			return err
+		}
 	}
 	out, err := m.desk.SubmitVolunteer(c.UserContext(), in)
 	if err := place.Err(err); err != nil {
