@@ -171,7 +171,6 @@ func ByID(ctx context.Context, q pgdb.Q, id int64) (*Election, error) {
 	return one(query(ctx, q, `e.id = $1`, id))
 }
 
-// NormalizeSlug is a slug as stored: trimmed, lower-case.
 // TakesSignUps reports whether people may still ask for a proxy or sign
 // up at now: a round after today, in Paris. On its last round's day an
 // election is still open (staff work on it until midnight) but has nothing
@@ -180,6 +179,7 @@ func (e *Election) TakesSignUps(now time.Time) bool {
 	return e.LastRound().Date.After(Today(now))
 }
 
+// NormalizeSlug is a slug as stored: trimmed, lower-case.
 func NormalizeSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // BySlug loads one election.

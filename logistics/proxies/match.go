@@ -652,29 +652,17 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		}
 		// One message per volunteer and request: a pair moved on both
 		// rounds is told once, naming both.
-		type held struct{ vol, req int64 }
-		var groups [][]int // indices into remove
-		at := map[held]int{}
+		ws := make([]withdrawal, len(remove))
 		for i, r := range remove {
-			k := held{r.VolunteerID, r.RequestID}
-			g, ok := at[k]
-			if !ok {
-				g = len(groups)
-				at[k] = g
-				groups = append(groups, nil)
-			}
-			groups[g] = append(groups[g], i)
+			ws[i] = withdrawal{pair: info.pair(r, in.dates[r.Round]), reason: "moved"}
+			ws[i].status = OfferPending
 		}
-		links := drawLinks(len(groups), func(g int) int64 { return remove[groups[g][0]].VolunteerID }, in.spare)
+		groups := byPair(ws)
+		links := drawLinks(len(groups), func(g int) int64 { return groups[g][0].volunteerID }, in.spare)
 		msgs := make([]notify.Message, 0, len(groups))
-		for g, idx := range groups {
-			ws := make([]withdrawal, len(idx))
-			for j, i := range idx {
-				ws[j] = withdrawal{pair: info.pair(remove[i], in.dates[remove[i].Round]), reason: "moved"}
-				ws[j].status = OfferPending
-			}
-			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: ws[0].vEmail, Kind: "proxy.withdrawn",
-				Subject: withdrawnVolunteerNoteSubject(ws), Body: withdrawnVolunteerNote(ws, d.url(links.secrets[g]))})
+		for g, gw := range groups {
+			msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: gw[0].vEmail, Kind: "proxy.withdrawn",
+				Subject: withdrawnVolunteerNoteSubject(gw), Body: withdrawnVolunteerNote(gw, d.url(links.secrets[g]))})
 		}
 		if err := copyLinks(ctx, tx, now, linkExpiry, links.rows); err != nil {
 			return err

@@ -191,11 +191,6 @@ func withdrawnVolunteerSubject(reason string) string {
 	return "Procuration : la demande a changé"
 }
 
-// withdrawnVolunteerBody tells a volunteer that an offer they held is gone.
-func withdrawnVolunteerBody(p pair, reason, link string) string {
-	return withdrawnVolunteerNote([]withdrawal{{pair: p, reason: reason}}, link)
-}
-
 // withdrawnWhy is why a request a volunteer held is gone, after "La
 // demande de procuration de X pour le tour N (date)".
 func withdrawnWhy(reason string) string {

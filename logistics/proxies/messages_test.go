@@ -102,7 +102,7 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 		{"accepted, to the volunteer", acceptedVolunteerBody([]pair{p}, link), volunteerPage, 0},
 		{"established", establishedVolunteerBody(p, link), volunteerPage, 0},
 		{"expired", expiredVolunteerBody([]pair{p}, link), volunteerPage, 0},
-		{"withdrawn", withdrawnVolunteerBody(p, "cancelled", link), volunteerPage, 0},
+		{"withdrawn", withdrawnVolunteerNote([]withdrawal{{pair: p, reason: "cancelled"}}, link), volunteerPage, 0},
 		{"withdrawn self", withdrawnSelfBody("Paul", link), volunteerPage, 0},
 		{"offer", offerVolunteerBody(p, "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
 		{"offer, SMS", offerVolunteerSMS(p, "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", link), volunteerPage, 0},

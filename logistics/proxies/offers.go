@@ -187,6 +187,9 @@ func (d *Desk) withdrawLiveOffer(ctx context.Context, tx pgx.Tx, requestID int64
 	return d.withdrawalMessages(ctx, tx, ws)
 }
 
+// key is the pair's volunteer and request (byPair).
+func (p pair) key() [2]int64 { return [2]int64{p.volunteerID, p.requestID} }
+
 // withdrawal is a live offer withdrawLive ended (with its status before)
 // and why.
 type withdrawal struct {
@@ -240,7 +243,7 @@ func (d *Desk) withdrawalMessages(ctx context.Context, tx pgx.Tx, ws []withdrawa
 		}
 	}
 	var msgs []notify.Message
-	for _, g := range groupWithdrawals(toVolunteers) {
+	for _, g := range byPair(toVolunteers) {
 		link, err := d.linkFor(ctx, tx, "volunteer", g[0].volunteerID)
 		if err != nil {
 			return nil, err
@@ -248,7 +251,7 @@ func (d *Desk) withdrawalMessages(ctx context.Context, tx pgx.Tx, ws []withdrawa
 		msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: g[0].vEmail, Kind: "proxy.withdrawn",
 			Subject: withdrawnVolunteerNoteSubject(g), Body: withdrawnVolunteerNote(g, link)})
 	}
-	for _, g := range groupWithdrawals(toMandants) {
+	for _, g := range byPair(toMandants) {
 		link, err := d.linkFor(ctx, tx, "request", g[0].requestID)
 		if err != nil {
 			return nil, err
@@ -257,24 +260,6 @@ func (d *Desk) withdrawalMessages(ctx context.Context, tx pgx.Tx, ws []withdrawa
 			Subject: "Procuration : votre mandataire se désiste", Body: withdrawnMandantBody(g, link)})
 	}
 	return msgs, nil
-}
-
-// groupWithdrawals groups withdrawals by (volunteer, request), keeping
-// order, as groupPairs does offers.
-func groupWithdrawals(ws []withdrawal) [][]withdrawal {
-	idx := map[[2]int64]int{}
-	var out [][]withdrawal
-	for _, w := range ws {
-		k := [2]int64{w.volunteerID, w.requestID}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], w)
-	}
-	return out
 }
 
 // electionOfRequest and electionOfVolunteer: the election is immutable, so
@@ -751,7 +736,7 @@ func (d *Desk) ExpireOffers(ctx context.Context) (int, error) {
 				}
 				var events []event
 				var msgs []notify.Message
-				for _, group := range groupPairs(ps) {
+				for _, group := range byPair(ps) {
 					link, err := d.linkFor(ctx, tx, "volunteer", group[0].volunteerID)
 					if err != nil {
 						return nil, err
@@ -782,20 +767,21 @@ func (d *Desk) ExpireOffers(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// groupPairs groups offers by (volunteer, request), keeping order: one
-// message per person and request, whatever the number of rounds.
-func groupPairs(ps []pair) [][]pair {
+// byPair groups offers, or their withdrawals, by (volunteer, request),
+// keeping order: one message per person and request, whatever the number
+// of rounds.
+func byPair[T interface{ key() [2]int64 }](xs []T) [][]T {
 	idx := map[[2]int64]int{}
-	var out [][]pair
-	for _, p := range ps {
-		k := [2]int64{p.volunteerID, p.requestID}
+	var out [][]T
+	for _, x := range xs {
+		k := x.key()
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
 			idx[k] = i
 			out = append(out, nil)
 		}
-		out[i] = append(out[i], p)
+		out[i] = append(out[i], x)
 	}
 	return out
 }
