@@ -506,7 +506,12 @@ func TestSaturateParallel(t *testing.T) {
 		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
 			t.Fatalf("iter %d: parallel searches differ from sequential", iter)
 		}
-		// With hubs too, and at the cost of the searches over every arc.
+		// With hubs too, and at the cost of the searches over every arc
+		// (not on the small instances without rank: the race detector
+		// makes these slow).
+		if iter%4 == 1 {
+			continue
+		}
 		g, hv := randomHubBip(r, nL, nR, 1+r.Intn(12))
 		m1, pl1, pr1 = saturate(g, order, rank, math.MaxInt32, hv)
 		m2, pl2, pr2 = saturate(g, order, rank, 0, hv)
@@ -740,7 +745,7 @@ func TestPlanHubs(t *testing.T) {
 			}
 		}
 	}
-	for iter := 0; iter < 100; iter++ {
+	for iter := 0; iter < 40; iter++ {
 		ds, ss := hubInstance(r, 50+r.Intn(300), 20+r.Intn(150), []float64{2, 8, 25}[r.Intn(3)])
 		for _, opt := range []Options{{slots: true}, {slots: true, stress: true}, {MaxCandidates: 1, exactPairs: -1}, {MaxCandidates: 2}} {
 			arcs := opt
@@ -751,7 +756,7 @@ func TestPlanHubs(t *testing.T) {
 			}
 		}
 	}
-	if n := foldedArcs.Load() - folded; n < 100_000 {
+	if n := foldedArcs.Load() - folded; n < 50_000 {
 		t.Fatalf("only %d arcs folded into hubs", n)
 	}
 }
