@@ -203,11 +203,7 @@ func (p *FormPlace) Show(c *fiber.Ctx, data fiber.Map) error {
 	}
 	chosen, _ := places.NormalizeBureau(p.form["bureau_code"])
 	for _, b := range p.bureaux {
-		text := "Bureau " + b.Code
-		if b.Name != "" {
-			text += " – " + b.Name
-		}
-		v.Bureaux = append(v.Bureaux, PlaceOption{Value: b.Code, Label: text, Selected: b.Code == chosen})
+		v.Bureaux = append(v.Bureaux, PlaceOption{Value: b.Code, Label: b.Label(), Selected: b.Code == chosen})
 	}
 	if len(v.Bureaux) > 0 {
 		v.BureauxFor = code

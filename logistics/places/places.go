@@ -39,6 +39,15 @@ type Bureau struct {
 	Point       *Point `json:"-"`
 }
 
+// Label is the bureau as the forms and pages name it: "Bureau 3 – Gymnase
+// des Arches" (its name when known).
+func (b Bureau) Label() string {
+	if b.Name == "" {
+		return "Bureau " + b.Code
+	}
+	return "Bureau " + b.Code + " – " + b.Name
+}
+
 // ID is the usual "04036_2" identifier.
 func (b Bureau) ID() string { return b.CommuneCode + "_" + b.Code }
 

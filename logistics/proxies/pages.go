@@ -136,17 +136,14 @@ func bureauLine(ctx context.Context, q pgdb.Q, commune, bureau string) (string, 
 	if bureau == "" {
 		return "Je ne sais pas", nil
 	}
-	text := "Bureau " + bureau
 	b, err := places.GetBureau(ctx, q, commune, bureau)
 	if errors.Is(err, check.ErrNotFound) {
-		return text, nil
+		return "Bureau " + bureau, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	if b.Name != "" {
-		text += " – " + b.Name
-	}
+	text := b.Label()
 	if b.Address != "" {
 		text += ", " + b.Address
 	}

@@ -838,9 +838,9 @@ func TestStaffSeeOnlyTheirScope(t *testing.T) {
 	if err != nil || r.Status != proxies.RoundOpen || r.CommuneCode != "04070" {
 		t.Fatalf("%+v, %v", r, err)
 	}
-	q, total, err := proxies.Queue(f.ctx, f.pool, org04, proxies.Filter{Status: proxies.RoundOpen, Limit: 50})
-	if err != nil || total != 1 || q[0].RequestID != digne {
-		t.Fatalf("queue %+v (%d), %v", q, total, err)
+	q, err := proxies.ListQueue(f.ctx, f.pool, org04, proxies.Filter{Status: proxies.RoundOpen, Limit: 50})
+	if err != nil || q.Rounds != 1 || q.Entries[0].RequestID != digne {
+		t.Fatalf("queue %+v, %v", q, err)
 	}
 	vol := f.volunteer(t, f.person("Paul", "04070", "1"), 10)
 	if err := f.desk.Unmatch(f.ctx, viewer, digne, 1); !errors.Is(err, check.ErrForbidden) {

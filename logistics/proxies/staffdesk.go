@@ -175,18 +175,10 @@ type QueueList struct {
 	Requests int
 }
 
-// Queue lists request rounds for u, the longest waiting first (the
+// ListQueue lists request rounds for u, the longest waiting first (the
 // request's arrival, not the round's last change: a round that changed
-// status keeps its place), and how many rounds the filter matches.
-func Queue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) ([]QueueEntry, int, error) {
-	l, err := ListQueue(ctx, q, u, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	return l.Entries, l.Rounds, nil
-}
-
-// ListQueue is Queue with the count of requests beside that of rounds.
+// status keeps its place), with how many rounds and requests the filter
+// matches.
 func ListQueue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*QueueList, error) {
 	out := &QueueList{}
 	where, args := queueWhere(u, f)
@@ -752,7 +744,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	if out.History, err = staffHistory(ctx, d.Pool, "proxy_request", id, events); err != nil {
+	if out.History, err = historyOf(ctx, d.Pool, "proxy_request", id, events); err != nil {
 		return nil, err
 	}
 	for _, rs := range r.Rounds {
@@ -771,7 +763,7 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 // The histories of the staff pages name who did each thing as the audit
 // log knows it. The log records "public" for whoever used a private link
 // or a public form: the entry tells the mandant from the volunteer
-// (staff.AuditEntry.Who). An offer's end is told by the offer, whose reason says
+// (staff.AuditEntry.Who, in historyOf). An offer's end is told by the offer, whose reason says
 // what ended it; who did it is the author of that change's audit entry,
 // wherever the log files it (offerEnders): a volunteer's withdrawal under
 // the volunteer, an unmatching under the request.
@@ -902,7 +894,7 @@ func offerEnders(ctx context.Context, q pgdb.Q, stories []offerStory) (map[int64
 			FROM audit_log WHERE entity = 'proxy_volunteer' AND action = 'proxy_volunteer.withdraw' AND entity_id = ANY ($2::text[])
 		), o AS (
 			SELECT id, volunteer_id, row_number() OVER (PARTITION BY volunteer_id ORDER BY id) AS n FROM proxy_offers
-			WHERE volunteer_id = ANY ($3) AND status = 'withdrawn' AND status NOT IN ('pending', 'accepted') AND reason = 'volunteer_withdrew'
+			WHERE volunteer_id = ANY ($3) AND status = 'withdrawn' AND reason = 'volunteer_withdrew'
 		)
 		SELECT o.id, (SELECT w.actor FROM w WHERE w.entity_id = o.volunteer_id::text AND w.upto >= o.n ORDER BY w.upto, w.id LIMIT 1)
 		FROM o WHERE o.id = ANY ($1)`, idTexts(volunteers), volunteers)
@@ -915,7 +907,7 @@ func offerEnders(ctx context.Context, q pgdb.Q, stories []offerStory) (map[int64
 			FROM audit_log WHERE entity = 'proxy_request' AND action = 'proxy_request.unmatch' AND entity_id = ANY ($2::text[])
 		), o AS (
 			SELECT id, request_id, round, row_number() OVER (PARTITION BY request_id, round ORDER BY id) AS n FROM proxy_offers
-			WHERE request_id = ANY ($3) AND status = 'withdrawn' AND status NOT IN ('pending', 'accepted') AND reason = 'unmatched'
+			WHERE request_id = ANY ($3) AND status = 'withdrawn' AND reason = 'unmatched'
 		)
 		SELECT o.id, u.actor FROM o JOIN u ON u.entity_id = o.request_id::text AND u.round = o.round::text AND u.n = o.n
 		WHERE o.id = ANY ($1)`, idTexts(requests), requests)
@@ -936,18 +928,6 @@ func idTexts(ids []int64) []string {
 		out[i] = fmt.Sprint(id)
 	}
 	return out
-}
-
-// staffHistory is historyOf with each audit entry's actor as the page
-// can tell it (staff.AuditEntry.Who).
-func staffHistory(ctx context.Context, q pgdb.Q, entity string, id int64, offers []HistoryEvent) ([]HistoryEvent, error) {
-	out, err := historyOf(ctx, q, entity, id, offers)
-	for i := range out {
-		if out[i].text == "" {
-			out[i].Actor = out[i].Who()
-		}
-	}
-	return out, err
 }
 
 // candidatesFor ranks the volunteers who may carry a request round, with

@@ -80,11 +80,13 @@ func (e HistoryEvent) Label() string {
 }
 
 // historyOf loads the history of one request or volunteer: its audit
-// entries and the events of its offers, newest first.
+// entries, each by whom as far as it tells (staff.AuditEntry.Who), and
+// the events of its offers, newest first.
 func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64, offers []HistoryEvent) ([]HistoryEvent, error) {
 	log, err := staff.AuditLog(ctx, q, staff.AuditFilter{Entity: entity, EntityID: fmt.Sprint(id), Limit: 200})
 	out := make([]HistoryEvent, len(log), len(log)+len(offers))
 	for i, e := range log {
+		e.Actor = e.Who()
 		out[i] = HistoryEvent{AuditEntry: e}
 	}
 	out = append(out, offers...)
@@ -93,7 +95,7 @@ func historyOf(ctx context.Context, q pgdb.Q, entity string, id int64, offers []
 }
 
 // LoadVolunteerDetail loads a volunteer's staff page in u's scope, the
-// history told by who did each thing (staffHistory).
+// history told by who did each thing (historyOf).
 func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64) (*VolunteerDetail, error) {
 	list, err := listVolunteers(ctx, q, situationSQL(""), `v.id = $2`, u.ScopeArg(), id)
 	if err != nil {
@@ -140,7 +142,7 @@ func LoadVolunteerDetail(ctx context.Context, q pgdb.Q, u *staff.User, id int64)
 	if err != nil {
 		return nil, err
 	}
-	out.History, err = staffHistory(ctx, q, "proxy_volunteer", id, events)
+	out.History, err = historyOf(ctx, q, "proxy_volunteer", id, events)
 	return out, err
 }
 

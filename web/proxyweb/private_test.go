@@ -30,17 +30,26 @@ func actTwice(t *testing.T, env *webtest.Env, c *http.Client, path, action strin
 	}
 }
 
-// A second click on « J'accepte », « Je ne peux pas », « J'ai établi la
-// procuration » or « Annuler ma demande » finds the thing done: the page
-// says so, as after the first, rather than a conflict.
-func TestPrivateActionsClickedTwice(t *testing.T) {
-	env := start(t)
+// offeredToPaul files Jeanne's request and signs Paul up near her: the
+// instant matching offers it to him. It returns the request, Paul's page
+// and a client on it with its CSRF token.
+func offeredToPaul(t *testing.T, env *webtest.Env) (int64, string, *http.Client, string) {
+	t.Helper()
 	requestID := newRequest(t, env, requestBody("jeanne@example.org"))
 	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org")); r.Status != 201 {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	volunteer := privatePath(t, env, "paul@example.org", "proxy.offer")
 	c, csrf := formClient(t, env, volunteer)
+	return requestID, volunteer, c, csrf
+}
+
+// A second click on « J'accepte », « Je ne peux pas », « J'ai établi la
+// procuration » or « Annuler ma demande » finds the thing done: the page
+// says so, as after the first, rather than a conflict.
+func TestPrivateActionsClickedTwice(t *testing.T) {
+	env := start(t)
+	requestID, volunteer, c, csrf := offeredToPaul(t, env)
 	actTwice(t, env, c, volunteer, "accepter", url.Values{"_csrf": {csrf}, "request_id": {fmt.Sprint(requestID)}}, "acceptee")
 	if _, page := getPage(t, c, env.URL+volunteer+"?fait=acceptee"); !strings.Contains(page, "Vous portez la procuration de Jeanne Moreau") {
 		t.Fatalf("after accepting twice: %s", page)
@@ -122,12 +131,7 @@ func TestDetailViewsUsedUp(t *testing.T) {
 // before: the page says the proposal is gone.
 func TestAcceptWithARoundGoneIsNotDone(t *testing.T) {
 	env := start(t)
-	requestID := newRequest(t, env, requestBody("jeanne@example.org"))
-	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org")); r.Status != 201 {
-		t.Fatalf("%d %s", r.Status, r.Body)
-	}
-	volunteer := privatePath(t, env, "paul@example.org", "proxy.offer")
-	c, csrf := formClient(t, env, volunteer)
+	requestID, volunteer, c, csrf := offeredToPaul(t, env)
 	form := url.Values{"_csrf": {csrf}, "request_id": {fmt.Sprint(requestID)}}
 	if status, body, _ := post(t, c, env.URL+volunteer+"/accepter", form); status != http.StatusSeeOther {
 		t.Fatalf("accept: %d %s", status, body)
