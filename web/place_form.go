@@ -21,9 +21,11 @@ import (
 // could ever be sent. The server then does what the script would have
 // done: it looks the text up with the search the API uses (places.Search)
 // and, when the page comes back, lists the matching communes and the
-// chosen commune's bureaux.
+// chosen commune's bureaux. A form that asks for a commune and no bureau
+// (partials/commune alone: a delivery address) reads it with ReadCommune.
 
-// Form fields of partials/place beside commune_code and bureau_code.
+// Form fields of partials/place and partials/commune beside commune_code
+// and bureau_code.
 const (
 	placeText = "commune_q"     // what the person typed
 	placeNoJS = "sans_js"       // set by a <noscript> input: the browser runs no script
@@ -35,6 +37,12 @@ const (
 // asked to choose theirs: no bureau has this code, so the domain refuses
 // the form (nothing is stored) and still checks every other field.
 const noBureauYet = "?"
+
+// noCommuneYet is the commune a form is validated with while the text
+// typed names none or several: no commune has this code, so the domain
+// refuses the form even where an empty commune has a meaning of its own
+// (a material order takes the commune of its postal code).
+const noCommuneYet = "?"
 
 // dontKnow is the empty bureau choice of a form where the bureau is
 // optional (partials/place's default).
@@ -53,6 +61,7 @@ type FormPlace struct {
 	bureaux   []places.Bureau  // of the commune bureauxOf names, once loaded
 	bureauxOf string
 	optional  bool // "Je ne sais pas" is an answer for the bureau
+	noBureau  bool // the form asks for no bureau (ReadCommune)
 }
 
 // ReadPlace reads the place of a form with partials/place, form being its
@@ -61,7 +70,8 @@ type FormPlace struct {
 //   - No commune chosen but a name or postal code typed: the text is looked
 //     up. One commune matches: it is the one (form["commune_code"] is set).
 //     Several: the page is to come back with them to choose from. None: it
-//     says so.
+//     says so. In both cases CommuneCode is one no commune has, so that
+//     the domain refuses the form.
 //   - A commune chosen that the text does not find: the text was changed
 //     since, with no script to follow it; the text wins, as above.
 //   - A browser without script had no list of bureaux to choose from:
@@ -73,30 +83,10 @@ type FormPlace struct {
 // Put CommuneCode and BureauCode in the domain's input, pass the domain's
 // error through Err, and call Show before rendering the page again.
 func (s *Server) ReadPlace(c *fiber.Ctx, form map[string]string, bureauOptional bool) (*FormPlace, error) {
-	ctx := c.UserContext()
 	p := &FormPlace{s: s, form: form, errs: check.Errors{}, optional: bureauOptional,
 		CommuneCode: form["commune_code"], BureauCode: form["bureau_code"]}
-	if text := strings.TrimSpace(form[placeText]); text != "" {
-		found, err := places.Search(ctx, s.Pool, text)
-		if err != nil {
-			return nil, err
-		}
-		code, _ := places.NormalizeCommune(p.CommuneCode)
-		chosen := code != "" && slices.ContainsFunc(found, func(c places.Commune) bool { return c.Code == code })
-		if !chosen {
-			p.CommuneCode, p.BureauCode = "", ""
-			form["commune_code"], form["bureau_code"], form[placeName] = "", "", ""
-			switch len(found) {
-			case 0:
-				p.errs["commune_code"] = fmt.Sprintf("Aucune commune ne correspond à « %s ».", shorten(text, 60))
-			case 1:
-				p.CommuneCode = found[0].Code
-				form["commune_code"] = found[0].Code
-			default:
-				p.choices = found
-				p.errs["commune_code"] = "Choisissez votre commune dans la liste."
-			}
-		}
+	if err := p.readCommune(c); err != nil {
+		return nil, err
 	}
 	code, ok := places.NormalizeCommune(p.CommuneCode)
 	if ok && p.optional && form[placeNoJS] != "" && strings.TrimSpace(p.BureauCode) == "" && form[placeSeen] != code {
@@ -109,6 +99,47 @@ func (s *Server) ReadPlace(c *fiber.Ctx, form map[string]string, bureauOptional 
 		}
 	}
 	return p, nil
+}
+
+// ReadCommune is ReadPlace for a form that asks for a commune and no
+// bureau (partials/commune alone): the commune is read as ReadPlace reads
+// it, BureauCode stays empty and Show lists no bureaux.
+func (s *Server) ReadCommune(c *fiber.Ctx, form map[string]string) (*FormPlace, error) {
+	p := &FormPlace{s: s, form: form, errs: check.Errors{}, noBureau: true, CommuneCode: form["commune_code"]}
+	if err := p.readCommune(c); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// readCommune looks up the text typed when no commune among those it
+// finds was chosen (see ReadPlace).
+func (p *FormPlace) readCommune(c *fiber.Ctx) error {
+	text := strings.TrimSpace(p.form[placeText])
+	if text == "" {
+		return nil
+	}
+	found, err := places.Search(c.UserContext(), p.s.Pool, text)
+	if err != nil {
+		return err
+	}
+	code, _ := places.NormalizeCommune(p.CommuneCode)
+	if code != "" && slices.ContainsFunc(found, func(c places.Commune) bool { return c.Code == code }) {
+		return nil
+	}
+	p.CommuneCode, p.BureauCode = noCommuneYet, ""
+	p.form["commune_code"], p.form["bureau_code"], p.form[placeName] = "", "", ""
+	switch len(found) {
+	case 0:
+		p.errs["commune_code"] = fmt.Sprintf("Aucune commune ne correspond à « %s ».", shorten(text, 60))
+	case 1:
+		p.CommuneCode = found[0].Code
+		p.form["commune_code"] = found[0].Code
+	default:
+		p.choices = found
+		p.errs["commune_code"] = "Choisissez votre commune dans la liste."
+	}
+	return nil
 }
 
 // shorten cuts a text typed by a person to n characters for a message.
@@ -173,7 +204,7 @@ type PlaceView struct {
 
 // Show adds to a page coming back what partials/place lists: the communes
 // matching the text when there are several, else the chosen commune and
-// its bureaux.
+// its bureaux (none for a form read with ReadCommune).
 func (p *FormPlace) Show(c *fiber.Ctx, data fiber.Map) error {
 	v := &PlaceView{}
 	data["Place"] = v
@@ -198,6 +229,9 @@ func (p *FormPlace) Show(c *fiber.Ctx, data fiber.Map) error {
 	label := communeText(*cm)
 	p.form[placeName] = label
 	v.Communes = []PlaceOption{{Value: cm.Code, Label: label, Selected: true}}
+	if p.noBureau {
+		return nil
+	}
 	if err := p.loadBureaux(c, code); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"scrutin/demo"
@@ -95,6 +96,92 @@ func TestBrowserMaterialOrder(t *testing.T) {
 	}
 	if orders != 2 {
 		t.Fatalf("%d orders stored, want Claire's and Alice's", orders)
+	}
+}
+
+// A browser with scripts turned off orders material: the commune is typed,
+// the server finds it or lists the communes to choose from.
+func TestBrowserMaterialOrderWithoutJavaScript(t *testing.T) {
+	env := start(t)
+	addSaintDenis(t, env)
+	ctx := webtest.Browser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	fill := func(email, address, postal, typed string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(env.URL+"/materiel"),
+			chromedp.WaitVisible(chromedp.CSS(`#q-TRACT-A5`)),
+			chromedp.WaitVisible(chromedp.CSS(`noscript p.hint`)), // shown only with scripts off
+			chromedp.SendKeys(chromedp.CSS(`#q-TRACT-A5`), "100"),
+			chromedp.SendKeys(chromedp.CSS(`#name`), "Alice Martin"),
+			chromedp.SendKeys(chromedp.CSS(`#address`), address),
+			chromedp.SendKeys(chromedp.CSS(`#postal_code`), postal),
+			chromedp.SendKeys(chromedp.CSS(`#commune_q`), typed),
+			chromedp.SendKeys(chromedp.CSS(`#email`), email),
+			chromedp.SendKeys(chromedp.CSS(`#phone`), "06 12 34 56 78"),
+			chromedp.Click(chromedp.CSS(`input[name="consent"]`)),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		)
+	}
+	ordered := func(email, delivery string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.order-lines`))); err != nil {
+			t.Fatal(err)
+		}
+		if h1, main := text(`h1`), text(`main`); h1 != "Merci, votre commande est enregistrée" || !strings.Contains(text(`.order-lines`), "100 tracts — Tract A5") ||
+			!strings.Contains(main, email) || !strings.Contains(main, delivery) {
+			t.Fatalf("confirmation %q / %q", h1, main)
+		}
+	}
+
+	t.Run("one commune matches: ordered at once", func(t *testing.T) {
+		if err := chromedp.Do(ctx, fill("alice@example.org", "5 rue des Lilas", "04000", "04000")); err != nil {
+			t.Fatal(err)
+		}
+		ordered("alice@example.org", "5 rue des Lilas, 04000 Digne-les-Bains")
+	})
+
+	t.Run("several communes match: the person chooses, then orders", func(t *testing.T) {
+		if err := chromedp.Do(ctx,
+			fill("denis@example.org", "1 place Victor Hugo", "93200", "Saint-Denis"),
+			chromedp.WaitVisible(chromedp.CSS(`#commune_code-error`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if s := text(`#commune_code-error`); s != "Choisissez votre commune dans la liste." {
+			t.Fatalf("message %q", s)
+		}
+		if s := text(`#commune_code`); !strings.Contains(s, "Saint-Denis (93200)") || !strings.Contains(s, "Saint-Denis (97400)") {
+			t.Fatalf("communes listed: %q", s)
+		}
+		for sel, want := range map[string]string{`#q-TRACT-A5`: "100", `#name`: "Alice Martin", `#address`: "1 place Victor Hugo",
+			`#postal_code`: "93200", `#commune_q`: "Saint-Denis", `#email`: "denis@example.org"} {
+			if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel))); got != want {
+				t.Errorf("%s kept %q, want %q", sel, got, want)
+			}
+		}
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS(`#commune_code`), "93066"),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		ordered("denis@example.org", "1 place Victor Hugo, 93200 Saint-Denis")
+	})
+
+	for email, want := range map[string]string{"alice@example.org": "04070", "denis@example.org": "93066"} {
+		if got := storedCommunes(t, env, email); len(got) != 1 || got[0] != want {
+			t.Errorf("orders of %s delivered to %v, want %s", email, got, want)
+		}
 	}
 }
 

@@ -188,14 +188,15 @@ func (m *module) orderPage(c *fiber.Ctx) error {
 // orderFromForm builds the same input as the JSON body from the form. A
 // quantity left empty or at 0 means "not ordered"; one that is not a
 // number becomes -1, and one too large for a number the largest there is:
-// the domain refuses both with its own message.
-func orderFromForm(c *fiber.Ctx) materials.OrderInput {
+// the domain refuses both with its own message. The commune is as
+// web.ReadCommune read it.
+func orderFromForm(c *fiber.Ctx, place *web.FormPlace) materials.OrderInput {
 	in := materials.OrderInput{
 		Election:    c.FormValue("election"),
 		Name:        c.FormValue("name"),
 		Address:     c.FormValue("address"),
 		PostalCode:  c.FormValue("postal_code"),
-		CommuneCode: c.FormValue("commune_code"),
+		CommuneCode: place.CommuneCode,
 		Email:       c.FormValue("email"),
 		Phone:       c.FormValue("phone"),
 	}
@@ -232,17 +233,31 @@ func (m *module) orderForm(c *fiber.Ctx) error {
 	if strings.TrimSpace(c.FormValue("site_web")) != "" {
 		return m.s.Render(c, "materials/confirmation", fiber.Map{"Title": "Commande enregistrée"})
 	}
-	in := orderFromForm(c)
-	if err := m.s.LimitEmail(c, "material-order", strings.TrimSpace(in.Email)); err != nil {
+	// Without script the commune comes as typed text (web.ReadCommune).
+	// An empty one is the domain's to take from the postal code.
+	form := web.FormValues(c)
+	place, err := m.s.ReadCommune(c, form)
+	if err != nil {
 		return err
 	}
+	in := orderFromForm(c, place)
+	// Choosing among the communes the text matches is a step of the form,
+	// not an order: it takes nothing of the e-mail's limit.
+	if !place.Asking() {
+		if err := m.s.LimitEmail(c, "material-order", strings.TrimSpace(in.Email)); err != nil {
+			return err
+		}
+	}
 	p, err := materials.PlaceOrder(c.UserContext(), m.s.Pool, in, m.placeOptions())
-	if err != nil {
+	if err := place.Err(err); err != nil {
 		inv, ok := check.AsInvalid(err)
 		if !ok {
 			return err
 		}
-		data := fiber.Map{"Form": web.FormValues(c), "Errors": inv.Fields, "Summary": inv.Message()}
+		data := fiber.Map{"Form": form, "Errors": inv.Fields, "Summary": inv.Message()}
+		if err := place.Show(c, data); err != nil {
+			return err
+		}
 		return m.orderView(c, fiber.StatusUnprocessableEntity, e, data)
 	}
 	// Redirect after POST: reloading the thank-you page must not order
