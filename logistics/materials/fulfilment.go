@@ -363,18 +363,36 @@ func CreateBatch(ctx context.Context, pool *pgxpool.Pool, u *staff.User, in Batc
 	return BatchByID(ctx, pool, u.ScopeArg(), id)
 }
 
+// batchScopeCounts counts the orders of a batch, whatever their status,
+// within scope (a ScopeArg) and outside it.
+func batchScopeCounts(ctx context.Context, q pgdb.Q, scope []string, id int64) (inScope, outside int, err error) {
+	var total int
+	if err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE in_scope(commune_code, $2)), count(*)
+		FROM material_orders WHERE batch_id = $1`, id, scope).Scan(&inScope, &total); err != nil {
+		return 0, 0, err
+	}
+	return inScope, total - inScope, nil
+}
+
+// BatchOutOfScope is how many orders of a batch, whatever their status,
+// lie outside scope (a ScopeArg): with any, only staff covering the whole
+// batch may act on it (see MarkBatchSent). It tells the count only,
+// nothing of those orders.
+func BatchOutOfScope(ctx context.Context, q pgdb.Q, scope []string, id int64) (int, error) {
+	_, outside, err := batchScopeCounts(ctx, q, scope, id)
+	return outside, err
+}
+
 // batchInScope refuses to act on a batch unless every order in it is
 // within u's scope (a national batch is for national staff).
 func batchInScope(ctx context.Context, q pgdb.Q, u *staff.User, id int64) error {
-	var inScope, total int
-	if err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE in_scope(commune_code, $2)), count(*)
-		FROM material_orders WHERE batch_id = $1`, id, u.ScopeArg()).Scan(&inScope, &total); err != nil {
-		return err
-	}
+	inScope, outside, err := batchScopeCounts(ctx, q, u.ScopeArg(), id)
 	switch {
+	case err != nil:
+		return err
 	case inScope == 0:
 		return check.ErrNotFound
-	case inScope < total:
+	case outside > 0:
 		return check.ErrForbidden
 	}
 	return nil

@@ -1,6 +1,7 @@
 package materialweb
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -330,10 +331,24 @@ const batchLines = 500
 
 func (m *module) batchView(c *fiber.Ctx, status int, id int64, data fiber.Map) error {
 	ctx := c.UserContext()
-	scope := web.StaffUser(c).ScopeArg()
+	u := web.StaffUser(c)
+	scope := u.ScopeArg()
 	b, err := materials.BatchByID(ctx, m.s.Pool, scope, id)
 	if err != nil {
 		return err
+	}
+	if b.SentAt == nil && u.CanAct() {
+		// Marking the batch sent is for staff covering all its orders (see
+		// materials.MarkBatchSent): the others are told why, with a count
+		// of the orders beyond their scope and nothing else of them.
+		outside, err := materials.BatchOutOfScope(ctx, m.s.Pool, scope, id)
+		if err != nil {
+			return err
+		}
+		data["CanMarkSent"], data["OutOfScope"] = outside == 0, outside
+	}
+	if n, ok := data["Shipped"].(int); ok {
+		data["Notice"] = batchSentNotice(n, b)
 	}
 	e, err := elections.ByID(ctx, m.s.Pool, b.ElectionID)
 	if err != nil {
@@ -361,9 +376,25 @@ func (m *module) batchPage(c *fiber.Ctx) error {
 	}
 	data := fiber.Map{}
 	if n, err := strconv.Atoi(c.Query("expediees")); err == nil && n >= 0 {
-		data["Notice"] = "Lot marqué comme envoyé : " + fr.Count(n, "commande expédiée", "commandes expédiées") + ", les destinataires sont prévenus."
+		data["Shipped"] = n
 	}
 	return m.batchView(c, fiber.StatusOK, id, data)
+}
+
+// batchSentNotice is the notice after marking batch b sent, which shipped
+// n of its orders: those n people are told, nobody else.
+func batchSentNotice(n int, b *materials.Batch) string {
+	switch n {
+	case 0:
+		done := "expédiées"
+		if b.Cancelled > 0 {
+			done = "expédiées ou annulées"
+		}
+		return "Lot marqué comme envoyé : toutes ses commandes avaient déjà été " + done + ", personne n'est prévenu à nouveau."
+	case 1:
+		return "Lot marqué comme envoyé : 1 commande expédiée, la personne est prévenue."
+	}
+	return "Lot marqué comme envoyé : " + fr.Count(n, "commande expédiée", "commandes expédiées") + ", les destinataires sont prévenus."
 }
 
 func (m *module) batchSentForm(c *fiber.Ctx) error {
@@ -372,6 +403,12 @@ func (m *module) batchSentForm(c *fiber.Ctx) error {
 		return err
 	}
 	n, err := materials.MarkBatchSent(c.UserContext(), m.s.Pool, web.StaffUser(c), id)
+	if errors.Is(err, check.ErrForbidden) && web.StaffUser(c).CanAct() {
+		// The batch holds orders beyond the staff member's scope (a page
+		// opened before would not offer the button): the page says so.
+		return m.batchView(c, fiber.StatusForbidden, id, fiber.Map{
+			"Summary": "Accès refusé : ce lot contient des commandes hors de votre périmètre."})
+	}
 	if err != nil {
 		return m.formError(c, err, func(data fiber.Map) error {
 			return m.batchView(c, fiber.StatusConflict, id, data)
