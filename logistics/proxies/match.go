@@ -195,10 +195,11 @@ func (d *Desk) match(ctx context.Context, tx pgx.Tx, electionID int64, opt Match
 // while the rest is solved, when the transaction's connection and a core
 // are idle. Only offers that touch no current one go early: those of
 // request rounds without an offer, to volunteers without one in the
-// round (a change or a move must follow its withdrawal, in write). It
-// also writes the links of the volunteers Plan is sure to use
-// (Options.Saturated: the scarce part, most of the offers) for their
-// messages to take.
+// round (a change or a move must follow its withdrawal, in write), nor a
+// re-plannable one in another round (if the plan moves it, write tells
+// them of the move in their new offer's message). It also writes the
+// links of the volunteers Plan is sure to use (Options.Saturated: the
+// scarce part, most of the offers) for their messages to take.
 type earlyOffers struct {
 	d          *Desk
 	ctx        context.Context
@@ -209,12 +210,17 @@ type earlyOffers struct {
 	ch         chan earlyJob
 	done       chan struct{}
 	written    map[dkey]bool
+	holding    map[int64]bool // volunteers with a re-plannable offer (in.current)
 	err        error
 }
 
 func (d *Desk) startEarly(ctx context.Context, tx pgx.Tx, electionID int64, in *input, now time.Time) *earlyOffers {
 	e := &earlyOffers{d: d, ctx: ctx, tx: tx, electionID: electionID, in: in, now: now,
-		ch: make(chan earlyJob, 4), done: make(chan struct{}), written: map[dkey]bool{}}
+		ch: make(chan earlyJob, 4), done: make(chan struct{}), written: map[dkey]bool{},
+		holding: make(map[int64]bool, len(in.current))}
+	for _, a := range in.current {
+		e.holding[a.VolunteerID] = true
+	}
 	go e.run()
 	return e
 }
@@ -250,12 +256,12 @@ func (e *earlyOffers) run() {
 		}
 		var add []Assignment
 		for _, a := range job.offers {
-			if _, current := e.in.offerID[dkey{a.RequestID, a.Round}]; current || len(e.in.slots[skey{a.VolunteerID, a.Round}]) > 0 {
+			if _, current := e.in.offerID[dkey{a.RequestID, a.Round}]; current || len(e.in.slots[skey{a.VolunteerID, a.Round}]) > 0 || e.holding[a.VolunteerID] {
 				continue
 			}
 			add = append(add, a)
 		}
-		if e.err = e.d.addOffers(e.ctx, e.tx, e.electionID, e.in, add, e.now); e.err == nil {
+		if e.err = e.d.addOffers(e.ctx, e.tx, e.electionID, e.in, add, nil, e.now); e.err == nil {
 			for _, a := range add {
 				e.written[dkey{a.RequestID, a.Round}] = true
 			}
@@ -622,7 +628,9 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 	linkExpiry := in.linkExpiry()
 
 	// 1. Withdraw first: a moved volunteer's slot must be free before
-	// their new offer takes it. Each is told, with a link to their page.
+	// their new offer takes it. Each is told, with a link to their page:
+	// here, or in the message of the new offer the run gives them (moved).
+	var moved map[int64][]withdrawal
 	if len(remove) > 0 {
 		ids := make([]int64, len(remove))
 		var openR []int64
@@ -650,12 +658,33 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 		if err != nil {
 			return err
 		}
-		// One message per volunteer and request: a pair moved on both
-		// rounds is told once, naming both.
-		ws := make([]withdrawal, len(remove))
-		for i, r := range remove {
-			ws[i] = withdrawal{pair: info.pair(r, in.dates[r.Round]), reason: "moved"}
-			ws[i].status = OfferPending
+		// A volunteer who also gets a new offer in this run is told both
+		// in one message, the offer's (addOffers): that their proposal
+		// goes to someone else, and the new one. The others get one
+		// message per request: a pair moved on both rounds is told once,
+		// naming both.
+		losing := make(map[int64]bool, len(remove))
+		for _, r := range remove {
+			losing[r.VolunteerID] = true
+		}
+		offered := map[int64]bool{}
+		for _, a := range add {
+			if losing[a.VolunteerID] {
+				offered[a.VolunteerID] = true
+			}
+		}
+		var ws []withdrawal
+		for _, r := range remove {
+			w := withdrawal{pair: info.pair(r, in.dates[r.Round]), reason: "moved"}
+			w.status = OfferPending
+			if !offered[r.VolunteerID] {
+				ws = append(ws, w)
+				continue
+			}
+			if moved == nil {
+				moved = map[int64][]withdrawal{}
+			}
+			moved[r.VolunteerID] = append(moved[r.VolunteerID], w)
 		}
 		groups := byPair(ws)
 		links := drawLinks(len(groups), func(g int) int64 { return groups[g][0].volunteerID }, in.spare)
@@ -671,7 +700,7 @@ func (d *Desk) write(ctx context.Context, tx pgx.Tx, electionID int64, in *input
 			return err
 		}
 	}
-	return d.addOffers(ctx, tx, electionID, in, add, now)
+	return d.addOffers(ctx, tx, electionID, in, add, moved, now)
 }
 
 // linkExpiry is when the links of the run's messages die: three days
@@ -687,8 +716,10 @@ func (in *input) linkExpiry() time.Time {
 }
 
 // addOffers inserts new offers (COPY), moves their request rounds to
-// proposed and tells each volunteer, with a fresh private link.
-func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *input, add []Assignment, now time.Time) error {
+// proposed and tells each volunteer, with a fresh private link; the
+// message of a volunteer in moved (by volunteer: their unanswered offers
+// the run withdrew, write) first says those went to someone else.
+func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *input, add []Assignment, moved map[int64][]withdrawal, now time.Time) error {
 	if len(add) == 0 {
 		return nil
 	}
@@ -754,6 +785,7 @@ func (d *Desk) addOffers(ctx context.Context, tx pgx.Tx, electionID int64, in *i
 	// database inserts offers, links and messages on both cores, and the
 	// two connections end together.
 	notes := noteOffers(add, kms, expires)
+	tellMoved(notes, moved)
 	render := d.offerRenderer(who, in.dates, notes)
 	var (
 		links  offerLinks

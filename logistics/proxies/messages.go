@@ -92,11 +92,13 @@ func (p pair) bureauText() string {
 }
 
 // offerVolunteerBody proposes a request to a volunteer, for the rounds
-// described, to be answered before deadline (frDateTime). A batch writes a
-// hundred thousand of them at once: hence its brevity, where the mandant
-// votes said in one line, and one concatenation (a single allocation)
-// rather than fmt, three times faster.
-func offerVolunteerBody(p pair, rounds string, km *float64, deadline, link string) string {
+// described, to be answered before deadline (frDateTime); moved
+// (movedVolunteerLines) first tells them of the unanswered offers the same
+// run gave to others, "" when none. A batch writes a hundred thousand of
+// them at once: hence its brevity, where the mandant votes said in one
+// line, and one concatenation (a single allocation) rather than fmt,
+// three times faster.
+func offerVolunteerBody(p pair, moved, rounds string, km *float64, deadline, link string) string {
 	where := "dans un bureau de " + p.rCommuneName + " (à préciser avec elle)"
 	if p.rBureau != "" {
 		where = p.bureauText()
@@ -105,18 +107,67 @@ func offerVolunteerBody(p pair, rounds string, km *float64, deadline, link strin
 	if km != nil && *km >= 0.1 {
 		distance = ", à " + strings.Replace(strconv.FormatFloat(*km, 'f', 1, 64), ".", ",", 1) + " km"
 	}
-	return "Bonjour " + p.vFirst + ",\n\n" +
+	return "Bonjour " + p.vFirst + ",\n\n" + moved +
 		p.rFirst + " (" + p.rCommuneName + ") cherche un·e mandataire pour " + rounds + " : voter pour cette personne " + where + distance + ".\n" +
 		"Acceptez ou refusez avant le " + deadline + ", sinon la demande ira à quelqu'un d'autre : " + link + "\n" +
 		"Si vous acceptez, elle recevra vos nom, téléphone, date de naissance et numéro d'électeur pour établir la procuration." + signature
 }
 
 // offerVolunteerSMS is the offer as a text message: who, when, the
-// deadline and the link (no "·": outside the GSM alphabet it would cut
-// the message into 70-character parts).
-func offerVolunteerSMS(p pair, rounds, deadline, link string) string {
-	return p.rFirst + " (" + p.rCommuneName + ") cherche quelqu'un pour voter à sa place " + rounds +
+// deadline and the link, after moved (movedVolunteerSMS, "" when none).
+// No "·", nor letters such as "À" or "ê": outside the GSM alphabet they
+// would cut the message into 70-character parts.
+func offerVolunteerSMS(p pair, moved, rounds, deadline, link string) string {
+	return moved + p.rFirst + " (" + p.rCommuneName + ") cherche quelqu'un pour voter à sa place " + rounds +
 		". Acceptez ou refusez avant le " + deadline + " : " + link
+}
+
+// offerVolunteerSubject is the subject of an offer's e-mail: another one
+// when the same message tells of offers moved (movedVolunteerLines).
+func offerVolunteerSubject(moved bool) string {
+	if moved {
+		return "Proposition modifiée : une autre personne a besoin de vous pour voter"
+	}
+	return "Une personne a besoin de vous pour voter"
+}
+
+// movedVolunteerLines opens the offer message (offerVolunteerBody) of a
+// volunteer whose unanswered offers ws (reason "moved") the same matching
+// run gave to others: a line per request, naming its rounds, then the
+// new proposal. "" when ws is empty: a plain offer.
+func movedVolunteerLines(ws []withdrawal) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, g := range byPair(ws) {
+		ps := make([]pair, len(g))
+		for i, w := range g {
+			ps[i] = w.pair
+		}
+		slices.SortFunc(ps, func(a, b pair) int { return a.round - b.round })
+		fmt.Fprintf(&b, "La demande de procuration %s pour %s, que nous vous avions proposée, est confiée à quelqu'un d'autre : vous n'avez plus à y répondre.\n",
+			fr.De(ps[0].rFirst), pairRounds(ps))
+	}
+	b.WriteString("Nous avons réparti autrement les demandes, pour que chaque personne trouve quelqu'un au plus près. À la place, nous vous proposons celle-ci :\n\n")
+	return b.String()
+}
+
+// movedVolunteerSMS is movedVolunteerLines as the start of a text message
+// (offerVolunteerSMS), in the GSM alphabet.
+func movedVolunteerSMS(ws []withdrawal) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	groups := byPair(ws)
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = fr.De(g[0].rFirst)
+	}
+	if len(names) == 1 {
+		return "La demande " + names[0] + " que nous vous proposions va à quelqu'un d'autre. Nouvelle proposition : "
+	}
+	return "Les demandes " + strings.Join(names, " et ") + " que nous vous proposions vont à quelqu'un d'autre. Nouvelle proposition : "
 }
 
 // The buttons of the mandant's page (templates/proxies/request_page.html)

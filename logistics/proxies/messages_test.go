@@ -104,8 +104,10 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 		{"expired", expiredVolunteerBody([]pair{p}, link), volunteerPage, 0},
 		{"withdrawn", withdrawnVolunteerNote([]withdrawal{{pair: p, reason: "cancelled"}}, link), volunteerPage, 0},
 		{"withdrawn self", withdrawnSelfBody("Paul", link), volunteerPage, 0},
-		{"offer", offerVolunteerBody(p, "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
-		{"offer, SMS", offerVolunteerSMS(p, "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer", offerVolunteerBody(p, "", "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer, SMS", offerVolunteerSMS(p, "", "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer after a move", offerVolunteerBody(p, movedVolunteerLines([]withdrawal{{p2, "moved"}}), "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer after a move, SMS", offerVolunteerSMS(p, movedVolunteerSMS([]withdrawal{{p2, "moved"}}), "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", link), volunteerPage, 0},
 	} {
 		quotes := quoteRe.FindAllStringSubmatch(tc.body, -1)
 		if len(quotes) < tc.quotes {
@@ -119,5 +121,75 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 	}
 	if body := acceptedMandantBody([]pair{p, p2}, link); !strings.Contains(body, "« J'ai établi la procuration » sur la ligne de chaque tour.") {
 		t.Errorf("two rounds, two buttons:\n%s", body)
+	}
+}
+
+// gsm is the GSM 03.38 default alphabet (without its escaped extension):
+// an SMS with any other character is sent in 70-character parts.
+const gsm = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+
+// TestMovedOfferTellsTheMoveThenTheOffer: the message of a volunteer
+// whose unanswered offers a run gave to others, and who gets a new one,
+// says first what went (a line per request, naming its rounds), then
+// proposes the new request as any offer does; its SMS says the same in
+// the GSM alphabet. Without moves, the offer is the plain one.
+func TestMovedOfferTellsTheMoveThenTheOffer(t *testing.T) {
+	p, p2 := messagePair(), messagePair()
+	p.requestID, p2.requestID = 1, 1
+	p2.round, p2.roundDate = 2, time.Date(2027, 4, 25, 0, 0, 0, 0, time.UTC)
+	anne := messagePair()
+	anne.requestID, anne.rFirst = 2, "Anne"
+	offer := messagePair()
+	offer.requestID, offer.rFirst, offer.rCommuneName, offer.rBureau = 3, "Rémi", "Château-Arnoux-Saint-Auban", ""
+	rounds, deadline, link := "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", "https://x/l"
+
+	both := []withdrawal{{p2, "moved"}, {p, "moved"}}
+	body := offerVolunteerBody(offer, movedVolunteerLines(both), rounds, nil, deadline, link)
+	want := "Bonjour Paul,\n\nLa demande de procuration de Jeanne pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027), que nous vous avions proposée, " +
+		"est confiée à quelqu'un d'autre : vous n'avez plus à y répondre.\n"
+	if !strings.HasPrefix(body, want) || strings.Count(body, "La demande de procuration") != 1 ||
+		!strings.Contains(body, "nous vous proposons celle-ci :\n\nRémi (Château-Arnoux-Saint-Auban) cherche") ||
+		!strings.Contains(body, "Acceptez ou refusez avant le 30/03/2027 à 18h00, sinon la demande ira à quelqu'un d'autre : https://x/l\n") {
+		t.Errorf("both rounds of one request moved:\n%s", body)
+	}
+	if plain := offerVolunteerBody(offer, movedVolunteerLines(nil), rounds, nil, deadline, link); !strings.HasPrefix(plain, "Bonjour Paul,\n\nRémi (") ||
+		offerVolunteerSubject(false) != "Une personne a besoin de vous pour voter" || offerVolunteerSubject(true) == offerVolunteerSubject(false) {
+		t.Errorf("no move, a plain offer:\n%s", plain)
+	}
+
+	two := []withdrawal{{p, "moved"}, {anne, "moved"}}
+	if body := movedVolunteerLines(two); strings.Count(body, "La demande de procuration") != 2 ||
+		!strings.Contains(body, "La demande de procuration d'Anne pour le tour 1 (11/04/2027), que nous") {
+		t.Errorf("two requests moved:\n%s", body)
+	}
+	for _, tc := range []struct {
+		ws   []withdrawal
+		want string
+	}{
+		{both, "La demande de Jeanne que nous vous proposions va à quelqu'un d'autre. Nouvelle proposition : Rémi (Château-Arnoux-Saint-Auban) cherche"},
+		{two, "Les demandes de Jeanne et d'Anne que nous vous proposions vont à quelqu'un d'autre. Nouvelle proposition : Rémi ("},
+	} {
+		text := offerVolunteerSMS(offer, movedVolunteerSMS(tc.ws), rounds, deadline, link)
+		if !strings.HasPrefix(text, tc.want) || !strings.HasSuffix(text, "Acceptez ou refusez avant le 30/03/2027 à 18h00 : https://x/l") {
+			t.Errorf("SMS: %q", text)
+		}
+		// The names are the people's; the rest is ours, in the GSM alphabet.
+		for _, r := range strings.NewReplacer("Château-Arnoux-Saint-Auban", "").Replace(text) {
+			if !strings.ContainsRune(gsm, r) {
+				t.Errorf("SMS: %q outside the GSM alphabet in %q", r, text)
+			}
+		}
+	}
+}
+
+// TestTellMovedGivesTheMoveToOneOffer: a volunteer given two new requests
+// hears of the move once, in the first one's message; the others' offers
+// are plain.
+func TestTellMovedGivesTheMoveToOneOffer(t *testing.T) {
+	notes := []offerNote{{volunteerID: 1, requestID: 10}, {volunteerID: 2, requestID: 11}, {volunteerID: 1, requestID: 12}}
+	w := withdrawal{pair: pair{volunteerID: 1, requestID: 9}, reason: "moved"}
+	tellMoved(notes, map[int64][]withdrawal{1: {w}})
+	if len(notes[0].moved) != 1 || notes[1].moved != nil || notes[2].moved != nil {
+		t.Fatalf("moved given to %v, %v, %v; want the first note only", notes[0].moved, notes[1].moved, notes[2].moved)
 	}
 }

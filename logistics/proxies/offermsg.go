@@ -17,12 +17,15 @@ import (
 )
 
 // offerNote is one offer message to write: a volunteer, a request, and
-// the offers between them (one per round).
+// the offers between them (one per round); moved, the volunteer's
+// unanswered offers the same run gave to others, which the message tells
+// first (tellMoved).
 type offerNote struct {
 	volunteerID, requestID int64
 	rounds                 []int
 	km                     *float64
 	expires                time.Time
+	moved                  []withdrawal
 }
 
 // noteOffers groups offers by volunteer and request: one message per pair,
@@ -56,6 +59,23 @@ func noteOffers(add []Assignment, km []float64, expires []time.Time) []offerNote
 		}
 	}
 	return notes
+}
+
+// tellMoved gives the withdrawals of moved, by volunteer, to the first
+// note of their volunteer: one message then tells a volunteer that the
+// run gave their unanswered offer to someone else and proposes the new
+// one (write keeps here only volunteers with a note).
+func tellMoved(notes []offerNote, moved map[int64][]withdrawal) {
+	if len(moved) == 0 {
+		return
+	}
+	told := make(map[int64]bool, len(moved))
+	for i := range notes {
+		v := notes[i].volunteerID
+		if ws := moved[v]; len(ws) > 0 && !told[v] {
+			notes[i].moved, told[v] = ws, true
+		}
+	}
 }
 
 // oneRound reports whether the offers are all of one round.
@@ -197,11 +217,11 @@ func (o *offerRenderer) render(n offerNote, secret string, text bool) notify.Mes
 	p := o.who(n)
 	rounds, deadline, link := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()], o.prefix+secret
 	if text {
-		return sms(p.vPhone, "proxy.offer", offerVolunteerSMS(p, rounds, deadline, link))
+		return sms(p.vPhone, "proxy.offer", offerVolunteerSMS(p, movedVolunteerSMS(n.moved), rounds, deadline, link))
 	}
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
-		Subject: "Une personne a besoin de vous pour voter",
-		Body:    offerVolunteerBody(p, rounds, n.km, deadline, link)}
+		Subject: offerVolunteerSubject(len(n.moved) > 0),
+		Body:    offerVolunteerBody(p, movedVolunteerLines(n.moved), rounds, n.km, deadline, link)}
 }
 
 // messages is the notes' messages, each with its link, for

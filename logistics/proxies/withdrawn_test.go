@@ -140,7 +140,8 @@ func TestResubmissionEndingBothRoundsIsOneMessage(t *testing.T) {
 }
 
 // A matching run that moves both rounds of a volunteer's offer to another
-// volunteer tells them once, naming both rounds (the swap of
+// volunteer tells them once, naming both rounds, in the message of the
+// offer it gives them instead (the swap of
 // TestUnansweredOfferIsSwappedSoThatBothAreServed, on two rounds).
 func TestMovingBothRoundsIsOneMessageToTheVolunteer(t *testing.T) {
 	f := setup(t)
@@ -152,8 +153,19 @@ func TestMovingBothRoundsIsOneMessageToTheVolunteer(t *testing.T) {
 	if live := f.liveOffers(t); live[[2]int64{r2, 1}] != v1 || live[[2]int64{r2, 2}] != v1 || live[[2]int64{r1, 1}] == v1 {
 		t.Fatalf("offers %v: R2 %d should have moved to V1 %d on both rounds", live, r2, v1)
 	}
-	msgs := f.withdrawnTo(t, v1p.Email)
-	if len(msgs) != 1 || !bothRounds.MatchString(msgs[0][1]) || !strings.Contains(msgs[0][1], "confiée à un·e autre volontaire") {
-		t.Fatalf("V1 told %d times: %v", len(msgs), msgs)
+	if msgs := f.withdrawnTo(t, v1p.Email); len(msgs) != 0 {
+		t.Fatalf("V1 told of the move apart from the new offer: %v", msgs)
+	}
+	var offers []string
+	for _, m := range f.outboxSince(t, 0, v1p.Email) {
+		if m.kind == "proxy.offer" {
+			offers = append(offers, m.body)
+		}
+	}
+	// Rita's offer, then Rémi's with the move.
+	if len(offers) != 2 || strings.Count(offers[1], "La demande de procuration de Rita") != 1 ||
+		!regexp.MustCompile(bothRounds.String()+`, que nous vous avions proposée, est confiée à quelqu'un d'autre`).MatchString(offers[1]) ||
+		!regexp.MustCompile(`Rémi \(Château-Arnoux-Saint-Auban\) cherche un·e mandataire pour le tour 1 \(\d\d/\d\d/\d{4}\) et le tour 2`).MatchString(offers[1]) {
+		t.Fatalf("V1's %d offer messages: %q", len(offers), offers)
 	}
 }
