@@ -2,48 +2,164 @@ package exports
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// Cell makes a value safe to put in a spreadsheet: text that a spreadsheet
-// would run as a formula once edited or re-saved as CSV (starting with =, +,
-// -, @, tab or CR) gets a leading apostrophe, so it stays text everywhere.
-func Cell(s string) string {
+// formulaLike reports whether a spreadsheet would run text s as a formula
+// once its cell is edited, or once the sheet is re-saved as CSV: it starts
+// with =, +, -, @, a tab or a carriage return.
+func formulaLike(s string) bool {
 	if s == "" {
-		return s
+		return false
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
+}
+
+// Cell makes text safe where there are no cell styles (CSV, plain text):
+// formula-like text gets a leading apostrophe, so it stays text everywhere.
+// Workbook cells do not need it, and must not have it (it would show):
+// their text is kept as it is, and its cell gets the quote prefix (see
+// Row and Sheet.Add).
+func Cell(s string) string {
+	if formulaLike(s) {
 		return "'" + s
 	}
 	return s
 }
 
-// Row converts values for StreamWriter.SetRow, passing strings through Cell.
-// Day and Moment values need a Sheet (their styles are its workbook's).
-func Row(values ...any) []any {
+// Row converts values for f's StreamWriter.SetRow: formula-like text, bare
+// or as the Value of an excelize.Cell, becomes a cell of the same text
+// whose style is its own (0 for none) with Excel's quote prefix. Day and
+// Moment values need a Sheet (their styles are its workbook's).
+func Row(f *excelize.File, values ...any) ([]any, error) {
 	out := make([]any, len(values))
 	for i, v := range values {
-		out[i] = cellValue(v)
+		q, ok, err := quoted(v, func(base int) (int, error) { return quoteStyle(f, base) })
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			q = v
+		}
+		out[i] = q
 	}
-	return out
+	return out, nil
 }
 
-// cellValue passes a string through Cell. Strings that need no change are
-// returned as they are (the stream writer writes a string and a Cell
-// holding it the same way), which spares an allocation per cell in big
-// sheets.
-func cellValue(v any) any {
-	if s, ok := v.(string); ok {
-		if safe := Cell(s); safe != s {
-			return safe
+// quoted is v, formula-like text (a string or an excelize.Cell holding one),
+// made a cell of the style style(base) gives for its style base; ok is false
+// for any other value, left to the caller.
+func quoted(v any, style func(base int) (int, error)) (q any, ok bool, err error) {
+	switch c := v.(type) {
+	case string:
+		if formulaLike(c) {
+			id, err := style(0)
+			return excelize.Cell{StyleID: id, Value: c}, true, err
+		}
+	case []byte: // written as text too (appendCell)
+		if formulaLike(string(c)) {
+			id, err := style(0)
+			return excelize.Cell{StyleID: id, Value: c}, true, err
+		}
+	case excelize.Cell:
+		if quotedValue(c.Value) {
+			c.StyleID, err = style(c.StyleID)
+			return c, true, err
+		}
+	case *excelize.Cell:
+		if c != nil && quotedValue(c.Value) {
+			cell := *c
+			cell.StyleID, err = style(c.StyleID)
+			return cell, true, err
 		}
 	}
-	return v
+	return nil, false, nil
+}
+
+func quotedValue(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return formulaLike(v)
+	case []byte:
+		return formulaLike(string(v))
+	}
+	return false
+}
+
+// cellValue is a bare value as a sheet's row holds it before styles: the
+// value itself. Formula-like text is kept as it is; the sheet gives its
+// cell the quote prefix (Sheet.value), since that is a style of its
+// workbook.
+func cellValue(v any) any { return v }
+
+// quoteMu serializes quoteStyle: excelize's styles have no API for the
+// quote prefix, and quoteStyle adds to them behind its back.
+var quoteMu sync.Mutex
+
+// quoteStyle is f's style base (0: the default) with Excel's quote prefix:
+// the cell's text is shown and kept as text, and editing the cell keeps it
+// so (Excel shows the apostrophe in the formula bar only; it is not part of
+// the value). It is how Excel itself stores text typed with a leading
+// apostrophe. A text cell (inline string) is never evaluated as it is
+// written; the prefix keeps it inert once someone edits it.
+//
+// excelize v2.11's Style cannot say it (its cell formats have the
+// attribute, NewStyle does not set it), so the format is added to f's
+// cellXfs directly: a copy of base's with quotePrefix set. It is made once
+// per workbook: an identical format is found again. (excelize's NewStyle
+// never returns it for a style without the prefix: it takes the first
+// format that matches, and base, which matches as well, comes before.)
+func quoteStyle(f *excelize.File, base int) (int, error) {
+	quoteMu.Lock()
+	defer quoteMu.Unlock()
+	// reads the workbook's styles, if not done yet, and checks base
+	if _, err := f.GetStyle(base); err != nil {
+		return 0, err
+	}
+	xfs := f.Styles.CellXfs
+	xf := xfs.Xf[base]
+	if xf.QuotePrefix != nil && *xf.QuotePrefix {
+		return base, nil
+	}
+	// a copy of base's format that shares nothing with it
+	xf.NumFmtID, xf.FontID, xf.FillID, xf.BorderID, xf.XfID = clonePtr(xf.NumFmtID), clonePtr(xf.FontID), clonePtr(xf.FillID), clonePtr(xf.BorderID), clonePtr(xf.XfID)
+	xf.PivotButton, xf.ApplyNumberFormat, xf.ApplyFont, xf.ApplyFill = clonePtr(xf.PivotButton), clonePtr(xf.ApplyNumberFormat), clonePtr(xf.ApplyFont), clonePtr(xf.ApplyFill)
+	xf.ApplyBorder, xf.ApplyAlignment, xf.ApplyProtection = clonePtr(xf.ApplyBorder), clonePtr(xf.ApplyAlignment), clonePtr(xf.ApplyProtection)
+	xf.Alignment, xf.Protection = clonePtr(xf.Alignment), clonePtr(xf.Protection)
+	if xf.Protection != nil {
+		xf.Protection.Hidden, xf.Protection.Locked = clonePtr(xf.Protection.Hidden), clonePtr(xf.Protection.Locked)
+	}
+	yes := true
+	xf.QuotePrefix = &yes
+	for id, other := range xfs.Xf {
+		if reflect.DeepEqual(other, xf) {
+			return id, nil
+		}
+	}
+	if len(xfs.Xf) >= excelize.MaxCellStyles {
+		return 0, excelize.ErrCellStyles
+	}
+	xfs.Xf = append(xfs.Xf, xf)
+	xfs.Count = len(xfs.Xf)
+	return len(xfs.Xf) - 1, nil
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }
 
 // Sheet is a streamed worksheet with a bold, frozen header, filters and
@@ -62,6 +178,7 @@ type Sheet struct {
 	xml    []byte // rows encoded, not yet compressed
 	data   *sheetRows
 	bg     *sheetQueue // set by Background
+	quotes map[int]int // quote-prefix styles by the style they add to
 	closed bool
 	err    error // of Close
 }
@@ -123,20 +240,52 @@ func sheetPath(f *excelize.File, name string) (string, error) {
 	return "", fmt.Errorf("workbook: no sheet %q", name)
 }
 
-// Add appends a row of values (strings are made formula-safe, Day and
-// Moment values real dates).
+// Add appends a row of values (formula-like text gets the quote prefix,
+// Day and Moment values are made real dates).
 func (s *Sheet) Add(values ...any) error {
 	if s.bg != nil {
-		return s.bg.add(s.wb, values)
+		return s.bg.add(s, values)
 	}
 	row := make([]any, len(values))
 	for i, v := range values {
 		var err error
-		if row[i], err = s.wb.cellValue(v); err != nil {
+		if row[i], err = s.value(v); err != nil {
 			return err
 		}
 	}
 	return s.setRow(row)
+}
+
+// value is v as a row of s holds it: formula-like text (bare or in an
+// excelize.Cell) a cell of its text with the quote prefix added to its
+// style, a Day or Moment a dateCell (Workbook.cellValue). It runs where
+// rows are added, not on the sheet's encoding goroutine: styles are the
+// workbook's.
+func (s *Sheet) value(v any) (any, error) {
+	if q, ok, err := quoted(v, s.quoteStyle); ok {
+		return q, err
+	}
+	return s.wb.cellValue(v)
+}
+
+// quoteStyle is style base with the quote prefix (see quoteStyle), made
+// under the lock the workbook's date styles are made under: both add to its
+// styles.
+func (s *Sheet) quoteStyle(base int) (int, error) {
+	if id, ok := s.quotes[base]; ok {
+		return id, nil
+	}
+	s.wb.dates.mu.Lock()
+	id, err := quoteStyle(s.File, base)
+	s.wb.dates.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if s.quotes == nil {
+		s.quotes = map[int]int{}
+	}
+	s.quotes[base] = id
+	return id, nil
 }
 
 func (s *Sheet) setRow(row []any) error {
@@ -160,7 +309,7 @@ func (s *Sheet) flushRows() error {
 
 // AddStyled appends a row whose cells all carry style (e.g. a red fill for
 // an empty seat). Its Day and Moment cells get style with their date
-// format.
+// format, its formula-like texts style with the quote prefix.
 func (s *Sheet) AddStyled(style int, values ...any) error {
 	row := make([]any, len(values))
 	for i, v := range values {
@@ -168,15 +317,15 @@ func (s *Sheet) AddStyled(style int, values ...any) error {
 			c.StyleID = style
 			row[i] = c
 		} else {
-			row[i] = excelize.Cell{StyleID: style, Value: cellValue(v)}
+			row[i] = excelize.Cell{StyleID: style, Value: v}
 		}
 	}
 	if s.bg != nil {
-		return s.bg.add(s.wb, row)
+		return s.bg.add(s, row)
 	}
 	for i, v := range row {
 		var err error
-		if row[i], err = s.wb.cellValue(v); err != nil {
+		if row[i], err = s.value(v); err != nil {
 			return err
 		}
 	}
@@ -277,18 +426,18 @@ type sheetQueue struct {
 	failed atomic.Pointer[error]
 }
 
-// add copies a row into the current batch (strings made formula-safe,
-// dates made cells of wb's date styles) and hands the batch over when it
-// is full. It reports the encoder's error, if any, so that the caller
-// stops reading.
-func (q *sheetQueue) add(wb *Workbook, values []any) error {
+// add copies a row into the current batch (as s.value makes the values:
+// formula-like text quote-prefixed, dates cells of the workbook's date
+// styles) and hands the batch over when it is full. It reports the
+// encoder's error, if any, so that the caller stops reading.
+func (q *sheetQueue) add(s *Sheet, values []any) error {
 	if err := q.failed.Load(); err != nil {
 		return *err
 	}
 	b := q.cur
 	start := len(b.values)
 	for _, v := range values {
-		c, err := wb.cellValue(v)
+		c, err := s.value(v)
 		if err != nil {
 			clear(b.values[start:])
 			b.values = b.values[:start]

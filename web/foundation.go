@@ -139,7 +139,16 @@ func (s *Server) logout(c *fiber.Ctx) error {
 type dashboardBlock struct {
 	Title  string
 	Link   string
-	Counts []DashboardCount
+	Counts []dashboardFigure
+}
+
+// dashboardFigure is a DashboardCount as the page shows it: its value an
+// int for the num template helper (thousands apart, "19 900", as on every
+// other page).
+type dashboardFigure struct {
+	Label string
+	Value int
+	Alert bool
 }
 
 func (s *Server) dashboardPage(c *fiber.Ctx) error {
@@ -153,7 +162,11 @@ func (s *Server) dashboardPage(c *fiber.Ctx) error {
 		if counts == nil {
 			continue // not for this staff member (e.g. admin-only sections)
 		}
-		blocks = append(blocks, dashboardBlock{Title: sec.Title, Link: sec.Link, Counts: counts})
+		figures := make([]dashboardFigure, len(counts))
+		for i, c := range counts {
+			figures[i] = dashboardFigure{Label: c.Label, Value: int(c.Value), Alert: c.Alert}
+		}
+		blocks = append(blocks, dashboardBlock{Title: sec.Title, Link: sec.Link, Counts: figures})
 	}
 	return s.Render(c, "staff/dashboard", fiber.Map{"Title": "Tableau de bord", "Blocks": blocks})
 }
