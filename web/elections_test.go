@@ -32,6 +32,8 @@ func TestElectionsAPI(t *testing.T) {
 			map[string]string{"name": "Le nom de l'élection est obligatoire.", "slug": "Identifiant invalide", "rounds": "Une élection a un ou deux tours."}},
 		{"second round first", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "2027-06-20"}, {"number": 2, "date": "2027-06-13"}}}, 422,
 			map[string]string{"rounds": "Le second tour suit le premier."}},
+		{"a Saturday", admin, map[string]any{"name": "Test", "slug": "test-sat", "rounds": []map[string]any{{"number": 1, "date": "2026-12-12"}}}, 422,
+			map[string]string{"rounds": "Le tour 1 doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."}},
 		{"bad date", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "13/06/2027"}}}, 422,
 			map[string]string{"rounds": "Date du tour 1 invalide"}},
 		{"wrong type", admin, map[string]any{"name": 12, "slug": "x", "rounds": []any{}}, 422, map[string]string{"name": "Type de valeur incorrect."}},
@@ -99,6 +101,16 @@ func TestElectionFormShowsErrorsNextToFields(t *testing.T) {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("form page lacks %q", want)
 		}
+	}
+	// A round on another day than Sunday: said so, nothing stored.
+	p = postForm(t, admin, env.URL+"/staff/elections", url.Values{"_csrf": {token}, "name": {"Municipales 2026"},
+		"slug": {"municipales-2026"}, "round1": {"2026-03-15"}, "round2": {"2026-03-21"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `<p class="error" role="alert">Le tour 2 doit avoir lieu un dimanche (le 21/03/2026 est un samedi).</p>`) ||
+		!strings.Contains(p.Body, `value="2026-03-21"`) {
+		t.Fatalf("second round on a Saturday: %d\n%s", p.Status, p.Body)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM elections WHERE slug = 'municipales-2026'`); n != 0 {
+		t.Fatalf("%d elections stored with a Saturday round", n)
 	}
 	p = postForm(t, admin, env.URL+"/staff/elections", url.Values{"_csrf": {token}, "name": {"Municipales 2026"},
 		"slug": {"municipales-2026"}, "round1": {"2026-03-15"}, "round2": {"2026-03-22"}})

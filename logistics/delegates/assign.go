@@ -39,6 +39,12 @@ type RunInput struct {
 	Election string `json:"election"`
 	Round    *int   `json:"round"`   // nil: every round
 	DryRun   bool   `json:"dry_run"` // compute and report, write nothing
+	// The place of the run (see CheckArea), within the staff member's
+	// scope: the seats of a département, or of a commune (with the
+	// volunteers of its whole département in scope, who may travel
+	// there); none: the whole scope.
+	Departement string `json:"departement"`
+	Commune     string `json:"commune"`
 }
 
 // RoundResult is what a run did in one round.
@@ -66,6 +72,9 @@ type RunResult struct {
 	Notified  int              `json:"notified"` // volunteers told of a change
 	Rounds    []RoundResult    `json:"rounds"`
 	TimingMs  map[string]int64 `json:"timing_ms"` // load, solve, write (seats), notify (links and messages)
+	// The place of the run, normalised (RunInput); none: the whole scope.
+	Departement string `json:"departement,omitempty"`
+	Commune     string `json:"commune,omitempty"`
 }
 
 // RunOptions tune a run (tests and benchmarks).
@@ -73,8 +82,9 @@ type RunOptions struct {
 	Workers int // solver goroutines; 0 means GOMAXPROCS
 }
 
-// Run assigns volunteers to seats in a staff member's scope (nil user: a
-// national run from the command line, actor names who ran it).
+// Run assigns volunteers to seats in a staff member's scope, or in the
+// place in.Departement or in.Commune of it (nil user: a national run from
+// the command line, actor names who ran it).
 func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput, opts ...RunOptions) (*RunResult, error) {
 	var scope []string
 	if u != nil {
@@ -83,6 +93,11 @@ func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput
 		}
 		scope, actor = u.ScopeArg(), u.Actor()
 	}
+	dep, commune, err := CheckArea(u, in.Departement, in.Commune)
+	if err != nil {
+		return nil, err
+	}
+	where := placeScope(scope, dep, commune)
 	var opt RunOptions
 	if len(opts) > 0 {
 		opt = opts[0]
@@ -107,7 +122,7 @@ func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput
 	for attempt := 0; ; attempt++ {
 		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
 			var err error
-			res, err = d.run(ctx, tx, e, rounds, scope, actor, in.DryRun, opt)
+			res, err = d.run(ctx, tx, e, rounds, where, actor, in.DryRun, opt)
 			return err
 		})
 		if err == nil || attempt == 3 || !isRuleViolation(err) {
@@ -115,6 +130,41 @@ func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput
 		}
 	}
 	return res, err
+}
+
+// runScope is where a run works, each as in_scope reads it (nil:
+// national): seats, the seats it fills and may take back; people, the
+// volunteers it may give a seat to or move. Seats held elsewhere (and
+// seats of people from elsewhere) are left as they are, and whoever holds
+// one is out of the run: the places around are not touched.
+type runScope struct {
+	seats, people        []string
+	departement, commune string // the place asked for, if any
+}
+
+// placeScope is the runScope of a staff scope (nil: national) narrowed to
+// a département or a commune (CheckArea: within scope). A département's
+// seats go to its volunteers (assesseurs and délégués vote in the
+// département: the solver keeps to it); a commune's seats to the
+// volunteers of its département in scope, as Gaps suggests them.
+func placeScope(scope []string, dep, commune string) runScope {
+	if dep == "" {
+		return runScope{seats: scope, people: scope}
+	}
+	people := []string{} // never nil, which would be national
+	if scope == nil || slices.Contains(scope, dep) {
+		people = append(people, dep)
+	} else {
+		for _, s := range scope {
+			if places.Departement(s) == dep {
+				people = append(people, s)
+			}
+		}
+	}
+	if commune != "" {
+		return runScope{[]string{commune}, people, dep, commune}
+	}
+	return runScope{people, people, dep, ""}
 }
 
 func isRuleViolation(err error) bool {
@@ -147,9 +197,9 @@ type runVolunteer struct {
 	email     string
 }
 
-func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds []int, scope []string, actor string, dry bool, opt RunOptions) (*RunResult, error) {
+func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds []int, where runScope, actor string, dry bool, opt RunOptions) (*RunResult, error) {
 	started := time.Now()
-	res := &RunResult{Election: e.Slug, DryRun: dry, TimingMs: map[string]int64{}}
+	res := &RunResult{Election: e.Slug, DryRun: dry, Departement: where.departement, Commune: where.commune, TimingMs: map[string]int64{}}
 	if err := lockElection(ctx, tx, e.ID); err != nil {
 		return nil, err
 	}
@@ -181,8 +231,8 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		sideErr := make(chan error, 1)
 		go func() {
 			var err error
-			if needs, err = loadNeeds(ctx, side.Q(tx), e.ID, round, scope, "", ""); err == nil {
-				existing, err = loadExisting(ctx, side.Q(tx), e.ID, round, scope)
+			if needs, err = loadNeeds(ctx, side.Q(tx), e.ID, round, where.seats, "", ""); err == nil {
+				existing, err = loadExisting(ctx, side.Q(tx), e.ID, round, where)
 			}
 			sideErr <- err
 		}()
@@ -194,7 +244,7 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 			}
 			sideErr <- nil
 		}
-		vols, err = loadRunVolunteers(ctx, tx, e.ID, round, scope)
+		vols, err = loadRunVolunteers(ctx, tx, e.ID, round, where.people)
 		if err2 := <-sideErr; err == nil {
 			err = err2
 		}
@@ -276,13 +326,19 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO delegate_runs (election_id, round, actor, scope, dry_run, started_at, duration_ms, seats, assigned, uncovered, added, removed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.ID, round, actor, scope, dry, now, time.Since(started).Milliseconds(), res.Seats, res.Assigned, res.Uncovered, res.Added, res.Removed); err != nil {
+		e.ID, round, actor, where.seats, dry, now, time.Since(started).Milliseconds(), res.Seats, res.Assigned, res.Uncovered, res.Added, res.Removed); err != nil {
 		return nil, err
 	}
 	if !dry {
-		if err := staff.Audit(ctx, tx, actor, "delegate_assignment.run", "election", e.Slug, map[string]any{
-			"rounds": rounds, "scope": scope, "seats": res.Seats, "assigned": res.Assigned, "uncovered": res.Uncovered,
-			"added": res.Added, "removed": res.Removed, "notified": res.Notified}); err != nil {
+		details := map[string]any{"rounds": rounds, "scope": where.seats, "seats": res.Seats, "assigned": res.Assigned, "uncovered": res.Uncovered,
+			"added": res.Added, "removed": res.Removed, "notified": res.Notified}
+		if where.departement != "" {
+			details["departement"], details["volunteers_scope"] = where.departement, where.people
+		}
+		if where.commune != "" {
+			details["commune"] = where.commune
+		}
+		if err := staff.Audit(ctx, tx, actor, "delegate_assignment.run", "election", e.Slug, details); err != nil {
 			return nil, err
 		}
 	}
@@ -417,16 +473,16 @@ func placeVolunteers(ctx context.Context, q pgdb.Q, vols []runVolunteer, needs [
 	return rows.Err()
 }
 
-// loadExisting: seats held in the round that touch the scope (the seat or
-// its holder in scope).
-func loadExisting(ctx context.Context, q pgdb.Q, electionID int64, round int, scope []string) ([]existingSeat, error) {
+// loadExisting: seats held in the round that touch the run (the seat in
+// its seats, or its holder among its people).
+func loadExisting(ctx context.Context, q pgdb.Q, electionID int64, round int, where runScope) ([]existingSeat, error) {
 	rows, err := q.Query(ctx, `
 		SELECT a.id, a.commune_code, a.bureau_code, a.role, a.volunteer_id, a.source = 'manual', a.confirmed_at IS NOT NULL,
-			in_scope(a.commune_code, $3), in_scope(v.commune_code, $3),
+			in_scope(a.commune_code, $3), in_scope(v.commune_code, $4),
 			v.status = 'active' AND a.role = ANY (v.roles) AND a.round = ANY (v.rounds)
 		FROM delegate_assignments a JOIN delegate_volunteers v ON v.id = a.volunteer_id
-		WHERE a.election_id = $1 AND a.round = $2 AND (in_scope(a.commune_code, $3) OR in_scope(v.commune_code, $3))`,
-		electionID, round, scope)
+		WHERE a.election_id = $1 AND a.round = $2 AND (in_scope(a.commune_code, $3) OR in_scope(v.commune_code, $4))`,
+		electionID, round, where.seats, where.people)
 	if err != nil {
 		return nil, err
 	}
@@ -756,8 +812,10 @@ type RunRecord struct {
 	Uncovered  int
 	Added      int
 	Removed    int
-	// Wider: the run covered more than the viewer's scope. Its figures
-	// and who ran it are the other area's business: left out.
+	// Scope: where the run planned seats (nil: everywhere).
+	Scope []string
+	// Wider: the run covered more than the viewer's scope. Its figures,
+	// place and who ran it are the other area's business: left out.
 	Wider bool
 }
 
@@ -765,7 +823,7 @@ type RunRecord struct {
 // (nil: every run).
 func RecentRuns(ctx context.Context, q pgdb.Q, scope []string, electionID int64, limit int) ([]RunRecord, error) {
 	rows, err := q.Query(ctx, `
-		SELECT id, round, actor, dry_run, started_at, duration_ms, seats, assigned, uncovered, added, removed,
+		SELECT id, round, actor, dry_run, started_at, duration_ms, seats, assigned, uncovered, added, removed, scope,
 			$2::text[] IS NOT NULL AND (scope IS NULL OR EXISTS (SELECT 1 FROM unnest(scope) x WHERE NOT in_scope(x, $2)))
 		FROM delegate_runs
 		WHERE election_id = $1 AND ($2::text[] IS NULL OR scope IS NULL OR EXISTS (
@@ -777,16 +835,41 @@ func RecentRuns(ctx context.Context, q pgdb.Q, scope []string, electionID int64,
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RunRecord, error) {
 		var r RunRecord
 		var round *int16
-		err := row.Scan(&r.ID, &round, &r.Actor, &r.DryRun, &r.StartedAt, &r.DurationMs, &r.Seats, &r.Assigned, &r.Uncovered, &r.Added, &r.Removed, &r.Wider)
+		err := row.Scan(&r.ID, &round, &r.Actor, &r.DryRun, &r.StartedAt, &r.DurationMs, &r.Seats, &r.Assigned, &r.Uncovered, &r.Added, &r.Removed, &r.Scope, &r.Wider)
 		if round != nil {
 			n := int(*round)
 			r.Round = &n
 		}
 		if r.Wider {
-			r.Actor, r.Seats, r.Assigned, r.Uncovered, r.Added, r.Removed = "", 0, 0, 0, 0, 0
+			r.Actor, r.Seats, r.Assigned, r.Uncovered, r.Added, r.Removed, r.Scope = "", 0, 0, 0, 0, 0, nil
 		}
 		return r, err
 	})
+}
+
+// PlaceLabel is where the run planned seats: "toute la France", or its
+// départements and communes ("département 04", "commune 04070"); "" for a
+// run of a wider scope (Wider).
+func (r RunRecord) PlaceLabel() string {
+	switch {
+	case r.Wider:
+		return ""
+	case r.Scope == nil:
+		return "toute la France"
+	}
+	parts := make([]string, len(r.Scope))
+	for i, code := range r.Scope {
+		parts[i] = PlaceName(code)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// PlaceName is a scope code in words: "commune 04070", "département 04".
+func PlaceName(code string) string {
+	if len(code) == 5 {
+		return "commune " + code
+	}
+	return "département " + code
 }
 
 // RoundLabel is "tour 1", or "tous les tours".

@@ -196,7 +196,7 @@ func loadNationalDelegates(b *testing.B, pool *pgxpool.Pool) *elections.Election
 	ctx := context.Background()
 	start := time.Now()
 	e, err := elections.Create(ctx, pool, elections.Input{Name: "Législatives (banc d'essai)", Slug: "bench-national",
-		Rounds: []elections.RoundInput{{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
+		Rounds: []elections.RoundInput{{Number: 1, Date: time.Now().AddDate(0, 0, 35-int(time.Now().Weekday())).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 0, 42-int(time.Now().Weekday())).Format(time.DateOnly)}}})
 	if err != nil {
 		b.Fatal(err)
 	}

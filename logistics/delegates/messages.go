@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"scrutin/logistics/changes"
+	"scrutin/logistics/elections"
 )
 
 // Every message a volunteer receives, in French, plain text. Each one that
@@ -116,7 +117,7 @@ Vous êtes désigné·e pour %s :
 
 Merci de confirmer dès maintenant votre présence sur votre page (ou de vous retirer si vous ne pouvez plus) : %s
 
-Les noms des assesseurs et délégués doivent parvenir à la mairie avant le jeudi précédant le scrutin à 18 heures : plus vous confirmez tôt, mieux c'est. Le jour du vote, venez avec une pièce d'identité et votre carte électorale.`+signature, "%s")
+Les noms des assesseurs et délégués doivent parvenir à la mairie %s : plus vous confirmez tôt, mieux c'est. Le jour du vote, venez avec une pièce d'identité et votre carte électorale.`+signature, "%s")
 	unassignedText = strings.Split(`Bonjour %s,
 
 Votre affectation pour %s a changé : vous n'êtes plus affecté·e à un bureau de vote pour l'instant. Nous vous écrirons si une place se libère près de chez vous.
@@ -142,7 +143,53 @@ func appendAssignedBody(buf []byte, first, election string, seats []Seat, link s
 		}
 		buf = appendSeatLine(buf, s)
 	}
-	return fill(buf, t[3:], link)
+	buf = fill(buf, t[3:5], link)
+	buf = appendDeadlines(buf, seats)
+	return append(buf, t[5]...)
+}
+
+// appendDeadlines appends when the names of the seats' rounds must reach
+// the mairie (Deadline), with the day of the week it falls on: "au plus
+// tard le jeudi 10/12/2026 à 18 heures", and for two rounds "… pour le
+// tour 1, et le jeudi 17/12/2026 à 18 heures pour le tour 2".
+func appendDeadlines(buf []byte, seats []Seat) []byte {
+	type roundDay struct {
+		number int
+		date   time.Time
+	}
+	var rounds [2]roundDay // an election has one or two rounds
+	n := 0
+next:
+	for _, s := range seats {
+		for _, r := range rounds[:n] {
+			if r.number == s.Round {
+				continue next
+			}
+		}
+		if n < len(rounds) {
+			rounds[n] = roundDay{s.Round, s.RoundDate}
+			n++
+		}
+	}
+	if n == 2 && rounds[1].number < rounds[0].number {
+		rounds[0], rounds[1] = rounds[1], rounds[0]
+	}
+	buf = append(buf, "au plus tard"...)
+	for i, r := range rounds[:n] {
+		if i > 0 {
+			buf = append(buf, ", et"...)
+		}
+		dl := Deadline(r.date)
+		buf = append(buf, " le "...)
+		buf = append(buf, elections.Weekday(dl)...)
+		buf = append(buf, ' ')
+		buf = dl.AppendFormat(buf, "02/01/2006 à 15 heures")
+		if n > 1 {
+			buf = append(buf, " pour le tour "...)
+			buf = strconv.AppendInt(buf, int64(r.number), 10)
+		}
+	}
+	return buf
 }
 
 // fill appends the parts of a text with the values in its blanks.

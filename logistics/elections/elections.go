@@ -131,6 +131,11 @@ func (in *Input) Validate() error {
 			errs.Add("rounds", fmt.Sprintf("Date du tour %d invalide (AAAA-MM-JJ).", i+1))
 			continue
 		}
+		// Every round is on a Sunday (DOMAIN.md §1): the R46 deadline, the
+		// "Thursday before the vote" of every page and message, counts on it.
+		if d.Weekday() != time.Sunday {
+			errs.Add("rounds", fmt.Sprintf("Le tour %d doit avoir lieu un dimanche (le %s est un %s).", i+1, d.Format("02/01/2006"), Weekday(d)))
+		}
 		if !prev.IsZero() && !d.After(prev) {
 			errs.Add("rounds", "Le second tour suit le premier.")
 		}

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	now := time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2027, 2, 28, 10, 0, 0, 0, time.UTC)
 	add := func(slug string, dates ...string) {
 		in := elections.Input{Name: slug, Slug: slug}
 		for i, d := range dates {
@@ -45,11 +45,11 @@ func TestResolve(t *testing.T) {
 		msg   string
 	}{
 		{"none at all", nil, "", "", "Aucune élection n'est ouverte pour le moment."},
-		{"only a closed one", []string{"ancienne", "2027-02-28"}, "", "", "Aucune élection n'est ouverte pour le moment."},
+		{"only a closed one", []string{"ancienne", "2027-02-21"}, "", "", "Aucune élection n'est ouverte pour le moment."},
 		{"a closed one named", nil, "ancienne", "ancienne", ""},
 		{"an unknown slug", nil, "nope", "", "Élection inconnue."},
 		{"one open", []string{"municipales", "2027-03-14", "2027-03-21"}, "", "municipales", ""},
-		{"several open (one whose round is today)", []string{"partielle", "2027-03-01"}, "", "", "Plusieurs élections sont ouvertes : précisez laquelle."},
+		{"several open (one whose round is today)", []string{"partielle", "2027-02-28"}, "", "", "Plusieurs élections sont ouvertes : précisez laquelle."},
 		{"several open, one named", nil, "partielle", "partielle", ""},
 		{"named as typed, in capitals", nil, " Partielle ", "partielle", ""},
 	}
@@ -88,6 +88,45 @@ func TestOpenUntilMidnightInParis(t *testing.T) {
 	} {
 		if got := e.Open(tc.now); got != tc.open {
 			t.Errorf("open at %s: %v, want %v", tc.now, got, tc.open)
+		}
+	}
+}
+
+// Every round is on a Sunday (DOMAIN.md §1): another day is refused, with
+// the round, its date and its weekday in the message.
+func TestRoundsFallOnSundays(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		dates []string
+		msg   string // "": accepted
+	}{
+		{"one Sunday", []string{"2026-12-13"}, ""},
+		{"two Sundays", []string{"2027-06-13", "2027-06-20"}, ""},
+		{"a Saturday", []string{"2026-12-12"}, "Le tour 1 doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."},
+		{"a Thursday second round", []string{"2027-06-13", "2027-06-17"}, "Le tour 2 doit avoir lieu un dimanche (le 17/06/2027 est un jeudi)."},
+		{"a Monday", []string{"2027-03-01"}, "Le tour 1 doit avoir lieu un dimanche (le 01/03/2027 est un lundi)."},
+	} {
+		in := elections.Input{Name: "Test", Slug: "test"}
+		for i, d := range tc.dates {
+			in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: d})
+		}
+		err := in.Validate()
+		inv, _ := check.AsInvalid(err)
+		switch {
+		case tc.msg == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case tc.msg != "" && (inv == nil || inv.Fields["rounds"] != tc.msg || len(inv.Fields) != 1):
+			t.Errorf("%s: got %v, want rounds: %q", tc.name, err, tc.msg)
+		}
+	}
+}
+
+// The French weekday of a date, whatever the host's language.
+func TestWeekday(t *testing.T) {
+	for d, want := range map[string]string{"2026-12-06": "dimanche", "2026-12-10": "jeudi", "2026-12-12": "samedi", "2027-03-01": "lundi"} {
+		day, _ := time.Parse(time.DateOnly, d)
+		if got := elections.Weekday(day); got != want {
+			t.Errorf("%s: %s, want %s", d, got, want)
 		}
 	}
 }

@@ -20,3 +20,11 @@ func Today(now time.Time) time.Time {
 	y, m, d := now.In(Paris).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// weekdays are the French names of the days, Sunday first as time.Weekday.
+var weekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+
+// Weekday is the French name of t's day of the week ("jeudi"), in t's own
+// location: pass a time in Paris (or a date at midnight UTC, as round days
+// are) to name the day people read.
+func Weekday(t time.Time) string { return weekdays[t.Weekday()] }

@@ -30,8 +30,9 @@ func BenchElection(ctx context.Context, pool *pgxpool.Pool, communesPath string,
 	if err != nil {
 		return nil, 0, err
 	}
+	r1 := time.Now().AddDate(0, 0, 35-int(time.Now().Weekday())) // rounds are on Sundays: one in about a month
 	e, err := elections.Create(ctx, pool, elections.Input{Name: "Bench", Slug: "bench", Rounds: []elections.RoundInput{
-		{Number: 1, Date: time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, {Number: 2, Date: time.Now().AddDate(0, 1, 7).Format(time.DateOnly)}}})
+		{Number: 1, Date: r1.Format(time.DateOnly)}, {Number: 2, Date: r1.AddDate(0, 0, 7).Format(time.DateOnly)}}})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -14,7 +14,6 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
-	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
 )
@@ -84,21 +83,56 @@ func level(a delegates.AreaCoverage) string {
 }
 
 func (m *module) coveragePage(c *fiber.Ctx) error {
-	return m.coverageView(c, fiber.StatusOK, fiber.Map{"Notice": runNotice(c.Query("fait"), c.Query("bilan"))})
+	return m.coverageView(c, fiber.StatusOK, fiber.Map{"Notice": runNotice(c.Query("fait"), c.Query("bilan"),
+		c.Query("tours"), c.Query("departement"), c.Query("commune"))})
 }
 
 // runNotice is the result of a run the page was sent back to after it
 // (runForm): what it did ("affectation" or "simulation") and its figures,
-// "assigned-seats-uncovered-added-removed-notified"; "" if malformed.
-func runNotice(done, figures string) string {
-	what := map[string]string{"affectation": "Affectation terminée", "simulation": "Simulation (rien n'a été enregistré)"}[done]
+// "assigned-seats-uncovered-added-removed-notified"; "" if malformed. A
+// simulation wrote and sent nothing: it says what a run would do. rounds
+// ("tous" or a round number) and the page's place, where the run worked,
+// end it when given.
+func runNotice(done, figures, rounds, departement, commune string) string {
 	n, ok := web.Figures(figures, 6)
-	if what == "" || !ok {
+	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%s : %s sur %s, %s ; %s, %s, %s.", what, fr.Count(n[0], "siège pourvu", "sièges pourvus"), fr.Number(n[1]),
-		fr.Count(n[2], "vacant", "vacants"), fr.Count(n[3], "nouvelle affectation", "nouvelles affectations"),
-		fr.Count(n[4], "retirée", "retirées"), fr.Count(n[5], "bénévole prévenu·e", "bénévoles prévenu·es"))
+	var text string
+	switch done {
+	case "affectation":
+		text = fmt.Sprintf("Affectation terminée : %s sur %s, %s ; %s, %s, %s", fr.Count(n[0], "siège pourvu", "sièges pourvus"), fr.Number(n[1]),
+			fr.Count(n[2], "vacant", "vacants"), fr.Count(n[3], "nouvelle affectation", "nouvelles affectations"),
+			fr.Count(n[4], "retirée", "retirées"), fr.Count(n[5], "bénévole prévenu·e", "bénévoles prévenu·es"))
+	case "simulation":
+		text = fmt.Sprintf("Simulation (rien n'a été enregistré ni envoyé) : %s sur %s, %s ; %s, %s, %s",
+			fr.Count(n[0], "siège serait pourvu", "sièges seraient pourvus"), fr.Number(n[1]),
+			fr.Count(n[2], "resterait vacant", "resteraient vacants"),
+			fr.Count(n[3], "nouvelle affectation serait proposée", "nouvelles affectations seraient proposées"),
+			fr.Count(n[4], "serait retirée", "seraient retirées"), fr.Count(n[5], "bénévole serait prévenu·e", "bénévoles seraient prévenu·es"))
+	default:
+		return ""
+	}
+	var where []string
+	switch r, err := strconv.Atoi(rounds); {
+	case rounds == "tous":
+		where = append(where, "tous les tours")
+	case err == nil && r > 0:
+		where = append(where, "tour "+strconv.Itoa(r))
+	}
+	if where != nil {
+		// The place is said only with the rounds: both come from runForm.
+		switch {
+		case commune != "":
+			where = append(where, delegates.PlaceName(commune))
+		case departement != "":
+			where = append(where, delegates.PlaceName(departement))
+		default:
+			where = append(where, "tout votre périmètre")
+		}
+		text += " (" + strings.Join(where, ", ") + ")"
+	}
+	return text + "."
 }
 
 func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
@@ -117,30 +151,27 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	commune := strings.ToUpper(strings.TrimSpace(c.Query("commune", c.FormValue("commune"))))
-	if code, ok := places.NormalizeCommune(commune); ok {
-		commune = code
-	} else {
-		commune = ""
-	}
-	dep := strings.ToUpper(strings.TrimSpace(c.Query("departement", c.FormValue("departement"))))
-	if commune != "" {
-		dep = places.Departement(commune)
-	}
 	all, err := elections.List(ctx, m.s.Pool)
 	if err != nil {
 		return err
 	}
-	// A place outside the reader's scope is said so, rather than shown
-	// as a place without seats.
-	if commune != "" && !u.Covers(commune) || commune == "" && dep != "" && !u.Reaches(dep) {
-		place := "Le département " + dep + " est"
-		if commune != "" {
-			place = "La commune " + commune + " est"
+	// A place that is not one, or outside the reader's scope, is said so,
+	// rather than shown as the whole scope or as a place without seats.
+	typedDep, typedCommune := c.Query("departement", c.FormValue("departement")), c.Query("commune", c.FormValue("commune"))
+	dep, commune, err := delegates.CheckArea(u, typedDep, typedCommune)
+	if err != nil {
+		// The filter keeps what was typed, next to the message.
+		data["Elections"], data["E"], data["Round"] = all, e, round
+		data["Departement"], data["Commune"] = strings.ToUpper(strings.TrimSpace(typedDep)), strings.ToUpper(strings.TrimSpace(typedCommune))
+		var outside *delegates.OutOfScope
+		if inv, ok := check.AsInvalid(err); ok {
+			data["BadPlace"] = joinFields(inv.Fields)
+			return m.s.RenderStatus(c, fiber.StatusUnprocessableEntity, "delegates/staff", data)
+		} else if errors.As(err, &outside) {
+			data["OutOfScope"] = outside.Message
+			return m.s.RenderStatus(c, fiber.StatusForbidden, "delegates/staff", data)
 		}
-		data["Elections"], data["E"], data["Round"], data["Departement"], data["Commune"] = all, e, round, dep, commune
-		data["OutOfScope"] = place + " hors de votre périmètre."
-		return m.s.RenderStatus(c, fiber.StatusForbidden, "delegates/staff", data)
+		return err
 	}
 	view, err := delegates.Coverage(ctx, m.s.Pool, u, e.ID, round.Number, dep, commune)
 	if err != nil {
@@ -163,7 +194,7 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	for _, r := range e.Rounds {
 		dl := delegates.Deadline(r.Date)
 		left, urgent := countdown(now, dl)
-		rounds = append(rounds, fiber.Map{"Number": r.Number, "Date": r.Date, "Deadline": dl, "Left": left, "Urgent": urgent,
+		rounds = append(rounds, fiber.Map{"Number": r.Number, "Date": r.Date, "Deadline": dl, "Weekday": elections.Weekday(dl), "Left": left, "Urgent": urgent,
 			"Current": r.Number == round.Number, "Link": "/staff/delegues?election=" + url.QueryEscape(e.Slug) + "&round=" + strconv.Itoa(r.Number) + keepPlace(dep, commune)})
 	}
 	gaps, err := delegates.Gaps(ctx, m.s.Pool, u, e, round.Number, dep, commune, 60)
@@ -183,6 +214,14 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Departement"], data["Commune"], data["CommuneName"] = dep, commune, communeName
 	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(u, e, round.Number, dep, commune), u.CanAct()
 	data["TotalLevel"] = level(view.Total)
+	switch {
+	case commune != "" && communeName != "":
+		data["RunPlace"] = "commune " + communeName + " (" + commune + ")"
+	case commune != "":
+		data["RunPlace"] = delegates.PlaceName(commune)
+	case dep != "":
+		data["RunPlace"] = delegates.PlaceName(dep)
+	}
 	if dep != "" {
 		// Who signs this département's letters, so that staff check it
 		// before printing them.
@@ -209,8 +248,12 @@ func keepPlace(dep, commune string) string {
 	return ""
 }
 
+// runForm runs the assignment over the place of the page the form is on
+// (its hidden departement and commune; none: the whole scope), in the
+// round chosen or every round, then sends the browser back to that page.
 func (m *module) runForm(c *fiber.Ctx) error {
-	in := delegates.RunInput{Election: c.FormValue("election"), DryRun: c.FormValue("dry_run") == "oui"}
+	in := delegates.RunInput{Election: c.FormValue("election"), DryRun: c.FormValue("dry_run") == "oui",
+		Departement: c.FormValue("departement"), Commune: c.FormValue("commune")}
 	if r := c.FormValue("run_round"); r != "" && r != "all" {
 		n, err := strconv.Atoi(r)
 		if err != nil {
@@ -219,23 +262,49 @@ func (m *module) runForm(c *fiber.Ctx) error {
 		in.Round = &n
 	}
 	res, err := m.desk.Run(c.UserContext(), web.StaffUser(c), "", in)
+	var outside *delegates.OutOfScope
 	if err != nil {
 		if inv, ok := check.AsInvalid(err); ok {
 			return m.coverageView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": inv.Message() + " " + joinFields(inv.Fields)})
 		}
+		if errors.As(err, &outside) {
+			return m.coverageView(c, fiber.StatusForbidden, fiber.Map{})
+		}
 		return err
 	}
 	// Redirect after POST, the result in the address: reloading the page
-	// shows it again without running again.
-	q := url.Values{"election": {res.Election}, "fait": {"affectation"},
+	// shows it again without running again. Back to the page the form was
+	// on: its election, round and place.
+	q := url.Values{"election": {res.Election}, "fait": {"affectation"}, "tours": {"tous"},
 		"bilan": {fmt.Sprintf("%d-%d-%d-%d-%d-%d", res.Assigned, res.Seats, res.Uncovered, res.Added, res.Removed, res.Notified)}}
 	if res.DryRun {
 		q.Set("fait", "simulation")
 	}
 	if in.Round != nil {
+		q.Set("tours", strconv.Itoa(*in.Round))
+	}
+	if r := strings.TrimSpace(c.FormValue("round")); r != "" {
+		q.Set("round", r)
+	} else if in.Round != nil {
 		q.Set("round", strconv.Itoa(*in.Round))
 	}
+	switch {
+	case res.Commune != "":
+		q.Set("commune", res.Commune)
+	case res.Departement != "":
+		q.Set("departement", res.Departement)
+	}
 	return c.Redirect("/staff/delegues?"+q.Encode(), fiber.StatusSeeOther)
+}
+
+// areaError is a refused place (delegates.CheckArea) as the error page
+// shows it: 403 with the place named, or 422 for a code that is not one.
+func areaError(err error) error {
+	var outside *delegates.OutOfScope
+	if errors.As(err, &outside) {
+		return &web.Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
+	}
+	return err
 }
 
 func joinFields(f check.Errors) string {
@@ -302,7 +371,13 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		"Filter": fiber.Map{"departement": c.Query("departement"), "commune": c.Query("commune"), "role": c.Query("role"),
 			"round": c.Query("round"), "status": c.Query("status"), "q": c.Query("q")}}
 	if e != nil {
-		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+		// As the coverage page: a place that is not one, or outside the
+		// reader's scope, is said so, not answered "Aucun bénévole".
+		f := volunteerFilter(c, e)
+		if f.Departement, f.Commune, err = delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune")); err != nil {
+			return areaError(err)
+		}
+		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 		if err != nil {
 			return err
 		}

@@ -489,7 +489,7 @@ func TestMaterialItemPageIsReadOnlyForNonAdmins(t *testing.T) {
 
 func TestMaterialOrderPageChoosesElection(t *testing.T) {
 	env := start(t)
-	d := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+	d := time.Now().AddDate(0, 0, 35-int(time.Now().Weekday())).Format(time.DateOnly) // a Sunday in about a month
 	if r := env.Do(t, "POST", "/api/v1/elections", env.AdminToken(t), map[string]any{"name": "Municipale partielle", "slug": "partielle",
 		"rounds": []map[string]any{{"number": 1, "date": d}}}); r.Status != 201 {
 		t.Fatalf("%d %s", r.Status, r.Body)

@@ -282,7 +282,9 @@ func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
 func TestPublicFormsLeaveAnElectionOnItsLastDay(t *testing.T) {
 	env := start(t)
 	demoElection := env.Election(t)
-	env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 0)
+	// Rounds are on Sundays: the clock is that of the round's day.
+	last := env.AddElection(t, "partielle-2027", "Municipale partielle d'Oraison", 0)
+	env.SetNow(last.Rounds[0].Date.Add(12 * time.Hour))
 	for _, form := range []string{"/procuration/demande", "/procuration/volontaire"} {
 		status, page := get(t, env, form)
 		if status != 200 || strings.Contains(page, "Plusieurs élections") || strings.Contains(page, "partielle-2027") ||

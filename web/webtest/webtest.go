@@ -101,12 +101,16 @@ func (e *Env) Election(t testing.TB) *elections.Election {
 }
 
 // AddElection stores an election whose rounds are days after today (a
-// negative number: before).
+// negative number: before), each moved back to the Sunday on or before
+// that day: rounds are on Sundays (0 is today on a Sunday, else last
+// Sunday).
 func (e *Env) AddElection(t testing.TB, slug, name string, days ...int) *elections.Election {
 	t.Helper()
 	in := elections.Input{Name: name, Slug: slug}
 	for i, d := range days {
-		in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: time.Now().AddDate(0, 0, d).Format(time.DateOnly)})
+		day := time.Now().AddDate(0, 0, d)
+		day = day.AddDate(0, 0, -int(day.Weekday()))
+		in.Rounds = append(in.Rounds, elections.RoundInput{Number: i + 1, Date: day.Format(time.DateOnly)})
 	}
 	el, err := elections.Create(context.Background(), e.Pool, in)
 	if err != nil {
