@@ -280,11 +280,38 @@ func dlgFullName(p *delegates.DocPerson) string {
 	return strings.TrimSpace(strings.ToUpper(p.LastName) + " " + p.FirstNames)
 }
 
+// dlgAddress is the home address as R46's letter prints it: the address
+// typed, then what it lacks of its postal code and town ("2 rue X, 04000
+// Digne-les-Bains"). A sign-up made before the form asked for the town
+// has none: the address and its postal code, as typed.
 func dlgAddress(p *delegates.DocPerson) string {
-	if p.PostalCode != "" && !strings.Contains(p.Address, p.PostalCode) {
-		return p.Address + ", " + p.PostalCode
+	addr := strings.TrimSpace(p.Address)
+	pc, city := p.PostalCode, strings.TrimSpace(p.City)
+	if pc != "" && strings.Contains(addr, pc) {
+		pc = ""
 	}
-	return p.Address
+	if city != "" && dlgHasWords(addr, city) {
+		city = ""
+	}
+	switch {
+	case pc == "" && city == "":
+		return addr
+	case pc == "" && p.PostalCode != "" && strings.HasSuffix(addr, p.PostalCode):
+		return addr + " " + city // "2 rue X, 04000" and its town
+	}
+	return addr + ", " + strings.TrimSpace(pc+" "+city)
+}
+
+// dlgHasWords reports whether the words of town come in s, in a row,
+// whatever the case and the hyphens or apostrophes between them ("Digne
+// les Bains" holds Digne-les-Bains; "2 rue Yves" does not hold Y).
+func dlgHasWords(s, town string) bool {
+	words := func(s string) string {
+		return " " + strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return unicode.IsSpace(r) || strings.ContainsRune(",;.-'’()/", r)
+		}), " ") + " "
+	}
+	return strings.Contains(words(s), words(town))
 }
 
 func dlgBureauTitle(code, name string) string {

@@ -1,9 +1,12 @@
 // Package contact checks and normalises what people type about themselves
 // in public forms: names, e-mail, phone, birth date, voter number (NNE).
-// Every form uses these so that the same input gets the same message.
+// Every form uses these so that the same input gets the same message; the
+// sign-ups that take a voter number share here what they answer when the
+// number is signed up under another address (TakenVoterNumber).
 package contact
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/notify"
 )
 
 // Email trims and lower-cases an address, adding a message to errs under
@@ -297,8 +301,11 @@ func VoterNumber(errs check.Errors, field, s string) string {
 	return s
 }
 
-// VoterNumberTaken answers a sign-up whose voter number another e-mail
-// already signed up with for the election: one entry per voter.
+// VoterNumberTaken refuses a voter number that another e-mail signed up
+// with for the election (one entry per voter), on a change confirmed from
+// the link of one's own mailbox only: that person is the mailbox's owner.
+// A public form never answers so: whether a voter number is signed up is
+// no one else's business (see TakenVoterNumber).
 func VoterNumberTaken(field string) error {
 	return check.Field(field, "Ce numéro national d'électeur est déjà inscrit avec une autre adresse e-mail : "+
 		"pour modifier l'inscription, envoyez le formulaire avec celle-ci, ou écrivez-nous.")
@@ -340,4 +347,81 @@ func Consent(errs check.Errors, field string, given bool) {
 	if !given {
 		errs.Add(field, "Votre accord est nécessaire pour traiter votre demande.")
 	}
+}
+
+// TakenVoterNumber is a public sign-up sent with a new e-mail address and
+// a voter number (NNE) that other addresses are signed up with for the
+// election. The NNE is printed on the voter card, and whether someone
+// volunteers for a campaign is a political opinion: the form's answer must
+// not tell. The sign-up is answered as a change held for confirmation
+// (whoever sent it sees "check your mailbox"), nothing is stored, and only
+// the mailboxes learn more (Messages). The proxy volunteers and the
+// delegates both take this path.
+type TakenVoterNumber struct {
+	Election string   // the election's name
+	Form     string   // what was sent: "le formulaire d'inscription des assesseurs et délégués"
+	Team     string   // who signs: "L'équipe procurations"
+	Kind     string   // the outbox kind of the messages
+	Sender   string   // the address typed in the form
+	Owners   []string // the addresses the number is signed up with
+}
+
+// Messages are what the sign-up writes to the outbox in place of an entry:
+// to each address on record of the number, that someone sent the form
+// with it and another address (masked: MaskEmail), what to do if that was
+// them (their page link is not sent there); to the address typed, that
+// the sign-up could not be recorded with this number and what to do.
+// Neither message quotes the number.
+func (t TakenVoterNumber) Messages() []notify.Message {
+	out := make([]notify.Message, 0, len(t.Owners)+1)
+	for _, owner := range t.Owners {
+		out = append(out, notify.Message{Channel: notify.Email, Recipient: owner, Kind: t.Kind,
+			Subject: "Votre numéro d'électeur a été donné avec une autre adresse e-mail",
+			Body: fmt.Sprintf(`Bonjour,
+
+Quelqu'un vient d'envoyer %s pour %s avec votre numéro national d'électeur, sous lequel vous êtes inscrit·e avec la présente adresse e-mail, et une autre adresse : %s.
+
+Rien n'a été enregistré : une seule inscription est possible par électeur, et la vôtre reste telle qu'elle est, à la présente adresse. Le lien vers votre page n'a pas été envoyé à l'autre adresse.
+
+Si c'était vous et que vous souhaitez désormais recevoir nos messages à l'autre adresse, répondez à ce message en nous l'indiquant : nous changerons l'adresse de votre inscription. Pour modifier autre chose, envoyez de nouveau le formulaire avec la présente adresse e-mail et confirmez la modification avec le lien que nous vous écrirons.
+
+Si ce n'était pas vous, vous n'avez rien à faire. Votre numéro d'électeur figure sur votre carte électorale : prévenez-nous en répondant à ce message si cela se reproduit.`,
+				t.Form, t.Election, MaskEmail(t.Sender)) +
+				"\n\n" + t.Team + "\n(Vous recevez ce message parce qu'une inscription existe à cette adresse sur notre formulaire.)"})
+	}
+	return append(out, notify.Message{Channel: notify.Email, Recipient: t.Sender, Kind: t.Kind,
+		Subject: "Votre inscription n'a pas pu être enregistrée",
+		Body: fmt.Sprintf(`Bonjour,
+
+Vous venez d'envoyer %s pour %s avec la présente adresse e-mail. L'inscription n'a pas pu être enregistrée avec le numéro national d'électeur indiqué : une inscription existe déjà avec ce numéro, à une autre adresse e-mail, et une seule est possible par électeur.
+
+Si vous vous êtes déjà inscrit·e avec une autre adresse, utilisez le lien reçu à cette adresse-là lors de votre première inscription, ou envoyez de nouveau le formulaire avec elle pour modifier votre inscription. Pour que nos messages vous parviennent désormais à la présente adresse, ou si vous ne vous êtes jamais inscrit·e, écrivez-nous en répondant à ce message. Vérifiez aussi le numéro indiqué : il figure sur votre carte électorale.
+
+Si vous n'êtes pas à l'origine de cet envoi, ignorez ce message : rien n'a été enregistré.`, t.Form, t.Election) +
+			"\n\n" + t.Team + "\n(Vous recevez ce message parce que notre formulaire a été envoyé avec cette adresse.)"})
+}
+
+// MaskEmail shows enough of an address for its owner to recognise it and
+// too little for anyone else to write to it: the first character of the
+// local part and of the domain, and the domain's last label
+// ("marie.dupont@gmail.com" is "m***@g***.com").
+func MaskEmail(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	first := func(s string) string {
+		r, n := utf8.DecodeRuneInString(s)
+		if n == 0 || r == utf8.RuneError {
+			return ""
+		}
+		return string(r)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return first(s) + "***"
+	}
+	labels := strings.Split(s[at+1:], ".")
+	masked := first(s[:at]) + "***@" + first(labels[0]) + "***"
+	if len(labels) > 1 {
+		masked += "." + labels[len(labels)-1]
+	}
+	return masked
 }

@@ -3,6 +3,7 @@ package delegates
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,7 +20,7 @@ type demoVolunteer struct {
 	maxKm               *int
 	seat                *demoSeat // already assigned in round 1
 	birthYear           int
-	birthPlace, address string
+	birthPlace, address string // the address as "street, postal code town"
 }
 
 type demoSeat struct {
@@ -83,6 +84,7 @@ func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Ti
 	}
 	expires := linkExpiry(e)
 	for i, v := range demoVolunteers {
+		street, postal, city := splitAddress(v.address)
 		roles := make([]string, len(v.roles))
 		for j, r := range v.roles {
 			roles[j] = string(r)
@@ -90,12 +92,12 @@ func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Ti
 		var id int64
 		err := tx.QueryRow(ctx, `
 			INSERT INTO delegate_volunteers (election_id, last_name, first_names, birth_date, birth_place, address, postal_code,
-				email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km, list_number, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $16, $16)
+				email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km, list_number, city, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $18, $16, $16)
 			ON CONFLICT (election_id, email) DO NOTHING RETURNING id`,
-			e.ID, v.last, v.first, time.Date(v.birthYear, time.Month(1+i%12), 1+i*2, 0, 0, 0, 0, time.UTC), v.birthPlace, v.address,
-			postalOf(v.address), v.email, fmt.Sprintf("+336120000%02d", i), v.commune, v.bureau, fmt.Sprintf("%09d", 120045678+i*1111),
-			roles, v.rounds, v.maxKm, now, demoListNumbers[v.email]).Scan(&id)
+			e.ID, v.last, v.first, time.Date(v.birthYear, time.Month(1+i%12), 1+i*2, 0, 0, 0, 0, time.UTC), v.birthPlace, street,
+			postal, v.email, fmt.Sprintf("+336120000%02d", i), v.commune, v.bureau, fmt.Sprintf("%09d", 120045678+i*1111),
+			roles, v.rounds, v.maxKm, now, demoListNumbers[v.email], city).Scan(&id)
 		if err == pgx.ErrNoRows {
 			continue // loaded before
 		}
@@ -123,11 +125,17 @@ func LoadDemo(ctx context.Context, tx pgx.Tx, e *elections.Election, now time.Ti
 	return nil
 }
 
-func postalOf(address string) string {
-	for i := 0; i+5 <= len(address); i++ {
-		if isDigits(address[i:i+5]) && (i == 0 || address[i-1] == ' ') {
-			return address[i : i+5]
-		}
+// splitAddress cuts a demo address into what the sign-up form asks in
+// three fields: "12 rue de l'Hubac, 04000 Digne-les-Bains" is the street
+// "12 rue de l'Hubac", the postal code 04000 and the town.
+func splitAddress(address string) (street, postal, city string) {
+	i := strings.LastIndex(address, ", ")
+	if i < 0 {
+		return address, "", ""
 	}
-	return ""
+	last := address[i+2:]
+	if len(last) < 7 || !isDigits(last[:5]) || last[5] != ' ' {
+		return address, "", ""
+	}
+	return address[:i], last[:5], last[6:]
 }

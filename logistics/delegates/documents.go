@@ -41,6 +41,7 @@ type DocPerson struct {
 	BirthPlace  string
 	Address     string
 	PostalCode  string
+	City        string // town of the address, '' for a sign-up made before the form asked for it
 	Email       string
 	Phone       string
 	// where the person is registered to vote
@@ -168,7 +169,7 @@ const (
 	personDetail = `, coalesce(v.birth_name, ''), coalesce(v.birth_date, '0001-01-01'), coalesce(v.birth_place, ''),
 		coalesce(v.address, ''), coalesce(v.postal_code, ''), coalesce(v.email, ''), coalesce(v.commune_code, ''),
 		coalesce(vc.name, v.commune_code, ''), coalesce(v.bureau_code, ''), coalesce(v.voter_number, ''),
-		coalesce(v.list_number, '')`
+		coalesce(v.list_number, ''), coalesce(v.city, '')`
 )
 
 // seatsSQL lists every seat (needed, held or both) of the filter's bureaux,
@@ -221,14 +222,14 @@ type personScan struct {
 	last, first, phone, birthName                            pgtype.DriverBytes
 	birthDate                                                time.Time
 	birthPlace, address, postal, email, commune, communeName pgtype.DriverBytes
-	bureau, voterNumber, listNumber                          pgtype.DriverBytes
+	bureau, voterNumber, listNumber, city                    pgtype.DriverBytes
 }
 
 func (p *personScan) dest() []any {
 	d := []any{&p.id, &p.last, &p.first, &p.phone}
 	if !p.brief {
 		d = append(d, &p.birthName, &p.birthDate, &p.birthPlace, &p.address, &p.postal, &p.email, &p.commune,
-			&p.communeName, &p.bureau, &p.voterNumber, &p.listNumber)
+			&p.communeName, &p.bureau, &p.voterNumber, &p.listNumber, &p.city)
 	}
 	return d
 }
@@ -241,7 +242,7 @@ func (p *personScan) person() *DocPerson {
 		VolunteerID: p.id, LastName: string(p.last), BirthName: string(p.birthName), FirstNames: string(p.first),
 		BirthDate: p.birthDate, BirthPlace: string(p.birthPlace), Address: string(p.address), PostalCode: string(p.postal),
 		Email: string(p.email), Phone: string(p.phone), CommuneCode: string(p.commune), CommuneName: string(p.communeName),
-		BureauCode: string(p.bureau), VoterNumber: string(p.voterNumber), ListNumber: string(p.listNumber),
+		BureauCode: string(p.bureau), VoterNumber: string(p.voterNumber), ListNumber: string(p.listNumber), City: string(p.city),
 	}
 }
 

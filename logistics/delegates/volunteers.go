@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"scrutin/logistics/changes"
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
@@ -60,6 +61,7 @@ type SignupInput struct {
 	BirthPlace       string   `json:"birth_place"`
 	Address          string   `json:"address"`
 	PostalCode       string   `json:"postal_code"`
+	City             string   `json:"city"` // the town of the address, as the designation letter prints it
 	Email            string   `json:"email"`
 	Phone            string   `json:"phone"`
 	CommuneCode      string   `json:"commune_code"`
@@ -85,6 +87,7 @@ type validSignup struct {
 	birthPlace string
 	address    string
 	postal     string
+	city       string
 	email      string
 	phone      string
 	commune    string
@@ -119,6 +122,18 @@ func checkListNumber(errs check.Errors, field, s string) string {
 	return s
 }
 
+// maxCity bounds the town of a home address: the longest commune names
+// are about 45 characters; 100 leaves room for a lieu-dit or a CEDEX.
+const maxCity = 100
+
+// checkCity checks the town of the person's home address, which R46's
+// letter to the mairie prints after the postal code: required, one line,
+// spaces collapsed.
+func checkCity(errs check.Errors, field, s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return contact.Text(errs, field, "La commune de résidence", s, true, maxCity)
+}
+
 // Validate checks a sign-up, reporting every bad field in French.
 func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*validSignup, error) {
 	errs := check.Errors{}
@@ -137,6 +152,7 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	} else if !postalRe.MatchString(v.postal) {
 		errs.Add("postal_code", "Le code postal compte 5 chiffres.")
 	}
+	v.city = checkCity(errs, "city", in.City)
 	v.email = contact.Email(errs, "email", in.Email)
 	v.phone = contact.Phone(errs, "phone", in.Phone, true)
 	commune, bureau, err := places.CheckPlace(ctx, q, errs, "commune_code", in.CommuneCode, "bureau_code", in.BureauCode, true)
@@ -271,18 +287,21 @@ func (d *Desk) Signup(ctx context.Context, in SignupInput) (*Signed, error) {
 		return nil, err
 	}
 	var out *Signed
-	err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
-		var err error
-		out, err = d.insertSignup(ctx, tx, v, now)
-		if err == nil && out == nil {
-			out, err = d.holdChange(ctx, tx, in, v, now)
+	for attempt := 1; ; attempt++ {
+		err = pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+			var err error
+			out, err = d.insertSignup(ctx, tx, v, now)
+			if err == nil && out == nil {
+				out, err = d.holdChange(ctx, tx, in, v, now)
+			}
+			return err
+		})
+		// A sign-up with the same voter number committed while this one
+		// was written: sent again, this one sees it (insertSignup).
+		if !pgdb.IsUniqueViolation(err, "delegate_volunteers_voter_number_key") || attempt == 3 {
+			return out, err
 		}
-		return err
-	})
-	if pgdb.IsUniqueViolation(err, "delegate_volunteers_voter_number_key") {
-		return nil, contact.VoterNumberTaken("voter_number")
 	}
-	return out, err
 }
 
 // columns returns the roles and preferred bureaux as stored.
@@ -298,17 +317,28 @@ func (v *validSignup) columns() (roles, preferred []string) {
 	return roles, preferred
 }
 
-// checkVoterNumber refuses a voter number signed up with another e-mail.
-// The unique index of 009 refuses a second one too (Signup and
-// ConfirmChange answer for it), but not on a database that held duplicates
-// before it, hence this check.
+// voterNumberOwners lists the addresses other than v's that v's voter
+// number is signed up with for the election. The unique index of 009
+// allows one at most (Signup and ConfirmChange answer for a clash), but
+// not on a database that held duplicates before it, hence this look-up.
+func voterNumberOwners(ctx context.Context, tx pgx.Tx, v *validSignup) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT email FROM delegate_volunteers WHERE election_id = $1 AND voter_number = $2 AND email <> $3 ORDER BY id`,
+		v.election.ID, v.nne, v.email)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// checkVoterNumber refuses a voter number signed up with another e-mail
+// when a change is confirmed from the link of one's own mailbox
+// (updateSignup): that person may be told plainly.
 func checkVoterNumber(ctx context.Context, tx pgx.Tx, v *validSignup) error {
-	var taken bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegate_volunteers WHERE election_id = $1 AND voter_number = $2 AND email <> $3)`,
-		v.election.ID, v.nne, v.email).Scan(&taken); err != nil {
+	owners, err := voterNumberOwners(ctx, tx, v)
+	if err != nil {
 		return err
 	}
-	if taken {
+	if len(owners) > 0 {
 		return contact.VoterNumberTaken("voter_number")
 	}
 	return nil
@@ -316,22 +346,38 @@ func checkVoterNumber(ctx context.Context, tx pgx.Tx, v *validSignup) error {
 
 // insertSignup stores a new volunteer; it answers nil (and changes
 // nothing) when the e-mail has an entry for the election already, one
-// committed before, or while it waited for a concurrent sign-up.
+// committed before, or while it waited for a concurrent sign-up. A new
+// e-mail with a voter number signed up under another one stores nothing
+// either (voterNumberTaken).
 func (d *Desk) insertSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now time.Time) (*Signed, error) {
-	if err := checkVoterNumber(ctx, tx, v); err != nil {
+	owners, err := voterNumberOwners(ctx, tx, v)
+	if err != nil {
 		return nil, err
+	}
+	if len(owners) > 0 {
+		var own bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegate_volunteers WHERE election_id = $1 AND email = $2)`,
+			v.election.ID, v.email).Scan(&own); err != nil {
+			return nil, err
+		}
+		if own {
+			// A change of the sender's own entry: held like any other;
+			// confirmed from that mailbox, it is refused plainly there.
+			return nil, nil
+		}
+		return d.voterNumberTaken(ctx, tx, v, owners)
 	}
 	roles, preferred := v.columns()
 	var id int64
-	err := tx.QueryRow(ctx, `
+	err = tx.QueryRow(ctx, `
 		INSERT INTO delegate_volunteers (election_id, last_name, birth_name, first_names, birth_date, birth_place, address,
 			postal_code, email, phone, commune_code, bureau_code, voter_number, roles, rounds, max_distance_km,
-			preferred_bureaux, list_number, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, 'active', $18, $18)
+			preferred_bureaux, list_number, city, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, $20, 'active', $18, $18)
 		ON CONFLICT (election_id, email) DO NOTHING
 		RETURNING id`,
 		v.election.ID, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.email, v.phone,
-		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now, v.listNumber).Scan(&id)
+		v.commune, v.bureau, v.nne, roles, v.rounds, v.maxKm, preferred, now, v.listNumber, v.city).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -354,6 +400,24 @@ func (d *Desk) insertSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now 
 	return &Signed{ID: id, Status: StatusActive}, nil
 }
 
+// voterNumberTaken answers a new e-mail sent with a voter number that the
+// owners' addresses are signed up with: exactly as a change held (the HTTP
+// answer must not tell whether a voter number is signed up), with nothing
+// stored; the owners and the sender learn more by e-mail, within tx
+// (contact.TakenVoterNumber).
+func (d *Desk) voterNumberTaken(ctx context.Context, tx pgx.Tx, v *validSignup, owners []string) (*Signed, error) {
+	msgs := contact.TakenVoterNumber{Election: v.election.Name, Form: "le formulaire d'inscription des assesseurs et délégués",
+		Team: "L'équipe assesseurs et délégués", Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners}.Messages()
+	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
+		return nil, err
+	}
+	return &Signed{Status: changes.StatusHeld, Held: true}, nil
+}
+
+// KindVoterNumberTaken is the outbox kind of the messages of
+// voterNumberTaken.
+const KindVoterNumberTaken = "delegate.voter_number"
+
 // updateSignup replaces the entry of v's e-mail with v, once the person
 // confirmed the change from that address (ConfirmChange): seats that no
 // longer fit go, and a fresh private link is sent. An entry gone meanwhile
@@ -368,11 +432,11 @@ func (d *Desk) updateSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now 
 		UPDATE delegate_volunteers SET
 			last_name = $3, birth_name = $4, first_names = $5, birth_date = $6, birth_place = $7, address = $8,
 			postal_code = $9, phone = $10, commune_code = $11, bureau_code = $12, voter_number = $13, list_number = $14,
-			roles = $15, rounds = $16, max_distance_km = $17, preferred_bureaux = $18, status = 'active', updated_at = $19
+			roles = $15, rounds = $16, max_distance_km = $17, preferred_bureaux = $18, status = 'active', updated_at = $19, city = $20
 		WHERE election_id = $1 AND email = $2
 		RETURNING id`,
 		v.election.ID, v.email, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.phone,
-		v.commune, v.bureau, v.nne, v.listNumber, roles, v.rounds, v.maxKm, preferred, now).Scan(&id)
+		v.commune, v.bureau, v.nne, v.listNumber, roles, v.rounds, v.maxKm, preferred, now, v.city).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return check.ErrNotFound
 	}
@@ -467,6 +531,7 @@ type Volunteer struct {
 	BirthPlace       string    `json:"-"`
 	Address          string    `json:"-"`
 	PostalCode       string    `json:"-"`
+	City             string    `json:"-"` // '' for a sign-up made before the form asked for it
 	Email            string    `json:"-"`
 	Phone            string    `json:"-"`
 	CommuneCode      string    `json:"-"`
@@ -502,7 +567,7 @@ func ReachText(km *int) string {
 
 const volunteerColumns = `v.id, v.election_id, v.status, v.last_name, v.birth_name, v.first_names, v.birth_date, v.birth_place,
 	v.address, v.postal_code, v.email, v.phone, v.commune_code, coalesce(c.name, v.commune_code), v.bureau_code, v.voter_number,
-	v.list_number, v.roles, v.rounds, v.max_distance_km, v.preferred_bureaux, v.created_at`
+	v.list_number, v.roles, v.rounds, v.max_distance_km, v.preferred_bureaux, v.created_at, coalesce(v.city, '')`
 
 func scanVolunteer(row pgx.Row) (*Volunteer, error) {
 	v := &Volunteer{}
@@ -510,7 +575,7 @@ func scanVolunteer(row pgx.Row) (*Volunteer, error) {
 	var rounds []int16
 	err := row.Scan(&v.ID, &v.ElectionID, &v.Status, &v.LastName, &v.BirthName, &v.FirstNames, &v.BirthDate, &v.BirthPlace,
 		&v.Address, &v.PostalCode, &v.Email, &v.Phone, &v.CommuneCode, &v.CommuneName, &v.BureauCode, &v.VoterNumber,
-		&v.ListNumber, &roles, &rounds, &v.MaxDistanceKm, &v.PreferredBureaux, &v.CreatedAt)
+		&v.ListNumber, &roles, &rounds, &v.MaxDistanceKm, &v.PreferredBureaux, &v.CreatedAt, &v.City)
 	if err != nil {
 		return nil, err
 	}

@@ -236,7 +236,6 @@ func TestVolunteerValidation(t *testing.T) {
 		{"under 18 on round day", minor, "123456789", 10, "birth_date", "Il faut avoir 18 ans le jour du scrutin.", false},
 		{"distance too far", "1980-01-01", "123456789", 21, "max_distance_km", "entre 1 et 20 km", false},
 		{"18 on round day", adult, "123 456 789", 0, "", "", true},
-		{"NNE of someone already signed up", "1980-01-01", "123456789", 10, "voter_number", "déjà inscrit avec une autre adresse e-mail", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -384,6 +384,15 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 		return nil, err
 	}
 	out, events, err := d.saveVolunteer(ctx, d.Pool, v, now)
+	// The voter number is signed up already: under another address, the
+	// answer is a change held's (voterNumberTaken); under this one (two
+	// sendings at once) or by an entry gone since, the form goes again.
+	for retry := 0; pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") && retry < 3; retry++ {
+		if held, err := d.voterNumberTaken(ctx, v); held != nil || err != nil {
+			return held, err
+		}
+		out, events, err = d.saveVolunteer(ctx, d.Pool, v, now)
+	}
 	if errors.Is(err, errExists) {
 		id, err := sameVolunteer(ctx, d.Pool, v)
 		if err != nil {
@@ -394,15 +403,45 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 		}
 		return d.holdChange(ctx, changes.ProxyVolunteer, v.election, v.email, in, now)
 	}
-	if pgdb.IsUniqueViolation(err, "proxy_volunteers_voter_number_key") {
-		return nil, contact.VoterNumberTaken("voter_number")
-	}
 	if err != nil {
 		return nil, err
 	}
 	d.trigger(events...)
 	return out, nil
 }
+
+// voterNumberTaken answers a new address sent with a voter number that
+// other addresses are signed up with: exactly as a change held, so that
+// the answer does not tell whether a voter number is signed up. Nothing
+// is stored; the owners and the sender learn more by e-mail, in one
+// transaction (contact.TakenVoterNumber). nil when no other address holds
+// the number (any more).
+func (d *Desk) voterNumberTaken(ctx context.Context, v *validVolunteer) (*Submitted, error) {
+	told := false
+	err := pgdb.Tx(ctx, d.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT email FROM proxy_volunteers WHERE election_id = $1 AND voter_number = $2 AND email <> $3 ORDER BY id`,
+			v.election.ID, v.nne, v.email)
+		if err != nil {
+			return err
+		}
+		owners, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(owners) == 0 {
+			return err
+		}
+		told = true
+		return notify.Enqueue(ctx, tx, contact.TakenVoterNumber{Election: v.election.Name,
+			Form: "le formulaire « Je peux porter une procuration »", Team: "L'équipe procurations",
+			Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners}.Messages()...)
+	})
+	if err != nil || !told {
+		return nil, err
+	}
+	return &Submitted{Status: changes.StatusHeld, Held: true}, nil
+}
+
+// KindVoterNumberTaken is the outbox kind of the messages of
+// voterNumberTaken.
+const KindVoterNumberTaken = "proxy.voter_number"
 
 // saveVolunteer is saveRequest for a volunteer: one statement.
 func (d *Desk) saveVolunteer(ctx context.Context, q pgdb.Q, v *validVolunteer, now time.Time) (*Submitted, []event, error) {

@@ -95,7 +95,9 @@ func (m *module) signupAPI(c *fiber.Ctx) error {
 	}
 	if out.Held {
 		// Nothing changed: the entry's address is asked to confirm. The
-		// answer says nothing of the entry.
+		// answer says nothing of the entry, nor whether the voter number
+		// is signed up under another address: the same answer then
+		// (delegates.Desk.Signup), only the mailboxes learn more.
 		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": out.Status})
 	}
 	return c.Status(fiber.StatusCreated).JSON(out)
@@ -153,7 +155,7 @@ func signupInput(c *fiber.Ctx) (in delegates.SignupInput, errs check.Errors) {
 	in = delegates.SignupInput{
 		Election: c.FormValue("election"), LastName: c.FormValue("last_name"), BirthName: c.FormValue("birth_name"),
 		FirstNames: c.FormValue("first_names"), BirthDate: c.FormValue("birth_date"), BirthPlace: c.FormValue("birth_place"),
-		Address: c.FormValue("address"), PostalCode: c.FormValue("postal_code"), Email: c.FormValue("email"),
+		Address: c.FormValue("address"), PostalCode: c.FormValue("postal_code"), City: c.FormValue("city"), Email: c.FormValue("email"),
 		Phone: c.FormValue("phone"), CommuneCode: c.FormValue("commune_code"), BureauCode: c.FormValue("bureau_code"),
 		VoterNumber: c.FormValue("voter_number"), ListNumber: c.FormValue("list_number"), Roles: web.FormList(c, "roles"),
 	}
@@ -225,7 +227,7 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 		}
 		return m.s.FormError(c, err, "delegates/signup", data)
 	}
-	if out.Held {
+	if out.Held { // a change held, or a voter number signed up under another address: alike
 		return web.HoldRedirect(c, delegates.ChangePrefix)
 	}
 	return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})

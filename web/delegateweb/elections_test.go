@@ -67,7 +67,7 @@ func TestSignupWithSeveralOpenElections(t *testing.T) {
 
 	// The sign-up sent from the other election's form lands in it.
 	v := url.Values{"election": {"partielle-2027"}, "last_name": {"Martin"}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
-		"birth_place": {"Digne"}, "address": {"1 place, 04000 Digne-les-Bains"}, "postal_code": {"04000"}, "email": {"lea@example.org"},
+		"birth_place": {"Digne"}, "address": {"1 place"}, "postal_code": {"04000"}, "city": {"Digne-les-Bains"}, "email": {"lea@example.org"},
 		"phone": {"0611223344"}, "commune_code": {"04070"}, "bureau_code": {"3"}, "voter_number": {"11223344"},
 		"roles": {"assesseur_titulaire"}, "rounds": {"1", "2"}, "reach": {"commune"}, "consent": {"oui"}}
 	status, body := formPost(t, webtest.Client(), env, "/assesseurs/inscription?election=partielle-2027", "/assesseurs/inscription", v)
