@@ -17,6 +17,7 @@ var kindLabels = map[string]string{
 	"proxy.withdrawn":           "Procuration : proposition retirée ou désistement",
 	"proxy.cancelled":           "Procuration : demande annulée",
 	"proxy.volunteer_withdrawn": "Procuration : retrait du volontaire",
+	"proxy.voter_number":        "Procuration : numéro d'électeur déjà inscrit avec une autre adresse",
 	// Campaign material (logistics/materials).
 	"material.order":     "Matériel : commande enregistrée",
 	"material.cancel":    "Matériel : commande annulée",
@@ -24,10 +25,11 @@ var kindLabels = map[string]string{
 	"material.shipped":   "Matériel : commande expédiée",
 	"material.delivered": "Matériel : commande livrée",
 	// Polling station delegates (logistics/delegates).
-	"delegate.signup":     "Délégués : inscription enregistrée ou modifiée",
-	"delegate.change":     "Délégués : modification à confirmer",
-	"delegate.assignment": "Délégués : affectation de bureau de vote",
-	"delegate.withdrawn":  "Délégués : retrait enregistré",
+	"delegate.signup":       "Délégués : inscription enregistrée ou modifiée",
+	"delegate.change":       "Délégués : modification à confirmer",
+	"delegate.assignment":   "Délégués : affectation de bureau de vote",
+	"delegate.withdrawn":    "Délégués : retrait enregistré",
+	"delegate.voter_number": "Délégués : numéro d'électeur déjà inscrit avec une autre adresse",
 }
 
 // KindLabel is the French label of a message kind, or the kind itself when

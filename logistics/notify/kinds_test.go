@@ -14,8 +14,9 @@ func TestKindLabel(t *testing.T) {
 	written := []string{
 		"proxy.request", "proxy.volunteer", "proxy.change", "proxy.offer", "proxy.accepted", "proxy.established",
 		"proxy.expired", "proxy.reminder", "proxy.withdrawn", "proxy.cancelled", "proxy.volunteer_withdrawn",
+		"proxy.voter_number",
 		"material.order", "material.cancel", "material.batched", "material.shipped", "material.delivered",
-		"delegate.signup", "delegate.change", "delegate.assignment", "delegate.withdrawn",
+		"delegate.signup", "delegate.change", "delegate.assignment", "delegate.withdrawn", "delegate.voter_number",
 	}
 	seen := map[string]string{}
 	for _, k := range written {
