@@ -365,14 +365,34 @@ type searcher struct {
 	sh         *shared
 	parent     []int32 // left node that reached a right node (or hub)
 	parentCost []int64
+	// The hub lists this search scanned, stamped with it: the smallest
+	// base (distance plus potential) a slot scanned each from.
+	listBase  []int64
+	listStamp []int32
+	stamp     int32
 }
 
 func newSearcher(sh *shared) *searcher {
 	n := sh.g.nR
-	if sh.hv != nil {
-		n += int(sh.hv.nH)
+	s := &searcher{sh: sh}
+	if hv := sh.hv; hv != nil {
+		n += int(hv.nH)
+		s.listBase, s.listStamp = make([]int64, len(hv.lstart)-1), make([]int32, len(hv.lstart)-1)
 	}
-	return &searcher{dial: newDial(sh.g.nL + n), sh: sh, parent: make([]int32, n), parentCost: make([]int64, n)}
+	s.dial, s.parent, s.parentCost = newDial(sh.g.nL+n), make([]int32, n), make([]int64, n)
+	return s
+}
+
+// scanList reports whether a slot at base is to scan hub list k: no slot
+// of this search scanned it from as near. Skipping it changes nothing,
+// ties included: from a farther slot no arc of the list would lower a
+// hub's key.
+func (s *searcher) scanList(k int32, base int64) bool {
+	if s.listStamp[k] == s.stamp && s.listBase[k] <= base {
+		return false
+	}
+	s.listStamp[k], s.listBase[k] = s.stamp, base
+	return true
 }
 
 // search reads the shared state and writes only s.
@@ -390,6 +410,7 @@ func (s *searcher) search(l0 int32) {
 	hub0 := int32(nL + g.nR)
 	hubKey, hubParent, hubCost := s.key[hub0:], parent[g.nR:], parentCost[g.nR:]
 	touched, settled := s.begin(l0)
+	s.stamp++
 scan:
 	for b := 0; b < len(s.head); b++ {
 		// The bucket may grow while it is scanned (zero-cost arcs).
@@ -463,9 +484,12 @@ scan:
 			if hv != nil {
 				lo, hi = hv.dstart[l], hv.dstart[l+1]
 				costs, tos = hv.dcost[lo:hi], hv.dto[lo:hi]
-				hcosts := hv.hcost[hv.hstart[l]:hv.hstart[l+1]]
-				for i, h := range hv.hto[hv.hstart[l]:hv.hstart[l+1]] {
-					c := int64(hcosts[i])
+				var arcs []hubArc
+				if k := hv.list[l]; k >= 0 && s.scanList(k, base) {
+					arcs = hv.arcs[hv.lstart[k]:hv.lstart[k+1]]
+				}
+				for _, a := range arcs {
+					h, c := a.h, int64(a.c)
 					kh := base + c
 					if kh >= hubKey[h] {
 						continue

@@ -1,6 +1,7 @@
 package proxies
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"scrutin/logistics/places"
@@ -18,12 +19,19 @@ import (
 // The folding changes no distance: l -> hub -> r costs what l -> r does.
 // A hub has no potential of its own; pi[h] bounds its members' from above
 // (potentials only go down), which keeps its arc's reduced cost >= 0.
+//
+// Slots of one point, commune and travel limit have the same hub arcs:
+// they share one list (list[l]), and a search scans a list again only
+// from a slot nearer than the last one that scanned it (see
+// searcher.scanList): the arcs relaxed again from a farther slot would
+// improve nothing. On the national instance that skips a quarter of the
+// hub arcs.
 type hubView struct {
 	nH            int32
-	hstart        []int32 // hub arcs of left l: hstart[l]..hstart[l+1]-1
-	hto           []int32
-	hcost         []int32
-	dstart        []int32 // direct arcs of left l
+	list          []int32  // the hub list of left l (-1: none)
+	lstart        []int32  // arcs of list k: arcs[lstart[k]:lstart[k+1]]
+	arcs          []hubArc // hub and cost side by side: a search reads both
+	dstart        []int32  // direct arcs of left l
 	dto           []int32
 	dcost         []int32
 	mstart        []int32 // members of hub h: members[mstart[h]:mstart[h+1]]
@@ -31,6 +39,18 @@ type hubView struct {
 	hubOf         []int32 // right node -> hub (-1: direct)
 	pi            []int64 // upper bound of the members' potentials
 	leftC, rightC []int32 // commune of each node
+}
+
+// hubArc is an arc from a slot to a hub.
+type hubArc struct{ h, c int32 }
+
+// hubArcs returns the hub arcs of left node l.
+func (hv *hubView) hubArcs(l int32) []hubArc {
+	k := hv.list[l]
+	if k < 0 {
+		return nil
+	}
+	return hv.arcs[hv.lstart[k]:hv.lstart[k+1]]
 }
 
 // newHubView folds g. hubOf gives the hub of each right node (-1: none).
@@ -42,7 +62,8 @@ type hubView struct {
 // scarce part of a national round has 8 million arcs.
 func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
-		hstart: make([]int32, g.nL+1), dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
+		dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
+	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing
 	size := make([]int32, nH)
 	for _, h := range hubOf {
 		if h >= 0 {
@@ -106,23 +127,24 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 	inParallel(2, func(k int) {
 		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
-			fold(l, sc, func(int32, int32) { hv.hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
+			fold(l, sc, func(int32, int32) { hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
 		}
 	})
 	for l := 0; l < g.nL; l++ {
-		hv.hstart[l+1] += hv.hstart[l]
+		hstart[l+1] += hstart[l]
 		hv.dstart[l+1] += hv.dstart[l]
 	}
-	hv.hto, hv.hcost = make([]int32, hv.hstart[g.nL]), make([]int32, hv.hstart[g.nL])
+	harcs := make([]hubArc, hstart[g.nL])
 	hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
 	inParallel(2, func(k int) {
 		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
-			hi, di := hv.hstart[l], hv.dstart[l]
-			fold(l, sc, func(h, c int32) { hv.hto[hi], hv.hcost[hi] = h, c; hi++ },
+			hi, di := hstart[l], hv.dstart[l]
+			fold(l, sc, func(h, c int32) { harcs[hi] = hubArc{h, c}; hi++ },
 				func(r, c int32) { hv.dto[di], hv.dcost[di] = r, c; di++ })
 		}
 	})
+	hv.share(harcs, hstart)
 	hv.mstart = make([]int32, nH+1)
 	for _, h := range hubOf {
 		if h >= 0 {
@@ -141,6 +163,38 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 		}
 	}
 	return hv
+}
+
+// share sets the hub lists from the hub arcs of each left node
+// (harcs[hstart[l]:hstart[l+1]]): equal runs become one list.
+func (hv *hubView) share(harcs []hubArc, hstart []int32) {
+	nL := len(hstart) - 1
+	hv.list = make([]int32, nL)
+	hv.lstart = []int32{0}
+	byHash := map[uint64][]int32{} // lists by hash of their arcs
+	for l := range nL {
+		run := harcs[hstart[l]:hstart[l+1]]
+		if len(run) == 0 {
+			hv.list[l] = -1
+			continue
+		}
+		x := uint64(len(run))
+		for _, a := range run {
+			x = mix(int64(x), int64(a.h)<<32|int64(a.c))
+		}
+		k := slices.IndexFunc(byHash[x], func(k int32) bool {
+			return slices.Equal(hv.arcs[hv.lstart[k]:hv.lstart[k+1]], run)
+		})
+		if k >= 0 {
+			hv.list[l] = byHash[x][k]
+			continue
+		}
+		id := int32(len(hv.lstart) - 1)
+		byHash[x] = append(byHash[x], id)
+		hv.list[l] = id
+		hv.arcs = append(hv.arcs, run...)
+		hv.lstart = append(hv.lstart, int32(len(hv.arcs)))
+	}
 }
 
 // refresh lowers pi[h] to its members' largest potential, and reports
@@ -192,7 +246,7 @@ func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32) *hubView {
 		leftC[l] = rg.sComm[rg.slotSupply[x]]
 	}
 	hv := newHubView(g, hubOf, len(hubs), leftC, rightC)
-	if len(hv.hto) == 0 {
+	if len(hv.arcs) == 0 {
 		return nil // nothing folded
 	}
 	foldedArcs.Add(int64(len(g.to) - len(hv.dto)))

@@ -709,10 +709,9 @@ func TestPlanHubs(t *testing.T) {
 			for a := hv.dstart[l]; a < hv.dstart[l+1]; a++ {
 				got = append(got, pair{hv.dto[a], hv.dcost[a]})
 			}
-			for a := hv.hstart[l]; a < hv.hstart[l+1]; a++ {
-				h := hv.hto[a]
-				for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
-					got = append(got, pair{r, hv.hcost[a]})
+			for _, a := range hv.hubArcs(int32(l)) {
+				for _, r := range hv.members[hv.mstart[a.h]:hv.mstart[a.h+1]] {
+					got = append(got, pair{r, a.c})
 				}
 			}
 			cmpPair := func(a, b pair) int { return cmp.Or(cmp.Compare(a.r, b.r), cmp.Compare(a.c, b.c)) }
