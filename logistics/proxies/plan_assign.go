@@ -890,12 +890,16 @@ func (rg *roundGraph) icOfSlot(d int, x int32) int64 {
 }
 
 // partGraph builds a part's graph from the sparse view and extra pairs.
-// The arcs of a left node come in the order of the demands, then the extra
-// pairs; the demands are counted and filled in two halves at once on large
-// graphs, with the same result.
+// The arcs of a left node come in the spatial order of the demands
+// (plan_locality.go), then the extra pairs; the demands are counted and
+// filled in two halves at once on large graphs, with the same result.
+// In spatial order, the demands one after the other write to the rows of
+// nearby slots, a few cache lines, where in age order each wrote all over
+// the graph.
 func (rg *roundGraph) partGraph(leftID, rightID []int32, nL, nR int, scarce bool, extra []edge) *bip {
 	g := &bip{nL: nL, nR: nR, start: make([]int32, nL+1)}
 	nD := len(rg.ds)
+	rg.demandOrder() // partScan reads it on both cores
 	cuts := []int{0, nD}
 	if nD >= 4096 && rg.totalKept >= 1<<18 {
 		cuts = []int{0, nD / 2, nD}
@@ -931,11 +935,12 @@ func (rg *roundGraph) partGraph(leftID, rightID []int32, nL, nR int, scarce bool
 	return g
 }
 
-// partScan goes over the pairs of demands d0..d1-1 in a part: with to nil
-// it counts them per left node in next, else it writes them at next.
+// partScan goes over the pairs of the demands of spatial ranks d0..d1-1 in
+// a part: with to nil it counts them per left node in next, else it
+// writes them at next.
 func (rg *roundGraph) partScan(d0, d1 int, leftID, rightID []int32, scarce bool, next, to, cost []int32) {
 	slot0 := rg.slot0
-	for d := d0; d < d1; d++ {
+	for _, d := range rg.dOrd[d0:d1] {
 		ld, rd := int32(-1), int32(-1)
 		if scarce {
 			if rd = rightID[d]; rd < 0 {
