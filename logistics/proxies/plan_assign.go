@@ -87,9 +87,26 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 		}
 		return rank[r]
 	}
+	// g's arcs, or when g holds none (see solvePart), hv's.
+	folded := g.start == nil
+	hasArcs := func(l int32) bool {
+		if folded {
+			return hv.dstart[l] < hv.dstart[l+1] || hv.list[l] >= 0
+		}
+		return g.start[l] < g.start[l+1]
+	}
 	// Greedy start: each left node's cheapest arcs have reduced cost 0;
 	// take a free right node among them.
 	for _, l := range order {
+		if folded {
+			if m, r, ok := hv.cheapest(l, mateR, rank); ok {
+				piL[l] = -m
+				if r >= 0 {
+					mateL[l], mateR[r], mateCost[r] = r, l, m
+				}
+			}
+			continue
+		}
 		lo, hi := g.start[l], g.start[l+1]
 		if lo == hi {
 			continue
@@ -119,7 +136,7 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 	// settles most conflicts without a Dijkstra.
 	var free, next []int32
 	for _, l := range order {
-		if mateL[l] < 0 && g.start[l] < g.start[l+1] {
+		if mateL[l] < 0 && hasArcs(l) {
 			free = append(free, l)
 		}
 	}
@@ -129,20 +146,18 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 		for k := 0; k < len(free) && steps > 0; k++ {
 			steps--
 			l := free[k]
-			const big = int64(math.MaxInt64)
-			u1, u2 := big, big
-			a1, a2 := int32(-1), int32(-1)
-			for a := g.start[l]; a < g.start[l+1]; a++ {
-				h := int64(g.cost[a]) - piR[g.to[a]]
-				if h < u1 {
-					u2, a2 = u1, a1
-					u1, a1 = h, a
-				} else if h < u2 {
-					u2, a2 = h, a
+			var b best2
+			if folded {
+				hv.best2(l, piR, &b)
+			} else {
+				b.reset()
+				for a := g.start[l]; a < g.start[l+1]; a++ {
+					r := g.to[a]
+					b.add(r, int64(g.cost[a]), int64(g.cost[a])-piR[r])
 				}
 			}
-			r1 := g.to[a1]
-			if a2 < 0 {
+			u1, u2, r1, c1 := b.u1, b.u2, b.r1, b.c1
+			if b.r2 < 0 {
 				// One arc: take it only if free.
 				if mateR[r1] >= 0 {
 					next = append(next, l)
@@ -151,12 +166,12 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 				u2 = u1
 			} else if u1 < u2 {
 				piR[r1] -= u2 - u1
-			} else if mateR[r1] >= 0 && mateR[g.to[a2]] < 0 {
-				r1, a1 = g.to[a2], a2
+			} else if mateR[r1] >= 0 && mateR[b.r2] < 0 {
+				r1, c1 = b.r2, b.c2
 			}
 			piL[l] = -u2
 			old := mateR[r1]
-			mateL[l], mateR[r1], mateCost[r1] = r1, l, int64(g.cost[a1])
+			mateL[l], mateR[r1], mateCost[r1] = r1, l, c1
 			if old >= 0 {
 				mateL[old] = -1
 				if u1 < u2 {
@@ -181,13 +196,44 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 	}
 	var queue []int32
 	for _, l := range order {
-		if mateL[l] < 0 && g.start[l] < g.start[l+1] {
+		if mateL[l] < 0 && hasArcs(l) {
 			queue = append(queue, l)
 		}
 	}
 	searchInTurn(queue, nL >= parallelMin, nL, nodesR, func() pathSearch { return newSearcher(sh) },
 		func(l int32) bool { return mateL[l] >= 0 })
 	return mateL, piL, piR
+}
+
+// best2 is the two best arcs of a left node by reduced value h: right
+// nodes r1 and r2 (-1: none), values u1 <= u2, costs c1 and c2. Among
+// equal values the first added comes first.
+type best2 struct {
+	u1, u2 int64
+	r1, r2 int32
+	c1, c2 int64
+}
+
+func (b *best2) reset() { *b = best2{u1: math.MaxInt64, u2: math.MaxInt64, r1: -1, r2: -1} }
+
+func (b *best2) add(r int32, c, h int64) {
+	if h < b.u1 {
+		b.u2, b.r2, b.c2 = b.u1, b.r1, b.c1
+		b.u1, b.r1, b.c1 = h, r, c
+	} else if h < b.u2 {
+		b.u2, b.r2, b.c2 = h, r, c
+	}
+}
+
+// addByNode is add with ties to the smaller right node: what add gives
+// over arcs in the order of their right nodes.
+func (b *best2) addByNode(r int32, c, h int64) {
+	if h < b.u1 || h == b.u1 && r < b.r1 {
+		b.u2, b.r2, b.c2 = b.u1, b.r1, b.c1
+		b.u1, b.r1, b.c1 = h, r, c
+	} else if h < b.u2 || h == b.u2 && r < b.r2 {
+		b.u2, b.r2, b.c2 = h, r, c
+	}
 }
 
 // shared is the state of saturate that the searches read and commit.
@@ -479,10 +525,12 @@ scan:
 			// cost is 0 and l was reached through that mate at distance
 			// b, so it never improves the mate's distance.
 			base := int64(b) + load(&piL[l])
-			lo, hi := g.start[l], g.start[l+1]
-			costs, tos := g.cost[lo:hi], g.to[lo:hi]
-			if hv != nil {
-				lo, hi = hv.dstart[l], hv.dstart[l+1]
+			var costs, tos []int32
+			if hv == nil {
+				lo, hi := g.start[l], g.start[l+1]
+				costs, tos = g.cost[lo:hi], g.to[lo:hi]
+			} else {
+				lo, hi := hv.dstart[l], hv.dstart[l+1]
 				costs, tos = hv.dcost[lo:hi], hv.dto[lo:hi]
 				var arcs []hubArc
 				if k := hv.list[l]; k >= 0 && s.scanList(k, base) {
@@ -580,6 +628,15 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	sOrd, sPos := rg.slotOrder()
 	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
 	var deadD, deadS []bool
+	exact = exact && !rg.complete // a complete graph is the full view
+	// Without pairs of the full view, the scarce part's graph is g
+	// restricted: its hubs are folded from g on the other core while the
+	// maximum matching runs on this one, and restricted in turn.
+	var fold chan *hubView
+	if !exact && !rg.p.opt.noHubs {
+		fold = make(chan *hubView, 1)
+		go func(g *bip) { fold <- rg.hubView(g, sOrd, dOrd, 1) }(g)
+	}
 	mL, mR := maxMatching(g, rg.pfRatio())
 	mateD, mateS := make([]int32, nD), make([]int32, nS)
 	for x := range mateS {
@@ -594,7 +651,6 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 			mateD[d] = sOrd[l]
 		}
 	}
-	exact = exact && !rg.complete // a complete graph is the full view
 	if exact {
 		deadD, deadS = rg.augmentAll(mateD, mateS, true)
 	} else {
@@ -628,9 +684,9 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		rg.solvePart(alive, deadS, mateD, false, exact, mate, nil)
+		rg.solvePart(alive, deadS, mateD, false, exact, mate, nil, nil)
 	}()
-	rg.solvePart(order, deadD, mateD, true, exact, mate, base)
+	rg.solvePart(order, deadD, mateD, true, exact, mate, base, fold)
 	wg.Wait()
 	return mate
 }
@@ -753,8 +809,10 @@ func (rg *roundGraph) augmentAll(mateD, mateS []int32, full bool) (deadD, deadS 
 //
 // base, if not nil, is the graph of every pair of the sparse view, slots
 // on the left in spatial order (the maximum matching's): with no extra
-// pairs, the part's graph is base restricted.
-func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32, base *bip) {
+// pairs, the part's graph is base restricted. fold, if not nil, gives
+// base's hubs (nil: none folded): the scarce part's are those restricted,
+// and its graph is then not built at all (saturate reads the hubs).
+func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32, base *bip, fold chan *hubView) {
 	if len(order) == 0 {
 		return
 	}
@@ -830,15 +888,27 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 	}
 	for {
 		var g *bip
-		if base != nil && scarce && len(extra) == 0 {
+		var hv *hubView
+		var full *hubView
+		if fold != nil {
+			full, fold = <-fold, nil
+		}
+		switch {
+		case base != nil && scarce && len(extra) == 0 && full != nil:
+			hv = full.restrict(leftOld, rg.sPos, rg.dOrd, rightID, nRight)
+			g = &bip{nL: len(leftOld), nR: nRight} // its arcs are hv's
+			if checkHubs != nil {
+				checkHubs(restrictGraph(base, leftOld, rg.sPos, rg.dOrd, rightID, nRight), hv)
+			}
+			base = nil
+		case base != nil && scarce && len(extra) == 0:
 			g = restrictGraph(base, leftOld, rg.sPos, rg.dOrd, rightID, nRight)
 			base = nil
-		} else {
+		default:
 			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
 		}
-		var hv *hubView
-		if scarce && !rg.p.opt.noHubs {
-			hv = rg.hubView(g, leftOld, rightOld)
+		if hv == nil && scarce && !rg.p.opt.noHubs {
+			hv = rg.hubView(g, leftOld, rightOld, 2)
 		}
 		m, piL, piR := saturate(g, proc, rank, rg.parallelMin(), hv)
 		added := 0

@@ -1,6 +1,7 @@
 package proxies
 
 import (
+	"math"
 	"slices"
 	"sync/atomic"
 
@@ -60,7 +61,7 @@ func (hv *hubView) hubArcs(l int32) []hubArc {
 // hub would give the slot pairs the graph does not have). Two passes
 // (count, then fill) over two halves of the left nodes at once: the
 // scarce part of a national round has 8 million arcs.
-func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
+func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers int) *hubView {
 	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
 		dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
 	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing
@@ -70,7 +71,10 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 			size[h]++
 		}
 	}
-	cut := []int{0, g.nL / 2, g.nL}
+	cut := []int{0, g.nL}
+	if workers > 1 {
+		cut = []int{0, g.nL / 2, g.nL}
+	}
 	// scratch is one worker's per-hub state for the slot at hand (stamped
 	// with it: no clearing between slots).
 	type scratch struct {
@@ -124,7 +128,7 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 			direct(r, g.cost[a])
 		}
 	}
-	inParallel(2, func(k int) {
+	inParallel(len(cut)-1, func(k int) {
 		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
 			fold(l, sc, func(int32, int32) { hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
@@ -136,7 +140,7 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32) *hubView {
 	}
 	harcs := make([]hubArc, hstart[g.nL])
 	hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
-	inParallel(2, func(k int) {
+	inParallel(len(cut)-1, func(k int) {
 		sc := newScratch()
 		for l := cut[k]; l < cut[k+1]; l++ {
 			hi, di := hstart[l], hv.dstart[l]
@@ -197,6 +201,120 @@ func (hv *hubView) share(harcs []hubArc, hstart []int32) {
 	}
 }
 
+// restrict returns hv, folded from a graph with slots on the left (slot x
+// its row leftPos[x]) and demands on the right (row r the demand
+// rightOrd[r]), for the slots leftOld (left node k is leftOld[k]) and the
+// demands with a rightID (its right node): the hubs folding that graph
+// restricted would give, but those of hv's slots that did not reach
+// members outside the part. A hub keeps its number and its members in the
+// part; a list keeps its hubs that have some, in order.
+func (hv *hubView) restrict(leftOld, leftPos, rightOrd, rightID []int32, nR int) *hubView {
+	nL := len(leftOld)
+	out := &hubView{nH: hv.nH, pi: make([]int64, hv.nH), hubOf: make([]int32, nR),
+		list: make([]int32, nL), lstart: []int32{0}, dstart: make([]int32, nL+1), mstart: make([]int32, hv.nH+1)}
+	for r := range out.hubOf {
+		out.hubOf[r] = -1
+	}
+	for h := range hv.nH {
+		for _, m := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
+			if r := rightID[rightOrd[m]]; r >= 0 {
+				out.members = append(out.members, r)
+				out.hubOf[r] = h
+			}
+		}
+		out.mstart[h+1] = int32(len(out.members))
+	}
+	newList := make([]int32, len(hv.lstart)-1)
+	for k := range newList {
+		newList[k] = -2 // not restricted yet
+	}
+	for k, x := range leftOld {
+		row := leftPos[x]
+		for a := hv.dstart[row]; a < hv.dstart[row+1]; a++ {
+			if r := rightID[rightOrd[hv.dto[a]]]; r >= 0 {
+				out.dto = append(out.dto, r)
+				out.dcost = append(out.dcost, hv.dcost[a])
+			}
+		}
+		out.dstart[k+1] = int32(len(out.dto))
+		out.list[k] = -1
+		old := hv.list[row]
+		if old < 0 {
+			continue
+		}
+		if newList[old] == -2 {
+			newList[old] = -1
+			n := len(out.arcs)
+			for _, a := range hv.arcs[hv.lstart[old]:hv.lstart[old+1]] {
+				if out.mstart[a.h] < out.mstart[a.h+1] {
+					out.arcs = append(out.arcs, a)
+				}
+			}
+			if len(out.arcs) > n {
+				newList[old] = int32(len(out.lstart) - 1)
+				out.lstart = append(out.lstart, int32(len(out.arcs)))
+			}
+		}
+		out.list[k] = newList[old]
+	}
+	return out
+}
+
+// cheapest returns the smallest cost of l's arcs and, among the free
+// right nodes it reaches at that cost, the best ranked (-1: none; rank
+// nil: the first); ok is false when l has no arc.
+func (hv *hubView) cheapest(l int32, mateR, rank []int32) (m int64, best int32, ok bool) {
+	m = math.MaxInt64
+	dto, dcost := hv.dto[hv.dstart[l]:hv.dstart[l+1]], hv.dcost[hv.dstart[l]:hv.dstart[l+1]]
+	arcs := hv.hubArcs(l)
+	for _, c := range dcost {
+		m = min(m, int64(c))
+	}
+	for _, a := range arcs {
+		m = min(m, int64(a.c))
+	}
+	if m == math.MaxInt64 {
+		return 0, -1, false
+	}
+	best = -1
+	take := func(r int32) {
+		if mateR[r] < 0 && (best < 0 || rank != nil && rank[r] < rank[best]) {
+			best = r
+		}
+	}
+	for i, r := range dto {
+		if int64(dcost[i]) == m {
+			take(r)
+		}
+	}
+	for _, a := range arcs {
+		if int64(a.c) == m {
+			for _, r := range hv.members[hv.mstart[a.h]:hv.mstart[a.h+1]] {
+				take(r)
+			}
+		}
+	}
+	return m, best, true
+}
+
+// best2 sets b to l's two best arcs by cost - piR, unfolded, ties to the
+// smaller right node: what best2.add gives over the graph hv folds, whose
+// rows list their right nodes in order.
+func (hv *hubView) best2(l int32, piR []int64, b *best2) {
+	b.reset()
+	lo := hv.dstart[l]
+	for i, r := range hv.dto[lo:hv.dstart[l+1]] {
+		c := int64(hv.dcost[lo+int32(i)])
+		b.addByNode(r, c, c-piR[r])
+	}
+	for _, a := range hv.hubArcs(l) {
+		c := int64(a.c)
+		for _, r := range hv.members[hv.mstart[a.h]:hv.mstart[a.h+1]] {
+			b.addByNode(r, c, c-piR[r])
+		}
+	}
+}
+
 // refresh lowers pi[h] to its members' largest potential, and reports
 // whether it moved.
 func (hv *hubView) refresh(h int32, piR []int64) bool {
@@ -218,9 +336,11 @@ var (
 	checkHubs  func(g *bip, hv *hubView)
 )
 
-// hubView folds the scarce part's graph g (left: slots leftOld, right:
-// demands rightOld).
-func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32) *hubView {
+// hubView folds g (left: slots leftOld, right: demands rightOld) on
+// workers cores (1 or 2): the scarce part's graph, or the graph of every
+// pair, whose hubs the scarce part's are then restricted from (see
+// restrict).
+func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32, workers int) *hubView {
 	type key struct {
 		at places.Point
 		c  int32
@@ -245,7 +365,7 @@ func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32) *hubView {
 	for l, x := range leftOld {
 		leftC[l] = rg.sComm[rg.slotSupply[x]]
 	}
-	hv := newHubView(g, hubOf, len(hubs), leftC, rightC)
+	hv := newHubView(g, hubOf, len(hubs), leftC, rightC, workers)
 	if len(hv.arcs) == 0 {
 		return nil // nothing folded
 	}
