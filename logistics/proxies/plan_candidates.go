@@ -420,38 +420,42 @@ type roundPlaces struct {
 // supplies ss): once per round, for the groups and the slots alike.
 func (p *planner) places(ds, ss []int32) roundPlaces {
 	var rg roundPlaces
-	comm := map[string]int32{}
-	bur := map[string]int32{}
-	id := func(m map[string]int32, k string, none int32) int32 {
-		if k == "" {
-			return none
+	// Keyed by commune and bureau, no string built: a batch numbers
+	// 200,000 of each.
+	type place struct{ commune, bureau string }
+	n := len(ds) + len(ss)
+	comm := make(map[string]int32, n/4)
+	bur := make(map[place]int32, n/2)
+	id := func(c, b string, none int32) (int32, int32) {
+		if c == "" {
+			return none, none
 		}
-		v, ok := m[k]
+		vc, ok := comm[c]
 		if !ok {
-			v = int32(len(m))
-			m[k] = v
+			vc = int32(len(comm))
+			comm[c] = vc
 		}
-		return v
-	}
-	burKey := func(c, b string) string {
-		if c == "" || b == "" {
-			return ""
+		if b == "" {
+			return vc, none
 		}
-		return c + "\x00" + b
+		vb, ok := bur[place{c, b}]
+		if !ok {
+			vb = int32(len(bur))
+			bur[place{c, b}] = vb
+		}
+		return vc, vb
 	}
 	rg.dComm, rg.dBur = make([]int32, len(ds)), make([]int32, len(ds))
 	for i, di := range ds {
 		d := &p.demands[di]
-		rg.dComm[i] = id(comm, d.Commune, -1)
-		rg.dBur[i] = id(bur, burKey(d.Commune, d.Bureau), -1)
+		rg.dComm[i], rg.dBur[i] = id(d.Commune, d.Bureau, -1)
 	}
 	rg.sComm, rg.sBur = make([]int32, len(ss)), make([]int32, len(ss))
 	rg.sVol, rg.sMaxKm = make([]int64, len(ss)), make([]float64, len(ss))
 	for j, sj := range ss {
 		s := &p.supplies[sj]
 		rg.sVol[j], rg.sMaxKm[j] = s.VolunteerID, s.MaxKm
-		rg.sComm[j] = id(comm, s.Commune, -2)
-		rg.sBur[j] = id(bur, burKey(s.Commune, s.Bureau), -2)
+		rg.sComm[j], rg.sBur[j] = id(s.Commune, s.Bureau, -2)
 	}
 	return rg
 }

@@ -27,13 +27,18 @@ type icFunc func(d *Demand, s *Supply, c int64) (int64, bool)
 // overBudget when it has more than budget valid pairs (budget > 0).
 func (p *planner) groupRound(ds, ss []int32, pl roundPlaces, budget int64, icOf icFunc) (supplyOf []int32, overBudget bool) {
 	rg := &roundGraph{p: p, ds: ds, ss: ss, roundPlaces: pl}
-	gr := newGroupRound(rg, icOf)
 	// People spread evenly over the groups make about as many group pairs,
 	// in proportion to the pairs, as the product of the groups' shares of
 	// the people: give up before building them when that is already too
-	// many (5.3M arcs for 8.4M pairs, 0.9 s, on the national benchmark).
-	nDG, nSG := len(gr.dStart)-1, len(gr.sCap)
-	if 100*nDG*nSG > groupGain*len(ds)*len(ss) && !p.opt.groups {
+	// many (5.3M arcs for 8.4M pairs, 0.9 s, on the national benchmark),
+	// and before forming the groups when counting at least that many
+	// groups, a tenth of the time, does.
+	tooMany := func(nDG, nSG int) bool { return 100*nDG*nSG > groupGain*len(ds)*len(ss) && !p.opt.groups }
+	if tooMany(rg.fewestGroups()) {
+		return nil, false
+	}
+	gr := newGroupRound(rg, icOf)
+	if tooMany(len(gr.dStart)-1, len(gr.sCap)) {
 		return nil, false
 	}
 	gb, pairs, ok := gr.graph(budget)
@@ -61,6 +66,41 @@ func (p *planner) groupRound(ds, ss []int32, pl roundPlaces, budget int64, icOf 
 	}
 	fl := gb.solve(deadL, deadR, rg.spatialBandDeg(), settled)
 	return gr.split(gb, fl, nil), false
+}
+
+// fewestGroups counts groups the round has at least: the demands' and
+// the supplies' keys (point, commune, bureau; and own limit for a supply),
+// each demand with a decline, an offer or a preference apart. The groups
+// (newGroupRound) split these further: a supply declined, holding an
+// offer or preferred is a group of its own.
+func (rg *roundGraph) fewestGroups() (nDG, nSG int) {
+	type key struct {
+		at        places.Point
+		comm, bur int32
+		maxKm     float64
+	}
+	p := rg.p
+	inParallel(2, func(k int) {
+		if k == 0 {
+			seen := make(map[key]struct{}, len(rg.ds))
+			for d, di := range rg.ds {
+				dm := &p.demands[di]
+				if len(dm.Declined) > 0 || dm.Offered != 0 || dm.BothRounds && p.opt.SameVolunteerBonus > 0 {
+					nDG++
+					continue
+				}
+				seen[key{dm.At, rg.dComm[d], rg.dBur[d], 0}] = struct{}{}
+			}
+			nDG += len(seen)
+			return
+		}
+		seen := make(map[key]struct{}, len(rg.ss))
+		for j, sj := range rg.ss {
+			seen[key{p.supplies[sj].At, rg.sComm[j], rg.sBur[j], rg.sMaxKm[j]}] = struct{}{}
+		}
+		nSG = len(seen)
+	})
+	return nDG, nSG
 }
 
 // saturated lists the volunteers of the supply groups of the scarce part
