@@ -632,10 +632,13 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	// Without pairs of the full view, the scarce part's graph is g
 	// restricted: its hubs are folded from g on the other core while the
 	// maximum matching runs on this one, and restricted in turn.
-	var fold chan *hubView
+	var fold func() *hubView
 	if !exact && !rg.p.opt.noHubs {
-		fold = make(chan *hubView, 1)
-		go func(g *bip) { fold <- rg.hubView(g, sOrd, dOrd, 1) }(g)
+		ch := make(chan *hubView, 1)
+		go func(g *bip) { ch <- rg.hubView(g, sOrd, dOrd, 1) }(g)
+		fold = sync.OnceValue(func() *hubView { return <-ch })
+		// Not left running when the scarce part is empty.
+		defer fold()
 	}
 	mL, mR := maxMatching(g, rg.pfRatio())
 	mateD, mateS := make([]int32, nD), make([]int32, nS)
@@ -812,7 +815,7 @@ func (rg *roundGraph) augmentAll(mateD, mateS []int32, full bool) (deadD, deadS 
 // pairs, the part's graph is base restricted. fold, if not nil, gives
 // base's hubs (nil: none folded): the scarce part's are those restricted,
 // and its graph is then not built at all (saturate reads the hubs).
-func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32, base *bip, fold chan *hubView) {
+func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, scarce, exact bool, mate []int32, base *bip, fold func() *hubView) {
 	if len(order) == 0 {
 		return
 	}
@@ -891,7 +894,7 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		var hv *hubView
 		var full *hubView
 		if fold != nil {
-			full, fold = <-fold, nil
+			full, fold = fold(), nil
 		}
 		switch {
 		case base != nil && scarce && len(extra) == 0 && full != nil:
