@@ -212,6 +212,36 @@ func (p *planner) newRoundGraph(ds, ss []int32, pl roundPlaces, K int, budget in
 						continue
 					}
 				}
+				if K < 0 {
+					// Every pair kept: straight to the list, no ranking.
+					arcs := wk.arcs[:0]
+					for _, nb := range curNear {
+						for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
+							c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
+							if !ok || len(d.Declined) > 0 && slices.Contains(d.Declined, rg.sVol[sj]) {
+								continue
+							}
+							ic := 2*(c+plainExtra) + 1
+							if !plain {
+								ic, _ = icOf(d, &supplies[ss[sj]], c)
+							}
+							arcs = append(arcs, arc{sj, int32(ic)})
+						}
+					}
+					wk.arcs = arcs
+					if t := total.Add(int64(len(arcs))); budget > 0 && t > budget || t > math.MaxInt32 {
+						return false
+					}
+					list := wk.pairs.take(len(arcs))
+					copy(list, arcs)
+					rg.icK[di] = math.MaxInt64
+					wk.kept += int64(len(list))
+					rg.lists[di] = list
+					if alike {
+						shared = append(shared, sharedList{dc, db, list})
+					}
+					continue
+				}
 				for _, nb := range curNear {
 					for _, sj := range rg.siteOrder[rg.sites[nb.site].first:rg.sites[nb.site+1].first] {
 						c, ok := score(dc == rg.sComm[sj], db == rg.sBur[sj], rg.sMaxKm[sj], nb.km, R)
