@@ -624,6 +624,13 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	// from the free demands would cover most of the graph at every phase
 	// (the demands that stay unserved and all they reach), those from the
 	// free slots only the abundant region.
+	inParallel(2, func(k int) { // two sorts of 100,000 points at once
+		if k == 0 {
+			rg.demandOrder()
+		} else {
+			rg.slotOrder()
+		}
+	})
 	dOrd, dPos := rg.demandOrder()
 	sOrd, sPos := rg.slotOrder()
 	g := rg.partGraph(sPos, dPos, nS, nD, true, nil)
