@@ -58,13 +58,14 @@ func (hv *hubView) hubArcs(l int32) []hubArc {
 // A slot's arcs fold into its hub's only when they reach every member of
 // the hub at one cost: so on the graph of every pair, always; on a sparse
 // graph, where a demand keeps only its best slots, only then (else the
-// hub would give the slot pairs the graph does not have). Two passes
-// (count, then fill) over two halves of the left nodes at once: the
-// scarce part of a national round has 8 million arcs.
+// hub would give the slot pairs the graph does not have). On two
+// workers, two passes (count, then fill) over two halves of the left
+// nodes at once: a national round has 8 million arcs; on one (beside the
+// maximum matching), one pass.
 func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers int) *hubView {
 	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
 		dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
-	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing
+	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing (two workers)
 	size := make([]int32, nH)
 	for _, h := range hubOf {
 		if h >= 0 {
@@ -128,27 +129,45 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers in
 			direct(r, g.cost[a])
 		}
 	}
-	inParallel(len(cut)-1, func(k int) {
+	ls := newListSharer(g.nL)
+	if len(cut) == 2 {
+		// One worker (beside another task): one pass, each slot's hub
+		// arcs kept only when no slot before had the same.
 		sc := newScratch()
-		for l := cut[k]; l < cut[k+1]; l++ {
-			fold(l, sc, func(int32, int32) { hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
+		for l := 0; l < g.nL; l++ {
+			fold(l, sc, func(h, c int32) { ls.arcs = append(ls.arcs, hubArc{h, c}) },
+				func(r, c int32) { hv.dto, hv.dcost = append(hv.dto, r), append(hv.dcost, c) })
+			ls.close(l)
+			hv.dstart[l+1] = int32(len(hv.dto))
 		}
-	})
-	for l := 0; l < g.nL; l++ {
-		hstart[l+1] += hstart[l]
-		hv.dstart[l+1] += hv.dstart[l]
+		hv.list, hv.lstart, hv.arcs = ls.list, ls.lstart, ls.arcs
+	} else {
+		inParallel(len(cut)-1, func(k int) {
+			sc := newScratch()
+			for l := cut[k]; l < cut[k+1]; l++ {
+				fold(l, sc, func(int32, int32) { hstart[l+1]++ }, func(int32, int32) { hv.dstart[l+1]++ })
+			}
+		})
+		for l := 0; l < g.nL; l++ {
+			hstart[l+1] += hstart[l]
+			hv.dstart[l+1] += hv.dstart[l]
+		}
+		harcs := make([]hubArc, hstart[g.nL])
+		hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
+		inParallel(len(cut)-1, func(k int) {
+			sc := newScratch()
+			for l := cut[k]; l < cut[k+1]; l++ {
+				hi, di := hstart[l], hv.dstart[l]
+				fold(l, sc, func(h, c int32) { harcs[hi] = hubArc{h, c}; hi++ },
+					func(r, c int32) { hv.dto[di], hv.dcost[di] = r, c; di++ })
+			}
+		})
+		for l := 0; l < g.nL; l++ {
+			ls.arcs = append(ls.arcs, harcs[hstart[l]:hstart[l+1]]...)
+			ls.close(l)
+		}
+		hv.list, hv.lstart, hv.arcs = ls.list, ls.lstart, ls.arcs
 	}
-	harcs := make([]hubArc, hstart[g.nL])
-	hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
-	inParallel(len(cut)-1, func(k int) {
-		sc := newScratch()
-		for l := cut[k]; l < cut[k+1]; l++ {
-			hi, di := hstart[l], hv.dstart[l]
-			fold(l, sc, func(h, c int32) { harcs[hi] = hubArc{h, c}; hi++ },
-				func(r, c int32) { hv.dto[di], hv.dcost[di] = r, c; di++ })
-		}
-	})
-	hv.share(harcs, hstart)
 	hv.mstart = make([]int32, nH+1)
 	for _, h := range hubOf {
 		if h >= 0 {
@@ -169,36 +188,43 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers in
 	return hv
 }
 
-// share sets the hub lists from the hub arcs of each left node
-// (harcs[hstart[l]:hstart[l+1]]): equal runs become one list.
-func (hv *hubView) share(harcs []hubArc, hstart []int32) {
-	nL := len(hstart) - 1
-	hv.list = make([]int32, nL)
-	hv.lstart = []int32{0}
-	byHash := map[uint64][]int32{} // lists by hash of their arcs
-	for l := range nL {
-		run := harcs[hstart[l]:hstart[l+1]]
-		if len(run) == 0 {
-			hv.list[l] = -1
-			continue
-		}
-		x := uint64(len(run))
-		for _, a := range run {
-			x = mix(int64(x), int64(a.h)<<32|int64(a.c))
-		}
-		k := slices.IndexFunc(byHash[x], func(k int32) bool {
-			return slices.Equal(hv.arcs[hv.lstart[k]:hv.lstart[k+1]], run)
-		})
-		if k >= 0 {
-			hv.list[l] = byHash[x][k]
-			continue
-		}
-		id := int32(len(hv.lstart) - 1)
-		byHash[x] = append(byHash[x], id)
-		hv.list[l] = id
-		hv.arcs = append(hv.arcs, run...)
-		hv.lstart = append(hv.lstart, int32(len(hv.arcs)))
+// listSharer makes the hub lists: each left node's hub arcs, appended to
+// arcs, become a list of their own unless an earlier node's are the same
+// (then they are taken back and the node has that list).
+type listSharer struct {
+	list   []int32 // of each left node (-1: none)
+	lstart []int32
+	arcs   []hubArc
+	byHash map[uint64][]int32 // lists by hash of their arcs
+}
+
+func newListSharer(nL int) *listSharer {
+	return &listSharer{list: make([]int32, nL), lstart: []int32{0}, byHash: map[uint64][]int32{}}
+}
+
+// close ends left node l's run: the arcs appended since the last list.
+func (ls *listSharer) close(l int) {
+	from := ls.lstart[len(ls.lstart)-1]
+	run := ls.arcs[from:]
+	if len(run) == 0 {
+		ls.list[l] = -1
+		return
 	}
+	x := uint64(len(run))
+	for _, a := range run {
+		x = mix(int64(x), int64(a.h)<<32|int64(a.c))
+	}
+	for _, k := range ls.byHash[x] {
+		if slices.Equal(ls.arcs[ls.lstart[k]:ls.lstart[k+1]], run) {
+			ls.list[l] = k
+			ls.arcs = ls.arcs[:from]
+			return
+		}
+	}
+	id := int32(len(ls.lstart) - 1)
+	ls.byHash[x] = append(ls.byHash[x], id)
+	ls.list[l] = id
+	ls.lstart = append(ls.lstart, int32(len(ls.arcs)))
 }
 
 // restrict returns hv, folded from a graph with slots on the left (slot x
