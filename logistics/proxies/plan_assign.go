@@ -642,7 +642,7 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 	var fold func() *hubView
 	if !exact && !rg.p.opt.noHubs {
 		ch := make(chan *hubView, 1)
-		go func(g *bip) { ch <- rg.hubView(g, sOrd, dOrd, 1) }(g)
+		go func(g *bip) { ch <- rg.hubView(g, sOrd, dOrd, 1, rg.complete) }(g)
 		fold = sync.OnceValue(func() *hubView { return <-ch })
 		// Not left running when the scarce part is empty.
 		defer fold()
@@ -918,7 +918,7 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 			g = rg.partGraph(leftID, rightID, len(order), nRight, scarce, extra)
 		}
 		if hv == nil && scarce && !rg.p.opt.noHubs {
-			hv = rg.hubView(g, leftOld, rightOld, 2)
+			hv = rg.hubView(g, leftOld, rightOld, 2, rg.complete && len(extra) == 0)
 		}
 		m, piL, piR := saturate(g, proc, rank, rg.parallelMin(), hv)
 		added := 0

@@ -15,7 +15,7 @@ type buildWorker struct {
 	nearOf     [][]nearSite // near sites of each group
 	curNear    []nearSite
 	scratch    []cand
-	arcs       []arc // the pairs of a demand, every pair kept
+	arcs       []arc        // the pairs of a demand, every pair kept
 	shared     []sharedList // lists shared at the current point
 	kept       int64
 	incomplete bool

@@ -47,7 +47,7 @@ type roundGraph struct {
 	sites     []site
 	siteOrder []int32      // indices into ss grouped by site
 	group     []int32      // demand i -> its site group
-	nearOf    [][]nearSite // nearby sites of group g
+	nearOf    [][]nearSite // nearby sites of group g (sparse graphs only)
 	icOf      icFunc
 
 	roundPlaces
@@ -184,8 +184,13 @@ func (p *planner) newRoundGraph(ds, ss []int32, pl roundPlaces, K int, budget in
 			}
 			g := int32(len(wk.nearOf))
 			curNear := sites.near(at, pc, wk.curNear[:0])
-			nearHere := wk.near.take(len(curNear))
-			copy(nearHere, curNear)
+			// Kept for the full view (forEach), which only sparse graphs
+			// read: a graph of every pair is its own full view.
+			var nearHere []nearSite
+			if K >= 0 {
+				nearHere = wk.near.take(len(curNear))
+				copy(nearHere, curNear)
+			}
 			wk.curNear = curNear
 			wk.nearOf = append(wk.nearOf, nearHere)
 			shared := wk.shared[:0]

@@ -62,7 +62,10 @@ func (hv *hubView) hubArcs(l int32) []hubArc {
 // workers, two passes (count, then fill) over two halves of the left
 // nodes at once: a national round has 8 million arcs; on one (beside the
 // maximum matching), one pass.
-func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers int) *hubView {
+//
+// whole says that g holds every valid pair: then a slot that reaches a
+// member of a hub reaches them all at one cost, and nothing is counted.
+func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers int, whole bool) *hubView {
 	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
 		dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
 	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing (two workers)
@@ -129,11 +132,30 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers in
 			direct(r, g.cost[a])
 		}
 	}
+	if whole {
+		fold = func(l int, sc *scratch, hub func(h int32, c int32), direct func(r, c int32)) {
+			for a := g.start[l]; a < g.start[l+1]; a++ {
+				r := g.to[a]
+				if h := foldable(l, r); h >= 0 {
+					if sc.stamp[h] != int32(l) {
+						sc.stamp[h] = int32(l)
+						hub(h, g.cost[a])
+					}
+					continue
+				}
+				direct(r, g.cost[a])
+			}
+		}
+	}
 	ls := newListSharer(g.nL)
 	if len(cut) == 2 {
 		// One worker (beside another task): one pass, each slot's hub
 		// arcs kept only when no slot before had the same.
 		sc := newScratch()
+		// Sized for national rounds' third of arcs to hubs and
+		// twenty-fifth left direct, shared lists taken back.
+		ls.arcs = make([]hubArc, 0, len(g.to)/3)
+		hv.dto, hv.dcost = make([]int32, 0, len(g.to)/16), make([]int32, 0, len(g.to)/16)
 		for l := 0; l < g.nL; l++ {
 			fold(l, sc, func(h, c int32) { ls.arcs = append(ls.arcs, hubArc{h, c}) },
 				func(r, c int32) { hv.dto, hv.dcost = append(hv.dto, r), append(hv.dcost, c) })
@@ -237,7 +259,9 @@ func (ls *listSharer) close(l int) {
 func (hv *hubView) restrict(leftOld, leftPos, rightOrd, rightID []int32, nR int) *hubView {
 	nL := len(leftOld)
 	out := &hubView{nH: hv.nH, pi: make([]int64, hv.nH), hubOf: make([]int32, nR),
-		list: make([]int32, nL), lstart: []int32{0}, dstart: make([]int32, nL+1), mstart: make([]int32, hv.nH+1)}
+		list: make([]int32, nL), lstart: []int32{0}, dstart: make([]int32, nL+1), mstart: make([]int32, hv.nH+1),
+		members: make([]int32, 0, nR), dto: make([]int32, 0, len(hv.dto)), dcost: make([]int32, 0, len(hv.dto)),
+		arcs: make([]hubArc, 0, len(hv.arcs))}
 	for r := range out.hubOf {
 		out.hubOf[r] = -1
 	}
@@ -366,7 +390,7 @@ var (
 // workers cores (1 or 2): the scarce part's graph, or the graph of every
 // pair, whose hubs the scarce part's are then restricted from (see
 // restrict).
-func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32, workers int) *hubView {
+func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32, workers int, whole bool) *hubView {
 	type key struct {
 		at places.Point
 		c  int32
@@ -391,7 +415,7 @@ func (rg *roundGraph) hubView(g *bip, leftOld, rightOld []int32, workers int) *h
 	for l, x := range leftOld {
 		leftC[l] = rg.sComm[rg.slotSupply[x]]
 	}
-	hv := newHubView(g, hubOf, len(hubs), leftC, rightC, workers)
+	hv := newHubView(g, hubOf, len(hubs), leftC, rightC, workers, whole)
 	if len(hv.arcs) == 0 {
 		return nil // nothing folded
 	}

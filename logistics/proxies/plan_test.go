@@ -597,7 +597,7 @@ func randomHubBip(r *rand.Rand, nL, nR, reach int) (*bip, *hubView) {
 		}
 		g.start[l+1] = int32(len(g.to))
 	}
-	return g, newHubView(g, hubOf, nH, leftC, rightC, 2)
+	return g, newHubView(g, hubOf, nH, leftC, rightC, 2, false)
 }
 
 // maxMatching (depth-first phases, then push-relabel) against simple
