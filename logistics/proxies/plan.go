@@ -89,9 +89,8 @@ type Options struct {
 	// exactly over all pairs (default exactPairsDefault; -1: never, for
 	// tests of the sparse path).
 	exactPairs int
-	// stress: the paths of large instances (push-relabel after one
-	// depth-first phase, searches on both cores) on any instance, on the
-	// slot solver (tests).
+	// stress: the path of large instances (push-relabel after one
+	// depth-first phase) on any instance, on the slot solver (tests).
 	stress bool
 	// slots: complete graphs too are solved by the slot solver
 	// (plan_assign.go) rather than by groups (plan_group.go); groups:

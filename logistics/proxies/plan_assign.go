@@ -33,8 +33,8 @@ package proxies
 //     request); every augmentation keeps reduced-cost optimality, so each
 //     part is optimal on its graph (the sparse view, plus in exact mode the
 //     pairs of the maximum matching). The two parts are solved at once,
-//     and within a large part two workers search ahead speculatively,
-//     with the sequential result (see searchInTurn). In the scarce part,
+//     the searches of each one after the other (see searchEach). In the
+//     scarce part,
 //     the searches reach interchangeable demands through hubs (see
 //     hubView), which scans a third as many arcs on national rounds.
 //  4. Pricing (exact mode): the potentials certify optimality over all
@@ -47,7 +47,6 @@ import (
 	"cmp"
 	"math"
 	"sync"
-	"sync/atomic"
 )
 
 // bip is a bipartite graph in CSR form: the arcs of left node l are
@@ -64,9 +63,8 @@ type bip struct {
 // processing the left nodes in the given order. rank breaks ties between
 // free right nodes at the same distance (smaller first); nil: none.
 //
-// The searches run on both cores when g has at least parallelMin left
-// nodes (see searchInTurn).
-func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView) (mateL []int32, piL, piR []int64) {
+// The searches run one after the other (see searchEach).
+func saturate(g *bip, order []int32, rank []int32, hv *hubView) (mateL []int32, piL, piR []int64) {
 	nL, nR := g.nL, g.nR
 	mateL = make([]int32, nL)
 	mateR := make([]int32, nR)
@@ -187,12 +185,10 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 
 	// One Dijkstra per left node still free, in order (see searcher).
 	sh := &shared{g: g, mateL: mateL, mateR: mateR, mateCost: mateCost, piL: piL, piR: piR, rank: rank, hv: hv}
-	nodesR := nR
 	if hv != nil {
 		for h := range hv.nH {
 			hv.refresh(h, piR)
 		}
-		nodesR += int(hv.nH)
 	}
 	var queue []int32
 	for _, l := range order {
@@ -200,8 +196,7 @@ func saturate(g *bip, order []int32, rank []int32, parallelMin int, hv *hubView)
 			queue = append(queue, l)
 		}
 	}
-	searchInTurn(queue, nL >= parallelMin, nL, nodesR, func() pathSearch { return newSearcher(sh) },
-		func(l int32) bool { return mateL[l] >= 0 })
+	searchEach(queue, newSearcher(sh), func(l int32) bool { return mateL[l] >= 0 })
 	return mateL, piL, piR
 }
 
@@ -280,12 +275,9 @@ type dial struct {
 	// distance D.
 	l0, target int32
 	D          int64
-	// bad: a reduced cost was negative or out of range, which only a
-	// search that read a commit half-way can meet (see searchInTurn).
+	// bad: a reduced cost was negative or out of range: a bug (see
+	// searchEach).
 	bad bool
-	// moved: nodes other than the settled ones whose state the last
-	// commit changed (hubs whose bound went down).
-	moved []int32
 }
 
 // qEntry is node v queued, and the entry after it in its bucket (-1: none).
@@ -367,7 +359,7 @@ func (s *dial) improve(rv int32, k int64, pi *int64) (first bool) {
 	kr := s.key[rv]
 	var nd int64
 	if kr == unseen {
-		nd, first = k-load(pi), true
+		nd, first = k-*pi, true
 	} else {
 		nd = k - (kr - s.dist[rv])
 	}
@@ -383,9 +375,9 @@ func (s *dial) shiftPotentials(piL, piR []int64) {
 	nL := int32(len(piL))
 	for _, v := range s.settled {
 		if v < nL {
-			store(&piL[v], piL[v]+s.dist[v]-s.D)
+			piL[v] += s.dist[v] - s.D
 		} else {
-			store(&piR[v-nL], piR[v-nL]+s.dist[v]-s.D)
+			piR[v-nL] += s.dist[v] - s.D
 		}
 	}
 }
@@ -402,7 +394,6 @@ func (s *dial) reset() {
 	}
 	s.q = s.q[:0]
 	s.bad = false
-	s.moved = s.moved[:0]
 }
 
 // searcher is one search of saturate (see dial).
@@ -449,7 +440,7 @@ func (s *searcher) search(l0 int32) {
 	mateR, mateCost, piL, piR, rank := sh.mateR, sh.mateCost, sh.piL, sh.piR, sh.rank
 	dist, done, parent, parentCost := s.dist, s.done, s.parent, s.parentCost
 	keyR := s.key[nL:]
-	free := func(r int32) bool { return load32(&mateR[r]) < 0 }
+	free := func(r int32) bool { return mateR[r] < 0 }
 	// Hubs (hv) are nodes nL+nR..: their keys, and the slot that reached
 	// each, follow the right nodes'.
 	hv := sh.hv
@@ -494,8 +485,7 @@ scan:
 						}
 						h := w - hub0
 						for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
-							touched = append(touched, int32(nL)+r) // read: a commit there makes this search stale
-							if rank[r] < rank[s.target] && free(r) && hubKey[h]-load(&piR[r]) == int64(b) {
+							if rank[r] < rank[s.target] && free(r) && hubKey[h]-piR[r] == int64(b) {
 								s.target = r
 								parent[r], parentCost[r] = hubParent[h], hubCost[h]
 							}
@@ -508,9 +498,9 @@ scan:
 			settled = append(settled, v)
 			if int(v) >= nL {
 				r := v - int32(nL)
-				m := load32(&mateR[r])
+				m := mateR[r]
 				// Reverse arc of the matched pair, reduced cost >= 0.
-				nd := int64(b) - load(&mateCost[r]) + load(&piR[r]) - load(&piL[m])
+				nd := int64(b) - mateCost[r] + piR[r] - piL[m]
 				if nd < dist[m] {
 					if dist[m] == unseen {
 						touched = append(touched, m)
@@ -524,7 +514,7 @@ scan:
 			// The arc to l's own mate needs no skipping: its reduced
 			// cost is 0 and l was reached through that mate at distance
 			// b, so it never improves the mate's distance.
-			base := int64(b) + load(&piL[l])
+			base := int64(b) + piL[l]
 			var costs, tos []int32
 			if hv == nil {
 				lo, hi := g.start[l], g.start[l+1]
@@ -550,7 +540,7 @@ scan:
 					// scanned again: pi[h] only bounds its members'
 					// potentials, so a later slot can bring it nearer.
 					hubKey[h], hubParent[h], hubCost[h] = kh, l, c
-					d := max(int64(b), kh-atomic.LoadInt64(&hv.pi[h]))
+					d := max(int64(b), kh-hv.pi[h])
 					dist[v], done[v] = d, false
 					s.push(v, d)
 				}
@@ -580,11 +570,10 @@ func (s *searcher) commit() {
 	s.shiftPotentials(sh.piL, sh.piR)
 	if hv := sh.hv; hv != nil {
 		nL := int32(sh.g.nL)
-		hub0 := nL + int32(sh.g.nR)
 		for _, v := range s.settled {
 			if v >= nL {
-				if h := hv.hubOf[v-nL]; h >= 0 && hv.refresh(h, sh.piR) {
-					s.moved = append(s.moved, hub0+h)
+				if h := hv.hubOf[v-nL]; h >= 0 {
+					hv.refresh(h, sh.piR)
 				}
 			}
 		}
@@ -594,8 +583,8 @@ func (s *searcher) commit() {
 		l := s.parent[r]
 		next := sh.mateL[l]
 		sh.mateL[l] = r
-		store32(&sh.mateR[r], l)
-		store(&sh.mateCost[r], s.parentCost[r])
+		sh.mateR[r] = l
+		sh.mateCost[r] = s.parentCost[r]
 		if l == s.l0 {
 			break
 		}
@@ -920,7 +909,7 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 		if hv == nil && scarce && !rg.p.opt.noHubs {
 			hv = rg.hubView(g, leftOld, rightOld, 2, rg.complete && len(extra) == 0)
 		}
-		m, piL, piR := saturate(g, proc, rank, rg.parallelMin(), hv)
+		m, piL, piR := saturate(g, proc, rank, hv)
 		added := 0
 		if exact {
 			added = rg.price(order, leftID, rightID, scarce, piL, piR, &extra)
@@ -1174,22 +1163,13 @@ func maxMatching(g *bip, pfRatio int) (mateL, mateR []int32) {
 // its free left nodes (the rest are long chains or dead ends).
 const pfRatioDefault = 10
 
-// pfRatio and parallelMin are the solver's thresholds; Options.stress
-// (tests) sends small instances down the paths of large ones.
+// pfRatio is the maximum matching's threshold; Options.stress (tests)
+// sends small instances down the path of large ones.
 func (rg *roundGraph) pfRatio() int {
 	if rg.p.opt.stress {
 		return math.MaxInt32
 	}
 	return pfRatioDefault
-}
-
-// parallelMin: parts with fewer nodes (the instant path's) are solved on
-// one core, the hand-over between workers costing more than it saves.
-func (rg *roundGraph) parallelMin() int {
-	if rg.p.opt.stress {
-		return 0
-	}
-	return 4096
 }
 
 // pothenFan augments the matching by phases of depth-first searches from

@@ -220,12 +220,11 @@ func (gb *groupBip) restrict(deadL, deadR []bool, scarce bool, bandDeg float64) 
 // reduced cost 0 both ways, so its reverse arc is free to follow. It
 // returns the flow of each arc.
 //
-// The searches run one after the other: searching ahead of the turn on the
-// other core (searchInTurn's parallel mode, which pays on the slot graph)
-// made the batch load's scarce part slower, 1.29-1.45 s against 0.89-1.09
-// s alternated: its last tenth of searches, which settle nine nodes in ten,
-// each cross most of a balanced region, so a search ahead of its turn is
-// nearly always stale.
+// The searches run one after the other (searchEach): searching ahead of
+// the turn on the other core made the batch load's scarce part slower,
+// 1.29-1.45 s against 0.89-1.09 s alternated: its last tenth of searches,
+// which settle nine nodes in ten, each cross most of a balanced region, so
+// a search ahead of its turn is nearly always stale.
 func capSaturate(gb *groupBip, order, rank []int32) []int64 {
 	nL, nR := gb.nL, gb.nR
 	st := &capState{gb: gb, rank: rank, f: make([]int64, len(gb.to)), outL: make([]int64, nL), inR: make([]int64, nR),
@@ -277,8 +276,7 @@ func capSaturate(gb *groupBip, order, rank []int32) []int64 {
 			}
 		}
 	}
-	searchInTurn(queue, false, nL, nR, func() pathSearch { return newCapSearcher(st) },
-		func(l int32) bool { return st.outL[l] >= gb.size[l] })
+	searchEach(queue, newCapSearcher(st), func(l int32) bool { return st.outL[l] >= gb.size[l] })
 	return st.f
 }
 
@@ -310,19 +308,19 @@ func (st *capState) addFlow(a int32, x int64) {
 	r := st.gb.to[a]
 	lo, n := st.flowStart[r], st.flowN[r]
 	if f[a] == 0 {
-		store32(&st.flowAt[lo+n], a)
-		store32(&st.flowL[lo+n], st.arcL[a])
-		store32(&st.flowC[lo+n], st.arcs[a].cost)
-		store32(&st.flowN[r], n+1)
+		st.flowAt[lo+n] = a
+		st.flowL[lo+n] = st.arcL[a]
+		st.flowC[lo+n] = st.arcs[a].cost
+		st.flowN[r] = n + 1
 	}
 	f[a] += x
 	if f[a] == 0 {
 		k := lo + int32(slices.Index(st.flowAt[lo:lo+n], a))
 		last := lo + n - 1
-		store32(&st.flowAt[k], st.flowAt[last])
-		store32(&st.flowL[k], st.flowL[last])
-		store32(&st.flowC[k], st.flowC[last])
-		store32(&st.flowN[r], n-1)
+		st.flowAt[k] = st.flowAt[last]
+		st.flowL[k] = st.flowL[last]
+		st.flowC[k] = st.flowC[last]
+		st.flowN[r] = n - 1
 	}
 }
 
@@ -348,7 +346,7 @@ func (s *capSearcher) search(l0 int32) {
 	dist, done, viaR, viaL := s.dist, s.done, s.viaR, s.viaL
 	keyR := s.key[nL:]
 	piL, piR, inR, capR, rank := st.piL, st.piR, st.inR, gb.capR, st.rank
-	room := func(r int32) bool { return load(&inR[r]) < capR[r] }
+	room := func(r int32) bool { return inR[r] < capR[r] }
 	touched, settled := s.begin(l0)
 scan:
 	for b := 0; b < len(s.head); b++ {
@@ -367,17 +365,17 @@ scan:
 				done[v] = true
 				settled = append(settled, v)
 				// Reverse arcs of the arcs carrying flow into r.
-				lo, n := st.flowStart[r], load32(&st.flowN[r])
-				base := int64(b) + load(&piR[r])
+				lo, n := st.flowStart[r], st.flowN[r]
+				base := int64(b) + piR[r]
 				for k := lo; k < lo+n; k++ {
-					m := load32(&st.flowL[k])
-					nd := base - int64(load32(&st.flowC[k])) - load(&piL[m])
+					m := st.flowL[k]
+					nd := base - int64(st.flowC[k]) - piL[m]
 					if nd < dist[m] {
 						if dist[m] == unseen {
 							touched = append(touched, m)
 						}
 						dist[m] = nd
-						viaL[m] = load32(&st.flowAt[k])
+						viaL[m] = st.flowAt[k]
 						s.push(m, nd)
 					}
 				}
@@ -386,7 +384,7 @@ scan:
 			l := v
 			done[v] = true
 			settled = append(settled, v)
-			base := int64(b) + load(&piL[l])
+			base := int64(b) + piL[l]
 			lo, hi := gb.start[l], gb.start[l+1]
 			// dial.improve and dial.push, inlined: the hot loop of the
 			// solve.
@@ -400,7 +398,7 @@ scan:
 				rv := int32(nL) + r
 				var nd int64
 				if kr == unseen {
-					nd = k - load(&piR[r])
+					nd = k - piR[r]
 					touched = append(touched, rv)
 				} else {
 					nd = k - (kr - dist[rv])
@@ -457,5 +455,5 @@ func (s *capSearcher) commit() {
 		r = gb.to[b]
 	}
 	st.outL[l0] += x
-	store(&st.inR[target], st.inR[target]+x)
+	st.inR[target] += x
 }

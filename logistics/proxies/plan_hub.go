@@ -370,12 +370,12 @@ func (hv *hubView) best2(l int32, piR []int64, b *best2) {
 func (hv *hubView) refresh(h int32, piR []int64) bool {
 	m := int64(-1) << 62
 	for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
-		m = max(m, load(&piR[r]))
+		m = max(m, piR[r])
 	}
-	if m == atomic.LoadInt64(&hv.pi[h]) {
+	if m == hv.pi[h] {
 		return false
 	}
-	atomic.StoreInt64(&hv.pi[h], m)
+	hv.pi[h] = m
 	return true
 }
 

@@ -53,9 +53,9 @@ import (
 //
 // Cost: about O(pairs) to build the graph, then a maximum matching
 // (depth-first phases, then push-relabel) and one local Dijkstra per node
-// still unmatched after a greedy start, run by two workers that search
-// ahead of their turn (with the sequential result). On the graph of every pair,
-// interchangeable people are first aggregated into groups (plan_group.go):
+// still unmatched after a greedy start, one after the other. On the graph
+// of every pair, interchangeable people are first aggregated into groups
+// (plan_group.go) when that pays:
 // the Dijkstras then run on the groups' transportation problem, exact as
 // well, and much smaller when people crowd on few points; sparse graphs
 // are solved on slots (plan_assign.go).

@@ -472,11 +472,10 @@ func randomBip(r *rand.Rand, nL, nR, reach int) *bip {
 	return g
 }
 
-// The workers of searchInTurn give exactly the sequential result
-// (matching and potentials), stale searches included: one in four
-// instances is tight and processed in spatial order, so that searches
-// running ahead of their turn cross the paths of those before them.
-func TestSaturateParallel(t *testing.T) {
+// Through hubs, the searches reach the cost and size of the searches over
+// every arc: one instance in four is tight and processed in spatial order,
+// so that searches cross the paths of those before them.
+func TestSaturateThroughHubs(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
 	for iter := 0; iter < 200; iter++ {
 		nL := 1 + r.Intn(300)
@@ -486,7 +485,6 @@ func TestSaturateParallel(t *testing.T) {
 			nL = 1000 + r.Intn(2000)
 			nR = nL
 		}
-		g := randomBip(r, nL, nR, 1+r.Intn(12))
 		order := make([]int32, nL)
 		for i := range order {
 			order[i] = int32(i)
@@ -496,31 +494,16 @@ func TestSaturateParallel(t *testing.T) {
 		}
 		var rank []int32
 		if iter%2 == 0 {
-			rank = make([]int32, g.nR)
+			rank = make([]int32, nR)
 			for i := range rank {
-				rank[i] = int32(r.Intn(g.nR))
+				rank[i] = int32(r.Intn(nR))
 			}
 		}
-		m1, pl1, pr1 := saturate(g, order, rank, math.MaxInt32, nil)
-		m2, pl2, pr2 := saturate(g, order, rank, 0, nil)
-		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
-			t.Fatalf("iter %d: parallel searches differ from sequential", iter)
-		}
-		// With hubs too, and at the cost of the searches over every arc
-		// (not on the small instances without rank: the race detector
-		// makes these slow).
-		if iter%4 == 1 {
-			continue
-		}
 		g, hv := randomHubBip(r, nL, nR, 1+r.Intn(12))
-		m1, pl1, pr1 = saturate(g, order, rank, math.MaxInt32, hv)
-		m2, pl2, pr2 = saturate(g, order, rank, 0, hv)
-		if !slices.Equal(m1, m2) || !slices.Equal(pl1, pl2) || !slices.Equal(pr1, pr2) {
-			t.Fatalf("iter %d: parallel searches through hubs differ from sequential", iter)
-		}
-		m3, _, _ := saturate(g, order, rank, math.MaxInt32, nil)
-		if matched(g, m1) != matched(g, m3) {
-			t.Fatalf("iter %d: through hubs %v, over every arc %v", iter, matched(g, m1), matched(g, m3))
+		m1, _, _ := saturate(g, order, rank, hv)
+		m2, _, _ := saturate(g, order, rank, nil)
+		if matched(g, m1) != matched(g, m2) {
+			t.Fatalf("iter %d: through hubs %v, over every arc %v", iter, matched(g, m1), matched(g, m2))
 		}
 	}
 }
