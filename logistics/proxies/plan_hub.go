@@ -365,18 +365,13 @@ func (hv *hubView) best2(l int32, piR []int64, b *best2) {
 	}
 }
 
-// refresh lowers pi[h] to its members' largest potential, and reports
-// whether it moved.
-func (hv *hubView) refresh(h int32, piR []int64) bool {
+// refresh lowers pi[h] to its members' largest potential.
+func (hv *hubView) refresh(h int32, piR []int64) {
 	m := int64(-1) << 62
 	for _, r := range hv.members[hv.mstart[h]:hv.mstart[h+1]] {
 		m = max(m, piR[r])
 	}
-	if m == hv.pi[h] {
-		return false
-	}
 	hv.pi[h] = m
-	return true
 }
 
 // foldedArcs counts the arcs folded into hubs, and checkHubs, when set,
