@@ -337,7 +337,11 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), volunteerFilter(c, e))
+	f, err := volunteerFilter(c, e)
+	if err != nil {
+		return err
+	}
+	page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
 		return err
 	}
@@ -357,10 +361,13 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-func volunteerFilter(c *fiber.Ctx, e *elections.Election) delegates.VolunteerFilter {
-	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: strings.ToUpper(strings.TrimSpace(c.Query("departement"))),
-		Commune: strings.ToUpper(strings.TrimSpace(c.Query("commune"))), Role: delegates.Role(c.Query("role")),
-		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}
+// volunteerFilter reads the volunteers list's filters, the page's and the
+// API's: a place that is not one, or outside the reader's scope, is said
+// so (delegates.CheckArea), as on the coverage, not answered "none".
+func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFilter, error) {
+	dep, commune, err := delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
+	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: dep, Commune: commune, Role: delegates.Role(c.Query("role")),
+		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}, err
 }
 
 func (m *module) runAPI(c *fiber.Ctx) error {
@@ -407,8 +414,11 @@ func (m *module) coverageAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := delegates.Coverage(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID, round.Number,
-		strings.ToUpper(c.Query("departement")), strings.ToUpper(c.Query("commune")))
+	dep, commune, err := delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
+	if err != nil {
+		return err
+	}
+	v, err := delegates.Coverage(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID, round.Number, dep, commune)
 	if err != nil {
 		return err
 	}

@@ -373,8 +373,8 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	if e != nil {
 		// As the coverage page: a place that is not one, or outside the
 		// reader's scope, is said so, not answered "Aucun bénévole".
-		f := volunteerFilter(c, e)
-		if f.Departement, f.Commune, err = delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune")); err != nil {
+		f, err := volunteerFilter(c, e)
+		if err != nil {
 			return areaError(err)
 		}
 		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)

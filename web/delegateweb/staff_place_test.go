@@ -222,6 +222,24 @@ func TestPlaceFiltersAnswerAlike(t *testing.T) {
 	if _, body := fetch(t, org04, env, "/staff/delegues?election="+slug+"&commune=ABCDE"); !strings.Contains(body, `id="bad-place"`) || !strings.Contains(body, `name="commune" size="6" value="ABCDE"`) {
 		t.Errorf("invalid commune: filter\n%s", body)
 	}
+	// The API answers alike: 403 outside the scope, 422 for a code that
+	// is not one, with the field.
+	org04API := env.StaffToken(t, "org04api@example.org", staff.Organizer, "04")
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/v1/delegate-volunteers?election=" + slug + "&departement=75", 403, "hors de votre périmètre"},
+		{"/api/v1/delegate-volunteers?election=" + slug + "&commune=ABCDE", 422, `"commune":"Code de commune invalide`},
+		{"/api/v1/delegate-coverage?election=" + slug + "&round=1&departement=75", 403, "hors de votre périmètre"},
+		{"/api/v1/delegate-coverage?election=" + slug + "&round=1&departement=ZZZ", 422, `"departement":"Code de département invalide`},
+		{"/api/v1/delegate-volunteers?election=" + slug + "&departement=4", 200, `"last_name":"Nguyễn"`},
+	} {
+		if r := env.Do(t, "GET", tc.path, org04API, nil); r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%s: %d, want %d with %q\n%s", tc.path, r.Status, tc.status, tc.want, r.Body)
+		}
+	}
 	// A viewer of one commune sees its volunteers, not its département's.
 	viewer := env.StaffToken(t, "vue04070@example.org", staff.Viewer, "04070")
 	if r := env.Do(t, "GET", "/staff/delegues/benevoles?election="+slug+"&commune=04112", viewer, nil); r.Status != 403 ||
