@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "assign", usage: "delegates [--election S] [--round N] [--dry-run]",
+	register(&command{name: "assign", usage: "delegates [--election S] [--round N] [--departement D | --commune C] [--dry-run]",
 		summary: "Assign poll-delegate volunteers to the seats of the bureaux (exact optimum; manual and confirmed seats kept) and tell them.",
 		run:     assignCommand})
 }
@@ -20,6 +20,8 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(c)
 	election := fs.String("election", "", "election slug (default: the only open election)")
 	round := fs.Int("round", 0, "round number (default: every round)")
+	departement := fs.String("departement", "", "only this département's seats (default: every one)")
+	commune := fs.String("commune", "", "only this commune's seats, from its département's volunteers")
 	dryRun := fs.Bool("dry-run", false, "compute and print the counts, write nothing")
 	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in the links sent (env SCRUTIN_BASE_URL)")
 	words, err := parseWords(fs, args, 1, 1)
@@ -33,7 +35,7 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	if err := e.open(ctx); err != nil {
 		return err
 	}
-	in := delegates.RunInput{Election: *election, DryRun: *dryRun}
+	in := delegates.RunInput{Election: *election, DryRun: *dryRun, Departement: *departement, Commune: *commune}
 	if *round != 0 {
 		in.Round = round
 	}
@@ -42,9 +44,16 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	where := ""
+	switch {
+	case res.Commune != "":
+		where = ", commune " + res.Commune
+	case res.Departement != "":
+		where = ", département " + res.Departement
+	}
 	for _, r := range res.Rounds {
-		fmt.Fprintf(e.stdout, "%s, round %d: %d seats, %d held (%d kept as entered or confirmed, %d unchanged, %d new), %d empty; %d taken back; %d volunteers could serve\n",
-			res.Election, r.Round, r.Seats, r.Assigned, r.Kept, r.Unchanged, r.Added, r.Uncovered, r.Removed, r.Candidates)
+		fmt.Fprintf(e.stdout, "%s%s, round %d: %d seats, %d held (%d kept as entered or confirmed, %d unchanged, %d new), %d empty; %d taken back; %d volunteers could serve\n",
+			res.Election, where, r.Round, r.Seats, r.Assigned, r.Kept, r.Unchanged, r.Added, r.Uncovered, r.Removed, r.Candidates)
 	}
 	verb := "told"
 	if res.DryRun {

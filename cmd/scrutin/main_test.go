@@ -349,4 +349,12 @@ func TestExportAndRunArguments(t *testing.T) {
 	if code, stdout, stderr := runCLI(t, "", "match", "proxies", "--dry-run"); code != 0 || !strings.Contains(stdout, "would propose") {
 		t.Errorf("match proxies --dry-run: exit %d, %q\n%s", code, stdout, stderr)
 	}
+	// A delegates run over one place says which; a place that is not one
+	// is refused in French.
+	if code, stdout, stderr := runCLI(t, "", "assign", "delegates", "--departement", "4", "--dry-run"); code != 0 || !strings.Contains(stdout, ", département 04, round 1:") {
+		t.Errorf("assign delegates --departement 4: exit %d, %q\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "assign", "delegates", "--commune", "ABCDE", "--dry-run"); code != 1 || !strings.Contains(stderr, "Code de commune invalide") {
+		t.Errorf("assign delegates --commune ABCDE: exit %d\n%s", code, stderr)
+	}
 }
