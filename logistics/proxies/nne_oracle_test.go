@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -168,8 +167,6 @@ func TestTakenVoterNumberAtOnce(t *testing.T) {
 	}
 }
 
-var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
 // Over HTTP, the API and the form answer a taken voter number as they
 // answer a change held: the same status, body and redirection.
 func TestTakenVoterNumberOverHTTPIsAnsweredAsAChangeHeld(t *testing.T) {
@@ -193,17 +190,8 @@ func TestTakenVoterNumberOverHTTPIsAnsweredAsAChangeHeld(t *testing.T) {
 	post := func(email, nne string) (*http.Response, string) {
 		t.Helper()
 		c := webtest.Client()
-		resp, err := c.Get(env.URL + "/procuration/volontaire")
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := csrfRe.FindSubmatch(page)
-		if m == nil {
-			t.Fatal("no CSRF token")
-		}
-		resp, err = c.PostForm(env.URL+"/procuration/volontaire", url.Values{"_csrf": {string(m[1])}, "election": {demo.ElectionSlug},
+		csrf := env.CSRF(t, c, "/procuration/volontaire")
+		resp, err := c.PostForm(env.URL+"/procuration/volontaire", url.Values{"_csrf": {csrf}, "election": {demo.ElectionSlug},
 			"first_name": {"Léa"}, "last_name": {"Martin"}, "email": {email}, "phone": {"06 11 22 33 44"}, "commune_code": {"04070"},
 			"bureau_code": {"2"}, "birth_date": {"1991-01-01"}, "voter_number": {nne}, "max_distance_km": {"12"}, "rounds": {"1"}, "consent": {"oui"}})
 		if err != nil {

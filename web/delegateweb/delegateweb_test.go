@@ -175,23 +175,11 @@ func TestRunAPI(t *testing.T) {
 	}
 }
 
-var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
 // formPost loads a page for its CSRF token, then posts the form.
 // csrfOf is the CSRF token of the form on page.
 func csrfOf(t *testing.T, c *http.Client, env *webtest.Env, page string) string {
 	t.Helper()
-	resp, err := c.Get(env.URL + page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfRe.FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("no CSRF token on %s", page)
-	}
-	return string(m[1])
+	return env.CSRF(t, c, page)
 }
 
 func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action string, v url.Values) (int, string) {

@@ -516,18 +516,9 @@ var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 func TestMaterialOrderFormWithoutJavaScript(t *testing.T) {
 	env := start(t)
 	client := webtest.Client()
-	resp, err := client.Get(env.URL + "/materiel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfRe.FindSubmatch(page)
-	if m == nil {
-		t.Fatal("no CSRF token on the form")
-	}
+	csrf := env.CSRF(t, client, "/materiel")
 	form := func(edit func(v map[string]string)) string {
-		v := map[string]string{"_csrf": string(m[1]), "election": demo.ElectionSlug, "items.TRACT-A5.quantity": "100",
+		v := map[string]string{"_csrf": csrf, "election": demo.ElectionSlug, "items.TRACT-A5.quantity": "100",
 			"items.AFFICHE-A2.quantity": "", "name": "Bea Roux", "address": "4 rue du Pont", "postal_code": "04200",
 			"commune_code": "", "email": "bea@example.org", "phone": "0611223344", "consent": "oui", "site_web": ""}
 		edit(v)

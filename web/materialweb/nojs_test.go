@@ -49,17 +49,7 @@ func orderForm(csrf, email, postal, typed string) url.Values {
 func formClient(t *testing.T, env *webtest.Env) (*http.Client, string) {
 	t.Helper()
 	c := webtest.Client()
-	resp, err := c.Get(env.URL + "/materiel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfRe.FindSubmatch(page)
-	if m == nil {
-		t.Fatal("no CSRF token on the form")
-	}
-	return c, string(m[1])
+	return c, env.CSRF(t, c, "/materiel")
 }
 
 // post sends the form and returns the status, the page (unescaped) and

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -152,6 +153,25 @@ func (r *Response) Field(name string) string {
 	fields, _ := r.JSON["fields"].(map[string]any)
 	s, _ := fields[name].(string)
 	return s
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// CSRF opens path with c, whose cookies then hold the session, and
+// returns the CSRF token of the page's form.
+func (e *Env) CSRF(t testing.TB, c *http.Client, path string) string {
+	t.Helper()
+	resp, err := c.Get(e.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRe.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on %s (status %d)", path, resp.StatusCode)
+	}
+	return string(m[1])
 }
 
 // PageShows reports, as test errors, each of want that page lacks and
