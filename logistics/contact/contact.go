@@ -6,6 +6,7 @@
 package contact
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/nyaruka/phonenumbers"
 
 	"scrutin/logistics/check"
@@ -364,6 +366,67 @@ type TakenVoterNumber struct {
 	Kind     string   // the outbox kind of the messages
 	Sender   string   // the address typed in the form
 	Owners   []string // the addresses the number is signed up with
+
+	// Where the entries of the owners are, for Enqueue: their table
+	// ("proxy_volunteers", with election_id and email columns) and its
+	// entity in the audit log ("proxy_volunteer"), and the election.
+	Table, Entity string
+	ElectionID    int64
+}
+
+// AlertEvery is how often at most an address on record is told that its
+// voter number was sent with another address, per election (Enqueue):
+// anyone who knows a voter number may send the form with it, again and
+// again, each time with another address of their own.
+const AlertEvery = 10 * time.Minute
+
+// Enqueue writes t's messages (Messages) to the outbox within tx, but the
+// alert to an address on record goes at most once every AlertEvery per
+// entry, that is per address and election: a flood of sign-ups with the
+// number puts one alert in its owner's mailbox, not one each. The message
+// to the sender always goes (the per-address rate limit bounds those).
+// What the form answers is the same either way.
+//
+// The throttle is resendLink's (proxies): the owners' entries are locked
+// (FOR UPDATE, by id: two sign-ups at once wait for each other there),
+// then an alert recorded in the audit log within the last AlertEvery
+// (action Entity+".voter_number_alert" on the entry) holds the next one
+// back. tx must be READ COMMITTED, the default: the statement after the
+// lock sees what the transaction it waited for committed.
+func (t TakenVoterNumber) Enqueue(ctx context.Context, tx pgx.Tx) error {
+	action := t.Entity + ".voter_number_alert"
+	rows, err := tx.Query(ctx, `SELECT id, email FROM `+pgx.Identifier{t.Table}.Sanitize()+`
+		WHERE election_id = $1 AND email = ANY($2) ORDER BY id FOR UPDATE`, t.ElectionID, t.Owners)
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		ID    int64
+		Email string
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[entry])
+	if err != nil {
+		return err
+	}
+	alert := make([]string, 0, len(entries))
+	for _, e := range entries {
+		var recent bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND action = $3
+			AND at > now() - make_interval(secs => $4))`, t.Entity, strconv.FormatInt(e.ID, 10), action, AlertEvery.Seconds()).Scan(&recent); err != nil {
+			return err
+		}
+		if recent {
+			continue
+		}
+		// "public" is staff.ActorPublic (staff imports this package).
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id) VALUES ('public', $1, $2, $3)`,
+			action, t.Entity, strconv.FormatInt(e.ID, 10)); err != nil {
+			return err
+		}
+		alert = append(alert, e.Email)
+	}
+	t.Owners = alert
+	return notify.Enqueue(ctx, tx, t.Messages()...)
 }
 
 // Messages are what the sign-up writes to the outbox in place of an entry:

@@ -404,11 +404,13 @@ func (d *Desk) insertSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now 
 // owners' addresses are signed up with: exactly as a change held (the HTTP
 // answer must not tell whether a voter number is signed up), with nothing
 // stored; the owners and the sender learn more by e-mail, within tx
-// (contact.TakenVoterNumber).
+// (contact.TakenVoterNumber; an owner once every ten minutes at most:
+// TakenVoterNumber.Enqueue).
 func (d *Desk) voterNumberTaken(ctx context.Context, tx pgx.Tx, v *validSignup, owners []string) (*Signed, error) {
-	msgs := contact.TakenVoterNumber{Election: v.election.Name, Form: "le formulaire d'inscription des assesseurs et délégués",
-		Team: "L'équipe assesseurs et délégués", Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners}.Messages()
-	if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
+	taken := contact.TakenVoterNumber{Election: v.election.Name, Form: "le formulaire d'inscription des assesseurs et délégués",
+		Team: "L'équipe assesseurs et délégués", Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners,
+		Table: "delegate_volunteers", Entity: "delegate_volunteer", ElectionID: v.election.ID}
+	if err := taken.Enqueue(ctx, tx); err != nil {
 		return nil, err
 	}
 	return &Signed{Status: changes.StatusHeld, Held: true}, nil

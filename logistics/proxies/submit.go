@@ -414,7 +414,8 @@ func (d *Desk) SubmitVolunteer(ctx context.Context, in VolunteerInput) (*Submitt
 // other addresses are signed up with: exactly as a change held, so that
 // the answer does not tell whether a voter number is signed up. Nothing
 // is stored; the owners and the sender learn more by e-mail, in one
-// transaction (contact.TakenVoterNumber). nil when no other address holds
+// transaction (contact.TakenVoterNumber; an owner once every ten minutes
+// at most: TakenVoterNumber.Enqueue). nil when no other address holds
 // the number (any more).
 func (d *Desk) voterNumberTaken(ctx context.Context, v *validVolunteer) (*Submitted, error) {
 	told := false
@@ -429,9 +430,10 @@ func (d *Desk) voterNumberTaken(ctx context.Context, v *validVolunteer) (*Submit
 			return err
 		}
 		told = true
-		return notify.Enqueue(ctx, tx, contact.TakenVoterNumber{Election: v.election.Name,
+		return contact.TakenVoterNumber{Election: v.election.Name,
 			Form: "le formulaire « Je peux porter une procuration »", Team: "L'équipe procurations",
-			Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners}.Messages()...)
+			Kind: KindVoterNumberTaken, Sender: v.email, Owners: owners,
+			Table: "proxy_volunteers", Entity: "proxy_volunteer", ElectionID: v.election.ID}.Enqueue(ctx, tx)
 	})
 	if err != nil || !told {
 		return nil, err
