@@ -236,8 +236,10 @@ func withdrawnVolunteerSubject(reason string) string {
 	switch reason {
 	case "cancelled":
 		return "Procuration : la demande est annulée"
-	case "moved", "reassigned", "unmatched":
+	case "moved", "reassigned":
 		return "Procuration : la demande est confiée à quelqu'un d'autre"
+	case "unmatched":
+		return "Procuration : l'équipe a retiré la proposition"
 	}
 	return "Procuration : la demande a changé"
 }
@@ -252,8 +254,6 @@ func withdrawnWhy(reason string) string {
 		return "a changé (autre bureau de vote ou autres tours)"
 	case "reassigned":
 		return "a été confiée par l'équipe à un·e autre volontaire"
-	case "unmatched":
-		return "a été réattribuée par l'équipe"
 	case "cancelled":
 		return "a été annulée par la personne"
 	}
@@ -269,9 +269,22 @@ func withdrawnVolunteerNote(ws []withdrawal, link string) string {
 	var lines []string
 	accepted := false
 	for _, g := range byReason(ws) {
-		lines = append(lines, fmt.Sprintf("La demande de procuration %s pour %s %s.", fr.De(p.rFirst), pairRounds(g.pairs), withdrawnWhy(g.reason)))
+		held := false
 		for _, q := range g.pairs {
-			accepted = accepted || q.status == OfferAccepted
+			held = held || q.status == OfferAccepted
+		}
+		accepted = accepted || held
+		switch {
+		case g.reason == "unmatched" && held:
+			// Staff undid the pair (« Désapparier »): the round is open
+			// again, not given to anyone yet.
+			lines = append(lines, fmt.Sprintf("Vous aviez accepté la demande de procuration %s pour %s. L'équipe a retiré cet appariement.",
+				fr.De(p.rFirst), pairRounds(g.pairs)))
+		case g.reason == "unmatched":
+			lines = append(lines, fmt.Sprintf("Nous vous avions proposé la demande de procuration %s pour %s. L'équipe a retiré cette proposition : vous n'avez plus à y répondre.",
+				fr.De(p.rFirst), pairRounds(g.pairs)))
+		default:
+			lines = append(lines, fmt.Sprintf("La demande de procuration %s pour %s %s.", fr.De(p.rFirst), pairRounds(g.pairs), withdrawnWhy(g.reason)))
 		}
 	}
 	if accepted {

@@ -60,12 +60,12 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 	}
 	f.Departement = strings.ToUpper(strings.TrimSpace(f.Departement))
 	if f.Departement != "" && !places.ValidDepartement(f.Departement) {
-		errs.Add("departement", "Code de département invalide (ex. 04, 2A, 971).")
+		errs.Add("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
 	}
 	if f.Commune = strings.TrimSpace(f.Commune); f.Commune != "" {
 		c, ok := places.NormalizeCommune(f.Commune)
 		if !ok {
-			errs.Add("commune", "Code de commune invalide.")
+			errs.Add("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
 		}
 		f.Commune = c
 	}
@@ -129,31 +129,45 @@ type QueueEntry struct {
 	VolunteerInScope bool `json:"-"`
 }
 
-// Age is how long the person has been waiting: since the request came,
-// whatever happened to the round since (the queue's order).
-func (q QueueEntry) Age(now time.Time) string { return humanAge(now.Sub(q.CreatedAt)) }
+// Age is how long the person has been waiting, in French ("il y a 3 h",
+// "à l'instant"): since the request came, whatever happened to the round
+// since (the queue's order).
+func (q QueueEntry) Age(now time.Time) string { return agoText(now.Sub(q.CreatedAt)) }
 
 // StatusSince is how long the round has been in its status, in French
 // ("proposée il y a 2 h"); "" for a round searched since the request
 // came, which Age already tells.
 func (q QueueEntry) StatusSince(now time.Time) string {
-	ago := humanAge(now.Sub(q.StatusAt))
+	d := now.Sub(q.StatusAt)
+	ago := agoText(d)
 	switch q.Status {
 	case RoundOpen:
 		if q.StatusAt.Sub(q.CreatedAt) < time.Minute {
 			return ""
 		}
-		return "en recherche depuis " + ago
+		if d < time.Minute {
+			return "en recherche depuis un instant"
+		}
+		return "en recherche depuis " + humanAge(d)
 	case RoundProposed:
-		return "proposée il y a " + ago
+		return "proposée " + ago
 	case RoundAccepted:
-		return "acceptée il y a " + ago
+		return "acceptée " + ago
 	case RoundEstablished:
-		return "établie il y a " + ago
+		return "établie " + ago
 	case RoundCancelled:
-		return "annulée il y a " + ago
+		return "annulée " + ago
 	}
 	return ""
+}
+
+// agoText is how long ago, in French: "il y a 3 min", "à l'instant"
+// under a minute.
+func agoText(d time.Duration) string {
+	if d < time.Minute {
+		return "à l'instant"
+	}
+	return "il y a " + humanAge(d)
 }
 
 func humanAge(d time.Duration) string {
@@ -430,8 +444,9 @@ func SituationLabel(s string) string {
 // SituationLabel is the volunteer's situation in French.
 func (v Volunteer) SituationLabel() string { return SituationLabel(v.Situation) }
 
-// Age is how long ago the volunteer signed up.
-func (v Volunteer) Age(now time.Time) string { return humanAge(now.Sub(v.CreatedAt)) }
+// Age is how long ago the volunteer signed up, in French ("il y a 2 j",
+// "à l'instant").
+func (v Volunteer) Age(now time.Time) string { return agoText(now.Sub(v.CreatedAt)) }
 
 // A volunteer's situation is read three ways, each shaped for what
 // PostgreSQL does well with it, and all three from the same live offers
@@ -684,6 +699,13 @@ type RequestDetail struct {
 	Offers     []OfferEntry
 	History    []HistoryEvent
 	Candidates map[int][]RankedCandidate
+	// Located: the request has coordinates, so that the solver pairs it;
+	// without, staff pair it by hand among the volunteers of its commune
+	// and département.
+	Located bool
+	// ElectionName is the election's name (the page shows it, not the
+	// slug).
+	ElectionName string
 }
 
 // RankedCandidate is a volunteer the solver would consider, with its score.
@@ -697,10 +719,28 @@ type RankedCandidate struct {
 	Busy        bool // holds an unanswered offer for another request
 	Holds       bool // holds this request round's unanswered offer
 	InScope     bool
+	// Unlocated: the request has no coordinates, the distance is unknown
+	// (unlocatedCandidates).
+	Unlocated bool
 }
 
-// Distance is the candidate's distance in French ("2,4 km").
-func (c RankedCandidate) Distance() string { return kmText(&c.Km) }
+// Distance is the candidate's distance in French ("2,4 km"), "distance
+// inconnue" for a request without coordinates.
+func (c RankedCandidate) Distance() string {
+	if c.Unlocated {
+		return "distance inconnue"
+	}
+	return kmText(&c.Km)
+}
+
+// Score is the candidate's score as the solver gives it; beyond the
+// request's commune, without coordinates, it is unknown ("—").
+func (c RankedCandidate) Score() string {
+	if c.Unlocated && c.Cost > 1 {
+		return "—"
+	}
+	return fmt.Sprint(c.Cost)
+}
 
 // LoadRequestDetail loads a request's staff page.
 func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (*RequestDetail, error) {
@@ -709,6 +749,16 @@ func (d *Desk) LoadRequestDetail(ctx context.Context, u *staff.User, id int64) (
 		return nil, err
 	}
 	out := &RequestDetail{Request: *r, Candidates: map[int][]RankedCandidate{}}
+	p, err := requestPoint(ctx, d.Pool, id)
+	if err != nil {
+		return nil, err
+	}
+	out.Located = p != nil
+	e, err := elections.ByID(ctx, d.Pool, r.electionID)
+	if err != nil {
+		return nil, err
+	}
+	out.ElectionName = e.Name
 	rows, err := d.Pool.Query(ctx, `
 		SELECT o.id, o.round, o.status, o.reason, v.id, v.first_name || ' ' || v.last_name, c.name, v.phone, in_scope(v.commune_code, $2),
 			o.distance_km, o.created_by, o.created_at, o.expires_at, o.answered_at, o.details_views, o.reminded_at
@@ -933,33 +983,79 @@ func idTexts(ids []int64) []string {
 // candidatesFor ranks the volunteers who may carry a request round, with
 // the solver's rules and Cost (Candidates), best first: available that
 // round with a place left, within both travel limits, not the person
-// themselves, never one who declined it.
-func (d *Desk) candidatesFor(ctx context.Context, r *Request, round, limit int) ([]Candidate, error) {
+// themselves, never one who declined it. located is false when the
+// request has no coordinates (its commune has none): the solver never
+// sees it, and the candidates are unlocatedCandidates'.
+func (d *Desk) candidatesFor(ctx context.Context, r *Request, round, limit int) (cands []Candidate, located bool, err error) {
 	tx, err := d.Pool.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer tx.Rollback(ctx)
 	p, err := requestPoint(ctx, tx, r.ID)
-	if err != nil || p == nil {
-		return nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	if p == nil {
+		cands, err := unlocatedCandidates(ctx, tx, r, round, limit, d.now())
+		return cands, false, err
 	}
 	in, err := d.load(ctx, tx, r.electionID, []places.Point{*p}, d.now(), false)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	for i := range in.demands {
 		if in.demands[i].RequestID == r.ID && in.demands[i].Round == round {
-			return Candidates(in.demands[i], in.supplies, Options{GlobalMaxKm: d.globalMaxKm()}, limit), nil
+			return Candidates(in.demands[i], in.supplies, Options{GlobalMaxKm: d.globalMaxKm()}, limit), true, nil
 		}
 	}
-	return nil, nil
+	return nil, true, nil
+}
+
+// unlocatedCandidates are the candidates of a request round without
+// coordinates, which staff pair by hand: the volunteers available that
+// round with a place left (as the solver's loadSupplies and loadNever
+// tell: not the person themselves, never one who declined it, let it
+// expire or was unmatched from it) of the request's commune, then of its
+// département, by commune and name. Their distance is unknown; the score
+// is the solver's where it needs none (0 same bureau, 1 same commune),
+// and 2 beyond (the least the solver gives another commune).
+func unlocatedCandidates(ctx context.Context, q pgdb.Q, r *Request, round, limit int, now time.Time) ([]Candidate, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	rows, err := q.Query(ctx, `
+		SELECT v.id, v.commune_code, v.bureau_code,
+			CASE WHEN v.commune_code = r.commune_code AND r.bureau_code <> '' AND v.bureau_code = r.bureau_code THEN 0
+				WHEN v.commune_code = r.commune_code THEN 1 ELSE 2 END AS cost,
+			coalesce((SELECT o.request_id FROM proxy_offers o WHERE o.volunteer_id = v.id AND o.round = vr.round AND o.status = 'pending'
+				ORDER BY o.id LIMIT 1), 0)
+		FROM proxy_requests r
+		JOIN rounds rd ON rd.election_id = r.election_id AND rd.number = $2 AND rd.date > $4
+		JOIN proxy_volunteers v ON v.election_id = r.election_id AND v.status = 'active'
+			AND (v.commune_code = r.commune_code OR departement_of(v.commune_code) = departement_of(r.commune_code))
+		JOIN proxy_volunteer_rounds vr ON vr.volunteer_id = v.id AND vr.round = $2
+		JOIN communes c ON c.code = v.commune_code
+		WHERE r.id = $1 AND v.email <> r.email AND (r.phone = '' OR v.phone <> r.phone)
+			AND (SELECT count(*) FROM proxy_offers a WHERE a.volunteer_id = v.id AND a.round = vr.round AND a.status = 'accepted') < $5
+			AND NOT EXISTS (SELECT 1 FROM proxy_offers x WHERE x.request_id = r.id AND x.volunteer_id = v.id
+				AND (x.status IN ('declined', 'expired') OR (x.status = 'withdrawn' AND x.reason = 'unmatched')))
+		ORDER BY cost, c.name, v.commune_code, v.last_name, v.first_name, v.id LIMIT $3`,
+		r.ID, round, limit, elections.Today(now), MaxProxiesPerRound)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Candidate, error) {
+		c := Candidate{Supply: Supply{Round: round, MaxKm: -1}}
+		err := row.Scan(&c.VolunteerID, &c.Commune, &c.Bureau, &c.Cost, &c.Offered)
+		return c, err
+	})
 }
 
 // rankCandidates is candidatesFor with the volunteers' names, for the
 // request's staff page.
 func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, round, limit int) ([]RankedCandidate, error) {
-	cands, err := d.candidatesFor(ctx, r, round, limit)
+	cands, located, err := d.candidatesFor(ctx, r, round, limit)
 	if err != nil || len(cands) == 0 {
 		return nil, err
 	}
@@ -991,7 +1087,7 @@ func (d *Desk) rankCandidates(ctx context.Context, u *staff.User, r *Request, ro
 	for i, c := range cands {
 		w := names[c.VolunteerID]
 		out[i] = RankedCandidate{VolunteerID: c.VolunteerID, Name: w.name, CommuneName: w.place, BureauCode: c.Bureau,
-			Cost: c.Cost, Km: c.Km, Busy: c.Offered != 0 && c.Offered != r.ID, Holds: c.Offered == r.ID, InScope: w.inScope}
+			Cost: c.Cost, Km: c.Km, Unlocated: !located, Busy: c.Offered != 0 && c.Offered != r.ID, Holds: c.Offered == r.ID, InScope: w.inScope}
 	}
 	return out, nil
 }
@@ -1029,7 +1125,7 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		return err
 	}
 	if !inScope {
-		cands, err := d.candidatesFor(ctx, r, round, 0)
+		cands, _, err := d.candidatesFor(ctx, r, round, 0)
 		if err != nil {
 			return err
 		}

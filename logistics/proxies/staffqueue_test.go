@@ -50,9 +50,9 @@ func TestQueueKeepsThePersonsWait(t *testing.T) {
 		got = append(got, fmt.Sprintf("n° %d tour %d : %s · %s", e.RequestID, e.Round, e.Age(now), e.StatusSince(now)))
 	}
 	want := []string{
-		fmt.Sprintf("n° %d tour 1 : 3 h · en recherche depuis 0 min", anne),
-		fmt.Sprintf("n° %d tour 2 : 3 h · ", anne),
-		fmt.Sprintf("n° %d tour 1 : 2 h · ", bruno),
+		fmt.Sprintf("n° %d tour 1 : il y a 3 h · en recherche depuis un instant", anne),
+		fmt.Sprintf("n° %d tour 2 : il y a 3 h · ", anne),
+		fmt.Sprintf("n° %d tour 1 : il y a 2 h · ", bruno),
 	}
 	if !slices.Equal(got, want) || l.Rounds != 3 || l.Requests != 2 {
 		t.Fatalf("queue, %d rounds of %d requests:\n%s\nwant 3 of 2:\n%s", l.Rounds, l.Requests, strings.Join(got, "\n"), strings.Join(want, "\n"))

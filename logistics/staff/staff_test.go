@@ -354,13 +354,14 @@ func TestActionLabel(t *testing.T) {
 		"material_batch.sent", "material_item.delete", "material_item.picture", "message.view", "message.retry",
 		"message.retry_failed", "election.create", "election.purge", "import.communes", "import.bureaux", "staff.add",
 		"staff.login", "staff.token", "staff.revoke", "staff.remove", "proxy_request.link_resent", "proxy_volunteer.link_resent",
+		"proxy_volunteer.voter_number_alert", "delegate_volunteer.voter_number_alert",
 	}
 	for _, a := range written {
 		if l := staff.ActionLabel(a); l == a || strings.TrimSpace(l) == "" {
 			t.Errorf("action %q has no label", a)
 		}
 	}
-	if got := staff.ActionLabel("export.proxies"); got != "Export : proxies" {
+	if got := staff.ActionLabel("export.proxies"); got != "Export : procurations" {
 		t.Errorf("export: %q", got)
 	}
 	if got := staff.ActionLabel("test.page"); got != "test.page" {

@@ -266,7 +266,8 @@ func TestManualMatchAndUnmatchAPI(t *testing.T) {
 		// Both are told: Paul no longer votes for Jeanne, Jeanne looks
 		// for someone else.
 		told := outbox(t, env, "paul@example.org", "proxy.withdrawn")
-		if len(told) != 1 || !strings.Contains(told[0], "a été réattribuée par l'équipe") || !strings.Contains(told[0], "Vous n'avez donc plus à voter pour cette personne.") {
+		if len(told) != 1 || !strings.Contains(told[0], "L'équipe a retiré cet appariement.") || !strings.Contains(told[0], "Vous n'avez donc plus à voter pour cette personne.") ||
+			strings.Contains(told[0], "quelqu'un d'autre") {
 			t.Fatalf("messages to Paul: %q", told)
 		}
 		told = outbox(t, env, "jeanne@example.org", "proxy.withdrawn")
@@ -316,7 +317,7 @@ func TestUnmatchedPairIsNeverProposedAgain(t *testing.T) {
 	if r1 := apiRound(r, 1); r.Status != 200 || r1 == nil || r1["status"] != "open" {
 		t.Fatalf("unmatch: %d %s", r.Status, r.Body)
 	}
-	if told := outbox(t, env, "paul@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "a été réattribuée par l'équipe") {
+	if told := outbox(t, env, "paul@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "L'équipe a retiré cette proposition : vous n'avez plus à y répondre.") {
 		t.Fatalf("messages to Paul: %q", told)
 	}
 	b := env.Do(t, "POST", "/api/v1/proxy-matching/run", admin, map[string]any{"election": demo.ElectionSlug})
@@ -498,7 +499,7 @@ func TestApparierAndDesapparierForms(t *testing.T) {
 	if offers := outbox(t, env, "lise@example.org", "proxy.offer"); len(offers) != 1 || !strings.Contains(offers[0], "le tour 1") {
 		t.Errorf("offers to Lise: %q", offers)
 	}
-	if told := outbox(t, env, "lise@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "a été réattribuée par l'équipe") {
+	if told := outbox(t, env, "lise@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "L'équipe a retiré cette proposition : vous n'avez plus à y répondre.") {
 		t.Errorf("withdrawals told Lise: %q", told)
 	}
 	if told := outbox(t, env, "paul@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "a été confiée par l'équipe à un·e autre volontaire") {

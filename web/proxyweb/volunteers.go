@@ -78,21 +78,23 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	status, data := fiber.StatusOK, fiber.Map{}
 	f, ferr := m.filterFrom(c, true)
 	if ferr != nil {
-		inv, ok := check.AsInvalid(ferr)
+		refused, ok := filterRefused(ferr, data)
 		if !ok {
 			return ferr // the database, not the filter
 		}
-		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		f = proxies.Filter{}
 		f.Normalize(ctx, m.s.Pool, true)
-		status = fiber.StatusUnprocessableEntity
+		status = refused
 	}
 	// The page walks with the cursor only: an offset would make deep pages
 	// scan everything before them.
 	f.Limit, f.Offset = volunteerPageSize, 0
-	list, err := proxies.ListVolunteers(ctx, m.s.Pool, web.StaffUser(c), f)
-	if err != nil {
-		return err
+	list := &proxies.VolunteerList{}
+	if status != fiber.StatusForbidden { // a place outside scope: not the whole scope instead
+		var err error
+		if list, err = proxies.ListVolunteers(ctx, m.s.Pool, web.StaffUser(c), f); err != nil {
+			return err
+		}
 	}
 	es, err := elections.List(ctx, m.s.Pool)
 	if err != nil {
@@ -133,6 +135,12 @@ func (m *module) staffVolunteerView(c *fiber.Ctx, status int, data fiber.Map) er
 	}
 	data["Title"] = fmt.Sprintf("Volontaire n° %d", id)
 	data["V"], data["Now"] = v, m.s.Now()
+	// The page names the election, not its slug.
+	e, err := elections.BySlug(c.UserContext(), m.s.Pool, v.Election)
+	if err != nil {
+		return err
+	}
+	data["ElectionName"] = e.Name
 	return m.s.RenderStatus(c, status, "proxies/staff_volunteer", data)
 }
 

@@ -79,7 +79,7 @@ func TestStaffVolunteerListAndPage(t *testing.T) {
 		{org, "?status=offered", 200, []string{"Paul Petit", "proposition en attente", "Proposition en attente"}, []string{"Lise"}},
 		{org, "?status=available", 200, []string{"Lise Petit"}, []string{"Paul"}},
 		{org, "?status=withdrawn", 200, []string{"Aucun·e volontaire."}, []string{"Paul", "Lise"}},
-		{org, "?departement=75", 200, []string{"Aucun·e volontaire."}, []string{"Thomas", "Paul"}},
+		{org, "?departement=75", 403, []string{"Le département 75 est hors de votre périmètre."}, []string{"Thomas", "Paul"}},
 		// Jeanne needs both rounds: Paul is offered both.
 		{org, "?commune=4070&round=2&status=available", 200, []string{"Lise Petit", "La situation est celle de ce tour.", `data-status="offered">1<`}, []string{"Paul"}},
 		{viewer, "?status=perdu", 422, []string{"Statut inconnu."}, nil},

@@ -1,0 +1,60 @@
+package proxyweb_test
+
+import (
+	"html"
+	"strings"
+	"testing"
+
+	"scrutin/logistics/staff"
+)
+
+// The staff lists of requests and volunteers, API and pages, refuse a
+// place outside the reader's scope (403) and a code that is not one
+// (422), as the delegates' lists do, rather than answering an empty list.
+func TestStaffListsRefuseAPlaceOutsideScopeOrInvalid(t *testing.T) {
+	env := start(t)
+	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	for _, tc := range []struct {
+		path string
+		code int
+		msg  string
+	}{
+		{"/api/v1/proxy-requests?departement=75", 403, ""},
+		{"/api/v1/proxy-requests?commune=75104", 403, ""},
+		{"/api/v1/proxy-volunteers?departement=75", 403, ""},
+		{"/api/v1/proxy-volunteers?commune=75104", 403, ""},
+		{"/api/v1/proxy-requests?departement=04", 200, ""},
+		{"/api/v1/proxy-requests?departement=4", 200, ""},
+		{"/api/v1/proxy-volunteers?commune=04070", 200, ""},
+		{"/api/v1/proxy-requests?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"/api/v1/proxy-volunteers?departement=123", 422, "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"/api/v1/proxy-requests?commune=7510X", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
+		{"/api/v1/proxy-volunteers?commune=abc", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
+	} {
+		r := env.Do(t, "GET", tc.path, org, nil)
+		if r.Status != tc.code || !strings.Contains(string(r.Body), tc.msg) {
+			t.Errorf("%s: %d %s, want %d %q", tc.path, r.Status, r.Body, tc.code, tc.msg)
+		}
+	}
+
+	env.StaffToken(t, "org04p@example.org", staff.Organizer, "04")
+	c := staffSession(t, env, "org04p@example.org")
+	for _, tc := range []struct {
+		path string
+		code int
+		msg  string
+	}{
+		{"/staff/procurations?departement=75", 403, "Le département 75 est hors de votre périmètre."},
+		{"/staff/procurations?commune=75104", 403, "La commune 75104 est hors de votre périmètre."},
+		{"/staff/procurations/volontaires?departement=75", 403, "Le département 75 est hors de votre périmètre."},
+		{"/staff/procurations/volontaires?commune=75104", 403, "La commune 75104 est hors de votre périmètre."},
+		{"/staff/procurations?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"/staff/procurations/volontaires?commune=abc", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
+		{"/staff/procurations?commune=04070", 200, ""},
+	} {
+		code, body := getPage(t, c, env.URL+tc.path)
+		if code != tc.code || !strings.Contains(html.UnescapeString(body), tc.msg) {
+			t.Errorf("%s: %d, want %d %q", tc.path, code, tc.code, tc.msg)
+		}
+	}
+}
