@@ -31,7 +31,7 @@ func TestElectionsAPI(t *testing.T) {
 		{"everything wrong", admin, map[string]any{"name": " ", "slug": "Pas Bon!", "rounds": []any{}}, 422,
 			map[string]string{"name": "Le nom de l'élection est obligatoire.", "slug": "Identifiant invalide", "rounds": "Une élection a un ou deux tours."}},
 		{"second round first", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "2027-06-20"}, {"number": 2, "date": "2027-06-13"}}}, 422,
-			map[string]string{"rounds": "Le second tour suit le premier."}},
+			map[string]string{"rounds": "Le second tour doit avoir lieu après le premier."}},
 		{"a Saturday", admin, map[string]any{"name": "Test", "slug": "test-sat", "rounds": []map[string]any{{"number": 1, "date": "2026-12-12"}}}, 422,
 			map[string]string{"rounds": "Le tour 1 doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."}},
 		{"bad date", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "13/06/2027"}}}, 422,
@@ -95,7 +95,7 @@ func TestElectionFormShowsErrorsNextToFields(t *testing.T) {
 	}
 	for _, want := range []string{
 		`id="slug-error">Identifiant invalide`,
-		`Le second tour suit le premier.`,
+		`Le second tour doit avoir lieu après le premier.`,
 		`value="Municipales 2026"`, // what was typed is kept
 	} {
 		if !strings.Contains(p.Body, want) {

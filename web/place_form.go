@@ -103,7 +103,9 @@ func (s *Server) ReadPlace(c *fiber.Ctx, form map[string]string, bureauOptional 
 
 // ReadCommune is ReadPlace for a form that asks for a commune and no
 // bureau (partials/commune alone): the commune is read as ReadPlace reads
-// it, BureauCode stays empty and Show lists no bureaux.
+// it, BureauCode stays empty and Show lists no bureaux. Where the text
+// matches several communes, those of the form's postal_code, if any, are
+// kept (one left: it is the one).
 func (s *Server) ReadCommune(c *fiber.Ctx, form map[string]string) (*FormPlace, error) {
 	p := &FormPlace{s: s, form: form, errs: check.Errors{}, noBureau: true, CommuneCode: form["commune_code"]}
 	if err := p.readCommune(c); err != nil {
@@ -127,6 +129,9 @@ func (p *FormPlace) readCommune(c *fiber.Ctx) error {
 	if code != "" && slices.ContainsFunc(found, func(c places.Commune) bool { return c.Code == code }) {
 		return nil
 	}
+	if len(found) > 1 && p.noBureau {
+		found = byPostalCode(found, p.form["postal_code"])
+	}
 	p.CommuneCode, p.BureauCode = noCommuneYet, ""
 	p.form["commune_code"], p.form["bureau_code"], p.form[placeName] = "", "", ""
 	switch len(found) {
@@ -140,6 +145,28 @@ func (p *FormPlace) readCommune(c *fiber.Ctx) error {
 		p.errs["commune_code"] = "Choisissez votre commune dans la liste."
 	}
 	return nil
+}
+
+// byPostalCode narrows the communes a name matches to those of the
+// postal code of a form that asks one beside the commune (ReadCommune: a
+// delivery address), when it is a valid one: "Saint-Denis" with 93200 is
+// 93066. Where none of them has it, the list stays whole (the domain
+// then says the postal code does not match the commune chosen).
+func byPostalCode(found []places.Commune, postal string) []places.Commune {
+	postal = strings.Join(strings.Fields(postal), "")
+	if len(postal) != 5 || strings.Trim(postal, "0123456789") != "" {
+		return found
+	}
+	var kept []places.Commune
+	for _, c := range found {
+		if slices.Contains(c.PostalCodes, postal) {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == 0 {
+		return found
+	}
+	return kept
 }
 
 // shorten cuts a text typed by a person to n characters for a message.

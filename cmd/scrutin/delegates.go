@@ -59,7 +59,11 @@ func assignCommand(ctx context.Context, e *env, args []string) error {
 	if res.DryRun {
 		verb = "dry run: nothing written, would tell"
 	}
-	fmt.Fprintf(e.stdout, "%s %d volunteers (load %d ms, solve %d ms, write %d ms, notify %d ms)\n",
-		verb, res.Notified, res.TimingMs["load"], res.TimingMs["solve"], res.TimingMs["write"], res.TimingMs["notify"])
+	who := "volunteers"
+	if res.Notified == 1 {
+		who = "volunteer"
+	}
+	fmt.Fprintf(e.stdout, "%s %d %s (load %d ms, solve %d ms, write %d ms, notify %d ms)\n",
+		verb, res.Notified, who, res.TimingMs["load"], res.TimingMs["solve"], res.TimingMs["write"], res.TimingMs["notify"])
 	return nil
 }

@@ -357,4 +357,23 @@ func TestExportAndRunArguments(t *testing.T) {
 	if code, _, stderr := runCLI(t, "", "assign", "delegates", "--commune", "ABCDE", "--dry-run"); code != 1 || !strings.Contains(stderr, "Code de commune invalide") {
 		t.Errorf("assign delegates --commune ABCDE: exit %d\n%s", code, stderr)
 	}
+	// A place no commune or département has, or both disagreeing: refused.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--commune", "99999"}, "Commune inconnue : 99999."},
+		{[]string{"--commune", "04999"}, "Commune inconnue : 04999."},
+		{[]string{"--departement", "99"}, "Département inconnu : 99."},
+		{[]string{"--commune", "04070", "--departement", "75"}, "Indiquez une commune ou un département, pas les deux."},
+	} {
+		args := append([]string{"assign", "delegates", "--dry-run"}, c.args...)
+		if code, _, stderr := runCLI(t, "", args...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("assign delegates %v: exit %d\n%s", c.args, code, stderr)
+		}
+	}
+	if code, stdout, stderr := runCLI(t, "", "assign", "delegates", "--commune", "04070", "--departement", "04", "--dry-run"); code != 0 ||
+		!strings.Contains(stdout, ", commune 04070, round 1:") || strings.Contains(stdout, " 1 volunteers ") {
+		t.Errorf("assign delegates --commune 04070 --departement 04: exit %d, %q\n%s", code, stdout, stderr)
+	}
 }

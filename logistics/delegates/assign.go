@@ -39,7 +39,7 @@ type RunInput struct {
 	Election string `json:"election"`
 	Round    *int   `json:"round"`   // nil: every round
 	DryRun   bool   `json:"dry_run"` // compute and report, write nothing
-	// The place of the run (see CheckArea), within the staff member's
+	// The place of the run (see places.CheckKnownArea), within the staff member's
 	// scope: the seats of a département, or of a commune (with the
 	// volunteers of its whole département in scope, who may travel
 	// there); none: the whole scope.
@@ -93,7 +93,7 @@ func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput
 		}
 		scope, actor = u.ScopeArg(), u.Actor()
 	}
-	dep, commune, err := CheckArea(u, in.Departement, in.Commune)
+	dep, commune, err := places.CheckKnownArea(ctx, d.Pool, u, in.Departement, in.Commune)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ type runScope struct {
 }
 
 // placeScope is the runScope of a staff scope (nil: national) narrowed to
-// a département or a commune (CheckArea: within scope). A département's
+// a département or a commune (places.CheckArea: within scope). A département's
 // seats go to its volunteers (assesseurs and délégués vote in the
 // département: the solver keeps to it); a commune's seats to the
 // volunteers of its département in scope, as Gaps suggests them.

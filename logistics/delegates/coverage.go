@@ -5,10 +5,8 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
-	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -19,45 +17,6 @@ import (
 // time, on the third day before the vote (the Thursday for a Sunday).
 func Deadline(roundDate time.Time) time.Time {
 	return time.Date(roundDate.Year(), roundDate.Month(), roundDate.Day()-3, 18, 0, 0, 0, elections.Paris)
-}
-
-// OutOfScope refuses a place outside a staff member's scope, and says
-// which (the pages show its Message). It is a check.ErrForbidden.
-type OutOfScope struct{ Message string }
-
-func (e *OutOfScope) Error() string { return e.Message }
-
-// Is makes errors.Is(err, check.ErrForbidden) hold.
-func (e *OutOfScope) Is(target error) bool { return target == check.ErrForbidden }
-
-// CheckArea reads the place of a staff view or run: a commune, else a
-// département, else neither (the whole scope). It returns them normalised
-// (a commune comes with its own département, whatever departement said; a
-// département typed "4" is the 04), a *check.Invalid for a code that is
-// not one, and an *OutOfScope for a place outside u's scope (nil u: the
-// command line, national).
-func CheckArea(u *staff.User, departement, commune string) (dep, com string, err error) {
-	dep = strings.ToUpper(strings.TrimSpace(departement))
-	if len(dep) == 1 && dep >= "1" && dep <= "9" {
-		dep = "0" + dep
-	}
-	if com = strings.TrimSpace(commune); com != "" {
-		c, ok := places.NormalizeCommune(com)
-		if !ok {
-			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
-		}
-		com, dep = c, places.Departement(c)
-	} else if dep != "" && !places.ValidDepartement(dep) {
-		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
-	}
-	switch {
-	case u == nil:
-	case com != "" && !u.Covers(com):
-		return "", "", &OutOfScope{"La commune " + com + " est hors de votre périmètre."}
-	case com == "" && dep != "" && !u.Reaches(dep):
-		return "", "", &OutOfScope{"Le département " + dep + " est hors de votre périmètre."}
-	}
-	return dep, com, nil
 }
 
 // SeatState is one seat of a bureau on the coverage page.
@@ -159,6 +118,10 @@ func loadHeld(ctx context.Context, q pgdb.Q, electionID int64, round int, scope 
 // département, or per commune of departement, or per bureau of commune.
 func Coverage(ctx context.Context, q pgdb.Q, u *staff.User, electionID int64, round int, departement, commune string) (*CoverageView, error) {
 	if commune != "" {
+		// A code no commune has is said so, not shown without seats.
+		if _, _, err := places.CheckKnownArea(ctx, q, nil, "", commune); err != nil {
+			return nil, err
+		}
 		departement = places.Departement(commune)
 	}
 	needs, err := loadNeeds(ctx, q, electionID, round, u.ScopeArg(), departement, commune)

@@ -9,6 +9,7 @@ import (
 	"scrutin/demo"
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -130,7 +131,7 @@ func TestRunOverAPlace(t *testing.T) {
 	} {
 		tc.in.Election, tc.in.Round = e.Slug, &one
 		_, err := d.Run(ctx, tc.u, "", tc.in)
-		var outside *delegates.OutOfScope
+		var outside *places.OutOfScope
 		inv, invalid := check.AsInvalid(err)
 		switch {
 		case tc.msg != "" && (!errors.As(err, &outside) || outside.Message != tc.msg || !errors.Is(err, check.ErrForbidden)):
@@ -173,5 +174,38 @@ func TestAssignmentMessageNamesTheDeadline(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no assignment message")
+	}
+}
+
+// A place no commune or département has, a city as a whole, or a commune
+// and a département that disagree is refused (422), the run not started;
+// a commune with its own département is the commune.
+func TestCheckAreaRefusesUnknownPlaces(t *testing.T) {
+	for _, c := range []struct{ dep, commune, field, want string }{
+		{"", "99999", "commune", "Commune inconnue : 99999."},
+		{"99", "", "departement", "Département inconnu : 99."},
+		{"20", "", "departement", "Département inconnu : 20."},
+		{"", "75056", "commune", "pas la ville entière"},
+		{"75", "04070", "commune", "Indiquez une commune ou un département, pas les deux."},
+	} {
+		_, _, err := places.CheckArea(nil, c.dep, c.commune)
+		inv, ok := check.AsInvalid(err)
+		if !ok || !strings.Contains(inv.Fields[c.field], c.want) {
+			t.Errorf("%q %q: %v", c.dep, c.commune, err)
+		}
+	}
+	if dep, com, err := places.CheckArea(nil, "4", "04070"); err != nil || dep != "04" || com != "04070" {
+		t.Errorf("04070 in 4: %q %q %v", dep, com, err)
+	}
+	for _, dep := range []string{"01", "2A", "2B", "95", "971", "976"} {
+		if _, _, err := places.CheckArea(nil, dep, ""); err != nil {
+			t.Errorf("%s: %v", dep, err)
+		}
+	}
+	// A well-formed code the communes table lacks: refused by the run.
+	d, e, admin := setup(t, true)
+	_, err := d.Run(context.Background(), admin, "", delegates.RunInput{Election: e.Slug, DryRun: true, Commune: "04999"})
+	if inv, ok := check.AsInvalid(err); !ok || inv.Fields["commune"] != "Commune inconnue : 04999." {
+		t.Errorf("04999: %v", err)
 	}
 }

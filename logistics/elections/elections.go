@@ -137,7 +137,7 @@ func (in *Input) Validate() error {
 			errs.Add("rounds", fmt.Sprintf("Le tour %d doit avoir lieu un dimanche (le %s est un %s).", i+1, d.Format("02/01/2006"), Weekday(d)))
 		}
 		if !prev.IsZero() && !d.After(prev) {
-			errs.Add("rounds", "Le second tour suit le premier.")
+			errs.Add("rounds", "Le second tour doit avoir lieu après le premier.")
 		}
 		prev = d
 	}

@@ -21,6 +21,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
 )
@@ -38,6 +39,7 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	api.Post("/delegate-volunteers", s.LimitPublic("delegate-signup"), m.signupAPI)
 	pages.Get("/assesseurs/inscription", m.signupPage)
 	pages.Post("/assesseurs/inscription", s.LimitPublic("delegate-signup"), m.signupForm)
+	pages.Get("/assesseurs/merci", m.thanksPage)
 	// The same e-mail again: the change waits for its confirmation by
 	// e-mail (delegates.Desk.PendingChange, ConfirmChange).
 	s.ChangeRoutes(pages, delegates.ChangePrefix, "delegate-private", m.desk)
@@ -199,7 +201,7 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	// Honeypot: bots fill every field; people never see this one. They get
 	// the same thanks page, so that they learn nothing.
 	if c.FormValue("site_web") != "" {
-		return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
+		return c.Redirect(thanksPath, fiber.StatusSeeOther)
 	}
 	// Without script the commune comes as typed text (web.ReadPlace).
 	place, err := m.s.ReadPlace(c, form, false)
@@ -230,6 +232,14 @@ func (m *module) signupForm(c *fiber.Ctx) error {
 	if out.Held { // a change held, or a voter number signed up under another address: alike
 		return web.HoldRedirect(c, delegates.ChangePrefix)
 	}
+	// Redirect after POST: reloading the thanks page sends nothing again.
+	return c.Redirect(thanksPath, fiber.StatusSeeOther)
+}
+
+// thanksPath is the page a sign-up sent ends on (Post/Redirect/Get).
+const thanksPath = "/assesseurs/merci"
+
+func (m *module) thanksPage(c *fiber.Ctx) error {
 	return m.s.Render(c, "delegates/thanks", fiber.Map{"Title": "Merci"})
 }
 
@@ -363,9 +373,9 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 
 // volunteerFilter reads the volunteers list's filters, the page's and the
 // API's: a place that is not one, or outside the reader's scope, is said
-// so (delegates.CheckArea), as on the coverage, not answered "none".
+// so (places.CheckArea), as on the coverage, not answered "none".
 func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFilter, error) {
-	dep, commune, err := delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
+	dep, commune, err := places.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
 	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: dep, Commune: commune, Role: delegates.Role(c.Query("role")),
 		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}, err
 }
@@ -414,7 +424,7 @@ func (m *module) coverageAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dep, commune, err := delegates.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
+	dep, commune, err := places.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
 	if err != nil {
 		return err
 	}

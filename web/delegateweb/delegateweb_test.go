@@ -190,6 +190,23 @@ func formPost(t *testing.T, c *http.Client, env *webtest.Env, page, action strin
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/assesseurs/merci" {
+		// A sign-up sent: Post/Redirect/Get, the thanks page as the
+		// browser shows it.
+		return get200(t, c, env, "/assesseurs/merci")
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// get200 GETs a page, returning its status and body.
+func get200(t *testing.T, c *http.Client, env *webtest.Env, path string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(env.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }

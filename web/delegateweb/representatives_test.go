@@ -158,7 +158,11 @@ func TestRepresentativesForm(t *testing.T) {
 			t.Fatalf("%s outside the scope: %d\n%s", c.query, resp.StatusCode, b)
 		}
 	}
-	// A place of the scope without seats to cover says so.
+	// A place of the scope without seats to cover says so (a commune
+	// that exists: an unknown code is refused).
+	if _, err := env.Pool.Exec(context.Background(), `INSERT INTO communes (code, name, departement, search_name) VALUES ('04001', 'Aiglun', '04', 'aiglun') ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
 	resp, err = org04.Get(env.URL + "/staff/delegues?commune=04001&election=" + demo.ElectionSlug)
 	if err != nil {
 		t.Fatal(err)

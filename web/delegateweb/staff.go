@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,6 +15,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
 )
@@ -158,12 +160,12 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	// A place that is not one, or outside the reader's scope, is said so,
 	// rather than shown as the whole scope or as a place without seats.
 	typedDep, typedCommune := c.Query("departement", c.FormValue("departement")), c.Query("commune", c.FormValue("commune"))
-	dep, commune, err := delegates.CheckArea(u, typedDep, typedCommune)
+	dep, commune, err := places.CheckKnownArea(ctx, m.s.Pool, u, typedDep, typedCommune)
 	if err != nil {
 		// The filter keeps what was typed, next to the message.
 		data["Elections"], data["E"], data["Round"] = all, e, round
 		data["Departement"], data["Commune"] = strings.ToUpper(strings.TrimSpace(typedDep)), strings.ToUpper(strings.TrimSpace(typedCommune))
-		var outside *delegates.OutOfScope
+		var outside *places.OutOfScope
 		if inv, ok := check.AsInvalid(err); ok {
 			data["BadPlace"] = joinFields(inv.Fields)
 			return m.s.RenderStatus(c, fiber.StatusUnprocessableEntity, "delegates/staff", data)
@@ -216,11 +218,26 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["TotalLevel"] = level(view.Total)
 	switch {
 	case commune != "" && communeName != "":
-		data["RunPlace"] = "commune " + communeName + " (" + commune + ")"
+		data["RunPlace"] = "commune " + ofName(communeName) + ", " + commune
 	case commune != "":
 		data["RunPlace"] = delegates.PlaceName(commune)
 	case dep != "":
 		data["RunPlace"] = delegates.PlaceName(dep)
+	}
+	if dep != "" && commune == "" && !u.CoversDepartement(dep) {
+		// Scoped to some communes of the département: the run covers
+		// their seats and volunteers only, and the page says which.
+		var mine []string
+		for _, s := range u.Scope {
+			if staff.Departement(s) == dep {
+				mine = append(mine, s)
+			}
+		}
+		if len(mine) == 1 {
+			data["RunCommunes"] = "de la commune " + mine[0]
+		} else {
+			data["RunCommunes"] = "des communes " + strings.Join(mine, ", ")
+		}
 	}
 	if dep != "" {
 		// Who signs this département's letters, so that staff check it
@@ -236,6 +253,14 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 		data["Signatory"], data["SignatoryFor"], data["SignatoryDepartement"] = signatory, signFor, dep
 	}
 	return m.s.RenderStatus(c, status, "delegates/staff", data)
+}
+
+// ofName is "de Digne-les-Bains", "d'Aix-en-Provence".
+func ofName(name string) string {
+	if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune("AEIOUYÂÉÈÊÎÔÛaeiouyéèêîôû", r) {
+		return "d'" + name
+	}
+	return "de " + name
 }
 
 func keepPlace(dep, commune string) string {
@@ -262,7 +287,7 @@ func (m *module) runForm(c *fiber.Ctx) error {
 		in.Round = &n
 	}
 	res, err := m.desk.Run(c.UserContext(), web.StaffUser(c), "", in)
-	var outside *delegates.OutOfScope
+	var outside *places.OutOfScope
 	if err != nil {
 		if inv, ok := check.AsInvalid(err); ok {
 			return m.coverageView(c, fiber.StatusUnprocessableEntity, fiber.Map{"Summary": inv.Message() + " " + joinFields(inv.Fields)})
@@ -297,10 +322,10 @@ func (m *module) runForm(c *fiber.Ctx) error {
 	return c.Redirect("/staff/delegues?"+q.Encode(), fiber.StatusSeeOther)
 }
 
-// areaError is a refused place (delegates.CheckArea) as the error page
+// areaError is a refused place (places.CheckArea) as the error page
 // shows it: 403 with the place named, or 422 for a code that is not one.
 func areaError(err error) error {
-	var outside *delegates.OutOfScope
+	var outside *places.OutOfScope
 	if errors.As(err, &outside) {
 		return &web.Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
 	}

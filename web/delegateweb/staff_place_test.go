@@ -109,7 +109,7 @@ func TestRunFormKeepsThePlace(t *testing.T) {
 		{"/staff/delegues?election=" + slug + "&round=1", `id="run-assignment">Lancer l'affectation (tout votre périmètre)</button>`},
 		{"/staff/delegues?election=" + slug + "&round=1&departement=04", `id="run-assignment">Lancer l'affectation (département 04)</button>`},
 		{"/staff/delegues?election=" + slug + "&round=2&departement=04", `<option value="2" selected>Tour 2</option>`},
-		{"/staff/delegues?election=" + slug + "&round=1&commune=04070", `id="run-assignment">Lancer l'affectation (commune Digne-les-Bains (04070))</button>`},
+		{"/staff/delegues?election=" + slug + "&round=1&commune=04070", `id="run-assignment">Lancer l'affectation (commune de Digne-les-Bains, 04070)</button>`},
 	} {
 		if _, body := fetch(t, admin, env, c.path); !strings.Contains(body, c.want) {
 			t.Errorf("%s lacks %s", c.path, c.want)

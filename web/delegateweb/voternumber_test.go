@@ -107,7 +107,7 @@ func TestTakenVoterNumberFormIsAnsweredAsAChangeHeld(t *testing.T) {
 			"phone": {"0611223344"}, "commune_code": {"04070"}, "bureau_code": {"3"}, "voter_number": {"11 22 33 44"},
 			"roles": {"assesseur_titulaire"}, "rounds": {"1", "2"}, "reach": {"commune"}, "consent": {"oui"}}
 	}
-	if resp, body := postForm(t, env, form("lea@example.org", "Martin")); resp.StatusCode != 200 || !strings.Contains(body, "Merci") {
+	if resp, body := postForm(t, env, form("lea@example.org", "Martin")); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/assesseurs/merci" {
 		t.Fatalf("first sign-up: %d\n%s", resp.StatusCode, body)
 	}
 	held, heldBody := postForm(t, env, form("lea@example.org", "Autre"))

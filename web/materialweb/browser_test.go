@@ -152,7 +152,8 @@ func TestBrowserMaterialOrderWithoutJavaScript(t *testing.T) {
 
 	t.Run("several communes match: the person chooses, then orders", func(t *testing.T) {
 		if err := chromedp.Do(ctx,
-			fill("denis@example.org", "1 place Victor Hugo", "93200", "Saint-Denis"),
+			// 04000 is neither Saint-Denis's (93200 would pick 93066).
+			fill("denis@example.org", "1 place Victor Hugo", "04000", "Saint-Denis"),
 			chromedp.WaitVisible(chromedp.CSS(`#commune_code-error`)),
 		); err != nil {
 			t.Fatal(err)
@@ -164,13 +165,14 @@ func TestBrowserMaterialOrderWithoutJavaScript(t *testing.T) {
 			t.Fatalf("communes listed: %q", s)
 		}
 		for sel, want := range map[string]string{`#q-TRACT-A5`: "100", `#name`: "Alice Martin", `#address`: "1 place Victor Hugo",
-			`#postal_code`: "93200", `#commune_q`: "Saint-Denis", `#email`: "denis@example.org"} {
+			`#postal_code`: "04000", `#commune_q`: "Saint-Denis", `#email`: "denis@example.org"} {
 			if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel))); got != want {
 				t.Errorf("%s kept %q, want %q", sel, got, want)
 			}
 		}
 		if err := chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS(`#commune_code`), "93066"),
+			chromedp.SetValue(chromedp.CSS(`#postal_code`), "93200"),
 			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
 		); err != nil {
 			t.Fatal(err)

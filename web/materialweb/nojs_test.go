@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"scrutin/demo"
@@ -118,7 +119,8 @@ func TestMaterialOrderCommuneTypedWithoutJavaScript(t *testing.T) {
 	})
 
 	t.Run("several communes match: listed, everything kept, then the one chosen is ordered", func(t *testing.T) {
-		form := orderForm(csrf, "several@example.org", "93200", "Saint-Denis")
+		// 04000 is neither Saint-Denis's: the list stays whole.
+		form := orderForm(csrf, "several@example.org", "04000", "Saint-Denis")
 		status, body, _ := post(t, c, env, form)
 		if status != http.StatusUnprocessableEntity {
 			t.Fatalf("%d: %s", status, body)
@@ -133,7 +135,7 @@ func TestMaterialOrderCommuneTypedWithoutJavaScript(t *testing.T) {
 			`name="items.TRACT-A5.quantity" type="number" inputmode="numeric" min="0" step="50" max="1000" value="100"`,
 			`name="name" type="text" value="Bea Roux"`,
 			`name="address" type="text" value="4 rue du Pont"`,
-			`name="postal_code" type="text" value="93200"`,
+			`name="postal_code" type="text" value="04000"`,
 			`name="email" type="email" value="several@example.org"`,
 			`name="phone" type="tel" value="0611223344"`,
 			`name="consent" value="oui" checked`,
@@ -141,13 +143,43 @@ func TestMaterialOrderCommuneTypedWithoutJavaScript(t *testing.T) {
 		if got := storedCommunes(t, env, "several@example.org"); len(got) != 0 {
 			t.Fatalf("ordered before the commune was chosen: %v", got)
 		}
-		// The person picks the first Saint-Denis: the browser sends it.
+		// The person picks the first Saint-Denis, and its postal code:
+		// the browser sends them.
 		form.Set("commune_code", "93066")
+		form.Set("postal_code", "93200")
 		if status, body, where := post(t, c, env, form); status != http.StatusSeeOther || !linkRe.MatchString(where) {
 			t.Fatalf("chosen: %d → %q %s", status, where, body)
 		}
 		if got := storedCommunes(t, env, "several@example.org"); len(got) != 1 || got[0] != "93066" {
 			t.Fatalf("stored %v", got)
+		}
+	})
+
+	t.Run("several communes match the name, one has the postal code: ordered there", func(t *testing.T) {
+		for _, typed := range []string{"Saint-Denis", "Saint Denis"} {
+			email := "postal-" + strings.ToLower(strings.ReplaceAll(typed, " ", "")) + "@example.org"
+			status, body, where := post(t, c, env, orderForm(csrf, email, "93200", typed))
+			if status != http.StatusSeeOther || !linkRe.MatchString(where) {
+				t.Fatalf("%q: %d → %q: %s", typed, status, where, body)
+			}
+			if got := storedCommunes(t, env, email); len(got) != 1 || got[0] != "93066" {
+				t.Fatalf("%q: stored %v", typed, got)
+			}
+		}
+		// Digne with 04000 is Digne-les-Bains, not La Digne-d'Aval (11300).
+		if _, err := env.Pool.Exec(context.Background(), `INSERT INTO communes (code, name, departement, search_name) VALUES ('11118', 'La Digne-d''Aval', '11', $1)`,
+			places.Fold("La Digne-d'Aval")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Pool.Exec(context.Background(), `INSERT INTO postal_codes (postal_code, commune_code) VALUES ('11300', '11118')`); err != nil {
+			t.Fatal(err)
+		}
+		status, body, where := post(t, c, env, orderForm(csrf, "digne@example.org", "04000", "Digne"))
+		if status != http.StatusSeeOther || !linkRe.MatchString(where) {
+			t.Fatalf("Digne 04000: %d → %q: %s", status, where, body)
+		}
+		if got := storedCommunes(t, env, "digne@example.org"); len(got) != 1 || got[0] != "04070" {
+			t.Fatalf("Digne 04000: stored %v", got)
 		}
 	})
 
@@ -203,7 +235,8 @@ func TestMaterialOrderStepsWithoutJavaScriptAreNotRateLimited(t *testing.T) {
 	addSaintDenis(t, env)
 	c, csrf := formClient(t, env)
 	for i := 1; i <= 6; i++ {
-		if status, body, _ := post(t, c, env, orderForm(csrf, "vague@example.org", "93200", "Saint-Denis")); status != http.StatusUnprocessableEntity {
+		// 04000 is neither Saint-Denis's: the page asks which.
+		if status, body, _ := post(t, c, env, orderForm(csrf, "vague@example.org", "04000", "Saint-Denis")); status != http.StatusUnprocessableEntity {
 			t.Fatalf("step %d: %d %s", i, status, body)
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"scrutin/logistics/fr"
 	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
-	"scrutin/logistics/staff"
 	"scrutin/web"
 )
 
@@ -31,62 +30,18 @@ func paramID(c *fiber.Ctx) (int64, error) {
 // the lists of volunteers and requests the cursor after).
 //
 // A place that is not one is a *check.Invalid (422), a place outside the
-// reader's scope an *outOfScope (403), as the delegates' lists answer:
+// reader's scope a *places.OutOfScope (403), as the delegates' lists answer:
 // not an empty list.
 func (m *module) filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
 		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
-	dep, com, err := checkArea(web.StaffUser(c), f.Departement, f.Commune)
+	dep, com, err := places.CheckArea(web.StaffUser(c), f.Departement, f.Commune)
 	if err != nil {
 		return f, err
 	}
 	f.Departement, f.Commune = dep, com
 	return f, f.Normalize(c.UserContext(), m.s.Pool, forVolunteers)
-}
-
-// outOfScope refuses a place outside a staff member's scope, and says
-// which (the pages show its message). It is a check.ErrForbidden.
-//
-// It and checkArea are delegates.OutOfScope and delegates.CheckArea
-// (logistics/delegates/coverage.go), which proxies must not import; they
-// belong in a package both use (logistics/staff or logistics/places).
-type outOfScope struct{ Message string }
-
-func (e *outOfScope) Error() string { return e.Message }
-
-// Is makes errors.Is(err, check.ErrForbidden) hold.
-func (e *outOfScope) Is(target error) bool { return target == check.ErrForbidden }
-
-// checkArea reads the place of a staff list: a commune, else a
-// département, else neither (the whole scope), normalised (a commune
-// comes with its own département, but a list filtered on a commune only
-// keeps the département the filter gave; a département typed "4" is the
-// 04). A code that is not one is a *check.Invalid, a place outside u's
-// scope an *outOfScope.
-func checkArea(u *staff.User, departement, commune string) (dep, com string, err error) {
-	dep = strings.ToUpper(strings.TrimSpace(departement))
-	if len(dep) == 1 && dep >= "1" && dep <= "9" {
-		dep = "0" + dep
-	}
-	if com = strings.TrimSpace(commune); com != "" {
-		c, ok := places.NormalizeCommune(com)
-		if !ok {
-			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
-		}
-		com = c
-	}
-	if dep != "" && !places.ValidDepartement(dep) {
-		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
-	}
-	switch {
-	case u == nil:
-	case com != "" && !u.Covers(com):
-		return "", "", &outOfScope{"La commune " + com + " est hors de votre périmètre."}
-	case dep != "" && !u.Reaches(dep):
-		return "", "", &outOfScope{"Le département " + dep + " est hors de votre périmètre."}
-	}
-	return dep, com, nil
 }
 
 // filterRefused is how a staff page answers a filter that filterFrom
@@ -98,7 +53,7 @@ func filterRefused(err error, data fiber.Map) (status int, ok bool) {
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		return fiber.StatusUnprocessableEntity, true
 	}
-	var outside *outOfScope
+	var outside *places.OutOfScope
 	if errors.As(err, &outside) {
 		data["Summary"] = outside.Message
 		return fiber.StatusForbidden, true

@@ -1,0 +1,103 @@
+package places
+
+import (
+	"context"
+	"strings"
+
+	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
+	"scrutin/logistics/staff"
+)
+
+// The place a staff view, list or run asks for (a commune, a département
+// or neither), read alike for proxies and delegates, pages, API and CLI.
+
+// OutOfScope refuses a place outside a staff member's scope, and says
+// which (the pages show its Message). It is a check.ErrForbidden.
+type OutOfScope struct{ Message string }
+
+func (e *OutOfScope) Error() string { return e.Message }
+
+// Is makes errors.Is(err, check.ErrForbidden) hold.
+func (e *OutOfScope) Is(target error) bool { return target == check.ErrForbidden }
+
+// CheckArea reads the place of a staff view or run: a commune, else a
+// département, else neither (the whole scope). It returns them normalised
+// (a commune comes with its own département; a département typed "4" is
+// the 04), a *check.Invalid for a code that is not one (or no département
+// has: 99; a city as a whole: 75056; a département given with a commune
+// that is not in it), and an *OutOfScope for a place outside u's scope
+// (nil u: the command line, national). It does not read the database:
+// CheckKnownArea also refuses a commune the communes table lacks.
+func CheckArea(u *staff.User, departement, commune string) (dep, com string, err error) {
+	dep = strings.ToUpper(strings.TrimSpace(departement))
+	if len(dep) == 1 && dep >= "1" && dep <= "9" {
+		dep = "0" + dep
+	}
+	if com = strings.TrimSpace(commune); com != "" {
+		c, ok := NormalizeCommune(com)
+		if !ok {
+			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
+		}
+		if !knownDepartement(Departement(c)) {
+			return "", "", check.Field("commune", "Commune inconnue : "+c+".")
+		}
+		if !IsVotingPlace(c) {
+			return "", "", check.Field("commune", "Choisissez un arrondissement, pas la ville entière ("+c+").")
+		}
+		// Both given: they must agree (the page's run form sends the
+		// commune with its own département).
+		if dep != "" && dep != Departement(c) {
+			return "", "", check.Field("commune", "Indiquez une commune ou un département, pas les deux.")
+		}
+		com, dep = c, Departement(c)
+	} else if dep != "" && !ValidDepartement(dep) {
+		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
+	} else if dep != "" && !knownDepartement(dep) {
+		return "", "", check.Field("departement", "Département inconnu : "+dep+".")
+	}
+	switch {
+	case u == nil:
+	case com != "" && !u.Covers(com):
+		return "", "", &OutOfScope{"La commune " + com + " est hors de votre périmètre."}
+	case com == "" && dep != "" && !u.Reaches(dep):
+		return "", "", &OutOfScope{"Le département " + dep + " est hors de votre périmètre."}
+	}
+	return dep, com, nil
+}
+
+// CheckKnownArea is CheckArea, and refuses a commune code no commune of
+// the communes table has (« Commune inconnue : 04999. »).
+func CheckKnownArea(ctx context.Context, q pgdb.Q, u *staff.User, departement, commune string) (dep, com string, err error) {
+	if dep, com, err = CheckArea(u, departement, commune); err != nil || com == "" {
+		return dep, com, err
+	}
+	if err := checkCommuneExists(ctx, q, com); err != nil {
+		return "", "", err
+	}
+	return dep, com, nil
+}
+
+func checkCommuneExists(ctx context.Context, q pgdb.Q, commune string) error {
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE code = $1)`, commune).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		return check.Field("commune", "Commune inconnue : "+commune+".")
+	}
+	return nil
+}
+
+// knownDepartement is a well-formed département code that a département
+// has: not 00, 20 (Corsica is 2A and 2B), 96 or 97..99 on two digits.
+func knownDepartement(dep string) bool {
+	if !ValidDepartement(dep) {
+		return false
+	}
+	switch dep {
+	case "00", "20", "96", "97", "98", "99":
+		return false
+	}
+	return true
+}
