@@ -222,6 +222,16 @@ func parseWords(fs *flag.FlagSet, args []string, min, max int) ([]string, error)
 		}
 		words, args = append(words, args[0]), args[1:]
 	}
+	if max >= 0 && len(words) > max {
+		// Said before the usage: "scrutin --data X migrate" runs serve,
+		// for which "migrate" is one word too many.
+		extra := words[max]
+		if _, ok := commands[extra]; ok && fs.Name() != "scrutin "+extra {
+			fmt.Fprintf(fs.Output(), "scrutin: %q is a command: write it first (scrutin %s [options]).\n", extra, extra)
+		} else {
+			fmt.Fprintf(fs.Output(), "scrutin: unexpected argument %q.\n", extra)
+		}
+	}
 	if len(words) < min || (max >= 0 && len(words) > max) {
 		fs.Usage()
 		return nil, errUsage

@@ -333,6 +333,11 @@ func TestExportAndRunArguments(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("files left: %v", entries)
 	}
+	// The command after an option is read as serve's word too many: said so.
+	if code, _, stderr := runCLI(t, "", "--data", t.TempDir(), "migrate"); code != 2 ||
+		!strings.Contains(stderr, `scrutin: "migrate" is a command: write it first (scrutin migrate [options]).`) {
+		t.Errorf("--data X migrate: exit %d\n%s", code, stderr)
+	}
 	for _, args := range [][]string{
 		{"match", "proxies", "typo", "--dry-run"},
 		{"assign", "delegates", "typo", "--dry-run"},
