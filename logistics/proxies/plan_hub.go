@@ -28,18 +28,17 @@ import (
 // improve nothing. On the national instance that skips a quarter of the
 // hub arcs.
 type hubView struct {
-	nH            int32
-	list          []int32  // the hub list of left l (-1: none)
-	lstart        []int32  // arcs of list k: arcs[lstart[k]:lstart[k+1]]
-	arcs          []hubArc // hub and cost side by side: a search reads both
-	dstart        []int32  // direct arcs of left l
-	dto           []int32
-	dcost         []int32
-	mstart        []int32 // members of hub h: members[mstart[h]:mstart[h+1]]
-	members       []int32
-	hubOf         []int32 // right node -> hub (-1: direct)
-	pi            []int64 // upper bound of the members' potentials
-	leftC, rightC []int32 // commune of each node
+	nH      int32
+	list    []int32  // the hub list of left l (-1: none)
+	lstart  []int32  // arcs of list k: arcs[lstart[k]:lstart[k+1]]
+	arcs    []hubArc // hub and cost side by side: a search reads both
+	dstart  []int32  // direct arcs of left l
+	dto     []int32
+	dcost   []int32
+	mstart  []int32 // members of hub h: members[mstart[h]:mstart[h+1]]
+	members []int32
+	hubOf   []int32 // right node -> hub (-1: direct)
+	pi      []int64 // upper bound of the members' potentials
 }
 
 // hubArc is an arc from a slot to a hub.
@@ -66,7 +65,7 @@ func (hv *hubView) hubArcs(l int32) []hubArc {
 // whole says that g holds every valid pair: then a slot that reaches a
 // member of a hub reaches them all at one cost, and nothing is counted.
 func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers int, whole bool) *hubView {
-	hv := &hubView{nH: int32(nH), hubOf: hubOf, leftC: leftC, rightC: rightC,
+	hv := &hubView{nH: int32(nH), hubOf: hubOf,
 		dstart: make([]int32, g.nL+1), pi: make([]int64, nH)}
 	hstart := make([]int32, g.nL+1) // hub arcs of left l, before sharing (two workers)
 	size := make([]int32, nH)

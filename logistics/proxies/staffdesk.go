@@ -58,16 +58,17 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 	if !slices.Contains(valid, f.Status) {
 		errs.Add("status", "Statut inconnu.")
 	}
-	f.Departement = strings.ToUpper(strings.TrimSpace(f.Departement))
-	if f.Departement != "" && !places.ValidDepartement(f.Departement) {
-		errs.Add("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
-	}
-	if f.Commune = strings.TrimSpace(f.Commune); f.Commune != "" {
-		c, ok := places.NormalizeCommune(f.Commune)
-		if !ok {
-			errs.Add("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
+	// The place as every staff view reads it (the scope is the caller's
+	// to check, with the user: places.CheckArea).
+	dep, commune, err := places.CheckArea(nil, f.Departement, f.Commune)
+	if inv, ok := check.AsInvalid(err); ok {
+		for field, msg := range inv.Fields {
+			errs.Add(field, msg)
 		}
-		f.Commune = c
+	} else if err != nil {
+		return err
+	} else {
+		f.Departement, f.Commune = dep, commune
 	}
 	if f.Round != 0 && f.Round != 1 && f.Round != 2 {
 		errs.Add("round", "Tour 1 ou 2.")
