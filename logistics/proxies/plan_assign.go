@@ -636,7 +636,7 @@ func (rg *roundGraph) solve(exact bool) []int32 {
 		// Not left running when the scarce part is empty.
 		defer fold()
 	}
-	mL, mR := maxMatching(g, rg.pfRatio())
+	mL, mR := maxMatching(g, rg.pfRatio(), &reverse{lists: rg.lists, rightOrd: dOrd, leftPos: sPos, slot0: rg.slot0})
 	mateD, mateS := make([]int32, nD), make([]int32, nS)
 	for x := range mateS {
 		mateS[x] = -1
@@ -1132,7 +1132,7 @@ func byAge(demands []Demand) func(a, b int32) int {
 // needed about 90 phases, each a breadth-first search of the whole
 // graph, for the last few hundred of them); push-relabel follows them a
 // step at a time.
-func maxMatching(g *bip, pfRatio int) (mateL, mateR []int32) {
+func maxMatching(g *bip, pfRatio int, rev *reverse) (mateL, mateR []int32) {
 	mateL = make([]int32, g.nL)
 	mateR = make([]int32, g.nR)
 	for i := range mateR {
@@ -1154,7 +1154,7 @@ func maxMatching(g *bip, pfRatio int) (mateL, mateR []int32) {
 		}
 	}
 	if free = pothenFan(g, mateL, mateR, free, pfRatio); len(free) > 0 {
-		pushRelabel(g, mateL, mateR, free)
+		pushRelabel(g, mateL, mateR, free, rev)
 	}
 	return mateL, mateR
 }
@@ -1280,28 +1280,22 @@ func pothenFan(g *bip, mateL, mateR []int32, free []int32, pfRatio int) []int32 
 // reach none infinite: a left node whose neighbours are all infinite is
 // done for good (no augmenting path from it now or later). A long
 // augmenting path costs a push per step, not a search of the graph.
-func pushRelabel(g *bip, mateL, mateR []int32, free []int32) {
+func pushRelabel(g *bip, mateL, mateR []int32, free []int32, rev *reverse) {
 	nL, nR := g.nL, g.nR
-	// Right -> left adjacency, for the global relabelling.
-	tstart := make([]int32, nR+1)
-	for _, r := range g.to {
-		tstart[r+1]++
-	}
-	for r := 0; r < nR; r++ {
-		tstart[r+1] += tstart[r]
-	}
-	tto := make([]int32, len(g.to))
-	pos := make([]int32, nR)
-	copy(pos, tstart[:nR])
-	for l := 0; l < nL; l++ {
-		for _, r := range g.to[g.start[l]:g.start[l+1]] {
-			tto[pos[r]] = int32(l)
-			pos[r]++
-		}
+	// Right -> left adjacency, for the global relabelling: rev, or g
+	// transposed.
+	if rev == nil {
+		rev = transpose(g)
 	}
 	inf := int32(2*nL + 2) // beyond any alternating path
 	label := make([]int32, nR)
 	queue := make([]int32, 0, nR)
+	reach := func(r, l int32) {
+		if rr := mateL[l]; rr >= 0 && label[rr] == inf {
+			label[rr] = label[r] + 2
+			queue = append(queue, rr)
+		}
+	}
 	relabel := func() {
 		queue = queue[:0]
 		for r := 0; r < nR; r++ {
@@ -1314,10 +1308,15 @@ func pushRelabel(g *bip, mateL, mateR []int32, free []int32) {
 		}
 		for h := 0; h < len(queue); h++ {
 			r := queue[h]
-			for _, l := range tto[tstart[r]:tstart[r+1]] {
-				if rr := mateL[l]; rr >= 0 && label[rr] == inf {
-					label[rr] = label[r] + 2
-					queue = append(queue, rr)
+			if rev.lists == nil {
+				for _, l := range rev.to[rev.start[r]:rev.start[r+1]] {
+					reach(r, l)
+				}
+				continue
+			}
+			for _, c := range rev.lists[rev.rightOrd[r]] {
+				for x := rev.slot0[c.s]; x < rev.slot0[c.s+1]; x++ {
+					reach(r, rev.leftPos[x])
 				}
 			}
 		}
@@ -1357,6 +1356,41 @@ func pushRelabel(g *bip, mateL, mateR []int32, free []int32) {
 			l = old
 		}
 	}
+}
+
+// reverse is the right -> left adjacency of a graph: its transpose
+// (start, to), or, for the slot-major graph of a round (slots on the left
+// numbered leftPos, demands on the right in the order rightOrd), the
+// round's pair lists it was made from. Reading the lists costs more per
+// arc, but a national graph's transpose is 33 MB of fresh memory, and
+// a first touch of memory costs about 10 µs a page on machines like the
+// one the benchmarks run on; push-relabel relabels only a few times.
+type reverse struct {
+	start, to []int32
+
+	lists                    [][]arc
+	rightOrd, leftPos, slot0 []int32
+}
+
+// transpose returns the right -> left adjacency of g.
+func transpose(g *bip) *reverse {
+	nR := g.nR
+	rev := &reverse{start: make([]int32, nR+1), to: make([]int32, len(g.to))}
+	for _, r := range g.to {
+		rev.start[r+1]++
+	}
+	for r := 0; r < nR; r++ {
+		rev.start[r+1] += rev.start[r]
+	}
+	pos := make([]int32, nR)
+	copy(pos, rev.start[:nR])
+	for l := 0; l < g.nL; l++ {
+		for _, r := range g.to[g.start[l]:g.start[l+1]] {
+			rev.to[pos[r]] = int32(l)
+			pos[r]++
+		}
+	}
+	return rev
 }
 
 // restrictGraph is base (slots on the left, numbered leftPos, demands on

@@ -1,7 +1,7 @@
 package proxies
 
 import (
-	"sync"
+	"sync/atomic"
 
 	"scrutin/logistics/places"
 )
@@ -22,42 +22,45 @@ type buildWorker struct {
 	from, to   int
 }
 
-// buildParallel runs build over the demand sites, in two halves at once
-// when parallel (cut at a change of site), and merges the workers' output
-// into rg in order: the result is that of one sequential build.
+// buildParallel runs build over the demand sites, on two cores when
+// parallel: the sites are cut into shares (at changes of point) that two
+// workers take in turn, since the pairs crowd where people do and equal
+// halves took the northern one half as long again. The workers' output is
+// merged into rg in order: the result is that of one sequential build.
 func (rg *roundGraph) buildParallel(byPoint []int32, parallel bool, build func(wk *buildWorker, from, to int) bool) bool {
 	n := len(byPoint)
 	at := func(i int) places.Point { return rg.p.demands[rg.ds[byPoint[i]]].At }
-	cuts := []int{0, n}
+	cuts := []int{0}
 	if parallel && n >= 4096 && !buildSequential {
-		m := n / 2
-		for m < n && at(m) == at(m-1) {
-			m++
-		}
-		if m < n {
-			cuts = []int{0, m, n}
+		for k := 1; k < buildShares; k++ {
+			m := max(k*n/buildShares, cuts[len(cuts)-1]+1)
+			for m < n && at(m) == at(m-1) {
+				m++
+			}
+			if m < n {
+				cuts = append(cuts, m)
+			}
 		}
 	}
+	cuts = append(cuts, n)
 	wks := make([]*buildWorker, len(cuts)-1)
-	ok := make([]bool, len(wks))
-	var wg sync.WaitGroup
-	for k := range wks {
-		wks[k] = &buildWorker{from: cuts[k], to: cuts[k+1]}
-		if k == len(wks)-1 {
-			ok[k] = build(wks[k], cuts[k], cuts[k+1])
-			continue
+	var next atomic.Int32
+	var failed atomic.Bool
+	work := func(int) {
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(wks) || failed.Load() {
+				return
+			}
+			wks[k] = &buildWorker{from: cuts[k], to: cuts[k+1]}
+			if !build(wks[k], cuts[k], cuts[k+1]) {
+				failed.Store(true)
+			}
 		}
-		wg.Add(1)
-		go func(k int) {
-			defer wg.Done()
-			ok[k] = build(wks[k], cuts[k], cuts[k+1])
-		}(k)
 	}
-	wg.Wait()
-	for _, o := range ok {
-		if !o {
-			return false
-		}
+	inParallel(min(2, len(wks)), work)
+	if failed.Load() {
+		return false
 	}
 	// Merge: group numbers shift by the earlier workers' (the lists stay
 	// where the workers put them).
@@ -74,6 +77,9 @@ func (rg *roundGraph) buildParallel(byPoint []int32, parallel bool, build func(w
 	}
 	return true
 }
+
+// buildShares is the number of shares of a parallel build.
+const buildShares = 16
 
 // buildSequential disables the parallel build (tests).
 var buildSequential bool

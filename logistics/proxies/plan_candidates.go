@@ -126,25 +126,30 @@ func (p *planner) newRoundGraph(ds, ss []int32, pl roundPlaces, K int, budget in
 		}
 	}
 
-	// Sites of the supplies.
-	order := make([]int32, len(ss))
-	for j := range order {
-		order[j] = int32(j)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := pointCmp(supplies[ss[a]].At, supplies[ss[b]].At); c != 0 {
-			return c
-		}
-		return int(a - b)
-	})
-	sites := rg.indexSites(order)
-
-	// Demands grouped by site.
+	// The sites of the supplies and the demands grouped by point: two
+	// sorts of up to 100,000 points, at once.
+	var sites *siteIndex
 	byPoint := make([]int32, len(ds))
-	for i := range byPoint {
-		byPoint[i] = int32(i)
-	}
-	slices.SortStableFunc(byPoint, func(a, b int32) int { return pointCmp(demands[ds[a]].At, demands[ds[b]].At) })
+	inParallel(2, func(k int) {
+		if k == 1 {
+			for i := range byPoint {
+				byPoint[i] = int32(i)
+			}
+			slices.SortStableFunc(byPoint, func(a, b int32) int { return pointCmp(demands[ds[a]].At, demands[ds[b]].At) })
+			return
+		}
+		order := make([]int32, len(ss))
+		for j := range order {
+			order[j] = int32(j)
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			if c := pointCmp(supplies[ss[a]].At, supplies[ss[b]].At); c != 0 {
+				return c
+			}
+			return int(a - b)
+		})
+		sites = rg.indexSites(order)
+	})
 	rg.group = make([]int32, len(ds))
 	rg.lists = make([][]arc, len(ds))
 	rg.icK = make([]int64, len(ds))

@@ -2,6 +2,7 @@ package proxies
 
 import (
 	"slices"
+	"sync"
 )
 
 // Plan returns the globally optimal assignment on the candidate graph, one
@@ -62,8 +63,15 @@ import (
 func Plan(demands []Demand, supplies []Supply, opt Options) []Assignment {
 	p, rounds, byRound, supByRound := newPlanner(demands, supplies, opt)
 	var out []Assignment
-	for _, r := range rounds {
+	for i, r := range rounds {
+		n := len(out)
 		out = p.solveRound(byRound[r], supByRound[r], out)
+		if i == len(rounds)-1 {
+			break // no later round looks at this one's choices
+		}
+		for _, a := range out[n:] {
+			p.chosen[dkey{a.RequestID, a.Round}] = a.VolunteerID
+		}
 	}
 	return out
 }
@@ -75,25 +83,28 @@ func newPlanner(demands []Demand, supplies []Supply, opt Options) (p *planner, r
 	// Sized up front: growing the maps of a national batch (100,000
 	// demands, 200,000 supplies) rehashes them several times over.
 	p = &planner{opt: opt, demandAt: make(map[dkey]int32, len(demands)), supplyAt: make(map[skey]int32, len(supplies)),
-		chosen: make(map[dkey]int64, len(demands))}
-	for i := range demands {
-		k := dkey{demands[i].RequestID, demands[i].Round}
-		if _, dup := p.demandAt[k]; !dup {
-			p.demandAt[k] = int32(i)
-		}
-	}
-	p.demands, p.supplies = demands, supplies
+		chosen: map[dkey]int64{}, demands: demands, supplies: supplies}
+	// The two indexes at once: a supply reads the demands' only when it
+	// holds an offer.
+	var demandsIndexed sync.WaitGroup
+	demandsIndexed.Add(1)
 	byRound = map[int][]int32{}
-	for i := range demands {
-		d := &demands[i]
-		if p.demandAt[dkey{d.RequestID, d.Round}] != int32(i) {
-			continue
+	go func() {
+		defer demandsIndexed.Done()
+		for i := range demands {
+			d := &demands[i]
+			k := dkey{d.RequestID, d.Round}
+			if _, dup := p.demandAt[k]; dup {
+				continue
+			}
+			p.demandAt[k] = int32(i)
+			if _, ok := byRound[d.Round]; !ok {
+				rounds = append(rounds, d.Round)
+			}
+			byRound[d.Round] = append(byRound[d.Round], int32(i))
 		}
-		if _, ok := byRound[d.Round]; !ok {
-			rounds = append(rounds, d.Round)
-		}
-		byRound[d.Round] = append(byRound[d.Round], int32(i))
-	}
+	}()
+	waited := false
 	supByRound = map[int][]int32{}
 	for i := range supplies {
 		s := &supplies[i]
@@ -102,6 +113,10 @@ func newPlanner(demands []Demand, supplies []Supply, opt Options) (p *planner, r
 			continue
 		}
 		if s.Offered != 0 {
+			if !waited {
+				demandsIndexed.Wait()
+				waited = true
+			}
 			if _, ok := p.demandAt[dkey{s.Offered, s.Round}]; !ok {
 				continue // busy outside this plan
 			}
@@ -112,7 +127,11 @@ func newPlanner(demands []Demand, supplies []Supply, opt Options) (p *planner, r
 		p.supplyAt[k] = int32(i)
 		supByRound[s.Round] = append(supByRound[s.Round], int32(i))
 	}
+	demandsIndexed.Wait()
 	slices.Sort(rounds)
+	if len(rounds) > 1 {
+		p.chosen = make(map[dkey]int64, len(demands))
+	}
 	return p, rounds, byRound, supByRound
 }
 
@@ -219,11 +238,7 @@ func (p *planner) solveRound(ds, ss []int32, out []Assignment) []Assignment {
 	if supplyOf == nil {
 		supplyOf = p.slotRound(ds, ss, pl, K, overBudget, icOf)
 	}
-	n := len(out)
 	out = p.assignments(ds, ss, supplyOf, out)
-	for _, a := range out[n:] {
-		p.chosen[dkey{a.RequestID, a.Round}] = a.VolunteerID
-	}
 	return out
 }
 

@@ -626,7 +626,7 @@ func TestMaxMatching(t *testing.T) {
 			}
 		}
 		for _, ratio := range []int{pfRatioDefault, 1, math.MaxInt32} {
-			mL, mR := maxMatching(g, ratio)
+			mL, mR := maxMatching(g, ratio, nil)
 			if got := size(mL); got != want {
 				t.Fatalf("iter %d ratio %d: matching of %d, want %d", iter, ratio, got, want)
 			}
