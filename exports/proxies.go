@@ -55,10 +55,11 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	if f.Commune != "" && !u.Covers(f.Commune) {
 		return 0, check.ErrForbidden
 	}
-	electionID, _, err := proxies.ElectionID(ctx, pool, strings.TrimSpace(p["election"]), time.Now())
+	electionID, slug, err := proxies.ElectionID(ctx, pool, strings.TrimSpace(p["election"]), time.Now())
 	if err != nil {
 		return 0, err
 	}
+	recordExported(p, slug, f)
 
 	x := NewWorkbook(w)
 	defer x.Close()
@@ -121,6 +122,23 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 		return 0, err
 	}
 	return rs.Rows() + vs.Rows(), nil
+}
+
+// recordExported writes into p what the workbook holds: the election
+// actually exported (the only open one when p named none, the slug as
+// stored when it was typed otherwise) and the place as it was read (the
+// 04 of a "4"). exports.Run audits p once Write returns, and names the file
+// from it (its audit entity_id, and the download's name): the audit row
+// of personal data then says which election left, whatever was typed.
+// Only the keys given are rewritten, so that the file name gains no part
+// that was not asked for but the election.
+func recordExported(p Params, slug string, f proxies.Filter) {
+	p["election"] = slug
+	for k, v := range map[string]string{"departement": f.Departement, "commune": f.Commune} {
+		if strings.TrimSpace(p[k]) != "" {
+			p[k] = v
+		}
+	}
 }
 
 // scopeReaches reports a scope made of communes of the département: they may

@@ -17,6 +17,7 @@ import (
 	"scrutin/demo"
 	"scrutin/exports"
 	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -226,5 +227,72 @@ func TestProxiesWorkbookHidesMandantsOutsideScope(t *testing.T) {
 	org75 := &staff.User{Email: "org75@example.org", Role: staff.Organizer, Scope: []string{"75"}}
 	if got := round1(org75); got != "n° "+id+" – Manosque, hors périmètre (proposée)" {
 		t.Fatalf("organizer of Paris reads %q", got)
+	}
+}
+
+// The audit row of a proxies workbook names the election it holds, also
+// when the caller left the choice to the default (the only open one), and
+// the place as it was read: the row says what was exported, whatever was
+// typed. Read back from the audit log itself.
+func TestProxiesExportAuditsTheElectionExported(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo); err != nil {
+		t.Fatal(err)
+	}
+	// A past election: the default is the only open one, not "any".
+	past := time.Now().AddDate(0, 0, -30)
+	past = past.AddDate(0, 0, -int(past.Weekday()))
+	if _, err := elections.Create(ctx, pool, elections.Input{Name: "Élection passée", Slug: "passee",
+		Rounds: []elections.RoundInput{{Number: 1, Date: past.Format(time.DateOnly)}}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	org := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	for _, tc := range []struct {
+		name     string
+		user     *staff.User
+		params   exports.Params
+		election string // details->>'election'
+		place    map[string]string
+		file     string
+	}{
+		{"no election: the only open one", admin, exports.Params{}, demo.ElectionSlug, nil, "procurations-" + demo.ElectionSlug + ".xlsx"},
+		{"no election, a département typed short", org, exports.Params{"departement": "4"}, demo.ElectionSlug,
+			map[string]string{"departement": "04"}, "procurations-" + demo.ElectionSlug + "-04.xlsx"},
+		{"the election named, as typed", org, exports.Params{"election": " " + strings.ToUpper(demo.ElectionSlug) + " ", "commune": "4112"}, demo.ElectionSlug,
+			map[string]string{"commune": "04112"}, "procurations-" + demo.ElectionSlug + "-04112.xlsx"},
+		{"a closed election named", admin, exports.Params{"election": "passee"}, "passee", nil, "procurations-passee.xlsx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := exports.Run(ctx, pool, tc.user, tc.user.Actor(), "proxies", tc.params, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actor, file string
+			var details map[string]any
+			if err := pool.QueryRow(ctx, `SELECT actor, entity_id, details FROM audit_log WHERE action = 'export.proxies' ORDER BY id DESC LIMIT 1`).
+				Scan(&actor, &file, &details); err != nil {
+				t.Fatal(err)
+			}
+			if details["election"] != tc.election || actor != tc.user.Actor() || file != tc.file || details["rows"] != float64(rows) {
+				t.Fatalf("audit row: %s %s %v, want election %q, file %q, %d rows", actor, file, details, tc.election, tc.file, rows)
+			}
+			for k, v := range tc.place {
+				if details[k] != v {
+					t.Errorf("audit row: %s %v, want %q", k, details[k], v)
+				}
+			}
+		})
+	}
+	// Refused, nothing exported: no row, whatever the default.
+	var before, after int
+	pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&before)
+	if _, err := exports.Run(ctx, pool, org, org.Actor(), "proxies", exports.Params{"departement": "75"}, &bytes.Buffer{}); !errors.Is(err, check.ErrForbidden) {
+		t.Fatalf("Paris for the 04 organizer: %v", err)
+	}
+	pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&after)
+	if after != before {
+		t.Fatalf("a refused export was audited: %d rows, then %d", before, after)
 	}
 }

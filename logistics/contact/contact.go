@@ -442,7 +442,7 @@ func (t TakenVoterNumber) Messages() []notify.Message {
 			Subject: "Votre numéro d'électeur a été donné avec une autre adresse e-mail",
 			Body: fmt.Sprintf(`Bonjour,
 
-Quelqu'un vient d'envoyer %s pour %s avec votre numéro national d'électeur, sous lequel vous êtes inscrit·e avec la présente adresse e-mail, et une autre adresse : %s.
+Quelqu'un vient d'envoyer %s pour l'élection « %s » avec votre numéro national d'électeur, sous lequel vous êtes inscrit·e avec la présente adresse e-mail, et une autre adresse : %s.
 
 Rien n'a été enregistré : une seule inscription est possible par électeur, et la vôtre reste telle qu'elle est, à la présente adresse. Le lien vers votre page n'a pas été envoyé à l'autre adresse.
 
@@ -456,7 +456,7 @@ Si ce n'était pas vous, vous n'avez rien à faire. Votre numéro d'électeur fi
 		Subject: "Votre inscription n'a pas pu être enregistrée",
 		Body: fmt.Sprintf(`Bonjour,
 
-Vous venez d'envoyer %s pour %s avec la présente adresse e-mail. L'inscription n'a pas pu être enregistrée avec le numéro national d'électeur indiqué : une inscription existe déjà avec ce numéro, à une autre adresse e-mail, et une seule est possible par électeur.
+Vous venez d'envoyer %s pour l'élection « %s » avec la présente adresse e-mail. L'inscription n'a pas pu être enregistrée avec le numéro national d'électeur indiqué : une inscription existe déjà avec ce numéro, à une autre adresse e-mail, et une seule est possible par électeur.
 
 Si vous vous êtes déjà inscrit·e avec une autre adresse, utilisez le lien reçu à cette adresse-là lors de votre première inscription, ou envoyez de nouveau le formulaire avec elle pour modifier votre inscription. Pour que nos messages vous parviennent désormais à la présente adresse, ou si vous ne vous êtes jamais inscrit·e, écrivez-nous en répondant à ce message. Vérifiez aussi le numéro indiqué : il figure sur votre carte électorale.
 

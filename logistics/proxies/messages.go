@@ -36,7 +36,7 @@ func (v *validPerson) roundLine(n int) string {
 func requestCreatedBody(v *validPerson, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Nous avons bien reçu votre demande de procuration pour %s, %s.
+Nous avons bien reçu votre demande de procuration pour l'élection « %s », %s.
 Nous cherchons un·e volontaire qui votera pour vous dans votre bureau de vote. Vous recevrez un message dès qu'une personne aura accepté.
 
 Suivre ou annuler votre demande : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
@@ -45,7 +45,7 @@ Suivre ou annuler votre demande : %s`, v.first, v.election.Name, roundsText(v, v
 func requestUpdatedBody(v *validPerson, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Comme vous l'avez confirmé, votre demande de procuration pour %s est mise à jour : %s.
+Comme vous l'avez confirmé, votre demande de procuration pour l'élection « %s » est mise à jour : %s.
 
 Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
 }
@@ -53,7 +53,7 @@ Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + sig
 func volunteerCreatedBody(v *validVolunteer, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Merci de proposer de porter une procuration pour %s, %s.
+Merci de proposer de porter une procuration pour l'élection « %s », %s.
 Dès qu'une personne près de chez vous en aura besoin, nous vous écrirons : vous pourrez alors accepter ou refuser.
 
 Votre page (pour vous retirer à tout moment) : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature

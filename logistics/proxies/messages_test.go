@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"scrutin/logistics/elections"
 )
 
 func messagePair() pair {
@@ -191,5 +193,22 @@ func TestTellMovedGivesTheMoveToOneOffer(t *testing.T) {
 	tellMoved(notes, map[int64][]withdrawal{1: {w}})
 	if len(notes[0].moved) != 1 || notes[1].moved != nil || notes[2].moved != nil {
 		t.Fatalf("moved given to %v, %v, %v; want the first note only", notes[0].moved, notes[1].moved, notes[2].moved)
+	}
+}
+
+// TestSignUpMessagesNameTheElection: the acknowledgements name the
+// election as a title after « l'élection », not bare after « pour ».
+func TestSignUpMessagesNameTheElection(t *testing.T) {
+	e := &elections.Election{Name: "Élection de démonstration", Rounds: []elections.Round{
+		{Number: 1, Date: time.Date(2027, 4, 11, 0, 0, 0, 0, time.UTC)}}}
+	v := &validPerson{election: e, first: "Jeanne", rounds: []int{1}}
+	for name, body := range map[string]string{
+		"request created":   requestCreatedBody(v, "https://x/l"),
+		"request updated":   requestUpdatedBody(v, "https://x/l"),
+		"volunteer created": volunteerCreatedBody(&validVolunteer{validPerson: v}, "https://x/l"),
+	} {
+		if !strings.Contains(body, "pour l'élection « Élection de démonstration »") || strings.Contains(body, "pour Élection") {
+			t.Errorf("%s:\n%s", name, body)
+		}
 	}
 }

@@ -554,3 +554,41 @@ func TestPrivateLinkUnknownOrExpired(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// The workbook asked for without an election (the staff queue's link when
+// one is open, the API, the command line: one path) is the only open
+// election's, and says so: in its name, and in the audit row of the
+// personal data that left, read back from the log.
+func TestProxiesExportWithoutElectionNamesItInTheAudit(t *testing.T) {
+	env := start(t)
+	env.AddElection(t, "ancienne", "Élection passée", -30, -23) // closed: not the default
+	newRequest(t, env, requestBody("jeanne@example.org"))
+	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	for _, tc := range []struct {
+		query, file string
+		details     map[string]any
+	}{
+		{"", "procurations-" + demo.ElectionSlug + ".xlsx", map[string]any{"election": demo.ElectionSlug, "rows": 2.0}},
+		{"?departement=4", "procurations-" + demo.ElectionSlug + "-04.xlsx", map[string]any{"election": demo.ElectionSlug, "departement": "04", "rows": 2.0}},
+		{"?election=ancienne", "procurations-ancienne.xlsx", map[string]any{"election": "ancienne", "rows": 0.0}},
+	} {
+		r := env.Do(t, "GET", "/api/v1/exports/proxies.xlsx"+tc.query, org, nil)
+		if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Disposition"), `filename="`+tc.file+`"`) {
+			t.Fatalf("%s: %d %s %v", tc.query, r.Status, r.Header.Get("Content-Disposition"), r.JSON)
+		}
+		var actor, file string
+		var details map[string]any
+		if err := env.Pool.QueryRow(context.Background(), `SELECT actor, entity_id, details FROM audit_log
+			WHERE action = 'export.proxies' ORDER BY id DESC LIMIT 1`).Scan(&actor, &file, &details); err != nil {
+			t.Fatal(err)
+		}
+		if actor != "staff:org04@example.org" || file != tc.file {
+			t.Errorf("%s: audit row by %s of %s", tc.query, actor, file)
+		}
+		for k, v := range tc.details {
+			if details[k] != v {
+				t.Errorf("%s: audit %s = %v, want %v (%v)", tc.query, k, details[k], v, details)
+			}
+		}
+	}
+}

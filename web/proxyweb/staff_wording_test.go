@@ -9,6 +9,48 @@ import (
 	"scrutin/logistics/staff"
 )
 
+// The election's name in running text is a title, not a noun of French:
+// « pour l'élection « Élection de démonstration » », never « pour
+// Élection de démonstration » (nor « pour « … » », which reads as voting
+// for it).
+func TestPagesNameTheElectionWithItsArticle(t *testing.T) {
+	env := start(t)
+	name := env.Election(t).Name
+	jeanne := newRequest(t, env, requestBody("jeanne@example.org"))
+	r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org"))
+	if r.Status != 201 {
+		t.Fatalf("volunteer: %d %s", r.Status, r.Body)
+	}
+	env.StaffToken(t, "admin@example.org", staff.Admin, "")
+	c := staffSession(t, env, "admin@example.org")
+	for _, tc := range []struct {
+		path, want string
+		staff      bool
+	}{
+		{"/procuration/demande", "voter en personne pour l'élection « " + name + " » ?", false},
+		{"/procuration/volontaire", "se déplacer pour l'élection « " + name + " ».", false},
+		{fmt.Sprintf("/staff/procurations/demandes/%d", jeanne), "· élection « " + name + " » ·", true},
+		{fmt.Sprintf("/staff/procurations/volontaires/%d", int64(r.JSON["id"].(float64))), "· élection « " + name + " »", true},
+	} {
+		var code int
+		var body string
+		if tc.staff {
+			code, body = getPage(t, c, env.URL+tc.path)
+		} else {
+			code, body = get(t, env, tc.path)
+		}
+		body = html.UnescapeString(body)
+		if code != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, lacks %q", tc.path, code, tc.want)
+		}
+		for _, bad := range []string{"pour " + name, "pour « " + name, "élection " + name} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s reads %q", tc.path, bad)
+			}
+		}
+	}
+}
+
 // The staff pages' wording: « à l'instant » rather than « il y a 0 min »,
 // the empty-state sentence alone when a list is empty, the election's
 // name rather than its slug, the export's label in French.
@@ -55,12 +97,12 @@ func TestStaffPagesWording(t *testing.T) {
 		jeanne).Scan(&name, &slug); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(body, "élection "+name) || strings.Contains(body, "élection <code>"+slug) {
+	if !strings.Contains(body, "élection « "+name+" »") || strings.Contains(body, "élection <code>"+slug) {
 		t.Errorf("request page: want the election's name %q, not its slug %q", name, slug)
 	}
 
 	body = page(fmt.Sprintf("/staff/procurations/volontaires/%d", int64(r.JSON["id"].(float64))))
-	if !strings.Contains(body, "élection "+name) || strings.Contains(body, "élection <code>"+slug) {
+	if !strings.Contains(body, "élection « "+name+" »") || strings.Contains(body, "élection <code>"+slug) {
 		t.Errorf("volunteer page: want the election's name %q, not its slug %q", name, slug)
 	}
 

@@ -113,7 +113,7 @@ func TestStaffPagesAfterAnAdminWithdrewAVolunteer(t *testing.T) {
 	}
 
 	// Plurals on the list of volunteers.
-	webtest.PageShows(t, staffPage(t, admin, env.URL+"/staff/procurations/volontaires?status=withdrawn"), []string{"<p>1 volontaire."}, []string{"volontaire(s)"})
+	webtest.PageShows(t, staffPage(t, admin, env.URL+"/staff/procurations/volontaires?status=withdrawn"), []string{`<p id="resultat">1 volontaire retiré·e.`}, []string{"volontaire(s)", "retiré·e(s)"})
 
 	// Unmatching a round only proposed tells the volunteer alone; once
 	// accepted, both people.

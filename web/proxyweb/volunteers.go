@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/proxies"
 	"scrutin/web"
 )
@@ -106,7 +108,7 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	}
 	data["Title"] = "Volontaires procurations"
 	data["List"], data["Filter"], data["Tabs"], data["Statuses"] = list, f, tabs, situationChoices
-	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), int(list.Counts.Of(f.Status))
+	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), matchingText(f, list.Counts)
 	if list.NextAfter != 0 {
 		data["NextURL"] = volunteersURL(f, f.Status, list.NextAfter)
 	}
@@ -114,6 +116,69 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		data["FirstURL"] = volunteersURL(f, f.Status, 0)
 	}
 	return m.s.RenderStatus(c, status, "proxies/staff_volunteers", data)
+}
+
+// matchingText is the sentence above the list: how many volunteers the
+// filter matches, the very figure of the current tab (Counts.Of), said as
+// what it counts; when the filter takes every situation, how many of them
+// are available (the "Disponibles" tab). With a round, the filter keeps
+// the volunteers who signed up for it, in their situation of that round.
+// "" when nothing matches (the table says so).
+func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
+	n := int(c.Of(f.Status))
+	if n == 0 {
+		return ""
+	}
+	atRound, forRound := "", ""
+	if f.Round != 0 {
+		atRound = fmt.Sprintf(" au tour %d", f.Round)
+		forRound = fmt.Sprintf(" %s pour le tour %d", plural(n, "inscrit·e", "inscrit·es"), f.Round)
+	}
+	var s string
+	switch f.Status {
+	case proxies.VolunteerAvailable:
+		s = fr.Count(n, "volontaire disponible", "volontaires disponibles") + atRound
+	case proxies.VolunteerOffered:
+		s = fr.Count(n, "volontaire", "volontaires") + " avec une proposition en attente" + atRound
+	case proxies.VolunteerCarrying:
+		s = fr.Count(n, "volontaire", "volontaires") + " portant une procuration" + atRound
+	case proxies.VolunteerWithdrawn:
+		s = fr.Count(n, "volontaire retiré·e", "volontaires retiré·es")
+		if f.Round != 0 {
+			s += " (" + strings.TrimSpace(forRound) + ")"
+		}
+	default: // every situation, or every active one
+		available := int(c.Available)
+		if available == n {
+			s = fr.Count(n, "volontaire disponible", "volontaires disponibles") + atRound
+			break
+		}
+		s = fr.Count(n, "volontaire", "volontaires")
+		if f.Status == proxies.VolunteerActive {
+			s = fr.Count(n, "volontaire actif·ve", "volontaires actif·ves")
+		}
+		s += forRound + ", "
+		if available == 0 {
+			s += "aucun·e disponible"
+		} else {
+			s += "dont " + fr.Count(available, "disponible", "disponibles")
+		}
+		if f.Round != 0 {
+			s += " à ce tour"
+		}
+	}
+	if f.After != 0 {
+		s += " (suite de la liste)"
+	}
+	return s + "."
+}
+
+// plural is one below 2, else many (fr.Count without the number).
+func plural(n int, one, many string) string {
+	if n < 2 {
+		return one
+	}
+	return many
 }
 
 var volunteerNotices = map[string]string{

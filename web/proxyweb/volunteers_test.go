@@ -3,6 +3,7 @@ package proxyweb_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -256,5 +257,58 @@ func TestMatchFormRedirectsWithItsResult(t *testing.T) {
 	}
 	if runs() != before {
 		t.Fatal("reloading the result ran the batch again")
+	}
+}
+
+// The sentence above the volunteers list says what it counts, and agrees
+// with the counter of the tab shown: with a round and every situation, it
+// counts the volunteers of that round and how many of them are available,
+// not "N available" beside an "available" counter that says otherwise.
+func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
+	env := start(t)
+	env.Do(t, "POST", "/api/v1/proxy-requests", "", requestBody("jeanne@example.org"))
+	paul := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", volunteerBody("paul@example.org"))
+	lise := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", with(with(with(volunteerBody("lise@example.org"),
+		"first_name", "Lise"), "voter_number", "87654321"), "phone", "06 11 22 33 44"))
+	marc := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", with(with(with(with(volunteerBody("marc@example.org"),
+		"first_name", "Marc"), "voter_number", "11223344"), "phone", "06 55 44 33 22"), "rounds", []int{1}))
+	if paul.Status != 201 || lise.Status != 201 || marc.Status != 201 {
+		t.Fatalf("sign-ups: %d %s / %d %s / %d %s", paul.Status, paul.Body, lise.Status, lise.Body, marc.Status, marc.Body)
+	}
+	messageLink(t, env, "paul@example.org", "proxy.offer") // Jeanne (both rounds) was proposed to Paul
+	env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
+	org := staffSession(t, env, "org04@example.org")
+	sentence := regexp.MustCompile(`<p id="resultat">([^<]*)`)
+	for _, tc := range []struct {
+		query    string
+		want     string // the sentence, "" for none
+		counters []string
+	}{
+		// Paul offered, Lise and Marc available; Marc is not of round 2.
+		{"", "3 volontaires, dont 2 disponibles.", []string{`data-status="">3<`, `data-status="available">2<`}},
+		{"?round=2", "2 volontaires inscrit·es pour le tour 2, dont 1 disponible à ce tour.", []string{`data-status="">2<`, `data-status="available">1<`, `data-status="offered">1<`}},
+		{"?round=2&status=available", "1 volontaire disponible au tour 2.", []string{`data-status="available">1<`}},
+		{"?round=2&status=offered", "1 volontaire avec une proposition en attente au tour 2.", []string{`data-status="offered">1<`}},
+		{"?round=1&status=available", "2 volontaires disponibles au tour 1.", []string{`data-status="available">2<`}},
+		{"?round=1&status=active", "3 volontaires actif·ves inscrit·es pour le tour 1, dont 2 disponibles à ce tour.", []string{`data-status="">3<`}},
+		{"?status=carrying", "", []string{`data-status="carrying">0<`}},
+		{"?commune=04070&status=available", "2 volontaires disponibles.", []string{`data-status="available">2<`}},
+	} {
+		code, body := getPage(t, org, env.URL+"/staff/procurations/volontaires"+tc.query)
+		if code != 200 {
+			t.Fatalf("%s: %d", tc.query, code)
+		}
+		got := ""
+		if m := sentence.FindStringSubmatch(body); m != nil {
+			got = strings.TrimSpace(html.UnescapeString(m[1]))
+		}
+		if got != tc.want {
+			t.Errorf("list%s says %q, want %q", tc.query, got, tc.want)
+		}
+		for _, w := range tc.counters {
+			if !strings.Contains(body, w) {
+				t.Errorf("list%s lacks the counter %q", tc.query, w)
+			}
+		}
 	}
 }

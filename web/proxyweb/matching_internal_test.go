@@ -1,0 +1,35 @@
+package proxyweb
+
+import (
+	"testing"
+
+	"scrutin/logistics/proxies"
+)
+
+// The sentence above the volunteers list counts what the current tab
+// counts, and says what that is.
+func TestMatchingText(t *testing.T) {
+	c := proxies.VolunteerCounts{Available: 1, Offered: 3, Carrying: 0, Withdrawn: 1}
+	for _, tc := range []struct {
+		f    proxies.Filter
+		c    proxies.VolunteerCounts
+		want string
+	}{
+		{proxies.Filter{}, c, "5 volontaires, dont 1 disponible."},
+		{proxies.Filter{Round: 2}, c, "5 volontaires inscrit·es pour le tour 2, dont 1 disponible à ce tour."},
+		{proxies.Filter{Round: 2, Status: proxies.VolunteerAvailable}, c, "1 volontaire disponible au tour 2."},
+		{proxies.Filter{Round: 1, Status: proxies.VolunteerOffered}, c, "3 volontaires avec une proposition en attente au tour 1."},
+		{proxies.Filter{Round: 1, Status: proxies.VolunteerCarrying}, c, ""},
+		{proxies.Filter{Status: proxies.VolunteerActive}, c, "4 volontaires actif·ves, dont 1 disponible."},
+		{proxies.Filter{Round: 2, Status: proxies.VolunteerWithdrawn}, c, "1 volontaire retiré·e (inscrit·e pour le tour 2)."},
+		{proxies.Filter{Round: 1}, proxies.VolunteerCounts{Offered: 2}, "2 volontaires inscrit·es pour le tour 1, aucun·e disponible à ce tour."},
+		{proxies.Filter{}, proxies.VolunteerCounts{Available: 1}, "1 volontaire disponible."},
+		{proxies.Filter{Round: 1, Status: proxies.VolunteerActive}, proxies.VolunteerCounts{Available: 2}, "2 volontaires disponibles au tour 1."},
+		{proxies.Filter{After: 50}, proxies.VolunteerCounts{Available: 53}, "53 volontaires disponibles (suite de la liste)."},
+		{proxies.Filter{}, proxies.VolunteerCounts{}, ""},
+	} {
+		if got := matchingText(tc.f, tc.c); got != tc.want {
+			t.Errorf("%+v %+v: %q, want %q", tc.f, tc.c, got, tc.want)
+		}
+	}
+}
