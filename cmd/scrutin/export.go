@@ -94,6 +94,11 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		if err := tmp.Close(); err != nil {
 			return err
 		}
+		if *out == "" {
+			// Named as its audit row is: the export may have written into p
+			// what it exported (the election when none was given).
+			path = x.Filename(p)
+		}
 		if err := os.Rename(tmp.Name(), path); err != nil {
 			return err
 		}

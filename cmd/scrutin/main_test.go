@@ -333,6 +333,15 @@ func TestExportAndRunArguments(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("files left: %v", entries)
 	}
+	// Without -o, the file is named as its audit row: with the election
+	// exported, which the command did not name.
+	t.Chdir(t.TempDir())
+	if code, _, stderr := runCLI(t, "", "export", "proxies", "departement=4"); code != 0 || !strings.Contains(stderr, "rows written to procurations-demo-2027-04.xlsx") {
+		t.Errorf("export without -o: exit %d\n%s", code, stderr)
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 1 || entries[0].Name() != "procurations-demo-2027-04.xlsx" {
+		t.Errorf("files written: %v", entries)
+	}
 	// The command after an option is read as serve's word too many: said so.
 	if code, _, stderr := runCLI(t, "", "--data", t.TempDir(), "migrate"); code != 2 ||
 		!strings.Contains(stderr, `scrutin: "migrate" is a command: write it first (scrutin migrate [options]).`) {
