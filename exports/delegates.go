@@ -1033,7 +1033,7 @@ func writeVolunteerSheet(ctx context.Context, q pgdb.Q, u *staff.User, a *dlgAre
 		}
 		distance := "Sa commune"
 		if v.MaxDistanceKm != nil {
-			distance = dlgIf(*v.MaxDistanceKm == 0, "Son bureau", strconv.Itoa(*v.MaxDistanceKm)+" km")
+			distance = dlgIf(*v.MaxDistanceKm == 0, "Son bureau", delegates.KmText(*v.MaxDistanceKm)) // "7,5 km"
 		}
 		status := dlgIf(v.Status == "withdrawn", "Désisté(e)", "Actif")
 		confirmed := 0

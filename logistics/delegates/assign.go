@@ -188,7 +188,7 @@ type runVolunteer struct {
 	id        int64
 	commune   string
 	bureau    string
-	maxKm     *int
+	maxKm     *float64 // to a tenth of a km
 	roles     []Role
 	preferred []string
 	removed   []string // bureaux ("04209_1") staff took back from them this round

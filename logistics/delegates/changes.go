@@ -60,16 +60,27 @@ func (d *Desk) holdChange(ctx context.Context, tx pgx.Tx, in SignupInput, v *val
 // held decodes a held form and validates it again on q at now, for the
 // entry's election whichever election the form named (or, naming none,
 // the one open then). err is the validation's; in and e are set with it.
+//
+// A form held before the sign-up asked for the town (migration 018) has
+// no "city": the person could not give one, and is not asked to send the
+// form again for that. The change applies without it (validSignup.cityKept:
+// the entry keeps its town, or stays without one, see updateSignup). A
+// form held since has one, checked when it was sent.
 func held(ctx context.Context, q pgdb.Q, c *changes.Change, now time.Time) (in *SignupInput, e *elections.Election, v *validSignup, err error) {
 	in = &SignupInput{}
 	if err := json.Unmarshal(c.Payload, in); err != nil {
 		return nil, nil, nil, err
 	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(c.Payload, &fields); err != nil {
+		return nil, nil, nil, err
+	}
+	_, hasCity := fields["city"]
 	if e, err = elections.ByID(ctx, q, c.ElectionID); err != nil {
 		return nil, nil, nil, err
 	}
 	in.Election = e.Slug
-	v, err = in.validate(ctx, q, now)
+	v, err = in.validateWith(ctx, q, now, !hasCity)
 	return in, e, v, err
 }
 
@@ -117,8 +128,21 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 		{Label: "Bureau", Value: bureau},
 		{Label: "Rôles", Value: strings.Join(roles, ", ")},
 		{Label: "Tours", Value: strings.Join(rounds, " et ")},
-		{Label: "Distance", Value: reachYours(in.MaxDistanceKm)},
+		{Label: "Distance", Value: heldReach(in.MaxDistanceKm)},
 	}}, nil
+}
+
+// heldReach is a held form's travel limit as the confirmation page says
+// it, or as written when it is not one (the page then says why).
+func heldReach(d *Distance) string {
+	if d == nil {
+		return reachYours(nil)
+	}
+	km, problem := ParseDistance(string(*d))
+	if problem != "" {
+		return strings.TrimSpace(string(*d))
+	}
+	return reachYours(&km)
 }
 
 // ConfirmChange applies the change of a confirmation link, in one

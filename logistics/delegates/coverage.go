@@ -403,7 +403,7 @@ func distanceTo(v *runVolunteer, s *neededSeat) (float64, bool) {
 	case v.commune == s.commune:
 		return km, true
 	default:
-		return km, v.point != nil && s.point != nil && km <= float64(*v.maxKm)+1e-9
+		return km, v.point != nil && s.point != nil && km <= *v.maxKm+1e-9
 	}
 }
 

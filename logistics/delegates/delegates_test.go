@@ -48,6 +48,12 @@ func setup(t *testing.T, withVolunteers bool) (*delegates.Desk, *elections.Elect
 	return &delegates.Desk{Pool: pool, BaseURL: "http://test"}, e, admin
 }
 
+// km is a travel limit as written on the form or sent to the API.
+func km(s string) *delegates.Distance {
+	d := delegates.Distance(s)
+	return &d
+}
+
 func validSignup(email string) delegates.SignupInput {
 	return delegates.SignupInput{
 		Election: demo.ElectionSlug, LastName: "Dupont", FirstNames: "Marie Louise", BirthDate: "1980-05-17",
@@ -75,7 +81,7 @@ func TestSignupValidation(t *testing.T) {
 		msg   string
 	}{
 		{"valid", func(*delegates.SignupInput) {}, "", ""},
-		{"own bureau only", func(in *delegates.SignupInput) { zero := 0; in.MaxDistanceKm = &zero }, "", ""},
+		{"own bureau only", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("0") }, "", ""},
 		{"preferred bureau padded", func(in *delegates.SignupInput) { in.PreferredBureaux = []string{"04070_0003"} }, "", ""},
 		{"17 on the round day", func(in *delegates.SignupInput) { in.BirthDate = tooYoung }, "birth_date", "18 ans"},
 		{"unknown commune", func(in *delegates.SignupInput) { in.CommuneCode = "04999" }, "commune_code", "Commune inconnue"},
@@ -86,11 +92,18 @@ func TestSignupValidation(t *testing.T) {
 		{"unknown role", func(in *delegates.SignupInput) { in.Roles = []string{"president"} }, "roles", "Rôle inconnu"},
 		{"no round", func(in *delegates.SignupInput) { in.Rounds = nil }, "rounds", "au moins un tour"},
 		{"round 3", func(in *delegates.SignupInput) { in.Rounds = []int{3} }, "rounds", "pas de tour 3"},
-		{"distance too far", func(in *delegates.SignupInput) { km := 500; in.MaxDistanceKm = &km }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
-		{"distance just too far", func(in *delegates.SignupInput) { km := 201; in.MaxDistanceKm = &km }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
-		{"negative distance", func(in *delegates.SignupInput) { km := -1; in.MaxDistanceKm = &km }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
-		{"distance 1 km", func(in *delegates.SignupInput) { km := 1; in.MaxDistanceKm = &km }, "", ""},
-		{"distance 200 km", func(in *delegates.SignupInput) { km := delegates.MaxDistanceKm; in.MaxDistanceKm = &km }, "", ""},
+		{"distance too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("500") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"distance just too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("201") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"distance a tenth too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("200,1") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"negative distance", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("-1") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"distance under 1 km", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("0,5") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"distance empty", func(in *delegates.SignupInput) { in.MaxDistanceKm = km(" ") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
+		{"distance 1 km", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("1") }, "", ""},
+		{"distance 200 km", func(in *delegates.SignupInput) { in.MaxDistanceKm = km(fmt.Sprint(delegates.MaxDistanceKm)) }, "", ""},
+		{"distance with a decimal comma", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("7,5") }, "", ""},
+		{"distance with a decimal point", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("7.5") }, "", ""},
+		{"distance in words", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("dix") }, "max_distance_km", "Écrivez la distance en kilomètres, avec des chiffres : par exemple 12 ou 7,5."},
+		{"distance in hundredths", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("7,25") }, "max_distance_km", "Indiquez la distance avec une décimale au plus : par exemple 7,5."},
 		{"last name only a zero-width space", func(in *delegates.SignupInput) { in.LastName = "\u200b" }, "last_name", "Le nom est obligatoire."},
 		{"first names only invisible", func(in *delegates.SignupInput) { in.FirstNames = "\u200b\ufeff" }, "first_names", "Les prénoms sont obligatoires."},
 		{"address only a zero-width space", func(in *delegates.SignupInput) { in.Address = "\u200b" }, "address", "L'adresse est obligatoire."},
@@ -527,8 +540,7 @@ func TestRunKeepsManualAndConfirmedSeatsAndIsStable(t *testing.T) {
 	// nobody already told is moved.
 	in := validSignup("nouvelle@example.org")
 	in.CommuneCode, in.BureauCode, in.Roles, in.Rounds = "04209", "2", []string{"assesseur_suppleant"}, []int{1}
-	zero := 0
-	in.MaxDistanceKm = &zero
+	in.MaxDistanceKm = km("0")
 	if _, err := d.Signup(ctx, in); err != nil {
 		t.Fatal(err)
 	}

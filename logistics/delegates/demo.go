@@ -17,7 +17,7 @@ type demoVolunteer struct {
 	commune, bureau     string
 	roles               []Role
 	rounds              []int
-	maxKm               *int
+	maxKm               *float64
 	seat                *demoSeat // already assigned in round 1
 	birthYear           int
 	birthPlace, address string // the address as "street, postal code town"
@@ -30,7 +30,7 @@ type demoSeat struct {
 	confirmed bool
 }
 
-func intp(n int) *int { return &n }
+func kmp(km float64) *float64 { return &km }
 
 // demoVolunteers: fictitious people (example.org addresses) in the demo
 // communes; a few already hold a seat, so that the coverage page, the
@@ -38,13 +38,13 @@ func intp(n int) *int { return &n }
 var demoVolunteers = []demoVolunteer{
 	{"Durand", "Claire Marie", "claire.durand@example.org", "04070", "1", []Role{AssesseurTitulaire, AssesseurSuppleant}, []int{1, 2}, nil,
 		&demoSeat{"1", AssesseurTitulaire, "manual", true}, 1978, "Digne-les-Bains (04)", "12 rue de l'Hubac, 04000 Digne-les-Bains"},
-	{"Nguyễn", "Thị Lan", "lan.nguyen@example.org", "04070", "2", []Role{AssesseurTitulaire, DelegueTitulaire}, []int{1, 2}, intp(10),
+	{"Nguyễn", "Thị Lan", "lan.nguyen@example.org", "04070", "2", []Role{AssesseurTitulaire, DelegueTitulaire}, []int{1, 2}, kmp(10),
 		&demoSeat{"2", AssesseurTitulaire, "auto", false}, 1990, "Hô Chi Minh-Ville (Viêt Nam)", "5 avenue Saint-Vincent, 04000 Digne-les-Bains"},
 	{"Benali", "Karim", "karim.benali@example.org", "04070", "3", []Role{DelegueTitulaire, DelegueSuppleant}, []int{1, 2}, nil,
 		&demoSeat{"1", DelegueTitulaire, "auto", true}, 1985, "Marseille (13)", "3 chemin des Sièyes, 04000 Digne-les-Bains"},
-	{"Lefèvre", "Jean-Baptiste", "jb.lefevre@example.org", "04070", "4", []Role{AssesseurSuppleant}, []int{1}, intp(0),
+	{"Lefèvre", "Jean-Baptiste", "jb.lefevre@example.org", "04070", "4", []Role{AssesseurSuppleant}, []int{1}, kmp(0),
 		nil, 1962, "Sisteron (04)", "Les Dourbes, 04000 Digne-les-Bains"},
-	{"Martin", "Sophie", "sophie.martin@example.org", "04112", "1", []Role{AssesseurTitulaire, AssesseurSuppleant, DelegueTitulaire}, []int{1, 2}, intp(20),
+	{"Martin", "Sophie", "sophie.martin@example.org", "04112", "1", []Role{AssesseurTitulaire, AssesseurSuppleant, DelegueTitulaire}, []int{1, 2}, kmp(20),
 		nil, 1995, "Manosque (04)", "8 boulevard des Tilleuls, 04100 Manosque"},
 	{"Roux", "Étienne", "etienne.roux@example.org", "04112", "2", []Role{AssesseurTitulaire}, []int{1, 2}, nil,
 		nil, 1970, "Aix-en-Provence (13)", "21 rue Grande, 04100 Manosque"},
@@ -52,7 +52,7 @@ var demoVolunteers = []demoVolunteer{
 		nil, 1988, "Gap (05)", "2 place de la République, 04200 Sisteron"},
 	{"Giraud", "Paul", "paul.giraud@example.org", "04209", "2", []Role{AssesseurSuppleant, DelegueSuppleant}, []int{2}, nil,
 		nil, 1958, "Sisteron (04)", "Allée des Plantiers, 04200 Sisteron"},
-	{"Okafor", "Chiamaka", "chiamaka.okafor@example.org", "75104", "1", []Role{AssesseurTitulaire, AssesseurSuppleant}, []int{1, 2}, intp(2),
+	{"Okafor", "Chiamaka", "chiamaka.okafor@example.org", "75104", "1", []Role{AssesseurTitulaire, AssesseurSuppleant}, []int{1, 2}, kmp(2),
 		&demoSeat{"9", AssesseurTitulaire, "manual", false}, 1993, "Lagos (Nigeria)", "14 rue du Pont-Louis-Philippe, 75004 Paris"},
 	{"Weiß", "Anna", "anna.weiss@example.org", "75104", "8", []Role{DelegueTitulaire}, []int{1, 2}, nil,
 		nil, 1981, "Strasbourg (67)", "6 quai des Célestins, 75004 Paris"},

@@ -481,7 +481,7 @@ type DocVolunteer struct {
 	Status        string // active, withdrawn
 	Roles         []Role
 	Rounds        []int
-	MaxDistanceKm *int // nil: own commune
+	MaxDistanceKm *float64 // nil: own commune; to a tenth of a km
 	Postings      []DocPosting
 }
 
@@ -527,7 +527,7 @@ func EachDocVolunteer(ctx context.Context, q pgdb.Q, u *staff.User, f DocFilter,
 		status string
 		roles  []string
 		rounds []int16
-		maxKm  int
+		maxKm  float64
 	)
 	dest := append(ps.dest(), &status, &roles, &rounds, &maxKm)
 	for rows.Next() {

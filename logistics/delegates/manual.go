@@ -161,7 +161,7 @@ func withinReach(ctx context.Context, q pgdb.Q, v *Volunteer, commune, bureau st
 	if from == nil || to == nil {
 		return false, nil
 	}
-	return places.DistanceKm(*from, *to) <= float64(*v.MaxDistanceKm)+1e-9, nil
+	return places.DistanceKm(*from, *to) <= *v.MaxDistanceKm+1e-9, nil
 }
 
 // Unassign takes a seat back (organizers and admins, seat in scope). The

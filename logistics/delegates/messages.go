@@ -58,7 +58,7 @@ Pour modifier votre inscription, envoyez de nouveau le formulaire avec la même 
 }
 
 // reachYours is ReachText addressed to the volunteer.
-func reachYours(km *int) string {
+func reachYours(km *float64) string {
 	return strings.ReplaceAll(strings.ReplaceAll(ReachText(km), "sa commune", "votre commune"), "son bureau", "votre bureau")
 }
 

@@ -124,7 +124,7 @@ type Candidate struct {
 	Commune   string        // registration commune
 	Bureau    string        // registration bureau
 	Point     *places.Point // where they vote (places.Location)
-	MaxKm     *int          // nil: own commune; 0: own bureau; N: own commune and N km around
+	MaxKm     *float64      // nil: own commune; 0: own bureau; N: own commune and N km around
 	Roles     []Role
 	Preferred []string // bureaux as "04209_1"
 	Removed   []string // bureaux ("04209_1") staff took back from them: never theirs again this round
@@ -608,7 +608,7 @@ func (sv *solver) nearby(i int, want func(b int32) bool, fn func(b int32, km flo
 	if dep < 0 {
 		return
 	}
-	limit := float64(*c.MaxKm)
+	limit := *c.MaxKm
 	own := sv.pCommune[i]
 	dy := int32(math.Ceil(limit/111.0/cellLat)) + 1
 	cosLat := math.Max(0.2, math.Cos(c.Point.Lat*math.Pi/180))

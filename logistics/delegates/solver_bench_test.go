@@ -107,7 +107,7 @@ func nationalProblem(tb testing.TB) *Problem {
 		default:
 			c.Roles = Roles
 		}
-		km := -1
+		km := -1.0
 		switch h3 := h(fmt.Sprint(n, "d")) % 100; {
 		case h3 < 30:
 			km = 0

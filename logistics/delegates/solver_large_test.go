@@ -85,11 +85,11 @@ func largeProblem(r *rand.Rand, communes, people, maxPerDelegue int) *Problem {
 		c := Candidate{ID: int64(i), Commune: home.commune, Bureau: home.code, Point: &pt}
 		switch r.Intn(4) {
 		case 0:
-			zero := 0
+			zero := 0.0
 			c.MaxKm = &zero
 		case 1:
 		default:
-			km := []int{2, 5, 10, 25, 60}[r.Intn(5)]
+			km := []float64{2, 5, 10, 25, 60}[r.Intn(5)]
 			c.MaxKm = &km
 		}
 		for _, role := range Roles {

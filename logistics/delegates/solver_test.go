@@ -46,11 +46,11 @@ func randomProblem(r *rand.Rand, maxBureaux, maxPeople int) *Problem {
 		c := Candidate{ID: int64(i + 1), Commune: home.commune, Bureau: home.code, Point: &pt}
 		switch r.Intn(4) {
 		case 0:
-			zero := 0
+			zero := 0.0
 			c.MaxKm = &zero
 		case 1:
 		default:
-			km := []int{3, 10, 30}[r.Intn(3)]
+			km := []float64{3, 7.5, 30}[r.Intn(3)] // a tenth of a km counts
 			c.MaxKm = &km
 		}
 		for _, role := range Roles {
@@ -106,7 +106,7 @@ func ruleOptions(p *Problem) [][][]int {
 		case c.MaxKm == nil:
 			return s.Commune == c.Commune
 		default:
-			return s.Commune == c.Commune || places.DistanceKm(*c.Point, *s.Point) <= float64(*c.MaxKm)+1e-9
+			return s.Commune == c.Commune || places.DistanceKm(*c.Point, *s.Point) <= *c.MaxKm+1e-9
 		}
 	}
 	options := make([][][]int, len(p.People))
@@ -349,8 +349,8 @@ func checkRules(t *testing.T, p *Problem, s *Solution) {
 				t.Fatalf("seat %d: person %d only serves their own commune", si, h)
 			}
 		default:
-			if seat.Commune != c.Commune && places.DistanceKm(*c.Point, *seat.Point) > float64(*c.MaxKm)+1e-9 {
-				t.Fatalf("seat %d: person %d beyond %d km", si, h, *c.MaxKm)
+			if seat.Commune != c.Commune && places.DistanceKm(*c.Point, *seat.Point) > *c.MaxKm+1e-9 {
+				t.Fatalf("seat %d: person %d beyond %g km", si, h, *c.MaxKm)
 			}
 		}
 		key := pb{h, seat.Commune + "_" + seat.Bureau}

@@ -28,13 +28,10 @@ import (
 const LinkPath = "/assesseurs/t/"
 
 // MaxDistanceKm bounds how far a volunteer may say they travel: a distance
-// is 1 to MaxDistanceKm km. 0 is not a distance but "own bureau only"
-// (SignupInput.MaxDistanceKm), which the form offers as a choice of its own.
+// is 1 to MaxDistanceKm km, to a tenth (distance.go). 0 is not a distance
+// but "own bureau only" (SignupInput.MaxDistanceKm), which the form offers
+// as a choice of its own.
 const MaxDistanceKm = 200
-
-// distanceMessage is the one message for a refused distance, on the form
-// and in the API (the form sends what it cannot read as -1).
-var distanceMessage = fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxDistanceKm)
 
 // Desk is the delegates capability bound to its database and clock.
 type Desk struct {
@@ -53,25 +50,25 @@ func (d *Desk) now() time.Time {
 // SignupInput is "Je veux être assesseur·e ou délégué·e". Field names are
 // the JSON names and the form names.
 type SignupInput struct {
-	Election         string   `json:"election"`
-	LastName         string   `json:"last_name"`
-	BirthName        string   `json:"birth_name"`
-	FirstNames       string   `json:"first_names"`
-	BirthDate        string   `json:"birth_date"`
-	BirthPlace       string   `json:"birth_place"`
-	Address          string   `json:"address"`
-	PostalCode       string   `json:"postal_code"`
-	City             string   `json:"city"` // the town of the address, as the designation letter prints it
-	Email            string   `json:"email"`
-	Phone            string   `json:"phone"`
-	CommuneCode      string   `json:"commune_code"`
-	BureauCode       string   `json:"bureau_code"`
-	VoterNumber      string   `json:"voter_number"`
-	ListNumber       string   `json:"list_number"` // optional: number on the commune's list (voter card)
-	Roles            []string `json:"roles"`
-	Rounds           []int    `json:"rounds"`
-	MaxDistanceKm    *int     `json:"max_distance_km"` // nil: own commune; 0: own bureau; N: own commune and N km around
-	PreferredBureaux []string `json:"preferred_bureaux"`
+	Election         string    `json:"election"`
+	LastName         string    `json:"last_name"`
+	BirthName        string    `json:"birth_name"`
+	FirstNames       string    `json:"first_names"`
+	BirthDate        string    `json:"birth_date"`
+	BirthPlace       string    `json:"birth_place"`
+	Address          string    `json:"address"`
+	PostalCode       string    `json:"postal_code"`
+	City             string    `json:"city"` // the town of the address, as the designation letter prints it
+	Email            string    `json:"email"`
+	Phone            string    `json:"phone"`
+	CommuneCode      string    `json:"commune_code"`
+	BureauCode       string    `json:"bureau_code"`
+	VoterNumber      string    `json:"voter_number"`
+	ListNumber       string    `json:"list_number"` // optional: number on the commune's list (voter card)
+	Roles            []string  `json:"roles"`
+	Rounds           []int     `json:"rounds"`
+	MaxDistanceKm    *Distance `json:"max_distance_km"` // nil: own commune; 0: own bureau; N: own commune and N km around ("7,5" or 7.5)
+	PreferredBureaux []string  `json:"preferred_bureaux"`
 	// Consent is ticked on the public form; API clients that collected it
 	// themselves omit it. When given it must be true.
 	Consent *bool `json:"consent,omitempty"`
@@ -96,8 +93,11 @@ type validSignup struct {
 	listNumber string
 	roles      []Role
 	rounds     []int
-	maxKm      *int
+	maxKm      *float64
 	preferred  []string
+	// cityKept: the form was held before it asked for the town (migration
+	// 018); the entry keeps its own when the address stays (updateSignup).
+	cityKept bool
 }
 
 var (
@@ -134,8 +134,14 @@ func checkCity(errs check.Errors, field, s string) string {
 	return contact.Text(errs, field, "La commune de résidence", s, true, maxCity)
 }
 
-// Validate checks a sign-up, reporting every bad field in French.
+// validate checks a sign-up, reporting every bad field in French.
 func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*validSignup, error) {
+	return in.validateWith(ctx, q, now, false)
+}
+
+// validateWith is validate; noCity is for a form held before the sign-up
+// asked for the town (held): it has none, and is not refused for that.
+func (in *SignupInput) validateWith(ctx context.Context, q pgdb.Q, now time.Time, noCity bool) (*validSignup, error) {
 	errs := check.Errors{}
 	v := &validSignup{}
 	v.last = contact.Name(errs, "last_name", "Le nom", in.LastName, true)
@@ -152,7 +158,11 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	} else if !postalRe.MatchString(v.postal) {
 		errs.Add("postal_code", "Le code postal compte 5 chiffres.")
 	}
-	v.city = checkCity(errs, "city", in.City)
+	if noCity {
+		v.cityKept = true
+	} else {
+		v.city = checkCity(errs, "city", in.City)
+	}
 	v.email = contact.Email(errs, "email", in.Email)
 	v.phone = contact.Phone(errs, "phone", in.Phone, true)
 	commune, bureau, err := places.CheckPlace(ctx, q, errs, "commune_code", in.CommuneCode, "bureau_code", in.BureauCode, true)
@@ -182,9 +192,9 @@ func (in *SignupInput) validate(ctx context.Context, q pgdb.Q, now time.Time) (*
 	slices.SortFunc(v.roles, func(a, b Role) int { return a.index() - b.index() })
 
 	if in.MaxDistanceKm != nil {
-		km := *in.MaxDistanceKm
-		if km < 0 || km > MaxDistanceKm { // 0: own bureau only
-			errs.Add("max_distance_km", distanceMessage)
+		km, problem := ParseDistance(string(*in.MaxDistanceKm)) // 0: own bureau only
+		if problem != "" {
+			errs.Add("max_distance_km", problem)
 		}
 		v.maxKm = &km
 	}
@@ -423,7 +433,12 @@ const KindVoterNumberTaken = "delegate.voter_number"
 // updateSignup replaces the entry of v's e-mail with v, once the person
 // confirmed the change from that address (ConfirmChange): seats that no
 // longer fit go, and a fresh private link is sent. An entry gone meanwhile
-// is check.ErrNotFound.
+// is check.ErrNotFound. A form held before the sign-up asked for the town
+// (v.cityKept) keeps the town on record if the address and postal code
+// stay as they were; a new address leaves the town empty (NULL) rather
+// than pair it with another town's: staff see it missing, and the letter
+// prints the address as typed, as for the sign-ups made before the town
+// was asked.
 func (d *Desk) updateSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now time.Time) error {
 	if err := checkVoterNumber(ctx, tx, v); err != nil {
 		return err
@@ -434,11 +449,12 @@ func (d *Desk) updateSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now 
 		UPDATE delegate_volunteers SET
 			last_name = $3, birth_name = $4, first_names = $5, birth_date = $6, birth_place = $7, address = $8,
 			postal_code = $9, phone = $10, commune_code = $11, bureau_code = $12, voter_number = $13, list_number = $14,
-			roles = $15, rounds = $16, max_distance_km = $17, preferred_bureaux = $18, status = 'active', updated_at = $19, city = $20
+			roles = $15, rounds = $16, max_distance_km = $17, preferred_bureaux = $18, status = 'active', updated_at = $19,
+			city = CASE WHEN NOT $21 THEN $20 WHEN address = $8 AND postal_code = $9 THEN city END
 		WHERE election_id = $1 AND email = $2
 		RETURNING id`,
 		v.election.ID, v.email, v.last, v.birthName, v.first, v.birth, v.birthPlace, v.address, v.postal, v.phone,
-		v.commune, v.bureau, v.nne, v.listNumber, roles, v.rounds, v.maxKm, preferred, now, v.city).Scan(&id)
+		v.commune, v.bureau, v.nne, v.listNumber, roles, v.rounds, v.maxKm, preferred, now, v.city, v.cityKept).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return check.ErrNotFound
 	}
@@ -470,7 +486,7 @@ func (d *Desk) updateSignup(ctx context.Context, tx pgx.Tx, v *validSignup, now 
 	}
 	return staff.Audit(ctx, tx, staff.ActorPublic, "delegate_volunteer.update", "delegate_volunteer", fmt.Sprint(id),
 		map[string]any{"election": v.election.Slug, "commune_code": v.commune, "rounds": v.rounds, "roles": roles, "seats_dropped": tag.RowsAffected(),
-			"list_number_given": v.listNumber != "", "confirmed_by_email": true})
+			"list_number_given": v.listNumber != "", "confirmed_by_email": true, "city_given": !v.cityKept})
 }
 
 // lockElection takes the election's advisory lock for the transaction:
@@ -543,7 +559,7 @@ type Volunteer struct {
 	ListNumber       string    `json:"-"` // '' when not given
 	Roles            []Role    `json:"-"`
 	Rounds           []int     `json:"-"`
-	MaxDistanceKm    *int      `json:"-"`
+	MaxDistanceKm    *float64  `json:"-"` // to a tenth of a km
 	PreferredBureaux []string  `json:"-"`
 	CreatedAt        time.Time `json:"-"`
 	Seats            []Seat    `json:"assignments"`
@@ -555,15 +571,16 @@ func (v *Volunteer) Name() string { return v.FirstNames + " " + strings.ToUpper(
 // Reach describes the travel limit in French.
 func (v *Volunteer) Reach() string { return ReachText(v.MaxDistanceKm) }
 
-// ReachText describes a travel limit in French.
-func ReachText(km *int) string {
+// ReachText describes a travel limit in French ("sa commune d'inscription
+// et 7,5 km autour").
+func ReachText(km *float64) string {
 	switch {
 	case km == nil:
 		return "sa commune d'inscription"
 	case *km == 0:
 		return "son bureau d'inscription seulement"
 	default:
-		return fmt.Sprintf("sa commune d'inscription et %d km autour", *km)
+		return "sa commune d'inscription et " + KmText(*km) + " autour"
 	}
 }
 

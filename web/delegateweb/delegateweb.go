@@ -147,11 +147,12 @@ func (m *module) signupPage(c *fiber.Ctx) error {
 }
 
 // signupInput reads the form into the API's input struct. What cannot be
-// read (a round that is not a number, a distance that is not a whole
-// number of km) becomes a value the domain refuses, so that the sign-up is
-// never stored and every other field is still checked: the form shows all
-// its errors at once, like the API. Messages of the form's own (a round
-// that is not a number) are returned in errs, for signupForm to put first.
+// read (a round that is not a number) becomes a value the domain refuses,
+// so that the sign-up is never stored and every other field is still
+// checked: the form shows all its errors at once, like the API. Messages
+// of the form's own (a round that is not a number) are returned in errs,
+// for signupForm to put first. The distance goes as typed: the domain
+// reads "7,5" and "7.5" alike and says what it cannot read.
 func signupInput(c *fiber.Ctx) (in delegates.SignupInput, errs check.Errors) {
 	errs = check.Errors{}
 	in = delegates.SignupInput{
@@ -173,18 +174,18 @@ func signupInput(c *fiber.Ctx) (in delegates.SignupInput, errs check.Errors) {
 	}
 	switch c.FormValue("reach") {
 	case "bureau":
-		zero := 0
+		zero := delegates.Distance("0")
 		in.MaxDistanceKm = &zero
 	case "km":
-		// A distance typed is 1 to delegates.MaxDistanceKm km: 0 would
-		// read as "own bureau only", a choice of its own on the form. What
-		// is not such a number is sent as -1, which the domain refuses
-		// with its one message.
-		n, err := strconv.Atoi(strings.TrimSpace(c.FormValue("max_distance_km")))
-		if err != nil || n < 1 {
-			n = -1
+		// A distance typed is 1 to delegates.MaxDistanceKm km, to a tenth
+		// (delegates.ParseDistance). 0 would read as "own bureau only", a
+		// choice of its own on the form: typed, it is sent as -1, which
+		// the domain refuses as out of range.
+		d := delegates.Distance(c.FormValue("max_distance_km"))
+		if km, problem := delegates.ParseDistance(string(d)); problem == "" && km == 0 {
+			d = "-1"
 		}
-		in.MaxDistanceKm = &n
+		in.MaxDistanceKm = &d
 	}
 	for _, p := range strings.FieldsFunc(c.FormValue("preferred_bureaux"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 		in.PreferredBureaux = append(in.PreferredBureaux, p)
@@ -323,7 +324,8 @@ func (m *module) volunteerAPI(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
-// volunteerJSON is a volunteer in the staff list (personal data, in scope).
+// volunteerJSON is a volunteer in the staff list (personal data: the list
+// holds only volunteers registered in the reader's scope).
 type volunteerJSON struct {
 	ID               int64            `json:"id"`
 	Status           string           `json:"status"`
@@ -332,12 +334,15 @@ type volunteerJSON struct {
 	FirstNames       string           `json:"first_names"`
 	Email            string           `json:"email"`
 	Phone            string           `json:"phone"`
+	Address          string           `json:"address"` // home address, as the designation letter prints it
+	PostalCode       string           `json:"postal_code"`
+	City             string           `json:"city"` // town of the address, '' when the sign-up has none
 	CommuneCode      string           `json:"commune_code"`
 	BureauCode       string           `json:"bureau_code"`
 	ListNumber       string           `json:"list_number"` // '' when not given
 	Roles            []delegates.Role `json:"roles"`
 	Rounds           []int            `json:"rounds"`
-	MaxDistanceKm    *int             `json:"max_distance_km"`
+	MaxDistanceKm    *float64         `json:"max_distance_km"` // to a tenth of a km
 	PreferredBureaux []string         `json:"preferred_bureaux"`
 	Assignments      []delegates.Seat `json:"assignments"`
 }
@@ -361,8 +366,10 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 		if seats == nil {
 			seats = []delegates.Seat{}
 		}
-		out = append(out, volunteerJSON{v.ID, v.Status, v.LastName, v.BirthName, v.FirstNames, v.Email, v.Phone, v.CommuneCode,
-			v.BureauCode, v.ListNumber, v.Roles, v.Rounds, v.MaxDistanceKm, v.PreferredBureaux, seats})
+		out = append(out, volunteerJSON{ID: v.ID, Status: v.Status, LastName: v.LastName, BirthName: v.BirthName, FirstNames: v.FirstNames,
+			Email: v.Email, Phone: v.Phone, Address: v.Address, PostalCode: v.PostalCode, City: v.City, CommuneCode: v.CommuneCode,
+			BureauCode: v.BureauCode, ListNumber: v.ListNumber, Roles: v.Roles, Rounds: v.Rounds, MaxDistanceKm: v.MaxDistanceKm,
+			PreferredBureaux: v.PreferredBureaux, Assignments: seats})
 	}
 	res := fiber.Map{"volunteers": out, "page": page.Page}
 	if page.More {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -261,7 +262,8 @@ var fieldErrorRe = regexp.MustCompile(`<p class="error"`)
 
 // A distance or a round the form cannot read is reported together with
 // every other field's error, as the JSON API does, and with the domain's
-// one message for the distance (1 to 200 km); nothing is stored.
+// messages for the distance (1 to 200 km, in figures, to a tenth); nothing
+// is stored.
 func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 	env := start(t)
 	post := func(v url.Values) (int, string) {
@@ -273,15 +275,27 @@ func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 	if status != 422 || others < 10 || strings.Contains(body, `id="max_distance_km-error"`) {
 		t.Fatalf("empty form with a good distance: status %d, %d errors", status, others)
 	}
-	distanceError := regexp.MustCompile(`<p class="error" id="max_distance_km-error">Indiquez une distance entre 1 et ` + fmt.Sprint(delegates.MaxDistanceKm) + ` km.</p>`)
-	for _, km := range []string{"0", "abc", "1e2", "", "-3", "201", "99999999999999999999"} {
-		t.Run("distance "+km, func(t *testing.T) {
-			status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {km}})
+	distanceError := func(msg string) *regexp.Regexp {
+		return regexp.MustCompile(`<p class="error" id="max_distance_km-error">` + regexp.QuoteMeta(template.HTMLEscapeString(msg)) + `</p>`)
+	}
+	rangeMsg := "Indiquez une distance entre 1 et " + fmt.Sprint(delegates.MaxDistanceKm) + " km."
+	formatMsg := "Écrivez la distance en kilomètres, avec des chiffres : par exemple 12 ou 7,5."
+	tenthsMsg := "Indiquez la distance avec une décimale au plus : par exemple 7,5."
+	for _, tc := range []struct{ km, msg string }{
+		{"0", rangeMsg}, {"0,0", rangeMsg}, {"", rangeMsg}, {"-3", rangeMsg}, {"201", rangeMsg}, {"200,5", rangeMsg}, {"0,5", rangeMsg},
+		{"99999999999999999999", rangeMsg}, {"abc", formatMsg}, {"1e2", formatMsg}, {"7,5,1", formatMsg}, {"7,25", tenthsMsg},
+	} {
+		t.Run("distance "+tc.km, func(t *testing.T) {
+			status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {tc.km}})
 			if n := len(fieldErrorRe.FindAllString(body, -1)); status != 422 || n != others+1 {
 				t.Fatalf("status %d, %d errors, want %d", status, n, others+1)
 			}
-			if !distanceError.MatchString(body) {
-				t.Fatal("the distance's message is missing or differs from the domain's")
+			if !distanceError(tc.msg).MatchString(body) {
+				t.Fatalf("the distance's message is missing or differs from the domain's %q", tc.msg)
+			}
+			// What was typed stays in the field.
+			if !strings.Contains(body, `name="max_distance_km" type="text" inputmode="decimal" size="6" value="`+template.HTMLEscapeString(tc.km)+`"`) {
+				t.Fatal("the distance typed is not kept")
 			}
 		})
 	}
@@ -296,7 +310,7 @@ func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 	t.Run("round x and bad distance", func(t *testing.T) {
 		status, body := post(url.Values{"reach": {"km"}, "max_distance_km": {"abc"}, "rounds": {"1", "x"}})
 		if n := len(fieldErrorRe.FindAllString(body, -1)); status != 422 || n != others+1 ||
-			!strings.Contains(body, "Tour invalide.") || !distanceError.MatchString(body) {
+			!strings.Contains(body, "Tour invalide.") || !distanceError(formatMsg).MatchString(body) {
 			t.Fatalf("status %d, %d errors, want %d", status, n, others+1)
 		}
 	})
@@ -312,7 +326,8 @@ func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 		name, field, value, want string
 	}{
 		{"distance 0", "max_distance_km", "0", "Indiquez une distance entre 1 et"},
-		{"distance 1e2", "max_distance_km", "1e2", "Indiquez une distance entre 1 et"},
+		{"distance 1e2", "max_distance_km", "1e2", "Écrivez la distance en kilomètres"},
+		{"distance in hundredths", "max_distance_km", "7,25", "une décimale au plus"},
 		{"distance 201", "max_distance_km", "201", "Indiquez une distance entre 1 et"},
 		{"round x", "rounds", "x", "Tour invalide."},
 		{"invisible last name", "last_name", "\u200b", "Le nom est obligatoire."},
@@ -334,8 +349,8 @@ func TestSignupFormShowsEveryErrorAtOnce(t *testing.T) {
 		})
 	}
 	// The limits themselves are accepted.
-	for _, km := range []string{"1", fmt.Sprint(delegates.MaxDistanceKm)} {
-		v := full("km" + km + "@example.org")
+	for _, km := range []string{"1", "1,0", fmt.Sprint(delegates.MaxDistanceKm)} {
+		v := full("km" + strings.ReplaceAll(km, ",", "-") + "@example.org")
 		v.Set("max_distance_km", km)
 		if status, _ := post(v); status != 200 {
 			t.Fatalf("distance %s km: status %d", km, status)
