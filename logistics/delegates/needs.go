@@ -88,7 +88,7 @@ func normalizeScope(errs check.Errors, u *staff.User, s string) string {
 		if len(s) == 1 {
 			s = "0" + s
 		}
-		if !(len(s) == 2 && (s == "2A" || s == "2B" || isDigits(s)) || len(s) == 3 && strings.HasPrefix(s, "97") && isDigits(s)) {
+		if !places.ValidDepartement(s) {
 			errs.Add("scope", "Code de département invalide.")
 		} else if !u.CoversDepartement(s) {
 			errs.Add("scope", "Ce département est hors de votre périmètre.")

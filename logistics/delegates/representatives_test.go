@@ -174,4 +174,16 @@ func TestRepresentatives(t *testing.T) {
 	if set != 3 || deleted != 1 || previous != "Jeanne Aubert" {
 		t.Fatalf("audit: %d set, %d deleted, previous %q", set, deleted, previous)
 	}
+	// Saint-Barthélemy (977) has communes like any other: its
+	// representative is stored (migration 020; 006 took 971 to 976 only).
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO communes (code, name, departement, search_name)
+		VALUES ('97701', 'Saint-Barthélemy', '977', 'st barthelemy') ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := d.SetRepresentative(ctx, admin, delegates.RepresentativeInput{Election: e.Slug, Departement: "977", Name: "Lou Gréaux"}); err != nil || r == nil {
+		t.Fatalf("977: %v", err)
+	}
+	if got, _ := delegates.RepresentativeOf(ctx, d.Pool, e, "977"); got != "Lou Gréaux" {
+		t.Fatalf("977 signed by %q", got)
+	}
 }

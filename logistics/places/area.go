@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
@@ -39,7 +40,7 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 		if !ok {
 			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
 		}
-		if !knownDepartement(Departement(c)) {
+		if !insee.KnownDepartement(Departement(c)) {
 			return "", "", check.Field("commune", "Commune inconnue : "+c+".")
 		}
 		if !IsVotingPlace(c) {
@@ -51,9 +52,9 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 			return "", "", check.Field("commune", "Indiquez une commune ou un département, pas les deux.")
 		}
 		com, dep = c, Departement(c)
-	} else if dep != "" && !ValidDepartement(dep) {
+	} else if dep != "" && !insee.ValidDepartement(dep) {
 		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
-	} else if dep != "" && !knownDepartement(dep) {
+	} else if dep != "" && !insee.KnownDepartement(dep) {
 		return "", "", check.Field("departement", "Département inconnu : "+dep+".")
 	}
 	switch {
@@ -87,17 +88,4 @@ func checkCommuneExists(ctx context.Context, q pgdb.Q, commune string) error {
 		return check.Field("commune", "Commune inconnue : "+commune+".")
 	}
 	return nil
-}
-
-// knownDepartement is a well-formed département code that a département
-// has: not 00, 20 (Corsica is 2A and 2B), 96 or 97..99 on two digits.
-func knownDepartement(dep string) bool {
-	if !ValidDepartement(dep) {
-		return false
-	}
-	switch dep {
-	case "00", "20", "96", "97", "98", "99":
-		return false
-	}
-	return true
 }

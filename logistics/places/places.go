@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 )
 
@@ -69,8 +69,6 @@ func DistanceKm(a, b Point) float64 {
 	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
-var communeRe = regexp.MustCompile(`^([0-9]{2}|2A|2B)[0-9]{3}$`)
-
 // NormalizeCommune turns a commune code as found in files and forms into
 // its 5-character INSEE form: "1001" -> "01001", "2a004" -> "2A004".
 // It reports false for what cannot be a commune code.
@@ -79,7 +77,7 @@ func NormalizeCommune(s string) (string, bool) {
 	if len(s) == 4 && isDigits(s) {
 		s = "0" + s
 	}
-	if !communeRe.MatchString(s) {
+	if !insee.ValidCommune(s) {
 		return "", false
 	}
 	return s, true
@@ -120,23 +118,13 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// departementRe: metropolitan (01..95, 2A, 2B) and overseas (971..976).
-var departementRe = regexp.MustCompile(`^([0-9]{2}|2A|2B|97[1-6])$`)
-
 // ValidDepartement reports a well-formed département code ("04", "2A",
-// "974"), in upper case.
-func ValidDepartement(code string) bool { return departementRe.MatchString(code) }
+// "974"), in upper case: insee.ValidDepartement.
+func ValidDepartement(code string) bool { return insee.ValidDepartement(code) }
 
-// Departement of a commune code: 3 characters overseas (971..976), else 2.
-func Departement(code string) string {
-	if strings.HasPrefix(code, "97") && len(code) >= 3 {
-		return code[:3]
-	}
-	if len(code) < 2 {
-		return code
-	}
-	return code[:2]
-}
+// Departement of a commune code: 3 characters overseas ("97411" is in
+// 974), else 2: insee.Departement.
+func Departement(code string) string { return insee.Departement(code) }
 
 // Fold makes a name searchable: lower case, no accents, punctuation as
 // spaces, "saint"/"sainte" as "st"/"ste", numbers without leading zeros, so

@@ -296,10 +296,45 @@ func contains(list []string, s string) bool {
 }
 
 func TestValidDepartement(t *testing.T) {
+	// Saint-Barthélemy (977) and Saint-Martin (978) are well formed, as
+	// staff scopes have them; 979 and the Pacific's 98x are not.
 	for code, want := range map[string]bool{"04": true, "2A": true, "2B": true, "974": true, "976": true,
-		"4": false, "2a": false, "977": false, "20A": false, "": false, "04 OR 1=1": false} {
+		"977": true, "978": true, "99": true, "4": false, "2a": false, "979": false, "987": false,
+		"20A": false, "": false, "04 OR 1=1": false} {
 		if got := places.ValidDepartement(code); got != want {
 			t.Errorf("ValidDepartement(%q) = %v", code, got)
+		}
+	}
+}
+
+// CheckArea reads the codes as insee does: a well-formed code no
+// département has is unknown, not malformed.
+func TestCheckAreaCodes(t *testing.T) {
+	for _, c := range []struct{ dep, commune, wantDep, wantCom, field, msg string }{
+		{"4", "", "04", "", "", ""},
+		{" 2a ", "", "2A", "", "", ""},
+		{"977", "", "977", "", "", ""},
+		{"", "97801", "978", "97801", "", ""},
+		{"", "2a004", "2A", "2A004", "", ""},
+		{"971", "97101", "971", "97101", "", ""},
+		{"979", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"2C", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"20", "", "", "", "departement", "Département inconnu : 20."},
+		{"96", "", "", "", "departement", "Département inconnu : 96."},
+		{"", "20004", "", "", "commune", "Commune inconnue : 20004."},
+		{"", "98735", "", "", "commune", "Commune inconnue : 98735."},
+		{"", "97901", "", "", "commune", "Commune inconnue : 97901."},
+		{"", "2C004", "", "", "commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
+	} {
+		dep, com, err := places.CheckArea(nil, c.dep, c.commune)
+		if c.field == "" {
+			if err != nil || dep != c.wantDep || com != c.wantCom {
+				t.Errorf("CheckArea(%q, %q) = %q, %q, %v", c.dep, c.commune, dep, com, err)
+			}
+			continue
+		}
+		if inv, ok := check.AsInvalid(err); !ok || inv.Fields[c.field] != c.msg {
+			t.Errorf("CheckArea(%q, %q): %v, want %s: %q", c.dep, c.commune, err, c.field, c.msg)
 		}
 	}
 }

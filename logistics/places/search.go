@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 )
 
@@ -74,7 +75,7 @@ func Search(ctx context.Context, q pgdb.Q, text string) ([]Commune, error) {
 // returns the code without spaces, in upper case.
 func typedCode(text string) (string, bool) {
 	s := strings.ToUpper(strings.Join(strings.Fields(text), ""))
-	if isDigits(s) || communeRe.MatchString(s) {
+	if isDigits(s) || insee.ValidCommune(s) {
 		return s, true
 	}
 	return "", false

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
 )
@@ -95,23 +95,15 @@ func (u *User) anyScope(match func(scope string) bool) bool {
 // Actor is how u appears in the audit log.
 func (u *User) Actor() string { return "staff:" + u.Email }
 
-// Departement of a commune code: 3 characters overseas (971..976), else 2.
-func Departement(commune string) string {
-	if strings.HasPrefix(commune, "97") && len(commune) >= 3 {
-		return commune[:3]
-	}
-	if len(commune) < 2 {
-		return commune
-	}
-	return commune[:2]
-}
+// Departement of a commune code: 3 characters overseas ("97411" is in
+// 974), else 2: insee.Departement.
+func Departement(commune string) string { return insee.Departement(commune) }
 
-var (
-	// A département that exists (01 to 95 but 20, 2A, 2B; overseas 971 to
-	// 978), or a commune code in one, or one of the Pacific's (984 to
-	// 988): a typo such as 99 would give a scope nobody lives in.
-	scopeRe = regexp.MustCompile(`^((0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])([0-9]{3})?|97[1-8]([0-9]{2})?|98[4-8][0-9]{2})$`)
-)
+// validScope reports a scope code: a département that exists (01 to 95 but
+// 20, 2A, 2B; overseas 971 to 978), or a commune code in one, or one of
+// the Pacific's (984 to 988): a typo such as 99 would give a scope nobody
+// lives in.
+func validScope(code string) bool { return insee.KnownDepartement(code) || insee.KnownCommune(code) }
 
 // NewUser is the input to Add.
 type NewUser struct {
@@ -138,7 +130,7 @@ func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 		if s == "" {
 			continue
 		}
-		if !scopeRe.MatchString(s) {
+		if !validScope(s) {
 			errs.Add("scope", fmt.Sprintf("Code de département ou de commune invalide : %q.", s))
 		}
 		scope = append(scope, s)

@@ -38,7 +38,11 @@ func TestAdd(t *testing.T) {
 		{"département that does not exist", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"99"}}, []string{"scope"}, nil},
 		{"Corsica is 2A and 2B, not 20", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"20004"}}, []string{"scope"}, nil},
 		{"Corsican commune", staff.NewUser{Email: "corse@example.org", Role: staff.Viewer, Scope: []string{"2A004", "2b"}}, nil, []string{"2A004", "2B"}},
-		{"overseas and Pacific", staff.NewUser{Email: "outremer@example.org", Role: staff.Viewer, Scope: []string{"977", "97801", "98735"}}, nil, []string{"977", "97801", "98735"}},
+		{"overseas and Pacific", staff.NewUser{Email: "outremer@example.org", Role: staff.Viewer, Scope: []string{"977", "978", "97801", "98735", "98818", "98411"}}, nil, []string{"977", "978", "97801", "98735", "98818", "98411"}},
+		{"no overseas 979", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"979"}}, []string{"scope"}, nil},
+		{"Pacific codes are communes", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"987"}}, []string{"scope"}, nil},
+		{"no Clipperton", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"98901"}}, []string{"scope"}, nil},
+		{"two-digit 97", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"97"}}, []string{"scope"}, nil},
 		{"admin with a scope", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, []string{"scope"}, nil},
 		{"short password", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Password: "court"}, []string{"password"}, nil},
 	}
