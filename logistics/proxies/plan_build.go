@@ -24,9 +24,10 @@ type buildWorker struct {
 
 // buildParallel runs build over the demand sites, on two cores when
 // parallel: the sites are cut into shares (at changes of point) that two
-// workers take in turn, since the pairs crowd where people do and equal
-// halves took the northern one half as long again. The workers' output is
-// merged into rg in order: the result is that of one sequential build.
+// workers take in turn. Pairs crowd where people do: cut in two equal
+// halves, the national round's northern half took half as long again as
+// the southern one. The shares' output is merged into rg in order: the
+// result is that of one sequential build.
 func (rg *roundGraph) buildParallel(byPoint []int32, parallel bool, build func(wk *buildWorker, from, to int) bool) bool {
 	n := len(byPoint)
 	at := func(i int) places.Point { return rg.p.demands[rg.ds[byPoint[i]]].At }
