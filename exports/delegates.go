@@ -7,6 +7,7 @@ package exports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -45,7 +46,7 @@ func init() {
 		Filename: func(p Params) string {
 			return dlgFilename("designation", p["commune"], p, ".pdf")
 		},
-		Write: writeDesignations,
+		Write: dlgWrite("commune", writeDesignations),
 	})
 	Register(Export{
 		Name:        "credentials",
@@ -60,7 +61,7 @@ func init() {
 			}
 			return dlgFilename("accreditations", area, p, ".pdf")
 		},
-		Write: writeCredentials,
+		Write: dlgWrite("either", writeCredentials),
 	})
 	Register(Export{
 		Name:        "delegates",
@@ -78,7 +79,7 @@ func init() {
 			}
 			return dlgFilename("assesseurs-delegues", area, p, ".xlsx")
 		},
-		Write: writeDelegatesWorkbook,
+		Write: dlgWrite("", writeDelegatesWorkbook),
 	})
 	Register(Export{
 		Name:        "prefecture",
@@ -89,7 +90,7 @@ func init() {
 		Filename: func(p Params) string {
 			return dlgFilename("prefecture", p["departement"], p, ".pdf")
 		},
-		Write: writePrefecture,
+		Write: dlgWrite("departement", writePrefecture),
 	})
 }
 
@@ -164,6 +165,18 @@ func dlgParams(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params,
 	case need == "either" && commune == "" && dep == "":
 		return nil, check.Field("commune", "Précisez la commune ou le département.")
 	}
+	// A place outside u's scope is refused with its reason, as the staff
+	// lists and the proxies export say it (places.CheckArea). A code that
+	// is not one is left to DocCommune and DocDepartement, whose messages
+	// the documents have always given.
+	var outside *places.OutOfScope
+	readDep, _, err := places.CheckArea(u, dep, commune)
+	if errors.As(err, &outside) {
+		return nil, err
+	}
+	if readDep == "" {
+		readDep = strings.ToUpper(dep)
+	}
 	if commune != "" && need != "departement" {
 		c, err := delegates.DocCommune(ctx, pool, u, "commune", commune)
 		if err != nil {
@@ -172,11 +185,34 @@ func dlgParams(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params,
 		a.commune, a.communeName, a.departement = c.Code, c.Name, ""
 	}
 	if dep != "" && need != "commune" {
-		if a.departement, err = delegates.DocDepartement(ctx, pool, u, "departement", dep); err != nil {
+		if a.departement, err = delegates.DocDepartement(ctx, pool, u, "departement", dep); errors.Is(err, check.ErrForbidden) {
+			// Some of the département is in scope (CheckArea let it
+			// through), not all of it, as a département's documents need.
+			return nil, &places.OutOfScope{Message: "Le département " + readDep + " n'est pas entièrement dans votre périmètre."}
+		} else if err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// dlgWrite reads the parameters of a delegate document (dlgParams with
+// need) and writes it, reporting what it was written for: the election
+// resolved (the only open one when none was given) and the place and
+// round as read.
+func dlgWrite(need string, write func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, w io.Writer) (int, error)) func(context.Context, *pgxpool.Pool, *staff.User, Params, io.Writer) (Written, error) {
+	return func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error) {
+		a, err := dlgParams(ctx, pool, u, p, need)
+		if err != nil {
+			return Written{}, err
+		}
+		n, err := write(ctx, pool, u, a, w)
+		read := map[string]string{"commune": a.commune, "departement": a.departement}
+		if a.round != 0 {
+			read["round"] = strconv.Itoa(a.round)
+		}
+		return Written{Rows: n, Params: resolvedParams(p, a.election.Slug, read)}, err
+	}
 }
 
 func dlgRoundSuffix(p Params) string {
@@ -482,11 +518,7 @@ func (d *dlgDoc) output(w io.Writer) error { return WritePDF(d.pdf, w) }
 // ---------------------------------------------------------------------------
 // 1. Designation letter to the mayor
 
-func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	a, err := dlgParams(ctx, pool, u, p, "commune")
-	if err != nil {
-		return 0, err
-	}
+func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, w io.Writer) (int, error) {
 	el := a.election
 	rounds := a.rounds()
 	representative, err := a.representative(ctx, pool)
@@ -655,11 +687,7 @@ func dlgOrDash(s string) string {
 // ---------------------------------------------------------------------------
 // 2. Credentials: one page per person
 
-func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	a, err := dlgParams(ctx, pool, u, p, "either")
-	if err != nil {
-		return 0, err
-	}
+func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, w io.Writer) (int, error) {
 	el := a.election
 	representative, err := a.representative(ctx, pool)
 	if err != nil {
@@ -758,11 +786,7 @@ func dlgContains(list []string, s string) bool {
 // ---------------------------------------------------------------------------
 // 3. Workbook for staff
 
-func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	a, err := dlgParams(ctx, pool, u, p, "")
-	if err != nil {
-		return 0, err
-	}
+func writeDelegatesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, w io.Writer) (int, error) {
 	// The national workbook is some 6 million cells: streamed, zipped on
 	// every core.
 	f := NewWorkbook(w)
@@ -1124,11 +1148,7 @@ func dlgRoleAbbrev(r delegates.Role) string {
 // ---------------------------------------------------------------------------
 // 4. Département summary for the prefecture
 
-func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	a, err := dlgParams(ctx, pool, u, p, "departement")
-	if err != nil {
-		return 0, err
-	}
+func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *dlgArea, w io.Writer) (int, error) {
 	el := a.election
 	rounds := a.rounds()
 	depName := dlgDepartementName(a.departement)

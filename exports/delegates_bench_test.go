@@ -199,10 +199,11 @@ func benchExport(b *testing.B, pool *pgxpool.Pool, u *staff.User, name string, p
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		w := &countingWriter{}
-		var err error
-		if rows, err = exports.Run(ctx, pool, u, u.Actor(), name, p, w); err != nil {
+		res, err := exports.Run(ctx, pool, u, u.Actor(), name, p, w)
+		if err != nil {
 			b.Fatal(err)
 		}
+		rows = res.Rows
 		size = w.n
 	}
 	b.StopTimer()

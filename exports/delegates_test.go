@@ -138,10 +138,11 @@ func (f *delegateFixture) run(t testing.TB, u *staff.User, name string, p export
 	var before int
 	f.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1`, "export."+name).Scan(&before)
 	var buf bytes.Buffer
-	rows, err := exports.Run(ctx, f.pool, u, u.Actor(), name, p, &buf)
+	res, err := exports.Run(ctx, f.pool, u, u.Actor(), name, p, &buf)
 	if err != nil {
 		t.Fatalf("%s %v: %v", name, p, err)
 	}
+	rows := res.Rows
 	var after int
 	var details map[string]any
 	var actor string
@@ -693,7 +694,8 @@ func TestDelegateExportScope(t *testing.T) {
 		{"delegates", exports.Params{"departement": "75", "election": demo.ElectionSlug}, check.ErrForbidden},
 		{"delegates", exports.Params{"commune": "75104", "election": demo.ElectionSlug}, check.ErrForbidden},
 		{"prefecture", exports.Params{"departement": "75", "election": demo.ElectionSlug}, check.ErrForbidden},
-		{"prefecture", exports.Params{"departement": "48", "election": demo.ElectionSlug}, check.ErrNotFound}, // no commune loaded there
+		// Out of scope is said first, whether the place has communes or not.
+		{"prefecture", exports.Params{"departement": "48", "election": demo.ElectionSlug}, check.ErrForbidden},
 	} {
 		var buf bytes.Buffer
 		_, err := exports.Run(ctx, f.pool, dlgOrganizer, dlgOrganizer.Actor(), c.name, c.p, &buf)
@@ -721,6 +723,10 @@ func TestDelegateExportScope(t *testing.T) {
 		if inv, ok := check.AsInvalid(err); !ok || inv.Fields[c.field] == "" {
 			t.Errorf("%s %v: err = %v, want a message on %s", c.name, c.p, err, c.field)
 		}
+	}
+	// Within the scope, a département without communes loaded is not found.
+	if _, err := exports.Run(ctx, f.pool, dlgAdmin, dlgAdmin.Actor(), "prefecture", exports.Params{"departement": "48", "election": demo.ElectionSlug}, &bytes.Buffer{}); !errors.Is(err, check.ErrNotFound) {
+		t.Errorf("prefecture of the 48 for an admin: %v, want not found", err)
 	}
 	var audited int
 	f.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action LIKE 'export.%'`).Scan(&audited)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -36,13 +37,39 @@ type Export struct {
 	// misspelt or unsupported filter never goes unnoticed (the document
 	// would hold more than asked, and its audit row say otherwise).
 	Params []string
-	// Filename is the download name for these parameters.
+	// Filename is the download name for these parameters (Run gives it
+	// the parameters Write resolved).
 	Filename func(p Params) string
 	// Write produces the document for u (whose scope it must respect) and
-	// returns how many rows or pages of people it holds. It returns a
+	// reports how many rows or pages of people it holds and the parameters
+	// it resolved (see Written). It must not modify p. It returns a
 	// *check.Invalid for bad parameters and check.ErrForbidden when the
-	// parameters ask for more than u's scope.
-	Write func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (rows int, err error)
+	// parameters ask for more than u's scope: a *places.OutOfScope, with
+	// its reason, for a place outside it.
+	Write func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error)
+}
+
+// Written is what an export's Write reports.
+type Written struct {
+	// Rows is how many rows or pages of people the document holds.
+	Rows int
+	// Params are the parameters the document was written for, as Write
+	// resolved them: the election exported (the only open one when none
+	// was given, the slug as stored when typed otherwise) and the place as
+	// read (the 04 of a "4"). Only the keys given are rewritten, so that
+	// the file name gains no part that was not asked for, but the
+	// election, named whenever one was resolved (a material document asked
+	// for by batch is named after the batch instead). nil: the parameters
+	// as given (an export that resolves none).
+	Params Params
+}
+
+// Result is what Run wrote: Write's report and the file name for the
+// parameters it resolved, which the audit row, the download and the
+// command line's default output all use.
+type Result struct {
+	Written
+	Filename string
 }
 
 var registry = map[string]Export{}
@@ -72,14 +99,16 @@ func All() []Export {
 }
 
 // Run writes export name for u to w and records it in the audit log
-// (who, what, parameters, row count). actor is u.Actor() or "cli".
-func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name string, p Params, w io.Writer) (int, error) {
+// (who, what, parameters, row count). actor is u.Actor() or "cli". The
+// audit row, and the Filename returned, name what was exported: the
+// parameters Write resolved, not p as typed (which Run leaves as it is).
+func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name string, p Params, w io.Writer) (Result, error) {
 	e, ok := registry[name]
 	if !ok {
-		return 0, check.ErrNotFound
+		return Result{}, check.ErrNotFound
 	}
 	if u == nil {
-		return 0, check.ErrForbidden
+		return Result{}, check.ErrForbidden
 	}
 	errs := check.Errors{}
 	for k := range p {
@@ -88,20 +117,45 @@ func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name str
 		}
 	}
 	if err := errs.Err(); err != nil {
-		return 0, err
+		return Result{}, err
 	}
-	rows, err := e.Write(ctx, pool, u, p, w)
+	// Write gets a copy: the caller's parameters stay as typed, whatever
+	// an export does with its own.
+	written, err := e.Write(ctx, pool, u, maps.Clone(p), w)
 	if err != nil {
-		return rows, err
+		return Result{Written: Written{Rows: written.Rows}}, err
 	}
+	if written.Params == nil {
+		written.Params = maps.Clone(p)
+	}
+	res := Result{Written: written, Filename: e.Filename(written.Params)}
 	if e.Personal {
-		details := map[string]any{"rows": rows, "scope": u.Scope}
-		for k, v := range p {
+		details := map[string]any{"rows": res.Rows, "scope": u.Scope}
+		for k, v := range res.Params {
 			details[k] = v
 		}
-		if err := staff.Audit(ctx, pool, actor, "export."+name, "export", e.Filename(p), details); err != nil {
-			return rows, fmt.Errorf("audit export: %w", err)
+		if err := staff.Audit(ctx, pool, actor, "export."+name, "export", res.Filename, details); err != nil {
+			return res, fmt.Errorf("audit export: %w", err)
 		}
 	}
-	return rows, nil
+	return res, nil
+}
+
+// resolvedParams is p as an export read it (see Written.Params): a copy,
+// election set to the slug exported ("" leaves it as given) and each key
+// of read that p gives set to its value as read.
+func resolvedParams(p Params, election string, read map[string]string) Params {
+	q := maps.Clone(p)
+	if q == nil {
+		q = Params{}
+	}
+	if election != "" {
+		q["election"] = election
+	}
+	for k, v := range read {
+		if strings.TrimSpace(p[k]) != "" {
+			q[k] = v
+		}
+	}
+	return q
 }

@@ -2,6 +2,7 @@ package exports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,9 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jung-kurt/gofpdf"
 
-	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -28,16 +29,16 @@ const materialXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetm
 func init() {
 	Register(Export{Name: "material-printer", ContentType: materialXLSX, Params: MaterialParams,
 		Description: "Matériel : quantités par article et par département, pour l'imprimeur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("imprimeur", "xlsx"), Write: writeMaterialPrinter})
+		Filename:    materialFilename("imprimeur", "xlsx"), Write: materialWrite(writeMaterialPrinter)})
 	Register(Export{Name: "material-shipper", ContentType: materialXLSX, Personal: true, Params: MaterialParams,
 		Description: "Matériel : un colis par ligne (destinataire, adresse, contenu, poids), pour le transporteur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("transporteur", "xlsx"), Write: writeMaterialShipper})
+		Filename:    materialFilename("transporteur", "xlsx"), Write: materialWrite(writeMaterialShipper)})
 	Register(Export{Name: "material-slips", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : bordereaux de colisage, une page par commande (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("bordereaux", "pdf"), Write: writeMaterialSlips})
+		Filename:    materialFilename("bordereaux", "pdf"), Write: materialWrite(writeMaterialSlips)})
 	Register(Export{Name: "material-labels", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : étiquettes d'adresse, planches A4 de 3 × 8 (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("etiquettes", "pdf"), Write: writeMaterialLabels})
+		Filename:    materialFilename("etiquettes", "pdf"), Write: materialWrite(writeMaterialLabels)})
 }
 
 // MaterialParams are the filters of the orders (materials.ParseFilter)
@@ -68,15 +69,18 @@ func materialFilename(kind, ext string) func(p Params) string {
 }
 
 // materialFilter reads the parameters into an orders filter. A
-// département outside u's scope is refused, as by the other exports,
-// rather than answered with an empty document.
+// département outside u's scope is refused with its reason (a
+// *places.OutOfScope, places.CheckArea), as by the other exports, rather
+// than answered with an empty document.
 func materialFilter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params) (materials.Filter, *elections.Election, error) {
 	f, e, err := materials.ParseFilter(ctx, pool, map[string]string(p), time.Now())
 	if err != nil {
 		return f, nil, err
 	}
-	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !scopeReaches(u, f.Departement) {
-		return f, nil, check.ErrForbidden
+	// (ParseFilter has checked the code: CheckArea is asked for the scope.)
+	var outside *places.OutOfScope
+	if _, _, err := places.CheckArea(u, f.Departement, ""); errors.As(err, &outside) {
+		return f, nil, err
 	}
 	// A batch is found only within the scope, as its staff page is.
 	if f.BatchID != 0 {
@@ -88,11 +92,28 @@ func materialFilter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Pa
 	return f, e, nil
 }
 
-func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, u, p)
-	if err != nil {
-		return 0, err
+// materialWrite reads the parameters of a material document
+// (materialFilter) and writes it, reporting what it was written for: the
+// election resolved when neither a batch nor an election was given (the
+// only open one) or named otherwise, and the département as read.
+func materialWrite(write func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, f materials.Filter, w io.Writer) (int, error)) func(context.Context, *pgxpool.Pool, *staff.User, Params, io.Writer) (Written, error) {
+	return func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error) {
+		f, e, err := materialFilter(ctx, pool, u, p)
+		if err != nil {
+			return Written{}, err
+		}
+		n, err := write(ctx, pool, u, f, w)
+		// A batch names its election: the file is named after the batch,
+		// and its parameters stay as given.
+		election := ""
+		if strings.TrimSpace(p["batch"]) == "" && e != nil {
+			election = e.Slug
+		}
+		return Written{Rows: n, Params: resolvedParams(p, election, map[string]string{"departement": f.Departement})}, err
 	}
+}
+
+func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User, f materials.Filter, w io.Writer) (int, error) {
 	rows, err := materials.PrinterRows(ctx, pool, u.ScopeArg(), f)
 	if err != nil {
 		return 0, err
@@ -186,11 +207,7 @@ func writeMaterialPrinter(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 	return len(rows), nil
 }
 
-func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, u, p)
-	if err != nil {
-		return 0, err
-	}
+func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User, f materials.Filter, w io.Writer) (int, error) {
 	x := NewWorkbook(w)
 	defer x.Close()
 	sheet, err := NewSheet(x, "Colis",
@@ -232,11 +249,7 @@ func electionName(ctx context.Context, pool *pgxpool.Pool, cache map[int64]strin
 	return name
 }
 
-func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, u, p)
-	if err != nil {
-		return 0, err
-	}
+func writeMaterialSlips(ctx context.Context, pool *pgxpool.Pool, u *staff.User, f materials.Filter, w io.Writer) (int, error) {
 	pdf := NewPDF()
 	pdf.SetTitle("Bordereaux de colisage", true)
 	names := map[int64]string{}
@@ -314,11 +327,7 @@ const (
 	labelPadding = 5.0
 )
 
-func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
-	f, _, err := materialFilter(ctx, pool, u, p)
-	if err != nil {
-		return 0, err
-	}
+func writeMaterialLabels(ctx context.Context, pool *pgxpool.Pool, u *staff.User, f materials.Filter, w io.Writer) (int, error) {
 	pdf := NewPDF()
 	pdf.SetTitle("Étiquettes d'adresse", true)
 	pdf.SetMargins(0, 0, 0)

@@ -71,11 +71,11 @@ func placeMaterialOrders(t *testing.T, pool *pgxpool.Pool) []*materials.Order {
 func materialRun(t *testing.T, pool *pgxpool.Pool, u *staff.User, name string, p exports.Params) ([]byte, int) {
 	t.Helper()
 	var buf bytes.Buffer
-	n, err := exports.Run(context.Background(), pool, u, u.Actor(), name, p, &buf)
+	res, err := exports.Run(context.Background(), pool, u, u.Actor(), name, p, &buf)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	return buf.Bytes(), n
+	return buf.Bytes(), res.Rows
 }
 
 func materialSheet(t *testing.T, data []byte, sheet string) [][]string {
@@ -427,8 +427,8 @@ func BenchmarkMaterialExports50k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if name != "material-printer" && n != 50000 {
-					b.Fatalf("%d rows", n)
+				if name != "material-printer" && n.Rows != 50000 {
+					b.Fatalf("%d rows", n.Rows)
 				}
 			}
 		})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"scrutin/logistics/check"
+	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -42,25 +42,31 @@ func proxiesFilename(p Params) string {
 	}, strings.Join(parts, "-")) + ".xlsx"
 }
 
-func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (int, error) {
+func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error) {
 	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"]}
 	if err := f.Normalize(ctx, pool, false); err != nil {
-		return 0, err
+		return Written{}, err
 	}
-	// Asking for a place outside one's scope is refused rather than
+	// Asking for a place outside one's scope is refused, with its reason
+	// (a *places.OutOfScope, as the proxy lists answer), rather than
 	// silently answered with an empty workbook.
-	if f.Departement != "" && !u.CoversDepartement(f.Departement) && !scopeReaches(u, f.Departement) {
-		return 0, check.ErrForbidden
-	}
-	if f.Commune != "" && !u.Covers(f.Commune) {
-		return 0, check.ErrForbidden
+	if _, _, err := places.CheckArea(u, f.Departement, f.Commune); err != nil {
+		return Written{}, err
 	}
 	electionID, slug, err := proxies.ElectionID(ctx, pool, strings.TrimSpace(p["election"]), time.Now())
 	if err != nil {
-		return 0, err
+		return Written{}, err
 	}
-	recordExported(p, slug, f)
+	n, err := writeProxiesWorkbook(ctx, pool, u, electionID, f, w)
+	// The workbook holds the election resolved (the only open one when p
+	// named none) and the place as read (the 04 of a "4"): Run audits and
+	// names the file after them.
+	return Written{Rows: n, Params: resolvedParams(p, slug, map[string]string{"departement": f.Departement, "commune": f.Commune})}, err
+}
 
+// writeProxiesWorkbook writes the requests and volunteers of an election
+// for f, within u's scope, and returns how many rows of people it holds.
+func writeProxiesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User, electionID int64, f proxies.Filter, w io.Writer) (int, error) {
 	x := NewWorkbook(w)
 	defer x.Close()
 	rs, err := NewSheet(x, "Demandes", []string{"N° demande", "Tour", "Date du tour", "Statut", "Prénom", "Nom", "E-mail", "Téléphone",
@@ -122,34 +128,6 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 		return 0, err
 	}
 	return rs.Rows() + vs.Rows(), nil
-}
-
-// recordExported writes into p what the workbook holds: the election
-// actually exported (the only open one when p named none, the slug as
-// stored when it was typed otherwise) and the place as it was read (the
-// 04 of a "4"). exports.Run audits p once Write returns, and names the file
-// from it (its audit entity_id, and the download's name): the audit row
-// of personal data then says which election left, whatever was typed.
-// Only the keys given are rewritten, so that the file name gains no part
-// that was not asked for but the election.
-func recordExported(p Params, slug string, f proxies.Filter) {
-	p["election"] = slug
-	for k, v := range map[string]string{"departement": f.Departement, "commune": f.Commune} {
-		if strings.TrimSpace(p[k]) != "" {
-			p[k] = v
-		}
-	}
-}
-
-// scopeReaches reports a scope made of communes of the département: they may
-// export it, and in_scope keeps only their communes.
-func scopeReaches(u *staff.User, dep string) bool {
-	for _, s := range u.Scope {
-		if len(s) == 5 && staff.Departement(s) == dep {
-			return true
-		}
-	}
-	return false
 }
 
 func proxyOfferLabel(s string) string {

@@ -54,7 +54,8 @@ func TestProxiesWorkbookRespectsScopeAndIsAudited(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			n, err := exports.Run(ctx, pool, tc.user, tc.user.Actor(), "proxies", tc.params, &buf)
+			res, err := exports.Run(ctx, pool, tc.user, tc.user.Actor(), "proxies", tc.params, &buf)
+			n := res.Rows
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) {
 					t.Fatalf("want %v, got %v", tc.err, err)
@@ -265,10 +266,11 @@ func TestProxiesExportAuditsTheElectionExported(t *testing.T) {
 		{"a closed election named", admin, exports.Params{"election": "passee"}, "passee", nil, "procurations-passee.xlsx"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, err := exports.Run(ctx, pool, tc.user, tc.user.Actor(), "proxies", tc.params, &bytes.Buffer{})
+			res, err := exports.Run(ctx, pool, tc.user, tc.user.Actor(), "proxies", tc.params, &bytes.Buffer{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			rows := res.Rows
 			var actor, file string
 			var details map[string]any
 			if err := pool.QueryRow(ctx, `SELECT actor, entity_id, details FROM audit_log WHERE action = 'export.proxies' ORDER BY id DESC LIMIT 1`).

@@ -1,19 +1,26 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"scrutin/exports"
+	"scrutin/logistics/check"
+	"scrutin/logistics/places"
 )
 
 // SendExport runs a registered export for the logged-in staff member and
 // sends it as a download. The document is built in a temporary file (memory
 // stays bounded whatever its size) so that an error still gets a proper
-// status instead of a truncated file.
+// status instead of a truncated file. The download is named as its audit
+// row is, after what was exported (exports.Result.Filename: the election
+// when none was given, the place as read). A place outside the caller's
+// scope answers 403 with the reason (refuseExportOutOfScope).
 func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	e, ok := exports.Lookup(name)
 	if !ok {
@@ -25,9 +32,10 @@ func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 		return err
 	}
 	os.Remove(f.Name()) // the open descriptor keeps it until sent
-	if _, err := exports.Run(c.UserContext(), s.Pool, u, u.Actor(), name, p, f); err != nil {
+	res, err := exports.Run(c.UserContext(), s.Pool, u, u.Actor(), name, p, f)
+	if err != nil {
 		f.Close()
-		return err
+		return refuseExportOutOfScope(c, p, err)
 	}
 	size, err := f.Seek(0, 1)
 	if err != nil {
@@ -38,11 +46,32 @@ func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 		f.Close()
 		return err
 	}
-	filename := e.Filename(p)
+	filename := res.Filename
 	c.Set(fiber.HeaderContentType, e.ContentType)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, asciiName(filename), url.PathEscape(filename)))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendStream(f, int(size))
+}
+
+// refuseExportOutOfScope answers an export refused for a place outside the
+// caller's scope (a *places.OutOfScope) as the proxy lists do: 403 with the
+// reason (« Le département 75 est hors de votre périmètre. ») as the
+// summary and under the parameter that named the place (the commune when
+// one is given, as places.CheckArea checks it first); a page gets the
+// reason on the error page. Any other error is returned as is.
+func refuseExportOutOfScope(c *fiber.Ctx, p exports.Params, err error) error {
+	var outside *places.OutOfScope
+	if !errors.As(err, &outside) {
+		return err
+	}
+	if !isAPI(c) {
+		return &Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
+	}
+	field := "departement"
+	if strings.TrimSpace(p["commune"]) != "" {
+		field = "commune"
+	}
+	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{field: outside.Message}})
 }
 
 // QueryParams copies the query string into export parameters.

@@ -12,6 +12,7 @@ import (
 
 	"scrutin/exports"
 	"scrutin/logistics/check"
+	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -62,9 +63,14 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		}
 		actor = staff.ActorCLI + ":" + u.Email
 	}
+	// Without -o, the file is named after what was exported, as its audit
+	// row is (exports.Result.Filename: the election when none was given,
+	// the place as read), which is known once written: until then it is a
+	// temporary file in the current directory.
 	path := *out
+	tmpName := path
 	if path == "" {
-		path = x.Filename(p)
+		tmpName = x.Filename(p)
 	}
 	var w io.Writer = e.stdout
 	var tmp *os.File
@@ -72,37 +78,38 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		// Written beside the target and renamed once whole: a refused or
 		// failed export leaves a file of the same name as it was. Private
 		// to its owner (0600), as the data may be personal.
-		if tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"); err != nil {
+		if tmp, err = os.CreateTemp(filepath.Dir(tmpName), "."+filepath.Base(tmpName)+".*"); err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err // the temporary file's name would mislead
 			}
-			return fmt.Errorf("cannot write %s: %w", path, err)
+			return fmt.Errorf("cannot write %s: %w", tmpName, err)
 		}
 		defer os.Remove(tmp.Name()) // nothing left to remove once renamed
 		defer tmp.Close()
 		w = tmp
 	}
-	rows, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, w)
-	if errors.Is(err, check.ErrForbidden) && *as != "" {
+	res, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, w)
+	var outside *places.OutOfScope
+	switch {
+	case errors.As(err, &outside) && *as != "":
+		return outOfScopeAs{u, outside}
+	case errors.Is(err, check.ErrForbidden) && *as != "":
 		return forbiddenAs{u}
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	if tmp != nil {
 		if err := tmp.Close(); err != nil {
 			return err
 		}
-		if *out == "" {
-			// Named as its audit row is: the export may have written into p
-			// what it exported (the election when none was given).
-			path = x.Filename(p)
+		if path == "" {
+			path = res.Filename
 		}
 		if err := os.Rename(tmp.Name(), path); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "%s: %d rows written to %s\n", name, rows, path)
+		fmt.Fprintf(e.stderr, "%s: %d rows written to %s\n", name, res.Rows, path)
 	}
 	return nil
 }
@@ -121,3 +128,22 @@ func (f forbiddenAs) Error() string {
 }
 
 func (f forbiddenAs) Unwrap() error { return check.ErrForbidden }
+
+// outOfScopeAs is a place outside the scope of the account of --as
+// (places.OutOfScope): its reason, as the pages and the API give it
+// (« Le département 04 est hors de votre périmètre »), followed by the
+// account and its scope.
+type outOfScopeAs struct {
+	u       *staff.User
+	outside *places.OutOfScope
+}
+
+func (f outOfScopeAs) Error() string {
+	scope := strings.Join(f.u.Scope, ", ")
+	if scope == "" {
+		scope = "aucun"
+	}
+	return fmt.Sprintf("%s (compte %s, périmètre : %s).", strings.TrimSuffix(f.outside.Message, "."), f.u.Email, scope)
+}
+
+func (f outOfScopeAs) Unwrap() error { return f.outside }

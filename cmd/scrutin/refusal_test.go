@@ -41,7 +41,8 @@ func TestRefusalsReadInFrench(t *testing.T) {
 }
 
 // TestExportAsAnAccountOutOfScope: an export refused for the account of
-// --as names the account and its scope, in French, not "forbidden"; a dry
+// --as gives the reason (the place outside its scope, as the API says it)
+// and names the account and its scope, in French, not "forbidden"; a dry
 // run of the matching says what it would do, every verb in that mood.
 func TestExportAsAnAccountOutOfScopeAndDryRunWording(t *testing.T) {
 	t.Setenv("DATABASE_URL", dbtest.NewURL(t))
@@ -52,7 +53,7 @@ func TestExportAsAnAccountOutOfScopeAndDryRunWording(t *testing.T) {
 		t.Fatalf("staff add: exit %d\n%s", code, stderr)
 	}
 	code, stdout, stderr := runCLI(t, "", "export", "--as", "org75@example.org", "proxies", "departement=04", "-o", "-")
-	if want := "scrutin export: Accès refusé : ce document sort du périmètre de org75@example.org (75) ou de son rôle (organizer).\n"; code != 1 || stdout != "" || stderr != want {
+	if want := "scrutin export: Le département 04 est hors de votre périmètre (compte org75@example.org, périmètre : 75).\n"; code != 1 || stdout != "" || stderr != want {
 		t.Errorf("export out of scope: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
 	}
 	code, stdout, stderr = runCLI(t, "", "match", "proxies", "--dry-run")
