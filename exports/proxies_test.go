@@ -17,7 +17,6 @@ import (
 	"scrutin/demo"
 	"scrutin/exports"
 	"scrutin/logistics/check"
-	"scrutin/logistics/elections"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
 )
@@ -241,13 +240,7 @@ func TestProxiesExportAuditsTheElectionExported(t *testing.T) {
 	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
-	// A past election: the default is the only open one, not "any".
-	past := time.Now().AddDate(0, 0, -30)
-	past = past.AddDate(0, 0, -int(past.Weekday()))
-	if _, err := elections.Create(ctx, pool, elections.Input{Name: "Élection passée", Slug: "passee",
-		Rounds: []elections.RoundInput{{Number: 1, Date: past.Format(time.DateOnly)}}}); err != nil {
-		t.Fatal(err)
-	}
+	addPastElection(t, pool) // the default is the only open one, not "any"
 	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
 	org := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
 	for _, tc := range []struct {

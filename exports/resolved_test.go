@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
 	"scrutin/database/dbtest"
@@ -35,13 +36,7 @@ func TestExportsNameAndAuditWhatTheyResolved(t *testing.T) {
 	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo, delegates.LoadDemo, materials.LoadDemo); err != nil {
 		t.Fatal(err)
 	}
-	// A past election: the default is the only open one, not "any".
-	past := time.Now().AddDate(0, 0, -30)
-	past = past.AddDate(0, 0, -int(past.Weekday()))
-	if _, err := elections.Create(ctx, pool, elections.Input{Name: "Élection passée", Slug: "passee",
-		Rounds: []elections.RoundInput{{Number: 1, Date: past.Format(time.DateOnly)}}}); err != nil {
-		t.Fatal(err)
-	}
+	addPastElection(t, pool) // the default is the only open one, not "any"
 	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
 	org := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
 	const el = demo.ElectionSlug
@@ -207,4 +202,16 @@ func paramsText(p exports.Params) string {
 		return "default"
 	}
 	return strings.Join(parts, "&")
+}
+
+// addPastElection adds an election whose one round was a Sunday about a
+// month ago: closed, it is never the default.
+func addPastElection(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	past := time.Now().AddDate(0, 0, -30)
+	past = past.AddDate(0, 0, -int(past.Weekday()))
+	if _, err := elections.Create(context.Background(), pool, elections.Input{Name: "Élection passée", Slug: "passee",
+		Rounds: []elections.RoundInput{{Number: 1, Date: past.Format(time.DateOnly)}}}); err != nil {
+		t.Fatal(err)
+	}
 }
