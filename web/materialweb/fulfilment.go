@@ -14,15 +14,45 @@ import (
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
 	"scrutin/logistics/materials"
+	"scrutin/logistics/places"
 	"scrutin/web"
 )
 
 const perPage = 100
 
-func (m *module) ordersAPI(c *fiber.Ctx) error {
-	f, _, err := materials.ParseFilter(c.UserContext(), m.s.Pool, queryMap(c), m.s.Now())
+// orderFilter reads the orders' filter (materials.ParseFilter), then the
+// département as the proxy and delegate lists do (places.CheckArea): one
+// outside the reader's scope is a *places.OutOfScope (403), not an empty
+// list; a code that is not one stays a *check.Invalid (422).
+func (m *module) orderFilter(c *fiber.Ctx, q map[string]string) (materials.Filter, error) {
+	f, _, err := materials.ParseFilter(c.UserContext(), m.s.Pool, q, m.s.Now())
 	if err != nil {
+		return f, err
+	}
+	if f.Departement, _, err = places.CheckArea(web.StaffUser(c), f.Departement, ""); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// refuseOutOfScope is how the JSON API answers a place outside the
+// caller's scope (places.OutOfScope), as the proxy lists do: 403 with the
+// reason the pages show ("Le département 75 est hors de votre
+// périmètre.") as the summary and under the filter that named the place
+// (the orders are filtered by département only). Any other error is
+// returned as is.
+func refuseOutOfScope(c *fiber.Ctx, err error) error {
+	var outside *places.OutOfScope
+	if !errors.As(err, &outside) {
 		return err
+	}
+	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{"departement": outside.Message}})
+}
+
+func (m *module) ordersAPI(c *fiber.Ctx) error {
+	f, err := m.orderFilter(c, queryMap(c))
+	if err != nil {
+		return refuseOutOfScope(c, err)
 	}
 	f.Limit, f.Offset = materials.PageLimit(c.QueryInt("limit", perPage)), max(c.QueryInt("offset", 0), 0)
 	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)
@@ -169,10 +199,15 @@ func (m *module) ordersPage(c *fiber.Ctx) error {
 		return err
 	}
 	data["Items"] = items
-	f, _, err := materials.ParseFilter(c.UserContext(), m.s.Pool, q, m.s.Now())
+	f, err := m.orderFilter(c, q)
+	var outside *places.OutOfScope
 	if inv, ok := check.AsInvalid(err); ok {
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
 		return m.s.RenderStatus(c, fiber.StatusUnprocessableEntity, "materials/staff_orders", data)
+	} else if errors.As(err, &outside) {
+		// The reason, the filter form kept; no list, no documents.
+		data["Summary"] = outside.Message
+		return m.s.RenderStatus(c, fiber.StatusForbidden, "materials/staff_orders", data)
 	} else if err != nil {
 		return err
 	}
