@@ -234,7 +234,7 @@ func TestVolunteerValidation(t *testing.T) {
 		{"NNE too short", "1980-01-01", "1234567", 10, "voter_number", "8 ou 9 chiffres", false},
 		{"NNE with letters", "1980-01-01", "12345678A", 10, "voter_number", "8 ou 9 chiffres", false},
 		{"under 18 on round day", minor, "123456789", 10, "birth_date", "Il faut avoir 18 ans le jour du scrutin.", false},
-		{"distance too far", "1980-01-01", "123456789", 21, "max_distance_km", "entre 1 et 20 km", false},
+		{"distance too far", "1980-01-01", "123456789", 21, "max_distance_km", "de 1 à 20 km", false},
 		{"18 on round day", adult, "123 456 789", 0, "", "", true},
 	}
 	for _, tc := range tests {

@@ -56,10 +56,15 @@ type VolunteerInput struct {
 	BirthDate   string `json:"birth_date"`
 	VoterNumber string `json:"voter_number"`
 	// Omitted: DefaultMaxDistanceKm; 0 is refused like any distance out
-	// of range. Kept in whole km: a decimal (15.5) is rounded to the
-	// nearest.
+	// of range. Kept in whole km: a decimal is rounded down (15.9 is 15),
+	// so that no one is asked to go farther than they said.
 	MaxDistanceKm *float64 `json:"max_distance_km"`
 }
+
+// DistanceMessage refuses a volunteer's travel limit that is not a
+// number of km from 1 to MaxTravelKm, on the form (where what cannot be
+// read comes as -1) and in the API alike.
+var DistanceMessage = fmt.Sprintf("Indiquez en chiffres une distance de 1 à %d km, par exemple 10.", MaxTravelKm)
 
 // Person is the shared part of a volunteer's input.
 func (in *VolunteerInput) Person() Person {
@@ -179,10 +184,10 @@ func (in *VolunteerInput) validate(ctx context.Context, q pgdb.Q, now time.Time)
 	out.nne = contact.VoterNumber(errs, "voter_number", in.VoterNumber)
 	out.distance = DefaultMaxDistanceKm
 	if in.MaxDistanceKm != nil {
-		if km := math.Round(*in.MaxDistanceKm); km >= 1 && km <= MaxTravelKm {
+		if km := math.Floor(*in.MaxDistanceKm); km >= 1 && km <= MaxTravelKm {
 			out.distance = int(km)
 		} else {
-			errs.Add("max_distance_km", fmt.Sprintf("Indiquez une distance entre 1 et %d km.", MaxTravelKm))
+			errs.Add("max_distance_km", DistanceMessage)
 		}
 	}
 	return out, errs.Err()

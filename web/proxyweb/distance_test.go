@@ -11,9 +11,9 @@ import (
 )
 
 // A volunteer's travel limit reads the same from the form and the API: a
-// decimal, with a comma or a point, is rounded to the nearest km (the
-// limit is kept in whole km); out of 1 to 20 once rounded, it is refused
-// with the same message.
+// decimal, with a comma or a point, is rounded down (the limit is kept in
+// whole km, and no one is asked to go farther than they said); out of 1
+// to 20 once rounded, or not a number, it is refused with one message.
 func TestVolunteerDistanceFormAndAPI(t *testing.T) {
 	env := start(t)
 	stored := func(email string) (km int) {
@@ -23,14 +23,14 @@ func TestVolunteerDistanceFormAndAPI(t *testing.T) {
 		}
 		return km
 	}
-	const refused = "Indiquez une distance entre 1 et 20 km."
+	const refused = "Indiquez en chiffres une distance de 1 à 20 km, par exemple 10."
 	nne := 10000000
 	for _, tc := range []struct {
 		typed string
 		km    int // 0: refused
 	}{
-		{"15,5", 16}, {"15.4", 15}, {" 7 ", 7}, {"0,6", 1}, {"20,4", 20},
-		{"20,5", 0}, {"0,4", 0}, {"loin", 0}, {"NaN", 0}, {"1e400", 0},
+		{"15,5", 15}, {"15.9", 15}, {" 7 ", 7}, {"12 km", 12}, {"1,9", 1}, {"20,9", 20},
+		{"21", 0}, {"0,6", 0}, {"sept", 0}, {"loin", 0}, {"NaN", 0}, {"1e400", 0},
 	} {
 		t.Run("form "+tc.typed, func(t *testing.T) {
 			nne++
@@ -56,7 +56,7 @@ func TestVolunteerDistanceFormAndAPI(t *testing.T) {
 		km   any
 		want int // 0: refused
 	}{
-		{"2.0", 2.0, 2}, {"15.5", 15.5, 16}, {"20", 20, 20}, {"20.7", 20.7, 0}, {"25", 25, 0}, {"0", 0, 0},
+		{"2.0", 2.0, 2}, {"15.5", 15.5, 15}, {"20", 20, 20}, {"20.7", 20.7, 20}, {"21", 21, 0}, {"25", 25, 0}, {"0", 0, 0},
 	} {
 		t.Run("API "+tc.name, func(t *testing.T) {
 			nne++

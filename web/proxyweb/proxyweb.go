@@ -261,6 +261,7 @@ func (m *module) volunteerForm(c *fiber.Ctx) error {
 // the domain rounds it and checks its range, as for the API's number.
 func formKm(s string) (float64, error) {
 	s = strings.ReplaceAll(strings.Join(strings.Fields(s), ""), ",", ".")
+	s = strings.TrimSuffix(strings.ToLower(s), "km") // "12 km"
 	km, err := strconv.ParseFloat(s, 64)
 	if err == nil && (math.IsNaN(km) || math.IsInf(km, 0)) {
 		err = strconv.ErrSyntax

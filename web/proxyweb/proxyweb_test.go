@@ -104,7 +104,7 @@ func TestPublicAPI(t *testing.T) {
 		{"no round", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "rounds", []int{}), 422, "rounds", "Choisissez au moins un tour."},
 		{"no consent", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "consent", false), 422, "consent", "Votre accord est nécessaire pour traiter votre demande."},
 		{"bad NNE", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "voter_number", "12AB"), 422, "voter_number", "Le numéro national d'électeur compte 8 ou 9 chiffres (il figure sur votre carte électorale)."},
-		{"distance 0", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "max_distance_km", 0), 422, "max_distance_km", "Indiquez une distance entre 1 et 20 km."},
+		{"distance 0", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "max_distance_km", 0), 422, "max_distance_km", "Indiquez en chiffres une distance de 1 à 20 km, par exemple 10."},
 		{"under 18", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "birth_date", time.Now().AddDate(-17, 0, 0).Format(time.DateOnly)), 422, "birth_date", "Il faut avoir 18 ans le jour du scrutin."},
 	}
 	var firstID float64
@@ -305,7 +305,7 @@ func TestFormsShowErrorsKeepValuesAndTrapBots(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<p class="error" id="voter_number-error">Le numéro national d&#39;électeur compte 8 ou 9 chiffres`,
-		`<p class="error" id="max_distance_km-error">Indiquez une distance entre 1 et 20 km.</p>`,
+		`<p class="error" id="max_distance_km-error">Indiquez en chiffres une distance de 1 à 20 km, par exemple 10.</p>`,
 		`name="first_name" type="text" value="Paul"`,
 		`id="round-2" value="2" checked`,
 	} {
