@@ -39,9 +39,9 @@ func rolesLine(roles []Role) string {
 }
 
 func signupBody(v *validSignup, link string, updated bool) string {
-	head := "Merci de vous proposer comme assesseur·e ou délégué·e pour " + v.election.Name + "."
+	head := "Merci de vous proposer comme assesseur·e ou délégué·e pour l'élection « " + v.election.Name + " »."
 	if updated {
-		head = "Votre inscription pour " + v.election.Name + " a été mise à jour, comme vous l'avez confirmé."
+		head = "Votre inscription pour l'élection « " + v.election.Name + " » a été mise à jour, comme vous l'avez confirmé."
 	}
 	return fmt.Sprintf(`Bonjour %s,
 
@@ -67,7 +67,7 @@ func reachYours(km *float64) string {
 func changeBody(election, link string) string {
 	return fmt.Sprintf(`Bonjour,
 
-Le formulaire d'inscription des assesseurs et délégués pour %s vient d'être envoyé de nouveau avec votre adresse e-mail, à laquelle une inscription existe déjà.
+Le formulaire d'inscription des assesseurs et délégués pour l'élection « %s » vient d'être envoyé de nouveau avec votre adresse e-mail, à laquelle une inscription existe déjà.
 
 Rien ne change tant que vous ne confirmez pas la modification, ici (lien valable %d heures) :
 %s
@@ -112,7 +112,7 @@ func appendSeatLine(buf []byte, s Seat) []byte {
 var (
 	assignedText = strings.Split(`Bonjour %s,
 
-Vous êtes désigné·e pour %s :
+Vous êtes désigné·e pour l'élection « %s » :
 %s
 
 Merci de confirmer dès maintenant votre présence sur votre page (ou de vous retirer si vous ne pouvez plus) : %s
@@ -120,7 +120,7 @@ Merci de confirmer dès maintenant votre présence sur votre page (ou de vous re
 Les noms des assesseurs et délégués doivent parvenir à la mairie %s : plus vous confirmez tôt, mieux c'est. Le jour du vote, venez avec une pièce d'identité et votre carte électorale.`+signature, "%s")
 	unassignedText = strings.Split(`Bonjour %s,
 
-Votre affectation pour %s a changé : vous n'êtes plus affecté·e à un bureau de vote pour l'instant. Nous vous écrirons si une place se libère près de chez vous.
+Votre affectation pour l'élection « %s » a changé : vous n'êtes plus affecté·e à un bureau de vote pour l'instant. Nous vous écrirons si une place se libère près de chez vous.
 
 Votre page : %s`+signature, "%s")
 )

@@ -64,7 +64,7 @@ func (d *Desk) holdChange(ctx context.Context, kind string, e *elections.Electio
 func changeBody(e *elections.Election, what, link string) string {
 	return fmt.Sprintf(`Bonjour,
 
-Le formulaire de %s (%s) vient d'être envoyé de nouveau avec votre adresse e-mail.
+Le formulaire de %s pour l'élection « %s » vient d'être envoyé de nouveau avec votre adresse e-mail.
 Rien ne change tant que vous ne confirmez pas ces modifications, ici (lien valable %d heures) :
 %s
 

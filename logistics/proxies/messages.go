@@ -62,7 +62,7 @@ Votre page (pour vous retirer à tout moment) : %s`, v.first, v.election.Name, r
 func volunteerUpdatedBody(v *validVolunteer, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Comme vous l'avez confirmé, votre inscription pour porter une procuration (%s) est mise à jour : %s, jusqu'à %d km.
+Comme vous l'avez confirmé, votre inscription pour porter une procuration pour l'élection « %s » est mise à jour : %s, jusqu'à %d km.
 
 Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), v.distance, link) + signature
 }

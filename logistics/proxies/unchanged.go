@@ -101,7 +101,7 @@ func (d *Desk) resendLink(ctx context.Context, kind string, id int64, e *electio
 func linkResentBody(first, what, election, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Le formulaire vient d'être envoyé de nouveau avec votre adresse e-mail, sans rien changer : %s (%s) est enregistrée telle quelle.
+Le formulaire vient d'être envoyé de nouveau avec votre adresse e-mail, sans rien changer : %s pour l'élection « %s » est enregistrée telle quelle.
 Voici de nouveau le lien de votre page, pour la suivre : %s
 
 Si vous n'êtes pas à l'origine de cet envoi, ignorez ce message : rien n'a changé.`, first, what, election, link) + signature

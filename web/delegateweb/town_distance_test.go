@@ -107,6 +107,10 @@ func TestStaffSeeTheHomeTown(t *testing.T) {
 		if strings.Contains(body, "Pont-Louis-Philippe") {
 			t.Fatal("a Paris address shown to the staff of the 04")
 		}
+		// Phones read as in France, as on the other staff pages.
+		if !regexp.MustCompile(`<a href="tel:(\+|&#43;)33[0-9]{9}">0[67]( [0-9]{2}){4}</a>`).MatchString(body) || regexp.MustCompile(`<br>(\+|&#43;)33[0-9]{9}</td>`).MatchString(body) {
+			t.Fatalf("phones on the volunteers page:\n%s", body)
+		}
 		if r := env.Do(t, "GET", "/staff/delegues/benevoles?election="+demo.ElectionSlug+"&commune=04209", org75, nil); r.Status != 403 {
 			t.Fatalf("a commune outside scope: %d", r.Status)
 		}
