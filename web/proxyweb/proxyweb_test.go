@@ -592,3 +592,23 @@ func TestProxiesExportWithoutElectionNamesItInTheAudit(t *testing.T) {
 		}
 	}
 }
+
+// An offer whose bureau the mandant did not give, in the volunteer's own
+// commune, says where to vote without a distance of « 0,0 km » (from one
+// commune's centre to itself).
+func TestOfferWithoutBureauGivesNoZeroDistance(t *testing.T) {
+	env := start(t)
+	req := with(requestBody("sans-bureau@example.org"), "bureau_code", "")
+	if r := env.Do(t, "POST", "/api/v1/proxy-requests", "", with(req, "rounds", []int{1})); r.Status != 201 {
+		t.Fatalf("request: %d %s", r.Status, r.Body)
+	}
+	vol := with(volunteerBody("voisin@example.org"), "bureau_code", "3")
+	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", with(vol, "rounds", []int{1})); r.Status != 201 {
+		t.Fatalf("volunteer: %d %s", r.Status, r.Body)
+	}
+	r := env.Do(t, "GET", strings.TrimPrefix(messageLink(t, env, "voisin@example.org", "proxy.offer"), env.URL), "", nil)
+	body := html.UnescapeString(string(r.Body))
+	if r.Status != 200 || !strings.Contains(body, "dans un bureau de Digne-les-Bains (à préciser avec la personne).") || strings.Contains(body, "0,0 km") {
+		t.Fatalf("%d:\n%s", r.Status, body)
+	}
+}
