@@ -20,7 +20,7 @@ import (
 // status instead of a truncated file. The download is named as its audit
 // row is, after what was exported (exports.Result.Filename: the election
 // when none was given, the place as read). A place outside the caller's
-// scope answers 403 with the reason (refuseExportOutOfScope).
+// scope answers 403 with the reason (RefuseOutOfScope).
 func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	e, ok := exports.Lookup(name)
 	if !ok {
@@ -35,7 +35,7 @@ func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	res, err := exports.Run(c.UserContext(), s.Pool, u, u.Actor(), name, p, f)
 	if err != nil {
 		f.Close()
-		return refuseExportOutOfScope(c, p, err)
+		return RefuseOutOfScope(c, err, p["commune"])
 	}
 	size, err := f.Seek(0, 1)
 	if err != nil {
@@ -53,13 +53,14 @@ func (s *Server) SendExport(c *fiber.Ctx, name string, p exports.Params) error {
 	return c.SendStream(f, int(size))
 }
 
-// refuseExportOutOfScope answers an export refused for a place outside the
-// caller's scope (a *places.OutOfScope) as the proxy lists do: 403 with the
-// reason (« Le département 75 est hors de votre périmètre. ») as the
-// summary and under the parameter that named the place (the commune when
-// one is given, as places.CheckArea checks it first); a page gets the
-// reason on the error page. Any other error is returned as is.
-func refuseExportOutOfScope(c *fiber.Ctx, p exports.Params, err error) error {
+// RefuseOutOfScope answers a place outside the caller's scope (a
+// *places.OutOfScope from places.CheckArea) the one way every staff list
+// and export does: 403 with the reason (« Le département 75 est hors de
+// votre périmètre. ») as the summary and, in the API, under the parameter
+// that named the place: commune, the commune the request gave, when there
+// is one (CheckArea checks it first), else the département. A page gets
+// the reason on the error page. Any other error is returned as is.
+func RefuseOutOfScope(c *fiber.Ctx, err error, commune string) error {
 	var outside *places.OutOfScope
 	if !errors.As(err, &outside) {
 		return err
@@ -68,7 +69,7 @@ func refuseExportOutOfScope(c *fiber.Ctx, p exports.Params, err error) error {
 		return &Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
 	}
 	field := "departement"
-	if strings.TrimSpace(p["commune"]) != "" {
+	if strings.TrimSpace(commune) != "" {
 		field = "commune"
 	}
 	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{field: outside.Message}})

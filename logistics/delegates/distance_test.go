@@ -147,7 +147,9 @@ func TestDecimalDistanceStoredAndCompared(t *testing.T) {
 	dist := places.DistanceKm(*from, *to)
 	below, above := math.Floor(dist*10)/10, math.Ceil(dist*10)/10
 	if dist < 1 || dist > 200 || dist-below < 1e-6 || above-dist < 1e-6 {
-		t.Skipf("the demo bureaux are %v km apart: no tenth on either side", dist)
+		// The demo's bureaux are fixed: a change that puts them a whole
+		// number of tenths apart must pick two others, not pass unchecked.
+		t.Fatalf("the demo bureaux are %v km apart: no tenth on either side", dist)
 	}
 	write := func(km float64) string { return strings.Replace(fmt.Sprintf("%.1f", km), ".", ",", 1) } // French, as typed
 	for _, tc := range []struct {

@@ -11,10 +11,16 @@ import (
 // Count writes n and its noun: singular below 2 ("0 personne désignée",
 // "1 commune"), plural from 2 ("3 heures", "1 200 tracts").
 func Count(n int, one, many string) string {
+	return Number(n) + " " + Noun(n, one, many)
+}
+
+// Noun is the noun of Count without the number: one below 2, else many
+// (« 2 volontaires inscrit·es »: the agreement of a word after the count).
+func Noun(n int, one, many string) string {
 	if n < 2 {
-		return Number(n) + " " + one
+		return one
 	}
-	return Number(n) + " " + many
+	return many
 }
 
 // Number writes an integer the French way: 1 000, 20 000 (a narrow

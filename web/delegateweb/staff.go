@@ -322,16 +322,6 @@ func (m *module) runForm(c *fiber.Ctx) error {
 	return c.Redirect("/staff/delegues?"+q.Encode(), fiber.StatusSeeOther)
 }
 
-// areaError is a refused place (places.CheckArea) as the error page
-// shows it: 403 with the place named, or 422 for a code that is not one.
-func areaError(err error) error {
-	var outside *places.OutOfScope
-	if errors.As(err, &outside) {
-		return &web.Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
-	}
-	return err
-}
-
 func joinFields(f check.Errors) string {
 	var parts []string
 	for _, v := range f {
@@ -400,7 +390,7 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		// reader's scope, is said so, not answered "Aucun bénévole".
 		f, err := volunteerFilter(c, e)
 		if err != nil {
-			return areaError(err)
+			return web.RefuseOutOfScope(c, err, c.Query("commune")) // a page: the error page says why
 		}
 		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 		if err != nil {

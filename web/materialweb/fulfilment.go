@@ -35,24 +35,10 @@ func (m *module) orderFilter(c *fiber.Ctx, q map[string]string) (materials.Filte
 	return f, nil
 }
 
-// refuseOutOfScope is how the JSON API answers a place outside the
-// caller's scope (places.OutOfScope), as the proxy lists do: 403 with the
-// reason the pages show ("Le département 75 est hors de votre
-// périmètre.") as the summary and under the filter that named the place
-// (the orders are filtered by département only). Any other error is
-// returned as is.
-func refuseOutOfScope(c *fiber.Ctx, err error) error {
-	var outside *places.OutOfScope
-	if !errors.As(err, &outside) {
-		return err
-	}
-	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{"departement": outside.Message}})
-}
-
 func (m *module) ordersAPI(c *fiber.Ctx) error {
 	f, err := m.orderFilter(c, queryMap(c))
 	if err != nil {
-		return refuseOutOfScope(c, err)
+		return web.RefuseOutOfScope(c, err, "") // filtered by département only
 	}
 	f.Limit, f.Offset = materials.PageLimit(c.QueryInt("limit", perPage)), max(c.QueryInt("offset", 0), 0)
 	orders, total, err := materials.ListOrders(c.UserContext(), m.s.Pool, web.StaffUser(c).ScopeArg(), f)

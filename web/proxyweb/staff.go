@@ -61,29 +61,10 @@ func filterRefused(err error, data fiber.Map) (status int, ok bool) {
 	return 0, false
 }
 
-// refuseOutOfScope is how the JSON API answers a place outside the
-// caller's scope (places.OutOfScope): 403, as for any refusal, with the
-// reason the pages show ("Le département 75 est hors de votre
-// périmètre.") as the summary and under the filter that named the place,
-// as a 422 names its fields. Any other error is returned as is.
-func refuseOutOfScope(c *fiber.Ctx, err error) error {
-	var outside *places.OutOfScope
-	if !errors.As(err, &outside) {
-		return err
-	}
-	// places.CheckArea checks a commune first, and a département only
-	// without one.
-	field := "departement"
-	if strings.TrimSpace(c.Query("commune")) != "" {
-		field = "commune"
-	}
-	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{field: outside.Message}})
-}
-
 func (m *module) listRequestsAPI(c *fiber.Ctx) error {
 	f, err := m.filterFrom(c, false)
 	if err != nil {
-		return refuseOutOfScope(c, err)
+		return web.RefuseOutOfScope(c, err, c.Query("commune"))
 	}
 	list, err := proxies.ListRequests(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
@@ -107,7 +88,7 @@ func (m *module) requestAPIStaff(c *fiber.Ctx) error {
 func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	f, err := m.filterFrom(c, true)
 	if err != nil {
-		return refuseOutOfScope(c, err)
+		return web.RefuseOutOfScope(c, err, c.Query("commune"))
 	}
 	list, err := proxies.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 	if err != nil {

@@ -132,7 +132,7 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 	atRound, forRound := "", ""
 	if f.Round != 0 {
 		atRound = fmt.Sprintf(" au tour %d", f.Round)
-		forRound = fmt.Sprintf(" %s pour le tour %d", plural(n, "inscrit·e", "inscrit·es"), f.Round)
+		forRound = fmt.Sprintf(" %s pour le tour %d", fr.Noun(n, "inscrit·e", "inscrit·es"), f.Round)
 	}
 	var s string
 	switch f.Status {
@@ -171,14 +171,6 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 		s += " (suite de la liste)"
 	}
 	return s + "."
-}
-
-// plural is one below 2, else many (fr.Count without the number).
-func plural(n int, one, many string) string {
-	if n < 2 {
-		return one
-	}
-	return many
 }
 
 var volunteerNotices = map[string]string{
