@@ -46,6 +46,7 @@ package proxies
 import (
 	"cmp"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -526,12 +527,9 @@ scan:
 				if k := hv.list[l]; k >= 0 && s.scanList(k, base) {
 					arcs = hv.arcs[hv.lstart[k]:hv.lstart[k+1]]
 				}
-				for _, a := range arcs {
-					h, c := a.h, int64(a.c)
+				for i := nearer(arcs, hubKey, base, 0); i < len(arcs); i = nearer(arcs, hubKey, base, i+1) {
+					h, c := arcs[i].h, int64(arcs[i].c)
 					kh := base + c
-					if kh >= hubKey[h] {
-						continue
-					}
 					v := hub0 + h
 					if hubKey[h] == unseen {
 						touched = append(touched, v)
@@ -557,6 +555,20 @@ scan:
 		}
 	}
 	s.touched, s.settled = touched, settled
+}
+
+// nearer returns the first arc of arcs from i on that brings its hub
+// nearer than hubKey (len(arcs): none). Nine arcs in ten do not, and the
+// national searches scan 110 million: written apart, the scan compiles
+// to a short loop with no reload from the stack at every arc, as search's
+// own loop had (0.1 s less on the national round, alternated).
+func nearer(arcs []hubArc, hubKey []int64, base int64, i int) int {
+	for ; i < len(arcs); i++ {
+		if base+int64(arcs[i].c) < hubKey[arcs[i].h] {
+			return i
+		}
+	}
+	return len(arcs)
 }
 
 // commit applies the last search: potentials pi += dist - D on the
@@ -852,6 +864,14 @@ func (rg *roundGraph) solvePart(order []int32, otherSide []bool, mateD []int32, 
 	for i, l := range order {
 		proc[i] = leftID[l]
 	}
+	if scarce {
+		// The slots' order decides nothing (ties go by the demands'
+		// rank): they are processed in spatial order, so that one search
+		// after another crosses the same region while its nodes are
+		// still in cache. It settles a fifth more nodes on the national
+		// round than the slots' input order, in a fifth less time.
+		slices.Sort(proc)
+	}
 	var rightOld []int32
 	for i := range rightID {
 		rightID[i] = -1
@@ -993,8 +1013,8 @@ func (rg *roundGraph) partGraph(leftID, rightID []int32, nL, nR int, scarce bool
 		}
 		g.start[l+1] = off
 	}
-	g.to = make([]int32, g.start[nL])
-	g.cost = make([]int32, g.start[nL])
+	g.to = hugeMake[int32](int(g.start[nL]), 0)
+	g.cost = hugeMake[int32](int(g.start[nL]), 0)
 	inParallel(nW, func(k int) { rg.partScan(cuts[k], cuts[k+1], leftID, rightID, scarce, cnt[k], g.to, g.cost) })
 	next := cnt[nW-1]
 	for _, e := range extra {
@@ -1417,8 +1437,8 @@ func restrictGraph(base *bip, leftOld, leftPos, rightOrd, rightID []int32, nR in
 	for k := 0; k < nL; k++ {
 		g.start[k+1] += g.start[k]
 	}
-	g.to = make([]int32, g.start[nL])
-	g.cost = make([]int32, g.start[nL])
+	g.to = hugeMake[int32](int(g.start[nL]), 0)
+	g.cost = hugeMake[int32](int(g.start[nL]), 0)
 	inParallel(2, func(h int) {
 		for k := cut[h]; k < cut[h+1]; k++ {
 			row := leftPos[leftOld[k]]

@@ -2,6 +2,7 @@ package proxies
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"scrutin/logistics/places"
 )
@@ -48,15 +49,21 @@ func (rg *roundGraph) buildParallel(byPoint []int32, parallel bool, build func(w
 	var next atomic.Int32
 	var failed atomic.Bool
 	work := func(int) {
+		// The slabs go on from one share to the next of the same core:
+		// their blocks are large.
+		var near slab[nearSite]
+		var pairs slab[arc]
 		for {
 			k := int(next.Add(1)) - 1
 			if k >= len(wks) || failed.Load() {
 				return
 			}
-			wks[k] = &buildWorker{from: cuts[k], to: cuts[k+1]}
-			if !build(wks[k], cuts[k], cuts[k+1]) {
+			wk := &buildWorker{from: cuts[k], to: cuts[k+1], near: near, pairs: pairs}
+			wks[k] = wk
+			if !build(wk, cuts[k], cuts[k+1]) {
 				failed.Store(true)
 			}
+			near, pairs = wk.near, wk.pairs
 		}
 	}
 	inParallel(min(2, len(wks)), work)
@@ -89,12 +96,19 @@ var buildSequential bool
 // allocation each and without the copies of a growing slice.
 type slab[T any] struct{ cur []T }
 
-const slabLen = 1 << 16
+// A slab's blocks double from slabLen elements up to slabBytes: a small
+// plan (the instant path's) takes little memory, a national one a few
+// huge pages per block (see hugeMake).
+const (
+	slabLen   = 1 << 16
+	slabBytes = 8 << 20
+)
 
 // take returns a new slice of n elements (capacity n).
 func (s *slab[T]) take(n int) []T {
 	if cap(s.cur)-len(s.cur) < n {
-		s.cur = make([]T, 0, max(slabLen, n))
+		size := min(max(2*cap(s.cur), slabLen), slabBytes/int(unsafe.Sizeof(*new(T))))
+		s.cur = hugeMake[T](0, max(size, n))
 	}
 	lo := len(s.cur)
 	s.cur = s.cur[:lo+n]

@@ -153,7 +153,7 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers in
 		sc := newScratch()
 		// Sized for national rounds' third of arcs to hubs and
 		// twenty-fifth left direct, shared lists taken back.
-		ls.arcs = make([]hubArc, 0, len(g.to)/3)
+		ls.arcs = hugeMake[hubArc](0, len(g.to)/3)
 		hv.dto, hv.dcost = make([]int32, 0, len(g.to)/16), make([]int32, 0, len(g.to)/16)
 		for l := 0; l < g.nL; l++ {
 			fold(l, sc, func(h, c int32) { ls.arcs = append(ls.arcs, hubArc{h, c}) },
@@ -173,7 +173,7 @@ func newHubView(g *bip, hubOf []int32, nH int, leftC, rightC []int32, workers in
 			hstart[l+1] += hstart[l]
 			hv.dstart[l+1] += hv.dstart[l]
 		}
-		harcs := make([]hubArc, hstart[g.nL])
+		harcs := hugeMake[hubArc](int(hstart[g.nL]), 0)
 		hv.dto, hv.dcost = make([]int32, hv.dstart[g.nL]), make([]int32, hv.dstart[g.nL])
 		inParallel(len(cut)-1, func(k int) {
 			sc := newScratch()
