@@ -1,13 +1,16 @@
 // Package insee tells well-formed French administrative codes as INSEE
-// writes them: départements ("04", "2A", "971") and communes ("04070",
-// "2A004", "97101"). It is the one place that knows their shapes, and a
-// leaf: places, staff and any other package may import it.
+// writes them: départements ("04", "2A", "971"), the overseas
+// collectivities whose communes have 98x codes ("987"), and communes
+// ("04070", "2A004", "97101", "98735"). It is the one place that knows
+// their shapes, and a leaf: places, staff and any other package may import
+// it. The SQL function departement_of (migration 021) is Departement.
 package insee
 
 // ValidDepartement reports a well-formed département code, in upper case:
 // two digits (any: "20", "96" or "99" are well formed, though no
 // département has them; see KnownDepartement), Corsica's "2A" and "2B", or
-// an overseas code from "971" (Guadeloupe) to "978" (Saint-Martin).
+// an overseas code from "971" (Guadeloupe) to "978" (Saint-Martin). The
+// collectivities of 98x codes are not départements: see KnownCollectivity.
 func ValidDepartement(code string) bool {
 	switch len(code) {
 	case 2:
@@ -20,7 +23,9 @@ func ValidDepartement(code string) bool {
 
 // KnownDepartement reports a well-formed département code that a
 // département has: not "00", "20" (Corsica is 2A and 2B), "96", or "97" to
-// "99" on two digits (overseas codes have three).
+// "99" on two digits (overseas codes have three): 971 to 978, with
+// Saint-Pierre-et-Miquelon (975), Saint-Barthélemy (977) and Saint-Martin
+// (978), which are collectivities too.
 func KnownDepartement(code string) bool {
 	if !ValidDepartement(code) {
 		return false
@@ -32,9 +37,28 @@ func KnownDepartement(code string) bool {
 	return true
 }
 
+// KnownCollectivity reports the code of an overseas collectivity whose
+// communes have 98x codes: the Terres australes et antarctiques françaises
+// (984), Wallis-et-Futuna (986), French Polynesia (987) and New Caledonia
+// (988). Not 985 (Mayotte's until it became 976) nor Clipperton (989: an
+// island with no inhabitant, though La Poste's file gives it 98901).
+func KnownCollectivity(code string) bool {
+	switch code {
+	case "984", "986", "987", "988":
+		return true
+	}
+	return false
+}
+
+// KnownArea reports a code that groups communes: a département
+// (KnownDepartement) or a collectivity of 98x codes (KnownCollectivity).
+// It is what Departement gives for every KnownCommune.
+func KnownArea(code string) bool { return KnownDepartement(code) || KnownCollectivity(code) }
+
 // ValidCommune reports a well-formed commune code, in upper case and
 // without padding: two digits, "2A" or "2B", then three digits ("04070",
 // "2A004", "97101", "98735"; "20004" and "99138" too, see KnownCommune).
+// The CHECK constraint on communes.code (migration 021) says the same.
 func ValidCommune(code string) bool {
 	if len(code) != 5 || !digits(code[2:]) {
 		return false
@@ -44,26 +68,21 @@ func ValidCommune(code string) bool {
 }
 
 // KnownCommune reports a well-formed commune code of a known département
-// ("04070", "2A004", "97101", "97801"), or of a collectivity of the
-// Pacific, whose codes start with 984 to 988 ("98735": Polynésie
-// française). Whether a commune has the code is for the communes table to
+// or collectivity (KnownArea of its Departement): "04070", "2A004",
+// "97101", "97501", "97801", "98735" (French Polynesia), "98818" (New
+// Caledonia). Whether a commune has the code is for the communes table to
 // say.
 func KnownCommune(code string) bool {
-	if !ValidCommune(code) {
-		return false
-	}
-	if KnownDepartement(Departement(code)) {
-		return true
-	}
-	return code[:2] == "98" && code[2] >= '4' && code[2] <= '8'
+	return ValidCommune(code) && KnownArea(Departement(code))
 }
 
-// Departement of a commune code: its first 3 characters when it starts
-// with 97 (overseas), else its first 2 ("98735" gives "98", which no
-// département has). The SQL function departement_of (migration 001) says
-// the same.
+// Departement of a commune code, the département or collectivity it is
+// in: its first 3 characters when it starts with 97 or 98 (overseas:
+// "97411" is in 974, "98735" in 987), else its first 2 ("04070" is in 04,
+// "2A004" in 2A, "99138" gives "99", which no département has). The SQL
+// function departement_of (migration 021) says the same.
 func Departement(commune string) string {
-	if len(commune) >= 3 && commune[:2] == "97" {
+	if len(commune) >= 3 && (commune[:2] == "97" || commune[:2] == "98") {
 		return commune[:3]
 	}
 	if len(commune) < 2 {

@@ -4,47 +4,60 @@ import "testing"
 
 func TestDepartementCodes(t *testing.T) {
 	for _, tt := range []struct {
-		code         string
-		valid, known bool
+		code                       string
+		valid, known, collectivity bool
 	}{
-		{"01", true, true},
-		{"04", true, true},
-		{"19", true, true},
-		{"20", true, false}, // Corsica is 2A and 2B
-		{"2A", true, true},
-		{"2B", true, true},
-		{"21", true, true},
-		{"95", true, true},
-		{"96", true, false},
-		{"97", true, false}, // overseas codes have three digits
-		{"98", true, false},
-		{"99", true, false},
-		{"00", true, false},
-		{"970", false, false},
-		{"971", true, true},
-		{"974", true, true},
-		{"976", true, true},
-		{"977", true, true}, // Saint-Barthélemy
-		{"978", true, true}, // Saint-Martin
-		{"979", false, false},
-		{"984", false, false}, // the Pacific's collectivities: communes only
-		{"987", false, false},
-		{"988", false, false},
-		{"989", false, false},
-		{"4", false, false},
-		{"2a", false, false},
-		{"2C", false, false},
-		{"20A", false, false},
-		{"04070", false, false},
-		{"", false, false},
-		{" 04", false, false},
-		{"04 OR 1=1", false, false},
+		{"01", true, true, false},
+		{"04", true, true, false},
+		{"19", true, true, false},
+		{"20", true, false, false}, // Corsica is 2A and 2B
+		{"2A", true, true, false},
+		{"2B", true, true, false},
+		{"21", true, true, false},
+		{"95", true, true, false},
+		{"96", true, false, false},
+		{"97", true, false, false}, // overseas codes have three digits
+		{"98", true, false, false},
+		{"99", true, false, false},
+		{"00", true, false, false},
+		{"970", false, false, false},
+		{"971", true, true, false},
+		{"974", true, true, false},
+		{"975", true, true, false}, // Saint-Pierre-et-Miquelon
+		{"976", true, true, false},
+		{"977", true, true, false}, // Saint-Barthélemy
+		{"978", true, true, false}, // Saint-Martin
+		{"979", false, false, false},
+		{"980", false, false, false},
+		{"983", false, false, false},
+		{"984", false, false, true},  // Terres australes et antarctiques
+		{"985", false, false, false}, // Mayotte's until 2011: now 976
+		{"986", false, false, true},  // Wallis-et-Futuna
+		{"987", false, false, true},  // Polynésie française
+		{"988", false, false, true},  // Nouvelle-Calédonie
+		{"989", false, false, false}, // Clipperton: no inhabitant
+		{"4", false, false, false},
+		{"2a", false, false, false},
+		{"2C", false, false, false},
+		{"20A", false, false, false},
+		{"04070", false, false, false},
+		{"98735", false, false, false},
+		{"", false, false, false},
+		{" 04", false, false, false},
+		{" 987", false, false, false},
+		{"04 OR 1=1", false, false, false},
 	} {
 		if got := ValidDepartement(tt.code); got != tt.valid {
 			t.Errorf("ValidDepartement(%q) = %v, want %v", tt.code, got, tt.valid)
 		}
 		if got := KnownDepartement(tt.code); got != tt.known {
 			t.Errorf("KnownDepartement(%q) = %v, want %v", tt.code, got, tt.known)
+		}
+		if got := KnownCollectivity(tt.code); got != tt.collectivity {
+			t.Errorf("KnownCollectivity(%q) = %v, want %v", tt.code, got, tt.collectivity)
+		}
+		if got, want := KnownArea(tt.code), tt.known || tt.collectivity; got != want {
+			t.Errorf("KnownArea(%q) = %v, want %v", tt.code, got, want)
 		}
 	}
 }
@@ -67,15 +80,23 @@ func TestCommuneCodes(t *testing.T) {
 		{"97611", true, true, "976"},
 		{"97701", true, true, "977"},
 		{"97801", true, true, "978"},
+		{"97501", true, true, "975"}, // Saint-Pierre-et-Miquelon
+		{"97502", true, true, "975"},
 		{"97901", true, false, "979"},
 		{"97001", true, false, "970"},
-		{"98411", true, true, "98"},
-		{"98611", true, true, "98"},
-		{"98735", true, true, "98"},
-		{"98818", true, true, "98"},
-		{"98301", true, false, "98"},
-		{"98901", true, false, "98"},
-		{"99138", true, false, "99"}, // Monaco, in La Poste's file
+		{"98411", true, true, "984"},
+		{"98611", true, true, "986"},
+		{"98612", true, true, "986"},
+		{"98711", true, true, "987"},
+		{"98735", true, true, "987"}, // Papeete
+		{"98758", true, true, "987"},
+		{"98801", true, true, "988"},
+		{"98818", true, true, "988"}, // Nouméa
+		{"98001", true, false, "980"},
+		{"98301", true, false, "983"},
+		{"98501", true, false, "985"}, // Mayotte's old code
+		{"98901", true, false, "989"}, // Clipperton, in La Poste's file
+		{"99138", true, false, "99"},  // Monaco, in La Poste's file
 		{"96001", true, false, "96"},
 		{"20004", true, false, "20"},
 		{"00001", true, false, "00"},
@@ -96,6 +117,24 @@ func TestCommuneCodes(t *testing.T) {
 		}
 		if got := Departement(tt.code); got != tt.departement {
 			t.Errorf("Departement(%q) = %q, want %q", tt.code, got, tt.departement)
+		}
+		// One rule: a known commune is a well-formed one in a known
+		// département or collectivity.
+		if got := ValidCommune(tt.code) && KnownArea(Departement(tt.code)); got != tt.known {
+			t.Errorf("KnownArea(Departement(%q)) = %v, want %v", tt.code, got, tt.known)
+		}
+	}
+}
+
+// Departement takes any string, as departement_of does in SQL: short or
+// odd input gives itself or its first characters, never a panic.
+func TestDepartementOfAnyString(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "9": "9", "97": "97", "98": "98", "975": "975", "987": "987", "9873": "987",
+		"04": "04", "040": "04", "2A": "2A", "99": "99", "99138": "99", "96001": "96",
+	} {
+		if got := Departement(in); got != want {
+			t.Errorf("Departement(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

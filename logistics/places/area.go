@@ -23,13 +23,15 @@ func (e *OutOfScope) Error() string { return e.Message }
 func (e *OutOfScope) Is(target error) bool { return target == check.ErrForbidden }
 
 // CheckArea reads the place of a staff view or run: a commune, else a
-// département, else neither (the whole scope). It returns them normalised
-// (a commune comes with its own département; a département typed "4" is
-// the 04), a *check.Invalid for a code that is not one (or no département
-// has: 99; a city as a whole: 75056; a département given with a commune
-// that is not in it), and an *OutOfScope for a place outside u's scope
-// (nil u: the command line, national). It does not read the database:
-// CheckKnownArea also refuses a commune the communes table lacks.
+// département (or an overseas collectivity of 98x communes: 987 for
+// French Polynesia, see insee.KnownArea), else neither (the whole scope).
+// It returns them normalised (a commune comes with its own département or
+// collectivity, insee.Departement: 98735 with 987; a département typed
+// "4" is the 04), a *check.Invalid for a code that is not one (or no
+// département has: 99; a city as a whole: 75056; a département given with
+// a commune that is not in it), and an *OutOfScope for a place outside u's
+// scope (nil u: the command line, national). It does not read the
+// database: CheckKnownArea also refuses a commune the communes table lacks.
 func CheckArea(u *staff.User, departement, commune string) (dep, com string, err error) {
 	dep = strings.ToUpper(strings.TrimSpace(departement))
 	if len(dep) == 1 && dep >= "1" && dep <= "9" {
@@ -40,7 +42,7 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 		if !ok {
 			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
 		}
-		if !insee.KnownDepartement(Departement(c)) {
+		if !insee.KnownCommune(c) {
 			return "", "", check.Field("commune", "Commune inconnue : "+c+".")
 		}
 		if !IsVotingPlace(c) {
@@ -52,9 +54,9 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 			return "", "", check.Field("commune", "Indiquez une commune ou un département, pas les deux.")
 		}
 		com, dep = c, Departement(c)
-	} else if dep != "" && !insee.ValidDepartement(dep) {
+	} else if dep != "" && !insee.ValidDepartement(dep) && !insee.KnownCollectivity(dep) {
 		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
-	} else if dep != "" && !insee.KnownDepartement(dep) {
+	} else if dep != "" && !insee.KnownArea(dep) {
 		return "", "", check.Field("departement", "Département inconnu : "+dep+".")
 	}
 	switch {

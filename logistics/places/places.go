@@ -123,7 +123,8 @@ func isDigits(s string) bool {
 func ValidDepartement(code string) bool { return insee.ValidDepartement(code) }
 
 // Departement of a commune code: 3 characters overseas ("97411" is in
-// 974), else 2: insee.Departement.
+// 974, "98735" in the collectivity 987), else 2: insee.Departement, and
+// departement_of in SQL.
 func Departement(code string) string { return insee.Departement(code) }
 
 // Fold makes a name searchable: lower case, no accents, punctuation as

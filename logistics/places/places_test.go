@@ -102,7 +102,8 @@ func TestNormalizeCodes(t *testing.T) {
 			t.Errorf("NormalizeBureau(%q) = %q, %v", tt.in, got, ok)
 		}
 	}
-	for code, dep := range map[string]string{"04070": "04", "2A004": "2A", "97411": "974", "97101": "971", "75104": "75"} {
+	for code, dep := range map[string]string{"04070": "04", "2A004": "2A", "97411": "974", "97101": "971", "75104": "75",
+		"97501": "975", "98735": "987", "98818": "988", "98611": "986", "98901": "989", "99138": "99"} {
 		if got := places.Departement(code); got != dep {
 			t.Errorf("Departement(%q) = %q, want %q", code, got, dep)
 		}
@@ -297,7 +298,8 @@ func contains(list []string, s string) bool {
 
 func TestValidDepartement(t *testing.T) {
 	// Saint-Barthélemy (977) and Saint-Martin (978) are well formed, as
-	// staff scopes have them; 979 and the Pacific's 98x are not.
+	// staff scopes have them; 979 is not, nor the Pacific's 98x, which are
+	// collectivities (insee.KnownCollectivity: CheckArea takes them).
 	for code, want := range map[string]bool{"04": true, "2A": true, "2B": true, "974": true, "976": true,
 		"977": true, "978": true, "99": true, "4": false, "2a": false, "979": false, "987": false,
 		"20A": false, "": false, "04 OR 1=1": false} {
@@ -308,7 +310,8 @@ func TestValidDepartement(t *testing.T) {
 }
 
 // CheckArea reads the codes as insee does: a well-formed code no
-// département has is unknown, not malformed.
+// département has is unknown, not malformed; a commune of a collectivity
+// of 98x codes comes with its collectivity, which is a filter too.
 func TestCheckAreaCodes(t *testing.T) {
 	for _, c := range []struct{ dep, commune, wantDep, wantCom, field, msg string }{
 		{"4", "", "04", "", "", ""},
@@ -322,7 +325,23 @@ func TestCheckAreaCodes(t *testing.T) {
 		{"20", "", "", "", "departement", "Département inconnu : 20."},
 		{"96", "", "", "", "departement", "Département inconnu : 96."},
 		{"", "20004", "", "", "commune", "Commune inconnue : 20004."},
-		{"", "98735", "", "", "commune", "Commune inconnue : 98735."},
+		{"", "98735", "987", "98735", "", ""},
+		{"987", "98735", "987", "98735", "", ""},
+		{"987", "", "987", "", "", ""},
+		{" 988 ", "", "988", "", "", ""},
+		{"", "98818", "988", "98818", "", ""},
+		{"986", "98611", "986", "98611", "", ""},
+		{"984", "", "984", "", "", ""},
+		{"975", "", "975", "", "", ""},
+		{"", "97501", "975", "97501", "", ""},
+		{"988", "98735", "", "", "commune", "Indiquez une commune ou un département, pas les deux."},
+		{"98", "98735", "", "", "commune", "Indiquez une commune ou un département, pas les deux."},
+		{"98", "", "", "", "departement", "Département inconnu : 98."},
+		{"985", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"989", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"", "98901", "", "", "commune", "Commune inconnue : 98901."}, // Clipperton
+		{"", "98501", "", "", "commune", "Commune inconnue : 98501."},
+		{"", "99138", "", "", "commune", "Commune inconnue : 99138."},
 		{"", "97901", "", "", "commune", "Commune inconnue : 97901."},
 		{"", "2C004", "", "", "commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
 	} {
