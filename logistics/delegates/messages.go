@@ -85,6 +85,9 @@ Vous pouvez revenir à tout moment : envoyez de nouveau le formulaire d'inscript
 
 // appendSeatLine appends the line that describes one seat to its holder:
 // a national run writes 160,000 of them, with no garbage but the message.
+// The town is said once: the bureau's address names it when it ends with
+// a postal code and its town (« 2 place Baudoyer, 75004 Paris »), else the
+// commune ends the line (« Place de la Mairie, Sisteron »).
 func appendSeatLine(buf []byte, s Seat) []byte {
 	buf = append(buf, "- tour "...)
 	buf = strconv.AppendInt(buf, int64(s.Round), 10)
@@ -103,9 +106,48 @@ func appendSeatLine(buf []byte, s Seat) []byte {
 		buf = append(buf, ", "...)
 		buf = append(buf, s.Address...)
 	}
-	buf = append(buf, " ("...)
-	buf = append(buf, s.CommuneName...)
-	return append(buf, ')')
+	if namesTown(s.Address, s.CommuneName) {
+		return buf
+	}
+	buf = append(buf, ", "...)
+	if s.CommuneName == "" || s.CommuneName == s.CommuneCode { // a commune the communes table lacks
+		buf = append(buf, "commune "...)
+		return append(buf, s.CommuneCode...)
+	}
+	return append(buf, s.CommuneName...)
+}
+
+// namesTown reports whether a bureau's address already says its town: it
+// ends with the commune's name (« Place du Bourguet, Forcalquier »), or
+// has a postal code followed by a town (« 97133 Saint-Barthélemy »,
+// « 75004 Paris » for Paris 4e Arrondissement). A street named after a
+// town (« Avenue de Sisteron ») is not the town.
+func namesTown(address, commune string) bool {
+	if address == "" {
+		return false
+	}
+	if commune != "" && strings.HasSuffix(address, commune) {
+		return true
+	}
+	digits := 0 // of the number being read
+	for i := 0; i < len(address); i++ {
+		c := address[i]
+		if c >= '0' && c <= '9' {
+			digits++
+			continue
+		}
+		if digits == 5 && c == ' ' && i+1 < len(address) && startsWord(address[i+1]) {
+			return true
+		}
+		digits = 0
+	}
+	return false
+}
+
+// startsWord reports whether a byte may start a town's name: a letter, or
+// the first byte of a non-ASCII one (« Évry »).
+func startsWord(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= 0x80
 }
 
 // The texts of assignedBody, cut at their blanks (%s) once.

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -47,6 +49,33 @@ func normalizeDepartement(code string) (string, bool) {
 		code = "0" + code // lost leading zero
 	}
 	return code, places.ValidDepartement(code)
+}
+
+// CandidateName is the election's candidate or list as a sentence names
+// it after a word ("pour …", "représente …", "signés par …"). A list is
+// stored as typed on the election form, "Liste « Ensemble pour demain »":
+// it takes its article, "la liste « Ensemble pour demain »"; a person's
+// or a party's name stays as stored. "" stays "".
+func CandidateName(candidate string) string {
+	name := strings.TrimSpace(candidate)
+	rest, _ := cutWord(name, "la") // "La liste …": its article already
+	if r, ok := cutWord(rest, "liste"); ok {
+		return "la liste " + r
+	}
+	return name
+}
+
+// cutWord is s without its first word when that word is word, whatever
+// its case, followed by a space or an opening « (a list's name).
+func cutWord(s, word string) (string, bool) {
+	if len(s) <= len(word) || !strings.EqualFold(s[:len(word)], word) {
+		return s, false
+	}
+	next, _ := utf8.DecodeRuneInString(s[len(word):])
+	if !unicode.IsSpace(next) && next != '«' {
+		return s, false
+	}
+	return strings.TrimLeftFunc(s[len(word):], unicode.IsSpace), true
 }
 
 const badDepartement = "Code de département invalide (par exemple 04, 2A ou 974)."

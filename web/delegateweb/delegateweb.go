@@ -354,7 +354,7 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	}
 	f, err := volunteerFilter(c, e)
 	if err != nil {
-		return err
+		return web.RefuseOutOfScope(c, err, c.Query("commune"))
 	}
 	page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
@@ -394,7 +394,7 @@ func (m *module) runAPI(c *fiber.Ctx) error {
 	}
 	res, err := m.desk.Run(c.UserContext(), web.StaffUser(c), "", in)
 	if err != nil {
-		return err
+		return web.RefuseOutOfScope(c, err, in.Commune) // the place of the body
 	}
 	return c.JSON(res)
 }
@@ -433,7 +433,7 @@ func (m *module) coverageAPI(c *fiber.Ctx) error {
 	}
 	dep, commune, err := places.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
 	if err != nil {
-		return err
+		return web.RefuseOutOfScope(c, err, c.Query("commune"))
 	}
 	v, err := delegates.Coverage(c.UserContext(), m.s.Pool, web.StaffUser(c), e.ID, round.Number, dep, commune)
 	if err != nil {

@@ -90,7 +90,7 @@ func TestRepresentativesAPI(t *testing.T) {
 	if pdf.Status != 200 {
 		t.Fatalf("letter: %d %s", pdf.Status, pdf.Body)
 	}
-	if text := exportPDFText(t, pdf.Body); !strings.Contains(text, "Pour Liste « Ensemble pour demain » Jeanne Aubert-Roux Signature") {
+	if text := exportPDFText(t, pdf.Body); !strings.Contains(text, "Pour la liste « Ensemble pour demain » Jeanne Aubert-Roux Signature") {
 		t.Fatalf("letter not signed by the 04's representative:\n%s", text)
 	}
 
@@ -137,7 +137,7 @@ func TestRepresentativesForm(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(b), `<p class="hint" id="signatory">Les documents du département 04 sont signés par `+delegates.DemoRepresentative+`, pour Liste « Ensemble pour demain »`) {
+	if !strings.Contains(string(b), `<p class="hint" id="signatory">Les documents du département 04 sont signés par `+delegates.DemoRepresentative+`, pour la liste « Ensemble pour demain »`) {
 		t.Fatalf("coverage page: no signatory\n%s", b)
 	}
 
@@ -339,5 +339,24 @@ func TestRunFormRedirectsWithItsResult(t *testing.T) {
 	}
 	if runs() != before {
 		t.Fatal("reloading the result ran the assignment again")
+	}
+}
+
+// The list the documents are signed for takes its article, on the
+// coverage page's signatory line and on the needs page: « pour la liste
+// « Ensemble pour demain » », not « pour Liste « … » ».
+func TestSignatoryLineNamesTheList(t *testing.T) {
+	env := start(t)
+	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
+	slug := demo.ElectionSlug
+	for _, tc := range []struct{ path, want string }{
+		{"/staff/delegues?departement=04&election=" + slug,
+			`<p class="hint" id="signatory">Les documents du département 04 sont signés par ` + delegates.DemoRepresentative + `, pour la liste « Ensemble pour demain ».`},
+		{"/staff/delegues/besoins?election=" + slug, "La personne qui représente la liste « Ensemble pour demain » dans un département signe"},
+	} {
+		status, body := fetch(t, org04, env, tc.path)
+		if status != 200 || !strings.Contains(body, tc.want) || strings.Contains(body, "Liste « Ensemble") {
+			t.Errorf("%s: %d, want %s\n%s", tc.path, status, tc.want, body)
+		}
 	}
 }

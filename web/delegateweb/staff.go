@@ -246,9 +246,9 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 		if err != nil {
 			return err
 		}
-		signFor := e.Candidate
+		signFor := delegates.CandidateName(e.Candidate) // « pour la liste « … » »
 		if signatory == "" {
-			signatory, signFor = e.Candidate, "" // the candidate signs in person
+			signatory, signFor = signFor, "" // the candidate signs in person
 		}
 		data["Signatory"], data["SignatoryFor"], data["SignatoryDepartement"] = signatory, signFor, dep
 	}
@@ -387,10 +387,17 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 			"round": c.Query("round"), "status": c.Query("status"), "q": c.Query("q")}}
 	if e != nil {
 		// As the coverage page: a place that is not one, or outside the
-		// reader's scope, is said so, not answered "Aucun bénévole".
+		// reader's scope, is said so, not answered "Aucun bénévole": the
+		// filter form stays, with what was typed and the reason next to
+		// the place, to be corrected.
 		f, err := volunteerFilter(c, e)
 		if err != nil {
-			return web.RefuseOutOfScope(c, err, c.Query("commune")) // a page: the error page says why
+			status, ok := placeRefused(err, c.Query("commune"), data)
+			if !ok {
+				return err
+			}
+			data["E"] = e
+			return m.s.RenderStatus(c, status, "delegates/volunteers", data)
 		}
 		page, err := delegates.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 		if err != nil {
@@ -407,6 +414,28 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		}
 	}
 	return m.s.Render(c, "delegates/volunteers", data)
+}
+
+// placeRefused is how a staff page answers a place its filter refused
+// (places.CheckArea): the reason under the field that named the place, as
+// the API gives it (web.RefuseOutOfScope: the commune when one was typed,
+// else the département), and the status, 403 outside the reader's scope,
+// 422 for a code that is not a place. ok is false for any other error.
+func placeRefused(err error, commune string, data fiber.Map) (status int, ok bool) {
+	if inv, isInv := check.AsInvalid(err); isInv {
+		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+		return fiber.StatusUnprocessableEntity, true
+	}
+	var outside *places.OutOfScope
+	if !errors.As(err, &outside) {
+		return 0, false
+	}
+	field := "departement"
+	if strings.TrimSpace(commune) != "" {
+		field = "commune"
+	}
+	data["Errors"] = check.Errors{field: outside.Message}
+	return fiber.StatusForbidden, true
 }
 
 func (m *module) needsPage(c *fiber.Ctx) error {
@@ -429,6 +458,7 @@ func (m *module) needsView(c *fiber.Ctx, status int, data fiber.Map) error {
 			return err
 		}
 		data["E"], data["Rules"], data["Representatives"] = e, rules, reps
+		data["Candidate"] = delegates.CandidateName(e.Candidate) // « représente la liste « … » »
 	}
 	if _, ok := data["Form"]; !ok {
 		data["Form"] = map[string]string{}

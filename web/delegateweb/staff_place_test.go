@@ -290,3 +290,78 @@ func TestCoveragePhonesReadAsInFrance(t *testing.T) {
 		t.Fatalf("phones of people to call\n%s", gaps)
 	}
 }
+
+// A place outside the caller's scope is refused by every delegate list and
+// API filtered by place with the reason, as the proxy lists and the
+// exports give it: in "error" and under the parameter that named the place
+// (the commune when one is given, else the département), not the generic
+// « Accès refusé ».
+func TestOutOfScopeAPIsSayWhy(t *testing.T) {
+	env := start(t)
+	slug := demo.ElectionSlug
+	org04 := env.StaffToken(t, "org04why@example.org", staff.Organizer, "04")
+	dep75, com75104 := "Le département 75 est hors de votre périmètre.", "La commune 75104 est hors de votre périmètre."
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		field, want  string
+	}{
+		{"GET", "/api/v1/delegate-volunteers?departement=75", nil, "departement", dep75},
+		{"GET", "/api/v1/delegate-volunteers?election=" + slug + "&commune=75104", nil, "commune", com75104},
+		{"GET", "/api/v1/delegate-coverage?election=" + slug + "&round=1&departement=75", nil, "departement", dep75},
+		{"GET", "/api/v1/delegate-coverage?election=" + slug + "&commune=75104", nil, "commune", com75104},
+		{"POST", "/api/v1/delegate-assignment/run", map[string]any{"election": slug, "dry_run": true, "departement": "75"}, "departement", dep75},
+		{"POST", "/api/v1/delegate-assignment/run", map[string]any{"election": slug, "dry_run": true, "commune": "75104"}, "commune", com75104},
+	} {
+		r := env.Do(t, tc.method, tc.path, org04, tc.body)
+		fields, _ := r.JSON["fields"].(map[string]any)
+		if r.Status != 403 || r.JSON["error"] != tc.want || len(fields) != 1 || r.Field(tc.field) != tc.want {
+			t.Errorf("%s %s: %d, want 403 {\"error\":%q,\"fields\":{%q:…}}\n%s", tc.method, tc.path, r.Status, tc.want, tc.field, r.Body)
+		}
+	}
+}
+
+// The volunteers page refuses a place outside the scope, or that is not
+// one, next to its field: the filter form stays with what was typed, to be
+// corrected, and no list is shown.
+func TestVolunteersPageKeepsTheFilterWhenRefused(t *testing.T) {
+	env := start(t)
+	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
+	slug := demo.ElectionSlug
+	for _, tc := range []struct {
+		query  string
+		status int
+		kept   []string // the form as typed
+		error  string   // next to its field
+	}{
+		{"departement=75&q=Dupont&role=delegue_titulaire&status=free", 403,
+			[]string{`name="departement" size="4" value="75"`, `name="q" value="Dupont"`, `<option value="delegue_titulaire" selected>`, `<option value="free" selected>`},
+			`<input id="f_dep" name="departement" size="4" value="75" aria-invalid="true" aria-describedby="departement-error"><p class="error" id="departement-error" role="alert">Le département 75 est hors de votre périmètre.</p>`},
+		{"commune=75104&round=2", 403,
+			[]string{`name="commune" size="6" value="75104"`, `<option value="2" selected>2</option>`},
+			`<p class="error" id="commune-error" role="alert">La commune 75104 est hors de votre périmètre.</p>`},
+		{"commune=ABCDE", 422,
+			[]string{`name="commune" size="6" value="ABCDE"`},
+			`<p class="error" id="commune-error" role="alert">Code de commune invalide (5 caractères INSEE, par exemple 04070).</p>`},
+	} {
+		path := "/staff/delegues/benevoles?election=" + slug + "&" + tc.query
+		status, body := fetch(t, org04, env, path)
+		if status != tc.status || !strings.Contains(body, `<form method="get" action="/staff/delegues/benevoles" class="filters">`) || !strings.Contains(body, tc.error) {
+			t.Errorf("%s: %d, want %d with the form and %s\n%s", path, status, tc.status, tc.error, body)
+			continue
+		}
+		for _, k := range tc.kept {
+			if !strings.Contains(body, k) {
+				t.Errorf("%s: the form lost %s", path, k)
+			}
+		}
+		if strings.Contains(body, `<table class="volunteers">`) || strings.Contains(body, "Aucun bénévole") {
+			t.Errorf("%s: refused but shows a list\n%s", path, body)
+		}
+	}
+	// A place of the scope: the list, no error.
+	if status, body := fetch(t, org04, env, "/staff/delegues/benevoles?election="+slug+"&departement=04"); status != 200 ||
+		!strings.Contains(body, `<table class="volunteers">`) || strings.Contains(body, `class="error"`) {
+		t.Errorf("the 04: %d\n%s", status, body)
+	}
+}
