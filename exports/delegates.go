@@ -39,58 +39,43 @@ const (
 func init() {
 	Register(Export{
 		Name:        "designations",
+		Title:       "lettre de désignation au maire",
 		Params:      []string{"election", "commune", "round"},
 		Description: "Lettre de désignation des assesseurs et délégués au maire d'une commune (PDF) ; commune=C election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,
-		Filename: func(p Params) string {
-			return dlgFilename("designation", p["commune"], p, ".pdf")
-		},
-		Write: dlgWrite("commune", writeDesignations),
+		File:        Naming{Kind: "designation", Ext: "pdf", Filters: []string{"round"}},
+		Write:       dlgWrite("commune", writeDesignations),
 	})
 	Register(Export{
 		Name:        "credentials",
+		Title:       "accréditations des assesseurs et délégués",
 		Params:      []string{"election", "commune", "departement", "round"},
 		Description: "Accréditations, une page par assesseur ou délégué (PDF) ; commune=C ou departement=D, election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,
-		Filename: func(p Params) string {
-			area := dlgSlug(p["commune"])
-			if area == "" {
-				area = dlgSlug(p["departement"])
-			}
-			return dlgFilename("accreditations", area, p, ".pdf")
-		},
-		Write: dlgWrite("either", writeCredentials),
+		File:        Naming{Kind: "accreditations", Ext: "pdf", Filters: []string{"round"}},
+		Write:       dlgWrite("either", writeCredentials),
 	})
 	Register(Export{
 		Name:        "delegates",
+		Title:       "classeur des assesseurs et délégués",
 		Params:      []string{"election", "departement", "commune", "round"},
 		Description: "Classeur des assesseurs et délégués : bureaux, bénévoles, places à pourvoir (Excel) ; election=S [departement=D|commune=C] [round=N]",
 		ContentType: contentXLSX,
 		Personal:    true,
-		Filename: func(p Params) string {
-			area := dlgSlug(p["commune"])
-			if area == "" {
-				area = dlgSlug(p["departement"])
-			}
-			if area == "" {
-				area = "tout"
-			}
-			return dlgFilename("assesseurs-delegues", area, p, ".xlsx")
-		},
-		Write: dlgWrite("", writeDelegatesWorkbook),
+		File:        Naming{Kind: "assesseurs-delegues", Ext: "xlsx", Filters: []string{"round"}},
+		Write:       dlgWrite("", writeDelegatesWorkbook),
 	})
 	Register(Export{
 		Name:        "prefecture",
+		Title:       "récapitulatif pour la préfecture",
 		Params:      []string{"election", "departement", "round"},
 		Description: "Récapitulatif départemental des assesseurs et délégués pour la préfecture (PDF) ; departement=D election=S [round=N]",
 		ContentType: contentPDF,
 		Personal:    true,
-		Filename: func(p Params) string {
-			return dlgFilename("prefecture", p["departement"], p, ".pdf")
-		},
-		Write: dlgWrite("departement", writePrefecture),
+		File:        Naming{Kind: "prefecture", Ext: "pdf", Filters: []string{"round"}},
+		Write:       dlgWrite("departement", writePrefecture),
 	})
 }
 
@@ -213,37 +198,6 @@ func dlgWrite(need string, write func(ctx context.Context, pool *pgxpool.Pool, u
 		}
 		return Written{Rows: n, Params: resolvedParams(p, a.election.Slug, read)}, err
 	}
-}
-
-func dlgRoundSuffix(p Params) string {
-	if r := dlgSlug(p["round"]); r != "" {
-		return "-tour" + r
-	}
-	return ""
-}
-
-// dlgSlug keeps a parameter safe for a file name.
-// dlgFilename is "kind-area-election-tourN.ext", without the parts not
-// given (no "--" nor a dash before the extension).
-func dlgFilename(kind, area string, p Params, ext string) string {
-	parts := []string{kind}
-	for _, s := range []string{dlgSlug(area), dlgSlug(p["election"])} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, "-") + dlgRoundSuffix(p) + ext
-}
-
-func dlgSlug(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s) && len(b) < 40; i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
-			b = append(b, c)
-		}
-	}
-	return string(b)
 }
 
 // ---------------------------------------------------------------------------
@@ -552,7 +506,9 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a
 
 	d.para("", 10, 5, "Madame, Monsieur le Maire de "+a.communeName+",")
 	pdf.Ln(2)
-	who := candidate
+	// Within a sentence a list takes its article: « la liste « … » ».
+	named := dlgOrDash(delegates.CandidateName(el.Candidate))
+	who := named
 	if representative != "" {
 		who += ", représenté(e) par " + representative + ","
 	}
@@ -625,7 +581,7 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a
 	// one, the candidate signs in person.
 	signature := []string{"Fait à ………………………………, le ………………", candidate}
 	if representative != "" {
-		signature = []string{signature[0], "Pour " + candidate, representative}
+		signature = []string{signature[0], "Pour " + named, representative}
 	}
 	for _, l := range append(signature, "Signature :") {
 		pdf.SetX(left + d.w/2)
@@ -723,7 +679,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a 
 		d.para("B", 13, 7, strings.Join(roles, " · "))
 		pdf.Ln(1)
 		d.para("", 10, 5, el.Name)
-		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(el.Candidate)+dlgIf(representative != "", ", représenté(e) par "+representative, "")+
+		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(delegates.CandidateName(el.Candidate))+dlgIf(representative != "", ", représenté(e) par "+representative, "")+
 			", en application des articles R44 à R47 du code électoral.")
 		pdf.Ln(4)
 		d.para("B", 15, 7.5, dlgFullName(&v.DocPerson))

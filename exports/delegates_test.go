@@ -225,8 +225,11 @@ func TestDelegateDesignationLetter(t *testing.T) {
 		// the receipt counts people: the délégué of bureaux 1 and 2 is one
 		"Nombre de personnes désignées : 5")
 	dontWantText(t, "designation", text, "DUPONT", "ПЕТРОВ", "Sisteron (04209)", "n° 1204 NNE", "NNE 100000001")
-	// No representative for the 04: the election's signs for the list.
-	wantText(t, "designation", text, "Représenté(e) par Camille Martin", "Pour Liste « Ensemble pour demain » Camille Martin Signature")
+	// No representative for the 04: the election's signs for the list,
+	// which a sentence names with its article.
+	wantText(t, "designation", text, "Représenté(e) par Camille Martin", "Pour la liste « Ensemble pour demain » Camille Martin Signature",
+		"code électoral, la liste « Ensemble pour demain », représenté(e) par Camille Martin, a l'honneur")
+	dontWantText(t, "designation", text, "Pour Liste", "électoral, Liste")
 	if strings.Count(text, "BRÛLÉ-NGUYỄN Zoé Anne") != 1 {
 		t.Errorf("a person in both rounds should be listed once:\n%s", text)
 	}
@@ -257,12 +260,12 @@ func TestDelegateDesignationSignedByDepartementRepresentative(t *testing.T) {
 	pdf, _ := f.run(t, dlgOrganizer, "designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug})
 	text, _ := pdfText(t, pdf)
 	wantText(t, "04 letter", text, "Représenté(e) par Jeanne Aubert-Nguyễn", "représenté(e) par Jeanne Aubert-Nguyễn, a l'honneur",
-		"Pour Liste « Ensemble pour demain » Jeanne Aubert-Nguyễn Signature")
+		"Pour la liste « Ensemble pour demain » Jeanne Aubert-Nguyễn Signature")
 	dontWantText(t, "04 letter", text, "Camille Martin")
 
 	pdf, _ = f.run(t, dlgAdmin, "designations", exports.Params{"commune": "75104", "election": demo.ElectionSlug})
 	text, _ = pdfText(t, pdf)
-	wantText(t, "75 letter", text, "Pour Liste « Ensemble pour demain » Camille Martin Signature")
+	wantText(t, "75 letter", text, "Pour la liste « Ensemble pour demain » Camille Martin Signature")
 	dontWantText(t, "75 letter", text, "Jeanne")
 
 	if _, err := f.pool.Exec(context.Background(), `UPDATE elections SET representative = '' WHERE id = $1`, f.el.ID); err != nil {
@@ -270,8 +273,11 @@ func TestDelegateDesignationSignedByDepartementRepresentative(t *testing.T) {
 	}
 	pdf, _ = f.run(t, dlgAdmin, "designations", exports.Params{"commune": "75104", "election": demo.ElectionSlug})
 	text, _ = pdfText(t, pdf)
-	wantText(t, "75 letter without representative", text, "……………… Liste « Ensemble pour demain » Signature")
-	dontWantText(t, "75 letter without representative", text, "Représenté(e)", "Pour Liste")
+	// The list signs in person: its name stands alone, as stored; the
+	// sentence still gives it its article.
+	wantText(t, "75 letter without representative", text, "……………… Liste « Ensemble pour demain » Signature",
+		"code électoral, la liste « Ensemble pour demain » a l'honneur")
+	dontWantText(t, "75 letter without representative", text, "Représenté(e)", "Pour Liste", "Pour la liste")
 }
 
 // Many people with long names: blocks never split, bureau headings are
@@ -319,8 +325,9 @@ func TestDelegateCredentials(t *testing.T) {
 		"Assesseur titulaire", "Assesseur suppléant", "Délégué titulaire", "Délégué suppléant",
 		"Bureau n° 1 — Hôtel de ville", "Place du Général de Gaulle", "Bureau n° 2 — École Joseph Reinach",
 		"1er tour", "2nd tour", "dimanche "+r1.Date.Format("2"),
-		"pièce d'identité", "carte électorale", "récépissé de la mairie", "stylo", "R47")
-	dontWantText(t, "credentials", text, "Петров", "Dupont", "Inès")
+		"pièce d'identité", "carte électorale", "récépissé de la mairie", "stylo", "R47",
+		"Désigné(e) par la liste « Ensemble pour demain », représenté(e) par Camille Martin")
+	dontWantText(t, "credentials", text, "Петров", "Dupont", "Inès", "par Liste")
 	// Each page is one person's: Zoé's page holds her two rounds.
 	for _, page := range strings.Split(text, "\f") {
 		if strings.Contains(page, "BRÛLÉ-NGUYỄN") && (!strings.Contains(page, "1er tour") || !strings.Contains(page, "2nd tour") || strings.Contains(page, "ŻÓŁĆ")) {

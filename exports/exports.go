@@ -28,7 +28,11 @@ type Params map[string]string
 
 // Export describes one document.
 type Export struct {
-	Name        string // e.g. "proxies"; the CLI name and the audit action suffix
+	Name string // e.g. "proxies"; the CLI name and the audit action suffix
+	// Title names the document to people, in French, wherever it is
+	// named (the journal's « Export : classeur des assesseurs et
+	// délégués »): a noun phrase in lower case, as it reads after « : ».
+	Title       string
 	Description string // one line, for `scrutin export --help`
 	ContentType string
 	// Personal: the document holds personal data, so every run is audited.
@@ -37,9 +41,8 @@ type Export struct {
 	// misspelt or unsupported filter never goes unnoticed (the document
 	// would hold more than asked, and its audit row say otherwise).
 	Params []string
-	// Filename is the download name for these parameters (Run gives it
-	// the parameters Write resolved).
-	Filename func(p Params) string
+	// File is how its files are named (see Export.Filename).
+	File Naming
 	// Write produces the document for u (whose scope it must respect) and
 	// reports how many rows or pages of people it holds and the parameters
 	// it resolved (see Written). It must not modify p. It returns a
@@ -57,10 +60,11 @@ type Written struct {
 	// resolved them: the election exported (the only open one when none
 	// was given, the slug as stored when typed otherwise) and the place as
 	// read (the 04 of a "4"). Only the keys given are rewritten, so that
-	// the file name gains no part that was not asked for, but the
-	// election, named whenever one was resolved (a material document asked
-	// for by batch is named after the batch instead). nil: the parameters
-	// as given (an export that resolves none).
+	// the file name and the audit row gain no parameter that was not asked
+	// for, but the election, named whenever one was resolved (a material
+	// document asked for by batch is named after the batch instead); a
+	// place not asked for is named from the reader's scope (Naming). nil:
+	// the parameters as given (an export that resolves none).
 	Params Params
 }
 
@@ -79,6 +83,9 @@ func Register(e Export) {
 	if _, dup := registry[e.Name]; dup {
 		panic("exports: duplicate " + e.Name)
 	}
+	if e.Title == "" || e.File.Kind == "" || e.File.Ext == "" {
+		panic("exports: " + e.Name + " needs a title and a file name")
+	}
 	registry[e.Name] = e
 }
 
@@ -96,6 +103,18 @@ func All() []Export {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// ActionLabel is an audit action in French: an export's (« export.NAME »,
+// as Run records it) is « Export : » and its title, also for the rows
+// written before it had one; any other action is staff.ActionLabel's.
+func ActionLabel(action string) string {
+	if name, ok := strings.CutPrefix(action, "export."); ok {
+		if e, ok := registry[name]; ok {
+			return "Export : " + e.Title
+		}
+	}
+	return staff.ActionLabel(action)
 }
 
 // Run writes export name for u to w and records it in the audit log
@@ -128,7 +147,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name str
 	if written.Params == nil {
 		written.Params = maps.Clone(p)
 	}
-	res := Result{Written: written, Filename: e.Filename(written.Params)}
+	res := Result{Written: written, Filename: e.Filename(written.Params, u.ScopeArg()...)}
 	if e.Personal {
 		details := map[string]any{"rows": res.Rows, "scope": u.Scope}
 		for k, v := range res.Params {

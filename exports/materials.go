@@ -27,45 +27,28 @@ import (
 const materialXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func init() {
-	Register(Export{Name: "material-printer", ContentType: materialXLSX, Params: MaterialParams,
+	Register(Export{Name: "material-printer", Title: "quantités de matériel pour l'imprimeur", ContentType: materialXLSX, Params: MaterialParams,
 		Description: "Matériel : quantités par article et par département, pour l'imprimeur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("imprimeur", "xlsx"), Write: materialWrite(writeMaterialPrinter)})
-	Register(Export{Name: "material-shipper", ContentType: materialXLSX, Personal: true, Params: MaterialParams,
+		File:        materialNaming("imprimeur", "xlsx"), Write: materialWrite(writeMaterialPrinter)})
+	Register(Export{Name: "material-shipper", Title: "colis de matériel pour le transporteur", ContentType: materialXLSX, Personal: true, Params: MaterialParams,
 		Description: "Matériel : un colis par ligne (destinataire, adresse, contenu, poids), pour le transporteur (Excel) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("transporteur", "xlsx"), Write: materialWrite(writeMaterialShipper)})
-	Register(Export{Name: "material-slips", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
+		File:        materialNaming("transporteur", "xlsx"), Write: materialWrite(writeMaterialShipper)})
+	Register(Export{Name: "material-slips", Title: "bordereaux de colisage du matériel", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : bordereaux de colisage, une page par commande (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("bordereaux", "pdf"), Write: materialWrite(writeMaterialSlips)})
-	Register(Export{Name: "material-labels", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
+		File:        materialNaming("bordereaux", "pdf"), Write: materialWrite(writeMaterialSlips)})
+	Register(Export{Name: "material-labels", Title: "étiquettes d'adresse des colis de matériel", ContentType: "application/pdf", Personal: true, Params: MaterialParams,
 		Description: "Matériel : étiquettes d'adresse, planches A4 de 3 × 8 (PDF) ; batch=N ou election=S [departement=D sku=REF status= from= to=]",
-		Filename:    materialFilename("etiquettes", "pdf"), Write: materialWrite(writeMaterialLabels)})
+		File:        materialNaming("etiquettes", "pdf"), Write: materialWrite(writeMaterialLabels)})
 }
 
 // MaterialParams are the filters of the orders (materials.ParseFilter)
 // the material documents read; the staff pages carry them to their links.
 var MaterialParams = []string{"batch", "election", "departement", "sku", "status", "from", "to"}
 
-func materialFilename(kind, ext string) func(p Params) string {
-	return func(p Params) string {
-		parts := []string{"materiel", kind}
-		if b := strings.TrimSpace(p["batch"]); b != "" {
-			parts = append(parts, "lot-"+b)
-		} else if e := strings.TrimSpace(p["election"]); e != "" {
-			parts = append(parts, e)
-		}
-		for _, k := range []string{"departement", "sku", "status", "from", "to"} {
-			if v := strings.TrimSpace(p[k]); v != "" {
-				parts = append(parts, v)
-			}
-		}
-		name := strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-				return r
-			}
-			return '_'
-		}, strings.Join(parts, "-"))
-		return name + "." + ext
-	}
+// materialNaming names a material document: after its batch or
+// election and the place, the other filters of the orders.
+func materialNaming(kind, ext string) Naming {
+	return Naming{Kind: "materiel-" + kind, Ext: ext, Filters: []string{"sku", "status", "from", "to"}}
 }
 
 // materialFilter reads the parameters into an orders filter. A

@@ -20,26 +20,11 @@ import (
 // open election), departement=NN, commune=CODE.
 
 func init() {
-	Register(Export{Name: "proxies", Personal: true,
+	Register(Export{Name: "proxies", Title: "procurations", Personal: true,
 		ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		Description: "Procurations : demandes et volontaires avec leur appariement (election=S, departement=, commune=).",
 		Params:      []string{"election", "departement", "commune"},
-		Filename:    proxiesFilename, Write: writeProxies})
-}
-
-func proxiesFilename(p Params) string {
-	parts := []string{"procurations"}
-	for _, k := range []string{"election", "departement", "commune"} {
-		if v := strings.TrimSpace(p[k]); v != "" {
-			parts = append(parts, v)
-		}
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '_'
-	}, strings.Join(parts, "-")) + ".xlsx"
+		File:        Naming{Kind: "procurations", Ext: "xlsx"}, Write: writeProxies})
 }
 
 func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error) {

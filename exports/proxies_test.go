@@ -252,6 +252,7 @@ func TestProxiesExportAuditsTheElectionExported(t *testing.T) {
 		file     string
 	}{
 		{"no election: the only open one", admin, exports.Params{}, demo.ElectionSlug, nil, "procurations-" + demo.ElectionSlug + ".xlsx"},
+		{"no place: the reader's scope", org, exports.Params{}, demo.ElectionSlug, nil, "procurations-" + demo.ElectionSlug + "-04.xlsx"},
 		{"no election, a département typed short", org, exports.Params{"departement": "4"}, demo.ElectionSlug,
 			map[string]string{"departement": "04"}, "procurations-" + demo.ElectionSlug + "-04.xlsx"},
 		{"the election named, as typed", org, exports.Params{"election": " " + strings.ToUpper(demo.ElectionSlug) + " ", "commune": "4112"}, demo.ElectionSlug,

@@ -39,6 +39,7 @@ func TestExportsNameAndAuditWhatTheyResolved(t *testing.T) {
 	addPastElection(t, pool) // the default is the only open one, not "any"
 	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
 	org := &staff.User{Email: "org04@example.org", Role: staff.Organizer, Scope: []string{"04"}}
+	town := &staff.User{Email: "sisteron@example.org", Role: staff.Viewer, Scope: []string{"04209"}}
 	const el = demo.ElectionSlug
 	for _, tc := range []struct {
 		export  string
@@ -51,26 +52,41 @@ func TestExportsNameAndAuditWhatTheyResolved(t *testing.T) {
 		// Left to the default: the election exported is named.
 		{"proxies", admin, exports.Params{}, "procurations-" + el + ".xlsx",
 			map[string]string{"election": el, "departement": "", "commune": ""}, "Demandes"},
-		{"delegates", admin, exports.Params{}, "assesseurs-delegues-tout-" + el + ".xlsx",
+		{"delegates", admin, exports.Params{}, "assesseurs-delegues-" + el + ".xlsx",
 			map[string]string{"election": el, "departement": "", "commune": "", "round": ""}, "Bureaux"},
-		{"delegates", org, exports.Params{"departement": "4"}, "assesseurs-delegues-04-" + el + ".xlsx",
+		{"delegates", org, exports.Params{"departement": "4"}, "assesseurs-delegues-" + el + "-04.xlsx",
 			map[string]string{"election": el, "departement": "04"}, "Bureaux"},
-		{"credentials", org, exports.Params{"commune": "4070"}, "accreditations-04070-" + el + ".pdf",
+		{"credentials", org, exports.Params{"commune": "4070"}, "accreditations-" + el + "-04070.pdf",
 			map[string]string{"election": el, "commune": "04070", "departement": ""}, ""},
-		{"designations", org, exports.Params{"commune": " 04070 ", "round": "1"}, "designation-04070-" + el + "-tour1.pdf",
+		{"designations", org, exports.Params{"commune": " 04070 ", "round": "1"}, "designation-" + el + "-04070-tour1.pdf",
 			map[string]string{"election": el, "commune": "04070", "round": "1"}, ""},
-		{"prefecture", org, exports.Params{"departement": "4"}, "prefecture-04-" + el + ".pdf",
+		{"prefecture", org, exports.Params{"departement": "4"}, "prefecture-" + el + "-04.pdf",
 			map[string]string{"election": el, "departement": "04"}, ""},
 		{"material-shipper", admin, exports.Params{}, "materiel-transporteur-" + el + ".xlsx",
 			map[string]string{"election": el, "batch": ""}, "Colis"},
 		{"material-labels", org, exports.Params{"departement": "04"}, "materiel-etiquettes-" + el + "-04.pdf",
 			map[string]string{"election": el, "departement": "04"}, ""},
+		// No place asked by a reader of a limited scope: the file names
+		// that scope, where a national reader's names no place, at the place's
+		// position (right after the election), as in every export's name.
+		{"delegates", org, exports.Params{}, "assesseurs-delegues-" + el + "-04.xlsx",
+			map[string]string{"election": el, "departement": "", "commune": ""}, "Bureaux"},
+		{"delegates", town, exports.Params{"round": "1"}, "assesseurs-delegues-" + el + "-04209-tour1.xlsx",
+			map[string]string{"election": el, "departement": "", "commune": "", "round": "1"}, "Bureaux"},
+		{"proxies", org, exports.Params{}, "procurations-" + el + "-04.xlsx",
+			map[string]string{"election": el, "departement": "", "commune": ""}, "Demandes"},
+		{"material-shipper", org, exports.Params{}, "materiel-transporteur-" + el + "-04.xlsx",
+			map[string]string{"election": el, "departement": ""}, "Colis"},
+		{"material-labels", town, exports.Params{"status": "cancelled"}, "materiel-etiquettes-" + el + "-04209-cancelled.pdf",
+			map[string]string{"election": el, "departement": "", "status": "cancelled"}, ""},
+		{"credentials", org, exports.Params{"departement": "04", "round": "2"}, "accreditations-" + el + "-04-tour2.pdf",
+			map[string]string{"election": el, "departement": "04", "round": "2"}, ""},
 		// Named: as before (the slug as stored when typed otherwise).
 		{"proxies", org, exports.Params{"election": el, "commune": "04112"}, "procurations-" + el + "-04112.xlsx",
 			map[string]string{"election": el, "commune": "04112"}, "Demandes"},
-		{"delegates", admin, exports.Params{"election": el, "departement": "04", "round": "1"}, "assesseurs-delegues-04-" + el + "-tour1.xlsx",
+		{"delegates", admin, exports.Params{"election": el, "departement": "04", "round": "1"}, "assesseurs-delegues-" + el + "-04-tour1.xlsx",
 			map[string]string{"election": el, "departement": "04", "round": "1"}, "Bureaux"},
-		{"delegates", admin, exports.Params{"election": "passee"}, "assesseurs-delegues-tout-passee.xlsx",
+		{"delegates", admin, exports.Params{"election": "passee"}, "assesseurs-delegues-passee.xlsx",
 			map[string]string{"election": "passee"}, "Bureaux"},
 		{"material-slips", admin, exports.Params{"election": strings.ToUpper(el)}, "materiel-bordereaux-" + el + ".pdf",
 			map[string]string{"election": el}, ""},

@@ -36,14 +36,14 @@ func TestExportDownloadsAreNamedAfterWhatWasExported(t *testing.T) {
 		path, action, file string
 		workbook           bool
 	}{
-		{"/api/v1/exports/proxies.xlsx", "proxies", "procurations-" + el + ".xlsx", true},
+		{"/api/v1/exports/proxies.xlsx", "proxies", "procurations-" + el + "-04.xlsx", true},
 		{"/api/v1/exports/proxies.xlsx?departement=4", "proxies", "procurations-" + el + "-04.xlsx", true},
 		{"/api/v1/exports/proxies.xlsx?election=" + el + "&commune=04112", "proxies", "procurations-" + el + "-04112.xlsx", true},
-		{"/api/v1/exports/delegates.xlsx?departement=4", "delegates", "assesseurs-delegues-04-" + el + ".xlsx", true},
-		{"/api/v1/exports/delegates.xlsx?election=" + el + "&round=1", "delegates", "assesseurs-delegues-tout-" + el + "-tour1.xlsx", true},
-		{"/api/v1/exports/designations/4070.pdf", "designations", "designation-04070-" + el + ".pdf", false},
-		{"/api/v1/exports/prefecture/04.pdf?round=1", "prefecture", "prefecture-04-" + el + "-tour1.pdf", false},
-		{"/api/v1/exports/material-shipper", "material-shipper", "materiel-transporteur-" + el + ".xlsx", true},
+		{"/api/v1/exports/delegates.xlsx?departement=4", "delegates", "assesseurs-delegues-" + el + "-04.xlsx", true},
+		{"/api/v1/exports/delegates.xlsx?election=" + el + "&round=1", "delegates", "assesseurs-delegues-" + el + "-04-tour1.xlsx", true},
+		{"/api/v1/exports/designations/4070.pdf", "designations", "designation-" + el + "-04070.pdf", false},
+		{"/api/v1/exports/prefecture/04.pdf?round=1", "prefecture", "prefecture-" + el + "-04-tour1.pdf", false},
+		{"/api/v1/exports/material-shipper", "material-shipper", "materiel-transporteur-" + el + "-04.xlsx", true},
 		{"/api/v1/exports/material-labels?departement=04", "material-labels", "materiel-etiquettes-" + el + "-04.pdf", false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"scrutin/exports"
 	"scrutin/logistics/staff"
 )
 
@@ -210,7 +211,17 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Title": "Journal d'audit", "Entries": page.Entries, "Filter": f}
+	// Each action in French, an export named by its title in the registry
+	// (exports.ActionLabel), rows written before it had one included.
+	type entry struct {
+		staff.AuditEntry
+		ActionLabel string // in place of AuditEntry's, which knows no export
+	}
+	entries := make([]entry, len(page.Entries))
+	for i, e := range page.Entries {
+		entries[i] = entry{e, exports.ActionLabel(e.Action)}
+	}
+	data := fiber.Map{"Title": "Journal d'audit", "Entries": entries, "Filter": f}
 	if page.NextBefore != 0 {
 		data["OlderURL"] = auditURL(f, page.NextBefore)
 	}

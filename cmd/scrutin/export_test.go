@@ -38,9 +38,9 @@ func TestExportDefaultNameFollowsWhatWasExported(t *testing.T) {
 		action   string
 		election string // the audit row's
 	}{
-		{[]string{"delegates"}, "assesseurs-delegues-tout-demo-2027.xlsx", "export.delegates", "demo-2027"},
-		{[]string{"delegates", "departement=4", "round=1"}, "assesseurs-delegues-04-demo-2027-tour1.xlsx", "export.delegates", "demo-2027"},
-		{[]string{"--as", "org04@example.org", "designations", "commune=4070"}, "designation-04070-demo-2027.pdf", "export.designations", "demo-2027"},
+		{[]string{"delegates"}, "assesseurs-delegues-demo-2027.xlsx", "export.delegates", "demo-2027"},
+		{[]string{"delegates", "departement=4", "round=1"}, "assesseurs-delegues-demo-2027-04-tour1.xlsx", "export.delegates", "demo-2027"},
+		{[]string{"--as", "org04@example.org", "designations", "commune=4070"}, "designation-demo-2027-04070.pdf", "export.designations", "demo-2027"},
 		{[]string{"material-shipper"}, "materiel-transporteur-demo-2027.xlsx", "export.material-shipper", "demo-2027"},
 		{[]string{"proxies", "election=DEMO-2027", "commune=04112"}, "procurations-demo-2027-04112.xlsx", "export.proxies", "demo-2027"},
 	} {

@@ -87,10 +87,19 @@ type AuditEntry struct {
 func (e AuditEntry) ActionLabel() string { return ActionLabel(e.Action) }
 
 // DetailsText is Details for people: "key : value" pairs in key order,
-// strings as they are, other values in JSON ([1,2], null).
+// strings as they are, other values in JSON ([1,2], null), but the scope
+// (a staff member's, as an export records it, or a run's), which reads
+// « périmètre : 04, 75056 », or « périmètre : tout le territoire » when
+// national (recorded as null, [] or "").
 func (e AuditEntry) DetailsText() string {
 	parts := make([]string, 0, len(e.Details))
 	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+		if k == "scope" {
+			if s, ok := scopeText(e.Details[k]); ok {
+				parts = append(parts, "périmètre : "+s)
+				continue
+			}
+		}
 		v, ok := e.Details[k].(string)
 		if !ok {
 			b, _ := json.Marshal(e.Details[k])
@@ -99,6 +108,36 @@ func (e AuditEntry) DetailsText() string {
 		parts = append(parts, k+" : "+v)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// scopeText is a recorded scope in words: its codes, comma-separated, or
+// "tout le territoire" for none. false: not a scope (neither a code nor a
+// list of them), left to be printed as recorded.
+func scopeText(v any) (string, bool) {
+	var codes []string
+	switch v := v.(type) {
+	case nil:
+	case string:
+		if v = strings.TrimSpace(v); v != "" {
+			codes = []string{v}
+		}
+	case []any:
+		for _, c := range v {
+			s, ok := c.(string)
+			if !ok {
+				return "", false
+			}
+			codes = append(codes, s)
+		}
+	case []string:
+		codes = v
+	default:
+		return "", false
+	}
+	if len(codes) == 0 {
+		return "tout le territoire", true
+	}
+	return strings.Join(codes, ", "), true
 }
 
 // AuditFilter narrows the log.

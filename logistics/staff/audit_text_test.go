@@ -10,8 +10,16 @@ func TestAuditDetailsText(t *testing.T) {
 		{nil, ""},
 		{map[string]any{"ip": "127.0.0.1"}, "ip : 127.0.0.1"},
 		{map[string]any{"scope": nil, "rows": float64(13), "election": "demo-2027", "rounds": []any{float64(1), float64(2)}},
-			"election : demo-2027 · rounds : [1,2] · rows : 13 · scope : null"},
+			"election : demo-2027 · rounds : [1,2] · rows : 13 · périmètre : tout le territoire"},
 		{map[string]any{"name": "<b>Zoé</b>"}, "name : <b>Zoé</b>"}, // escaped by the template, not here
+		// A scope in words, as exports and runs record it (read back
+		// from JSON: a list is []any), whatever the row's age.
+		{map[string]any{"scope": []any{"04", "75056"}, "rows": float64(2)}, "rows : 2 · périmètre : 04, 75056"},
+		{map[string]any{"scope": []any{}}, "périmètre : tout le territoire"},
+		{map[string]any{"scope": []string{"2A"}}, "périmètre : 2A"},
+		{map[string]any{"scope": "04070"}, "périmètre : 04070"},
+		{map[string]any{"scope": ""}, "périmètre : tout le territoire"},
+		{map[string]any{"scope": []any{float64(4)}}, "scope : [4]"}, // not a scope: as recorded
 	} {
 		if got := (AuditEntry{Details: tc.details}).DetailsText(); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.details, got, tc.want)
