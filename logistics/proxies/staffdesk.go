@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,8 +32,12 @@ type Filter struct {
 	Departement string
 	Commune     string
 	Round       int
-	Limit       int
-	Offset      int
+	// RoundParam is the round as a query string gives it ("": none):
+	// Normalize reads it into Round, refusing what is not a number or not
+	// a round of the election, rather than ignoring it.
+	RoundParam string
+	Limit      int
+	Offset     int
 	// After is the keyset cursor of the lists of volunteers and requests:
 	// rows with an id above it (the previous page's NextAfter). Unlike
 	// Offset, a deep page costs what the first one does.
@@ -43,11 +48,16 @@ type Filter struct {
 // does not exist is an error, not an empty list.
 func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) error {
 	errs := check.Errors{}
+	var e *elections.Election
 	if f.Election = elections.NormalizeSlug(f.Election); f.Election != "" {
-		if _, err := elections.BySlug(ctx, q, f.Election); errors.Is(err, check.ErrNotFound) {
+		found, err := elections.BySlug(ctx, q, f.Election)
+		switch {
+		case errors.Is(err, check.ErrNotFound):
 			errs.Add("election", "Élection inconnue.")
-		} else if err != nil {
+		case err != nil:
 			return err
+		default:
+			e = found
 		}
 	}
 	f.Status = strings.TrimSpace(f.Status)
@@ -70,9 +80,7 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 	} else {
 		f.Departement, f.Commune = dep, commune
 	}
-	if f.Round != 0 && f.Round != 1 && f.Round != 2 {
-		errs.Add("round", "Tour 1 ou 2.")
-	}
+	f.checkRound(errs, e)
 	f.Limit = f.pageSize()
 	if f.Offset < 0 {
 		f.Offset = 0
@@ -85,6 +93,29 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 		errs.Add("offset", "Utilisez after (le next_after de la page précédente) ou offset, pas les deux.")
 	}
 	return errs.Err()
+}
+
+// checkRound reads RoundParam into Round and checks the round: 1 or 2,
+// and with an election, one of its rounds (e nil: every election).
+func (f *Filter) checkRound(errs check.Errors, e *elections.Election) {
+	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
+	if s := strings.TrimSpace(f.RoundParam); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			errs.Add("round", notARound)
+			return
+		}
+		f.Round = n
+	}
+	switch {
+	case f.Round == 0:
+	case f.Round != 1 && f.Round != 2:
+		errs.Add("round", notARound)
+	case e != nil:
+		if _, ok := e.Round(f.Round); !ok {
+			errs.Add("round", fmt.Sprintf("L'élection « %s » n'a pas de tour %d.", e.Name, f.Round))
+		}
+	}
 }
 
 // pageSize is the filter's page: its Limit, 200 when it gives none, 1,000

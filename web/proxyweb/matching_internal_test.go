@@ -16,7 +16,13 @@ func TestMatchingText(t *testing.T) {
 		want string
 	}{
 		{proxies.Filter{}, c, "5 volontaires, dont 1 disponible."},
-		{proxies.Filter{Round: 2}, c, "5 volontaires inscrit·es pour le tour 2, dont 1 disponible à ce tour."},
+		// With a round, the withdrawn are not counted as registered for
+		// it: the "Tous" figure (5) is the 4 registered and the 1 withdrawn.
+		{proxies.Filter{Round: 2}, c, "5 volontaires : 4 inscrit·es pour le tour 2, dont 1 disponible à ce tour, et 1 retiré·e."},
+		{proxies.Filter{Round: 1}, proxies.VolunteerCounts{Offered: 1, Withdrawn: 2}, "3 volontaires : 1 inscrit·e pour le tour 1, aucun·e disponible à ce tour, et 2 retiré·es."},
+		{proxies.Filter{Round: 1}, proxies.VolunteerCounts{Withdrawn: 2}, "2 volontaires retiré·es (inscrit·es pour le tour 1)."},
+		{proxies.Filter{Round: 1}, proxies.VolunteerCounts{Available: 3}, "3 volontaires disponibles au tour 1."},
+		{proxies.Filter{Round: 2, Status: proxies.VolunteerActive}, c, "4 volontaires actif·ves inscrit·es pour le tour 2, dont 1 disponible à ce tour."},
 		{proxies.Filter{Round: 2, Status: proxies.VolunteerAvailable}, c, "1 volontaire disponible au tour 2."},
 		{proxies.Filter{Round: 1, Status: proxies.VolunteerOffered}, c, "3 volontaires avec une proposition en attente au tour 1."},
 		{proxies.Filter{Round: 1, Status: proxies.VolunteerCarrying}, c, ""},

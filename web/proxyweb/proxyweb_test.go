@@ -428,7 +428,7 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	}
 
 	resp := env.Do(t, "GET", "/api/v1/exports/proxies.xlsx?election="+demo.ElectionSlug, org, nil)
-	if resp.Status != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "procurations-"+demo.ElectionSlug+".xlsx") {
+	if resp.Status != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "procurations-"+demo.ElectionSlug+"-04.xlsx") {
 		t.Fatalf("export: %d %v", resp.Status, resp.Header)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(resp.Body))
@@ -466,12 +466,12 @@ func TestQueuePagesAndBatchButton(t *testing.T) {
 	admin := env.AdminToken(t)
 	first := get(admin, "/staff/procurations?status=open&limit=4")
 	next := regexp.MustCompile(`href="([^"]+)" id="page-suivante"`).FindStringSubmatch(first)
-	if !strings.Contains(first, "6 tours de demande ; 1 à 4 affichés") || next == nil || !strings.Contains(first, `id="apparier"`) ||
+	if !strings.Contains(first, "3 demandes, soit 6 lignes (une par tour demandé), de la plus ancienne à la plus récente ; lignes 1 à 4 affichées.") || next == nil || !strings.Contains(first, `id="apparier"`) ||
 		strings.Contains(first, `id="page-precedente"`) {
 		t.Fatalf("first page: %s", first)
 	}
 	second := get(admin, html.UnescapeString(next[1]))
-	if !strings.Contains(second, "6 tours de demande ; 5 à 6 affichés") || strings.Contains(second, `id="page-suivante"`) ||
+	if !strings.Contains(second, "3 demandes, soit 6 lignes (une par tour demandé), de la plus ancienne à la plus récente ; lignes 5 à 6 affichées.") || strings.Contains(second, `id="page-suivante"`) ||
 		!strings.Contains(second, `id="page-precedente"`) || !strings.Contains(html.UnescapeString(next[1]), "status=open") || !strings.Contains(html.UnescapeString(next[1]), "limit=4") {
 		t.Fatalf("second page (%s): %s", next[1], second)
 	}
@@ -568,9 +568,9 @@ func TestProxiesExportWithoutElectionNamesItInTheAudit(t *testing.T) {
 		query, file string
 		details     map[string]any
 	}{
-		{"", "procurations-" + demo.ElectionSlug + ".xlsx", map[string]any{"election": demo.ElectionSlug, "rows": 2.0}},
+		{"", "procurations-" + demo.ElectionSlug + "-04.xlsx", map[string]any{"election": demo.ElectionSlug, "rows": 2.0}},
 		{"?departement=4", "procurations-" + demo.ElectionSlug + "-04.xlsx", map[string]any{"election": demo.ElectionSlug, "departement": "04", "rows": 2.0}},
-		{"?election=ancienne", "procurations-ancienne.xlsx", map[string]any{"election": "ancienne", "rows": 0.0}},
+		{"?election=ancienne", "procurations-ancienne-04.xlsx", map[string]any{"election": "ancienne", "rows": 0.0}},
 	} {
 		r := env.Do(t, "GET", "/api/v1/exports/proxies.xlsx"+tc.query, org, nil)
 		if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Disposition"), `filename="`+tc.file+`"`) {

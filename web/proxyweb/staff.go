@@ -29,19 +29,23 @@ func paramID(c *fiber.Ctx) (int64, error) {
 // share the names: election, status, departement, commune, round, and for
 // the lists of volunteers and requests the cursor after).
 //
-// A place that is not one is a *check.Invalid (422), a place outside the
-// reader's scope a *places.OutOfScope (403), as the delegates' lists answer:
-// not an empty list.
+// A place or a round that is not one is a *check.Invalid (422), a place
+// outside the reader's scope a *places.OutOfScope (403), as the delegates'
+// lists answer: not an empty list, nor the whole list for a round ignored.
 func (m *module) filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, error) {
 	f := proxies.Filter{Election: c.Query("election"), Status: c.Query("status"), Departement: c.Query("departement"),
-		Commune: c.Query("commune"), Round: c.QueryInt("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
+		Commune: c.Query("commune"), RoundParam: c.Query("round"), Limit: c.QueryInt("limit", queuePage), Offset: c.QueryInt("offset")}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
+	// Every value that is not one first, all together; then the scope.
+	if err := f.Normalize(c.UserContext(), m.s.Pool, forVolunteers); err != nil {
+		return f, err
+	}
 	dep, com, err := places.CheckArea(web.StaffUser(c), f.Departement, f.Commune)
 	if err != nil {
 		return f, err
 	}
 	f.Departement, f.Commune = dep, com
-	return f, f.Normalize(c.UserContext(), m.s.Pool, forVolunteers)
+	return f, nil
 }
 
 // filterRefused is how a staff page answers a filter that filterFrom
@@ -230,7 +234,7 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	}
 	data["SeveralOpen"] = severalOpen
 	data["Title"] = "Procurations"
-	data["Entries"], data["Total"], data["Requests"], data["Filter"], data["Statuses"] = entries, total, list.Requests, f, statusChoices
+	data["Entries"], data["Filter"], data["Statuses"] = entries, f, statusChoices
 	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
 	if f.Offset > 0 {
 		data["PrevURL"] = queueURL(f, max(f.Offset-f.Limit, 0))
@@ -238,8 +242,33 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	if f.Offset+len(entries) < total {
 		data["NextURL"] = queueURL(f, f.Offset+len(entries))
 	}
-	data["First"], data["Last"] = f.Offset+1, f.Offset+len(entries)
+	data["Counted"] = queueText(list.Requests, total, f.Offset+1, f.Offset+len(entries))
 	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
+}
+
+// queueText is the sentence above the queue: how many requests (people)
+// the filter matches and, when some ask for both rounds, how many rows
+// that makes (one per request round), then which rows the page shows when
+// it shows only some. "" when nothing matches (the table says so).
+func queueText(requests, rows, first, last int) string {
+	if rows == 0 {
+		return ""
+	}
+	s := fr.Count(requests, "demande", "demandes")
+	if rows != requests {
+		s += ", soit " + fr.Count(rows, "ligne", "lignes") + " (une par tour demandé)"
+	}
+	if requests > 1 {
+		s += ", de la plus ancienne à la plus récente"
+	}
+	if shown := last - first + 1; shown > 0 && shown < rows {
+		s += " ; " + fr.Noun(shown, "ligne", "lignes") + " " + fr.Number(first)
+		if shown > 1 {
+			s += " à " + fr.Number(last)
+		}
+		s += " " + fr.Noun(shown, "affichée", "affichées")
+	}
+	return s + "."
 }
 
 // queuePage is the queue's default page size (filterFrom's limit).

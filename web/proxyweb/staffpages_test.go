@@ -98,7 +98,7 @@ func TestStaffPagesAfterAnAdminWithdrewAVolunteer(t *testing.T) {
 		"<th>Reçue</th>",
 		">il y a 3 h<br><span class=\"hint\">en recherche depuis un instant</span></td>",
 		">il y a 2 h</td>",
-		"4 tours de demande. 2 demandes, de la plus ancienne à la plus récente.",
+		"2 demandes, soit 4 lignes (une par tour demandé), de la plus ancienne à la plus récente.",
 	}, []string{">0 min</td>", "0 min", "%3cnil%3e"})
 	// The dashboard counts people, as its label says.
 	webtest.PageShows(t, staffPage(t, admin, env.URL+"/staff"), []string{"<dt>Demandes sans volontaire</dt><dd>2</dd>"}, nil)

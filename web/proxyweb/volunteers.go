@@ -122,8 +122,10 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 // filter matches, the very figure of the current tab (Counts.Of), said as
 // what it counts; when the filter takes every situation, how many of them
 // are available (the "Disponibles" tab). With a round, the filter keeps
-// the volunteers who signed up for it, in their situation of that round.
-// "" when nothing matches (the table says so).
+// the volunteers who signed up for it, in their situation of that round:
+// those still on the list are registered for it (Counts.Active), those
+// who withdrew are said so (the "Retiré·es" tab), never counted among the
+// registered. "" when nothing matches (the table says so).
 func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 	n := int(c.Of(f.Status))
 	if n == 0 {
@@ -153,11 +155,27 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 			s = fr.Count(n, "volontaire disponible", "volontaires disponibles") + atRound
 			break
 		}
+		// With a round, the withdrawn are not registered for it: the
+		// sentence splits the tab's figure into the two.
+		withdrawn := 0
+		if f.Round != 0 && f.Status == "" {
+			withdrawn = int(c.Withdrawn)
+		}
+		registered := n - withdrawn
+		if registered == 0 {
+			s = fr.Count(n, "volontaire retiré·e", "volontaires retiré·es") + " (" + strings.TrimSpace(forRound) + ")"
+			break
+		}
 		s = fr.Count(n, "volontaire", "volontaires")
 		if f.Status == proxies.VolunteerActive {
 			s = fr.Count(n, "volontaire actif·ve", "volontaires actif·ves")
 		}
-		s += forRound + ", "
+		if withdrawn > 0 {
+			s += " : " + fr.Count(registered, "inscrit·e", "inscrit·es") + fmt.Sprintf(" pour le tour %d", f.Round)
+		} else {
+			s += forRound
+		}
+		s += ", "
 		if available == 0 {
 			s += "aucun·e disponible"
 		} else {
@@ -165,6 +183,9 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 		}
 		if f.Round != 0 {
 			s += " à ce tour"
+		}
+		if withdrawn > 0 {
+			s += ", et " + fr.Count(withdrawn, "retiré·e", "retiré·es")
 		}
 	}
 	if f.After != 0 {

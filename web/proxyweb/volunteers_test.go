@@ -279,11 +279,33 @@ func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
 	env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
 	org := staffSession(t, env, "org04@example.org")
 	sentence := regexp.MustCompile(`<p id="resultat">([^<]*)`)
-	for _, tc := range []struct {
+	type sentenceCase struct {
 		query    string
 		want     string // the sentence, "" for none
 		counters []string
-	}{
+	}
+	check := func(cases []sentenceCase) {
+		t.Helper()
+		for _, tc := range cases {
+			code, body := getPage(t, org, env.URL+"/staff/procurations/volontaires"+tc.query)
+			if code != 200 {
+				t.Fatalf("%s: %d", tc.query, code)
+			}
+			got := ""
+			if m := sentence.FindStringSubmatch(body); m != nil {
+				got = strings.TrimSpace(html.UnescapeString(m[1]))
+			}
+			if got != tc.want {
+				t.Errorf("list%s says %q, want %q", tc.query, got, tc.want)
+			}
+			for _, w := range tc.counters {
+				if !strings.Contains(body, w) {
+					t.Errorf("list%s lacks the counter %q", tc.query, w)
+				}
+			}
+		}
+	}
+	check([]sentenceCase{
 		// Paul offered, Lise and Marc available; Marc is not of round 2.
 		{"", "3 volontaires, dont 2 disponibles.", []string{`data-status="">3<`, `data-status="available">2<`}},
 		{"?round=2", "2 volontaires inscrit·es pour le tour 2, dont 1 disponible à ce tour.", []string{`data-status="">2<`, `data-status="available">1<`, `data-status="offered">1<`}},
@@ -293,22 +315,27 @@ func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
 		{"?round=1&status=active", "3 volontaires actif·ves inscrit·es pour le tour 1, dont 2 disponibles à ce tour.", []string{`data-status="">3<`}},
 		{"?status=carrying", "", []string{`data-status="carrying">0<`}},
 		{"?commune=04070&status=available", "2 volontaires disponibles.", []string{`data-status="available">2<`}},
-	} {
-		code, body := getPage(t, org, env.URL+"/staff/procurations/volontaires"+tc.query)
-		if code != 200 {
-			t.Fatalf("%s: %d", tc.query, code)
-		}
-		got := ""
-		if m := sentence.FindStringSubmatch(body); m != nil {
-			got = strings.TrimSpace(html.UnescapeString(m[1]))
-		}
-		if got != tc.want {
-			t.Errorf("list%s says %q, want %q", tc.query, got, tc.want)
-		}
-		for _, w := range tc.counters {
-			if !strings.Contains(body, w) {
-				t.Errorf("list%s lacks the counter %q", tc.query, w)
-			}
-		}
+	})
+
+	// Lise withdraws: she stays in the "Tous" and "Retiré·es" counters of
+	// each round she signed up for, but the sentence no longer counts her
+	// among those registered for it; it says she withdrew.
+	lisePage := fmt.Sprintf("%s/staff/procurations/volontaires/%d", env.URL, int64(lise.JSON["id"].(float64)))
+	_, body := getPage(t, org, lisePage)
+	resp, err := org.PostForm(lisePage+"/retirer", url.Values{"_csrf": {csrfRe.FindStringSubmatch(body)[1]}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdrawing Lise: %d", resp.StatusCode)
+	}
+	check([]sentenceCase{
+		{"?round=2", "2 volontaires : 1 inscrit·e pour le tour 2, aucun·e disponible à ce tour, et 1 retiré·e.",
+			[]string{`data-status="">2<`, `data-status="available">0<`, `data-status="offered">1<`, `data-status="withdrawn">1<`}},
+		{"?round=1", "3 volontaires : 2 inscrit·es pour le tour 1, dont 1 disponible à ce tour, et 1 retiré·e.",
+			[]string{`data-status="">3<`, `data-status="available">1<`, `data-status="offered">1<`, `data-status="withdrawn">1<`}},
+		{"?round=1&status=active", "2 volontaires actif·ves inscrit·es pour le tour 1, dont 1 disponible à ce tour.", []string{`data-status="withdrawn">1<`}},
+		{"?round=2&status=withdrawn", "1 volontaire retiré·e (inscrit·e pour le tour 2).", []string{`data-status="withdrawn">1<`}},
+	})
 }
