@@ -41,6 +41,7 @@ func (s *Server) foundationRoutes(api, pages fiber.Router) {
 	pages.Get("/staff", s.RequireStaff(false), s.dashboardPage)
 	pages.Get("/staff/journal", s.RequireAdmin, s.auditPage)
 	api.Get("/audit", s.RequireAdmin, s.auditAPI)
+	s.accountRoutes(api, pages)
 }
 
 func (s *Server) home(c *fiber.Ctx) error {

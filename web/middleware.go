@@ -50,12 +50,15 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	return nil
 }
 
-// logPath is the request path as logged. Private links carry their secret
-// in the path: never log it.
+// logPath is the request path as logged. Private links and staff
+// invitations carry their secret in the path: never log it.
 func logPath(c *fiber.Ctx) string {
 	path := c.Path()
 	if i := strings.Index(path, "/t/"); i >= 0 {
 		path = path[:i] + "/t/…"
+	}
+	if i := strings.Index(path, "/staff/invitation/"); i >= 0 {
+		path = path[:i] + "/staff/invitation/…"
 	}
 	return path
 }

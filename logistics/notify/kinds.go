@@ -30,6 +30,8 @@ var kindLabels = map[string]string{
 	"delegate.assignment":   "Délégués : affectation de bureau de vote",
 	"delegate.withdrawn":    "Délégués : retrait enregistré",
 	"delegate.voter_number": "Délégués : numéro d'électeur déjà inscrit avec une autre adresse",
+	// Staff accounts (logistics/staff).
+	"staff.invitation": "Équipe : invitation à choisir son mot de passe",
 }
 
 // KindLabel is the French label of a message kind, or the kind itself when

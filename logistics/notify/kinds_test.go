@@ -17,6 +17,7 @@ func TestKindLabel(t *testing.T) {
 		"proxy.voter_number",
 		"material.order", "material.cancel", "material.batched", "material.shipped", "material.delivered",
 		"delegate.signup", "delegate.change", "delegate.assignment", "delegate.withdrawn", "delegate.voter_number",
+		"staff.invitation",
 	}
 	seen := map[string]string{}
 	for _, k := range written {

@@ -357,7 +357,7 @@ func TestActionLabel(t *testing.T) {
 		"delegate_representative.delete", "material_order.create", "material_order.cancel", "material_batch.create",
 		"material_batch.sent", "material_item.delete", "material_item.picture", "message.view", "message.retry",
 		"message.retry_failed", "election.create", "election.purge", "import.communes", "import.bureaux", "staff.add",
-		"staff.login", "staff.token", "staff.revoke", "staff.remove", "proxy_request.link_resent", "proxy_volunteer.link_resent",
+		"staff.login", "staff.token", "staff.revoke", "staff.remove", "staff.invite", "staff.invitation_accept", "proxy_request.link_resent", "proxy_volunteer.link_resent",
 		"proxy_volunteer.voter_number_alert", "delegate_volunteer.voter_number_alert",
 	}
 	for _, a := range written {
