@@ -66,10 +66,10 @@ func TestJournalShowsExportsInFrench(t *testing.T) {
 		}
 	}
 	for id, want := range map[string][]string{
-		file: {"Export : classeur des assesseurs et délégués", "election : " + demo.ElectionSlug, "périmètre : 04 |"},
+		file: {"Export : classeur des assesseurs et délégués", "élection : " + demo.ElectionSlug, "périmètre : 04 |"},
 		"assesseurs-delegues-tout-demo-2027.xlsx": {"Export : classeur des assesseurs et délégués", "périmètre : 04, 75056 |"},
-		"materiel-etiquettes-lot-1.pdf":           {"Export : étiquettes d'adresse des colis de matériel", "périmètre : tout le territoire |"},
-		"prefecture-04-demo-2027.pdf":             {"Export : récapitulatif pour la préfecture", "périmètre : tout le territoire |"},
+		"materiel-etiquettes-lot-1.pdf":           {"Export : étiquettes d'adresse des colis de matériel", "périmètre : national |"},
+		"prefecture-04-demo-2027.pdf":             {"Export : récapitulatif pour la préfecture", "périmètre : national |"},
 	} {
 		text, ok := rows[id]
 		if !ok {

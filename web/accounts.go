@@ -2,6 +2,10 @@ package web
 
 import (
 	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,6 +64,8 @@ func ttlText() string { return fr.Count(int(staff.InvitationTTL/time.Hour), "heu
 
 // accountsView renders the accounts page with data (Notice, Summary, and
 // Errors and Form of the new account's form, or of the account EditID's).
+// Without a Notice, the page says what the change it was redirected from
+// did (?fait=…, see accountNotice).
 func (s *Server) accountsView(c *fiber.Ctx, status int, data fiber.Map) error {
 	accounts, err := staff.Accounts(c.UserContext(), s.Pool, s.Now())
 	if err != nil {
@@ -71,6 +77,13 @@ func (s *Server) accountsView(c *fiber.Ctx, status int, data fiber.Map) error {
 			data[key] = empty
 		}
 	}
+	if _, ok := data["Notice"]; !ok && status == fiber.StatusOK {
+		notice, err := s.accountNotice(c, accounts)
+		if err != nil {
+			return err
+		}
+		data["Notice"] = notice
+	}
 	data["Accounts"] = accounts
 	data["Roles"] = roleOptions
 	data["TTL"] = ttlText()
@@ -79,6 +92,112 @@ func (s *Server) accountsView(c *fiber.Ctx, status int, data fiber.Map) error {
 
 func (s *Server) accountsPage(c *fiber.Ctx) error {
 	return s.accountsView(c, fiber.StatusOK, fiber.Map{})
+}
+
+// accountsDone answers a change made on the accounts page: a redirect
+// (303) to the page, which says what was done (accountNotice), so that
+// reloading it sends nothing again.
+func accountsDone(c *fiber.Ctx, done string, id int64, email string) error {
+	to := "/staff/comptes?fait=" + url.QueryEscape(done)
+	if id != 0 {
+		to += "&compte=" + strconv.FormatInt(id, 10)
+	}
+	if email != "" {
+		to += "&email=" + url.QueryEscape(email)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// accountNotice is what the change the page was redirected from did
+// (accountsDone), told from the account as it is now and from the
+// journal: a link made up, or for an account that is no longer as it
+// says, shows nothing.
+func (s *Server) accountNotice(c *fiber.Ctx, accounts []staff.Account) (string, error) {
+	done := c.Query("fait")
+	if done == "" {
+		return "", nil
+	}
+	if done == "supprime" {
+		email := c.Query("email")
+		for _, a := range accounts {
+			if a.Email == email {
+				return "", nil // still there
+			}
+		}
+		last, err := s.lastAudit(c, email, "staff.remove")
+		if err != nil || last == nil {
+			return "", err
+		}
+		return "Compte " + email + " supprimé : ses connexions et ses jetons d'API ne servent plus.", nil
+	}
+	id, _ := strconv.ParseInt(c.Query("compte"), 10, 64)
+	i := slices.IndexFunc(accounts, func(a staff.Account) bool { return a.ID == id })
+	if i < 0 {
+		return "", nil
+	}
+	a := accounts[i]
+	switch done {
+	case "cree":
+		return "Compte créé pour " + a.Email + " (" + a.RoleLabel + ", périmètre : " + a.ScopeLabel +
+			"). Une invitation part par e-mail : la personne choisira son mot de passe avec le lien, valable " + ttlText() + ".", nil
+	case "modifie":
+		return "Compte " + a.Email + " modifié : " + a.RoleLabel + ", périmètre : " + a.ScopeLabel + ".", nil
+	case "invite":
+		return "Nouvelle invitation envoyée à " + a.Email + " : les liens envoyés avant ne servent plus.", nil
+	case "revoque":
+		last, err := s.lastAudit(c, a.Email, "staff.revoke")
+		if err != nil || last == nil {
+			return "", err
+		}
+		return revokeNotice(a, last.Details), nil
+	}
+	return "", nil
+}
+
+// lastAudit is the latest journal entry of action on the account email
+// (nil: none).
+func (s *Server) lastAudit(c *fiber.Ctx, email, action string) (*staff.AuditEntry, error) {
+	entries, err := staff.AuditLog(c.UserContext(), s.Pool, staff.AuditFilter{Entity: "staff_user", EntityID: email, Action: action, Limit: 1})
+	if err != nil || len(entries) == 0 || entries[0].Action != action {
+		return nil, err
+	}
+	return &entries[0], nil
+}
+
+// revokeNotice says what a revocation of a's access ended, from its
+// journal entry: only what there was, or that there was nothing.
+func revokeNotice(a staff.Account, details map[string]any) string {
+	n := func(key string) int {
+		v, _ := details[key].(float64)
+		return int(v)
+	}
+	tokens, sessions, invitations := n("tokens"), n("sessions"), n("invitations")
+	var parts []string
+	if tokens > 0 {
+		parts = append(parts, fr.Count(tokens, "jeton d'API", "jetons d'API"))
+	}
+	if sessions > 0 {
+		parts = append(parts, fr.Count(sessions, "connexion", "connexions"))
+	}
+	if invitations > 0 {
+		parts = append(parts, fr.Count(invitations, "lien d'invitation", "liens d'invitation"))
+	}
+	stays := " Le compte et son mot de passe restent."
+	if !a.HasPassword {
+		stays = " Le compte reste : renvoyez l'invitation pour que la personne choisisse son mot de passe."
+	}
+	if len(parts) == 0 {
+		return "Rien à révoquer pour " + a.Email + " : aucune connexion ouverte, aucun jeton d'API, aucune invitation en attente." + stays
+	}
+	list := parts[0]
+	if len(parts) > 1 {
+		list = strings.Join(parts[:len(parts)-1], ", ") + " et " + parts[len(parts)-1]
+	}
+	verb := " ne servent plus."
+	if tokens+sessions+invitations == 1 {
+		verb = " ne sert plus."
+	}
+	return "Accès " + fr.De(a.Email) + " révoqués : " + list + verb + stays
 }
 
 // accountError shows a refused change on the accounts page, with the
@@ -116,8 +235,7 @@ func (s *Server) addAccountForm(c *fiber.Ctx) error {
 	if err != nil {
 		return s.accountError(c, err, 0)
 	}
-	return s.accountsView(c, fiber.StatusOK, fiber.Map{"Notice": "Compte créé pour " + a.Email + " (" + a.RoleLabel + ", périmètre : " + a.ScopeLabel +
-		"). Une invitation part par e-mail : la personne choisira son mot de passe avec le lien, valable " + ttlText() + "."})
+	return accountsDone(c, "cree", a.ID, "")
 }
 
 func (s *Server) changeAccountForm(c *fiber.Ctx) error {
@@ -131,7 +249,7 @@ func (s *Server) changeAccountForm(c *fiber.Ctx) error {
 	if err != nil {
 		return s.accountError(c, err, int64(id))
 	}
-	return s.accountsView(c, fiber.StatusOK, fiber.Map{"Notice": "Compte " + a.Email + " modifié : " + a.RoleLabel + ", périmètre : " + a.ScopeLabel + "."})
+	return accountsDone(c, "modifie", a.ID, "")
 }
 
 func (s *Server) reinviteForm(c *fiber.Ctx) error {
@@ -143,7 +261,7 @@ func (s *Server) reinviteForm(c *fiber.Ctx) error {
 	if err != nil {
 		return s.accountError(c, err, 0)
 	}
-	return s.accountsView(c, fiber.StatusOK, fiber.Map{"Notice": "Nouvelle invitation envoyée à " + a.Email + " : les liens envoyés avant ne servent plus."})
+	return accountsDone(c, "invite", a.ID, "")
 }
 
 func (s *Server) revokeAccountForm(c *fiber.Ctx) error {
@@ -151,17 +269,14 @@ func (s *Server) revokeAccountForm(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	email, tokens, sessions, err := staff.RevokeAccount(c.UserContext(), s.Pool, StaffUser(c), int64(id))
-	if err != nil {
+	if _, _, err := staff.RevokeAccount(c.UserContext(), s.Pool, StaffUser(c), int64(id)); err != nil {
 		return s.accountError(c, err, 0)
 	}
 	if int64(id) == StaffUser(c).ID {
 		// Their own session just ended: to the login page.
 		return c.Redirect("/connexion?next=/staff/comptes", fiber.StatusSeeOther)
 	}
-	return s.accountsView(c, fiber.StatusOK, fiber.Map{"Notice": "Accès de " + email + " révoqués : " +
-		fr.Count(int(tokens), "jeton d'API", "jetons d'API") + " et " + fr.Count(int(sessions), "connexion", "connexions") +
-		" arrêtés. Le compte et son mot de passe restent."})
+	return accountsDone(c, "revoque", int64(id), "")
 }
 
 func (s *Server) removeAccountForm(c *fiber.Ctx) error {
@@ -173,7 +288,7 @@ func (s *Server) removeAccountForm(c *fiber.Ctx) error {
 	if err != nil {
 		return s.accountError(c, err, 0)
 	}
-	return s.accountsView(c, fiber.StatusOK, fiber.Map{"Notice": "Compte " + email + " supprimé : ses connexions et ses jetons d'API ne servent plus."})
+	return accountsDone(c, "supprime", 0, email)
 }
 
 func (s *Server) accountsAPI(c *fiber.Ctx) error {
@@ -229,11 +344,11 @@ func (s *Server) revokeAccountAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	email, tokens, sessions, err := staff.RevokeAccount(c.UserContext(), s.Pool, StaffUser(c), int64(id))
+	email, r, err := staff.RevokeAccount(c.UserContext(), s.Pool, StaffUser(c), int64(id))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"email": email, "tokens": tokens, "sessions": sessions})
+	return c.JSON(fiber.Map{"email": email, "tokens": r.Tokens, "sessions": r.Sessions, "invitations": r.Invitations})
 }
 
 func (s *Server) removeAccountAPI(c *fiber.Ctx) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"scrutin/demo"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/materials"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -81,10 +82,7 @@ func TestAccountInvitationJourney(t *testing.T) {
 	webtest.PageShows(t, p.Body, []string{"Comptes de l'équipe", demo.AdminEmail, demo.OrganizerEmail, "administrateur·rice", "organisateur·rice",
 		"département 04", "national", "mot de passe choisi", `name="_csrf"`, "Ajouter un compte"}, nil)
 
-	p = postForm(t, admin, env.URL+"/staff/comptes", url.Values{"_csrf": {csrfOf(t, p)}, "email": {" Camille.Orga@Example.org "}, "role": {"organizer"}, "scope": {"04"}})
-	if p.Status != http.StatusOK {
-		t.Fatalf("add account: %d\n%s", p.Status, p.Body)
-	}
+	p = redirected(t, env, admin, postForm(t, admin, env.URL+"/staff/comptes", url.Values{"_csrf": {csrfOf(t, p)}, "email": {" Camille.Orga@Example.org "}, "role": {"organizer"}, "scope": {"04"}}))
 	webtest.PageShows(t, p.Body, []string{"Compte créé pour camille.orga@example.org (organisateur·rice, périmètre : département 04)", "invitation en attente", "lien valable jusqu'au"}, nil)
 	if n := auditCount(t, env, "staff.add", "camille.orga@example.org"); n != 1 {
 		t.Fatalf("%d audit rows for the new account", n)
@@ -106,7 +104,7 @@ func TestAccountInvitationJourney(t *testing.T) {
 	if p.Status != http.StatusOK {
 		t.Fatalf("invitation page: %d\n%s", p.Status, p.Body)
 	}
-	webtest.PageShows(t, p.Body, []string{"Choisir votre mot de passe", "camille.orga@example.org", "organisateur·rice"}, nil)
+	webtest.PageShows(t, p.Body, []string{"Choisir votre mot de passe", "camille.orga@example.org", "organisateur·rice, périmètre : département 04"}, []string{"périmètre : 04"})
 	token := csrfOf(t, p)
 	// Refused passwords: French messages next to their field, nothing spent.
 	for _, tc := range []struct{ pw, confirm, id, msg string }{
@@ -161,6 +159,21 @@ func TestAccountInvitationJourney(t *testing.T) {
 	p = get(t, admin, env.URL+"/staff/comptes")
 	row := accountRow(t, p.Body, "camille.orga@example.org")
 	webtest.PageShows(t, row, []string{"mot de passe choisi", "département 04"}, []string{"invitation en attente", "renvoyer l'invitation"})
+}
+
+// redirected follows the answer p to a change on the accounts page: a
+// 303 to the page, which says what was done; reloading it changes
+// nothing.
+func redirected(t *testing.T, env *webtest.Env, client *http.Client, p page) page {
+	t.Helper()
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/staff/comptes?fait=") {
+		t.Fatalf("change on the accounts page: %d to %q\n%s", p.Status, p.Location, p.Body)
+	}
+	p = get(t, client, env.URL+p.Location)
+	if p.Status != http.StatusOK {
+		t.Fatalf("accounts page after a change: %d", p.Status)
+	}
+	return p
 }
 
 // escaped is a message as the templates write it.
@@ -259,8 +272,8 @@ func TestAccountAPI(t *testing.T) {
 	// Bad input: every field's French message at once.
 	r := env.Do(t, "POST", "/api/v1/staff-accounts", admin, map[string]any{"email": "pas-une-adresse", "role": "chef", "scope": []string{"99"}})
 	if r.Status != http.StatusUnprocessableEntity || r.JSON["error"] != "Certaines informations sont à corriger." ||
-		!strings.HasPrefix(r.Field("email"), "Adresse e-mail invalide") || r.Field("role") != "Rôle inconnu : admin, organizer ou viewer." ||
-		r.Field("scope") != `Code de département ou de commune invalide : "99".` {
+		!strings.HasPrefix(r.Field("email"), "Adresse e-mail invalide") || r.Field("role") != "Rôle inconnu : « chef ». Choisissez administrateur·rice (admin), organisateur·rice (organizer) ou lecture seule (viewer)." ||
+		r.Field("scope") != "Code de département ou de commune invalide : « 99 »." {
 		t.Fatalf("bad account: %d %s", r.Status, r.Body)
 	}
 	for _, tc := range []struct {
@@ -268,8 +281,9 @@ func TestAccountAPI(t *testing.T) {
 		field string
 		msg   string
 	}{
-		{map[string]any{"email": "x@example.org", "role": "organizer"}, "scope", "Un organisateur ou observateur a besoin d'un périmètre (départements ou communes)."},
-		{map[string]any{"email": "x@example.org", "role": "admin", "scope": []string{"04"}}, "scope", "Un administrateur couvre tout le pays : pas de périmètre."},
+		{map[string]any{"email": "x@example.org", "role": "organizer"}, "scope", "Le rôle « organisateur·rice » a besoin d'un périmètre (codes de départements ou de communes) : sans lui, le compte ne voit rien."},
+		{map[string]any{"email": "x@example.org", "role": "admin", "scope": []string{"04"}}, "scope", "Le rôle « administrateur·rice » couvre tout le pays : laissez le périmètre vide."},
+		{map[string]any{"email": "x@example.org", "scope": []string{"04"}}, "role", "Choisissez un rôle : administrateur·rice (admin), organisateur·rice (organizer) ou lecture seule (viewer)."},
 		{map[string]any{"email": demo.OrganizerEmail, "role": "viewer", "scope": []string{"05"}}, "email", "Un compte existe déjà avec cette adresse e-mail"},
 		{map[string]any{"email": "x@example.org", "role": "viewer", "scope": "04"}, "scope", "Type de valeur incorrect."},
 		{map[string]any{"email": "x@example.org", "role": "viewer", "scope": []string{"04"}, "password": "choisi-par-l-admin"}, "password", "Champ inconnu."},
@@ -308,7 +322,7 @@ func TestAccountAPI(t *testing.T) {
 	if r.Status != http.StatusOK || r.JSON["role"] != "viewer" || r.JSON["scope_label"] != "Digne-les-Bains (04070), département 05" {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
-	if r := env.Do(t, "PATCH", "/api/v1/staff-accounts/"+id, admin, map[string]any{"scope": []string{"2O"}}); r.Status != http.StatusUnprocessableEntity || r.Field("scope") != `Code de département ou de commune invalide : "2O".` {
+	if r := env.Do(t, "PATCH", "/api/v1/staff-accounts/"+id, admin, map[string]any{"scope": []string{"2O"}}); r.Status != http.StatusUnprocessableEntity || r.Field("scope") != "Code de département ou de commune invalide : « 2O »." {
 		t.Fatalf("bad patch: %d %s", r.Status, r.Body)
 	}
 	if r := env.Do(t, "PATCH", "/api/v1/staff-accounts/"+id, admin, map[string]any{"role": "organizer"}); r.Status != http.StatusOK || r.JSON["scope_label"] != "Digne-les-Bains (04070), département 05" {
@@ -332,7 +346,7 @@ func TestAccountAPI(t *testing.T) {
 		t.Fatalf("password: %d", p.Status)
 	}
 	r = env.Do(t, "POST", "/api/v1/staff-accounts/"+id+"/revoke", admin, nil)
-	if r.Status != http.StatusOK || r.JSON["sessions"] != float64(1) || r.JSON["tokens"] != float64(0) {
+	if r.Status != http.StatusOK || r.JSON["sessions"] != float64(1) || r.JSON["tokens"] != float64(0) || r.JSON["invitations"] != float64(0) {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	if p := get(t, person, env.URL+"/staff"); p.Status != http.StatusFound && p.Status != http.StatusSeeOther {
@@ -376,9 +390,10 @@ func TestAccountPageForms(t *testing.T) {
 	orgaID := rowID.FindStringSubmatch(`<tr ` + orgaRow)[1]
 	webtest.PageShows(t, orgaRow, []string{
 		`action="/staff/comptes/` + orgaID + `"`, `action="/staff/comptes/` + orgaID + `/revoquer"`, `action="/staff/comptes/` + orgaID + `/supprimer"`,
-		`data-confirm="Supprimer le compte de ` + demo.OrganizerEmail, `data-confirm="Révoquer les accès de ` + demo.OrganizerEmail,
-		`data-confirm="Changer le rôle ou le périmètre de ` + demo.OrganizerEmail, `value="04"`,
-	}, []string{"renvoyer l'invitation"})
+		`data-confirm="Supprimer le compte d&#39;` + demo.OrganizerEmail, `data-confirm="Révoquer les accès d&#39;` + demo.OrganizerEmail,
+		`data-confirm="Changer le rôle ou le périmètre d&#39;` + demo.OrganizerEmail, `value="04"`,
+	}, []string{"renvoyer l'invitation", "de " + demo.OrganizerEmail})
+	webtest.PageShows(t, accountRow(t, p.Body, demo.AdminEmail), []string{`data-confirm="Révoquer les accès d&#39;` + demo.AdminEmail}, []string{"de " + demo.AdminEmail})
 	// One's own account has no remove button.
 	webtest.PageShows(t, accountRow(t, p.Body, demo.AdminEmail), []string{"vous"}, []string{"/supprimer"})
 	token := csrfOf(t, p)
@@ -396,7 +411,7 @@ func TestAccountPageForms(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad new account: %d", p.Status)
 	}
-	webtest.PageShows(t, p.Body, []string{`id="email-error"`, `id="scope-error">Code de département ou de commune invalide : &#34;99&#34;.`,
+	webtest.PageShows(t, p.Body, []string{`id="email-error"`, `id="scope-error">Code de département ou de commune invalide : « 99 ».`,
 		`value="nouveau@example"`, `value="04, 99"`, `<option value="viewer" selected>`}, nil)
 
 	// An account's form: the error in its row only.
@@ -405,23 +420,20 @@ func TestAccountPageForms(t *testing.T) {
 		t.Fatalf("bad change: %d", p.Status)
 	}
 	row := accountRow(t, p.Body, demo.OrganizerEmail)
-	webtest.PageShows(t, row, []string{`<details open>`, `id="scope-` + orgaID + `-error">Un organisateur ou observateur a besoin d&#39;un périmètre`}, nil)
+	webtest.PageShows(t, row, []string{`<details open>`, `id="scope-` + orgaID + `-error">Le rôle « lecture seule » a besoin d&#39;un périmètre`}, nil)
 	if strings.Contains(p.Body, `id="scope-error"`) {
 		t.Fatal("the new account's form shows the error of an account's form")
 	}
-	p = postForm(t, admin, env.URL+"/staff/comptes/"+orgaID, url.Values{"_csrf": {token}, "role": {"viewer"}, "scope": {"04070 04112"}})
-	if p.Status != http.StatusOK {
-		t.Fatalf("change: %d", p.Status)
-	}
+	p = redirected(t, env, admin, postForm(t, admin, env.URL+"/staff/comptes/"+orgaID, url.Values{"_csrf": {token}, "role": {"viewer"}, "scope": {"04070 04112"}}))
 	webtest.PageShows(t, p.Body, []string{"Compte " + demo.OrganizerEmail + " modifié : lecture seule, périmètre : Digne-les-Bains (04070), Manosque (04112)."}, nil)
 
 	orga := login(t, env, demo.OrganizerEmail, demo.Password)
-	p = postForm(t, admin, env.URL+"/staff/comptes/"+orgaID+"/revoquer", url.Values{"_csrf": {token}})
-	webtest.PageShows(t, p.Body, []string{"Accès de " + demo.OrganizerEmail + " révoqués : 0 jeton d&#39;API et 1 connexion arrêtés."}, nil)
+	p = redirected(t, env, admin, postForm(t, admin, env.URL+"/staff/comptes/"+orgaID+"/revoquer", url.Values{"_csrf": {token}}))
+	webtest.PageShows(t, p.Body, []string{"Accès d&#39;" + demo.OrganizerEmail + " révoqués : 1 connexion ne sert plus. Le compte et son mot de passe restent."}, []string{"0 jeton"})
 	if p := get(t, orga, env.URL+"/staff"); p.Status/100 != 3 {
 		t.Fatalf("session after revocation: %d", p.Status)
 	}
-	p = postForm(t, admin, env.URL+"/staff/comptes/"+orgaID+"/supprimer", url.Values{"_csrf": {token}})
+	p = redirected(t, env, admin, postForm(t, admin, env.URL+"/staff/comptes/"+orgaID+"/supprimer", url.Values{"_csrf": {token}}))
 	webtest.PageShows(t, p.Body, []string{"Compte " + demo.OrganizerEmail + " supprimé"}, []string{"<td>" + demo.OrganizerEmail})
 	p = postForm(t, admin, env.URL+"/staff/comptes/"+orgaID+"/supprimer", url.Values{"_csrf": {token}})
 	if p.Status != http.StatusNotFound || !strings.Contains(p.Body, "Ce compte n&#39;existe plus") {
@@ -515,5 +527,195 @@ func TestBrowserAccountInvitation(t *testing.T) {
 	url, _ := chromedp.Run(ctx, chromedp.Location())
 	if !strings.HasSuffix(url, "/staff") || !strings.Contains(who, "sacha@example.org (organisateur·rice, périmètre : 04)") {
 		t.Fatalf("login with the chosen password: %q at %s", who, url)
+	}
+}
+
+// The forms of the accounts page answer a change with a redirect to the
+// page (POST, redirect, GET): reloading what the browser shows sends
+// nothing again. The notice comes from the account and the journal, so a
+// made-up link says nothing false.
+func TestAccountFormsRedirect(t *testing.T) {
+	env := webtest.Start(t)
+	admin := login(t, env, demo.AdminEmail, demo.Password)
+	p := get(t, admin, env.URL+"/staff/comptes")
+	token := csrfOf(t, p)
+	created := postForm(t, admin, env.URL+"/staff/comptes", url.Values{"_csrf": {token}, "email": {"recharge@example.org"}, "role": {"viewer"}, "scope": {"05"}})
+	for range 3 { // shown, then reloaded twice
+		p = redirected(t, env, admin, created)
+		webtest.PageShows(t, p.Body, []string{"Compte créé pour recharge@example.org (lecture seule, périmètre : département 05)"}, nil)
+	}
+	if n := auditCount(t, env, "staff.add", "recharge@example.org"); n != 1 {
+		t.Fatalf("%d audit rows after reloads", n)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM outbox WHERE recipient = 'recharge@example.org'`); n != 1 {
+		t.Fatalf("%d invitations after reloads", n)
+	}
+	// Links nobody was redirected to.
+	for _, q := range []string{"fait=supprime&email=" + url.QueryEscape(demo.OrganizerEmail), "fait=revoque&compte=1", "fait=cree&compte=99999", "fait=autre"} {
+		p := get(t, admin, env.URL+"/staff/comptes?"+q)
+		if p.Status != http.StatusOK || strings.Contains(p.Body, `class="notice"`) {
+			t.Errorf("%s: %d, with a notice", q, p.Status)
+		}
+	}
+	// Refused: the page again, with what was typed, no redirect.
+	if p := postForm(t, admin, env.URL+"/staff/comptes", url.Values{"_csrf": {token}, "email": {"recharge@example.org"}, "role": {"viewer"}, "scope": {"05"}}); p.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(p.Body, `value="recharge@example.org"`) {
+		t.Fatalf("refused: %d", p.Status)
+	}
+}
+
+// Scope rules on the page and in the API: a whole city refused with what
+// to give instead, a Pacific collectivity taken, a commune unknown to the
+// communes refused, duplicates dropped; an unknown role alone is the role's
+// error.
+func TestAccountScopeRules(t *testing.T) {
+	env := webtest.Start(t)
+	admin := env.AdminToken(t)
+	for _, tc := range []struct {
+		scope []string
+		msg   string
+	}{
+		{[]string{"04", "75056"}, "75056 désigne tout Paris, dont les données sont rangées par arrondissement : donnez le département 75 ou les arrondissements (75101 à 75120)."},
+		{[]string{"69123"}, "69123 désigne tout Lyon, dont les données sont rangées par arrondissement : donnez les arrondissements (69381 à 69389)."},
+		{[]string{"13055"}, "13055 désigne tout Marseille, dont les données sont rangées par arrondissement : donnez les arrondissements (13201 à 13216)."},
+		{[]string{"04", "04999"}, "Commune inconnue : 04999."},
+	} {
+		r := env.Do(t, "POST", "/api/v1/staff-accounts", admin, map[string]any{"email": "ville@example.org", "role": "organizer", "scope": tc.scope})
+		if r.Status != http.StatusUnprocessableEntity || r.Field("scope") != tc.msg {
+			t.Errorf("%v: %d %s", tc.scope, r.Status, r.Body)
+		}
+	}
+	r := env.Do(t, "POST", "/api/v1/staff-accounts", admin, map[string]any{"email": "tahiti@example.org", "role": "viewer", "scope": []string{"987", "04", "04", "04070", "04070"}})
+	if r.Status != http.StatusCreated || r.JSON["scope_label"] != "collectivité 987, département 04, Digne-les-Bains (04070)" {
+		t.Fatalf("Pacific scope: %d %s", r.Status, r.Body)
+	}
+	if scope, _ := r.JSON["scope"].([]any); len(scope) != 3 {
+		t.Fatalf("duplicates kept: %s", r.Body)
+	}
+
+	admins := login(t, env, demo.AdminEmail, demo.Password)
+	p := get(t, admins, env.URL+"/staff/comptes")
+	p = postForm(t, admins, env.URL+"/staff/comptes", url.Values{"_csrf": {csrfOf(t, p)}, "email": {"lyon@example.org"}, "role": {"organizer"}, "scope": {"69123"}})
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("whole city on the page: %d", p.Status)
+	}
+	webtest.PageShows(t, p.Body, []string{`id="scope-error">69123 désigne tout Lyon, dont les données sont rangées par arrondissement : donnez les arrondissements (69381 à 69389).`}, nil)
+
+	var self int64
+	env.Pool.QueryRow(context.Background(), `SELECT id FROM staff_users WHERE email = 'admin-test@example.org'`).Scan(&self)
+	r = env.Do(t, "PATCH", "/api/v1/staff-accounts/"+strconv.FormatInt(self, 10), admin, map[string]any{"role": "x"})
+	if r.Status != http.StatusUnprocessableEntity || !strings.HasPrefix(r.Field("role"), "Rôle inconnu : « x ».") || r.Field("scope") != "" {
+		t.Fatalf("unknown role: %d %s", r.Status, r.Body)
+	}
+}
+
+// Revoking an account's access voids its pending invitation link, from
+// the API as from the page, which says what it ended in plain words.
+func TestAccountRevokeVoidsInvitation(t *testing.T) {
+	env := webtest.Start(t)
+	admin := env.AdminToken(t)
+	r := env.Do(t, "POST", "/api/v1/staff-accounts", admin, map[string]any{"email": "fuite@example.org", "role": "viewer", "scope": []string{"04"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	id := strconv.Itoa(int(r.JSON["id"].(float64)))
+	link, _ := invitationOf(t, env, "fuite@example.org")
+	r = env.Do(t, "POST", "/api/v1/staff-accounts/"+id+"/revoke", admin, nil)
+	if r.Status != http.StatusOK || r.JSON["invitations"] != float64(1) || r.JSON["tokens"] != float64(0) || r.JSON["sessions"] != float64(0) {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	person := webtest.Client()
+	if p := get(t, person, env.URL+link); p.Status != http.StatusNotFound {
+		t.Fatalf("link after revocation: %d", p.Status)
+	}
+	p := postForm(t, person, env.URL+link, url.Values{"_csrf": {csrfOf(t, get(t, person, env.URL+"/connexion"))}, "password": {"un-long-mot-de-passe"}, "password_confirm": {"un-long-mot-de-passe"}})
+	if p.Status != http.StatusNotFound || sessionCookie(t, env, person) != "" {
+		t.Fatalf("link used after revocation: %d", p.Status)
+	}
+
+	// On the page.
+	r = env.Do(t, "POST", "/api/v1/staff-accounts/"+id+"/invitation", admin, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("invitation again: %d %s", r.Status, r.Body)
+	}
+	link, _ = invitationOf(t, env, "fuite@example.org")
+	admins := login(t, env, demo.AdminEmail, demo.Password)
+	token := csrfOf(t, get(t, admins, env.URL+"/staff/comptes"))
+	p = redirected(t, env, admins, postForm(t, admins, env.URL+"/staff/comptes/"+id+"/revoquer", url.Values{"_csrf": {token}}))
+	webtest.PageShows(t, p.Body, []string{"Accès de fuite@example.org révoqués : 1 lien d&#39;invitation ne sert plus. Le compte reste : renvoyez l&#39;invitation pour que la personne choisisse son mot de passe."}, nil)
+	if p := get(t, webtest.Client(), env.URL+link); p.Status != http.StatusNotFound {
+		t.Fatalf("link after revocation on the page: %d", p.Status)
+	}
+	p = redirected(t, env, admins, postForm(t, admins, env.URL+"/staff/comptes/"+id+"/revoquer", url.Values{"_csrf": {token}}))
+	webtest.PageShows(t, p.Body, []string{"Rien à révoquer pour fuite@example.org : aucune connexion ouverte, aucun jeton d&#39;API, aucune invitation en attente."}, []string{"0 jeton", "0 connexion"})
+}
+
+// The journal in French: kinds of records, detail keys, roles, scopes
+// (national said as on the « Comptes » page) and times in Paris time.
+func TestJournalOfAccountsInFrench(t *testing.T) {
+	env := webtest.Start(t)
+	admin := env.AdminToken(t)
+	r := env.Do(t, "POST", "/api/v1/staff-accounts", admin, map[string]any{"email": "journal@example.org", "role": "organizer", "scope": []string{"04070"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	id := strconv.Itoa(int(r.JSON["id"].(float64)))
+	expires, _ := time.Parse(time.RFC3339Nano, r.JSON["invitation_expires_at"].(string))
+	if r := env.Do(t, "PATCH", "/api/v1/staff-accounts/"+id, admin, map[string]any{"role": "admin"}); r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	p := env.Do(t, "GET", "/staff/journal?entity_id=journal@example.org", admin, nil)
+	var rows []string
+	for _, m := range regexp.MustCompile(`(?s)<tr><td>(.*?)</tr>`).FindAllStringSubmatch(string(p.Body), -1) {
+		rows = append(rows, strings.ReplaceAll(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " | "), "&#39;", "'"))
+	}
+	if p.Status != http.StatusOK || len(rows) != 2 {
+		t.Fatalf("journal: %d, %d rows\n%s", p.Status, len(rows), p.Body)
+	}
+	raw := []string{"staff_user ", "invitation_expires_at", "role :", "scope :", `["04070"]`, "organizer", "tout le territoire"}
+	webtest.PageShows(t, rows[0], []string{"compte d'équipe journal@example.org",
+		"rôle précédent : organisateur·rice · périmètre précédent : 04070 · rôle : administrateur·rice · périmètre : national"}, raw)
+	webtest.PageShows(t, rows[1], []string{"compte d'équipe journal@example.org",
+		"invitation valable jusqu'au " + expires.In(elections.Paris).Format("02/01/2006 à 15h04") + " · rôle : organisateur·rice · périmètre : 04070"}, raw)
+}
+
+// Wide tables scroll inside the main column rather than past it: the
+// accounts on a 500 px wide screen, the journal on a 1280 px one.
+func TestBrowserStaffTablesFit(t *testing.T) {
+	env := webtest.Start(t)
+	long := strings.Repeat("0123456789", 20)
+	if _, err := env.Pool.Exec(context.Background(), `INSERT INTO audit_log (actor, action, entity, entity_id, details) VALUES ('cli', 'proxy_matching.run', 'election', $1, $2)`,
+		"demo-"+long, map[string]any{"offers": long}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := webtest.Browser(t)
+	if err := chromedp.Do(ctx, env.Login(demo.AdminEmail, demo.Password), chromedp.WaitVisible(chromedp.CSS(`#lien-comptes`))); err != nil {
+		t.Fatal(err)
+	}
+	// fits: the page does not scroll sideways, the table's box ends
+	// within the main column's content, and what is wider scrolls inside.
+	const fits = `(() => {
+		const main = document.querySelector('main'), table = document.querySelector('main table');
+		const box = table.parentElement, cs = getComputedStyle(main);
+		const right = main.getBoundingClientRect().right - parseFloat(cs.paddingRight);
+		return [document.documentElement.scrollWidth <= window.innerWidth,
+			box.getBoundingClientRect().right <= right + 1,
+			table.getBoundingClientRect().width <= box.clientWidth + 1 || ['auto', 'scroll'].includes(getComputedStyle(box).overflowX)].join(' ');
+	})()`
+	for _, tc := range []struct {
+		width int64
+		path  string
+	}{{500, "/staff/comptes"}, {1280, "/staff/journal"}} {
+		if err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(tc.width, 900),
+			chromedp.Navigate(env.URL+tc.path),
+			chromedp.WaitVisible(chromedp.CSS(`main table`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fits))
+		if err != nil || got != "true true true" {
+			t.Errorf("%s at %d px: %q %v (page fits, table in the column, scrolls inside)", tc.path, tc.width, got, err)
+		}
 	}
 }

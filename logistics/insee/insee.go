@@ -99,3 +99,26 @@ func digits(s string) bool {
 	}
 	return s != ""
 }
+
+// A WholeCity is Paris, Lyon or Marseille as a whole (75056, 69123,
+// 13055): people vote in, and are recorded under, their arrondissement,
+// never this code.
+type WholeCity struct {
+	Name        string // "Paris"
+	First, Last string // its arrondissements' codes, "75101" to "75120"
+	// Departement is the département that is the city and nothing else
+	// ("75"), or "" (69 and 13 are larger than Lyon and Marseille).
+	Departement string
+}
+
+var wholeCities = map[string]WholeCity{
+	"75056": {Name: "Paris", First: "75101", Last: "75120", Departement: "75"},
+	"69123": {Name: "Lyon", First: "69381", Last: "69389"},
+	"13055": {Name: "Marseille", First: "13201", Last: "13216"},
+}
+
+// Whole reports whether code is a city as a whole, and which.
+func Whole(code string) (WholeCity, bool) {
+	c, ok := wholeCities[code]
+	return c, ok
+}

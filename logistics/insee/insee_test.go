@@ -138,3 +138,21 @@ func TestDepartementOfAnyString(t *testing.T) {
 		}
 	}
 }
+
+// Paris, Lyon and Marseille as a whole, with their arrondissements; an
+// arrondissement or any other commune is not a whole city.
+func TestWhole(t *testing.T) {
+	for code, want := range map[string]string{
+		"75056": "Paris 75101-75120 75", "69123": "Lyon 69381-69389 ", "13055": "Marseille 13201-13216 ",
+		"75101": "", "69381": "", "13201": "", "04070": "", "75": "",
+	} {
+		c, ok := Whole(code)
+		got := ""
+		if ok {
+			got = c.Name + " " + c.First + "-" + c.Last + " " + c.Departement
+		}
+		if got != want {
+			t.Errorf("Whole(%q) = %q, want %q", code, got, want)
+		}
+	}
+}

@@ -83,13 +83,12 @@ func NormalizeCommune(s string) (string, bool) {
 	return s, true
 }
 
-// parentCodes are Paris, Lyon and Marseille as a whole: people vote in
-// their arrondissement, never in these.
-var parentCodes = map[string]bool{"75056": true, "69123": true, "13055": true}
-
 // IsVotingPlace reports whether people vote in this commune code (false for
-// the parent codes of Paris, Lyon and Marseille).
-func IsVotingPlace(code string) bool { return !parentCodes[code] }
+// Paris, Lyon and Marseille as a whole: insee.Whole).
+func IsVotingPlace(code string) bool {
+	_, whole := insee.Whole(code)
+	return !whole
+}
 
 // NormalizeBureau makes "0002", "02" and "2" the same bureau code.
 // Non-numeric codes are kept, upper-cased.

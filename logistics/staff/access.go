@@ -11,11 +11,27 @@ import (
 	"scrutin/logistics/pgdb"
 )
 
-// Revoke ends every API token and login session of the account (a leaked
-// token, a lost laptop); the account and its password stay. It returns how
-// many tokens and sessions it ended; the journal says who did it, in the
-// same transaction. check.ErrNotFound: no such account.
+// Revoked is what RevokeAll ended.
+type Revoked struct {
+	Tokens      int64 `json:"tokens"`      // API tokens
+	Sessions    int64 `json:"sessions"`    // login sessions
+	Invitations int64 `json:"invitations"` // invitation links not used yet
+}
+
+// Revoke is RevokeAll, for the command line: how many tokens and sessions
+// it ended (the invitation links it voided are in the journal).
 func Revoke(ctx context.Context, pool *pgxpool.Pool, actor, email string) (tokens, sessions int64, err error) {
+	r, err := RevokeAll(ctx, pool, actor, email)
+	return r.Tokens, r.Sessions, err
+}
+
+// RevokeAll ends every API token and login session of the account (a
+// leaked token, a lost laptop) and voids its invitation links not used
+// yet (a link in a mailbox that leaked would let whoever holds it choose
+// the password and log in); the account and its password stay. It returns
+// what it ended; the journal says who did it, in the same transaction.
+// check.ErrNotFound: no such account.
+func RevokeAll(ctx context.Context, pool *pgxpool.Pool, actor, email string) (r Revoked, err error) {
 	err = pgdb.Tx(ctx, pool, func(tx pgx.Tx) error {
 		u, err := ByEmail(ctx, tx, email)
 		if err != nil {
@@ -23,13 +39,16 @@ func Revoke(ctx context.Context, pool *pgxpool.Pool, actor, email string) (token
 		}
 		if err := tx.QueryRow(ctx, `
 			WITH t AS (DELETE FROM staff_tokens WHERE user_id = $1 RETURNING 1),
-			     s AS (DELETE FROM staff_sessions WHERE user_id = $1 RETURNING 1)
-			SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s)`, u.ID).Scan(&tokens, &sessions); err != nil {
+			     s AS (DELETE FROM staff_sessions WHERE user_id = $1 RETURNING 1),
+			     i AS (DELETE FROM staff_invitations WHERE user_id = $1 AND used_at IS NULL RETURNING 1)
+			SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s), (SELECT count(*) FROM i)`, u.ID).
+			Scan(&r.Tokens, &r.Sessions, &r.Invitations); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, actor, "staff.revoke", "staff_user", u.Email, map[string]any{"tokens": tokens, "sessions": sessions})
+		return Audit(ctx, tx, actor, "staff.revoke", "staff_user", u.Email,
+			map[string]any{"tokens": r.Tokens, "sessions": r.Sessions, "invitations": r.Invitations})
 	})
-	return tokens, sessions, err
+	return r, err
 }
 
 // Remove deletes the account (someone leaves the campaign): its tokens and

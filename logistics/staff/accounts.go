@@ -18,9 +18,10 @@ import (
 
 // The admins' administration of staff accounts (the « Comptes » page and
 // /api/v1/staff-accounts). An account made here has no password: the
-// person gets an invitation by e-mail (invitations.go) and chooses it, so
-// that nobody else ever knows it. Accounts are validated by Add, the one
-// path the command line takes too.
+// person gets an invitation by e-mail (invitations.go) and chooses it
+// (the admin never types it; the link itself travels in the outbox, which
+// admins can read). Accounts are validated by Add, the one path the
+// command line takes too.
 
 // Account statuses: whether the person can log in on the staff pages.
 const (
@@ -125,22 +126,11 @@ func AccountByID(ctx context.Context, q pgdb.Q, id int64, now time.Time) (*Accou
 func labelScopes(ctx context.Context, q pgdb.Q, accounts []Account) error {
 	var codes []string
 	for _, a := range accounts {
-		for _, c := range a.Scope {
-			if insee.ValidCommune(c) {
-				codes = append(codes, c)
-			}
-		}
+		codes = append(codes, a.Scope...)
 	}
-	names := map[string]string{}
-	if len(codes) > 0 {
-		rows, err := q.Query(ctx, `SELECT code, name FROM communes WHERE code = ANY ($1)`, codes)
-		if err != nil {
-			return err
-		}
-		var code, name string
-		if _, err := pgx.ForEachRow(rows, []any{&code, &name}, func() error { names[code] = name; return nil }); err != nil {
-			return err
-		}
+	names, err := communeNames(ctx, q, codes)
+	if err != nil {
+		return err
 	}
 	for i := range accounts {
 		accounts[i].ScopeLabel = ScopeLabel(accounts[i].Role, accounts[i].Scope, names)
@@ -148,11 +138,49 @@ func labelScopes(ctx context.Context, q pgdb.Q, accounts []Account) error {
 	return nil
 }
 
+// scopeLabelOf is ScopeLabel with the names of the scope's communes read
+// from the communes table.
+func scopeLabelOf(ctx context.Context, q pgdb.Q, role Role, scope []string) (string, error) {
+	names, err := communeNames(ctx, q, scope)
+	if err != nil {
+		return "", err
+	}
+	return ScopeLabel(role, scope, names), nil
+}
+
+// communeNames maps the commune codes among codes to their names, as the
+// communes table has them (a code it lacks is left out).
+func communeNames(ctx context.Context, q pgdb.Q, codes []string) (map[string]string, error) {
+	var communes []string
+	for _, c := range codes {
+		if insee.ValidCommune(c) {
+			communes = append(communes, c)
+		}
+	}
+	names := map[string]string{}
+	if len(communes) == 0 {
+		return names, nil
+	}
+	rows, err := q.Query(ctx, `SELECT code, name FROM communes WHERE code = ANY ($1)`, communes)
+	if err != nil {
+		return nil, err
+	}
+	var code, name string
+	if _, err := pgx.ForEachRow(rows, []any{&code, &name}, func() error { names[code] = name; return nil }); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
+// National is how a national scope (an admin's) reads, on the « Comptes »
+// page, in the invitations and in the journal.
+const National = "national"
+
 // ScopeLabel is a scope for people, with the names of its communes (code
 // → name; a commune without one shows its code).
 func ScopeLabel(role Role, scope []string, communeNames map[string]string) string {
 	if role == Admin {
-		return "national"
+		return National
 	}
 	if len(scope) == 0 {
 		return "aucun (ne voit rien)"
@@ -290,7 +318,7 @@ func ChangeAccount(ctx context.Context, pool *pgxpool.Pool, by *User, id int64, 
 		case role == Admin:
 			scope = nil
 		}
-		if u.ID == by.ID && u.Role == Admin && role != Admin {
+		if u.ID == by.ID && u.Role == Admin && ValidRole(role) && role != Admin {
 			return check.Field("role", "Vous ne pouvez pas retirer vous-même votre rôle d'administrateur·rice : demandez-le à un·e autre administrateur·rice.")
 		}
 		changed, err := Add(ctx, tx, NewUser{Email: u.Email, Role: role, Scope: scope})
@@ -309,14 +337,15 @@ func ChangeAccount(ctx context.Context, pool *pgxpool.Pool, by *User, id int64, 
 	return AccountByID(ctx, pool, id, now)
 }
 
-// RevokeAccount is Revoke for the account id: its API tokens and login
-// sessions end (the account, its password and role stay).
-func RevokeAccount(ctx context.Context, pool *pgxpool.Pool, by *User, id int64) (email string, tokens, sessions int64, err error) {
+// RevokeAccount is RevokeAll for the account id: its API tokens, login
+// sessions and pending invitation links end (the account, its password
+// and role stay).
+func RevokeAccount(ctx context.Context, pool *pgxpool.Pool, by *User, id int64) (email string, r Revoked, err error) {
 	if email, err = emailOf(ctx, pool, id); err != nil {
-		return "", 0, 0, err
+		return "", r, err
 	}
-	tokens, sessions, err = Revoke(ctx, pool, by.Actor(), email)
-	return email, tokens, sessions, err
+	r, err = RevokeAll(ctx, pool, by.Actor(), email)
+	return email, r, err
 }
 
 // RemoveAccount is Remove for the account id. Admins cannot remove their

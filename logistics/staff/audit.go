@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"scrutin/logistics/elections"
 	"scrutin/logistics/pgdb"
 )
 
@@ -86,33 +87,125 @@ type AuditEntry struct {
 // ActionLabel is the entry's action in French.
 func (e AuditEntry) ActionLabel() string { return ActionLabel(e.Action) }
 
-// DetailsText is Details for people: "key : value" pairs in key order,
-// strings as they are, other values in JSON ([1,2], null), but the scope
-// (a staff member's, as an export records it, or a run's), which reads
-// « périmètre : 04, 75056 », or « périmètre : tout le territoire » when
-// national (recorded as null, [] or "").
+// EntityLabel is the kind of record of the entry in French (« compte
+// d'équipe »); an unknown kind prints as recorded.
+func (e AuditEntry) EntityLabel() string {
+	if s, ok := entityLabels[e.Entity]; ok {
+		return s
+	}
+	return e.Entity
+}
+
+var entityLabels = map[string]string{
+	"staff_user":         "compte d'équipe",
+	"export":             "export",
+	"election":           "élection",
+	"proxy_request":      "demande de procuration",
+	"proxy_volunteer":    "volontaire procurations",
+	"delegate_volunteer": "bénévole assesseur·e / délégué·e",
+	"bureau":             "bureau de vote",
+	"bureaux":            "bureaux de vote",
+	"communes":           "communes",
+	"material_order":     "commande de matériel",
+	"material_batch":     "lot d'expédition",
+	"material_item":      "article de matériel",
+	"outbox":             "message",
+}
+
+// DetailsText is Details for people: "clé : valeur" pairs in the order
+// of the recorded keys, the common keys in French (« élection », « tour »,
+// « article »…; see detailLabels), an unknown key as recorded; strings as
+// they are, other values in JSON ([1,2], null), but
+//   - a scope (any key ending in "scope": a staff member's, as an export
+//     records it, a run's, a previous one), which reads « périmètre : 04,
+//     75104 », or « périmètre : national » when national (recorded as
+//     null, [] or "");
+//   - a role, in French (Role.Label);
+//   - a time (a key ending in "_at"), in Paris time: « 07/12/2026 à
+//     15h04 ».
 func (e AuditEntry) DetailsText() string {
 	parts := make([]string, 0, len(e.Details))
 	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
-		if k == "scope" {
-			if s, ok := scopeText(e.Details[k]); ok {
-				parts = append(parts, "périmètre : "+s)
-				continue
+		v := e.Details[k]
+		label, ok := detailLabels[k]
+		if !ok {
+			label = k
+		}
+		text, done := "", false
+		switch {
+		case strings.HasSuffix(k, "scope"):
+			text, done = scopeText(v)
+		case k == "role" || k == "previous_role":
+			if r, ok := v.(string); ok {
+				text, done = Role(r).Label(), true
+			}
+		case strings.HasSuffix(k, "_at"):
+			text, done = timeText(v)
+		}
+		if !done {
+			if s, ok := v.(string); ok {
+				text = s
+			} else {
+				b, _ := json.Marshal(v)
+				text = string(b)
 			}
 		}
-		v, ok := e.Details[k].(string)
-		if !ok {
-			b, _ := json.Marshal(e.Details[k])
-			v = string(b)
+		if strings.HasSuffix(label, "jusqu'au") {
+			parts = append(parts, label+" "+text) // « invitation valable jusqu'au 07/12/2026 à 15h04 »
+		} else {
+			parts = append(parts, label+" : "+text)
 		}
-		parts = append(parts, k+" : "+v)
 	}
 	return strings.Join(parts, " · ")
 }
 
+// detailLabels are the detail keys the journal names in French.
+var detailLabels = map[string]string{
+	"rows":                  "lignes",
+	"lines":                 "lignes",
+	"election":              "élection",
+	"departement":           "département",
+	"commune":               "commune",
+	"commune_code":          "commune",
+	"bureau":                "bureau",
+	"round":                 "tour",
+	"rounds":                "tours",
+	"sku":                   "article",
+	"status":                "statut",
+	"batch":                 "lot",
+	"role":                  "rôle",
+	"roles":                 "rôles",
+	"previous_role":         "rôle précédent",
+	"scope":                 "périmètre",
+	"previous_scope":        "périmètre précédent",
+	"volunteers_scope":      "périmètre des volontaires",
+	"invitation_expires_at": "invitation valable jusqu'au",
+	"tokens":                "jetons d'API",
+	"sessions":              "connexions",
+	"invitations":           "invitations en attente",
+}
+
+// timeText is a recorded time (RFC 3339, as JSON gives it back, or a
+// time.Time) in Paris time, as people read it. false: not a time.
+func timeText(v any) (string, bool) {
+	var t time.Time
+	switch v := v.(type) {
+	case time.Time:
+		t = v
+	case string:
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	return t.In(elections.Paris).Format("02/01/2006 à 15h04"), true
+}
+
 // scopeText is a recorded scope in words: its codes, comma-separated, or
-// "tout le territoire" for none. false: not a scope (neither a code nor a
-// list of them), left to be printed as recorded.
+// National for none. false: not a scope (neither a code nor a list of
+// them), left to be printed as recorded.
 func scopeText(v any) (string, bool) {
 	var codes []string
 	switch v := v.(type) {
@@ -135,7 +228,7 @@ func scopeText(v any) (string, bool) {
 		return "", false
 	}
 	if len(codes) == 0 {
-		return "tout le territoire", true
+		return National, true
 	}
 	return strings.Join(codes, ", "), true
 }

@@ -200,9 +200,9 @@ func TestInviteRefusals(t *testing.T) {
 	}{
 		{staff.AccountInput{Email: "ORGA@example.org", Role: staff.Viewer, Scope: []string{"05"}}, map[string]string{"email": "Un compte existe déjà"}},
 		{staff.AccountInput{Email: "chef@example.org", Role: staff.Admin}, map[string]string{"email": "Un compte existe déjà"}},
-		{staff.AccountInput{Email: "pas-une-adresse", Role: "chef", Scope: []string{"99"}}, map[string]string{"email": "Adresse e-mail invalide", "role": "Rôle inconnu", "scope": "invalide : \"99\""}},
+		{staff.AccountInput{Email: "pas-une-adresse", Role: "chef", Scope: []string{"99"}}, map[string]string{"email": "Adresse e-mail invalide", "role": "Rôle inconnu", "scope": "invalide : « 99 »"}},
 		{staff.AccountInput{Email: "x@example.org", Role: staff.Organizer}, map[string]string{"scope": "besoin d'un périmètre"}},
-		{staff.AccountInput{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, map[string]string{"scope": "pas de périmètre"}},
+		{staff.AccountInput{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, map[string]string{"scope": "laissez le périmètre vide"}},
 	} {
 		_, err := staff.Invite(ctx, pool, admin, tc.in, baseURL, time.Now())
 		inv, ok := check.AsInvalid(err)
@@ -294,7 +294,7 @@ func TestChangeAndRemoveAccount(t *testing.T) {
 	bad := []string{"Paris"}
 	if _, err := staff.ChangeAccount(ctx, pool, admin, a.ID, staff.AccountChange{Scope: &bad}, now); err == nil {
 		t.Fatal("a bad scope was taken")
-	} else if inv, ok := check.AsInvalid(err); !ok || !strings.Contains(inv.Fields["scope"], `"PARIS"`) {
+	} else if inv, ok := check.AsInvalid(err); !ok || !strings.Contains(inv.Fields["scope"], "« PARIS »") {
 		t.Fatalf("bad scope: %v", err)
 	}
 	// A new admin is national; an omitted role stays.
@@ -317,8 +317,8 @@ func TestChangeAndRemoveAccount(t *testing.T) {
 	if _, err := staff.NewSession(ctx, pool, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if email, tokens, sessions, err := staff.RevokeAccount(ctx, pool, admin, a.ID); err != nil || email != "orga@example.org" || tokens != 0 || sessions != 1 {
-		t.Fatalf("revoke: %s %d %d %v", email, tokens, sessions, err)
+	if email, r, err := staff.RevokeAccount(ctx, pool, admin, a.ID); err != nil || email != "orga@example.org" || r.Tokens != 0 || r.Sessions != 1 {
+		t.Fatalf("revoke: %s %+v %v", email, r, err)
 	}
 	if email, err := staff.RemoveAccount(ctx, pool, admin, a.ID); err != nil || email != "orga@example.org" {
 		t.Fatalf("remove: %v", err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
@@ -48,7 +49,7 @@ type User struct {
 	Email string
 	Name  string
 	Role  Role
-	Scope []string // département and/or commune codes; empty for admins
+	Scope []string // département, Pacific collectivity (987) and/or commune codes; empty for admins
 }
 
 // IsAdmin reports national, unrestricted access.
@@ -99,11 +100,65 @@ func (u *User) Actor() string { return "staff:" + u.Email }
 // 974), else 2: insee.Departement.
 func Departement(commune string) string { return insee.Departement(commune) }
 
-// validScope reports a scope code: a département that exists (01 to 95 but
-// 20, 2A, 2B; overseas 971 to 978), or a commune code in one, or one of
-// the Pacific's (984 to 988): a typo such as 99 would give a scope nobody
-// lives in.
-func validScope(code string) bool { return insee.KnownDepartement(code) || insee.KnownCommune(code) }
+// scopeProblem is what is wrong with a scope code, in French, or "" for
+// a code that groups people: a département that exists (01 to 95 but 20,
+// 2A, 2B; overseas 971 to 978), a Pacific collectivity of 98x communes
+// (984, 986, 987, 988: insee.KnownArea), or a commune code in one of them.
+// A typo such as 99 would give a scope nobody lives in, and so would
+// Paris, Lyon or Marseille as a whole (insee.Whole): people are stored
+// under their arrondissement's code, never these.
+func scopeProblem(code string) string {
+	if c, whole := insee.Whole(code); whole {
+		instead := "donnez les arrondissements (" + c.First + " à " + c.Last + ")"
+		if c.Departement != "" {
+			instead = "donnez le département " + c.Departement + " ou les arrondissements (" + c.First + " à " + c.Last + ")"
+		}
+		return code + " désigne tout " + c.Name + ", dont les données sont rangées par arrondissement : " + instead + "."
+	}
+	if insee.KnownArea(code) || insee.KnownCommune(code) {
+		return ""
+	}
+	return "Code de département ou de commune invalide : « " + code + " »."
+}
+
+// minPassword is the fewest characters (not bytes: « é » is one) a
+// password has.
+const minPassword = 10
+
+// maxPassword is bcrypt's limit: it ignores (and x/crypto refuses) what
+// comes after 72 bytes.
+const maxPassword = 72
+
+// checkPassword says on field what is wrong with a password: made of
+// blanks only, fewer than minPassword characters, more than maxPassword
+// bytes. The command line (Add) and the invitation links check alike.
+func checkPassword(errs check.Errors, field, password string) {
+	switch {
+	case strings.TrimSpace(password) == "":
+		errs.Add(field, "Le mot de passe ne peut pas être fait seulement d'espaces.")
+	case utf8.RuneCountInString(password) < minPassword:
+		errs.Add(field, fmt.Sprintf("Le mot de passe doit compter au moins %d caractères.", minPassword))
+	case len(password) > maxPassword:
+		errs.Add(field, fmt.Sprintf("Le mot de passe doit compter au plus %d octets (environ %d caractères sans accents).", maxPassword, maxPassword))
+	}
+}
+
+// roles are the roles as the forms list them.
+var roles = []Role{Admin, Organizer, Viewer}
+
+// ValidRole reports one of the three roles.
+func ValidRole(r Role) bool { return slices.Contains(roles, r) }
+
+// roleChoices is the roles in French, with the value the API takes:
+// « administrateur·rice (admin), organisateur·rice (organizer) ou lecture
+// seule (viewer) ».
+func roleChoices() string {
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = r.Label() + " (" + string(r) + ")"
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " ou " + parts[len(parts)-1]
+}
 
 // NewUser is the input to Add.
 type NewUser struct {
@@ -115,34 +170,44 @@ type NewUser struct {
 }
 
 // Add creates or updates a staff account (by e-mail). Updating, an empty
-// name or password keeps the account's.
+// name or password keeps the account's. Scope codes are upper-cased and
+// given once; a commune code must be one of the communes table, once the
+// communes are imported (before, its shape is all there is to check).
 func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	errs := check.Errors{}
 	in.Email = contact.Email(errs, "email", in.Email)
-	switch in.Role {
-	case Admin, Organizer, Viewer:
-	default:
-		errs.Add("role", "Rôle inconnu : admin, organizer ou viewer.")
+	switch {
+	case in.Role == "":
+		errs.Add("role", "Choisissez un rôle : "+roleChoices()+".")
+	case !ValidRole(in.Role):
+		errs.Add("role", "Rôle inconnu : « "+string(in.Role)+" ». Choisissez "+roleChoices()+".")
 	}
 	var scope []string
 	for _, s := range in.Scope {
 		s = strings.ToUpper(strings.TrimSpace(s))
-		if s == "" {
+		if s == "" || slices.Contains(scope, s) {
 			continue
 		}
-		if !validScope(s) {
-			errs.Add("scope", fmt.Sprintf("Code de département ou de commune invalide : %q.", s))
+		if msg := scopeProblem(s); msg != "" {
+			errs.Add("scope", msg)
 		}
 		scope = append(scope, s)
 	}
-	if in.Role != Admin && len(scope) == 0 {
-		errs.Add("scope", "Un organisateur ou observateur a besoin d'un périmètre (départements ou communes).")
+	// Whether a scope is needed depends on the role: said only of a known one.
+	switch {
+	case !ValidRole(in.Role):
+	case in.Role != Admin && len(scope) == 0:
+		errs.Add("scope", "Le rôle « "+in.Role.Label()+" » a besoin d'un périmètre (codes de départements ou de communes) : sans lui, le compte ne voit rien.")
+	case in.Role == Admin && len(scope) > 0:
+		errs.Add("scope", "Le rôle « "+Admin.Label()+" » couvre tout le pays : laissez le périmètre vide.")
 	}
-	if in.Role == Admin && len(scope) > 0 {
-		errs.Add("scope", "Un administrateur couvre tout le pays : pas de périmètre.")
+	if errs["scope"] == "" {
+		if err := checkCommunesExist(ctx, q, errs, "scope", scope); err != nil {
+			return nil, err
+		}
 	}
-	if in.Password != "" && len(in.Password) < 10 {
-		errs.Add("password", "Le mot de passe doit compter au moins 10 caractères.")
+	if in.Password != "" {
+		checkPassword(errs, "password", in.Password)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -167,6 +232,35 @@ func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 			password_hash = CASE WHEN EXCLUDED.password_hash = '' THEN staff_users.password_hash ELSE EXCLUDED.password_hash END
 		RETURNING id`, u.Email, u.Name, u.Role, u.Scope, hash).Scan(&u.ID)
 	return u, err
+}
+
+// checkCommunesExist says on field « Commune inconnue : 04999. » for the
+// first commune code of codes that the communes table lacks. Before any
+// commune is imported it says nothing: there is nothing to check against
+// yet (accounts may be set up first).
+func checkCommunesExist(ctx context.Context, q pgdb.Q, errs check.Errors, field string, codes []string) error {
+	var communes []string
+	for _, c := range codes {
+		if insee.ValidCommune(c) {
+			communes = append(communes, c)
+		}
+	}
+	if len(communes) == 0 {
+		return nil
+	}
+	var missing *string
+	err := q.QueryRow(ctx, `
+		SELECT c FROM unnest($1::text[]) WITH ORDINALITY AS x (c, n)
+		WHERE NOT EXISTS (SELECT 1 FROM communes WHERE code = x.c) AND EXISTS (SELECT 1 FROM communes)
+		ORDER BY n LIMIT 1`, communes).Scan(&missing)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	errs.Add(field, "Commune inconnue : "+*missing+".")
+	return nil
 }
 
 const userColumns = `id, email, name, role, scope`

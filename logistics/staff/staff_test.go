@@ -40,7 +40,8 @@ func TestAdd(t *testing.T) {
 		{"Corsican commune", staff.NewUser{Email: "corse@example.org", Role: staff.Viewer, Scope: []string{"2A004", "2b"}}, nil, []string{"2A004", "2B"}},
 		{"overseas and Pacific", staff.NewUser{Email: "outremer@example.org", Role: staff.Viewer, Scope: []string{"977", "978", "97801", "98735", "98818", "98411"}}, nil, []string{"977", "978", "97801", "98735", "98818", "98411"}},
 		{"no overseas 979", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"979"}}, []string{"scope"}, nil},
-		{"Pacific codes are communes", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"987"}}, []string{"scope"}, nil},
+		{"Pacific collectivities", staff.NewUser{Email: "pacifique@example.org", Role: staff.Viewer, Scope: []string{"987", "988", "986", "984"}}, nil, []string{"987", "988", "986", "984"}},
+		{"no Mayotte's old 985", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"985"}}, []string{"scope"}, nil},
 		{"no Clipperton", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"98901"}}, []string{"scope"}, nil},
 		{"two-digit 97", staff.NewUser{Email: "x@example.org", Role: staff.Viewer, Scope: []string{"97"}}, []string{"scope"}, nil},
 		{"admin with a scope", staff.NewUser{Email: "x@example.org", Role: staff.Admin, Scope: []string{"04"}}, []string{"scope"}, nil},
@@ -83,8 +84,8 @@ func TestAdd(t *testing.T) {
 	if got, err := staff.Authenticate(ctx, pool, "orga@example.org", "a-long-password"); err != nil || got.ID != u.ID || got.Role != staff.Viewer || !reflect.DeepEqual(got.Scope, []string{"05"}) {
 		t.Fatalf("after update: %+v %v", got, err)
 	}
-	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 5 {
-		t.Fatalf("%d accounts, want 5", n)
+	if n := count(t, pool, `SELECT count(*) FROM staff_users`); n != 6 {
+		t.Fatalf("%d accounts, want 6", n)
 	}
 }
 
