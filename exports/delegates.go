@@ -26,6 +26,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
@@ -173,7 +174,7 @@ func dlgParams(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params,
 		if a.departement, err = delegates.DocDepartement(ctx, pool, u, "departement", dep); errors.Is(err, check.ErrForbidden) {
 			// Some of the département is in scope (CheckArea let it
 			// through), not all of it, as a département's documents need.
-			return nil, &places.OutOfScope{Message: "Le département " + readDep + " n'est pas entièrement dans votre périmètre."}
+			return nil, &places.OutOfScope{Message: dlgAreaWord(readDep, "Le département ", "La collectivité ") + readDep + " n'est pas entièrement dans votre périmètre."}
 		} else if err != nil {
 			return nil, err
 		}
@@ -263,6 +264,17 @@ func dlgRoundsNote(rounds []int, docRounds []elections.Round) string {
 		return ""
 	}
 	return "(" + dlgRoundShort(rounds[0]) + " uniquement)"
+}
+
+// dlgRepresented agrees with the candidate or list a representative
+// signs for: "représentée" for a list (« la liste « … », représentée
+// par »), "représenté(e)" for a party or a person, whose gender the
+// election does not say.
+func dlgRepresented(candidate string) string {
+	if strings.HasPrefix(delegates.CandidateName(candidate), "la liste ") {
+		return "représentée"
+	}
+	return "représenté(e)"
 }
 
 // dlgFullName: "BRÛLÉ-NGUYỄN Zoé".
@@ -488,7 +500,7 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a
 	candidate := dlgOrDash(el.Candidate)
 	d.para("B", 11, 5, candidate)
 	if representative != "" {
-		d.para("", 10, 5, "Représenté(e) par "+representative)
+		d.para("", 10, 5, "R"+dlgRepresented(el.Candidate)[1:]+" par "+representative)
 	}
 	pdf.Ln(6)
 	left, _, _, _ := pdf.GetMargins()
@@ -510,7 +522,7 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a
 	named := dlgOrDash(delegates.CandidateName(el.Candidate))
 	who := named
 	if representative != "" {
-		who += ", représenté(e) par " + representative + ","
+		who += ", " + dlgRepresented(el.Candidate) + " par " + representative + ","
 	}
 	d.para("", 10, 5, "En application des articles R44 à R47 du code électoral, "+who+
 		" a l'honneur de vous notifier la liste des assesseurs et délégués désignés dans les bureaux de vote de votre commune en vue du scrutin « "+
@@ -679,7 +691,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a 
 		d.para("B", 13, 7, strings.Join(roles, " · "))
 		pdf.Ln(1)
 		d.para("", 10, 5, el.Name)
-		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(delegates.CandidateName(el.Candidate))+dlgIf(representative != "", ", représenté(e) par "+representative, "")+
+		d.para("", 10, 5, "Désigné(e) par "+dlgOrDash(delegates.CandidateName(el.Candidate))+dlgIf(representative != "", ", "+dlgRepresented(el.Candidate)+" par "+representative, "")+
 			", en application des articles R44 à R47 du code électoral.")
 		pdf.Ln(4)
 		d.para("B", 15, 7.5, dlgFullName(&v.DocPerson))
@@ -1125,7 +1137,7 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *
 	d.para("", 13, 7, "Récapitulatif départemental à l'attention de la préfecture")
 	pdf.Ln(8)
 	info := [][2]string{
-		{"Département", depName},
+		{dlgAreaWord(a.departement, "Département", "Collectivité"), depName},
 		{"Élection", el.Name},
 		{"Scrutin", strings.ToUpper(dlgRoundsText(rounds)[:1]) + dlgRoundsText(rounds)[1:]},
 		{"Candidat ou liste", dlgOrDash(el.Candidate)},
@@ -1206,7 +1218,7 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *
 		return 0, err
 	}
 	if n == 0 {
-		d.para("B", 10, 5, "Aucun assesseur ni délégué n'est désigné à ce jour dans ce département.")
+		d.para("B", 10, 5, "Aucun assesseur ni délégué n'est désigné à ce jour dans "+dlgAreaWord(a.departement, "ce département", "cette collectivité")+".")
 	}
 	return n, d.output(w)
 }
@@ -1232,14 +1244,24 @@ func dlgPrefectureCells(ap *delegates.DocAppointment, rounds []elections.Round) 
 		{text: dlgRegistration(p), size: 8.5}}
 }
 
-// dlgDepartementName: "Alpes-de-Haute-Provence (04)".
+// dlgDepartementName: "Alpes-de-Haute-Provence (04)", "Polynésie
+// française (987)".
 func dlgDepartementName(code string) string {
 	for _, kv := range strings.Split(dlgDepartements, "|") {
 		if c, name, _ := strings.Cut(kv, ":"); c == code {
 			return name + " (" + code + ")"
 		}
 	}
-	return "Département " + code
+	return dlgAreaWord(code, "Département", "Collectivité") + " " + code
+}
+
+// dlgAreaWord is dep when code is a département's, col when it is an
+// overseas collectivity's of 98x communes (987: French Polynesia).
+func dlgAreaWord(code, dep, col string) string {
+	if insee.KnownCollectivity(code) {
+		return col
+	}
+	return dep
 }
 
 const dlgDepartements = "01:Ain|02:Aisne|03:Allier|04:Alpes-de-Haute-Provence|05:Hautes-Alpes|06:Alpes-Maritimes|07:Ardèche|08:Ardennes|" +
@@ -1253,4 +1275,6 @@ const dlgDepartements = "01:Ain|02:Aisne|03:Allier|04:Alpes-de-Haute-Provence|05
 	"73:Savoie|74:Haute-Savoie|75:Paris|76:Seine-Maritime|77:Seine-et-Marne|78:Yvelines|79:Deux-Sèvres|80:Somme|81:Tarn|" +
 	"82:Tarn-et-Garonne|83:Var|84:Vaucluse|85:Vendée|86:Vienne|87:Haute-Vienne|88:Vosges|89:Yonne|90:Territoire de Belfort|" +
 	"91:Essonne|92:Hauts-de-Seine|93:Seine-Saint-Denis|94:Val-de-Marne|95:Val-d'Oise|971:Guadeloupe|972:Martinique|973:Guyane|" +
-	"974:La Réunion|975:Saint-Pierre-et-Miquelon|976:Mayotte"
+	"974:La Réunion|975:Saint-Pierre-et-Miquelon|976:Mayotte|977:Saint-Barthélemy|978:Saint-Martin|" +
+	// the overseas collectivities of 98x communes (insee.KnownCollectivity)
+	"984:Terres australes et antarctiques françaises|986:Wallis-et-Futuna|987:Polynésie française|988:Nouvelle-Calédonie"

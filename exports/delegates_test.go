@@ -227,8 +227,8 @@ func TestDelegateDesignationLetter(t *testing.T) {
 	dontWantText(t, "designation", text, "DUPONT", "ПЕТРОВ", "Sisteron (04209)", "n° 1204 NNE", "NNE 100000001")
 	// No representative for the 04: the election's signs for the list,
 	// which a sentence names with its article.
-	wantText(t, "designation", text, "Représenté(e) par Camille Martin", "Pour la liste « Ensemble pour demain » Camille Martin Signature",
-		"code électoral, la liste « Ensemble pour demain », représenté(e) par Camille Martin, a l'honneur")
+	wantText(t, "designation", text, "Représentée par Camille Martin", "Pour la liste « Ensemble pour demain » Camille Martin Signature",
+		"code électoral, la liste « Ensemble pour demain », représentée par Camille Martin, a l'honneur")
 	dontWantText(t, "designation", text, "Pour Liste", "électoral, Liste")
 	if strings.Count(text, "BRÛLÉ-NGUYỄN Zoé Anne") != 1 {
 		t.Errorf("a person in both rounds should be listed once:\n%s", text)
@@ -259,7 +259,7 @@ func TestDelegateDesignationSignedByDepartementRepresentative(t *testing.T) {
 	f.representative(t, "04", "Jeanne Aubert-Nguyễn")
 	pdf, _ := f.run(t, dlgOrganizer, "designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug})
 	text, _ := pdfText(t, pdf)
-	wantText(t, "04 letter", text, "Représenté(e) par Jeanne Aubert-Nguyễn", "représenté(e) par Jeanne Aubert-Nguyễn, a l'honneur",
+	wantText(t, "04 letter", text, "Représentée par Jeanne Aubert-Nguyễn", "représentée par Jeanne Aubert-Nguyễn, a l'honneur",
 		"Pour la liste « Ensemble pour demain » Jeanne Aubert-Nguyễn Signature")
 	dontWantText(t, "04 letter", text, "Camille Martin")
 
@@ -277,7 +277,38 @@ func TestDelegateDesignationSignedByDepartementRepresentative(t *testing.T) {
 	// sentence still gives it its article.
 	wantText(t, "75 letter without representative", text, "……………… Liste « Ensemble pour demain » Signature",
 		"code électoral, la liste « Ensemble pour demain » a l'honneur")
-	dontWantText(t, "75 letter without representative", text, "Représenté(e)", "Pour Liste", "Pour la liste")
+	dontWantText(t, "75 letter without representative", text, "Représenté", "eprésenté", "Pour Liste", "Pour la liste")
+}
+
+// A representative signs for the list: « la liste « … », représentée
+// par », feminine as the list is; for a party or a person named without
+// « la liste », « représenté(e) ».
+func TestDelegateDocumentsRepresentedAgreesWithTheList(t *testing.T) {
+	f := newDelegateFixture(t)
+	letter := exports.Params{"commune": "04070", "election": demo.ElectionSlug}
+	pdf, _ := f.run(t, dlgOrganizer, "designations", letter)
+	text, _ := pdfText(t, pdf)
+	wantText(t, "list's letter", text, "Liste « Ensemble pour demain » Représentée par Camille Martin",
+		"code électoral, la liste « Ensemble pour demain », représentée par Camille Martin, a l'honneur")
+	dontWantText(t, "list's letter", text, "représenté(e)", "Représenté(e)")
+	pdf, _ = f.run(t, dlgOrganizer, "credentials", letter)
+	text, _ = pdfText(t, pdf)
+	wantText(t, "list's credentials", text, "Désigné(e) par la liste « Ensemble pour demain », représentée par Camille Martin, en application")
+	dontWantText(t, "list's credentials", text, "représenté(e)")
+
+	for _, candidate := range []string{"Jeanne Dupont", "Parti de l'avenir"} {
+		if _, err := f.pool.Exec(context.Background(), `UPDATE elections SET candidate = $2 WHERE id = $1`, f.el.ID, candidate); err != nil {
+			t.Fatal(err)
+		}
+		pdf, _ = f.run(t, dlgOrganizer, "designations", letter)
+		text, _ = pdfText(t, pdf)
+		wantText(t, candidate+" letter", text, candidate+" Représenté(e) par Camille Martin",
+			"code électoral, "+candidate+", représenté(e) par Camille Martin, a l'honneur")
+		dontWantText(t, candidate+" letter", text, "représentée", "Représentée")
+		pdf, _ = f.run(t, dlgOrganizer, "credentials", letter)
+		text, _ = pdfText(t, pdf)
+		wantText(t, candidate+" credentials", text, "Désigné(e) par "+candidate+", représenté(e) par Camille Martin, en application")
+	}
 }
 
 // Many people with long names: blocks never split, bureau headings are
@@ -326,7 +357,7 @@ func TestDelegateCredentials(t *testing.T) {
 		"Bureau n° 1 — Hôtel de ville", "Place du Général de Gaulle", "Bureau n° 2 — École Joseph Reinach",
 		"1er tour", "2nd tour", "dimanche "+r1.Date.Format("2"),
 		"pièce d'identité", "carte électorale", "récépissé de la mairie", "stylo", "R47",
-		"Désigné(e) par la liste « Ensemble pour demain », représenté(e) par Camille Martin")
+		"Désigné(e) par la liste « Ensemble pour demain », représentée par Camille Martin")
 	dontWantText(t, "credentials", text, "Петров", "Dupont", "Inès", "par Liste")
 	// Each page is one person's: Zoé's page holds her two rounds.
 	for _, page := range strings.Split(text, "\f") {
@@ -774,6 +805,59 @@ func TestExportsRefuseParametersTheyDoNotRead(t *testing.T) {
 		inv, ok := check.AsInvalid(err)
 		if !ok || !strings.HasPrefix(inv.Fields[tc.field], "Paramètre inconnu pour ce document") || buf.Len() != 0 || after != before {
 			t.Errorf("%s %v: %v, %d bytes, %d audit rows", tc.name, tc.p, err, buf.Len(), after-before)
+		}
+	}
+}
+
+// French Polynesia (987), an overseas collectivity of 98x communes, is
+// asked for as a département is: its workbook and its prefecture summary,
+// named after it (« Polynésie française (987) »), for staff whose scope
+// holds it; outside the scope, it is refused with its reason.
+func TestDelegateDocumentsOfAPacificCollectivity(t *testing.T) {
+	f := newDelegateFixture(t)
+	ctx := context.Background()
+	if _, err := f.pool.Exec(ctx, `
+		INSERT INTO communes (code, name, departement, search_name) VALUES ('98735', 'Papeete', '987', 'papeete');
+		INSERT INTO bureaux (commune_code, code, name, address) VALUES ('98735', '1', 'Mairie de Papeete', 'Rue Paul Gauguin')`); err != nil {
+		t.Fatal(err)
+	}
+	f.volunteer(t, dlgVolunteer{"tahiti", "Teriitahi", "", "Hinano", "1991-06-29", "Papeete", "98735", "1", []string{"assesseur_titulaire"}, []int{1}})
+	f.assign(t, 1, "98735", "1", "assesseur_titulaire", "tahiti", true)
+	tahiti := &staff.User{Email: "papeete@example.org", Role: staff.Organizer, Scope: []string{"987"}}
+
+	for _, u := range []*staff.User{dlgAdmin, tahiti} {
+		pdf, rows := f.run(t, u, "prefecture", exports.Params{"departement": "987", "election": demo.ElectionSlug, "round": "1"})
+		text, _ := pdfText(t, pdf)
+		if rows != 1 {
+			t.Errorf("%s: prefecture of the 987: rows = %d, want 1", u.Email, rows)
+		}
+		wantText(t, "prefecture of the 987", text, "Collectivité Polynésie française (987)", "Papeete (98735)", "TERIITAHI Hinano")
+		dontWantText(t, "prefecture of the 987", text, "Département", "invalide")
+
+		x, rows := f.run(t, u, "delegates", exports.Params{"departement": "987", "election": demo.ElectionSlug})
+		if rows == 0 {
+			t.Errorf("%s: workbook of the 987: no rows", u.Email)
+		}
+		wb, err := excelize.OpenReader(bytes.NewReader(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bureaux, _ := wb.GetRows("Bureaux")
+		wb.Close()
+		if len(bureaux) < 2 || !strings.Contains(strings.Join(bureaux[1], "|"), "|987|98735|Papeete|1|Mairie de Papeete|") {
+			t.Errorf("%s: workbook of the 987: %v", u.Email, bureaux)
+		}
+	}
+	var audited string
+	if err := f.pool.QueryRow(ctx, `SELECT entity_id FROM audit_log WHERE action = 'export.prefecture' ORDER BY id DESC LIMIT 1`).Scan(&audited); err != nil ||
+		audited != "prefecture-"+demo.ElectionSlug+"-987-tour1.pdf" {
+		t.Errorf("prefecture of the 987 audited as %q, %v", audited, err)
+	}
+	// Outside the scope: refused with its reason, as a département is.
+	for _, name := range []string{"prefecture", "delegates"} {
+		_, err := exports.Run(ctx, f.pool, dlgOrganizer, dlgOrganizer.Actor(), name, exports.Params{"departement": "987", "election": demo.ElectionSlug}, &bytes.Buffer{})
+		if !errors.Is(err, check.ErrForbidden) {
+			t.Errorf("%s of the 987 for an organizer of the 04: %v, want forbidden", name, err)
 		}
 	}
 }

@@ -1,6 +1,11 @@
 package exports
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Naming is how an export names its files. Every name reads
 // kind-source-place[-filters].ext, so that the place sits at one position
@@ -15,12 +20,17 @@ import "strings"
 //   - filters: the other parameters given, in the order of Filters (a
 //     round reads "tour1").
 //
-// For example "assesseurs-delegues-demo-2027-04-tour1.xlsx" or
-// "materiel-etiquettes-lot-3.pdf".
+// For example "assesseurs-delegues-demo-2027-04-tour1.xlsx",
+// "materiel-etiquettes-lot-3.pdf" or
+// "materiel-etiquettes-demo-2027-04-en-preparation.pdf".
 type Naming struct {
 	Kind    string   // "procurations", "materiel-etiquettes"
 	Ext     string   // "xlsx" or "pdf"
 	Filters []string // parameters named after the place, in this order
+	// Words says a filter's value as people read it, when it is not as
+	// given: a material order's status in French ("pending" reads
+	// "enregistree"). No entry: the value as given.
+	Words map[string]func(string) string
 }
 
 // Filename is e's file name (see Naming) for the parameters p, as Write
@@ -44,7 +54,11 @@ func (e Export) Filename(p Params, scope ...string) string {
 		parts = append(parts, place)
 	}
 	for _, k := range e.File.Filters {
-		v := fileSlug(p[k])
+		v := p[k]
+		if words := e.File.Words[k]; words != nil {
+			v = words(v)
+		}
+		v = fileSlug(v)
 		if v == "" {
 			continue
 		}
@@ -92,4 +106,21 @@ func fileSlug(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// fileWords makes French words a file name's: lower case, without
+// accents, words joined by dashes ("En préparation" is "en-preparation");
+// fileSlug then keeps what is left of it safe.
+func fileWords(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(s))) {
+		switch {
+		case unicode.Is(unicode.Mn, r): // an accent, apart from its letter
+		case unicode.IsSpace(r) || r == '\'' || r == '’':
+			b.WriteByte('-')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

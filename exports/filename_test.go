@@ -42,9 +42,13 @@ func TestFilenames(t *testing.T) {
 		{"material-printer", Params{"election": "demo-2027"}, nil, "materiel-imprimeur-demo-2027.xlsx"},
 		{"material-shipper", Params{"election": "demo-2027"}, org04, "materiel-transporteur-demo-2027-04.xlsx"},
 		{"material-slips", Params{"batch": "3"}, org04, "materiel-bordereaux-lot-3-04.pdf"},
+		// A status reads as the material pages name it (materials.Status.Label).
 		{"material-labels", Params{"election": "demo-2027", "departement": "04", "sku": "AFF-A3", "status": "pending", "from": "2027-03-01", "to": "2027-03-31"},
-			nil, "materiel-etiquettes-demo-2027-04-AFF-A3-pending-2027-03-01-2027-03-31.pdf"},
-		{"material-labels", Params{"election": "demo-2027", "status": "cancelled"}, []string{"2A", "2B"}, "materiel-etiquettes-demo-2027-2A-2B-cancelled.pdf"},
+			nil, "materiel-etiquettes-demo-2027-04-AFF-A3-enregistree-2027-03-01-2027-03-31.pdf"},
+		{"material-labels", Params{"election": "demo-2027", "status": "cancelled"}, []string{"2A", "2B"}, "materiel-etiquettes-demo-2027-2A-2B-annulee.pdf"},
+		{"material-printer", Params{"election": "demo-2027", "status": "batched"}, nil, "materiel-imprimeur-demo-2027-en-preparation.xlsx"},
+		{"material-shipper", Params{"batch": "3", "status": "shipped"}, nil, "materiel-transporteur-lot-3-expediee.xlsx"},
+		{"material-slips", Params{"election": "demo-2027", "status": "delivered"}, nil, "materiel-bordereaux-demo-2027-livree.pdf"},
 		// A scope too long for a name: its first codes, then "etc".
 		{"proxies", Params{"election": "e"}, []string{"04001", "04002", "04003", "04004", "04005", "04006", "04007", "04008"},
 			"procurations-e-04001-04002-04003-04004-04005-04006-etc.xlsx"},

@@ -46,9 +46,22 @@ func init() {
 var MaterialParams = []string{"batch", "election", "departement", "sku", "status", "from", "to"}
 
 // materialNaming names a material document: after its batch or
-// election and the place, the other filters of the orders.
+// election and the place, the other filters of the orders, a status in
+// the words of the material pages (materialStatusWords).
 func materialNaming(kind, ext string) Naming {
-	return Naming{Kind: "materiel-" + kind, Ext: ext, Filters: []string{"sku", "status", "from", "to"}}
+	return Naming{Kind: "materiel-" + kind, Ext: ext, Filters: []string{"sku", "status", "from", "to"},
+		Words: map[string]func(string) string{"status": materialStatusWords}}
+}
+
+// materialStatusWords is an order status as the material pages name it
+// (materials.Status.Label), for a file name: "enregistree" for pending,
+// "en-preparation" for batched. A value that is no status stays as given.
+func materialStatusWords(status string) string {
+	st, ok := materials.ParseStatus(status)
+	if !ok || st == "" {
+		return status
+	}
+	return fileWords(st.Label())
 }
 
 // materialFilter reads the parameters into an orders filter. A

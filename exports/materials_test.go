@@ -268,7 +268,8 @@ func TestMaterialExportParameters(t *testing.T) {
 		{exports.Params{"batch": "abc"}, "batch"},
 		{exports.Params{"election": "nope"}, "election"},
 		{exports.Params{"status": "lost"}, "status"},
-		{exports.Params{"departement": "4"}, "departement"},
+		{exports.Params{"departement": "4x"}, "departement"},
+		{exports.Params{"departement": "99"}, "departement"},
 		{exports.Params{"from": "01/04/2027"}, "from"},
 	} {
 		for _, name := range []string{"material-printer", "material-shipper", "material-slips", "material-labels"} {
@@ -291,6 +292,20 @@ func TestMaterialExportParameters(t *testing.T) {
 		}
 		if _, err := exports.Run(context.Background(), pool, org, org.Actor(), name, exports.Params{"departement": "04"}, io.Discard); err != nil {
 			t.Errorf("%s of the 04 by an organizer of the 04: %v", name, err)
+		}
+		// The département read as the other lists and exports read it
+		// (places.CheckArea): "4" is the 04; an overseas collectivity of
+		// 98x communes (987) is asked for as a département is.
+		if res, err := exports.Run(context.Background(), pool, org, org.Actor(), name, exports.Params{"departement": "4"}, io.Discard); err != nil ||
+			!strings.Contains(res.Filename, "-04.") {
+			t.Errorf("%s of the 4 by an organizer of the 04: %q, %v", name, res.Filename, err)
+		}
+		if res, err := exports.Run(context.Background(), pool, admin, "cli", name, exports.Params{"departement": "987"}, io.Discard); err != nil ||
+			!strings.Contains(res.Filename, "-987.") {
+			t.Errorf("%s of the 987: %q, %v", name, res.Filename, err)
+		}
+		if _, err := exports.Run(context.Background(), pool, org, org.Actor(), name, exports.Params{"departement": "987"}, io.Discard); !errors.Is(err, check.ErrForbidden) {
+			t.Errorf("%s of the 987 by an organizer of the 04: %v", name, err)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package exports
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,18 +18,21 @@ import (
 // The proxies workbook: requests (one row per round, with the volunteer
 // proposed or carrying it) and volunteers (with what they carry), within
 // the staff member's scope. Parameters: election=SLUG (default: the only
-// open election), departement=NN, commune=CODE.
+// open election), departement=NN, commune=CODE, round=N (the requests and
+// volunteers of that round only, as the proxy lists filter them).
 
 func init() {
 	Register(Export{Name: "proxies", Title: "procurations", Personal: true,
 		ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		Description: "Procurations : demandes et volontaires avec leur appariement (election=S, departement=, commune=).",
-		Params:      []string{"election", "departement", "commune"},
-		File:        Naming{Kind: "procurations", Ext: "xlsx"}, Write: writeProxies})
+		Description: "Procurations : demandes et volontaires avec leur appariement (election=S, departement=, commune=, round=N).",
+		Params:      []string{"election", "departement", "commune", "round"},
+		File:        Naming{Kind: "procurations", Ext: "xlsx", Filters: []string{"round"}}, Write: writeProxies})
 }
 
 func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params, w io.Writer) (Written, error) {
-	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"]}
+	// The place and the round as the proxy lists read them (the round 1
+	// or 2 here, one of the election's below).
+	f := proxies.Filter{Departement: p["departement"], Commune: p["commune"], RoundParam: p["round"]}
 	if err := f.Normalize(ctx, pool, false); err != nil {
 		return Written{}, err
 	}
@@ -42,15 +46,27 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	if err != nil {
 		return Written{}, err
 	}
+	read := map[string]string{"departement": f.Departement, "commune": f.Commune}
+	if f.Round != 0 {
+		// A round of the election resolved, in the proxy lists' words.
+		of := proxies.Filter{Election: slug, RoundParam: strconv.Itoa(f.Round)}
+		if err := of.Normalize(ctx, pool, false); err != nil {
+			return Written{}, err
+		}
+		read["round"] = strconv.Itoa(f.Round)
+	}
 	n, err := writeProxiesWorkbook(ctx, pool, u, electionID, f, w)
 	// The workbook holds the election resolved (the only open one when p
-	// named none) and the place as read (the 04 of a "4"): Run audits and
-	// names the file after them.
-	return Written{Rows: n, Params: resolvedParams(p, slug, map[string]string{"departement": f.Departement, "commune": f.Commune})}, err
+	// named none), the place as read (the 04 of a "4") and the round:
+	// Run audits and names the file after them ("…-tour1.xlsx").
+	return Written{Rows: n, Params: resolvedParams(p, slug, read)}, err
 }
 
 // writeProxiesWorkbook writes the requests and volunteers of an election
 // for f, within u's scope, and returns how many rows of people it holds.
+// With f.Round, only that round's: its request rounds, and the volunteers
+// available for it (as the proxy lists filter them); the rows come
+// streamed, those of the other round are passed over.
 func writeProxiesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User, electionID int64, f proxies.Filter, w io.Writer) (int, error) {
 	x := NewWorkbook(w)
 	defer x.Close()
@@ -61,6 +77,9 @@ func writeProxiesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		return 0, err
 	}
 	err = proxies.EachRequestRound(ctx, pool, u, electionID, f, func(r proxies.RequestRow) error {
+		if f.Round != 0 && r.Round != f.Round {
+			return nil
+		}
 		var vol, dist any = "", ""
 		var expires Moment // zero: an empty cell
 		if r.VolunteerID != nil {
@@ -93,6 +112,9 @@ func writeProxiesWorkbook(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		return 0, err
 	}
 	err = proxies.EachVolunteer(ctx, pool, u, electionID, f, func(v proxies.VolunteerRow) error {
+		if f.Round != 0 && !slices.Contains(v.Rounds, f.Round) {
+			return nil
+		}
 		rounds := make([]string, len(v.Rounds))
 		for i, r := range v.Rounds {
 			rounds[i] = strconv.Itoa(r)

@@ -292,3 +292,84 @@ func TestProxiesExportAuditsTheElectionExported(t *testing.T) {
 		t.Fatalf("a refused export was audited: %d rows, then %d", before, after)
 	}
 }
+
+// round=N, as the proxy lists filter by it: the requests of that round
+// and the volunteers available for it only; the file name says
+// « tour1 » and the audit row records the round. A round that is not
+// one (of the election's) is refused in the lists' words, and nothing is
+// audited.
+func TestProxiesWorkbookOfOneRound(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, pool, time.Now(), "", proxies.LoadDemo); err != nil {
+		t.Fatal(err)
+	}
+	addPastElection(t, pool) // one round only
+	admin := &staff.User{Email: "a@example.org", Role: staff.Admin}
+	sheets := func(p exports.Params) (reqs, vols [][]string, res exports.Result) {
+		t.Helper()
+		var buf bytes.Buffer
+		res, err := exports.Run(ctx, pool, admin, admin.Actor(), "proxies", p, &buf)
+		if err != nil {
+			t.Fatalf("%v: %v", p, err)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		reqs, _ = f.GetRows("Demandes")
+		vols, _ = f.GetRows("Volontaires")
+		return reqs[1:], vols[1:], res
+	}
+	allReqs, allVols, _ := sheets(exports.Params{})
+	for _, round := range []string{"1", "2"} {
+		reqs, vols, res := sheets(exports.Params{"round": round})
+		var wantReqs, wantVols [][]string
+		for _, r := range allReqs {
+			if r[1] == round {
+				wantReqs = append(wantReqs, r)
+			}
+		}
+		for _, v := range allVols {
+			if slices.Contains(strings.Split(v[9], " et "), round) {
+				wantVols = append(wantVols, v)
+			}
+		}
+		if len(wantReqs) == 0 || len(wantReqs) == len(allReqs) || len(wantVols) == 0 {
+			t.Fatalf("round %s: the demo no longer tests much: %d of %d requests, %d volunteers", round, len(wantReqs), len(allReqs), len(wantVols))
+		}
+		if !slices.EqualFunc(reqs, wantReqs, slices.Equal) || !slices.EqualFunc(vols, wantVols, slices.Equal) || res.Rows != len(wantReqs)+len(wantVols) {
+			t.Errorf("round %s: %d requests, %d volunteers (%d rows), want %d and %d", round, len(reqs), len(vols), res.Rows, len(wantReqs), len(wantVols))
+		}
+		var file string
+		var details map[string]any
+		if err := pool.QueryRow(ctx, `SELECT entity_id, details FROM audit_log WHERE action = 'export.proxies' ORDER BY id DESC LIMIT 1`).Scan(&file, &details); err != nil {
+			t.Fatal(err)
+		}
+		if want := "procurations-" + demo.ElectionSlug + "-tour" + round + ".xlsx"; res.Filename != want || file != want || details["round"] != round {
+			t.Errorf("round %s: file %q, audited %q %v, want %s and round %s", round, res.Filename, file, details, want, round)
+		}
+	}
+
+	var before, after int
+	pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&before)
+	for _, tc := range []struct {
+		p    exports.Params
+		want string
+	}{
+		{exports.Params{"round": "3"}, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{exports.Params{"round": "x"}, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{exports.Params{"round": "0"}, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{exports.Params{"round": "2", "election": "passee"}, "L'élection « Élection passée » n'a pas de tour 2."},
+	} {
+		_, err := exports.Run(ctx, pool, admin, admin.Actor(), "proxies", tc.p, &bytes.Buffer{})
+		if inv, ok := check.AsInvalid(err); !ok || inv.Fields["round"] != tc.want {
+			t.Errorf("%v: %v, want %q", tc.p, err, tc.want)
+		}
+	}
+	pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&after)
+	if after != before {
+		t.Errorf("refused exports audited: %d rows, then %d", before, after)
+	}
+}

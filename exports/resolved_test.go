@@ -77,7 +77,7 @@ func TestExportsNameAndAuditWhatTheyResolved(t *testing.T) {
 			map[string]string{"election": el, "departement": "", "commune": ""}, "Demandes"},
 		{"material-shipper", org, exports.Params{}, "materiel-transporteur-" + el + "-04.xlsx",
 			map[string]string{"election": el, "departement": ""}, "Colis"},
-		{"material-labels", town, exports.Params{"status": "cancelled"}, "materiel-etiquettes-" + el + "-04209-cancelled.pdf",
+		{"material-labels", town, exports.Params{"status": "cancelled"}, "materiel-etiquettes-" + el + "-04209-annulee.pdf",
 			map[string]string{"election": el, "departement": "", "status": "cancelled"}, ""},
 		{"credentials", org, exports.Params{"departement": "04", "round": "2"}, "accreditations-" + el + "-04-tour2.pdf",
 			map[string]string{"election": el, "departement": "04", "round": "2"}, ""},

@@ -15,6 +15,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -864,10 +865,14 @@ func (r RunRecord) PlaceLabel() string {
 	return strings.Join(parts, ", ")
 }
 
-// PlaceName is a scope code in words: "commune 04070", "département 04".
+// PlaceName is a scope code in words: "commune 04070", "département 04",
+// "collectivité 987" (an overseas collectivity of 98x communes).
 func PlaceName(code string) string {
-	if len(code) == 5 {
+	switch {
+	case len(code) == 5:
 		return "commune " + code
+	case insee.KnownCollectivity(code):
+		return "collectivité " + code
 	}
 	return "département " + code
 }

@@ -119,12 +119,19 @@ func DocCommune(ctx context.Context, q pgdb.Q, u *staff.User, field, code string
 	return c, nil
 }
 
-// DocDepartement checks a département asked for by a document, as
-// DocCommune does; the whole département must be within u's scope.
+// DocDepartement checks a département (or an overseas collectivity of 98x
+// communes: 987) asked for by a document, as DocCommune does; the code is
+// read as every staff list reads it (places.CheckArea), and the whole
+// département must be within u's scope.
 func DocDepartement(ctx context.Context, q pgdb.Q, u *staff.User, field, code string) (string, error) {
-	code, ok := normalizeDepartement(code)
-	if !ok {
-		return "", check.Field(field, badDepartement)
+	code, _, err := places.CheckArea(nil, code, "")
+	if inv, ok := check.AsInvalid(err); ok {
+		return "", check.Field(field, inv.Fields["departement"])
+	} else if err != nil {
+		return "", err
+	}
+	if code == "" {
+		return "", check.Field(field, "Précisez le département.")
 	}
 	var exists bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communes WHERE departement = $1)`, code).Scan(&exists); err != nil {

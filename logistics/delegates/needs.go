@@ -17,6 +17,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
@@ -88,7 +89,7 @@ func normalizeScope(errs check.Errors, u *staff.User, s string) string {
 		if len(s) == 1 {
 			s = "0" + s
 		}
-		if !places.ValidDepartement(s) {
+		if !insee.KnownArea(s) { // a département, or a collectivity: 987
 			errs.Add("scope", "Code de département invalide.")
 		} else if !u.CoversDepartement(s) {
 			errs.Add("scope", "Ce département est hors de votre périmètre.")

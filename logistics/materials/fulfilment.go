@@ -39,8 +39,8 @@ type Filter struct {
 
 // ParseFilter reads a filter from query-string or export parameters:
 // election (slug; default the only open one, or the batch's), batch (id),
-// status, sku, departement, from and to (AAAA-MM-JJ). Bad values are a
-// *check.Invalid keyed by parameter name.
+// status, sku, departement (or overseas collectivity), from and to
+// (AAAA-MM-JJ). Bad values are a *check.Invalid keyed by parameter name.
 func ParseFilter(ctx context.Context, q pgdb.Q, p map[string]string, now time.Time) (Filter, *elections.Election, error) {
 	var f Filter
 	errs := check.Errors{}
@@ -82,9 +82,19 @@ func ParseFilter(ctx context.Context, q pgdb.Q, p map[string]string, now time.Ti
 	}
 	f.Status = st
 	f.SKU = NormalizeSKU(p["sku"])
+	// The département (or overseas collectivity: 987) as every staff list
+	// reads it (places.CheckArea; the scope is the caller's to check).
 	f.Departement = strings.ToUpper(strings.TrimSpace(p["departement"]))
-	if f.Departement != "" && !places.ValidDepartement(f.Departement) {
-		errs.Add("departement", "Code de département invalide (ex. 04, 2A, 971).")
+	if dep, _, err := places.CheckArea(nil, f.Departement, ""); err != nil {
+		inv, ok := check.AsInvalid(err)
+		if !ok {
+			return f, nil, err
+		}
+		for k, v := range inv.Fields {
+			errs.Add(k, v)
+		}
+	} else {
+		f.Departement = dep
 	}
 	for _, d := range []struct {
 		key string

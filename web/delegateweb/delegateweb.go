@@ -380,11 +380,25 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 
 // volunteerFilter reads the volunteers list's filters, the page's and the
 // API's: a place that is not one, or outside the reader's scope, is said
-// so (places.CheckArea), as on the coverage, not answered "none".
+// so (places.CheckArea), as on the coverage, not answered "none"; so is
+// a round that is not one of the election's (delegates.ListRound). Bad
+// values are one *check.Invalid, every field with its reason; a place
+// outside the scope is a *places.OutOfScope once the values are good.
 func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFilter, error) {
+	errs := check.Errors{}
 	dep, commune, err := places.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
+	if inv, ok := check.AsInvalid(err); ok {
+		for field, msg := range inv.Fields {
+			errs.Add(field, msg)
+		}
+		err = nil
+	}
+	round := delegates.ListRound(errs, c.Query("round"), e)
+	if bad := errs.Err(); bad != nil {
+		err = bad
+	}
 	return delegates.VolunteerFilter{ElectionID: e.ID, Departement: dep, Commune: commune, Role: delegates.Role(c.Query("role")),
-		Round: c.QueryInt("round"), Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}, err
+		Round: round, Status: c.Query("status"), Search: c.Query("q"), Limit: c.QueryInt("limit"), Page: c.QueryInt("page")}, err
 }
 
 func (m *module) runAPI(c *fiber.Ctx) error {

@@ -15,6 +15,7 @@ import (
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -214,6 +215,9 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Elections"], data["E"], data["Round"], data["Rounds"] = all, e, round, rounds
 	data["View"], data["Rows"], data["Gaps"], data["Runs"] = view, rows, gaps, runs
 	data["Departement"], data["Commune"], data["CommuneName"] = dep, commune, communeName
+	if dep != "" {
+		data["Area"] = areaWords(dep)
+	}
 	data["Base"], data["Docs"], data["CanAct"] = base, docLinks(u, e, round.Number, dep, commune), u.CanAct()
 	data["TotalLevel"] = level(view.Total)
 	switch {
@@ -250,9 +254,21 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 		if signatory == "" {
 			signatory, signFor = signFor, "" // the candidate signs in person
 		}
-		data["Signatory"], data["SignatoryFor"], data["SignatoryDepartement"] = signatory, signFor, dep
+		data["Signatory"], data["SignatoryFor"] = signatory, signFor // for the place of data["Area"]
 	}
 	return m.s.RenderStatus(c, status, "delegates/staff", data)
+}
+
+// areaWords names the page's département in its sentences, or the
+// overseas collectivity of 98x communes it is (987, French Polynesia):
+// its title and, with its articles, "the", "of" and "in" it.
+func areaWords(dep string) map[string]string {
+	if insee.KnownCollectivity(dep) {
+		return map[string]string{"Title": "Collectivité " + dep, "The": "la collectivité " + dep,
+			"Of": "de la collectivité " + dep, "In": "dans la collectivité " + dep}
+	}
+	return map[string]string{"Title": "Département " + dep, "The": "le département " + dep,
+		"Of": "du département " + dep, "In": "dans le département " + dep}
 }
 
 // ofName is "de Digne-les-Bains", "d'Aix-en-Provence".
