@@ -68,17 +68,8 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 	if !slices.Contains(valid, f.Status) {
 		errs.Add("status", "Statut inconnu.")
 	}
-	// The place as every staff view reads it (the scope is the caller's
-	// to check, with the user: places.CheckArea).
-	dep, commune, err := places.CheckArea(nil, f.Departement, f.Commune)
-	if inv, ok := check.AsInvalid(err); ok {
-		for field, msg := range inv.Fields {
-			errs.Add(field, msg)
-		}
-	} else if err != nil {
+	if err := f.checkPlace(errs); err != nil {
 		return err
-	} else {
-		f.Departement, f.Commune = dep, commune
 	}
 	f.checkRound(errs, e)
 	f.Limit = f.pageSize()
@@ -93,6 +84,41 @@ func (f *Filter) Normalize(ctx context.Context, q pgdb.Q, forVolunteers bool) er
 		errs.Add("offset", "Utilisez after (le next_after de la page précédente) ou offset, pas les deux.")
 	}
 	return errs.Err()
+}
+
+// checkPlace reads the place as every staff view reads it
+// (places.CheckArea; the scope is the caller's to check, with the user).
+// The département and the commune are checked each on its own first, so
+// that both are reported when both are bad (CheckArea stops at the
+// commune), then together: a commune must be in the département given.
+// It returns only errors that are not the filter's (none today).
+func (f *Filter) checkPlace(errs check.Errors) error {
+	bad := false
+	for _, place := range [][2]string{{f.Departement, ""}, {"", f.Commune}} {
+		_, _, err := places.CheckArea(nil, place[0], place[1])
+		if inv, ok := check.AsInvalid(err); ok {
+			for field, msg := range inv.Fields {
+				errs.Add(field, msg)
+			}
+			bad = true
+		} else if err != nil {
+			return err
+		}
+	}
+	if bad {
+		return nil
+	}
+	dep, commune, err := places.CheckArea(nil, f.Departement, f.Commune)
+	if inv, ok := check.AsInvalid(err); ok {
+		for field, msg := range inv.Fields {
+			errs.Add(field, msg)
+		}
+		return nil
+	} else if err != nil {
+		return err
+	}
+	f.Departement, f.Commune = dep, commune
+	return nil
 }
 
 // checkRound reads RoundParam into Round and checks the round: 1 or 2,

@@ -15,7 +15,12 @@ func TestMatchingText(t *testing.T) {
 		c    proxies.VolunteerCounts
 		want string
 	}{
-		{proxies.Filter{}, c, "5 volontaires, dont 1 disponible."},
+		// Without a round too, the withdrawn are counted apart, as their
+		// tab counts them: the "Tous" figure is 4 active and 1 withdrawn.
+		{proxies.Filter{}, c, "5 volontaires : 4 actif·ves, dont 1 disponible, et 1 retiré·e."},
+		{proxies.Filter{}, proxies.VolunteerCounts{Offered: 3, Carrying: 1, Withdrawn: 1}, "5 volontaires : 4 actif·ves, aucun·e disponible, et 1 retiré·e."},
+		{proxies.Filter{}, proxies.VolunteerCounts{Withdrawn: 2}, "2 volontaires retiré·es."},
+		{proxies.Filter{}, proxies.VolunteerCounts{Offered: 2}, "2 volontaires, aucun·e disponible."},
 		// With a round, the withdrawn are not counted as registered for
 		// it: the "Tous" figure (5) is the 4 registered and the 1 withdrawn.
 		{proxies.Filter{Round: 2}, c, "5 volontaires : 4 inscrit·es pour le tour 2, dont 1 disponible à ce tour, et 1 retiré·e."},

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"scrutin/exports"
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
@@ -48,21 +50,47 @@ func (m *module) filterFrom(c *fiber.Ctx, forVolunteers bool) (proxies.Filter, e
 	return f, nil
 }
 
+// filterForm is what the filter form of a staff list shows: the filter
+// as read, or, when it was refused, what was typed, to be corrected.
+type filterForm struct{ Election, Status, Departement, Commune, Round string }
+
+// formOf is the form of a filter as read (the 04 of a "4").
+func formOf(f proxies.Filter) filterForm {
+	form := filterForm{Election: f.Election, Status: f.Status, Departement: f.Departement, Commune: f.Commune}
+	if f.Round != 0 {
+		form.Round = strconv.Itoa(f.Round)
+	}
+	return form
+}
+
+// typedForm is the form as the query string gave it.
+func typedForm(c *fiber.Ctx) filterForm {
+	q := func(k string) string { return strings.TrimSpace(c.Query(k)) }
+	return filterForm{Election: q("election"), Status: q("status"), Departement: q("departement"), Commune: q("commune"), Round: q("round")}
+}
+
 // filterRefused is how a staff page answers a filter that filterFrom
-// refused: the message and the status (422 for a place or value that is
-// not one, 403 for a place outside scope); ok is false for any other
-// error (the database), which the page returns as is.
-func filterRefused(err error, data fiber.Map) (status int, ok bool) {
+// refused: the status (422 for a place or value that is not one, 403 for
+// a place outside scope), each reason under its field (outside scope, the
+// field that named the place, as the API says it: the commune when one
+// was typed, else the département), and the form as typed. ok is false
+// for any other error (the database), which the page returns as is.
+func filterRefused(c *fiber.Ctx, err error, data fiber.Map) (status int, ok bool) {
 	if inv, isInv := check.AsInvalid(err); isInv {
 		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
-		return fiber.StatusUnprocessableEntity, true
+		status = fiber.StatusUnprocessableEntity
+	} else if outside := (*places.OutOfScope)(nil); errors.As(err, &outside) {
+		field := "departement"
+		if strings.TrimSpace(c.Query("commune")) != "" {
+			field = "commune"
+		}
+		data["Errors"] = check.Errors{field: outside.Message}
+		status = fiber.StatusForbidden
+	} else {
+		return 0, false
 	}
-	var outside *places.OutOfScope
-	if errors.As(err, &outside) {
-		data["Summary"] = outside.Message
-		return fiber.StatusForbidden, true
-	}
-	return 0, false
+	data["Form"] = typedForm(c)
+	return status, true
 }
 
 func (m *module) listRequestsAPI(c *fiber.Ctx) error {
@@ -200,12 +228,14 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	ctx := c.UserContext()
 	f, ferr := m.filterFrom(c, false)
 	if ferr != nil {
-		refused, ok := filterRefused(ferr, data)
+		refused, ok := filterRefused(c, ferr, data)
 		if !ok {
 			return ferr // the database, not the filter
 		}
 		f = proxies.Filter{Limit: queuePage}
 		status = refused
+	} else {
+		data["Form"] = formOf(f)
 	}
 	list := &proxies.QueueList{}
 	if status != fiber.StatusForbidden || ferr == nil { // a place outside scope: not the whole scope instead
@@ -236,25 +266,32 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Title"] = "Procurations"
 	data["Entries"], data["Filter"], data["Statuses"] = entries, f, statusChoices
 	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
+	if export != "" && status != fiber.StatusForbidden { // outside scope, no list to export
+		data["ExportURL"], data["ExportLabel"] = exportLink(f, export)
+	}
 	if f.Offset > 0 {
 		data["PrevURL"] = queueURL(f, max(f.Offset-f.Limit, 0))
 	}
 	if f.Offset+len(entries) < total {
 		data["NextURL"] = queueURL(f, f.Offset+len(entries))
 	}
-	data["Counted"] = queueText(list.Requests, total, f.Offset+1, f.Offset+len(entries))
+	data["Counted"] = queueText(list.Requests, total, f.Offset+1, f.Offset+len(entries), f.Round)
 	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
 }
 
 // queueText is the sentence above the queue: how many requests (people)
 // the filter matches and, when some ask for both rounds, how many rows
 // that makes (one per request round), then which rows the page shows when
-// it shows only some. "" when nothing matches (the table says so).
-func queueText(requests, rows, first, last int) string {
+// it shows only some; with a round filter, which round. "" when nothing
+// matches (the table says so).
+func queueText(requests, rows, first, last, round int) string {
 	if rows == 0 {
 		return ""
 	}
 	s := fr.Count(requests, "demande", "demandes")
+	if round != 0 {
+		s += fmt.Sprintf(" pour le tour %d", round)
+	}
 	if rows != requests {
 		s += ", soit " + fr.Count(rows, "ligne", "lignes") + " (une par tour demandé)"
 	}
@@ -269,6 +306,48 @@ func queueText(requests, rows, first, last int) string {
 		s += " " + fr.Noun(shown, "affichée", "affichées")
 	}
 	return s + "."
+}
+
+// exportLink is the queue's export of the election exported: the list's
+// filters that the proxies export reads (exports.Export.Params, which
+// refuses any other), and its label, which names the filters of the list
+// it cannot carry. The place is the commune when there is one (filterFrom
+// gives it with its département), else the département.
+func exportLink(f proxies.Filter, election string) (link, label string) {
+	accepts := func(string) bool { return false }
+	if e, ok := exports.Lookup("proxies"); ok {
+		accepts = func(p string) bool { return slices.Contains(e.Params, p) }
+	}
+	q := url.Values{}
+	var dropped []string
+	carry := func(param, value, name string) {
+		switch {
+		case value == "":
+		case accepts(param):
+			q.Set(param, value)
+		default:
+			dropped = append(dropped, "« "+name+" »")
+		}
+	}
+	carry("election", election, "Élection")
+	carry("status", f.Status, "Statut")
+	if f.Commune != "" {
+		carry("commune", f.Commune, "Commune")
+	} else {
+		carry("departement", f.Departement, "Département")
+	}
+	if f.Round != 0 {
+		carry("round", strconv.Itoa(f.Round), "Tour")
+	}
+	label = "Exporter cette liste (Excel)"
+	switch len(dropped) {
+	case 0:
+	case 1:
+		label += ", sans le filtre " + dropped[0]
+	default:
+		label += ", sans les filtres " + strings.Join(dropped[:len(dropped)-1], ", ") + " et " + dropped[len(dropped)-1]
+	}
+	return "/api/v1/exports/proxies.xlsx?" + q.Encode(), label
 }
 
 // queuePage is the queue's default page size (filterFrom's limit).

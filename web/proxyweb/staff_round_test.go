@@ -125,7 +125,7 @@ func TestQueueSaysHowManyRequestsInFrench(t *testing.T) {
 	newRequest(t, env, requestBody("jeanne@example.org")) // both rounds
 	for query, want := range map[string]string{
 		"":         "1 demande, soit 2 lignes (une par tour demandé).",
-		"?round=1": "1 demande.",
+		"?round=1": "1 demande pour le tour 1.",
 	} {
 		if got := says(query); got != want {
 			t.Errorf("queue%s says %q, want %q", query, got, want)
@@ -134,7 +134,8 @@ func TestQueueSaysHowManyRequestsInFrench(t *testing.T) {
 	newRequest(t, env, with(with(requestBody("bruno@example.org"), "first_name", "Bruno"), "rounds", []int{2}))
 	for query, want := range map[string]string{
 		"":                  "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente.",
-		"?round=2":          "2 demandes, de la plus ancienne à la plus récente.",
+		"?round=2":          "2 demandes pour le tour 2, de la plus ancienne à la plus récente.",
+		"?round=2&limit=1":  "2 demandes pour le tour 2, de la plus ancienne à la plus récente ; ligne 1 affichée.",
 		"?limit=2":          "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente ; lignes 1 à 2 affichées.",
 		"?limit=2&offset=2": "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente ; ligne 3 affichée.",
 	} {

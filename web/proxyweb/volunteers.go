@@ -80,13 +80,15 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	status, data := fiber.StatusOK, fiber.Map{}
 	f, ferr := m.filterFrom(c, true)
 	if ferr != nil {
-		refused, ok := filterRefused(ferr, data)
+		refused, ok := filterRefused(c, ferr, data)
 		if !ok {
 			return ferr // the database, not the filter
 		}
 		f = proxies.Filter{}
 		f.Normalize(ctx, m.s.Pool, true)
 		status = refused
+	} else {
+		data["Form"] = formOf(f)
 	}
 	// The page walks with the cursor only: an offset would make deep pages
 	// scan everything before them.
@@ -121,11 +123,12 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 // matchingText is the sentence above the list: how many volunteers the
 // filter matches, the very figure of the current tab (Counts.Of), said as
 // what it counts; when the filter takes every situation, how many of them
-// are available (the "Disponibles" tab). With a round, the filter keeps
-// the volunteers who signed up for it, in their situation of that round:
-// those still on the list are registered for it (Counts.Active), those
-// who withdrew are said so (the "Retiré·es" tab), never counted among the
-// registered. "" when nothing matches (the table says so).
+// are available (the "Disponibles" tab), and how many withdrew (the
+// "Retiré·es" tab), never counted among the others: without a round,
+// those still on the list are active (Counts.Active); with a round, the
+// filter keeps the volunteers who signed up for it, in their situation
+// of that round, and those still on the list are registered for it.
+// "" when nothing matches (the table says so).
 func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 	n := int(c.Of(f.Status))
 	if n == 0 {
@@ -155,24 +158,30 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 			s = fr.Count(n, "volontaire disponible", "volontaires disponibles") + atRound
 			break
 		}
-		// With a round, the withdrawn are not registered for it: the
+		// The withdrawn are not active, nor registered for a round: the
 		// sentence splits the tab's figure into the two.
 		withdrawn := 0
-		if f.Round != 0 && f.Status == "" {
+		if f.Status == "" {
 			withdrawn = int(c.Withdrawn)
 		}
 		registered := n - withdrawn
 		if registered == 0 {
-			s = fr.Count(n, "volontaire retiré·e", "volontaires retiré·es") + " (" + strings.TrimSpace(forRound) + ")"
+			s = fr.Count(n, "volontaire retiré·e", "volontaires retiré·es")
+			if f.Round != 0 {
+				s += " (" + strings.TrimSpace(forRound) + ")"
+			}
 			break
 		}
 		s = fr.Count(n, "volontaire", "volontaires")
 		if f.Status == proxies.VolunteerActive {
 			s = fr.Count(n, "volontaire actif·ve", "volontaires actif·ves")
 		}
-		if withdrawn > 0 {
+		switch {
+		case withdrawn > 0 && f.Round != 0:
 			s += " : " + fr.Count(registered, "inscrit·e", "inscrit·es") + fmt.Sprintf(" pour le tour %d", f.Round)
-		} else {
+		case withdrawn > 0:
+			s += " : " + fr.Count(registered, "actif·ve", "actif·ves")
+		default:
 			s += forRound
 		}
 		s += ", "

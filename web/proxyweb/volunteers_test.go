@@ -331,6 +331,8 @@ func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
 		t.Fatalf("withdrawing Lise: %d", resp.StatusCode)
 	}
 	check([]sentenceCase{
+		{"", "3 volontaires : 2 actif·ves, dont 1 disponible, et 1 retiré·e.",
+			[]string{`data-status="">3<`, `data-status="available">1<`, `data-status="withdrawn">1<`}},
 		{"?round=2", "2 volontaires : 1 inscrit·e pour le tour 2, aucun·e disponible à ce tour, et 1 retiré·e.",
 			[]string{`data-status="">2<`, `data-status="available">0<`, `data-status="offered">1<`, `data-status="withdrawn">1<`}},
 		{"?round=1", "3 volontaires : 2 inscrit·es pour le tour 1, dont 1 disponible à ce tour, et 1 retiré·e.",
