@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -739,31 +738,6 @@ type VolunteerFilter struct {
 	Search      string // name or e-mail
 	Limit       int    // volunteers a page, 500 by default, at most 2,000
 	Page        int    // from 1
-}
-
-// ListRound reads the round a staff list is filtered by, as the query
-// string gives it ("": every round, 0): 1 or 2, and one of e's rounds (e
-// nil: any election's). Anything else is refused under "round" in errs,
-// with the words the proxy lists use, rather than ignored or answered
-// with an empty list.
-func ListRound(errs check.Errors, param string, e *elections.Election) int {
-	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
-	s := strings.TrimSpace(param)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	switch {
-	case err != nil || n != 1 && n != 2:
-		errs.Add("round", notARound)
-		return 0
-	case e != nil:
-		if _, ok := e.Round(n); !ok {
-			errs.Add("round", fmt.Sprintf("L'élection « %s » n'a pas de tour %d.", e.Name, n))
-			return 0
-		}
-	}
-	return n
 }
 
 // VolunteerPage is one page of the staff list of volunteers.

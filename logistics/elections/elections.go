@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,30 @@ func (e *Election) Round(n int) (Round, bool) {
 		}
 	}
 	return Round{}, false
+}
+
+// ListRound reads the round a staff list or export is filtered by, as a
+// query string gives it ("": every round, 0): 1 or 2, and one of e's
+// rounds (e nil: any election's). Anything else is refused under field in
+// errs, rather than ignored or answered with an empty list.
+func ListRound(errs check.Errors, field, param string, e *Election) int {
+	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
+	s := strings.TrimSpace(param)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil || n != 1 && n != 2:
+		errs.Add(field, notARound)
+		return 0
+	case e != nil:
+		if _, ok := e.Round(n); !ok {
+			errs.Add(field, fmt.Sprintf("L'élection « %s » n'a pas de tour %d.", e.Name, n))
+			return 0
+		}
+	}
+	return n
 }
 
 // ChosenRounds checks the rounds a person chose, each problem under

@@ -130,3 +130,30 @@ func TestWeekday(t *testing.T) {
 		}
 	}
 }
+
+// The round of a staff list or export: 1 or 2 and one of the election's,
+// anything else refused under the field with its reason, never ignored.
+func TestListRound(t *testing.T) {
+	oneRound := &elections.Election{Name: "Municipale partielle", Rounds: []elections.Round{{Number: 1}}}
+	for _, tt := range []struct {
+		param string
+		e     *elections.Election
+		want  int
+		msg   string
+	}{
+		{"", nil, 0, ""},
+		{" 2 ", nil, 2, ""},
+		{"1", oneRound, 1, ""},
+		{"2", oneRound, 0, "L'élection « Municipale partielle » n'a pas de tour 2."},
+		{"x", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"1.5", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"0", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"-1", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"3", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+	} {
+		errs := check.Errors{}
+		if got := elections.ListRound(errs, "tour", tt.param, tt.e); got != tt.want || errs["tour"] != tt.msg {
+			t.Errorf("ListRound(%q) = %d, %q; want %d, %q", tt.param, got, errs["tour"], tt.want, tt.msg)
+		}
+	}
+}

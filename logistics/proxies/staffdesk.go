@@ -124,24 +124,11 @@ func (f *Filter) checkPlace(errs check.Errors) error {
 // checkRound reads RoundParam into Round and checks the round: 1 or 2,
 // and with an election, one of its rounds (e nil: every election).
 func (f *Filter) checkRound(errs check.Errors, e *elections.Election) {
-	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
-	if s := strings.TrimSpace(f.RoundParam); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			errs.Add("round", notARound)
-			return
-		}
-		f.Round = n
+	param := f.RoundParam
+	if param == "" && f.Round != 0 {
+		param = strconv.Itoa(f.Round) // set by a caller in Go
 	}
-	switch {
-	case f.Round == 0:
-	case f.Round != 1 && f.Round != 2:
-		errs.Add("round", notARound)
-	case e != nil:
-		if _, ok := e.Round(f.Round); !ok {
-			errs.Add("round", fmt.Sprintf("L'élection « %s » n'a pas de tour %d.", e.Name, f.Round))
-		}
-	}
+	f.Round = elections.ListRound(errs, "round", param, e)
 }
 
 // pageSize is the filter's page: its Limit, 200 when it gives none, 1,000

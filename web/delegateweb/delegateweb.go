@@ -381,7 +381,7 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 // volunteerFilter reads the volunteers list's filters, the page's and the
 // API's: a place that is not one, or outside the reader's scope, is said
 // so (places.CheckArea), as on the coverage, not answered "none"; so is
-// a round that is not one of the election's (delegates.ListRound). Bad
+// a round that is not one of the election's (elections.ListRound). Bad
 // values are one *check.Invalid, every field with its reason; a place
 // outside the scope is a *places.OutOfScope once the values are good.
 func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFilter, error) {
@@ -393,7 +393,7 @@ func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFi
 		}
 		err = nil
 	}
-	round := delegates.ListRound(errs, c.Query("round"), e)
+	round := elections.ListRound(errs, "round", c.Query("round"), e)
 	if bad := errs.Err(); bad != nil {
 		err = bad
 	}
