@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -189,10 +188,7 @@ func revokeNotice(a staff.Account, details map[string]any) string {
 	if len(parts) == 0 {
 		return "Rien à révoquer pour " + a.Email + " : aucune connexion ouverte, aucun jeton d'API, aucune invitation en attente." + stays
 	}
-	list := parts[0]
-	if len(parts) > 1 {
-		list = strings.Join(parts[:len(parts)-1], ", ") + " et " + parts[len(parts)-1]
-	}
+	list := fr.List(parts, "et")
 	verb := " ne servent plus."
 	if tokens+sessions+invitations == 1 {
 		verb = " ne sert plus."
@@ -402,10 +398,6 @@ func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 	if err != nil {
 		return s.invitationGone(c, err)
 	}
-	if old := c.Cookies(sessionCookie); old != "" {
-		staff.EndSession(ctx, s.Pool, old)
-	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: session, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: s.cfg.SecureCookies, Expires: time.Now().Add(staff.SessionTTL)})
+	s.startSession(c, session)
 	return c.Redirect("/staff", fiber.StatusSeeOther)
 }

@@ -68,11 +68,36 @@ func RefuseOutOfScope(c *fiber.Ctx, err error, commune string) error {
 	if !isAPI(c) {
 		return &Refusal{Status: fiber.StatusForbidden, Message: outside.Message}
 	}
-	field := "departement"
+	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{placeField(commune): outside.Message}})
+}
+
+// placeField is the parameter that named a place outside scope: commune
+// when one was given (CheckArea checks it first), else departement.
+func placeField(commune string) string {
 	if strings.TrimSpace(commune) != "" {
-		field = "commune"
+		return "commune"
 	}
-	return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": outside.Message, "fields": check.Errors{field: outside.Message}})
+	return "departement"
+}
+
+// FilterRefused is how a staff page answers a filter it refused, the
+// page's twin of RefuseOutOfScope: each reason under its field in
+// data["Errors"] (outside scope, under the field that named the place, as
+// the API says it), and the status: 422 for a value that is not one (a
+// *check.Invalid, its summary in data["Summary"]), 403 for a place outside
+// the reader's scope. ok is false for any other error (the database),
+// which the page returns as is.
+func FilterRefused(err error, commune string, data fiber.Map) (status int, ok bool) {
+	if inv, isInv := check.AsInvalid(err); isInv {
+		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
+		return fiber.StatusUnprocessableEntity, true
+	}
+	var outside *places.OutOfScope
+	if !errors.As(err, &outside) {
+		return 0, false
+	}
+	data["Errors"] = check.Errors{placeField(commune): outside.Message}
+	return fiber.StatusForbidden, true
 }
 
 // QueryParams copies the query string into export parameters.

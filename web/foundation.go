@@ -114,17 +114,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if old := c.Cookies(sessionCookie); old != "" {
-		staff.EndSession(c.UserContext(), s.Pool, old)
-	}
 	sess, err := staff.NewSession(c.UserContext(), s.Pool, u.ID)
 	if err != nil {
 		return err
 	}
 	staff.Audit(c.UserContext(), s.Pool, u.Actor(), "staff.login", "staff_user", u.Email, map[string]any{"ip": c.IP()})
+	s.startSession(c, sess)
+	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// startSession logs the browser in with the new session sess (the login
+// form's or an invitation's), ending the one its cookie held before.
+func (s *Server) startSession(c *fiber.Ctx, sess string) {
+	if old := c.Cookies(sessionCookie); old != "" {
+		staff.EndSession(c.UserContext(), s.Pool, old)
+	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sess, Path: "/", HTTPOnly: true, SameSite: "Lax",
 		Secure: s.cfg.SecureCookies, Expires: time.Now().Add(staff.SessionTTL)})
-	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

@@ -42,7 +42,7 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 	case "add":
 		in := staff.NewUser{Email: *email, Name: *name, Role: staff.Role(*role)}
 		if *scope != "" {
-			in.Scope = strings.Split(*scope, ",")
+			in.Scope = staff.SplitScope(*scope) // as the « Comptes » page reads it
 		}
 		if *pwStdin {
 			line, err := bufio.NewReader(e.stdin).ReadString('\n')

@@ -42,6 +42,15 @@ func Number(n int) string {
 	return b.String()
 }
 
+// List joins items the French way, with conj ("et", "ou") before the
+// last: "a", "a et b", "a, b et c".
+func List(items []string, conj string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
+}
+
 // De is "de" before a name or place, elided before a vowel: "de Paul",
 // "d'Anne", "d'Aix-en-Provence". An initial h is left alone: whether it
 // elides depends on the word ("d'Hélène", "de Hugo").

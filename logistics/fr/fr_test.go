@@ -23,3 +23,20 @@ func TestDe(t *testing.T) {
 		}
 	}
 }
+
+func TestList(t *testing.T) {
+	for _, tt := range []struct {
+		items []string
+		conj  string
+		want  string
+	}{
+		{nil, "et", ""},
+		{[]string{"a"}, "et", "a"},
+		{[]string{"a", "b"}, "et", "a et b"},
+		{[]string{"a", "b", "c"}, "ou", "a, b ou c"},
+	} {
+		if got := List(tt.items, tt.conj); got != tt.want {
+			t.Errorf("List(%q, %q) = %q, want %q", tt.items, tt.conj, got, tt.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
@@ -157,7 +158,7 @@ func roleChoices() string {
 	for i, r := range roles {
 		parts[i] = r.Label() + " (" + string(r) + ")"
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " ou " + parts[len(parts)-1]
+	return fr.List(parts, "ou")
 }
 
 // NewUser is the input to Add.

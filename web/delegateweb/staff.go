@@ -408,7 +408,7 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		// the place, to be corrected.
 		f, err := volunteerFilter(c, e)
 		if err != nil {
-			status, ok := placeRefused(err, c.Query("commune"), data)
+			status, ok := web.FilterRefused(err, c.Query("commune"), data)
 			if !ok {
 				return err
 			}
@@ -430,28 +430,6 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 		}
 	}
 	return m.s.Render(c, "delegates/volunteers", data)
-}
-
-// placeRefused is how a staff page answers a place its filter refused
-// (places.CheckArea): the reason under the field that named the place, as
-// the API gives it (web.RefuseOutOfScope: the commune when one was typed,
-// else the département), and the status, 403 outside the reader's scope,
-// 422 for a code that is not a place. ok is false for any other error.
-func placeRefused(err error, commune string, data fiber.Map) (status int, ok bool) {
-	if inv, isInv := check.AsInvalid(err); isInv {
-		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
-		return fiber.StatusUnprocessableEntity, true
-	}
-	var outside *places.OutOfScope
-	if !errors.As(err, &outside) {
-		return 0, false
-	}
-	field := "departement"
-	if strings.TrimSpace(commune) != "" {
-		field = "commune"
-	}
-	data["Errors"] = check.Errors{field: outside.Message}
-	return fiber.StatusForbidden, true
 }
 
 func (m *module) needsPage(c *fiber.Ctx) error {

@@ -70,27 +70,12 @@ func typedForm(c *fiber.Ctx) filterForm {
 }
 
 // filterRefused is how a staff page answers a filter that filterFrom
-// refused: the status (422 for a place or value that is not one, 403 for
-// a place outside scope), each reason under its field (outside scope, the
-// field that named the place, as the API says it: the commune when one
-// was typed, else the département), and the form as typed. ok is false
-// for any other error (the database), which the page returns as is.
+// refused: web.FilterRefused, and the form as typed.
 func filterRefused(c *fiber.Ctx, err error, data fiber.Map) (status int, ok bool) {
-	if inv, isInv := check.AsInvalid(err); isInv {
-		data["Errors"], data["Summary"] = inv.Fields, inv.Message()
-		status = fiber.StatusUnprocessableEntity
-	} else if outside := (*places.OutOfScope)(nil); errors.As(err, &outside) {
-		field := "departement"
-		if strings.TrimSpace(c.Query("commune")) != "" {
-			field = "commune"
-		}
-		data["Errors"] = check.Errors{field: outside.Message}
-		status = fiber.StatusForbidden
-	} else {
-		return 0, false
+	if status, ok = web.FilterRefused(err, c.Query("commune"), data); ok {
+		data["Form"] = typedForm(c)
 	}
-	data["Form"] = typedForm(c)
-	return status, true
+	return status, ok
 }
 
 func (m *module) listRequestsAPI(c *fiber.Ctx) error {
@@ -340,12 +325,8 @@ func exportLink(f proxies.Filter, election string) (link, label string) {
 		carry("round", strconv.Itoa(f.Round), "Tour")
 	}
 	label = "Exporter cette liste (Excel)"
-	switch len(dropped) {
-	case 0:
-	case 1:
-		label += ", sans le filtre " + dropped[0]
-	default:
-		label += ", sans les filtres " + strings.Join(dropped[:len(dropped)-1], ", ") + " et " + dropped[len(dropped)-1]
+	if len(dropped) > 0 {
+		label += ", sans " + fr.Noun(len(dropped), "le filtre", "les filtres") + " " + fr.List(dropped, "et")
 	}
 	return "/api/v1/exports/proxies.xlsx?" + q.Encode(), label
 }
