@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"scrutin/logistics/check"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/places"
 	"scrutin/logistics/proxies"
 	"scrutin/logistics/staff"
@@ -48,9 +50,15 @@ func writeProxies(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Para
 	}
 	read := map[string]string{"departement": f.Departement, "commune": f.Commune}
 	if f.Round != 0 {
-		// A round of the election resolved, in the proxy lists' words.
-		of := proxies.Filter{Election: slug, RoundParam: strconv.Itoa(f.Round)}
-		if err := of.Normalize(ctx, pool, false); err != nil {
+		// A round of the election resolved (elections.ListRound, as the
+		// proxy lists check it).
+		e, err := elections.BySlug(ctx, pool, slug)
+		if err != nil {
+			return Written{}, err
+		}
+		errs := check.Errors{}
+		elections.ListRound(errs, "round", strconv.Itoa(f.Round), e)
+		if err := errs.Err(); err != nil {
 			return Written{}, err
 		}
 		read["round"] = strconv.Itoa(f.Round)
