@@ -30,11 +30,8 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int32, err error
 	}
 	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
 
-	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	m, err := migrator(ctx, conn)
 	if err != nil {
-		return 0, 0, err
-	}
-	if err := m.LoadMigrations(migrations.FS); err != nil {
 		return 0, 0, err
 	}
 	from, err = m.GetCurrentVersion(ctx)
@@ -49,4 +46,28 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int32, err error
 		return from, 0, err
 	}
 	return from, latest, nil
+}
+
+// MigrateTo brings the schema to version, up or down: tests of a
+// migration start from the database it finds.
+func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	m, err := migrator(ctx, conn)
+	if err != nil {
+		return err
+	}
+	return m.MigrateTo(ctx, version)
+}
+
+// migrator reads the migrations this binary embeds, on conn.
+func migrator(ctx context.Context, conn *pgxpool.Conn) (*migrate.Migrator, error) {
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return nil, err
+	}
+	return m, m.LoadMigrations(migrations.FS)
 }

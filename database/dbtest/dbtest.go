@@ -144,3 +144,17 @@ func withDatabase(base, name string) string {
 	}
 	return strings.Join(append(parts, "dbname="+name), " ")
 }
+
+// MigrateTo empties the schema of pool's database and migrates it to
+// version (database.MigrateTo): the database as the next migration finds
+// it, for tests of that migration.
+func MigrateTo(t testing.TB, pool *pgxpool.Pool, version int32) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+		t.Fatal(err)
+	}
+	if err := database.MigrateTo(ctx, pool, version); err != nil {
+		t.Fatalf("migrate to %03d: %v", version, err)
+	}
+}

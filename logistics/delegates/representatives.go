@@ -19,8 +19,8 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/insee"
 	"scrutin/logistics/pgdb"
-	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 )
 
@@ -41,14 +41,17 @@ type RepresentativeInput struct {
 	Name        string `json:"name"`
 }
 
-// normalizeDepartement turns "4", " 2a " or "974" into a département code,
-// reporting whether it is well formed.
+// normalizeDepartement turns "4", " 2a ", "974" or "987" into a
+// département or collectivity code, reporting whether it is one that
+// groups communes (insee.KnownArea, as the staff filters and scopes take):
+// French Polynesia (987) and New Caledonia (988) have representatives
+// too; "99", "98" or Clipperton's "989" do not.
 func normalizeDepartement(code string) (string, bool) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
 		code = "0" + code // lost leading zero
 	}
-	return code, places.ValidDepartement(code)
+	return code, insee.KnownArea(code)
 }
 
 // CandidateName is the election's candidate or list as a sentence names
@@ -126,6 +129,8 @@ func (d *Desk) representativeTarget(ctx context.Context, u *staff.User, errs che
 	dep, ok := normalizeDepartement(departement)
 	if dep == "" {
 		errs.Add("departement", "Indiquez le département.")
+	} else if p, nobody := insee.Uninhabited(dep); nobody {
+		errs.Add("departement", p.Refusal(dep)) // in the communes table, yet nobody to sign for
 	} else if !ok {
 		errs.Add("departement", badDepartement)
 	}

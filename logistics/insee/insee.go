@@ -41,7 +41,8 @@ func KnownDepartement(code string) bool {
 // communes have 98x codes: the Terres australes et antarctiques françaises
 // (984), Wallis-et-Futuna (986), French Polynesia (987) and New Caledonia
 // (988). Not 985 (Mayotte's until it became 976) nor Clipperton (989: an
-// island with no inhabitant, though La Poste's file gives it 98901).
+// island with no inhabitant, though La Poste's file gives it 98901; see
+// Uninhabited).
 func KnownCollectivity(code string) bool {
 	switch code {
 	case "984", "986", "987", "988":
@@ -98,6 +99,41 @@ func digits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// An UninhabitedPlace is in La Poste's communes file, and so in the
+// communes table and the commune search, but nobody lives there: no
+// voter, no bureau, nothing a campaign covers. Its codes are neither
+// KnownCommune nor KnownArea (a scope, filter or representative there
+// would stand for nobody); Refusal says so, rather than « Commune
+// inconnue » for a commune the search has just offered.
+type UninhabitedPlace struct {
+	Name    string // as a sentence starts with it: "L'île de Clipperton"
+	Commune string // its code in La Poste's file, "98901"
+	Area    string // what Departement gives of it, "989"
+}
+
+// Clipperton, an atoll of the eastern Pacific held by the State, has no
+// inhabitant and so no electoral list and no bureau de vote.
+var uninhabited = []UninhabitedPlace{{Name: "L'île de Clipperton", Commune: "98901", Area: "989"}}
+
+// Uninhabited reports whether code is the commune or area code of an
+// uninhabited place ("98901" or "989"), and which.
+func Uninhabited(code string) (UninhabitedPlace, bool) {
+	for _, p := range uninhabited {
+		if code == p.Commune || code == p.Area {
+			return p, true
+		}
+	}
+	return UninhabitedPlace{}, false
+}
+
+// Refusal is the one French sentence that refuses code, p's commune or
+// area code, wherever a place is asked for (scopes, filters,
+// representatives): « L'île de Clipperton (98901) n'a ni habitant ni
+// bureau de vote : personne n'y vote. »
+func (p UninhabitedPlace) Refusal(code string) string {
+	return p.Name + " (" + code + ") n'a ni habitant ni bureau de vote : personne n'y vote."
 }
 
 // A WholeCity is Paris, Lyon or Marseille as a whole (75056, 69123,

@@ -156,3 +156,36 @@ func TestWhole(t *testing.T) {
 		}
 	}
 }
+
+// Clipperton, in La Poste's file as 98901 (area 989), is refused in one
+// sentence that says why; every other code, Pacific or not, is not an
+// uninhabited place.
+func TestUninhabited(t *testing.T) {
+	for _, tt := range []struct {
+		code, refusal string
+	}{
+		{"98901", "L'île de Clipperton (98901) n'a ni habitant ni bureau de vote : personne n'y vote."},
+		{"989", "L'île de Clipperton (989) n'a ni habitant ni bureau de vote : personne n'y vote."},
+		{"98902", ""},
+		{"98", ""},
+		{"987", ""},
+		{"98735", ""},
+		{"04070", ""},
+		{"", ""},
+	} {
+		got := ""
+		if p, ok := Uninhabited(tt.code); ok {
+			got = p.Refusal(tt.code)
+		}
+		if got != tt.refusal {
+			t.Errorf("Uninhabited(%q): %q, want %q", tt.code, got, tt.refusal)
+		}
+	}
+	// Nobody lives there: neither a known commune nor a known area, and
+	// the area is the commune's.
+	for _, p := range uninhabited {
+		if KnownCommune(p.Commune) || KnownArea(p.Area) || Departement(p.Commune) != p.Area || !ValidCommune(p.Commune) {
+			t.Errorf("%+v: known commune %v, known area %v, Departement %q", p, KnownCommune(p.Commune), KnownArea(p.Area), Departement(p.Commune))
+		}
+	}
+}

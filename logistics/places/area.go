@@ -22,6 +22,22 @@ func (e *OutOfScope) Error() string { return e.Message }
 // Is makes errors.Is(err, check.ErrForbidden) hold.
 func (e *OutOfScope) Is(target error) bool { return target == check.ErrForbidden }
 
+// The words refusing a place given twice, one sentence wherever a view,
+// list, document or run reads its place.
+const bothAreas = "Indiquez une commune ou un département, pas les deux."
+
+// CheckOneArea refuses a commune given with a département, even one that
+// agrees with it, for what is about one place only (a delegate document is
+// a commune's or a département's, never both): CheckArea lets an agreeing
+// pair through because the staff pages send a commune with its own
+// département.
+func CheckOneArea(departement, commune string) error {
+	if strings.TrimSpace(departement) != "" && strings.TrimSpace(commune) != "" {
+		return check.Field("commune", bothAreas)
+	}
+	return nil
+}
+
 // CheckArea reads the place of a staff view or run: a commune, else a
 // département (or an overseas collectivity of 98x communes: 987 for
 // French Polynesia, see insee.KnownArea), else neither (the whole scope).
@@ -42,6 +58,9 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 		if !ok {
 			return "", "", check.Field("commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
 		}
+		if p, ok := insee.Uninhabited(c); ok {
+			return "", "", check.Field("commune", p.Refusal(c))
+		}
 		if !insee.KnownCommune(c) {
 			return "", "", check.Field("commune", "Commune inconnue : "+c+".")
 		}
@@ -51,11 +70,13 @@ func CheckArea(u *staff.User, departement, commune string) (dep, com string, err
 		// Both given: they must agree (the page's run form sends the
 		// commune with its own département).
 		if dep != "" && dep != Departement(c) {
-			return "", "", check.Field("commune", "Indiquez une commune ou un département, pas les deux.")
+			return "", "", check.Field("commune", bothAreas)
 		}
 		com, dep = c, Departement(c)
+	} else if p, ok := insee.Uninhabited(dep); ok && dep != "" {
+		return "", "", check.Field("departement", p.Refusal(dep))
 	} else if dep != "" && !insee.ValidDepartement(dep) && !insee.KnownCollectivity(dep) {
-		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 971).")
+		return "", "", check.Field("departement", "Code de département invalide (par exemple 04, 2A ou 974).")
 	} else if dep != "" && !insee.KnownArea(dep) {
 		return "", "", check.Field("departement", "Département inconnu : "+dep+".")
 	}

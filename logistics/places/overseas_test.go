@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/tern/v2/migrate"
 
 	"scrutin/database"
 	"scrutin/database/dbtest"
@@ -19,7 +18,6 @@ import (
 	"scrutin/logistics/insee"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
-	"scrutin/migrations"
 )
 
 // communesFile reads the real communes file of ../shared/data: its lines
@@ -114,7 +112,7 @@ func TestPacificStaffFilter(t *testing.T) {
 		{"Alpes: Papeete", alpes, "", "98735", "", "", "scope"},
 		{"Alpes: 987", alpes, "987", "", "", "", "scope"},
 		{"no such commune in 987", nil, "", "98799", "", "", "commune"},
-		{"Clipperton", nil, "", "98901", "", "", "commune"},
+		{"Clipperton", nil, "", "98901", "", "", "uninhabited"},
 	} {
 		dep, com, err := places.CheckKnownArea(ctx, pool, c.u, c.dep, c.commune)
 		var outside *places.OutOfScope
@@ -127,6 +125,10 @@ func TestPacificStaffFilter(t *testing.T) {
 		case c.refusal == "scope":
 			if !errors.As(err, &outside) || !errors.Is(err, check.ErrForbidden) {
 				t.Errorf("%s: CheckKnownArea(%q, %q) = %q, %q, %v; want out of scope", c.name, c.dep, c.commune, dep, com, err)
+			}
+		case c.refusal == "uninhabited":
+			if !invalid || !strings.Contains(inv.Fields["commune"], "ni habitant ni bureau de vote") {
+				t.Errorf("%s: CheckKnownArea(%q, %q): %v; want the uninhabited refusal", c.name, c.dep, c.commune, err)
 			}
 		default:
 			if !invalid || inv.Fields[c.refusal] != "Commune inconnue : "+c.commune+"." {
@@ -172,7 +174,7 @@ func TestMigration021OnRealCommunes(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	migrateTo20(t, pool)
+	dbtest.MigrateTo(t, pool, 20)
 	var old string
 	if err := pool.QueryRow(ctx, `SELECT departement_of('98735')`).Scan(&old); err != nil || old != "98" {
 		t.Fatalf("before 021, departement_of(98735) = %q, %v", old, err)
@@ -282,7 +284,7 @@ func TestMigration021OnRealCommunes(t *testing.T) {
 func TestMigration021KeepsOldCheckOnOddCodes(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	migrateTo20(t, pool)
+	dbtest.MigrateTo(t, pool, 20)
 	if _, err := pool.Exec(ctx, `INSERT INTO communes (code, name, departement, search_name)
 		VALUES ('1A001', 'Ailleurs', '1A', 'ailleurs'), ('98735', 'Papeete', '98', 'papeete')`); err != nil {
 		t.Fatal(err)
@@ -300,32 +302,6 @@ func TestMigration021KeepsOldCheckOnOddCodes(t *testing.T) {
 	}
 	if err := pool.QueryRow(ctx, `SELECT departement FROM communes WHERE code = '98735'`).Scan(&dep); err != nil || dep != "987" {
 		t.Errorf("98735 in %q, %v; want 987", dep, err)
-	}
-}
-
-// migrateTo20 empties the schema of a test database and migrates it to
-// 020, as database.Migrate does (same version table): the database as
-// 021 finds it.
-func migrateTo20(t *testing.T, pool *pgxpool.Pool) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := pool.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	m, err := migrate.NewMigrator(ctx, conn.Conn(), "schema_version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.LoadMigrations(migrations.FS); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.MigrateTo(ctx, 20); err != nil {
-		t.Fatalf("migrate to 020: %v", err)
 	}
 }
 

@@ -320,8 +320,8 @@ func TestCheckAreaCodes(t *testing.T) {
 		{"", "97801", "978", "97801", "", ""},
 		{"", "2a004", "2A", "2A004", "", ""},
 		{"971", "97101", "971", "97101", "", ""},
-		{"979", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
-		{"2C", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"979", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 974)."},
+		{"2C", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 974)."},
 		{"20", "", "", "", "departement", "Département inconnu : 20."},
 		{"96", "", "", "", "departement", "Département inconnu : 96."},
 		{"", "20004", "", "", "commune", "Commune inconnue : 20004."},
@@ -337,9 +337,9 @@ func TestCheckAreaCodes(t *testing.T) {
 		{"988", "98735", "", "", "commune", "Indiquez une commune ou un département, pas les deux."},
 		{"98", "98735", "", "", "commune", "Indiquez une commune ou un département, pas les deux."},
 		{"98", "", "", "", "departement", "Département inconnu : 98."},
-		{"985", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
-		{"989", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
-		{"", "98901", "", "", "commune", "Commune inconnue : 98901."}, // Clipperton
+		{"985", "", "", "", "departement", "Code de département invalide (par exemple 04, 2A ou 974)."},
+		{"989", "", "", "", "departement", "L'île de Clipperton (989) n'a ni habitant ni bureau de vote : personne n'y vote."},
+		{"", "98901", "", "", "commune", "L'île de Clipperton (98901) n'a ni habitant ni bureau de vote : personne n'y vote."}, // Clipperton
 		{"", "98501", "", "", "commune", "Commune inconnue : 98501."},
 		{"", "99138", "", "", "commune", "Commune inconnue : 99138."},
 		{"", "97901", "", "", "commune", "Commune inconnue : 97901."},

@@ -74,4 +74,7 @@ var actionLabels = map[string]string{
 	"staff.remove":            "Compte d'équipe supprimé",
 	"staff.invite":            "Invitation envoyée de nouveau au compte d'équipe",
 	"staff.invitation_accept": "Mot de passe choisi avec le lien d'invitation",
+	// Migration 023: a scope "98" (before 021, every 98x commune) made the
+	// four collectivities it held.
+	"staff.scope_pacific": "Périmètre « 98 » remplacé par les collectivités 984, 986, 987 et 988 (mise à jour du logiciel)",
 }

@@ -285,3 +285,22 @@ func TestInvitationWords(t *testing.T) {
 		t.Fatalf("after the password: %+v %v", u, err)
 	}
 }
+
+// Clipperton is in the communes table (La Poste's file has it) but nobody
+// lives there: its commune and area codes are refused as a scope, saying
+// why, not called invalid or unknown.
+func TestScopeOfClipperton(t *testing.T) {
+	pool := freshDB(t)
+	addCommunes(t, pool, "98901", "Ile de Clipperton", "98735", "Papeete")
+	for code, want := range map[string]string{
+		"98901": "L'île de Clipperton (98901) n'a ni habitant ni bureau de vote : personne n'y vote.",
+		"989":   "L'île de Clipperton (989) n'a ni habitant ni bureau de vote : personne n'y vote.",
+		"98735": "",
+		"987":   "",
+		"98":    "Code de département ou de commune invalide : « 98 ».",
+	} {
+		if got := refusal(t, pool, staff.NewUser{Email: "pacifique@example.org", Role: staff.Viewer, Scope: []string{code}}, "scope"); got != want {
+			t.Errorf("scope %s: %q, want %q", code, got, want)
+		}
+	}
+}

@@ -107,8 +107,13 @@ func Departement(commune string) string { return insee.Departement(commune) }
 // (984, 986, 987, 988: insee.KnownArea), or a commune code in one of them.
 // A typo such as 99 would give a scope nobody lives in, and so would
 // Paris, Lyon or Marseille as a whole (insee.Whole): people are stored
-// under their arrondissement's code, never these.
+// under their arrondissement's code, never these. Clipperton (98901, 989:
+// insee.Uninhabited) is in the communes table but nobody lives there: said
+// so, not called invalid.
 func scopeProblem(code string) string {
+	if p, ok := insee.Uninhabited(code); ok {
+		return p.Refusal(code)
+	}
 	if c, whole := insee.Whole(code); whole {
 		instead := "donnez les arrondissements (" + c.First + " à " + c.Last + ")"
 		if c.Departement != "" {

@@ -27,7 +27,7 @@ func TestMaterialOrdersRefuseADepartementOutsideScope(t *testing.T) {
 		{org, "/api/v1/material-orders?departement=04", 200, ""},
 		{org, "/api/v1/material-orders", 200, ""},
 		{admin, "/api/v1/material-orders?departement=75", 200, ""},
-		{org, "/api/v1/material-orders?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{org, "/api/v1/material-orders?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 974)."},
 		{org, "/api/v1/material-orders?departement=99", 422, "Département inconnu : 99."},
 		// An overseas collectivity of 98x communes, as the proxy and
 		// delegate lists take it.
@@ -54,7 +54,7 @@ func TestMaterialOrdersRefuseADepartementOutsideScope(t *testing.T) {
 			[]string{dep75, `name="departement" size="4" value="75"`, `name="status"`},
 			[]string{"/api/v1/exports/", "0 commande", "template:"}},
 		{org, "/staff/materiel/commandes?departement=ZZ", 422,
-			[]string{"Code de département invalide (par exemple 04, 2A ou 971).", `value="ZZ"`}, []string{"template:", "/api/v1/exports/"}},
+			[]string{"Code de département invalide (par exemple 04, 2A ou 974).", `value="ZZ"`}, []string{"template:", "/api/v1/exports/"}},
 		{org, "/staff/materiel/commandes?departement=04", 200,
 			[]string{"0 commande", "/api/v1/exports/material-printer?departement=04"}, []string{"hors de votre périmètre"}},
 		{admin, "/staff/materiel/commandes?departement=75", 200, []string{"0 commande"}, nil},

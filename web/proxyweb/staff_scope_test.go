@@ -33,8 +33,8 @@ func TestStaffListsRefuseAPlaceOutsideScopeOrInvalid(t *testing.T) {
 		{"/api/v1/proxy-requests?departement=04", 200, "", ""},
 		{"/api/v1/proxy-requests?departement=4", 200, "", ""},
 		{"/api/v1/proxy-volunteers?commune=04070", 200, "", ""},
-		{"/api/v1/proxy-requests?departement=ZZ", 422, "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
-		{"/api/v1/proxy-volunteers?departement=123", 422, "departement", "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"/api/v1/proxy-requests?departement=ZZ", 422, "departement", "Code de département invalide (par exemple 04, 2A ou 974)."},
+		{"/api/v1/proxy-volunteers?departement=123", 422, "departement", "Code de département invalide (par exemple 04, 2A ou 974)."},
 		{"/api/v1/proxy-requests?commune=7510X", 422, "commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
 		{"/api/v1/proxy-volunteers?commune=abc", 422, "commune", "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
 	} {
@@ -59,7 +59,7 @@ func TestStaffListsRefuseAPlaceOutsideScopeOrInvalid(t *testing.T) {
 		{"/staff/procurations?commune=75104", 403, "La commune 75104 est hors de votre périmètre."},
 		{"/staff/procurations/volontaires?departement=75", 403, "Le département 75 est hors de votre périmètre."},
 		{"/staff/procurations/volontaires?commune=75104", 403, "La commune 75104 est hors de votre périmètre."},
-		{"/staff/procurations?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 971)."},
+		{"/staff/procurations?departement=ZZ", 422, "Code de département invalide (par exemple 04, 2A ou 974)."},
 		{"/staff/procurations/volontaires?commune=abc", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
 		{"/staff/procurations?commune=04070", 200, ""},
 	} {
