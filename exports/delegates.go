@@ -141,9 +141,12 @@ func dlgParams(ctx context.Context, pool *pgxpool.Pool, u *staff.User, p Params,
 		a.round = n
 	}
 	commune, dep := strings.TrimSpace(p["commune"]), strings.TrimSpace(p["departement"])
+	// A document is a commune's or a département's: both given is refused
+	// in the words of every other place filter (places.CheckOneArea).
+	if err := places.CheckOneArea(dep, commune); err != nil {
+		return nil, err
+	}
 	switch {
-	case commune != "" && dep != "":
-		return nil, check.Field("commune", "Choisissez une commune ou un département, pas les deux.")
 	case need == "commune" && commune == "":
 		return nil, check.Field("commune", "Précisez la commune.")
 	case need == "departement" && dep == "":
@@ -235,13 +238,6 @@ func dlgRoundName(n int) string {
 	return "premier tour"
 }
 
-func dlgRoundShort(n int) string {
-	if n == 2 {
-		return "2nd tour"
-	}
-	return "1er tour"
-}
-
 // dlgRoundsText: "le premier tour (dimanche 14 mars 2027) et le second tour
 // (dimanche 21 mars 2027)".
 func dlgRoundsText(rs []elections.Round) string {
@@ -263,7 +259,7 @@ func dlgRoundsNote(rounds []int, docRounds []elections.Round) string {
 	if len(rounds) >= len(docRounds) || len(docRounds) < 2 {
 		return ""
 	}
-	return "(" + dlgRoundShort(rounds[0]) + " uniquement)"
+	return "(" + fr.Round(rounds[0]) + " uniquement)"
 }
 
 // dlgRepresented agrees with the candidate or list a representative
@@ -705,7 +701,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a 
 		widths := []float64{48, 40, d.w - 88}
 		d.row(widths, []dlgCell{{text: "Tour", style: "B", size: 9}, {text: "Rôle", style: "B", size: 9}, {text: "Bureau de vote", style: "B", size: 9}}, 4.6, true)
 		for _, ps := range v.Postings {
-			when := dlgRoundShort(ps.Round) + "\n" + dlgLongDate(dates[ps.Round])
+			when := fr.Round(ps.Round) + "\n" + dlgLongDate(dates[ps.Round])
 			where := dlgBureauTitle(ps.BureauCode, ps.BureauName) + "\n" + dlgIf(ps.BureauAddress != "", ps.BureauAddress+"\n", "") + ps.CommuneName + " (" + ps.CommuneCode + ")"
 			d.row(widths, []dlgCell{{text: when, size: 9.5}, {text: ps.Role.Label(), style: "B", size: 9.5}, {text: where, size: 9.5}}, 4.6, true)
 		}

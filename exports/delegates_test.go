@@ -215,7 +215,7 @@ func TestDelegateDesignationLetter(t *testing.T) {
 		"Bureau n° 1 — Hôtel de ville", "Place du Général de Gaulle", "Bureau n° 2 — École Joseph Reinach",
 		"Assesseur titulaire", "Assesseur suppléant", "Délégué titulaire", "Délégué suppléant",
 		"BRÛLÉ-NGUYỄN Zoé Anne", "nom de naissance : NGUYỄN", "Né(e) le 02/03/1990 à Hanoï (Viêt Nam)",
-		"ŻÓŁĆ Łukasz", "(1er tour uniquement)", "ØSTER Søren", "(2nd tour uniquement)",
+		"ŻÓŁĆ Łukasz", "(1er tour uniquement)", "ØSTER Søren", "(2d tour uniquement)",
 		"=CMD|' /C CALC'!A0 @SUM(1+1)",
 		// R46: the commune and the number on its list; the NNE, said so, without it
 		"Inscrit·e à Digne-les-Bains (04070), bureau 1, n° 1204", "Inscrit·e à Digne-les-Bains (04070), bureau 3, n° 007",
@@ -355,13 +355,13 @@ func TestDelegateCredentials(t *testing.T) {
 	wantText(t, "credentials", text, "Accréditation", "BRÛLÉ-NGUYỄN Zoé Anne", "ŻÓŁĆ Łukasz", "ØSTER Søren", "=CMD|' /C CALC'!A0",
 		"Assesseur titulaire", "Assesseur suppléant", "Délégué titulaire", "Délégué suppléant",
 		"Bureau n° 1 — Hôtel de ville", "Place du Général de Gaulle", "Bureau n° 2 — École Joseph Reinach",
-		"1er tour", "2nd tour", "dimanche "+r1.Date.Format("2"),
+		"1er tour", "2d tour", "dimanche "+r1.Date.Format("2"),
 		"pièce d'identité", "carte électorale", "récépissé de la mairie", "stylo", "R47",
 		"Désigné(e) par la liste « Ensemble pour demain », représentée par Camille Martin")
 	dontWantText(t, "credentials", text, "Петров", "Dupont", "Inès", "par Liste")
 	// Each page is one person's: Zoé's page holds her two rounds.
 	for _, page := range strings.Split(text, "\f") {
-		if strings.Contains(page, "BRÛLÉ-NGUYỄN") && (!strings.Contains(page, "1er tour") || !strings.Contains(page, "2nd tour") || strings.Contains(page, "ŻÓŁĆ")) {
+		if strings.Contains(page, "BRÛLÉ-NGUYỄN") && (!strings.Contains(page, "1er tour") || !strings.Contains(page, "2d tour") || strings.Contains(page, "ŻÓŁĆ")) {
 			t.Errorf("Zoé's page:\n%s", page)
 		}
 	}
@@ -372,7 +372,7 @@ func TestDelegateCredentials(t *testing.T) {
 		t.Errorf("département, round 1: rows = %d, pages = %d, want 5", rows, pages)
 	}
 	wantText(t, "credentials 04", text, "ΠΑΠΑΔΌΠΟΥΛΟΣ Νίκος", "Sisteron (04209)")
-	dontWantText(t, "credentials 04", text, "ØSTER", "2nd tour")
+	dontWantText(t, "credentials 04", text, "ØSTER", "2d tour")
 }
 
 func TestDelegateWorkbook(t *testing.T) {
@@ -692,7 +692,7 @@ func TestDelegatePrefecture(t *testing.T) {
 	// Both rounds: the cover counts each; a person of one round is marked.
 	pdf, _ = f.run(t, dlgOrganizer, "prefecture", exports.Params{"departement": "04", "election": demo.ElectionSlug})
 	text, _ = pdfText(t, pdf)
-	wantText(t, "prefecture both rounds", text, "Couverture — premier tour", "Couverture — second tour", "ØSTER Søren", "(2nd tour uniquement)", "hors besoin")
+	wantText(t, "prefecture both rounds", text, "Couverture — premier tour", "Couverture — second tour", "ØSTER Søren", "(2d tour uniquement)", "hors besoin")
 
 	// The département's representative on the cover, once named.
 	f.representative(t, "04", "Jeanne Aubert")
@@ -744,22 +744,29 @@ func TestDelegateExportScope(t *testing.T) {
 			t.Errorf("%s %v: %d bytes written", c.name, c.p, buf.Len())
 		}
 	}
+	// A commune with a département is refused in the words of every
+	// other place filter (places.CheckOneArea), even when they agree.
+	const both = "Indiquez une commune ou un département, pas les deux."
 	for _, c := range []struct {
 		name  string
 		p     exports.Params
 		field string
+		msg   string // "": any message
 	}{
-		{"designations", exports.Params{"election": demo.ElectionSlug}, "commune"},
-		{"designations", exports.Params{"commune": "Digne", "election": demo.ElectionSlug}, "commune"},
-		{"designations", exports.Params{"commune": "04070", "election": "nope"}, "election"},
-		{"designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug, "round": "3"}, "round"},
-		{"delegates", exports.Params{"commune": "04070", "departement": "04", "election": demo.ElectionSlug}, "commune"},
-		{"prefecture", exports.Params{"departement": "4x", "election": demo.ElectionSlug}, "departement"},
-		{"credentials", exports.Params{"election": demo.ElectionSlug}, "commune"},
+		{"designations", exports.Params{"election": demo.ElectionSlug}, "commune", ""},
+		{"designations", exports.Params{"commune": "Digne", "election": demo.ElectionSlug}, "commune", ""},
+		{"designations", exports.Params{"commune": "04070", "election": "nope"}, "election", ""},
+		{"designations", exports.Params{"commune": "04070", "election": demo.ElectionSlug, "round": "3"}, "round", ""},
+		{"delegates", exports.Params{"commune": "04070", "departement": "04", "election": demo.ElectionSlug}, "commune", both},
+		{"delegates", exports.Params{"commune": "04070", "departement": "75", "election": demo.ElectionSlug}, "commune", both},
+		{"credentials", exports.Params{"commune": "04070", "departement": "04", "election": demo.ElectionSlug}, "commune", both},
+		{"prefecture", exports.Params{"departement": "4x", "election": demo.ElectionSlug}, "departement", ""},
+		{"credentials", exports.Params{"election": demo.ElectionSlug}, "commune", ""},
 	} {
 		_, err := exports.Run(ctx, f.pool, dlgOrganizer, dlgOrganizer.Actor(), c.name, c.p, &bytes.Buffer{})
-		if inv, ok := check.AsInvalid(err); !ok || inv.Fields[c.field] == "" {
-			t.Errorf("%s %v: err = %v, want a message on %s", c.name, c.p, err, c.field)
+		inv, ok := check.AsInvalid(err)
+		if !ok || inv.Fields[c.field] == "" || (c.msg != "" && inv.Fields[c.field] != c.msg) {
+			t.Errorf("%s %v: err = %v, want a message on %s %q", c.name, c.p, err, c.field, c.msg)
 		}
 	}
 	// Within the scope, a département without communes loaded is not found.

@@ -312,6 +312,15 @@ func templateFuncs() template.FuncMap {
 			return t.In(elections.Paris).Format("02/01/2006 à 15h04")
 		},
 		"add": func(a, b int) int { return a + b },
+		// tour names a round in plain text (fr.Round: "1er tour", for a
+		// select's options); tourSup with its ordinal raised, for running
+		// text ("1<sup>er</sup> tour").
+		"tour": func(n any) string { return fr.Round(roundNumber(n)) },
+		"tourSup": func(n any) template.HTML {
+			num, rest, _ := strings.Cut(fr.Round(roundNumber(n)), " ")
+			i := strings.IndexFunc(num, func(r rune) bool { return r < '0' || r > '9' })
+			return template.HTML(num[:i] + "<sup>" + num[i:] + "</sup> " + rest)
+		},
 		// actor is who acted (audit actors, created_by), for people.
 		"actor": staff.ActorLabel,
 		// dict builds the argument map of a partial template.
@@ -325,4 +334,10 @@ func templateFuncs() template.FuncMap {
 			return m
 		},
 	}
+}
+
+// roundNumber reads a round's number whatever integer type holds it.
+func roundNumber(n any) int {
+	v, _ := strconv.Atoi(fmt.Sprint(n))
+	return v
 }

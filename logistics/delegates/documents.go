@@ -107,7 +107,7 @@ func (b *DocBureau) Seat(r Role) (DocSeat, bool) {
 func DocCommune(ctx context.Context, q pgdb.Q, u *staff.User, field, code string) (*places.Commune, error) {
 	norm, ok := places.NormalizeCommune(code)
 	if !ok {
-		return nil, check.Field(field, "Code commune invalide (5 caractères INSEE, par exemple 04070).")
+		return nil, check.Field(field, "Code de commune invalide (5 caractères INSEE, par exemple 04070).")
 	}
 	c, err := places.GetCommune(ctx, q, norm)
 	if err != nil {

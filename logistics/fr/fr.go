@@ -42,6 +42,18 @@ func Number(n int) string {
 	return b.String()
 }
 
+// Round names a round of an election as pages and documents abbreviate
+// it: "1er tour", "2d tour".
+func Round(n int) string {
+	switch n {
+	case 1:
+		return "1er tour"
+	case 2:
+		return "2d tour"
+	}
+	return strconv.Itoa(n) + "e tour"
+}
+
 // List joins items the French way, with conj ("et", "ou") before the
 // last: "a", "a et b", "a, b et c".
 func List(items []string, conj string) string {

@@ -39,7 +39,7 @@ func TestSignupWithSeveralOpenElections(t *testing.T) {
 	}{
 		{"no election in the address: the list", "", 200, append([]string{choose}, links...), []string{form, unknown, "Élection passée", "Aucune élection"}, ""},
 		{"the other election", "?election=partielle-2027", 200,
-			[]string{"« Municipale partielle »", `id="election-choisie"`, "Tour 1, le " + partielle.Rounds[0].Date.Format("02/01/2006")}, []string{choose}, "partielle-2027"},
+			[]string{"« Municipale partielle »", `id="election-choisie"`, "1<sup>er</sup> tour, le " + partielle.Rounds[0].Date.Format("02/01/2006")}, []string{choose}, "partielle-2027"},
 		{"an unknown slug", "?election=nope", 404, append([]string{unknown}, links...), []string{form}, ""},
 		{"a closed election", "?election=ancienne", 404, append([]string{unknown}, links...), []string{form}, ""},
 	} {

@@ -31,7 +31,7 @@ func TestVolunteersListRefusesARoundThatIsNotOne(t *testing.T) {
 		{demo.ElectionSlug + "&round=-1", 422, map[string]string{"round": notARound}},
 		{"partielle-un-tour&round=2", 422, map[string]string{"round": oneRound}},
 		// Every bad field at once, the place's too.
-		{demo.ElectionSlug + "&round=3&departement=ZZ", 422, map[string]string{"round": notARound, "departement": "Code de département invalide (par exemple 04, 2A ou 971)."}},
+		{demo.ElectionSlug + "&round=3&departement=ZZ", 422, map[string]string{"round": notARound, "departement": "Code de département invalide (par exemple 04, 2A ou 974)."}},
 		{demo.ElectionSlug + "&round=1", 200, nil},
 		{demo.ElectionSlug + "&round=2", 200, nil},
 		{demo.ElectionSlug + "&round=", 200, nil},

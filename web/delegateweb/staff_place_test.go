@@ -108,7 +108,7 @@ func TestRunFormKeepsThePlace(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{"/staff/delegues?election=" + slug + "&round=1", `id="run-assignment">Lancer l'affectation (tout votre périmètre)</button>`},
 		{"/staff/delegues?election=" + slug + "&round=1&departement=04", `id="run-assignment">Lancer l'affectation (département 04)</button>`},
-		{"/staff/delegues?election=" + slug + "&round=2&departement=04", `<option value="2" selected>Tour 2</option>`},
+		{"/staff/delegues?election=" + slug + "&round=2&departement=04", `<option value="2" selected>2d tour</option>`},
 		{"/staff/delegues?election=" + slug + "&round=1&commune=04070", `id="run-assignment">Lancer l'affectation (commune de Digne-les-Bains, 04070)</button>`},
 	} {
 		if _, body := fetch(t, admin, env, c.path); !strings.Contains(body, c.want) {
@@ -338,7 +338,7 @@ func TestVolunteersPageKeepsTheFilterWhenRefused(t *testing.T) {
 			[]string{`name="departement" size="4" value="75"`, `name="q" value="Dupont"`, `<option value="delegue_titulaire" selected>`, `<option value="free" selected>`},
 			`<input id="f_dep" name="departement" size="4" value="75" aria-invalid="true" aria-describedby="departement-error"><p class="error" id="departement-error" role="alert">Le département 75 est hors de votre périmètre.</p>`},
 		{"commune=75104&round=2", 403,
-			[]string{`name="commune" size="6" value="75104"`, `<option value="2" selected>2</option>`},
+			[]string{`name="commune" size="6" value="75104"`, `<option value="2" selected>2d tour</option>`},
 			`<p class="error" id="commune-error" role="alert">La commune 75104 est hors de votre périmètre.</p>`},
 		{"commune=ABCDE", 422,
 			[]string{`name="commune" size="6" value="ABCDE"`},
