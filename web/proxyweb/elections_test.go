@@ -2,6 +2,7 @@ package proxyweb_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/url"
 	"regexp"
@@ -262,7 +263,7 @@ func TestQueueAsksForAnElectionWhenSeveralAreOpen(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("queue%s: %d", query, r.Status)
 		}
-		return string(r.Body)
+		return html.UnescapeString(string(r.Body)) // the hint's l'appariement
 	}
 	if page := queue(""); !strings.Contains(page, `id="export"`) || !strings.Contains(page, `id="apparier"`) || strings.Contains(page, `id="choisir-election"`) {
 		t.Fatalf("one election open: %s", page)

@@ -211,47 +211,57 @@ func (m *module) queuePage(c *fiber.Ctx) error {
 
 func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	ctx := c.UserContext()
-	f, ferr := m.filterFrom(c, false)
-	if ferr != nil {
-		refused, ok := filterRefused(c, ferr, data)
-		if !ok {
-			return ferr // the database, not the filter
-		}
-		f = proxies.Filter{Limit: queuePage}
-		status = refused
-	} else {
-		data["Form"] = formOf(f)
-	}
-	list := &proxies.QueueList{}
-	if status != fiber.StatusForbidden || ferr == nil { // a place outside scope: not the whole scope instead
-		var err error
-		if list, err = proxies.ListQueue(ctx, m.s.Pool, web.StaffUser(c), f); err != nil {
-			return err
-		}
-	}
-	entries, total := list.Entries, list.Rounds
 	es, err := elections.List(ctx, m.s.Pool)
 	if err != nil {
 		return err
 	}
-	// The export and the batch act on the filter's election, else on the
-	// only open one; with several open, the page asks to choose.
-	export, severalOpen := f.Election, false
-	if export == "" {
+	data["Title"], data["Statuses"], data["Elections"] = "Procurations", statusChoices, es
+	f, err := m.filterFrom(c, false)
+	if err != nil {
+		refused, ok := filterRefused(c, err, data)
+		if !ok {
+			return err // the database, not the filter
+		}
+		// As the delegates' lists: the form, what was typed and why, and
+		// nothing else. Rows, counts or an export under it would pass the
+		// whole scope off as the answer to a filter that was not applied.
+		data["Refused"] = true
+		return m.s.RenderStatus(c, refused, "proxies/staff_queue", data)
+	}
+	data["Form"] = formOf(f)
+	u := web.StaffUser(c)
+	list, err := proxies.ListQueue(ctx, m.s.Pool, u, f)
+	if err != nil {
+		return err
+	}
+	entries, total := list.Entries, list.Rounds
+	// The batch acts on the filter's election, else on the only open one;
+	// with several open, the page asks to choose.
+	match, severalOpen := f.Election, false
+	if match == "" {
 		open, err := elections.OpenAt(ctx, m.s.Pool, m.s.Now())
 		if err != nil {
 			return err
 		}
 		if len(open) == 1 {
-			export = open[0].Slug
+			match = open[0].Slug
 		}
 		severalOpen = len(open) > 1
 	}
-	data["SeveralOpen"] = severalOpen
-	data["Title"] = "Procurations"
-	data["Entries"], data["Filter"], data["Statuses"] = entries, f, statusChoices
-	data["Elections"], data["ExportElection"], data["Now"] = es, export, m.s.Now()
-	if export != "" && status != fiber.StatusForbidden { // outside scope, no list to export
+	// The export is one election's workbook: that of the rows listed. An
+	// empty list shows none; its export is then the batch's election, the
+	// workbook also holding the election's volunteers.
+	export, spansSeveral, err := m.queueElection(c, f, list)
+	if err != nil {
+		return err
+	}
+	if export == "" && !spansSeveral && total == 0 && hasRound(es, match, f.Round) {
+		export = match
+	}
+	data["MatchElection"] = match
+	data["Choose"] = chooseText(export != "", spansSeveral, severalOpen, u.IsAdmin())
+	data["Entries"], data["Filter"], data["Now"] = entries, f, m.s.Now()
+	if export != "" {
 		data["ExportURL"], data["ExportLabel"] = exportLink(f, export)
 	}
 	if f.Offset > 0 {
@@ -262,6 +272,82 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	}
 	data["Counted"] = queueText(list.Requests, total, f.Offset+1, f.Offset+len(entries), f.Round)
 	return m.s.RenderStatus(c, status, "proxies/staff_queue", data)
+}
+
+// queueElection is the election of the queue's rows under f, all pages
+// included: the filter's, or the one every row belongs to; "" with
+// several true when the rows belong to several, "" alone when there is
+// no row. The page's rows tell most of it; when they are of one election
+// but are not the whole list, one count of that election's rows says
+// whether the others are of it too.
+func (m *module) queueElection(c *fiber.Ctx, f proxies.Filter, list *proxies.QueueList) (slug string, several bool, err error) {
+	if f.Election != "" || list.Rounds == 0 {
+		return f.Election, false, nil
+	}
+	entries := list.Entries
+	if len(entries) == 0 { // a page beyond the last: the list's first row
+		first := f
+		first.Limit, first.Offset = 1, 0
+		l, err := proxies.ListQueue(c.UserContext(), m.s.Pool, web.StaffUser(c), first)
+		if err != nil || len(l.Entries) == 0 {
+			return "", false, err
+		}
+		entries = l.Entries
+	}
+	slug = entries[0].Election
+	for _, e := range entries[1:] {
+		if e.Election != slug {
+			return "", true, nil
+		}
+	}
+	if f.Offset == 0 && len(list.Entries) == list.Rounds {
+		return slug, false, nil
+	}
+	one := f
+	one.Election, one.Limit, one.Offset = slug, 1, 0
+	l, err := proxies.ListQueue(c.UserContext(), m.s.Pool, web.StaffUser(c), one)
+	if err != nil {
+		return "", false, err
+	}
+	if l.Rounds != list.Rounds {
+		return "", true, nil
+	}
+	return slug, false, nil
+}
+
+// hasRound tells whether the election slug of es has the round (0: any
+// round): an export refuses a round its election does not have.
+func hasRound(es []elections.Election, slug string, round int) bool {
+	for _, e := range es {
+		if e.Slug == slug {
+			return round == 0 || slices.ContainsFunc(e.Rounds, func(r elections.Round) bool { return r.Number == round })
+		}
+	}
+	return false
+}
+
+// chooseText is the hint in place of what the queue cannot offer without
+// an election chosen in its filter: the export when the list spans
+// several elections (a workbook holds one; choosing makes the list show
+// exactly what the file will), or when none is shown and several are
+// open; the batch, for admins, when several are open. "" when nothing is
+// missing.
+func chooseText(exportable, spansSeveral, severalOpen, admin bool) string {
+	why, export := "Plusieurs élections sont ouvertes", "exporter"
+	if spansSeveral {
+		why, export = "Cette liste couvre plusieurs élections", "l'exporter"
+	}
+	var do []string
+	if !exportable && (spansSeveral || severalOpen) {
+		do = append(do, export)
+	}
+	if admin && severalOpen {
+		do = append(do, "lancer l'appariement")
+	}
+	if len(do) == 0 {
+		return ""
+	}
+	return why + " : choisissez-en une dans le filtre pour " + strings.Join(do, " ou ") + "."
 }
 
 // queueText is the sentence above the queue: how many requests (people)

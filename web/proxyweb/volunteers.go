@@ -77,30 +77,28 @@ func volunteersURL(f proxies.Filter, status string, after int64) string {
 
 func (m *module) volunteersPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	status, data := fiber.StatusOK, fiber.Map{}
-	f, ferr := m.filterFrom(c, true)
-	if ferr != nil {
-		refused, ok := filterRefused(c, ferr, data)
-		if !ok {
-			return ferr // the database, not the filter
-		}
-		f = proxies.Filter{}
-		f.Normalize(ctx, m.s.Pool, true)
-		status = refused
-	} else {
-		data["Form"] = formOf(f)
+	es, err := elections.List(ctx, m.s.Pool)
+	if err != nil {
+		return err
 	}
+	data := fiber.Map{"Title": "Volontaires procurations", "Statuses": situationChoices, "Elections": es}
+	f, err := m.filterFrom(c, true)
+	if err != nil {
+		refused, ok := filterRefused(c, err, data)
+		if !ok {
+			return err // the database, not the filter
+		}
+		// As the delegates' lists: the form, what was typed and why, and
+		// nothing else. Counts or rows under it would pass the whole scope
+		// off as the answer to a filter that was not applied.
+		data["Refused"] = true
+		return m.s.RenderStatus(c, refused, "proxies/staff_volunteers", data)
+	}
+	data["Form"] = formOf(f)
 	// The page walks with the cursor only: an offset would make deep pages
 	// scan everything before them.
 	f.Limit, f.Offset = volunteerPageSize, 0
-	list := &proxies.VolunteerList{}
-	if status != fiber.StatusForbidden { // a place outside scope: not the whole scope instead
-		var err error
-		if list, err = proxies.ListVolunteers(ctx, m.s.Pool, web.StaffUser(c), f); err != nil {
-			return err
-		}
-	}
-	es, err := elections.List(ctx, m.s.Pool)
+	list, err := proxies.ListVolunteers(ctx, m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
 		return err
 	}
@@ -108,16 +106,15 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	for i, s := range situationChoices {
 		tabs[i] = situationTab{Value: s.Value, Label: s.Label, URL: volunteersURL(f, s.Value, 0), Count: list.Counts.Of(s.Value), Current: s.Value == f.Status}
 	}
-	data["Title"] = "Volontaires procurations"
-	data["List"], data["Filter"], data["Tabs"], data["Statuses"] = list, f, tabs, situationChoices
-	data["Elections"], data["Now"], data["Matching"] = es, m.s.Now(), matchingText(f, list.Counts)
+	data["List"], data["Filter"], data["Tabs"] = list, f, tabs
+	data["Now"], data["Matching"] = m.s.Now(), matchingText(f, list.Counts)
 	if list.NextAfter != 0 {
 		data["NextURL"] = volunteersURL(f, f.Status, list.NextAfter)
 	}
 	if f.After != 0 {
 		data["FirstURL"] = volunteersURL(f, f.Status, 0)
 	}
-	return m.s.RenderStatus(c, status, "proxies/staff_volunteers", data)
+	return m.s.RenderStatus(c, fiber.StatusOK, "proxies/staff_volunteers", data)
 }
 
 // matchingText is the sentence above the list: how many volunteers the
