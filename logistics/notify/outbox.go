@@ -28,7 +28,7 @@ type Message struct {
 	Channel   Channel
 	Recipient string // e-mail address or E.164 phone number
 	Subject   string // e-mail only
-	Body      string // plain text, French; for SMS keep it short (160 characters is one SMS)
+	Body      string // plain text, French; for SMS, one SMS: 160 characters of the GSM alphabet (SMSSegments)
 	Kind      string // what caused it, e.g. "proxy.offer"
 }
 

@@ -69,10 +69,12 @@ func (s *SMSSender) post(ctx context.Context, m Outgoing) error {
 	if !e164.MatchString(m.Recipient) {
 		return Permanent(errors.New("numéro de téléphone invalide (format international attendu, +33…)"))
 	}
+	// In the GSM alphabet when it can be: a curly apostrophe or a "ç" in a
+	// name would otherwise bill the text in 70-character parts.
 	body, _ := json.Marshal(struct {
 		To   string `json:"to"`
 		Text string `json:"text"`
-	}{m.Recipient, m.Body})
+	}{m.Recipient, GSMText(m.Body)})
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second

@@ -9,6 +9,7 @@ import (
 
 	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
+	"scrutin/logistics/notify"
 )
 
 // Every message a voter or volunteer receives, in French. Bodies are plain
@@ -113,13 +114,48 @@ func offerVolunteerBody(p pair, moved, rounds string, km *float64, deadline, lin
 		"Si vous acceptez, elle recevra vos nom, téléphone, date de naissance et numéro d'électeur pour établir la procuration." + signature
 }
 
-// offerVolunteerSMS is the offer as a text message: who, when, the
-// deadline and the link, after moved (movedVolunteerSMS, "" when none).
-// No "·", nor letters such as "À" or "ê": outside the GSM alphabet they
-// would cut the message into 70-character parts.
-func offerVolunteerSMS(p pair, moved, rounds, deadline, link string) string {
-	return moved + p.rFirst + " (" + p.rCommuneName + ") cherche quelqu'un pour voter à sa place " + rounds +
-		". Acceptez ou refusez avant le " + deadline + " : " + link
+// Text messages (Desk.SMS): offers, acceptances and reminders. One SMS
+// holds 160 characters of the GSM alphabet, but only 70 once any other
+// character appears ("ç", "ê", "ô", "·", "’", "«", a non-breaking space),
+// and each part of a longer text is billed. So these texts are in the GSM
+// alphabet, name nobody (a name may bring any letter; the e-mail tells who
+// and where) and end with the private link, about 100 of the 160
+// characters: each gives the vote dates when they fit, else only what to
+// do and by when. With a base URL of up to 46 characters, each is one SMS
+// (sms_test.go).
+
+// smsDay is a date in a text message: the year goes without saying.
+func smsDay(t time.Time) string { return t.Format("02/01") }
+
+// smsDays is the vote dates of rounds in a text message: "le 11/04 et
+// le 25/04".
+func smsDays(days ...time.Time) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = "le " + smsDay(d)
+	}
+	return strings.Join(parts, " et ")
+}
+
+// smsDeadline is an offer's deadline in a text message, Paris time.
+func smsDeadline(t time.Time) string { return t.In(elections.Paris).Format("02/01 à 15h04") }
+
+// offerVolunteerSMS is the offer as a text message: the vote dates (days,
+// smsDays), the deadline (smsDeadline) and the link; moved when the same
+// message tells that the volunteer's unanswered offers went to others
+// (movedVolunteerLines), which the e-mail details. A batch writes a
+// hundred thousand: each text is one concatenation.
+func offerVolunteerSMS(moved bool, days, deadline, link string) string {
+	if moved {
+		if s := "Proposition modifiée : procuration à porter " + days + ", répondez avant le " + deadline + ".\n" + link; notify.SMSSegments(s) == 1 {
+			return s
+		}
+		return "Proposition modifiée : répondez avant le " + deadline + ".\n" + link
+	}
+	if s := "Procuration à porter " + days + " : répondez avant le " + deadline + ".\n" + link; notify.SMSSegments(s) == 1 {
+		return s
+	}
+	return "Procuration à porter : répondez avant le " + deadline + ".\n" + link
 }
 
 // offerVolunteerSubject is the subject of an offer's e-mail: another one
@@ -151,23 +187,6 @@ func movedVolunteerLines(ws []withdrawal) string {
 	}
 	b.WriteString("Nous avons réparti autrement les demandes, pour que chaque personne trouve quelqu'un au plus près. À la place, nous vous proposons celle-ci :\n\n")
 	return b.String()
-}
-
-// movedVolunteerSMS is movedVolunteerLines as the start of a text message
-// (offerVolunteerSMS), in the GSM alphabet.
-func movedVolunteerSMS(ws []withdrawal) string {
-	if len(ws) == 0 {
-		return ""
-	}
-	groups := byPair(ws)
-	names := make([]string, len(groups))
-	for i, g := range groups {
-		names[i] = fr.De(g[0].rFirst)
-	}
-	if len(names) == 1 {
-		return "La demande " + names[0] + " que nous vous proposions va à quelqu'un d'autre. Nouvelle proposition : "
-	}
-	return "Les demandes " + strings.Join(names, " et ") + " que nous vous proposions vont à quelqu'un d'autre. Nouvelle proposition : "
 }
 
 // The buttons of the mandant's page (templates/proxies/request_page.html)
@@ -373,15 +392,26 @@ Votre page : %s`, first, link) + signature
 }
 
 // acceptedMandantSMS and reminderMandantSMS are the mandant's texts
-// (Desk.SMS): the news and the link to their page.
+// (Desk.SMS): the news and the link to their page, which says how to
+// establish the proxy.
 func acceptedMandantSMS(ps []pair, link string) string {
-	return "Bonne nouvelle : " + ps[0].vFirst + " " + ps[0].vLast + " accepte de porter votre procuration pour " + pairRounds(ps) +
-		". Établissez-la maintenant, tout est sur votre page : " + link
+	days := make([]time.Time, len(ps))
+	for i, p := range ps {
+		days[i] = p.roundDate
+	}
+	// The rounds accepted: a volunteer may carry one of the two asked for.
+	if s := "Votre mandataire a accepté pour " + smsDays(days...) + " : établissez la procuration.\n" + link; notify.SMSSegments(s) == 1 {
+		return s
+	}
+	return "Votre mandataire a accepté : établissez la procuration.\n" + link
 }
 
 func reminderMandantSMS(p pair, link string) string {
-	return fmt.Sprintf("Rappel : le tour %d a lieu le %s. Si la procuration au nom %s n'est pas encore établie, faites-la aujourd'hui : %s",
-		p.round, frDate(p.roundDate), fr.De(p.vFirst+" "+p.vLast), link)
+	vote := "Vote le " + smsDay(p.roundDate) + " : "
+	if s := vote + "procuration établie ? Sinon, faites-la aujourd'hui.\n" + link; notify.SMSSegments(s) == 1 {
+		return s
+	}
+	return vote + "faites la procuration aujourd'hui.\n" + link
 }
 
 func reminderMandantBody(p pair, link string) string {

@@ -175,20 +175,30 @@ type offerRenderer struct {
 	// A link is the prefix and the secret, which has nothing to escape.
 	prefix string
 	// The rounds' text, by set of rounds, and the deadlines', of every
-	// note: a batch has one or two of each.
-	roundsText map[uint64]string
-	deadlines  map[int64]string // by Unix time: time.Time is no map key
+	// note: a batch has one or two of each. With sms, their short forms
+	// too (smsDays, smsDeadline).
+	roundsText   map[uint64]string
+	deadlines    map[int64]string // by Unix time: time.Time is no map key
+	smsDays      map[uint64]string
+	smsDeadlines map[int64]string
 }
 
 // offerRenderer prepares the messages of notes.
 func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time, notes []offerNote) *offerRenderer {
-	o := &offerRenderer{who: who, sms: d.SMS, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{}}
+	o := &offerRenderer{who: who, sms: d.SMS, dates: dates, prefix: d.url(""), roundsText: map[uint64]string{}, deadlines: map[int64]string{},
+		smsDays: map[uint64]string{}, smsDeadlines: map[int64]string{}}
 	for _, n := range notes {
 		if k := roundsKey(n.rounds); o.roundsText[k] == "" {
 			o.roundsText[k] = o.roundsOf(n)
+			if o.sms {
+				o.smsDays[k] = o.daysOf(n)
+			}
 		}
 		if k := n.expires.UnixNano(); o.deadlines[k] == "" {
 			o.deadlines[k] = frDateTime(n.expires)
+			if o.sms {
+				o.smsDeadlines[k] = smsDeadline(n.expires)
+			}
 		}
 	}
 	return o
@@ -211,14 +221,25 @@ func (o *offerRenderer) roundsOf(n offerNote) string {
 	return strings.Join(parts, " et ")
 }
 
+// daysOf is the vote dates of n's rounds in a text message.
+func (o *offerRenderer) daysOf(n offerNote) string {
+	days := make([]time.Time, len(n.rounds))
+	for j, r := range n.rounds {
+		days[j] = o.dates[r]
+	}
+	return smsDays(days...)
+}
+
 // render composes the message of one note of the renderer's, with the
 // secret of its link: the e-mail, or with text the SMS.
 func (o *offerRenderer) render(n offerNote, secret string, text bool) notify.Message {
 	p := o.who(n)
-	rounds, deadline, link := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()], o.prefix+secret
+	link := o.prefix + secret
 	if text {
-		return sms(p.vPhone, "proxy.offer", offerVolunteerSMS(p, movedVolunteerSMS(n.moved), rounds, deadline, link))
+		days, deadline := o.smsDays[roundsKey(n.rounds)], o.smsDeadlines[n.expires.UnixNano()]
+		return sms(p.vPhone, "proxy.offer", offerVolunteerSMS(len(n.moved) > 0, days, deadline, link))
 	}
+	rounds, deadline := o.roundsText[roundsKey(n.rounds)], o.deadlines[n.expires.UnixNano()]
 	return notify.Message{Channel: notify.Email, Recipient: p.vEmail, Kind: "proxy.offer",
 		Subject: offerVolunteerSubject(len(n.moved) > 0),
 		Body:    offerVolunteerBody(p, movedVolunteerLines(n.moved), rounds, n.km, deadline, link)}

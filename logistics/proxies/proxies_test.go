@@ -780,12 +780,12 @@ func TestMandantTextedOnAcceptAndReminder(t *testing.T) {
 	}
 	phone := "+33" + rp.Phone[1:]
 	for kind, want := range map[string]string{
-		"proxy.accepted": "Bonne nouvelle : Paul Test accepte de porter votre procuration pour le tour 1 (" + r1.Date.Format("02/01/2006") + ")",
-		"proxy.reminder": "Rappel : le tour 1 a lieu le " + r1.Date.Format("02/01/2006") + ". Si la procuration au nom de Paul Test",
+		"proxy.accepted": "Votre mandataire a accepté pour le " + r1.Date.Format("02/01") + " : établissez la procuration.\n",
+		"proxy.reminder": "Vote le " + r1.Date.Format("02/01") + " : procuration établie ? Sinon, faites-la aujourd'hui.\n",
 	} {
 		_, mailed := f.lastMessage(t, rp.Email, kind)
 		text, texted := f.lastMessage(t, phone, kind)
-		if !strings.HasPrefix(text, want) || texted != mailed {
+		if !strings.HasPrefix(text, want) || texted != mailed || notify.SMSSegments(text) != 1 {
 			t.Errorf("%s SMS %q (link %s), e-mail link %s", kind, text, texted, mailed)
 		}
 	}
@@ -1209,10 +1209,10 @@ func TestOffersAlsoGoBySMSWithAGateway(t *testing.T) {
 	if emails != 4 || len(mailed) != 4 || len(texts) != 3 {
 		t.Fatalf("%d e-mails (to %d people) and %d SMS for 4 offers, one to a landline: %+v", emails, len(mailed), len(texts), msgs)
 	}
-	sms := regexp.MustCompile(`^Marie \(Digne-les-Bains\) cherche quelqu'un pour voter à sa place le tour 1 \(\d\d/\d\d/\d{4}\)\. ` +
-		`Acceptez ou refusez avant le \d\d/\d\d/\d{4} à \d\dh\d\d : http://test/procuration/t/[A-Za-z0-9_-]+$`)
+	sms := regexp.MustCompile(`^Procuration à porter le \d\d/\d\d : répondez avant le \d\d/\d\d à \d\dh\d\d\.\n` +
+		`http://test/procuration/t/[A-Za-z0-9_-]+$`)
 	for _, m := range texts {
-		if !sms.MatchString(m.Body) || strings.Contains(m.Body, "·") {
+		if !sms.MatchString(m.Body) || notify.SMSSegments(m.Body) != 1 {
 			t.Errorf("SMS: %q", m.Body)
 		}
 		if link := linkRe.FindString(m.Body); emailOf[m.Recipient] == "" || link != mailed[emailOf[m.Recipient]] {
