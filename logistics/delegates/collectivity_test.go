@@ -32,10 +32,14 @@ func TestRolesRuleOfACollectivity(t *testing.T) {
 	if n := seats(); n != 2 {
 		t.Errorf("after the rule of the 987: %d seats in Papeete, want 2", n)
 	}
-	for _, scope := range []string{"985", "99", "98"} {
+	for scope, want := range map[string]string{
+		"985": "Code de département invalide.",
+		"99":  "Code de département invalide.",
+		"98":  "Code de département invalide. Les collectivités du Pacifique ont trois chiffres : 984, 986, 987 ou 988.",
+	} {
 		err := d.SetRoles(ctx, admin, delegates.RolesInput{Election: e.Slug, Scope: scope, Roles: []string{"assesseur_titulaire"}})
-		if inv, ok := check.AsInvalid(err); !ok || inv.Fields["scope"] != "Code de département invalide." {
-			t.Errorf("rule of %q: %v, want « Code de département invalide. »", scope, err)
+		if inv, ok := check.AsInvalid(err); !ok || inv.Fields["scope"] != want {
+			t.Errorf("rule of %q: %v, want « %s »", scope, err, want)
 		}
 	}
 }

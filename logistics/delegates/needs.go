@@ -90,9 +90,13 @@ func normalizeScope(errs check.Errors, u *staff.User, s string) string {
 			s = "0" + s
 		}
 		if !insee.KnownArea(s) { // a département, or a collectivity: 987
-			errs.Add("scope", "Code de département invalide.")
+			errs.Add("scope", "Code de département invalide."+staff.PacificHint(s))
 		} else if !u.CoversDepartement(s) {
-			errs.Add("scope", "Ce département est hors de votre périmètre.")
+			if insee.KnownCollectivity(s) {
+				errs.Add("scope", "Cette collectivité est hors de votre périmètre.")
+			} else {
+				errs.Add("scope", "Ce département est hors de votre périmètre.")
+			}
 		}
 		return s
 	default:

@@ -288,7 +288,8 @@ func TestInvitationWords(t *testing.T) {
 
 // Clipperton is in the communes table (La Poste's file has it) but nobody
 // lives there: its commune and area codes are refused as a scope, saying
-// why, not called invalid or unknown.
+// why, not called invalid or unknown. A bare 98 is refused with the three
+// figures of the Pacific collectivities.
 func TestScopeOfClipperton(t *testing.T) {
 	pool := freshDB(t)
 	addCommunes(t, pool, "98901", "Ile de Clipperton", "98735", "Papeete")
@@ -297,7 +298,8 @@ func TestScopeOfClipperton(t *testing.T) {
 		"989":   "L'île de Clipperton (989) n'a ni habitant ni bureau de vote : personne n'y vote.",
 		"98735": "",
 		"987":   "",
-		"98":    "Code de département ou de commune invalide : « 98 ».",
+		"98":    "Code de département ou de commune invalide : « 98 ». Les collectivités du Pacifique ont trois chiffres : 984, 986, 987 ou 988.",
+		"99":    "Code de département ou de commune invalide : « 99 ».", // no hint: not the Pacific's old code
 	} {
 		if got := refusal(t, pool, staff.NewUser{Email: "pacifique@example.org", Role: staff.Viewer, Scope: []string{code}}, "scope"); got != want {
 			t.Errorf("scope %s: %q, want %q", code, got, want)

@@ -124,7 +124,20 @@ func scopeProblem(code string) string {
 	if insee.KnownArea(code) || insee.KnownCommune(code) {
 		return ""
 	}
-	return "Code de département ou de commune invalide : « " + code + " »."
+	return "Code de département ou de commune invalide : « " + code + " »." + PacificHint(code)
+}
+
+// PacificHint is, after a refused area code, what to type instead of a
+// bare "98" (the code the Pacific collectivities shared before migration
+// 021): " Les collectivités du Pacifique ont trois chiffres : 984, 986,
+// 987 ou 988.", with its leading space; "" for any other code. The one
+// place of that sentence: staff scopes say it (scopeProblem), and so may
+// other refusals of an area code (staff is below logistics/delegates).
+func PacificHint(code string) string {
+	if code != "98" {
+		return ""
+	}
+	return " Les collectivités du Pacifique ont trois chiffres : 984, 986, 987 ou 988."
 }
 
 // minPassword is the fewest characters (not bytes: « é » is one) a

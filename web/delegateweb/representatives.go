@@ -2,12 +2,16 @@ package delegateweb
 
 import (
 	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/insee"
 	"scrutin/web"
 )
 
@@ -60,17 +64,29 @@ func (m *module) representativeForm(c *fiber.Ctx) error {
 	in := delegates.RepresentativeInput{Election: c.FormValue("election"), Departement: c.FormValue("departement"), Name: c.FormValue("name")}
 	rep, err := m.desk.SetRepresentative(c.UserContext(), web.StaffUser(c), in)
 	if err != nil {
-		return m.representativeError(c, err, "Département inconnu : aucune de ses communes n'est importée.")
+		unknown := "Département inconnu : aucune de ses communes n'est importée."
+		if insee.KnownCollectivity(strings.TrimSpace(in.Departement)) {
+			unknown = "Collectivité inconnue : aucune de ses communes n'est importée."
+		}
+		return m.representativeError(c, err, unknown)
 	}
-	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Représentant·e enregistré·e pour le département " + rep.Departement + " : " + rep.Name + "."})
+	// A Pacific collectivity (987) is not called a département.
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Représentant·e enregistré·e pour " + areaWords(rep.Departement)["The"] + " : " + rep.Name + "."})
 }
 
 func (m *module) removeRepresentativeForm(c *fiber.Ctx) error {
 	dep := c.FormValue("departement")
+	area := areaWords(strings.ToUpper(strings.TrimSpace(dep)))
 	if err := m.desk.RemoveRepresentative(c.UserContext(), web.StaffUser(c), c.FormValue("election"), dep); err != nil {
-		return m.representativeError(c, err, "Ce département n'a pas de représentant·e à retirer.")
+		return m.representativeError(c, err, capitalize(area["This"])+" n'a pas de représentant·e à retirer.")
 	}
-	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Représentant·e retiré·e : le ou la représentant·e de l'élection signe à nouveau pour ce département."})
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Représentant·e retiré·e : le ou la représentant·e de l'élection signe à nouveau pour " + area["This"] + "."})
+}
+
+// capitalize is s with its first letter upper-cased ("cette" → "Cette").
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // representativeError shows a refused change next to the form's fields,
@@ -80,7 +96,9 @@ func (m *module) representativeError(c *fiber.Ctx, err error, notFound string) e
 	var msg string
 	switch {
 	case errors.Is(err, check.ErrForbidden):
-		status, msg = fiber.StatusForbidden, "Ce département est hors de votre périmètre : seul·e un·e administrateur·rice ou un·e organisateur·rice du département entier peut en désigner le ou la représentant·e."
+		area := areaWords(strings.ToUpper(strings.TrimSpace(c.FormValue("departement"))))
+		status, msg = fiber.StatusForbidden, capitalize(area["This"])+" est hors de votre périmètre : seul·e un·e administrateur·rice ou un·e organisateur·rice "+
+			area["Whole"]+" peut en désigner le ou la représentant·e."
 	case errors.Is(err, check.ErrNotFound):
 		status, msg = fiber.StatusNotFound, notFound
 	default:

@@ -15,7 +15,7 @@ func TestRoundChoicesSayFirstAndSecondRound(t *testing.T) {
 	env.AddElection(t, "partielle-un-tour", "Partielle à un tour", 60)
 	admin := login(t, env, demo.AdminEmail, demo.Password)
 	slug := demo.ElectionSlug
-	bare := []string{">1</option>", ">2</option>", ">Tour 1<", ">Tour 2<", "Tour 1 (", "Tour 2 (", "> Tour 1,", "> Tour 2,"}
+	bare := []string{">1</option>", ">2</option>", ">Tour 1<", ">Tour 2<", "Tour 1 (", "Tour 2 (", "> Tour 1,", "> Tour 2,", "Tour 1 :", "Tour 2 :"}
 	for _, tc := range []struct {
 		name, path string
 		want       []string
@@ -25,7 +25,7 @@ func TestRoundChoicesSayFirstAndSecondRound(t *testing.T) {
 		{"volunteers filter, one round", "/staff/delegues/benevoles?election=partielle-un-tour",
 			[]string{`<option value="">Tous</option><option value="1">1er tour</option></select>`}},
 		{"coverage: round links, run and manual seat", "/staff/delegues?election=" + slug + "&round=2",
-			[]string{`round=1">1<sup>er</sup> tour (`, `round=2">2<sup>d</sup> tour (`,
+			[]string{`round=1">1<sup>er</sup> tour (`, `round=2">2<sup>d</sup> tour (`, `<h2>2<sup>d</sup> tour : couverture</h2>`,
 				`<option value="all">Tous les tours</option><option value="1">1er tour</option><option value="2" selected>2d tour</option></select>`,
 				`<select id="m_round" name="round"><option value="1">1er tour</option><option value="2" selected>2d tour</option></select>`}},
 		{"needs: rule's round", "/staff/delegues/besoins?election=" + slug,

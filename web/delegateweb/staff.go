@@ -261,14 +261,17 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 
 // areaWords names the page's département in its sentences, or the
 // overseas collectivity of 98x communes it is (987, French Polynesia):
-// its title and, with its articles, "the", "of" and "in" it.
+// its title and, with its articles, "the", "of" and "in" it; "This" and
+// "Whole" without its code ("ce département", "du département entier").
 func areaWords(dep string) map[string]string {
 	if insee.KnownCollectivity(dep) {
 		return map[string]string{"Title": "Collectivité " + dep, "The": "la collectivité " + dep,
-			"Of": "de la collectivité " + dep, "In": "dans la collectivité " + dep}
+			"Of": "de la collectivité " + dep, "In": "dans la collectivité " + dep,
+			"This": "cette collectivité", "Whole": "de la collectivité entière"}
 	}
 	return map[string]string{"Title": "Département " + dep, "The": "le département " + dep,
-		"Of": "du département " + dep, "In": "dans le département " + dep}
+		"Of": "du département " + dep, "In": "dans le département " + dep,
+		"This": "ce département", "Whole": "du département entier"}
 }
 
 // ofName is "de Digne-les-Bains", "d'Aix-en-Provence".
