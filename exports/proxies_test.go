@@ -358,10 +358,10 @@ func TestProxiesWorkbookOfOneRound(t *testing.T) {
 		p    exports.Params
 		want string
 	}{
-		{exports.Params{"round": "3"}, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{exports.Params{"round": "x"}, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{exports.Params{"round": "0"}, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{exports.Params{"round": "2", "election": "passee"}, "L'élection « Élection passée » n'a pas de tour 2."},
+		{exports.Params{"round": "3"}, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{exports.Params{"round": "x"}, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{exports.Params{"round": "0"}, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{exports.Params{"round": "2", "election": "passee"}, "L'élection « Élection passée » n'a pas de 2d tour."},
 	} {
 		_, err := exports.Run(ctx, pool, admin, admin.Actor(), "proxies", tc.p, &bytes.Buffer{})
 		if inv, ok := check.AsInvalid(err); !ok || inv.Fields["round"] != tc.want {

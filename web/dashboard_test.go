@@ -24,7 +24,7 @@ func TestDashboardFiguresHaveThousandsApart(t *testing.T) {
 		s.AddDashboard("Essai", "/staff", func(ctx context.Context, u *staff.User) ([]web.DashboardCount, error) {
 			return []web.DashboardCount{
 				{Label: "Tract A5 : en stock", Value: 19900},
-				{Label: "Sièges à pourvoir (tour 1)", Value: 3471, Alert: true},
+				{Label: "Sièges à pourvoir (1er tour)", Value: 3471, Alert: true},
 				{Label: "Bénévoles inscrits", Value: 1234567},
 				{Label: "Sièges vacants", Value: 0},
 				{Label: "Présences confirmées", Value: 999},
@@ -39,7 +39,7 @@ func TestDashboardFiguresHaveThousandsApart(t *testing.T) {
 	}
 	webtest.PageShows(t, p.Body, []string{
 		"<dt>Tract A5 : en stock</dt><dd>19" + nb + "900</dd>",
-		`<div class="alert-count"><dt>Sièges à pourvoir (tour 1)</dt><dd>3` + nb + "471</dd>",
+		`<div class="alert-count"><dt>Sièges à pourvoir (1er tour)</dt><dd>3` + nb + "471</dd>",
 		"<dt>Bénévoles inscrits</dt><dd>1" + nb + "234" + nb + "567</dd>",
 		"<dt>Sièges vacants</dt><dd>0</dd>",
 		"<dt>Présences confirmées</dt><dd>999</dd>",

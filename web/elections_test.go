@@ -33,9 +33,9 @@ func TestElectionsAPI(t *testing.T) {
 		{"second round first", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "2027-06-20"}, {"number": 2, "date": "2027-06-13"}}}, 422,
 			map[string]string{"rounds": "Le second tour doit avoir lieu après le premier."}},
 		{"a Saturday", admin, map[string]any{"name": "Test", "slug": "test-sat", "rounds": []map[string]any{{"number": 1, "date": "2026-12-12"}}}, 422,
-			map[string]string{"rounds": "Le tour 1 doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."}},
+			map[string]string{"rounds": "Le 1er tour doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."}},
 		{"bad date", admin, map[string]any{"name": "X", "slug": "x", "rounds": []map[string]any{{"number": 1, "date": "13/06/2027"}}}, 422,
-			map[string]string{"rounds": "Date du tour 1 invalide"}},
+			map[string]string{"rounds": "Date du 1er tour invalide"}},
 		{"wrong type", admin, map[string]any{"name": 12, "slug": "x", "rounds": []any{}}, 422, map[string]string{"name": "Type de valeur incorrect."}},
 		{"unknown field", admin, map[string]any{"nom": "X"}, 422, map[string]string{"nom": "Champ inconnu."}},
 		{"malformed JSON", admin, `{"name": "X",`, 400, nil},
@@ -105,7 +105,7 @@ func TestElectionFormShowsErrorsNextToFields(t *testing.T) {
 	// A round on another day than Sunday: said so, nothing stored.
 	p = postForm(t, admin, env.URL+"/staff/elections", url.Values{"_csrf": {token}, "name": {"Municipales 2026"},
 		"slug": {"municipales-2026"}, "round1": {"2026-03-15"}, "round2": {"2026-03-21"}})
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `<p class="error" role="alert">Le tour 2 doit avoir lieu un dimanche (le 21/03/2026 est un samedi).</p>`) ||
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `<p class="error" role="alert">Le 2d tour doit avoir lieu un dimanche (le 21/03/2026 est un samedi).</p>`) ||
 		!strings.Contains(p.Body, `value="2026-03-21"`) {
 		t.Fatalf("second round on a Saturday: %d\n%s", p.Status, p.Body)
 	}

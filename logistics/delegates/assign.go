@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/insee"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
@@ -877,10 +877,10 @@ func PlaceName(code string) string {
 	return "département " + code
 }
 
-// RoundLabel is "tour 1", or "tous les tours".
+// RoundLabel is "1er tour", or "tous les tours".
 func (r RunRecord) RoundLabel() string {
 	if r.Round == nil {
 		return "tous les tours"
 	}
-	return fmt.Sprintf("tour %d", *r.Round)
+	return fr.Round(*r.Round)
 }

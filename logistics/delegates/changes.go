@@ -13,6 +13,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/contact"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -117,7 +118,7 @@ func (d *Desk) PendingChange(ctx context.Context, plain string) (*changes.Summar
 	for i, n := range in.Rounds {
 		rounds[i] = fmt.Sprint(n)
 		if r, ok := e.Round(n); ok {
-			rounds[i] = fmt.Sprintf("tour %d (%s)", n, frDate(r.Date))
+			rounds[i] = fr.Round(n) + " (" + frDate(r.Date) + ")"
 		}
 	}
 	return &changes.Summary{What: changeWhat, CreatedAt: c.CreatedAt, Problems: problems, Lines: []changes.Line{

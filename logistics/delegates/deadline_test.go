@@ -27,7 +27,7 @@ func TestAssignedBodyDeadlines(t *testing.T) {
 		{"a Sunday", []Seat{seat(1, "2026-12-13")}, "à la mairie au plus tard le jeudi 10/12/2026 à 18 heures : plus vous"},
 		{"a Saturday (never on a Sunday rule)", []Seat{seat(1, "2026-12-12")}, "à la mairie au plus tard le mercredi 09/12/2026 à 18 heures : plus vous"},
 		{"two rounds", []Seat{seat(1, "2026-12-13"), seat(1, "2026-12-13"), seat(2, "2026-12-20")},
-			"à la mairie au plus tard le jeudi 10/12/2026 à 18 heures pour le tour 1, et le jeudi 17/12/2026 à 18 heures pour le tour 2 : plus vous"},
+			"à la mairie au plus tard le jeudi 10/12/2026 à 18 heures pour le 1er tour, et le jeudi 17/12/2026 à 18 heures pour le 2d tour : plus vous"},
 		{"across a change of time", []Seat{seat(1, "2027-03-28")}, "au plus tard le jeudi 25/03/2027 à 18 heures :"},
 	} {
 		body := assignedBody("Claire", "Élection", tc.seats, "http://test/assesseurs/t/x")

@@ -91,7 +91,7 @@ func TestSignupValidation(t *testing.T) {
 		{"no role", func(in *delegates.SignupInput) { in.Roles = nil }, "roles", "au moins un rôle"},
 		{"unknown role", func(in *delegates.SignupInput) { in.Roles = []string{"president"} }, "roles", "Rôle inconnu"},
 		{"no round", func(in *delegates.SignupInput) { in.Rounds = nil }, "rounds", "au moins un tour"},
-		{"round 3", func(in *delegates.SignupInput) { in.Rounds = []int{3} }, "rounds", "pas de tour 3"},
+		{"round 3", func(in *delegates.SignupInput) { in.Rounds = []int{3} }, "rounds", "pas de 3e tour"},
 		{"distance too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("500") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
 		{"distance just too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("201") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},
 		{"distance a tenth too far", func(in *delegates.SignupInput) { in.MaxDistanceKm = km("200,1") }, "max_distance_km", "Indiquez une distance entre 1 et 200 km."},

@@ -2,12 +2,12 @@ package delegates
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"scrutin/logistics/changes"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 )
 
 // Every message a volunteer receives, in French, plain text. Each one that
@@ -25,7 +25,7 @@ func roundsLine(v *validSignup) string {
 	parts := make([]string, len(v.rounds))
 	for i, n := range v.rounds {
 		r, _ := v.election.Round(n)
-		parts[i] = fmt.Sprintf("tour %d (%s)", n, frDate(r.Date))
+		parts[i] = fr.Round(n) + " (" + frDate(r.Date) + ")"
 	}
 	return strings.Join(parts, " et ")
 }
@@ -89,8 +89,8 @@ Vous pouvez revenir à tout moment : envoyez de nouveau le formulaire d'inscript
 // a postal code and its town (« 2 place Baudoyer, 75004 Paris »), else the
 // commune ends the line (« Place de la Mairie, Sisteron »).
 func appendSeatLine(buf []byte, s Seat) []byte {
-	buf = append(buf, "- tour "...)
-	buf = strconv.AppendInt(buf, int64(s.Round), 10)
+	buf = append(buf, "- "...)
+	buf = append(buf, fr.Round(s.Round)...)
 	buf = append(buf, ", le "...)
 	buf = s.RoundDate.AppendFormat(buf, "02/01/2006")
 	buf = append(buf, " : "...)
@@ -193,7 +193,7 @@ func appendAssignedBody(buf []byte, first, election string, seats []Seat, link s
 // appendDeadlines appends when the names of the seats' rounds must reach
 // the mairie (Deadline), with the day of the week it falls on: "au plus
 // tard le jeudi 10/12/2026 à 18 heures", and for two rounds "… pour le
-// tour 1, et le jeudi 17/12/2026 à 18 heures pour le tour 2".
+// 1er tour, et le jeudi 17/12/2026 à 18 heures pour le 2d tour".
 func appendDeadlines(buf []byte, seats []Seat) []byte {
 	type roundDay struct {
 		number int
@@ -227,8 +227,8 @@ next:
 		buf = append(buf, ' ')
 		buf = dl.AppendFormat(buf, "02/01/2006 à 15 heures")
 		if n > 1 {
-			buf = append(buf, " pour le tour "...)
-			buf = strconv.AppendInt(buf, int64(r.number), 10)
+			buf = append(buf, ' ')
+			buf = append(buf, fr.TheRound("pour", r.number)...)
 		}
 	}
 	return buf

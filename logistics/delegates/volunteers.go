@@ -211,7 +211,7 @@ func (in *SignupInput) validateWith(ctx context.Context, q pgdb.Q, now time.Time
 	if e != nil {
 		// A volunteer may still sign up on the day: the bureau may need them.
 		v.rounds = e.ChosenRounds(errs, in.Rounds, now, func(day, today time.Time) bool { return !day.Before(today) },
-			"Le tour %d (%s) est passé.")
+			"%s (%s) est passé.")
 	}
 	// 18 on the day of the first round chosen (R44: assesseurs are voters).
 	adultOn := elections.Today(now)

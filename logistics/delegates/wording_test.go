@@ -33,7 +33,7 @@ func TestSeatLineSaysTheTownOnce(t *testing.T) {
 		s := tc.seat
 		s.Round, s.RoundDate, s.BureauCode, s.Role = 1, day, "1", AssesseurTitulaire
 		body := assignedBody("Claire", "Élection", []Seat{s}, "http://test/assesseurs/t/x")
-		if !strings.Contains(body, "- tour 1, le 03/01/2027 : Assesseur titulaire, "+tc.want) || strings.Contains(body, "("+s.CommuneName+")") {
+		if !strings.Contains(body, "- 1er tour, le 03/01/2027 : Assesseur titulaire, "+tc.want) || strings.Contains(body, "("+s.CommuneName+")") {
 			t.Errorf("%s: want %q\n%s", tc.name, tc.want, body)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"scrutin/logistics/check"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/pgdb"
 )
 
@@ -55,7 +56,7 @@ func (e *Election) Round(n int) (Round, bool) {
 // rounds (e nil: any election's). Anything else is refused under field in
 // errs, rather than ignored or answered with an empty list.
 func ListRound(errs check.Errors, field, param string, e *Election) int {
-	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
+	const notARound = "Tour inconnu : choisissez le 1er ou le 2d tour."
 	s := strings.TrimSpace(param)
 	if s == "" {
 		return 0
@@ -67,7 +68,7 @@ func ListRound(errs check.Errors, field, param string, e *Election) int {
 		return 0
 	case e != nil:
 		if _, ok := e.Round(n); !ok {
-			errs.Add(field, fmt.Sprintf("L'élection « %s » n'a pas de tour %d.", e.Name, n))
+			errs.Add(field, fmt.Sprintf("L'élection « %s » n'a pas de %s.", e.Name, fr.Round(n)))
 			return 0
 		}
 	}
@@ -77,7 +78,8 @@ func ListRound(errs check.Errors, field, param string, e *Election) int {
 // ChosenRounds checks the rounds a person chose, each problem under
 // errs["rounds"]: at least one, each a round of e and still open, which
 // open(round day, today in France) tells; tooLate is the message for a
-// round no longer open, given its number and date. It returns the valid
+// round no longer open, given the round's name starting a sentence
+// (fr.TheRound("Le", n): "Le 1er tour") and its date. It returns the valid
 // rounds, sorted, without repeats.
 func (e *Election) ChosenRounds(errs check.Errors, chosen []int, now time.Time, open func(day, today time.Time) bool, tooLate string) []int {
 	if len(chosen) == 0 {
@@ -89,9 +91,9 @@ func (e *Election) ChosenRounds(errs check.Errors, chosen []int, now time.Time, 
 		r, ok := e.Round(n)
 		switch {
 		case !ok:
-			errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de tour %d.", n))
+			errs.Add("rounds", fmt.Sprintf("Cette élection n'a pas de %s.", fr.Round(n)))
 		case !open(r.Date, today):
-			errs.Add("rounds", fmt.Sprintf(tooLate, n, r.Date.Format("02/01/2006")))
+			errs.Add("rounds", fmt.Sprintf(tooLate, fr.TheRound("Le", n), r.Date.Format("02/01/2006")))
 		case !slices.Contains(valid, n):
 			valid = append(valid, n)
 		}
@@ -153,13 +155,13 @@ func (in *Input) Validate() error {
 		}
 		d, err := time.Parse(time.DateOnly, r.Date)
 		if err != nil {
-			errs.Add("rounds", fmt.Sprintf("Date du tour %d invalide (AAAA-MM-JJ).", i+1))
+			errs.Add("rounds", fmt.Sprintf("Date %s invalide (AAAA-MM-JJ).", fr.TheRound("de", i+1)))
 			continue
 		}
 		// Every round is on a Sunday (DOMAIN.md §1): the R46 deadline, the
 		// "Thursday before the vote" of every page and message, counts on it.
 		if d.Weekday() != time.Sunday {
-			errs.Add("rounds", fmt.Sprintf("Le tour %d doit avoir lieu un dimanche (le %s est un %s).", i+1, d.Format("02/01/2006"), Weekday(d)))
+			errs.Add("rounds", fmt.Sprintf("%s doit avoir lieu un dimanche (le %s est un %s).", fr.TheRound("Le", i+1), d.Format("02/01/2006"), Weekday(d)))
 		}
 		if !prev.IsZero() && !d.After(prev) {
 			errs.Add("rounds", "Le second tour doit avoir lieu après le premier.")

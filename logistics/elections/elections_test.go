@@ -102,9 +102,9 @@ func TestRoundsFallOnSundays(t *testing.T) {
 	}{
 		{"one Sunday", []string{"2026-12-13"}, ""},
 		{"two Sundays", []string{"2027-06-13", "2027-06-20"}, ""},
-		{"a Saturday", []string{"2026-12-12"}, "Le tour 1 doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."},
-		{"a Thursday second round", []string{"2027-06-13", "2027-06-17"}, "Le tour 2 doit avoir lieu un dimanche (le 17/06/2027 est un jeudi)."},
-		{"a Monday", []string{"2027-03-01"}, "Le tour 1 doit avoir lieu un dimanche (le 01/03/2027 est un lundi)."},
+		{"a Saturday", []string{"2026-12-12"}, "Le 1er tour doit avoir lieu un dimanche (le 12/12/2026 est un samedi)."},
+		{"a Thursday second round", []string{"2027-06-13", "2027-06-17"}, "Le 2d tour doit avoir lieu un dimanche (le 17/06/2027 est un jeudi)."},
+		{"a Monday", []string{"2027-03-01"}, "Le 1er tour doit avoir lieu un dimanche (le 01/03/2027 est un lundi)."},
 	} {
 		in := elections.Input{Name: "Test", Slug: "test"}
 		for i, d := range tc.dates {
@@ -144,12 +144,12 @@ func TestListRound(t *testing.T) {
 		{"", nil, 0, ""},
 		{" 2 ", nil, 2, ""},
 		{"1", oneRound, 1, ""},
-		{"2", oneRound, 0, "L'élection « Municipale partielle » n'a pas de tour 2."},
-		{"x", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{"1.5", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{"0", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{"-1", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
-		{"3", nil, 0, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"2", oneRound, 0, "L'élection « Municipale partielle » n'a pas de 2d tour."},
+		{"x", nil, 0, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{"1.5", nil, 0, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{"0", nil, 0, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{"-1", nil, 0, "Tour inconnu : choisissez le 1er ou le 2d tour."},
+		{"3", nil, 0, "Tour inconnu : choisissez le 1er ou le 2d tour."},
 	} {
 		errs := check.Errors{}
 		if got := elections.ListRound(errs, "tour", tt.param, tt.e); got != tt.want || errs["tour"] != tt.msg {

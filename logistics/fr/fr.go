@@ -1,5 +1,6 @@
 // Package fr writes the small pieces of French that pages, messages and
-// documents share: numbers, counts with their noun, "de" before a name.
+// documents share: numbers, counts with their noun, "de" before a name,
+// the name of a round.
 package fr
 
 import (
@@ -52,6 +53,29 @@ func Round(n int) string {
 		return "2d tour"
 	}
 	return strconv.Itoa(n) + "e tour"
+}
+
+// TheRound is Round in running text, with its article contracted with the
+// preposition before it: TheRound("le", 1) "le 1er tour", TheRound("à", 2)
+// "au 2d tour", TheRound("de", 1) "du 1er tour", and any other preposition
+// before the article: TheRound("pour", 1) "pour le 1er tour". A capital
+// carries over, for a sentence that starts with the round: TheRound("Le",
+// 1) "Le 1er tour", TheRound("À", 2) "Au 2d tour". The ordinal starts with
+// a digit: "le" is never elided.
+func TheRound(prep string, n int) string {
+	switch prep {
+	case "le", "Le":
+		return prep + " " + Round(n)
+	case "à":
+		return "au " + Round(n)
+	case "À":
+		return "Au " + Round(n)
+	case "de":
+		return "du " + Round(n)
+	case "De":
+		return "Du " + Round(n)
+	}
+	return prep + " le " + Round(n)
 }
 
 // List joins items the French way, with conj ("et", "ou") before the

@@ -40,3 +40,35 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+func TestRound(t *testing.T) {
+	for n, want := range map[int]string{1: "1er tour", 2: "2d tour", 3: "3e tour"} {
+		if got := Round(n); got != want {
+			t.Errorf("Round(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestTheRound(t *testing.T) {
+	for _, tt := range []struct {
+		prep string
+		n    int
+		want string
+	}{
+		{"le", 1, "le 1er tour"},
+		{"le", 2, "le 2d tour"},
+		{"Le", 1, "Le 1er tour"},
+		{"à", 1, "au 1er tour"},
+		{"à", 2, "au 2d tour"},
+		{"À", 2, "Au 2d tour"},
+		{"de", 1, "du 1er tour"},
+		{"De", 2, "Du 2d tour"},
+		{"pour", 1, "pour le 1er tour"},
+		{"pour", 2, "pour le 2d tour"},
+		{"avant", 3, "avant le 3e tour"},
+	} {
+		if got := TheRound(tt.prep, tt.n); got != tt.want {
+			t.Errorf("TheRound(%q, %d) = %q, want %q", tt.prep, tt.n, got, tt.want)
+		}
+	}
+}

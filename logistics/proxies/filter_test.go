@@ -16,7 +16,7 @@ func TestFilterReportsEveryBadPlaceAtOnce(t *testing.T) {
 	const (
 		badDep     = "Département inconnu : 99."
 		badCommune = "Code de commune invalide (5 caractères INSEE, par exemple 04070)."
-		notARound  = "Tour inconnu : choisissez le tour 1 ou 2."
+		notARound  = "Tour inconnu : choisissez le 1er ou le 2d tour."
 		both       = "Indiquez une commune ou un département, pas les deux."
 	)
 	for _, tc := range []struct {

@@ -31,7 +31,7 @@ func roundsText(e interface{ roundLine(int) string }, rounds []int) string {
 
 func (v *validPerson) roundLine(n int) string {
 	r, _ := v.election.Round(n)
-	return fmt.Sprintf("le tour %d (%s)", n, frDate(r.Date))
+	return fr.TheRound("le", n) + " (" + frDate(r.Date) + ")"
 }
 
 func requestCreatedBody(v *validPerson, link string) string {
@@ -72,7 +72,7 @@ Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), v.distance,
 func pairRounds(ps []pair) string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
-		parts[i] = fmt.Sprintf("le tour %d (%s)", p.round, frDate(p.roundDate))
+		parts[i] = fr.TheRound("le", p.round) + " (" + frDate(p.roundDate) + ")"
 	}
 	return strings.Join(parts, " et ")
 }
@@ -233,10 +233,10 @@ Votre page : %s`, p.vFirst, fr.De(p.rFirst+" "+p.rLast), fr.Phone(p.rPhone), pai
 func establishedVolunteerBody(p pair, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-%s %s nous confirme avoir établi la procuration pour le tour %d (%s).
+%s %s nous confirme avoir établi la procuration %s (%s).
 Ce jour-là, vous voterez pour cette personne %s, avec une pièce d'identité. Si elle vient voter elle-même avant vous, la procuration tombe : c'est normal.
 
-Votre page : %s`, p.vFirst, p.rFirst, p.rLast, p.round, frDate(p.roundDate), p.bureauText(), link) + signature
+Votre page : %s`, p.vFirst, p.rFirst, p.rLast, fr.TheRound("pour", p.round), frDate(p.roundDate), p.bureauText(), link) + signature
 }
 
 func expiredVolunteerBody(ps []pair, link string) string {
@@ -417,7 +417,7 @@ func reminderMandantSMS(p pair, link string) string {
 func reminderMandantBody(p pair, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Le tour %d a lieu le %s. Avez-vous établi la procuration au nom %s ?
+%s a lieu le %s. Avez-vous établi la procuration au nom %s ?
 Si ce n'est pas encore fait, faites-le dès aujourd'hui sur https://www.maprocuration.gouv.fr : une procuration tardive risque de ne pas arriver au bureau de vote à temps.
-Une fois faite, confirmez-le sur votre page : %s`, p.rFirst, p.round, frDate(p.roundDate), fr.De(p.vFirst+" "+p.vLast), link) + signature
+Une fois faite, confirmez-le sur votre page : %s`, p.rFirst, fr.TheRound("Le", p.round), frDate(p.roundDate), fr.De(p.vFirst+" "+p.vLast), link) + signature
 }

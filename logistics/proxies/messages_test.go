@@ -31,13 +31,13 @@ func TestMessagesShowPhonesAsReadInFrance(t *testing.T) {
 	}
 }
 
-// TestExpiredMessageNestsNoBrackets: "la demande de Jeanne pour le tour 1
-// (11/04/2027)", not "(le tour 1 (11/04/2027))".
+// TestExpiredMessageNestsNoBrackets: "la demande de Jeanne pour le 1er tour
+// (11/04/2027)", not "(le 1er tour (11/04/2027))".
 func TestExpiredMessageNestsNoBrackets(t *testing.T) {
 	p, p2 := messagePair(), messagePair()
 	p2.round, p2.roundDate = 2, time.Date(2027, 4, 25, 0, 0, 0, 0, time.UTC)
 	body := expiredVolunteerBody([]pair{p, p2}, "https://x/l")
-	if !strings.Contains(body, "la demande de Jeanne pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027) a été proposée") || strings.Contains(body, "))") {
+	if !strings.Contains(body, "la demande de Jeanne pour le 1er tour (11/04/2027) et le 2d tour (25/04/2027) a été proposée") || strings.Contains(body, "))") {
 		t.Errorf("expired message:\n%s", body)
 	}
 }
@@ -49,19 +49,19 @@ func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
 	p2.round, p2.roundDate = 2, time.Date(2027, 4, 25, 0, 0, 0, 0, time.UTC)
 	p.status, p2.status = OfferAccepted, OfferPending
 	body := withdrawnVolunteerNote([]withdrawal{{p2, "cancelled"}, {p, "cancelled"}}, "https://x/l")
-	if !strings.Contains(body, "La demande de procuration de Jeanne pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027) a été annulée par la personne.\n"+
+	if !strings.Contains(body, "La demande de procuration de Jeanne pour le 1er tour (11/04/2027) et le 2d tour (25/04/2027) a été annulée par la personne.\n"+
 		"Vous n'avez donc plus à voter pour cette personne.\n") {
 		t.Errorf("both rounds cancelled:\n%s", body)
 	}
 	mixed := []withdrawal{{p2, "cancelled"}, {p, "request_changed"}}
 	body = withdrawnVolunteerNote(mixed, "https://x/l")
-	if !strings.Contains(body, "pour le tour 1 (11/04/2027) a changé (autre bureau de vote ou autres tours).\n"+
-		"La demande de procuration de Jeanne pour le tour 2 (25/04/2027) a été annulée par la personne.\n") ||
+	if !strings.Contains(body, "pour le 1er tour (11/04/2027) a changé (autre bureau de vote ou autres tours).\n"+
+		"La demande de procuration de Jeanne pour le 2d tour (25/04/2027) a été annulée par la personne.\n") ||
 		withdrawnVolunteerNoteSubject(mixed) != "Procuration : la demande a changé" {
 		t.Errorf("rounds ended for two reasons: %q\n%s", withdrawnVolunteerNoteSubject(mixed), body)
 	}
 	body = withdrawnMandantBody([]withdrawal{{p2, "volunteer_withdrew"}, {p, "volunteer_withdrew"}}, "https://x/l")
-	if !strings.Contains(body, "Paul Petit ne peut plus porter votre procuration pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027).\n") {
+	if !strings.Contains(body, "Paul Petit ne peut plus porter votre procuration pour le 1er tour (11/04/2027) et le 2d tour (25/04/2027).\n") {
 		t.Errorf("mandant's message:\n%s", body)
 	}
 }
@@ -106,9 +106,9 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 		{"expired", expiredVolunteerBody([]pair{p}, link), volunteerPage, 0},
 		{"withdrawn", withdrawnVolunteerNote([]withdrawal{{pair: p, reason: "cancelled"}}, link), volunteerPage, 0},
 		{"withdrawn self", withdrawnSelfBody("Paul", link), volunteerPage, 0},
-		{"offer", offerVolunteerBody(p, "", "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer", offerVolunteerBody(p, "", "le 1er tour (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
 		{"offer, SMS", offerVolunteerSMS(false, "le 11/04", "30/03 à 18h00", link), volunteerPage, 0},
-		{"offer after a move", offerVolunteerBody(p, movedVolunteerLines([]withdrawal{{p2, "moved"}}), "le tour 1 (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
+		{"offer after a move", offerVolunteerBody(p, movedVolunteerLines([]withdrawal{{p2, "moved"}}), "le 1er tour (11/04/2027)", nil, "30/03/2027 à 18h00", link), volunteerPage, 0},
 		{"offer after a move, SMS", offerVolunteerSMS(true, "le 11/04", "30/03 à 18h00", link), volunteerPage, 0},
 	} {
 		quotes := quoteRe.FindAllStringSubmatch(tc.body, -1)
@@ -139,11 +139,11 @@ func TestMovedOfferTellsTheMoveThenTheOffer(t *testing.T) {
 	anne.requestID, anne.rFirst = 2, "Anne"
 	offer := messagePair()
 	offer.requestID, offer.rFirst, offer.rCommuneName, offer.rBureau = 3, "Rémi", "Château-Arnoux-Saint-Auban", ""
-	rounds, deadline, link := "le tour 1 (11/04/2027)", "30/03/2027 à 18h00", "https://x/l"
+	rounds, deadline, link := "le 1er tour (11/04/2027)", "30/03/2027 à 18h00", "https://x/l"
 
 	both := []withdrawal{{p2, "moved"}, {p, "moved"}}
 	body := offerVolunteerBody(offer, movedVolunteerLines(both), rounds, nil, deadline, link)
-	want := "Bonjour Paul,\n\nLa demande de procuration de Jeanne pour le tour 1 (11/04/2027) et le tour 2 (25/04/2027), que nous vous avions proposée, " +
+	want := "Bonjour Paul,\n\nLa demande de procuration de Jeanne pour le 1er tour (11/04/2027) et le 2d tour (25/04/2027), que nous vous avions proposée, " +
 		"est confiée à quelqu'un d'autre : vous n'avez plus à y répondre.\n"
 	if !strings.HasPrefix(body, want) || strings.Count(body, "La demande de procuration") != 1 ||
 		!strings.Contains(body, "nous vous proposons celle-ci :\n\nRémi (Château-Arnoux-Saint-Auban) cherche") ||
@@ -157,7 +157,7 @@ func TestMovedOfferTellsTheMoveThenTheOffer(t *testing.T) {
 
 	two := []withdrawal{{p, "moved"}, {anne, "moved"}}
 	if body := movedVolunteerLines(two); strings.Count(body, "La demande de procuration") != 2 ||
-		!strings.Contains(body, "La demande de procuration d'Anne pour le tour 1 (11/04/2027), que nous") {
+		!strings.Contains(body, "La demande de procuration d'Anne pour le 1er tour (11/04/2027), que nous") {
 		t.Errorf("two requests moved:\n%s", body)
 	}
 }

@@ -110,7 +110,7 @@ func checkSwapMessages(t *testing.T, f *fixture, s *swap) {
 	}
 	for _, want := range []string{
 		"Bonjour Vera,",
-		"La demande de procuration de Rita pour le tour 1 (",
+		"La demande de procuration de Rita pour le 1er tour (",
 		"confiée à quelqu'un d'autre",
 		"Rémi (Château-Arnoux-Saint-Auban) cherche",
 		"Acceptez ou refusez avant le ",
@@ -181,7 +181,7 @@ func TestMovedOfferWithoutNewOneIsAWithdrawal(t *testing.T) {
 		t.Fatalf("R1 offered to %d, want V2 %d (same bureau)", got, v2)
 	}
 	msgs := f.outboxSince(t, before, v1p.Email, mobile(v1p))
-	if len(msgs) != 1 || msgs[0].kind != "proxy.withdrawn" || !strings.Contains(msgs[0].body, "La demande de procuration de Rita pour le tour 1") ||
+	if len(msgs) != 1 || msgs[0].kind != "proxy.withdrawn" || !strings.Contains(msgs[0].body, "La demande de procuration de Rita pour le 1er tour") ||
 		!strings.Contains(msgs[0].body, "confiée à un·e autre volontaire") || strings.Contains(msgs[0].body, "cherche") {
 		t.Fatalf("V1 got %+v, want the withdrawal alone", msgs)
 	}
@@ -231,9 +231,9 @@ func TestBatchMovedOfferIsOneMessageWithEarlyOffers(t *testing.T) {
 	}
 	msgs := f.outboxSince(t, before, v1p.Email, mobile(v1p))
 	if len(msgs) != 2 || msgs[0].channel != "email" || msgs[1].channel != "sms" || msgs[0].kind != "proxy.offer" ||
-		!strings.Contains(msgs[0].body, "La demande de procuration de Rita pour le tour 1 (") ||
+		!strings.Contains(msgs[0].body, "La demande de procuration de Rita pour le 1er tour (") ||
 		!strings.Contains(msgs[0].body, "confiée à quelqu'un d'autre") ||
-		!strings.Contains(msgs[0].body, "Marie (Château-Arnoux-Saint-Auban) cherche un·e mandataire pour le tour 2 (") ||
+		!strings.Contains(msgs[0].body, "Marie (Château-Arnoux-Saint-Auban) cherche un·e mandataire pour le 2d tour (") ||
 		!strings.HasPrefix(msgs[1].body, "Proposition modifiée : procuration à porter le ") {
 		t.Fatalf("V1 got %+v, want one e-mail and one SMS: Rita's request gone, Marie's proposed", msgs)
 	}

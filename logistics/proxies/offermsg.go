@@ -3,7 +3,6 @@ package proxies
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"scrutin/logistics/contact"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/token"
@@ -216,7 +216,7 @@ func roundsKey(rounds []int) uint64 {
 func (o *offerRenderer) roundsOf(n offerNote) string {
 	parts := make([]string, len(n.rounds))
 	for j, r := range n.rounds {
-		parts[j] = fmt.Sprintf("le tour %d (%s)", r, frDate(o.dates[r]))
+		parts[j] = fr.TheRound("le", r) + " (" + frDate(o.dates[r]) + ")"
 	}
 	return strings.Join(parts, " et ")
 }

@@ -11,6 +11,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -816,7 +817,7 @@ func (d *Desk) SendReminders(ctx context.Context) (int, error) {
 				}
 				ids = append(ids, p.offerID)
 				msgs = append(msgs, notify.Message{Channel: notify.Email, Recipient: p.rEmail, Kind: "proxy.reminder",
-					Subject: fmt.Sprintf("Rappel : procuration pour le tour %d", p.round), Body: reminderMandantBody(p, link)})
+					Subject: "Rappel : procuration " + fr.TheRound("pour", p.round), Body: reminderMandantBody(p, link)})
 				msgs = d.withSMS(msgs, p.rPhone, "proxy.reminder", reminderMandantSMS(p, link))
 			}
 			if len(ids) == 0 {

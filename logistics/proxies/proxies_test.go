@@ -188,7 +188,7 @@ func TestRequestValidation(t *testing.T) {
 		{"whole Paris", func(p *proxies.Person) { p.CommuneCode = "75056" }, "commune_code", "Choisissez votre arrondissement, pas la ville entière."},
 		{"bureau of another commune", func(p *proxies.Person) { p.BureauCode = "13" }, "bureau_code", "Ce bureau de vote n'existe pas dans cette commune."},
 		{"no round", func(p *proxies.Person) { p.Rounds = nil }, "rounds", "Choisissez au moins un tour."},
-		{"no such round", func(p *proxies.Person) { p.Rounds = []int{3} }, "rounds", "Cette élection n'a pas de tour 3."},
+		{"no such round", func(p *proxies.Person) { p.Rounds = []int{3} }, "rounds", "Cette élection n'a pas de 3e tour."},
 		{"round today", func(p *proxies.Person) { p.Election = "partielle"; p.Rounds = []int{1} }, "rounds", "est passé ou a lieu aujourd'hui"},
 		{"no consent", func(p *proxies.Person) { p.Consent = false }, "consent", "Votre accord est nécessaire pour traiter votre demande."},
 		{"bad e-mail", func(p *proxies.Person) { p.Email = "jeanne@" }, "email", "Adresse e-mail invalide."},
@@ -359,7 +359,7 @@ func TestChangeWaitsForItsConfirmation(t *testing.T) {
 	// The values as they would be stored, never the voter number.
 	sum, err := f.desk.PendingChange(f.ctx, plain)
 	lines := fmt.Sprint(sum.Lines)
-	if err != nil || !strings.Contains(lines, "Mallory") || !strings.Contains(lines, "Manosque (04112)") || !strings.Contains(lines, "le tour 1 (") ||
+	if err != nil || !strings.Contains(lines, "Mallory") || !strings.Contains(lines, "Manosque (04112)") || !strings.Contains(lines, "le 1er tour (") ||
 		strings.Contains(lines, "99999991") || sum.Problems != nil {
 		t.Fatalf("summary %+v, %v", sum, err)
 	}
@@ -409,7 +409,7 @@ func TestNewVolunteerGetsAnOfferWithAPrivateLink(t *testing.T) {
 		t.Fatalf("round status %s", s)
 	}
 	body, tok := f.lastMessage(t, vp.Email, "proxy.offer")
-	if !regexp.MustCompile(`Jeanne \(Digne-les-Bains\) cherche un·e mandataire pour le tour 1`).MatchString(body) {
+	if !regexp.MustCompile(`Jeanne \(Digne-les-Bains\) cherche un·e mandataire pour le 1er tour`).MatchString(body) {
 		t.Fatalf("offer message: %s", body)
 	}
 	owner, err := proxies.ResolveLink(f.ctx, f.pool, tok, f.clock.Now())
@@ -462,7 +462,7 @@ func TestAcceptGivesTheMandantTheDetailsThreeTimes(t *testing.T) {
 		t.Fatalf("decline after accept: %v", err)
 	}
 	body, _ := f.lastMessage(t, rp.Email, "proxy.accepted")
-	if !regexp.MustCompile(`Paul Test accepte de porter votre procuration pour le tour 1 \(.*\) et le tour 2`).MatchString(body) ||
+	if !regexp.MustCompile(`Paul Test accepte de porter votre procuration pour le 1er tour \(.*\) et le 2d tour`).MatchString(body) ||
 		regexp.MustCompile(nne(vp)).MatchString(body) {
 		t.Fatalf("mandant message (must name the volunteer, not give the NNE): %s", body)
 	}
@@ -570,11 +570,11 @@ func TestDeclineAndExpiryGoToTheNextCandidate(t *testing.T) {
 		}
 	}
 	want := []string{
-		"Proposition automatique à Near Test (tour 1)",
-		"Proposition automatique à Other Test (tour 1)",
-		"Proposition à Other Test expirée sans réponse (tour 1)",
-		"Proposition automatique à Third Test (tour 1)",
-		"Proposition à Third Test retirée (volontaire retiré·e) (tour 1)",
+		"Proposition automatique à Near Test (1er tour)",
+		"Proposition automatique à Other Test (1er tour)",
+		"Proposition à Other Test expirée sans réponse (1er tour)",
+		"Proposition automatique à Third Test (1er tour)",
+		"Proposition à Third Test retirée (volontaire retiré·e) (1er tour)",
 	}
 	if !slices.Equal(story, want) || declines != 1 {
 		t.Fatalf("history, oldest first:\n%s\nwant\n%s\n(and %d declines)", strings.Join(story, "\n"), strings.Join(want, "\n"), declines)
@@ -703,7 +703,7 @@ func TestResubmissionThatEndsAPairTellsTheOtherSide(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.confirmChange(t, vp.Email)
-	if body, _ := f.lastMessage(t, rp.Email, "proxy.withdrawn"); !strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le tour 1") {
+	if body, _ := f.lastMessage(t, rp.Email, "proxy.withdrawn"); !strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le 1er tour") {
 		t.Fatalf("mandant message: %s", body)
 	}
 	if s := f.roundStatus(t, req, 2); s != proxies.RoundAccepted {
@@ -717,7 +717,7 @@ func TestResubmissionThatEndsAPairTellsTheOtherSide(t *testing.T) {
 	}
 	f.confirmChange(t, rp.Email)
 	body, _ := f.lastMessage(t, vp.Email, "proxy.withdrawn")
-	if !strings.Contains(body, "pour le tour 2") || !strings.Contains(body, "a changé (autre bureau de vote ou autres tours)") ||
+	if !strings.Contains(body, "pour le 2d tour") || !strings.Contains(body, "a changé (autre bureau de vote ou autres tours)") ||
 		!strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") {
 		t.Fatalf("volunteer message: %s", body)
 	}
@@ -810,7 +810,7 @@ func TestManualMatchKeepsOneProxyPerRound(t *testing.T) {
 			}
 		}
 		err := f.desk.ManualMatch(f.ctx, admin, second, 1, vol)
-		if !isConflict(err) || !strings.Contains(err.Error(), "n'a plus de place au tour 1") {
+		if !isConflict(err) || !strings.Contains(err.Error(), "n'a plus de place au 1er tour") {
 			t.Fatalf("accepted %v: a second proxy for the round: %v", accept, err)
 		}
 	}

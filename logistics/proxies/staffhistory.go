@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"scrutin/logistics/fr"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
@@ -57,18 +58,18 @@ func offerHistory(ctx context.Context, q pgdb.Q, stories []offerStory, proposed 
 	// keep this order).
 	for _, s := range stories {
 		if s.reminded != nil {
-			add(*s.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (tour %d)", s.round))
+			add(*s.reminded, staff.ActorSystem, fmt.Sprintf("Rappel au mandant : procuration à faire établir (%s)", fr.Round(s.round)))
 		}
 		if by, ok := enders[s.id]; ok {
-			add(*s.answered, by, fmt.Sprintf("Proposition %s %s (tour %d)", s.who,
-				OfferEntry{Status: s.status, Reason: s.reason}.StatusLabel(), s.round))
+			add(*s.answered, by, fmt.Sprintf("Proposition %s %s (%s)", s.who,
+				OfferEntry{Status: s.status, Reason: s.reason}.StatusLabel(), fr.Round(s.round)))
 		}
 		if proposed(s.by) {
 			what := "Proposition"
 			if s.by == staff.ActorSystem {
 				what = "Proposition automatique"
 			}
-			add(s.created, s.by, fmt.Sprintf("%s %s (tour %d)", what, s.who, s.round))
+			add(s.created, s.by, fmt.Sprintf("%s %s (%s)", what, s.who, fr.Round(s.round)))
 		}
 	}
 	return out, nil

@@ -74,11 +74,11 @@ func TestHistoriesNameWhoActed(t *testing.T) {
 	}
 	linesShow(t, "Jeanne's request", historyLines(d.History), []string{
 		"le mandant — Demande déposée",
-		"automatique — Proposition automatique à Ines Test (tour 1)",
+		"automatique — Proposition automatique à Ines Test (1er tour)",
 		"le ou la volontaire — Proposition acceptée",
-		"admin@example.org — Proposition à Ines Test retirée (volontaire retiré·e) (tour 1)",
+		"admin@example.org — Proposition à Ines Test retirée (volontaire retiré·e) (1er tour)",
 	}, []string{
-		"la personne elle-même — Proposition à Ines Test retirée (volontaire retiré·e) (tour 1)",
+		"la personne elle-même — Proposition à Ines Test retirée (volontaire retiré·e) (1er tour)",
 	})
 
 	v, err := proxies.LoadVolunteerDetail(f.ctx, f.pool, admin, ines)
@@ -87,7 +87,7 @@ func TestHistoriesNameWhoActed(t *testing.T) {
 	}
 	linesShow(t, "Ines's page", historyLines(v.History), []string{
 		"le ou la volontaire — Inscription",
-		"automatique — Proposition automatique pour Jeanne Test (tour 1)",
+		"automatique — Proposition automatique pour Jeanne Test (1er tour)",
 		"le mandant — Affichage du numéro d'électeur et de la date de naissance",
 		"admin@example.org — Retrait de la liste",
 	}, []string{
@@ -118,9 +118,9 @@ func TestHistoryCreditsTheMandantsChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	linesShow(t, "Lise's page", historyLines(v.History), []string{
-		"le mandant — Proposition pour Marc Test retirée (demande modifiée) (tour 1)",
+		"le mandant — Proposition pour Marc Test retirée (demande modifiée) (1er tour)",
 	}, []string{
-		"la personne elle-même — Proposition pour Marc Test retirée (demande modifiée) (tour 1)",
+		"la personne elle-même — Proposition pour Marc Test retirée (demande modifiée) (1er tour)",
 	})
 	d, err := f.desk.LoadRequestDetail(f.ctx, admin, marc)
 	if err != nil {
@@ -163,13 +163,13 @@ func TestHistoryNamesStaffWhoEndedOffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := historyLines(v.History)
-	unmatched := "Proposition pour Rita Test retirée (désappariée par l'équipe) (tour 1)"
+	unmatched := "Proposition pour Rita Test retirée (désappariée par l'équipe) (1er tour)"
 	if got, want := linesWith(lines, unmatched), []string{"admin@example.org — " + unmatched, "o@example.org — " + unmatched}; !slices.Equal(got, want) {
 		t.Errorf("Vera's unmatchings, oldest first: %q, want %q\n%s", got, want, strings.Join(lines, "\n"))
 	}
 	linesShow(t, "Vera's page", lines, []string{
-		"admin@example.org — Proposition pour Rita Test retirée (confiée à un·e autre volontaire par l'équipe) (tour 1)",
-		"o@example.org — Proposition pour Rita Test (tour 1)",
+		"admin@example.org — Proposition pour Rita Test retirée (confiée à un·e autre volontaire par l'équipe) (1er tour)",
+		"o@example.org — Proposition pour Rita Test (1er tour)",
 	}, nil)
 
 	// Zoé's volunteer leaves by herself, signs up again, is proposed Zoé
@@ -193,7 +193,7 @@ func TestHistoryNamesStaffWhoEndedOffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines = historyLines(d.History)
-	left := "Proposition à Wanda Test retirée (volontaire retiré·e) (tour 1)"
+	left := "Proposition à Wanda Test retirée (volontaire retiré·e) (1er tour)"
 	if got, want := linesWith(lines, left), []string{"le ou la volontaire — " + left, "o@example.org — " + left}; !slices.Equal(got, want) {
 		t.Errorf("Wanda's departures, oldest first: %q, want %q\n%s", got, want, strings.Join(lines, "\n"))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"scrutin/logistics/check"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/places"
@@ -41,7 +42,7 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		return check.Field("round", "Tour inconnu.")
 	}
 	if !rd.Date.After(elections.Today(d.now())) {
-		return check.Field("round", fmt.Sprintf(tooLate, round, frDate(rd.Date)))
+		return check.Field("round", fmt.Sprintf(tooLate, fr.TheRound("Le", round), frDate(rd.Date)))
 	}
 	// Staff may go beyond a volunteer's travel limit (after a call), but
 	// an organizer reaches only the volunteers of their scope and the
@@ -87,7 +88,7 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		case vStatus != VolunteerActive:
 			return nil, &check.Conflict{Msg: "Ce·tte volontaire s'est retiré·e."}
 		case !available:
-			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'est pas disponible au tour %d.", round)}
+			return nil, &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'est pas disponible %s.", fr.TheRound("à", round))}
 		case vEmail == rEmail || (vPhone != "" && vPhone == rPhone):
 			return nil, &check.Conflict{Msg: "Une personne ne peut pas porter sa propre procuration."}
 		case declined:
@@ -125,7 +126,7 @@ func (d *Desk) ManualMatch(ctx context.Context, u *staff.User, requestID int64, 
 		if taken, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
 			return nil, err
 		}
-		full := &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'a plus de place au tour %d (une proposition en attente ou acceptée).", round)}
+		full := &check.Conflict{Msg: fmt.Sprintf("Ce·tte volontaire n'a plus de place %s (une proposition en attente ou acceptée).", fr.TheRound("à", round))}
 		slot, ok := freeSlot(taken)
 		if !ok {
 			return nil, full

@@ -128,8 +128,9 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 	return v, nil
 }
 
-// tooLate refuses a round on or after its day (its number and date).
-const tooLate = "Le tour %d (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration."
+// tooLate refuses a round on or after its day (its name starting a
+// sentence, fr.TheRound("Le", n), and its date).
+const tooLate = "%s (%s) est passé ou a lieu aujourd'hui : il est trop tard pour une procuration."
 
 // locate sets where the person votes (bureau, else commune). New entries
 // get it in their INSERT instead, to save a round trip.

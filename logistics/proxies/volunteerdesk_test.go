@@ -158,8 +158,8 @@ func TestVolunteerListSituationsScopeAndCursor(t *testing.T) {
 		told[e.Label()] = staff.ActorLabel(e.Actor)
 	}
 	for what, who := range map[string]string{
-		"Proposition automatique pour Jeanne Test (tour 1)": "automatique",
-		"Proposition pour Jeanne Test acceptée (tour 1)":    "le ou la volontaire",
+		"Proposition automatique pour Jeanne Test (1er tour)": "automatique",
+		"Proposition pour Jeanne Test acceptée (1er tour)":    "le ou la volontaire",
 	} {
 		if told[what] != who {
 			t.Errorf("Paul's history: %q by %q, want by %q (%v)", what, told[what], who, told)
@@ -238,11 +238,11 @@ func TestVolunteerPageHidesMandantsOutsideScope(t *testing.T) {
 		return d, labels
 	}
 	d, labels := history(org04)
-	if len(d.Offers) != 1 || d.Offers[0].MandantName != "" || !slices.Contains(labels, fmt.Sprintf("Proposition pour la demande n° %d (tour 1)", thomas)) ||
+	if len(d.Offers) != 1 || d.Offers[0].MandantName != "" || !slices.Contains(labels, fmt.Sprintf("Proposition pour la demande n° %d (1er tour)", thomas)) ||
 		strings.Contains(strings.Join(labels, "\n"), "Thomas") {
 		t.Fatalf("organizer of the 04: offers %+v, history %q", d.Offers, labels)
 	}
-	if _, labels := history(admin); !slices.Contains(labels, "Proposition pour Thomas Test (tour 1)") {
+	if _, labels := history(admin); !slices.Contains(labels, "Proposition pour Thomas Test (1er tour)") {
 		t.Fatalf("admin: history %q", labels)
 	}
 }

@@ -33,7 +33,7 @@ func (f *fixture) withdrawnTo(t *testing.T, recipient string) [][2]string {
 }
 
 // bothRounds matches a message naming both rounds in one sentence.
-var bothRounds = regexp.MustCompile(`pour le tour 1 \(\d\d/\d\d/\d{4}\) et le tour 2 \(\d\d/\d\d/\d{4}\)`)
+var bothRounds = regexp.MustCompile(`pour le 1er tour \(\d\d/\d\d/\d{4}\) et le 2d tour \(\d\d/\d\d/\d{4}\)`)
 
 // twoRoundPair is a two-round request and a volunteer holding both rounds
 // of it, accepted when accept is set (pending otherwise).
@@ -91,7 +91,7 @@ func TestWithdrawingFromBothRoundsIsOneMessageToTheMandant(t *testing.T) {
 	}
 	subject, body := msgs[0][0], msgs[0][1]
 	if subject != "Procuration : votre mandataire se désiste" || !bothRounds.MatchString(body) ||
-		!strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le tour 1") {
+		!strings.Contains(body, "Paul Test ne peut plus porter votre procuration pour le 1er tour") {
 		t.Fatalf("%q\n%s", subject, body)
 	}
 }
@@ -107,9 +107,9 @@ func TestResubmissionEndingBothRoundsIsOneMessage(t *testing.T) {
 		lines   []string
 	}{
 		{"new bureau", []int{1, 2}, "Procuration : la demande a changé",
-			[]string{"et le tour 2", "a changé (autre bureau de vote ou autres tours)."}},
+			[]string{"et le 2d tour", "a changé (autre bureau de vote ou autres tours)."}},
 		{"new bureau, round 2 dropped", []int{1}, "Procuration : la demande a changé",
-			[]string{"pour le tour 1 (", "a changé (autre bureau de vote ou autres tours).", "pour le tour 2 (", "a été annulée par la personne."}},
+			[]string{"pour le 1er tour (", "a changé (autre bureau de vote ou autres tours).", "pour le 2d tour (", "a été annulée par la personne."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := setup(t)
@@ -165,7 +165,7 @@ func TestMovingBothRoundsIsOneMessageToTheVolunteer(t *testing.T) {
 	// Rita's offer, then Rémi's with the move.
 	if len(offers) != 2 || strings.Count(offers[1], "La demande de procuration de Rita") != 1 ||
 		!regexp.MustCompile(bothRounds.String()+`, que nous vous avions proposée, est confiée à quelqu'un d'autre`).MatchString(offers[1]) ||
-		!regexp.MustCompile(`Rémi \(Château-Arnoux-Saint-Auban\) cherche un·e mandataire pour le tour 1 \(\d\d/\d\d/\d{4}\) et le tour 2`).MatchString(offers[1]) {
+		!regexp.MustCompile(`Rémi \(Château-Arnoux-Saint-Auban\) cherche un·e mandataire pour le 1er tour \(\d\d/\d\d/\d{4}\) et le 2d tour`).MatchString(offers[1]) {
 		t.Fatalf("V1's %d offer messages: %q", len(offers), offers)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"scrutin/logistics/check"
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/places"
 	"scrutin/logistics/staff"
 	"scrutin/web"
@@ -563,7 +564,7 @@ func (m *module) dashboard(ctx context.Context, u *staff.User) ([]web.DashboardC
 	}
 	uncovered := sum.Needed - sum.Covered
 	return []web.DashboardCount{
-		{Label: fmt.Sprintf("Sièges à pourvoir (tour %d)", r.Number), Value: sum.Needed},
+		{Label: fmt.Sprintf("Sièges à pourvoir (%s)", fr.Round(r.Number)), Value: sum.Needed},
 		{Label: "Sièges pourvus", Value: sum.Covered},
 		{Label: "Sièges vacants", Value: uncovered, Alert: uncovered > 0},
 		{Label: "Présences confirmées", Value: sum.Confirmed},

@@ -17,8 +17,8 @@ func TestVolunteersListRefusesARoundThatIsNotOne(t *testing.T) {
 	env := start(t)
 	env.AddElection(t, "partielle-un-tour", "Partielle à un tour", 60)
 	admin := env.AdminToken(t)
-	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
-	const oneRound = "L'élection « Partielle à un tour » n'a pas de tour 2."
+	const notARound = "Tour inconnu : choisissez le 1er ou le 2d tour."
+	const oneRound = "L'élection « Partielle à un tour » n'a pas de 2d tour."
 	api := "/api/v1/delegate-volunteers?election="
 	for _, tc := range []struct {
 		query  string
@@ -90,7 +90,7 @@ func TestCoveragePageNamesACollectivity(t *testing.T) {
 	}
 	webtest.PageShows(t, body, []string{"Collectivité 987</a>", "Lancer l'affectation (collectivité 987)",
 		"L'affectation porte sur la collectivité 987 seulement", "Les documents de la collectivité 987 sont signés par",
-		"(tour 1, collectivité 987).", "/api/v1/exports/prefecture/987.pdf"}, []string{"épartement 987"})
+		"(1er tour, collectivité 987).", "/api/v1/exports/prefecture/987.pdf"}, []string{"épartement 987"})
 	status, body = fetch(t, c, env, base+"&commune=98735")
 	webtest.PageShows(t, body, []string{"Collectivité 987</a>", "les bénévoles de la collectivité 987 (dans votre périmètre)"}, []string{"épartement 987"})
 	if status != 200 {

@@ -121,7 +121,7 @@ func runNotice(done, figures, rounds, departement, commune string) string {
 	case rounds == "tous":
 		where = append(where, "tous les tours")
 	case err == nil && r > 0:
-		where = append(where, "tour "+strconv.Itoa(r))
+		where = append(where, fr.Round(r))
 	}
 	if where != nil {
 		// The place is said only with the rounds: both come from runForm.

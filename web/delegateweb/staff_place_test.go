@@ -85,7 +85,7 @@ func TestRunFormKeepsThePlace(t *testing.T) {
 	}
 	status, body = fetch(t, admin, env, where)
 	if status != 200 || !strings.Contains(body, `<p class="crumbs"`) || !strings.Contains(body, "Département 04</a>") ||
-		!strings.Contains(body, " sur "+needed[1]+",") || !strings.Contains(body, "(tour 1, département 04).") {
+		!strings.Contains(body, " sur "+needed[1]+",") || !strings.Contains(body, "(1er tour, département 04).") {
 		t.Fatalf("page after the run over the 04 (%s seats): %d\n%s", needed[1], status, body)
 	}
 
@@ -151,7 +151,7 @@ func TestSimulationSpeaksInTheConditional(t *testing.T) {
 	}
 	result := body[i+len(`id="run-result">`):]
 	result = result[:strings.Index(result, "</div>")]
-	for _, want := range []string{"Simulation (rien n'a été enregistré ni envoyé) : ", " seraient pourvus sur ", " seraient proposées", " seraient prévenu·es", "(tour 1, département 04)."} {
+	for _, want := range []string{"Simulation (rien n'a été enregistré ni envoyé) : ", " seraient pourvus sur ", " seraient proposées", " seraient prévenu·es", "(1er tour, département 04)."} {
 		if !strings.Contains(result, want) {
 			t.Errorf("simulation result lacks %q: %q", want, result)
 		}
@@ -171,13 +171,13 @@ func TestRunNoticeWording(t *testing.T) {
 		want                                string
 	}{
 		{"simulation", "0-0-0-0-0-0", "1", "04", "",
-			"Simulation (rien n'a été enregistré ni envoyé) : 0 siège serait pourvu sur 0, 0 resterait vacant ; 0 nouvelle affectation serait proposée, 0 serait retirée, 0 bénévole serait prévenu·e (tour 1, département 04)."},
+			"Simulation (rien n'a été enregistré ni envoyé) : 0 siège serait pourvu sur 0, 0 resterait vacant ; 0 nouvelle affectation serait proposée, 0 serait retirée, 0 bénévole serait prévenu·e (1er tour, département 04)."},
 		{"simulation", "1-2-1-1-1-1", "tous", "", "04070",
 			"Simulation (rien n'a été enregistré ni envoyé) : 1 siège serait pourvu sur 2, 1 resterait vacant ; 1 nouvelle affectation serait proposée, 1 serait retirée, 1 bénévole serait prévenu·e (tous les tours, commune 04070)."},
 		{"simulation", "47-60-13-47-2-17", "tous", "", "",
 			"Simulation (rien n'a été enregistré ni envoyé) : 47 sièges seraient pourvus sur 60, 13 resteraient vacants ; 47 nouvelles affectations seraient proposées, 2 seraient retirées, 17 bénévoles seraient prévenu·es (tous les tours, tout votre périmètre)."},
 		{"affectation", "47-60-13-47-1-17", "2", "", "",
-			"Affectation terminée : 47 sièges pourvus sur 60, 13 vacants ; 47 nouvelles affectations, 1 retirée, 17 bénévoles prévenu·es (tour 2, tout votre périmètre)."},
+			"Affectation terminée : 47 sièges pourvus sur 60, 13 vacants ; 47 nouvelles affectations, 1 retirée, 17 bénévoles prévenu·es (2d tour, tout votre périmètre)."},
 		{"affectation", "0-0-0-0-0-0", "", "", "",
 			"Affectation terminée : 0 siège pourvu sur 0, 0 vacant ; 0 nouvelle affectation, 0 retirée, 0 bénévole prévenu·e."},
 		{"affectation", "1-2-3", "1", "", "", ""},

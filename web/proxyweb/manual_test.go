@@ -146,7 +146,7 @@ func TestManualMatchAndUnmatchAPI(t *testing.T) {
 		badJSON    = "Corps de requête JSON invalide."
 		noRound    = "Tour inconnu."
 		noVol      = "Volontaire inconnu·e pour cette élection."
-		fullRound1 = "Ce·tte volontaire n'a plus de place au tour 1 (une proposition en attente ou acceptée)."
+		fullRound1 = "Ce·tte volontaire n'a plus de place au 1er tour (une proposition en attente ou acceptée)."
 	)
 	match := func(id any) string { return fmt.Sprintf("/api/v1/proxy-requests/%v/match", id) }
 	unmatch := func(id any) string { return fmt.Sprintf("/api/v1/proxy-requests/%v/unmatch", id) }
@@ -211,7 +211,7 @@ func TestManualMatchAndUnmatchAPI(t *testing.T) {
 		}
 		offers := outbox(t, env, "paul@example.org", "proxy.offer")
 		if len(offers) != 1 || !strings.Contains(offers[0], "Une personne a besoin de vous pour voter") || !strings.Contains(offers[0], "Jeanne") ||
-			!strings.Contains(offers[0], "le tour 1") || strings.Contains(offers[0], "le tour 2") || !linkRe.MatchString(offers[0]) {
+			!strings.Contains(offers[0], "le 1er tour") || strings.Contains(offers[0], "le 2d tour") || !linkRe.MatchString(offers[0]) {
 			t.Fatalf("offer messages to Paul: %q", offers)
 		}
 		var by string
@@ -296,7 +296,7 @@ func TestManualMatchAndUnmatchAPI(t *testing.T) {
 			WHERE number = 1 AND election_id = (SELECT election_id FROM proxy_requests WHERE id = $1)
 			RETURNING to_char(date, 'DD/MM/YYYY')`, marie).Scan(&day)
 		run(t, tcase{"", org, match(marie), body(1, paul), 422, "round",
-			"Le tour 1 (" + day + ") est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.", 1, 1})
+			"Le 1er tour (" + day + ") est passé ou a lieu aujourd'hui : il est trop tard pour une procuration.", 1, 1})
 	})
 }
 
@@ -365,7 +365,7 @@ func TestManualMatchCapacityUnderConcurrency(t *testing.T) {
 		switch {
 		case r.Status == 200:
 			ok++
-		case r.Status == 409 && r.JSON["error"] == "Ce·tte volontaire n'a plus de place au tour 1 (une proposition en attente ou acceptée).":
+		case r.Status == 409 && r.JSON["error"] == "Ce·tte volontaire n'a plus de place au 1er tour (une proposition en attente ou acceptée).":
 		default:
 			t.Errorf("request %d: %d %s", ids[i], r.Status, r.Body)
 		}
@@ -496,7 +496,7 @@ func TestApparierAndDesapparierForms(t *testing.T) {
 	// What the forms did: Lise was offered round 1, in Paul's place, then
 	// the pair was undone; both were told, and the page plain (no ?fait)
 	// says nothing of it.
-	if offers := outbox(t, env, "lise@example.org", "proxy.offer"); len(offers) != 1 || !strings.Contains(offers[0], "le tour 1") {
+	if offers := outbox(t, env, "lise@example.org", "proxy.offer"); len(offers) != 1 || !strings.Contains(offers[0], "le 1er tour") {
 		t.Errorf("offers to Lise: %q", offers)
 	}
 	if told := outbox(t, env, "lise@example.org", "proxy.withdrawn"); len(told) != 1 || !strings.Contains(told[0], "L'équipe a retiré cette proposition : vous n'avez plus à y répondre.") {
@@ -556,7 +556,7 @@ func TestApparierRefusedForAVolunteerWithoutAPlace(t *testing.T) {
 	code, where, answered := postStaffForm(t, org, page+"/apparier",
 		url.Values{"_csrf": {csrfRe.FindStringSubmatch(body)[1]}, "round": {"1"}, "volunteer_id": {fmt.Sprint(paul)}})
 	if code != 409 || where != "" ||
-		!strings.Contains(answered, `<div class="alert" role="alert">Ce·tte volontaire n'a plus de place au tour 1 (une proposition en attente ou acceptée).</div>`) ||
+		!strings.Contains(answered, `<div class="alert" role="alert">Ce·tte volontaire n'a plus de place au 1er tour (une proposition en attente ou acceptée).</div>`) ||
 		strings.Contains(answered, `role="status"`) {
 		t.Fatalf("« Proposer »: %d to %q:\n%s", code, where, answered)
 	}

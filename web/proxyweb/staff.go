@@ -361,7 +361,7 @@ func queueText(requests, rows, first, last, round int) string {
 	}
 	s := fr.Count(requests, "demande", "demandes")
 	if round != 0 {
-		s += fmt.Sprintf(" pour le tour %d", round)
+		s += " " + fr.TheRound("pour", round)
 	}
 	if rows != requests {
 		s += ", soit " + fr.Count(rows, "ligne", "lignes") + " (une par tour demandé)"

@@ -85,7 +85,7 @@ func TestStaffListsAPIReportEveryBadPlace(t *testing.T) {
 			for f, msg := range want {
 				bad = bad || r.Field(f) != msg
 			}
-			if n == 3 && r.Field("round") != "Tour inconnu : choisissez le tour 1 ou 2." {
+			if n == 3 && r.Field("round") != "Tour inconnu : choisissez le 1er ou le 2d tour." {
 				bad = true
 			}
 			if bad {

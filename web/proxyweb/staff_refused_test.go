@@ -49,12 +49,12 @@ func TestStaffListsShowNoRowUnderARefusedFilter(t *testing.T) {
 		{"org", "?commune=75104&round=1", 403, "La commune 75104 est hors de votre périmètre."},
 		{"org", "?departement=99", 422, "Département inconnu : 99."},
 		{"org", "?commune=abc", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
-		{"org", "?round=x", 422, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"org", "?round=x", 422, "Tour inconnu : choisissez le 1er ou le 2d tour."},
 		{"org", "?election=nope", 422, "Élection inconnue."},
 		{"org", "?status=nope", 422, "Statut inconnu."},
 		{"org", "?after=1&offset=1", 422, "Utilisez after (le next_after de la page précédente) ou offset, pas les deux."},
 		// An admin would otherwise see the batch beside the export.
-		{"admin", "?round=3", 422, "Tour inconnu : choisissez le tour 1 ou 2."},
+		{"admin", "?round=3", 422, "Tour inconnu : choisissez le 1er ou le 2d tour."},
 		{"admin", "?commune=abc", 422, "Code de commune invalide (5 caractères INSEE, par exemple 04070)."},
 	} {
 		c := map[string]*http.Client{"org": org, "admin": admin}[tc.who]

@@ -22,8 +22,8 @@ func TestStaffListsRefuseARoundThatIsNotOne(t *testing.T) {
 		t.Fatalf("volunteer: %d %s", r.Status, r.Body)
 	}
 	org := env.StaffToken(t, "org04@example.org", staff.Organizer, "04")
-	const notARound = "Tour inconnu : choisissez le tour 1 ou 2."
-	noSecond := "L'élection « " + one.Name + " » n'a pas de tour 2."
+	const notARound = "Tour inconnu : choisissez le 1er ou le 2d tour."
+	noSecond := "L'élection « " + one.Name + " » n'a pas de 2d tour."
 	const badCommune = "Code de commune invalide (5 caractères INSEE, par exemple 04070)."
 	for _, list := range []string{"/api/v1/proxy-volunteers", "/api/v1/proxy-requests"} {
 		for _, tc := range []struct {
@@ -126,7 +126,7 @@ func TestQueueSaysHowManyRequestsInFrench(t *testing.T) {
 	newRequest(t, env, requestBody("jeanne@example.org")) // both rounds
 	for query, want := range map[string]string{
 		"":         "1 demande, soit 2 lignes (une par tour demandé).",
-		"?round=1": "1 demande pour le tour 1.",
+		"?round=1": "1 demande pour le 1er tour.",
 	} {
 		if got := says(query); got != want {
 			t.Errorf("queue%s says %q, want %q", query, got, want)
@@ -135,8 +135,8 @@ func TestQueueSaysHowManyRequestsInFrench(t *testing.T) {
 	newRequest(t, env, with(with(requestBody("bruno@example.org"), "first_name", "Bruno"), "rounds", []int{2}))
 	for query, want := range map[string]string{
 		"":                  "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente.",
-		"?round=2":          "2 demandes pour le tour 2, de la plus ancienne à la plus récente.",
-		"?round=2&limit=1":  "2 demandes pour le tour 2, de la plus ancienne à la plus récente ; ligne 1 affichée.",
+		"?round=2":          "2 demandes pour le 2d tour, de la plus ancienne à la plus récente.",
+		"?round=2&limit=1":  "2 demandes pour le 2d tour, de la plus ancienne à la plus récente ; ligne 1 affichée.",
 		"?limit=2":          "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente ; lignes 1 à 2 affichées.",
 		"?limit=2&offset=2": "2 demandes, soit 3 lignes (une par tour demandé), de la plus ancienne à la plus récente ; ligne 3 affichée.",
 	} {

@@ -74,7 +74,7 @@ func TestStaffPagesAfterAnAdminWithdrewAVolunteer(t *testing.T) {
 
 	request := staffPage(t, admin, fmt.Sprintf("%s/staff/procurations/demandes/%d", env.URL, jeanne))
 	webtest.PageShows(t, request, []string{
-		"<td>admin@demo.example.org</td><td>Proposition à Paul Petit retirée (volontaire retiré·e) (tour 1)</td>",
+		"<td>admin@demo.example.org</td><td>Proposition à Paul Petit retirée (volontaire retiré·e) (1er tour)</td>",
 		"<td>le ou la volontaire</td><td>Proposition acceptée</td>",
 		"<td>le mandant</td><td>Demande déposée</td>",
 	}, []string{"<td>la personne elle-même</td>"})

@@ -133,8 +133,8 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 	}
 	atRound, forRound := "", ""
 	if f.Round != 0 {
-		atRound = fmt.Sprintf(" au tour %d", f.Round)
-		forRound = fmt.Sprintf(" %s pour le tour %d", fr.Noun(n, "inscrit·e", "inscrit·es"), f.Round)
+		atRound = " " + fr.TheRound("à", f.Round)
+		forRound = " " + fr.Noun(n, "inscrit·e", "inscrit·es") + " " + fr.TheRound("pour", f.Round)
 	}
 	var s string
 	switch f.Status {
@@ -175,7 +175,7 @@ func matchingText(f proxies.Filter, c proxies.VolunteerCounts) string {
 		}
 		switch {
 		case withdrawn > 0 && f.Round != 0:
-			s += " : " + fr.Count(registered, "inscrit·e", "inscrit·es") + fmt.Sprintf(" pour le tour %d", f.Round)
+			s += " : " + fr.Count(registered, "inscrit·e", "inscrit·es") + " " + fr.TheRound("pour", f.Round)
 		case withdrawn > 0:
 			s += " : " + fr.Count(registered, "actif·ve", "actif·ves")
 		default:

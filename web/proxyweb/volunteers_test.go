@@ -308,11 +308,11 @@ func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
 	check([]sentenceCase{
 		// Paul offered, Lise and Marc available; Marc is not of round 2.
 		{"", "3 volontaires, dont 2 disponibles.", []string{`data-status="">3<`, `data-status="available">2<`}},
-		{"?round=2", "2 volontaires inscrit·es pour le tour 2, dont 1 disponible à ce tour.", []string{`data-status="">2<`, `data-status="available">1<`, `data-status="offered">1<`}},
-		{"?round=2&status=available", "1 volontaire disponible au tour 2.", []string{`data-status="available">1<`}},
-		{"?round=2&status=offered", "1 volontaire avec une proposition en attente au tour 2.", []string{`data-status="offered">1<`}},
-		{"?round=1&status=available", "2 volontaires disponibles au tour 1.", []string{`data-status="available">2<`}},
-		{"?round=1&status=active", "3 volontaires actif·ves inscrit·es pour le tour 1, dont 2 disponibles à ce tour.", []string{`data-status="">3<`}},
+		{"?round=2", "2 volontaires inscrit·es pour le 2d tour, dont 1 disponible à ce tour.", []string{`data-status="">2<`, `data-status="available">1<`, `data-status="offered">1<`}},
+		{"?round=2&status=available", "1 volontaire disponible au 2d tour.", []string{`data-status="available">1<`}},
+		{"?round=2&status=offered", "1 volontaire avec une proposition en attente au 2d tour.", []string{`data-status="offered">1<`}},
+		{"?round=1&status=available", "2 volontaires disponibles au 1er tour.", []string{`data-status="available">2<`}},
+		{"?round=1&status=active", "3 volontaires actif·ves inscrit·es pour le 1er tour, dont 2 disponibles à ce tour.", []string{`data-status="">3<`}},
 		{"?status=carrying", "", []string{`data-status="carrying">0<`}},
 		{"?commune=04070&status=available", "2 volontaires disponibles.", []string{`data-status="available">2<`}},
 	})
@@ -333,11 +333,11 @@ func TestStaffVolunteerListSentenceAgreesWithItsCounter(t *testing.T) {
 	check([]sentenceCase{
 		{"", "3 volontaires : 2 actif·ves, dont 1 disponible, et 1 retiré·e.",
 			[]string{`data-status="">3<`, `data-status="available">1<`, `data-status="withdrawn">1<`}},
-		{"?round=2", "2 volontaires : 1 inscrit·e pour le tour 2, aucun·e disponible à ce tour, et 1 retiré·e.",
+		{"?round=2", "2 volontaires : 1 inscrit·e pour le 2d tour, aucun·e disponible à ce tour, et 1 retiré·e.",
 			[]string{`data-status="">2<`, `data-status="available">0<`, `data-status="offered">1<`, `data-status="withdrawn">1<`}},
-		{"?round=1", "3 volontaires : 2 inscrit·es pour le tour 1, dont 1 disponible à ce tour, et 1 retiré·e.",
+		{"?round=1", "3 volontaires : 2 inscrit·es pour le 1er tour, dont 1 disponible à ce tour, et 1 retiré·e.",
 			[]string{`data-status="">3<`, `data-status="available">1<`, `data-status="offered">1<`, `data-status="withdrawn">1<`}},
-		{"?round=1&status=active", "2 volontaires actif·ves inscrit·es pour le tour 1, dont 1 disponible à ce tour.", []string{`data-status="withdrawn">1<`}},
-		{"?round=2&status=withdrawn", "1 volontaire retiré·e (inscrit·e pour le tour 2).", []string{`data-status="withdrawn">1<`}},
+		{"?round=1&status=active", "2 volontaires actif·ves inscrit·es pour le 1er tour, dont 1 disponible à ce tour.", []string{`data-status="withdrawn">1<`}},
+		{"?round=2&status=withdrawn", "1 volontaire retiré·e (inscrit·e pour le 2d tour).", []string{`data-status="withdrawn">1<`}},
 	})
 }
