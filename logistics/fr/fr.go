@@ -52,6 +52,9 @@ func Round(n int) string {
 	case 2:
 		return "2d tour"
 	}
+	if n < 1 { // no such round: a number a client sent, said as it came
+		return "tour " + strconv.Itoa(n)
+	}
 	return strconv.Itoa(n) + "e tour"
 }
 

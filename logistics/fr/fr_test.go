@@ -42,7 +42,7 @@ func TestList(t *testing.T) {
 }
 
 func TestRound(t *testing.T) {
-	for n, want := range map[int]string{1: "1er tour", 2: "2d tour", 3: "3e tour"} {
+	for n, want := range map[int]string{1: "1er tour", 2: "2d tour", 3: "3e tour", 0: "tour 0", -1: "tour -1"} {
 		if got := Round(n); got != want {
 			t.Errorf("Round(%d) = %q, want %q", n, got, want)
 		}
