@@ -2,9 +2,8 @@ package exports
 
 import (
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"scrutin/logistics/places"
 )
 
 // Naming is how an export names its files. Every name reads
@@ -109,18 +108,8 @@ func fileSlug(s string) string {
 }
 
 // fileWords makes French words a file name's: lower case, without
-// accents, words joined by dashes ("En préparation" is "en-preparation");
-// fileSlug then keeps what is left of it safe.
+// accents, words joined by dashes ("En préparation" is "en-preparation",
+// places.FoldWords); fileSlug then keeps what is left of it safe.
 func fileWords(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(s))) {
-		switch {
-		case unicode.Is(unicode.Mn, r): // an accent, apart from its letter
-		case unicode.IsSpace(r) || r == '\'' || r == '’':
-			b.WriteByte('-')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return strings.ReplaceAll(places.FoldWords(s), " ", "-")
 }

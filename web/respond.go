@@ -308,17 +308,19 @@ func templateFuncs() template.FuncMap {
 		// 78"; a foreign one keeps its international form.
 		"phone": fr.Phone,
 		// moment is a time in running French text: "06/12/2026 à 06h24".
-		"moment": func(t time.Time) string {
-			return t.In(elections.Paris).Format("02/01/2006 à 15h04")
-		},
-		"add": func(a, b int) int { return a + b },
+		"moment": elections.Moment,
+		"add":    func(a, b int) int { return a + b },
 		// tour names a round in plain text (fr.Round: "1er tour", for a
 		// select's options); tourSup with its ordinal raised, for running
 		// text ("1<sup>er</sup> tour").
 		"tour": func(n any) string { return fr.Round(roundNumber(n)) },
 		"tourSup": func(n any) template.HTML {
-			num, rest, _ := strings.Cut(fr.Round(roundNumber(n)), " ")
+			name := fr.Round(roundNumber(n))
+			num, rest, _ := strings.Cut(name, " ")
 			i := strings.IndexFunc(num, func(r rune) bool { return r < '0' || r > '9' })
+			if i <= 0 { // no ordinal ("tour 0"): as it is
+				return template.HTML(template.HTMLEscapeString(name))
+			}
 			return template.HTML(num[:i] + "<sup>" + num[i:] + "</sup> " + rest)
 		},
 		// actor is who acted (audit actors, created_by), for people.

@@ -21,6 +21,21 @@ func (e Errors) Add(field, msg string) {
 	}
 }
 
+// Merge adds to e the field messages of err when it is a *Invalid (a
+// check made by another function, whose refusals join this one's) and
+// reports whether it was; any other error (the database) is returned as
+// is, for the caller to return.
+func (e Errors) Merge(err error) (merged bool, other error) {
+	inv, ok := AsInvalid(err)
+	if !ok {
+		return false, err
+	}
+	for field, msg := range inv.Fields {
+		e.Add(field, msg)
+	}
+	return true, nil
+}
+
 // Err returns e as an error, or nil when there is nothing to report.
 func (e Errors) Err() error {
 	if len(e) == 0 {

@@ -86,9 +86,7 @@ func normalizeScope(errs check.Errors, u *staff.User, s string) string {
 		}
 		return ""
 	case len(s) <= 3:
-		if len(s) == 1 {
-			s = "0" + s
-		}
+		s = insee.NormalizeArea(s)
 		if !insee.KnownArea(s) { // a département, or a collectivity: 987
 			errs.Add("scope", "Code de département invalide."+staff.PacificHint(s))
 		} else if !u.CoversDepartement(s) {

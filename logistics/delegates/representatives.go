@@ -47,10 +47,7 @@ type RepresentativeInput struct {
 // French Polynesia (987) and New Caledonia (988) have representatives
 // too; "99", "98" or Clipperton's "989" do not.
 func normalizeDepartement(code string) (string, bool) {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
-		code = "0" + code // lost leading zero
-	}
+	code = insee.NormalizeArea(code)
 	return code, insee.KnownArea(code)
 }
 

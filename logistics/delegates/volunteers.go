@@ -200,11 +200,7 @@ func (in *SignupInput) validateWith(ctx context.Context, q pgdb.Q, now time.Time
 	}
 
 	e, err := elections.ResolveSignUp(ctx, q, strings.TrimSpace(in.Election), "election", now)
-	if inv, ok := check.AsInvalid(err); ok {
-		for k, m := range inv.Fields {
-			errs.Add(k, m)
-		}
-	} else if err != nil {
+	if _, err := errs.Merge(err); err != nil {
 		return nil, err
 	}
 	v.election = e

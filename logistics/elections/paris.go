@@ -28,3 +28,7 @@ var weekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "v
 // location: pass a time in Paris (or a date at midnight UTC, as round days
 // are) to name the day people read.
 func Weekday(t time.Time) string { return weekdays[t.Weekday()] }
+
+// Moment is a time in running French text, in Paris: "06/12/2026 à
+// 06h24" (deadlines, expiries, the journal).
+func Moment(t time.Time) string { return t.In(Paris).Format("02/01/2006 à 15h04") }

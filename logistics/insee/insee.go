@@ -6,6 +6,8 @@
 // it. The SQL function departement_of (migration 021) is Departement.
 package insee
 
+import "strings"
+
 // ValidDepartement reports a well-formed département code, in upper case:
 // two digits (any: "20", "96" or "99" are well formed, though no
 // département has them; see KnownDepartement), Corsica's "2A" and "2B", or
@@ -99,6 +101,18 @@ func digits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// NormalizeArea is a département or collectivity code as typed, in the
+// form the other functions take: trimmed, upper-cased ("2a" is "2A"), and
+// a lone digit given the leading zero a spreadsheet or a hurried hand
+// dropped ("4" is "04").
+func NormalizeArea(code string) string {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) == 1 && code[0] >= '1' && code[0] <= '9' {
+		code = "0" + code
+	}
+	return code
 }
 
 // An UninhabitedPlace is in La Poste's communes file, and so in the

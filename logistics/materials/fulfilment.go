@@ -65,11 +65,7 @@ func ParseFilter(ctx context.Context, q pgdb.Q, p map[string]string, now time.Ti
 	if e == nil && errs["batch"] == "" {
 		var err error
 		e, err = ResolveElection(ctx, q, p["election"], "election", now)
-		if inv, ok := check.AsInvalid(err); ok {
-			for k, v := range inv.Fields {
-				errs.Add(k, v)
-			}
-		} else if err != nil {
+		if _, err := errs.Merge(err); err != nil {
 			return f, nil, err
 		}
 	}
@@ -85,15 +81,12 @@ func ParseFilter(ctx context.Context, q pgdb.Q, p map[string]string, now time.Ti
 	// The département (or overseas collectivity: 987) as every staff list
 	// reads it (places.CheckArea; the scope is the caller's to check).
 	f.Departement = strings.ToUpper(strings.TrimSpace(p["departement"]))
-	if dep, _, err := places.CheckArea(nil, f.Departement, ""); err != nil {
-		inv, ok := check.AsInvalid(err)
-		if !ok {
-			return f, nil, err
-		}
-		for k, v := range inv.Fields {
-			errs.Add(k, v)
-		}
-	} else {
+	dep, _, err := places.CheckArea(nil, f.Departement, "")
+	merged, err := errs.Merge(err)
+	if err != nil {
+		return f, nil, err
+	}
+	if !merged {
 		f.Departement = dep
 	}
 	for _, d := range []struct {

@@ -180,13 +180,10 @@ type wanted struct {
 func placeOrder(ctx context.Context, tx pgx.Tx, in OrderInput, o PlaceOptions) (*Placed, error) {
 	errs := check.Errors{}
 	e, err := ResolveElection(ctx, tx, in.Election, "election", o.Now)
-	if inv, ok := check.AsInvalid(err); ok {
-		for k, v := range inv.Fields {
-			errs.Add(k, v)
-		}
-		e = nil
-	} else if err != nil {
+	if merged, err := errs.Merge(err); err != nil {
 		return nil, err
+	} else if merged {
+		e = nil
 	}
 	name := contact.Name(errs, "name", "Le nom du destinataire", in.Name, true)
 	address := contact.Text(errs, "address", "L'adresse", strings.Join(strings.Fields(in.Address), " "), true, 200)

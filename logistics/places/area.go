@@ -49,10 +49,7 @@ func CheckOneArea(departement, commune string) error {
 // scope (nil u: the command line, national). It does not read the
 // database: CheckKnownArea also refuses a commune the communes table lacks.
 func CheckArea(u *staff.User, departement, commune string) (dep, com string, err error) {
-	dep = strings.ToUpper(strings.TrimSpace(departement))
-	if len(dep) == 1 && dep >= "1" && dep <= "9" {
-		dep = "0" + dep
-	}
+	dep = insee.NormalizeArea(departement)
 	if com = strings.TrimSpace(commune); com != "" {
 		c, ok := NormalizeCommune(com)
 		if !ok {

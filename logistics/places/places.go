@@ -131,7 +131,7 @@ func Departement(code string) string { return insee.Departement(code) }
 // that "Château-Arnoux-St-Auban" and "CHATEAU ARNOUX SAINT AUBAN" fold
 // alike, and "Paris 04" finds "Paris 4e Arrondissement".
 func Fold(s string) string {
-	words := strings.Fields(foldWords(s))
+	words := strings.Fields(FoldWords(s))
 	for i, w := range words {
 		words[i] = foldWord(w)
 	}
@@ -158,9 +158,9 @@ func foldWord(w string) string {
 
 var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae"}
 
-// foldWords is Fold without the word mappings: lower case, no accents, no
+// FoldWords is Fold without the word mappings: lower case, no accents, no
 // ligatures, words separated by single spaces.
-func foldWords(s string) string {
+func FoldWords(s string) string {
 	var b strings.Builder
 	space := true
 	for _, r := range norm.NFD.String(s) {

@@ -241,7 +241,7 @@ func scanFound(rows interface {
 // wordsQuery is the full-text query of a later word: for each base, its
 // words one after the other, the last one as a prefix unless the base ends
 // with a space ("st " is the whole word "st"). Words hold letters and digits
-// only (see foldWords), quoted all the same.
+// only (see FoldWords), quoted all the same.
 func wordsQuery(bases []string) string {
 	var alts []string
 	for _, b := range bases {
@@ -267,7 +267,7 @@ var articles = []string{"le ", "la ", "les ", "l "}
 // "saint" may be the start of "Saint-..." (stored as "st ..."), or of
 // "Saintes". A base ending with a space ends with a whole word.
 func searchBases(text string) []string {
-	words := strings.Fields(foldWords(text))
+	words := strings.Fields(FoldWords(text))
 	if len(words) == 0 {
 		return nil
 	}

@@ -77,7 +77,7 @@ func separator(header []byte) rune {
 // columnKey makes "#Code_commune_INSEE", "Libellé_d_acheminement" and
 // "code commune insee" comparable: lower case, no accents, "_" between words.
 func columnKey(name string) string {
-	return strings.ReplaceAll(foldWords(strings.TrimLeft(strings.TrimSpace(name), "#\ufeff")), " ", "_")
+	return strings.ReplaceAll(FoldWords(strings.TrimLeft(strings.TrimSpace(name), "#\ufeff")), " ", "_")
 }
 
 // has reports whether the header has any of the named columns.

@@ -19,8 +19,6 @@ const signature = "\n\nL'équipe procurations\n(Ce lien est personnel : ne le tr
 
 func frDate(t time.Time) string { return t.Format("02/01/2006") }
 
-func frDateTime(t time.Time) string { return t.In(elections.Paris).Format("02/01/2006 à 15h04") }
-
 func roundsText(e interface{ roundLine(int) string }, rounds []int) string {
 	parts := make([]string, len(rounds))
 	for i, r := range rounds {
@@ -93,7 +91,7 @@ func (p pair) bureauText() string {
 }
 
 // offerVolunteerBody proposes a request to a volunteer, for the rounds
-// described, to be answered before deadline (frDateTime); moved
+// described, to be answered before deadline (elections.Moment); moved
 // (movedVolunteerLines) first tells them of the unanswered offers the same
 // run gave to others, "" when none. A batch writes a hundred thousand of
 // them at once: hence its brevity, where the mandant votes said in one
@@ -246,7 +244,7 @@ func expiredVolunteerBody(ps []pair, link string) string {
 Faute de réponse avant le %s, la demande %s pour %s a été proposée à quelqu'un d'autre.
 Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 
-Votre page : %s`, p.vFirst, frDateTime(p.expiresAt), fr.De(p.rFirst), pairRounds(ps), link) + signature
+Votre page : %s`, p.vFirst, elections.Moment(p.expiresAt), fr.De(p.rFirst), pairRounds(ps), link) + signature
 }
 
 // withdrawnVolunteerSubject says in a word why an offer a volunteer held

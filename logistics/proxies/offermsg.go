@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"scrutin/logistics/contact"
+	"scrutin/logistics/elections"
 	"scrutin/logistics/fr"
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
@@ -195,7 +196,7 @@ func (d *Desk) offerRenderer(who func(offerNote) pair, dates map[int]time.Time, 
 			}
 		}
 		if k := n.expires.UnixNano(); o.deadlines[k] == "" {
-			o.deadlines[k] = frDateTime(n.expires)
+			o.deadlines[k] = elections.Moment(n.expires)
 			if o.sms {
 				o.smsDeadlines[k] = smsDeadline(n.expires)
 			}

@@ -100,25 +100,17 @@ func (f *Filter) checkPlace(errs check.Errors) error {
 	bad := false
 	for _, place := range [][2]string{{f.Departement, ""}, {"", f.Commune}} {
 		_, _, err := places.CheckArea(nil, place[0], place[1])
-		if inv, ok := check.AsInvalid(err); ok {
-			for field, msg := range inv.Fields {
-				errs.Add(field, msg)
-			}
-			bad = true
-		} else if err != nil {
+		merged, err := errs.Merge(err)
+		if err != nil {
 			return err
 		}
+		bad = bad || merged
 	}
 	if bad {
 		return nil
 	}
 	dep, commune, err := places.CheckArea(nil, f.Departement, f.Commune)
-	if inv, ok := check.AsInvalid(err); ok {
-		for field, msg := range inv.Fields {
-			errs.Add(field, msg)
-		}
-		return nil
-	} else if err != nil {
+	if merged, err := errs.Merge(err); merged || err != nil {
 		return err
 	}
 	f.Departement, f.Commune = dep, commune

@@ -76,6 +76,11 @@ type QueueList struct {
 	Entries  []QueueEntry
 	Rounds   int
 	Requests int
+	// The elections of the rows the filter matches, all pages included:
+	// how many, and the slug of the one when there is one (the export
+	// link of the list is that election's workbook).
+	Elections int
+	Election  string
 }
 
 // ListQueue lists request rounds for u, the longest waiting first (the
@@ -85,8 +90,9 @@ type QueueList struct {
 func ListQueue(ctx context.Context, q pgdb.Q, u *staff.User, f Filter) (*QueueList, error) {
 	out := &QueueList{}
 	where, args := queueWhere(u, f)
-	if err := q.QueryRow(ctx, `SELECT count(*), count(DISTINCT r.id) FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
-		JOIN elections e ON e.id = r.election_id WHERE `+where, args...).Scan(&out.Rounds, &out.Requests); err != nil {
+	if err := q.QueryRow(ctx, `SELECT count(*), count(DISTINCT r.id), count(DISTINCT e.id), coalesce(min(e.slug), '')
+		FROM proxy_request_rounds rr JOIN proxy_requests r ON r.id = rr.request_id
+		JOIN elections e ON e.id = r.election_id WHERE `+where, args...).Scan(&out.Rounds, &out.Requests, &out.Elections, &out.Election); err != nil {
 		return nil, err
 	}
 	args = append(args, f.Limit, f.Offset)

@@ -113,14 +113,10 @@ func validatePerson(ctx context.Context, q pgdb.Q, p Person, now time.Time, errs
 	contact.Consent(errs, "consent", p.Consent)
 
 	e, err := elections.ResolveSignUp(ctx, q, strings.TrimSpace(p.Election), "election", now)
-	if inv, ok := check.AsInvalid(err); ok {
-		for k, m := range inv.Fields {
-			errs.Add(k, m)
-		}
-		return v, nil
-	}
-	if err != nil {
+	if merged, err := errs.Merge(err); err != nil {
 		return nil, err
+	} else if merged {
+		return v, nil
 	}
 	v.election = e
 	// On the round's day it is too late to establish a proxy.

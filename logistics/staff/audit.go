@@ -200,7 +200,7 @@ func timeText(v any) (string, bool) {
 	default:
 		return "", false
 	}
-	return t.In(elections.Paris).Format("02/01/2006 à 15h04"), true
+	return elections.Moment(t), true
 }
 
 // scopeText is a recorded scope in words: its codes, comma-separated, or

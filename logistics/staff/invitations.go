@@ -75,7 +75,7 @@ vous dit avoir déjà servi alors que vous ne l'avez pas utilisé.
 
 Si vous ne vous attendiez pas à ce message, ignorez-le : sans mot de
 passe, le compte ne permet pas de se connecter.
-`, ActorLabel(by.Actor()), u.Email, u.Role.Label(), scope, expires.In(elections.Paris).Format("02/01/2006 à 15h04"), link)
+`, ActorLabel(by.Actor()), u.Email, u.Role.Label(), scope, elections.Moment(expires), link)
 	return notify.Message{Channel: notify.Email, Recipient: u.Email, Kind: KindInvitation,
 		Subject: "Votre compte sur l'espace équipe : choisissez votre mot de passe", Body: body}
 }

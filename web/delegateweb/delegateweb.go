@@ -388,11 +388,8 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 func volunteerFilter(c *fiber.Ctx, e *elections.Election) (delegates.VolunteerFilter, error) {
 	errs := check.Errors{}
 	dep, commune, err := places.CheckArea(web.StaffUser(c), c.Query("departement"), c.Query("commune"))
-	if inv, ok := check.AsInvalid(err); ok {
-		for field, msg := range inv.Fields {
-			errs.Add(field, msg)
-		}
-		err = nil
+	if merged, _ := errs.Merge(err); merged {
+		err = nil // reported with the others below; an OutOfScope stays
 	}
 	round := elections.ListRound(errs, "round", c.Query("round"), e)
 	if bad := errs.Err(); bad != nil {

@@ -69,13 +69,19 @@ func typedForm(c *fiber.Ctx) filterForm {
 	return filterForm{Election: q("election"), Status: q("status"), Departement: q("departement"), Commune: q("commune"), Round: q("round")}
 }
 
-// filterRefused is how a staff page answers a filter that filterFrom
-// refused: web.FilterRefused, and the form as typed.
-func filterRefused(c *fiber.Ctx, err error, data fiber.Map) (status int, ok bool) {
-	if status, ok = web.FilterRefused(err, c.Query("commune"), data); ok {
-		data["Form"] = typedForm(c)
+// refusedFilter is how a staff list page answers a filter that
+// filterFrom refused (web.FilterRefused): the form as typed, each reason
+// next to its field, and nothing else, as the delegates' lists do. Rows,
+// counts or an export under it would pass the whole scope off as the
+// answer to a filter that was not applied. Any other error (the
+// database) is returned as is.
+func (m *module) refusedFilter(c *fiber.Ctx, err error, data fiber.Map, page string) error {
+	status, ok := web.FilterRefused(err, c.Query("commune"), data)
+	if !ok {
+		return err
 	}
-	return status, ok
+	data["Form"], data["Refused"] = typedForm(c), true
+	return m.s.RenderStatus(c, status, page, data)
 }
 
 func (m *module) listRequestsAPI(c *fiber.Ctx) error {
@@ -218,15 +224,7 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["Title"], data["Statuses"], data["Elections"] = "Procurations", statusChoices, es
 	f, err := m.filterFrom(c, false)
 	if err != nil {
-		refused, ok := filterRefused(c, err, data)
-		if !ok {
-			return err // the database, not the filter
-		}
-		// As the delegates' lists: the form, what was typed and why, and
-		// nothing else. Rows, counts or an export under it would pass the
-		// whole scope off as the answer to a filter that was not applied.
-		data["Refused"] = true
-		return m.s.RenderStatus(c, refused, "proxies/staff_queue", data)
+		return m.refusedFilter(c, err, data, "proxies/staff_queue")
 	}
 	data["Form"] = formOf(f)
 	u := web.StaffUser(c)
@@ -251,10 +249,7 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 	// The export is one election's workbook: that of the rows listed. An
 	// empty list shows none; its export is then the batch's election, the
 	// workbook also holding the election's volunteers.
-	export, spansSeveral, err := m.queueElection(c, f, list)
-	if err != nil {
-		return err
-	}
+	export, spansSeveral := queueElection(f, list)
 	if export == "" && !spansSeveral && total == 0 && hasRound(es, match, f.Round) {
 		export = match
 	}
@@ -277,50 +272,24 @@ func (m *module) queueView(c *fiber.Ctx, status int, data fiber.Map) error {
 // queueElection is the election of the queue's rows under f, all pages
 // included: the filter's, or the one every row belongs to; "" with
 // several true when the rows belong to several, "" alone when there is
-// no row. The page's rows tell most of it; when they are of one election
-// but are not the whole list, one count of that election's rows says
-// whether the others are of it too.
-func (m *module) queueElection(c *fiber.Ctx, f proxies.Filter, list *proxies.QueueList) (slug string, several bool, err error) {
-	if f.Election != "" || list.Rounds == 0 {
-		return f.Election, false, nil
+// no row.
+func queueElection(f proxies.Filter, list *proxies.QueueList) (slug string, several bool) {
+	switch {
+	case f.Election != "":
+		return f.Election, false
+	case list.Elections == 1:
+		return list.Election, false
 	}
-	entries := list.Entries
-	if len(entries) == 0 { // a page beyond the last: the list's first row
-		first := f
-		first.Limit, first.Offset = 1, 0
-		l, err := proxies.ListQueue(c.UserContext(), m.s.Pool, web.StaffUser(c), first)
-		if err != nil || len(l.Entries) == 0 {
-			return "", false, err
-		}
-		entries = l.Entries
-	}
-	slug = entries[0].Election
-	for _, e := range entries[1:] {
-		if e.Election != slug {
-			return "", true, nil
-		}
-	}
-	if f.Offset == 0 && len(list.Entries) == list.Rounds {
-		return slug, false, nil
-	}
-	one := f
-	one.Election, one.Limit, one.Offset = slug, 1, 0
-	l, err := proxies.ListQueue(c.UserContext(), m.s.Pool, web.StaffUser(c), one)
-	if err != nil {
-		return "", false, err
-	}
-	if l.Rounds != list.Rounds {
-		return "", true, nil
-	}
-	return slug, false, nil
+	return "", list.Elections > 1
 }
 
 // hasRound tells whether the election slug of es has the round (0: any
 // round): an export refuses a round its election does not have.
 func hasRound(es []elections.Election, slug string, round int) bool {
-	for _, e := range es {
-		if e.Slug == slug {
-			return round == 0 || slices.ContainsFunc(e.Rounds, func(r elections.Round) bool { return r.Number == round })
+	for i := range es {
+		if es[i].Slug == slug {
+			_, ok := es[i].Round(round)
+			return round == 0 || ok
 		}
 	}
 	return false

@@ -84,15 +84,7 @@ func (m *module) volunteersPage(c *fiber.Ctx) error {
 	data := fiber.Map{"Title": "Volontaires procurations", "Statuses": situationChoices, "Elections": es}
 	f, err := m.filterFrom(c, true)
 	if err != nil {
-		refused, ok := filterRefused(c, err, data)
-		if !ok {
-			return err // the database, not the filter
-		}
-		// As the delegates' lists: the form, what was typed and why, and
-		// nothing else. Counts or rows under it would pass the whole scope
-		// off as the answer to a filter that was not applied.
-		data["Refused"] = true
-		return m.s.RenderStatus(c, refused, "proxies/staff_volunteers", data)
+		return m.refusedFilter(c, err, data, "proxies/staff_volunteers")
 	}
 	data["Form"] = formOf(f)
 	// The page walks with the cursor only: an offset would make deep pages
