@@ -75,7 +75,7 @@ func TestServeRunsTheProxyBatch(t *testing.T) {
 	t.Setenv("SCRUTIN_ADDR", "127.0.0.1:0")
 	t.Setenv("SMTP_URL", "")
 	t.Setenv("SMS_URL", "")
-	startServe(t, "serve", "--proxy-batch-every", "200ms")
+	startServe(t, "serve", "--demo", "--proxy-batch-every", "200ms")
 	pool := connect(t, url)
 	addUnplannedVolunteer(t, pool)
 	deadline := time.Now().Add(time.Minute) // only keeps a broken worker from hanging the run

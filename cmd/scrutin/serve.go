@@ -39,7 +39,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(commands["serve"])
 	fs.StringVar(&e.cfg.Addr, "addr", e.cfg.Addr, "listen address (env SCRUTIN_ADDR)")
 	fs.StringVar(&e.cfg.BaseURL, "base-url", e.cfg.BaseURL, "public URL used in links sent by e-mail/SMS (env SCRUTIN_BASE_URL)")
-	noDemo := fs.Bool("no-demo", false, "do not load the demo data into an empty database")
+	noDemo := fs.Bool("no-demo", false, "do not load the demo data into the empty embedded cluster")
+	withDemo := fs.Bool("demo", false, "load the demo data into an empty database named by DATABASE_URL too (a server of your own gets none by default: the demo's admin password is published)")
 	rate := fs.Int("public-rate", 30, "public submissions allowed per client IP per minute")
 	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses whose X-Forwarded-For is trusted")
 	fs.DurationVar(&e.cfg.ProxyBatchEvery, "proxy-batch-every", time.Hour,
@@ -54,7 +55,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if e.db.Cluster != nil {
 		e.log.Info("embedded PostgreSQL", "dir", e.db.Cluster.Dir, "started_here", e.db.Cluster.Started())
 	}
-	if !*noDemo {
+	// The demo's admin password is in the README: only the embedded
+	// cluster, a trial on this machine, gets it without being asked.
+	if !*noDemo && (e.db.Cluster != nil || *withDemo) {
 		loaded, err := demo.LoadIfEmpty(ctx, e.db.Pool, time.Now(), e.cfg.BaseURL, demoLoaders...)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -76,13 +79,19 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Logger:              e.log,
 	}, modules...)
 
+	demoUser, demoPassword, demoLogin := demo.StaffLogin(ctx, e.db.Pool)
+	if demoLogin && !loopback(e.cfg.Addr) {
+		return fmt.Errorf("refusing to listen on %s: the demo admin %s still logs in with the published password %q; "+
+			"change it (scrutin staff add --email %[2]s --role admin --password-stdin) or delete it (scrutin staff remove --email %[2]s), "+
+			"or listen on 127.0.0.1", e.cfg.Addr, demoUser, demoPassword)
+	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "scrutin is serving http://%s\n", ln.Addr())
-	if u, p, ok := demo.StaffLogin(ctx, e.db.Pool); ok {
-		fmt.Fprintf(e.stdout, "staff login (demo): %s / %s\n", u, p)
+	if demoLogin {
+		fmt.Fprintf(e.stdout, "staff login (demo): %s / %s\n", demoUser, demoPassword)
 	}
 
 	jobCtx, stopJobs := context.WithCancel(context.Background())
@@ -124,4 +133,18 @@ func serve(ctx context.Context, e *env, args []string) error {
 		err = nil
 	}
 	return err
+}
+
+// loopback reports whether addr (host:port) listens on this machine only:
+// a loopback address or "localhost"; an empty host is every interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
