@@ -110,6 +110,7 @@ var entityLabels = map[string]string{
 	"material_batch":     "lot d'expédition",
 	"material_item":      "article de matériel",
 	"outbox":             "message",
+	"api":                "liste de l'API",
 }
 
 // DetailsText is Details for people: "clé : valeur" pairs in the order

@@ -361,6 +361,9 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := m.s.AuditListRead(c, "delegate_volunteers", len(page.Volunteers)); err != nil {
+		return err
+	}
 	out := make([]volunteerJSON, 0, len(page.Volunteers))
 	for _, v := range page.Volunteers {
 		seats := v.Seats

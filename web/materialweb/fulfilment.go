@@ -45,6 +45,9 @@ func (m *module) ordersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := m.s.AuditListRead(c, "material_orders", len(orders)); err != nil {
+		return err
+	}
 	if orders == nil {
 		orders = []materials.Order{}
 	}

@@ -382,6 +382,24 @@ func TestStaffAPIScopeMatchingAndExport(t *testing.T) {
 	if list, _ := r.JSON["requests"].([]any); r.Status != 200 || len(list) != 1 {
 		t.Fatalf("admin list of open requests in 75: %s", r.Body)
 	}
+	// A page of people read through the API is in the journal, as an
+	// export is: who, which list, the filters and the rows.
+	var reads int
+	var details map[string]any
+	if err := env.Pool.QueryRow(context.Background(), `SELECT count(*) OVER (), details FROM audit_log
+		WHERE action = 'api_read.proxy_requests' AND actor = $1 ORDER BY id DESC LIMIT 1`, "staff:admin-test@example.org").Scan(&reads, &details); err != nil {
+		t.Fatalf("no journal entry for the API list read: %v", err)
+	}
+	if reads != 1 || details["rows"] != float64(1) || details["departement"] != "75" || details["status"] != "open" {
+		t.Fatalf("journal of the API list read: %d entries, %v", reads, details)
+	}
+	if r := env.Do(t, "GET", "/api/v1/proxy-requests?departement=05", admin, nil); r.Status != 200 {
+		t.Fatalf("empty list: %d %s", r.Status, r.Body)
+	}
+	env.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'api_read.proxy_requests'`).Scan(&reads)
+	if reads != 1 {
+		t.Fatalf("a page of nobody was journaled: %d entries", reads)
+	}
 	// Pages: the cursor of the first page of one gives the second.
 	r = env.Do(t, "GET", "/api/v1/proxy-requests?limit=1", admin, nil)
 	if list, _ := r.JSON["requests"].([]any); r.Status != 200 || len(list) != 1 || r.JSON["next_after"] != digne.JSON["id"] {

@@ -93,6 +93,9 @@ func (m *module) listRequestsAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := m.s.AuditListRead(c, "proxy_requests", len(list.Requests)); err != nil {
+		return err
+	}
 	return c.JSON(list)
 }
 
@@ -115,6 +118,9 @@ func (m *module) listVolunteersAPI(c *fiber.Ctx) error {
 	}
 	list, err := proxies.ListVolunteers(c.UserContext(), m.s.Pool, web.StaffUser(c), f)
 	if err != nil {
+		return err
+	}
+	if err := m.s.AuditListRead(c, "proxy_volunteers", len(list.Volunteers)); err != nil {
 		return err
 	}
 	return c.JSON(list)
