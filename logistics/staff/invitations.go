@@ -170,7 +170,7 @@ func AcceptInvitation(ctx context.Context, pool *pgxpool.Pool, plain string, in 
 		// The password only: the role and scope stay as the admins set
 		// them (a scope that no longer passes Add's checks is theirs to
 		// fix, not the person's).
-		hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+		hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), passwordCost())
 		if err != nil {
 			return err
 		}

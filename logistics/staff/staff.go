@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"testing"
 	"time"
 	"unicode/utf8"
 
@@ -236,7 +238,7 @@ func Add(ctx context.Context, q pgdb.Q, in NewUser) (*User, error) {
 	}
 	hash := ""
 	if in.Password != "" {
-		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), passwordCost())
 		if err != nil {
 			return nil, err
 		}
@@ -319,9 +321,22 @@ func List(ctx context.Context, q pgdb.Q) ([]User, error) {
 // that it does not reveal which accounts exist.
 var ErrBadCredentials = errors.New("bad credentials")
 
+// passwordCost is bcrypt's work factor: the library's default, except in a
+// test binary, whose hundreds of logins under the race detector would
+// spend minutes hashing (the tests check what a hash is, not its cost).
+var passwordCost = sync.OnceValue(func() int {
+	if testing.Testing() {
+		return bcrypt.MinCost
+	}
+	return bcrypt.DefaultCost
+})
+
 // dummyHash keeps the time of a login for an unknown e-mail close to that of
 // a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("scrutin-timing-equaliser"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("scrutin-timing-equaliser"), passwordCost())
+	return h
+})
 
 // Authenticate checks an e-mail and password.
 func Authenticate(ctx context.Context, q pgdb.Q, email, password string) (*User, error) {
@@ -330,7 +345,7 @@ func Authenticate(ctx context.Context, q pgdb.Q, email, password string) (*User,
 	err := q.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM staff_users WHERE email = lower($1)`,
 		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Scope, &hash)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == "") {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
