@@ -121,6 +121,12 @@ func ActionLabel(action string) string {
 // (who, what, parameters, row count). actor is u.Actor() or "cli". The
 // audit row, and the Filename returned, name what was exported: the
 // parameters Write resolved, not p as typed (which Run leaves as it is).
+//
+// The document goes to w before its audit row is written, which fails
+// Run when it cannot be: w must keep it (a temporary file, as the
+// download and `scrutin export`, standard output included, use) and hand
+// it on only once Run returned no error, never stream it to anyone, so
+// that no personal data leaves without its audit row.
 func Run(ctx context.Context, pool *pgxpool.Pool, u *staff.User, actor, name string, p Params, w io.Writer) (Result, error) {
 	e, ok := registry[name]
 	if !ok {

@@ -386,7 +386,7 @@ func (s *Server) invitationPage(c *fiber.Ctx) error {
 func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 	ctx, plain := c.UserContext(), c.Params("token")
 	in := staff.PasswordInput{Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm")}
-	_, session, err := staff.AcceptInvitation(ctx, s.Pool, plain, in, s.Now(), c.IP())
+	_, session, err := staff.AcceptInvitation(ctx, s.Pool, plain, in, s.Now(), ClientIP(c))
 	if _, ok := check.AsInvalid(err); ok {
 		inv, ferr := staff.FindInvitation(ctx, s.Pool, plain, s.Now())
 		if ferr != nil {

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
 
 	"scrutin/exports"
+	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
 
@@ -55,10 +57,25 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 	return s.Render(c, "staff/login", fiber.Map{"Title": "Connexion", "Next": safeNext(c.Query("next"))})
 }
 
-// safeNext keeps redirects after login on this site.
+// safeNext keeps redirects after login on this site: next must be a path
+// of it ("/staff/procurations?statut=open"), else the dashboard. Refused:
+// anything with a scheme or a host, "//host" and "/\host" (which browsers
+// read as "//host"), and any control character, which browsers drop from a
+// Location ("/\t/evil.example" would become "//evil.example") or which
+// would end the header (CR, LF).
 func safeNext(next string) string {
+	const fallback = "/staff"
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/staff"
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b < 0x20 || b == 0x7f {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return fallback
 	}
 	return next
 }
@@ -94,7 +111,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 			}
 		}
 	}()
-	for _, key := range []string{"login:ip:" + c.IP(), "login:email:" + emailKey(email)} {
+	for _, key := range []string{"login:ip:" + ClientIP(c), "login:email:" + emailKey(email)} {
 		ok, err := s.RateLimit(c, key, loginLimit, loginWindow)
 		if err != nil {
 			return err
@@ -114,11 +131,19 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sess, err := staff.NewSession(c.UserContext(), s.Pool, u.ID)
+	// The session and its audit row together, or neither: no login goes
+	// unrecorded.
+	var sess string
+	err = pgdb.Tx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		if sess, err = staff.NewSession(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return staff.Audit(ctx, tx, u.Actor(), "staff.login", "staff_user", u.Email, map[string]any{"ip": ClientIP(c)})
+	})
 	if err != nil {
 		return err
 	}
-	staff.Audit(c.UserContext(), s.Pool, u.Actor(), "staff.login", "staff_user", u.Email, map[string]any{"ip": c.IP()})
 	s.startSession(c, sess)
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }

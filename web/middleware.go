@@ -46,7 +46,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	s.log.Info("http", "method", c.Method(), "path", logPath(c), "status", status,
-		"ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", c.Locals("requestid"))
+		"ms", time.Since(start).Milliseconds(), "ip", ClientIP(c), "request_id", c.Locals("requestid"))
 	return nil
 }
 
@@ -210,7 +210,7 @@ func (s *Server) LimitPublic(name string) fiber.Handler {
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			return c.Next()
 		}
-		ok, err := s.RateLimit(c, fmt.Sprintf("%s:ip:%s", name, c.IP()), s.cfg.PublicRatePerMinute, time.Minute)
+		ok, err := s.RateLimit(c, fmt.Sprintf("%s:ip:%s", name, ClientIP(c)), s.cfg.PublicRatePerMinute, time.Minute)
 		if err != nil {
 			return err
 		}

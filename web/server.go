@@ -42,6 +42,8 @@ type Server struct {
 	Pool *pgxpool.Pool
 	cfg  Config
 	log  *slog.Logger
+	// proxies are cfg.TrustedProxies, read (see ClientIP)
+	proxies trustedProxies
 
 	// dashboard sections contributed by each capability
 	dashboard []dashboardSection
@@ -66,7 +68,7 @@ func New(pool *pgxpool.Pool, cfg Config, modules ...Module) *Server {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
-	s := &Server{Pool: pool, cfg: cfg, log: cfg.Logger}
+	s := &Server{Pool: pool, cfg: cfg, log: cfg.Logger, proxies: parseTrustedProxies(cfg.TrustedProxies, cfg.Logger)}
 
 	sub, _ := fs.Sub(templates.FS, ".")
 	engine := html.NewFileSystem(http.FS(sub), ".html")
@@ -83,13 +85,18 @@ func New(pool *pgxpool.Pool, cfg Config, modules ...Module) *Server {
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		fcfg.EnableTrustedProxyCheck = true
-		fcfg.TrustedProxies = cfg.TrustedProxies
-		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
+		fcfg.TrustedProxies = s.proxies.strings()
+		// Not X-Forwarded-For, whose leftmost entry Fiber would return
+		// as c.IP(): the client writes it. The clientIP middleware puts
+		// the address worked out from the right under this header, so
+		// that c.IP() agrees with ClientIP.
+		fcfg.ProxyHeader = clientIPHeader
 	}
 	app := fiber.New(fcfg)
 	s.App = app
 
 	app.Use(recover.New())
+	app.Use(s.clientIP) // before anything logs, limits or audits
 	app.Use(requestid.New())
 	app.Use(s.logRequests)
 	app.Use(securityHeaders)

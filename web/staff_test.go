@@ -130,21 +130,87 @@ func TestStaffPagesByRole(t *testing.T) {
 
 func TestLoginRedirectsStayOnSite(t *testing.T) {
 	env := webtest.Start(t)
+	// What /connexion?next=/%09/evil.example hands the form: a tab,
+	// which browsers drop from a Location (leaving //evil.example).
+	tabbed, err := url.QueryUnescape("/%09/evil.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ next, want string }{
 		{"/staff/elections", "/staff/elections"},
+		{"/staff/procurations?statut=open", "/staff/procurations?statut=open"},
 		{"//evil.example/phish", "/staff"},
+		{"//evil", "/staff"},
 		{"https://evil.example/", "/staff"},
+		{"https://evil", "/staff"},
 		{`/\evil.example`, "/staff"},
+		{`/\evil`, "/staff"},
+		{tabbed, "/staff"},
+		{"/\t/evil.example", "/staff"},
+		{"/\n/evil.example", "/staff"},
+		{"/\r/evil.example", "/staff"},
+		{"/staff\r\nSet-Cookie: planted=1", "/staff"},
+		{"/\x7f/evil.example", "/staff"},
 		{"", "/staff"},
 	}
 	for _, tt := range tests {
 		client := webtest.Client()
-		token := csrfOf(t, get(t, client, env.URL+"/connexion?next="+url.QueryEscape(tt.next)))
-		p := postForm(t, client, env.URL+"/connexion", url.Values{"_csrf": {token}, "email": {demo.AdminEmail},
+		form := get(t, client, env.URL+"/connexion?next="+url.QueryEscape(tt.next))
+		if !strings.Contains(form.Body, `name="next" value="`+html.EscapeString(tt.want)+`"`) {
+			t.Errorf("next=%q: the form does not carry %q", tt.next, tt.want)
+		}
+		p := postForm(t, client, env.URL+"/connexion", url.Values{"_csrf": {csrfOf(t, form)}, "email": {demo.AdminEmail},
 			"password": {demo.Password}, "next": {tt.next}})
-		if p.Status != http.StatusSeeOther || p.Location != tt.want {
+		if p.Status != http.StatusSeeOther || p.Location != tt.want || strings.Contains(strings.Join(p.Header.Values("Set-Cookie"), "\n"), "planted") {
 			t.Errorf("next=%q: %d to %q, want %q", tt.next, p.Status, p.Location, tt.want)
 		}
+	}
+}
+
+// A login is recorded with the client's address, never with the one an
+// X-Forwarded-For header claims (no proxy is trusted here); and a login
+// whose audit row cannot be written fails, leaving no session behind.
+func TestLoginAuditedWithPeerAddressInOneTransaction(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	client := webtest.Client()
+	token := csrfOf(t, get(t, client, env.URL+"/connexion"))
+	req, err := http.NewRequest(http.MethodPost, env.URL+"/connexion", strings.NewReader(url.Values{"_csrf": {token},
+		"email": {demo.AdminEmail}, "password": {demo.Password}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	req.Header.Set("X-Scrutin-Client-Ip", "203.0.113.10")
+	if p := fetch(t, client, req); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: %d\n%s", p.Status, p.Body)
+	}
+	var ip string
+	if err := env.Pool.QueryRow(ctx, `SELECT details->>'ip' FROM audit_log WHERE action = 'staff.login' ORDER BY id DESC LIMIT 1`).Scan(&ip); err != nil {
+		t.Fatal(err)
+	}
+	if ip != "127.0.0.1" {
+		t.Errorf("login audited from %q, want the peer 127.0.0.1", ip)
+	}
+
+	if _, err := env.Pool.Exec(ctx, `
+		CREATE FUNCTION refuse_login_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'audit refused'; END $$;
+		CREATE TRIGGER refuse_login_audit BEFORE INSERT ON audit_log
+		FOR EACH ROW WHEN (NEW.action = 'staff.login') EXECUTE FUNCTION refuse_login_audit()`); err != nil {
+		t.Fatal(err)
+	}
+	var before int
+	env.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_sessions`).Scan(&before)
+	other := webtest.Client()
+	if p := loginWith(t, env, other, demo.AdminEmail, demo.Password); p.Status != http.StatusInternalServerError {
+		t.Errorf("login without its audit row: %d to %q, want 500", p.Status, p.Location)
+	}
+	var after int
+	env.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_sessions`).Scan(&after)
+	if after != before || sessionCookie(t, env, other) != "" {
+		t.Errorf("unaudited login left a session: %d sessions, then %d; cookie %q", before, after, sessionCookie(t, env, other))
 	}
 }
 

@@ -72,9 +72,18 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 	if path == "" {
 		tmpName = x.Filename(p)
 	}
-	var w io.Writer = e.stdout
 	var tmp *os.File
-	if path != "-" {
+	if path == "-" {
+		// Standard output too gets the document only once its audit row
+		// is written (as a download and a file do): exports.Run writes it
+		// to an unnamed temporary file first, private to its owner, which
+		// is copied out after.
+		if tmp, err = os.CreateTemp("", "scrutin-export-*"); err != nil {
+			return err
+		}
+		os.Remove(tmp.Name()) // the open descriptor keeps it until copied
+		defer tmp.Close()
+	} else {
 		// Written beside the target and renamed once whole: a refused or
 		// failed export leaves a file of the same name as it was. Private
 		// to its owner (0600), as the data may be personal.
@@ -87,9 +96,8 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.Remove(tmp.Name()) // nothing left to remove once renamed
 		defer tmp.Close()
-		w = tmp
 	}
-	res, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, w)
+	res, err := exports.Run(ctx, e.db.Pool, u, actor, name, p, tmp)
 	var outside *places.OutOfScope
 	switch {
 	case errors.As(err, &outside) && *as != "":
@@ -99,18 +107,23 @@ func exportCommand(ctx context.Context, e *env, args []string) error {
 	case err != nil:
 		return err
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
+	if path == "-" {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		if path == "" {
-			path = res.Filename
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "%s: %d rows written to %s\n", name, res.Rows, path)
+		_, err := io.Copy(e.stdout, tmp)
+		return err
 	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if path == "" {
+		path = res.Filename
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%s: %d rows written to %s\n", name, res.Rows, path)
 	return nil
 }
 

@@ -98,3 +98,39 @@ func TestExportDefaultNameFollowsWhatWasExported(t *testing.T) {
 		t.Errorf("refused exports left files: %v, then %v", written, after)
 	}
 }
+
+// To standard output too, no document leaves without its audit row: the
+// workbook is printed once its row is written, and not at all when the
+// row cannot be.
+func TestExportToStdoutAuditedFirst(t *testing.T) {
+	url := dbtest.NewURL(t)
+	t.Setenv("DATABASE_URL", url)
+	if code, _, stderr := runCLI(t, "", "demo"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, stderr)
+	}
+	pool := connect(t, url)
+	ctx := context.Background()
+	t.Chdir(t.TempDir())
+	code, stdout, stderr := runCLI(t, "", "export", "proxies", "departement=04", "-o", "-")
+	if code != 0 || !strings.HasPrefix(stdout, "PK") {
+		t.Fatalf("export -o -: exit %d, stdout %.20q\n%s", code, stdout, stderr)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("audit rows after export -o -: %d, %v", n, err)
+	}
+	if _, err := pool.Exec(ctx, `
+		CREATE FUNCTION refuse_export_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'audit refused'; END $$;
+		CREATE TRIGGER refuse_export_audit BEFORE INSERT ON audit_log
+		FOR EACH ROW WHEN (NEW.action LIKE 'export.%') EXECUTE FUNCTION refuse_export_audit()`); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "", "export", "proxies", "departement=04", "-o", "-")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "audit refused") {
+		t.Errorf("export -o - without its audit row: exit %d, stdout %.20q\n%s", code, stdout, stderr)
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files left: %v", entries)
+	}
+}

@@ -42,7 +42,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	noDemo := fs.Bool("no-demo", false, "do not load the demo data into the empty embedded cluster")
 	withDemo := fs.Bool("demo", false, "load the demo data into an empty database named by DATABASE_URL too (a server of your own gets none by default: the demo's admin password is published)")
 	rate := fs.Int("public-rate", 30, "public submissions allowed per client IP per minute")
-	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses whose X-Forwarded-For is trusted")
+	proxies := fs.String("trusted-proxies", "", "comma-separated reverse proxy addresses or CIDR ranges whose X-Forwarded-For is trusted (read from the right: the first address not among them is the client)")
 	fs.DurationVar(&e.cfg.ProxyBatchEvery, "proxy-batch-every", time.Hour,
 		"run the proxy batch matching of every open election this often, the first time one interval after start (0: never; staff and scrutin match proxies run it at will)")
 	if _, err := parseWords(fs, args, 0, 0); err != nil {

@@ -8,7 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"scrutin/logistics/check"
+	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
 )
 
@@ -54,11 +57,18 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 				return errors.New("--password-stdin: the first line of standard input is empty (no password given)")
 			}
 		}
-		u, err := staff.Add(ctx, e.db.Pool, in)
+		// The account and its audit row together, or neither.
+		var u *staff.User
+		err := pgdb.Tx(ctx, e.db.Pool, func(tx pgx.Tx) error {
+			var err error
+			if u, err = staff.Add(ctx, tx, in); err != nil {
+				return err
+			}
+			return staff.Audit(ctx, tx, staff.ActorCLI, "staff.add", "staff_user", u.Email, map[string]any{"role": u.Role, "scope": u.Scope})
+		})
 		if err != nil {
 			return err
 		}
-		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.add", "staff_user", u.Email, map[string]any{"role": u.Role, "scope": u.Scope})
 		fmt.Fprintf(e.stdout, "staff %s (%s) saved\n", u.Email, u.Role)
 		if has, err := staff.HasPassword(ctx, e.db.Pool, u.ID); err == nil && !has {
 			fmt.Fprintln(e.stderr, "note: this account has no password: it cannot log in on the staff pages, only use API tokens (give one with --password-stdin)")
@@ -68,11 +78,18 @@ func staffCommand(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("no staff account %q", *email)
 		}
-		tok, err := staff.NewAPIToken(ctx, e.db.Pool, u.ID)
+		// The token and its audit row together, or neither.
+		var tok string
+		err = pgdb.Tx(ctx, e.db.Pool, func(tx pgx.Tx) error {
+			var err error
+			if tok, err = staff.NewAPIToken(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			return staff.Audit(ctx, tx, staff.ActorCLI, "staff.token", "staff_user", u.Email, nil)
+		})
 		if err != nil {
 			return err
 		}
-		staff.Audit(ctx, e.db.Pool, staff.ActorCLI, "staff.token", "staff_user", u.Email, nil)
 		fmt.Fprintln(e.stdout, tok) // alone on stdout, so that scripts can capture it
 	case "revoke":
 		tokens, sessions, err := staff.Revoke(ctx, e.db.Pool, staff.ActorCLI, *email)
