@@ -300,6 +300,9 @@ func templateFuncs() template.FuncMap {
 		},
 		// de is "de" before a name or place, elided before a vowel.
 		"de": fr.De,
+		// "de" and "à" before a commune: "du Havre", "aux Abymes".
+		"ofPlace": fr.OfPlace,
+		"atPlace": fr.AtPlace,
 		// num is a number with its thousands apart (20 000); count a
 		// number and its noun, singular below 2 ("1 commande").
 		"num":   fr.Number,

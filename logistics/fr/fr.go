@@ -1,6 +1,6 @@
 // Package fr writes the small pieces of French that pages, messages and
-// documents share: numbers, counts with their noun, "de" before a name,
-// the name of a round.
+// documents share: numbers, counts with their noun, "de" before a name or
+// a commune, the name of a round.
 package fr
 
 import (
@@ -90,13 +90,42 @@ func List(items []string, conj string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }
 
-// De is "de" before a name or place, elided before a vowel: "de Paul",
+// De is "de" before a name or e-mail, elided before a vowel: "de Paul",
 // "d'Anne", "d'Aix-en-Provence". An initial h is left alone: whether it
-// elides depends on the word ("d'Hélène", "de Hugo").
+// elides depends on the word ("d'Hélène", "de Hugo"). Before a commune,
+// whose name may start with an article, OfPlace.
 func De(s string) string {
 	r, _ := utf8.DecodeRuneInString(s)
 	if strings.ContainsRune("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŸaeiouyàâäéèêëîïôöùûüÿ", r) {
 		return "d'" + s
 	}
 	return "de " + s
+}
+
+// OfPlace is "de" before a commune's name: De, but contracted with a
+// leading article "Le" or "Les" (as INSEE writes them, capitalised and
+// followed by a space): "du Havre", "des Abymes", while "de La Rochelle",
+// "de L'Haÿ-les-Roses", "d'Arles", "de Paris". The rest of the name is
+// kept as it is.
+func OfPlace(name string) string {
+	if rest, ok := strings.CutPrefix(name, "Le "); ok {
+		return "du " + rest
+	}
+	if rest, ok := strings.CutPrefix(name, "Les "); ok {
+		return "des " + rest
+	}
+	return De(name)
+}
+
+// AtPlace is "à" before a commune's name, contracted with a leading "Le"
+// or "Les" as OfPlace is: "au Havre", "aux Abymes", "à La Rochelle", "à
+// Paris".
+func AtPlace(name string) string {
+	if rest, ok := strings.CutPrefix(name, "Le "); ok {
+		return "au " + rest
+	}
+	if rest, ok := strings.CutPrefix(name, "Les "); ok {
+		return "aux " + rest
+	}
+	return "à " + name
 }

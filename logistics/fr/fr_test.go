@@ -24,6 +24,31 @@ func TestDe(t *testing.T) {
 	}
 }
 
+func TestOfPlace(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"Le Havre", "du Havre"},
+		{"Les Abymes", "des Abymes"},
+		{"Les Sables-d'Olonne", "des Sables-d'Olonne"},
+		{"Le Mée-sur-Seine", "du Mée-sur-Seine"},
+		{"La Rochelle", "de La Rochelle"},
+		{"L'Haÿ-les-Roses", "de L'Haÿ-les-Roses"},
+		{"Arles", "d'Arles"},
+		{"Aix-en-Provence", "d'Aix-en-Provence"},
+		{"Évry-Courcouronnes", "d'Évry-Courcouronnes"},
+		{"Paris", "de Paris"},
+		{"Digne-les-Bains", "de Digne-les-Bains"},
+		{"Château-Arnoux-Saint-Auban", "de Château-Arnoux-Saint-Auban"},
+		{"Lespinasse", "de Lespinasse"}, // no article: "Les" not followed by a space
+		{"Lens", "de Lens"},
+		{"Le", "de Le"},
+		{"le Havre", "de le Havre"}, // only the capitalised article of a name
+	} {
+		if got := OfPlace(tt.name); got != tt.want {
+			t.Errorf("OfPlace(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestList(t *testing.T) {
 	for _, tt := range []struct {
 		items []string
@@ -69,6 +94,18 @@ func TestTheRound(t *testing.T) {
 	} {
 		if got := TheRound(tt.prep, tt.n); got != tt.want {
 			t.Errorf("TheRound(%q, %d) = %q, want %q", tt.prep, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestAtPlace(t *testing.T) {
+	for name, want := range map[string]string{
+		"Le Havre": "au Havre", "Les Abymes": "aux Abymes", "La Rochelle": "à La Rochelle",
+		"L'Haÿ-les-Roses": "à L'Haÿ-les-Roses", "Arles": "à Arles", "Paris": "à Paris",
+		"Lesparre-Médoc": "à Lesparre-Médoc", "Lens": "à Lens",
+	} {
+		if got := AtPlace(name); got != want {
+			t.Errorf("AtPlace(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (v *validPerson) roundLine(n int) string {
 func requestCreatedBody(v *validPerson, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Nous avons bien reçu votre demande de procuration pour l'élection « %s », %s.
+Nous avons bien reçu votre demande de procuration pour l'élection « %s », pour %s.
 Nous cherchons un·e volontaire qui votera pour vous dans votre bureau de vote. Vous recevrez un message dès qu'une personne aura accepté.
 
 Suivre ou annuler votre demande : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
@@ -52,7 +52,7 @@ Votre page : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + sig
 func volunteerCreatedBody(v *validVolunteer, link string) string {
 	return fmt.Sprintf(`Bonjour %s,
 
-Merci de proposer de porter une procuration pour l'élection « %s », %s.
+Merci de proposer de porter une procuration pour l'élection « %s », pour %s.
 Dès qu'une personne près de chez vous en aura besoin, nous vous écrirons : vous pourrez alors accepter ou refuser.
 
 Votre page (pour vous retirer à tout moment) : %s`, v.first, v.election.Name, roundsText(v, v.rounds), link) + signature
@@ -77,9 +77,9 @@ func pairRounds(ps []pair) string {
 
 func (p pair) bureauText() string {
 	if p.rBureau == "" {
-		return fmt.Sprintf("dans un bureau de vote %s (la personne ne connaît pas son bureau : elle vous le précisera)", fr.De(p.rCommuneName))
+		return fmt.Sprintf("dans un bureau de vote %s (la personne ne connaît pas son bureau : elle vous le précisera)", fr.OfPlace(p.rCommuneName))
 	}
-	s := fmt.Sprintf("au bureau %s %s", p.rBureau, fr.De(p.rCommuneName))
+	s := fmt.Sprintf("au bureau %s %s", p.rBureau, fr.OfPlace(p.rCommuneName))
 	if p.rBureauName != "" {
 		s += " (" + p.rBureauName
 		if p.rBureauAddress != "" {
@@ -98,7 +98,7 @@ func (p pair) bureauText() string {
 // line, and one concatenation (a single allocation) rather than fmt,
 // three times faster.
 func offerVolunteerBody(p pair, moved, rounds string, km *float64, deadline, link string) string {
-	where := "dans un bureau de " + p.rCommuneName + " (à préciser avec elle)"
+	where := "dans un bureau " + fr.OfPlace(p.rCommuneName) + " (à préciser avec elle)"
 	if p.rBureau != "" {
 		where = p.bureauText()
 	}
@@ -195,7 +195,7 @@ const (
 )
 
 func acceptedMandantBody(ps []pair, link string) string {
-	p := ps[0]
+	p, rounds := ps[0], pairRounds(ps)
 	eachRound := ""
 	if len(ps) > 1 {
 		eachRound = " sur la ligne de chaque tour" // the page has one button per round
@@ -208,19 +208,19 @@ Téléphone : %s
 Pour établir la procuration :
 1. Ouvrez votre page personnelle : %s
    Cliquez sur %s : ce sont ceux de votre mandataire (affichage limité à %d fois : notez-les).
-2. Faites la demande sur https://www.maprocuration.gouv.fr avec ces informations.
-3. Validez-la en ligne avec votre identité numérique certifiée, ou au commissariat, à la gendarmerie ou au consulat avec votre pièce d'identité.
+2. Faites la demande sur https://www.maprocuration.gouv.fr avec ces informations, pour %s seulement.
+3. Validez-la en ligne avec votre identité numérique certifiée, ou au commissariat, à la gendarmerie ou au consulat avec votre pièce d'identité et la référence reçue par e-mail.
 4. Revenez sur votre page et cliquez sur %s%s.
 
 Pensez à prévenir votre mandataire : ce n'est pas l'administration qui le fait.`,
-		p.rFirst, p.vFirst, p.vLast, pairRounds(ps), fr.Phone(p.vPhone), link, buttonShowDetails, MaxDetailViews, buttonEstablished, eachRound) + signature
+		p.rFirst, p.vFirst, p.vLast, rounds, fr.Phone(p.vPhone), link, buttonShowDetails, MaxDetailViews, rounds, buttonEstablished, eachRound) + signature
 }
 
 func acceptedVolunteerBody(ps []pair, link string) string {
 	p := ps[0]
 	return fmt.Sprintf(`Bonjour %s,
 
-Merci ! Vous portez la procuration %s (téléphone : %s) pour %s.
+Merci ! Vous avez accepté de porter la procuration %s (téléphone : %s) pour %s.
 Vous voterez %s.
 %s va maintenant établir la procuration sur maprocuration.gouv.fr ; nous vous préviendrons quand ce sera fait.
 Le jour du scrutin, présentez-vous avec une pièce d'identité.
@@ -233,6 +233,7 @@ func establishedVolunteerBody(p pair, link string) string {
 
 %s %s nous confirme avoir établi la procuration %s (%s).
 Ce jour-là, vous voterez pour cette personne %s, avec une pièce d'identité. Si elle vient voter elle-même avant vous, la procuration tombe : c'est normal.
+Vous pouvez vérifier que la procuration est bien enregistrée sur service-public.fr (« Interroger sa situation électorale »).
 
 Votre page : %s`, p.vFirst, p.rFirst, p.rLast, fr.TheRound("pour", p.round), frDate(p.roundDate), p.bureauText(), link) + signature
 }
@@ -284,18 +285,20 @@ func withdrawnWhy(reason string) string {
 func withdrawnVolunteerNote(ws []withdrawal, link string) string {
 	p := ws[0].pair
 	var lines []string
-	accepted := false
+	var accepted []pair // the rounds the volunteer had accepted
 	for _, g := range byReason(ws) {
 		held := false
 		for _, q := range g.pairs {
-			held = held || q.status == OfferAccepted
+			if q.status == OfferAccepted {
+				held = true
+				accepted = append(accepted, q)
+			}
 		}
-		accepted = accepted || held
 		switch {
 		case g.reason == "unmatched" && held:
 			// Staff undid the pair (« Désapparier »): the round is open
 			// again, not given to anyone yet.
-			lines = append(lines, fmt.Sprintf("Vous aviez accepté la demande de procuration %s pour %s. L'équipe a retiré cet appariement.",
+			lines = append(lines, fmt.Sprintf("Vous aviez accepté la demande de procuration %s pour %s. L'équipe a annulé cette mise en relation.",
 				fr.De(p.rFirst), pairRounds(g.pairs)))
 		case g.reason == "unmatched":
 			lines = append(lines, fmt.Sprintf("Nous vous avions proposé la demande de procuration %s pour %s. L'équipe a retiré cette proposition : vous n'avez plus à y répondre.",
@@ -304,8 +307,8 @@ func withdrawnVolunteerNote(ws []withdrawal, link string) string {
 			lines = append(lines, fmt.Sprintf("La demande de procuration %s pour %s %s.", fr.De(p.rFirst), pairRounds(g.pairs), withdrawnWhy(g.reason)))
 		}
 	}
-	if accepted {
-		lines[len(lines)-1] += "\nVous n'avez donc plus à voter pour cette personne."
+	if len(accepted) > 0 {
+		lines[len(lines)-1] += "\nVous n'avez donc plus à voter pour cette personne.\n" + stillValidNote(accepted, len(accepted) == len(ws))
 	}
 	return fmt.Sprintf(`Bonjour %s,
 
@@ -313,6 +316,28 @@ func withdrawnVolunteerNote(ws []withdrawal, link string) string {
 Vous restez inscrit·e : nous pourrons vous proposer une autre demande.
 
 Votre page : %s`, p.vFirst, strings.Join(lines, "\n"), link) + signature
+}
+
+// stillValidNote warns a volunteer whose accepted rounds ps are
+// withdrawn that a proxy the mandant had already established
+// stays valid until they cancel it, while a mandataire may hold only one
+// proxy established in France per round (Code électoral L73; a second
+// one is void): they check it is gone before accepting another. all
+// when ps are every round the message names ("ce tour", "ces tours"),
+// else the rounds are named.
+func stillValidNote(ps []pair, all bool) string {
+	ps = slices.Clone(ps)
+	slices.SortFunc(ps, func(a, b pair) int { return a.round - b.round })
+	rounds := "ce tour"
+	switch {
+	case !all:
+		rounds = pairRounds(ps)
+	case len(ps) > 1:
+		rounds = "ces tours"
+	}
+	return "Si la procuration avait déjà été établie, elle reste valable tant que la personne ne l'a pas résiliée. " +
+		"Comme on ne peut porter qu'une procuration établie en France par tour, avant d'en accepter une autre pour " + rounds +
+		", vérifiez sur service-public.fr (« Interroger sa situation électorale ») qu'elle n'y figure plus."
 }
 
 // withdrawnVolunteerNoteSubject is the subject of withdrawnVolunteerNote:
@@ -359,7 +384,7 @@ func withdrawnMandantBody(ws []withdrawal, link string) string {
 	for _, w := range ws {
 		ps = append(ps, w.pair)
 		if w.reason == "unmatched" {
-			extra = " L'équipe a dû modifier l'appariement."
+			extra = " L'équipe a annulé cette mise en relation."
 		}
 	}
 	slices.SortFunc(ps, func(a, b pair) int { return a.round - b.round })

@@ -50,8 +50,31 @@ func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
 	p.status, p2.status = OfferAccepted, OfferPending
 	body := withdrawnVolunteerNote([]withdrawal{{p2, "cancelled"}, {p, "cancelled"}}, "https://x/l")
 	if !strings.Contains(body, "La demande de procuration de Jeanne pour le 1er tour (11/04/2027) et le 2d tour (25/04/2027) a été annulée par la personne.\n"+
-		"Vous n'avez donc plus à voter pour cette personne.\n") {
-		t.Errorf("both rounds cancelled:\n%s", body)
+		"Vous n'avez donc plus à voter pour cette personne.\n"+
+		"Si la procuration avait déjà été établie, elle reste valable tant que la personne ne l'a pas résiliée. "+
+		"Comme on ne peut porter qu'une procuration établie en France par tour, avant d'en accepter une autre pour le 1er tour (11/04/2027), "+
+		"vérifiez sur service-public.fr (« Interroger sa situation électorale ») qu'elle n'y figure plus.\n"+
+		"Vous restez inscrit·e") {
+		t.Errorf("both rounds cancelled, the 1st accepted:\n%s", body)
+	}
+	// Every round named accepted: "ce tour", "ces tours".
+	p2.status = OfferAccepted
+	for _, tc := range []struct {
+		ws   []withdrawal
+		want string
+	}{
+		{[]withdrawal{{p, "cancelled"}}, "avant d'en accepter une autre pour ce tour, vérifiez"},
+		{[]withdrawal{{p2, "cancelled"}, {p, "cancelled"}}, "avant d'en accepter une autre pour ces tours, vérifiez"},
+		{[]withdrawal{{p2, "cancelled"}, {p, "request_changed"}}, "avant d'en accepter une autre pour ces tours, vérifiez"},
+	} {
+		if body := withdrawnVolunteerNote(tc.ws, "https://x/l"); strings.Count(body, tc.want) != 1 || strings.Count(body, "résiliée") != 1 {
+			t.Errorf("%d rounds accepted: want %q once:\n%s", len(tc.ws), tc.want, body)
+		}
+	}
+	p2.status = OfferPending
+	// Nothing accepted, nothing to warn of.
+	if body := withdrawnVolunteerNote([]withdrawal{{p2, "cancelled"}}, "https://x/l"); strings.Contains(body, "résiliée") || strings.Contains(body, "plus à voter") {
+		t.Errorf("pending offer cancelled:\n%s", body)
 	}
 	mixed := []withdrawal{{p2, "cancelled"}, {p, "request_changed"}}
 	body = withdrawnVolunteerNote(mixed, "https://x/l")
@@ -68,7 +91,8 @@ func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
 
 // TestMessagesQuoteButtonsAsThePagesLabelThem: every « … » a message
 // tells people to click is the label of a button on the page its link
-// opens (templates/proxies), word for word.
+// opens (templates/proxies), word for word, or of a service elsewhere
+// (outside).
 func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 	buttonRe := regexp.MustCompile(`<button[^>]*>([^<]+)</button>`)
 	quoteRe := regexp.MustCompile(`« ([^»]+) »`)
@@ -84,6 +108,8 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 		return out
 	}
 	mandantPage, volunteerPage := labels("request_page.html"), labels("volunteer_page.html")
+	// service-public.fr's, where a mandataire checks their proxies.
+	outside := map[string]bool{"Interroger sa situation électorale": true}
 	p, p2 := messagePair(), messagePair()
 	p2.round = 2
 	p.status = OfferAccepted
@@ -116,7 +142,7 @@ func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
 			t.Errorf("%s: %d buttons named, want %d:\n%s", tc.name, len(quotes), tc.quotes, tc.body)
 		}
 		for _, q := range quotes {
-			if !tc.buttons[q[1]] {
+			if !tc.buttons[q[1]] && !outside[q[1]] {
 				t.Errorf("%s: « %s » is no button of the page (%v)", tc.name, q[1], tc.buttons)
 			}
 		}
@@ -188,5 +214,62 @@ func TestSignUpMessagesNameTheElection(t *testing.T) {
 		if !strings.Contains(body, "pour l'élection « Élection de démonstration »") || strings.Contains(body, "pour Élection") {
 			t.Errorf("%s:\n%s", name, body)
 		}
+	}
+	for name, body := range map[string]string{
+		"request created":   requestCreatedBody(v, "https://x/l"),
+		"volunteer created": volunteerCreatedBody(&validVolunteer{validPerson: v}, "https://x/l"),
+	} {
+		if !strings.Contains(body, "« Élection de démonstration », pour le 1er tour (11/04/2027).") {
+			t.Errorf("%s, the rounds after « pour »:\n%s", name, body)
+		}
+	}
+}
+
+// TestMessagesSayDeBeforeACommune: a commune after « de » takes its
+// article's contraction (fr.OfPlace): « du Havre », « d'Arles ».
+func TestMessagesSayDeBeforeACommune(t *testing.T) {
+	p := messagePair()
+	for _, tc := range []struct{ commune, bureau, want string }{
+		{"Le Havre", "", "voter pour cette personne dans un bureau du Havre (à préciser avec elle)."},
+		{"Les Abymes", "", "dans un bureau des Abymes (à préciser avec elle)."},
+		{"Arles", "", "dans un bureau d'Arles (à préciser avec elle)."},
+		{"La Rochelle", "", "dans un bureau de La Rochelle (à préciser avec elle)."},
+		{"Le Havre", "3", "voter pour cette personne au bureau 3 du Havre."},
+	} {
+		p.rCommuneName, p.rBureau = tc.commune, tc.bureau
+		if body := offerVolunteerBody(p, "", "le 1er tour (11/04/2027)", nil, "30/03/2027 à 18h00", "https://x/l"); !strings.Contains(body, tc.want) {
+			t.Errorf("offer in %s:\n%s", tc.commune, body)
+		}
+	}
+	p.rCommuneName, p.rBureau = "Les Abymes", ""
+	if s := p.bureauText(); s != "dans un bureau de vote des Abymes (la personne ne connaît pas son bureau : elle vous le précisera)" {
+		t.Errorf("no bureau: %q", s)
+	}
+}
+
+// TestAcceptedMessagesSayWhatIsDone: before the mandant establishes the
+// proxy, the volunteer has accepted to carry it; the steps name the
+// rounds to choose and what to bring to the police; once established,
+// the volunteer can check it on service-public.fr.
+func TestAcceptedMessagesSayWhatIsDone(t *testing.T) {
+	p := messagePair()
+	if body := acceptedVolunteerBody([]pair{p}, "https://x/l"); !strings.Contains(body, "Merci ! Vous avez accepté de porter la procuration de Jeanne Moreau") ||
+		strings.Contains(body, "Vous portez") {
+		t.Errorf("accepted, to the volunteer:\n%s", body)
+	}
+	body := acceptedMandantBody([]pair{p}, "https://x/l")
+	for _, want := range []string{
+		"2. Faites la demande sur https://www.maprocuration.gouv.fr avec ces informations, pour le 1er tour (11/04/2027) seulement.\n",
+		"au commissariat, à la gendarmerie ou au consulat avec votre pièce d'identité et la référence reçue par e-mail.\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("accepted, to the mandant: no %q in\n%s", want, body)
+		}
+	}
+	if body := establishedVolunteerBody(p, "https://x/l"); !strings.Contains(body, "Vous pouvez vérifier que la procuration est bien enregistrée sur service-public.fr (« Interroger sa situation électorale »).") {
+		t.Errorf("established:\n%s", body)
+	}
+	if body := withdrawnMandantBody([]withdrawal{{p, "unmatched"}}, "https://x/l"); !strings.Contains(body, "L'équipe a annulé cette mise en relation.") || strings.Contains(body, "appariement") {
+		t.Errorf("unmatched, to the mandant:\n%s", body)
 	}
 }

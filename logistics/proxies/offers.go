@@ -452,7 +452,7 @@ func point(lat, lon *float64) *places.Point {
 var (
 	errOfferGone    = &check.Conflict{Msg: "Cette proposition n'est plus d'actualité : elle a expiré, a été retirée ou a déjà reçu une réponse."}
 	errNotAccepted  = &check.Conflict{Msg: "Aucune procuration acceptée n'attend de confirmation pour ce tour."}
-	errViewsUsedUp  = &check.Conflict{Msg: "Vous avez déjà affiché ces informations 3 fois. Pour les obtenir à nouveau, contactez l'équipe procurations."}
+	errViewsUsedUp  = &check.Conflict{Msg: fmt.Sprintf("Vous avez déjà affiché ces informations %d fois. Pour les obtenir à nouveau, contactez l'équipe procurations.", MaxDetailViews)}
 	errNothingShown = &check.Conflict{Msg: "Aucun·e mandataire n'a encore accepté votre demande."}
 	errCancelled    = &check.Conflict{Msg: "Votre demande est annulée : les informations de votre mandataire ne sont plus affichées."}
 )
@@ -540,7 +540,7 @@ func (d *Desk) Accept(ctx context.Context, volunteerID, requestID int64) error {
 			{Channel: notify.Email, Recipient: ps[0].rEmail, Kind: "proxy.accepted",
 				Subject: "Votre mandataire a accepté : établissez la procuration", Body: acceptedMandantBody(ps, rlink)},
 			{Channel: notify.Email, Recipient: ps[0].vEmail, Kind: "proxy.accepted",
-				Subject: "Merci : vous portez une procuration", Body: acceptedVolunteerBody(ps, vlink)},
+				Subject: "Merci : vous avez accepté de porter une procuration", Body: acceptedVolunteerBody(ps, vlink)},
 		}, ps[0].rPhone, "proxy.accepted", acceptedMandantSMS(ps, rlink))
 		if err := notify.Enqueue(ctx, tx, msgs...); err != nil {
 			return nil, err

@@ -51,6 +51,17 @@ func (r RequestRoundView) HasVolunteer() bool {
 	return r.Status == RoundAccepted || r.Status == RoundEstablished
 }
 
+// HasMandataire reports a round with a volunteer who said yes: the one
+// told when the request is cancelled.
+func (p *RequestPage) HasMandataire() bool {
+	for _, r := range p.Rounds {
+		if r.HasVolunteer() {
+			return true
+		}
+	}
+	return false
+}
+
 // awaitsProxy reports a round accepted by a volunteer whose proxy the
 // mandant has still to establish: what their NNE and birth date are for.
 func (p *RequestPage) awaitsProxy() bool {
@@ -201,6 +212,20 @@ func (o OfferView) Pending() bool { return o.Status == OfferPending }
 
 // Accepted reports an offer the volunteer accepted.
 func (o OfferView) Accepted() bool { return o.Status == OfferAccepted }
+
+// Established reports an accepted offer whose every round the mandant
+// says is established: only then does the volunteer carry the proxy.
+func (o OfferView) Established() bool {
+	if !o.Accepted() || len(o.Rounds) == 0 {
+		return false
+	}
+	for _, r := range o.Rounds {
+		if !r.Established {
+			return false
+		}
+	}
+	return true
+}
 
 // LoadVolunteerPage reads a volunteer's page at now (expired offers that
 // the worker has not processed yet are not offered for an answer).

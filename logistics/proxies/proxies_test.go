@@ -463,6 +463,8 @@ func TestAcceptGivesTheMandantTheDetailsThreeTimes(t *testing.T) {
 	}
 	body, _ := f.lastMessage(t, rp.Email, "proxy.accepted")
 	if !regexp.MustCompile(`Paul Test accepte de porter votre procuration pour le 1er tour \(.*\) et le 2d tour`).MatchString(body) ||
+		!regexp.MustCompile(`avec ces informations, pour le 1er tour \(.*\) et le 2d tour \(.*\) seulement\.`).MatchString(body) ||
+		!strings.Contains(body, "avec votre pièce d'identité et la référence reçue par e-mail.") ||
 		regexp.MustCompile(nne(vp)).MatchString(body) {
 		t.Fatalf("mandant message (must name the volunteer, not give the NNE): %s", body)
 	}
@@ -493,7 +495,9 @@ func TestAcceptGivesTheMandantTheDetailsThreeTimes(t *testing.T) {
 	if s := f.roundStatus(t, req, 1); s != proxies.RoundEstablished {
 		t.Fatalf("round 1: %s", s)
 	}
-	f.lastMessage(t, vp.Email, "proxy.established")
+	if body, _ := f.lastMessage(t, vp.Email, "proxy.established"); !strings.Contains(body, "enregistrée sur service-public.fr (« Interroger sa situation électorale »)") {
+		t.Fatalf("established message: %s", body)
+	}
 	if err := f.desk.ConfirmEstablished(f.ctx, req, 1); !isConflict(err) {
 		t.Fatalf("confirming twice: %v", err)
 	}
@@ -1002,7 +1006,7 @@ func TestMessagesElideDe(t *testing.T) {
 	if err := f.desk.Accept(f.ctx, vol, req); err != nil {
 		t.Fatal(err)
 	}
-	if body, _ := f.lastMessage(t, vp.Email, "proxy.accepted"); !strings.Contains(body, "Vous portez la procuration d'Anne Test") {
+	if body, _ := f.lastMessage(t, vp.Email, "proxy.accepted"); !strings.Contains(body, "Vous avez accepté de porter la procuration d'Anne Test") {
 		t.Fatalf("accepted message: %s", body)
 	}
 }

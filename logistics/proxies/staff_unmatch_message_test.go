@@ -13,7 +13,8 @@ func TestStaffUnmatchTellsTheTeamWithdrewTheProposal(t *testing.T) {
 	p.status = OfferPending
 	body := withdrawnVolunteerNote([]withdrawal{{pair: p, reason: "unmatched"}}, "https://x/l")
 	if !strings.Contains(body, "L'équipe a retiré cette proposition : vous n'avez plus à y répondre.") ||
-		strings.Contains(body, "quelqu'un d'autre") || strings.Contains(body, "réattribuée") || strings.Contains(body, "plus à voter") {
+		strings.Contains(body, "quelqu'un d'autre") || strings.Contains(body, "réattribuée") || strings.Contains(body, "plus à voter") ||
+		strings.Contains(body, "résiliée") {
 		t.Errorf("pending offer unmatched:\n%s", body)
 	}
 	if s := withdrawnVolunteerNoteSubject([]withdrawal{{pair: p, reason: "unmatched"}}); s != "Procuration : l'équipe a retiré la proposition" {
@@ -22,8 +23,9 @@ func TestStaffUnmatchTellsTheTeamWithdrewTheProposal(t *testing.T) {
 
 	p.status = OfferAccepted
 	body = withdrawnVolunteerNote([]withdrawal{{pair: p, reason: "unmatched"}}, "https://x/l")
-	if !strings.Contains(body, "L'équipe a retiré cet appariement.") || !strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") ||
-		strings.Contains(body, "quelqu'un d'autre") {
+	if !strings.Contains(body, "L'équipe a annulé cette mise en relation.") || !strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") ||
+		!strings.Contains(body, "avant d'en accepter une autre pour ce tour, vérifiez sur service-public.fr") ||
+		strings.Contains(body, "appariement") || strings.Contains(body, "quelqu'un d'autre") {
 		t.Errorf("accepted offer unmatched:\n%s", body)
 	}
 

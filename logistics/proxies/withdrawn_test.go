@@ -70,7 +70,8 @@ func TestCancellingBothRoundsIsOneMessageToTheVolunteer(t *testing.T) {
 		subject, body := msgs[0][0], msgs[0][1]
 		if subject != "Procuration : la demande est annulée" || !bothRounds.MatchString(body) ||
 			!strings.Contains(body, "a été annulée par la personne.") || strings.Count(body, "La demande de procuration") != 1 ||
-			strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") != accept {
+			strings.Contains(body, "Vous n'avez donc plus à voter pour cette personne.") != accept ||
+			strings.Contains(body, "avant d'en accepter une autre pour ces tours, vérifiez sur service-public.fr") != accept {
 			t.Fatalf("accepted %v: %q\n%s", accept, subject, body)
 		}
 	}

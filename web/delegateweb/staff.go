@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -222,7 +221,7 @@ func (m *module) coverageView(c *fiber.Ctx, status int, data fiber.Map) error {
 	data["TotalLevel"] = level(view.Total)
 	switch {
 	case commune != "" && communeName != "":
-		data["RunPlace"] = "commune " + ofName(communeName) + ", " + commune
+		data["RunPlace"] = "commune " + fr.OfPlace(communeName) + ", " + commune
 	case commune != "":
 		data["RunPlace"] = delegates.PlaceName(commune)
 	case dep != "":
@@ -272,14 +271,6 @@ func areaWords(dep string) map[string]string {
 	return map[string]string{"Title": "Département " + dep, "The": "le département " + dep,
 		"Of": "du département " + dep, "In": "dans le département " + dep,
 		"This": "ce département", "Whole": "du département entier"}
-}
-
-// ofName is "de Digne-les-Bains", "d'Aix-en-Provence".
-func ofName(name string) string {
-	if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune("AEIOUYÂÉÈÊÎÔÛaeiouyéèêîôû", r) {
-		return "d'" + name
-	}
-	return "de " + name
 }
 
 func keepPlace(dep, commune string) string {

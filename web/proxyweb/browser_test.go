@@ -92,7 +92,7 @@ func TestBrowserProxyJourney(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if s := text(`section.offer h2`); s != "Vous portez la procuration de Jeanne Moreau" {
+	if s := text(`section.offer h2`); s != "Vous avez accepté de porter la procuration de Jeanne Moreau" {
 		t.Fatalf("after accepting: %q", s)
 	}
 

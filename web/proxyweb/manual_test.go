@@ -266,12 +266,14 @@ func TestManualMatchAndUnmatchAPI(t *testing.T) {
 		// Both are told: Paul no longer votes for Jeanne, Jeanne looks
 		// for someone else.
 		told := outbox(t, env, "paul@example.org", "proxy.withdrawn")
-		if len(told) != 1 || !strings.Contains(told[0], "L'équipe a retiré cet appariement.") || !strings.Contains(told[0], "Vous n'avez donc plus à voter pour cette personne.") ||
-			strings.Contains(told[0], "quelqu'un d'autre") {
+		if len(told) != 1 || !strings.Contains(told[0], "L'équipe a annulé cette mise en relation.") || !strings.Contains(told[0], "Vous n'avez donc plus à voter pour cette personne.") ||
+			!strings.Contains(told[0], "elle reste valable tant que la personne ne l'a pas résiliée") || !strings.Contains(told[0], "(« Interroger sa situation électorale »)") ||
+			strings.Contains(told[0], "appariement") || strings.Contains(told[0], "quelqu'un d'autre") {
 			t.Fatalf("messages to Paul: %q", told)
 		}
 		told = outbox(t, env, "jeanne@example.org", "proxy.withdrawn")
-		if len(told) != 1 || !strings.Contains(told[0], "Procuration : votre mandataire se désiste") || !strings.Contains(told[0], "L'équipe a dû modifier l'appariement.") {
+		if len(told) != 1 || !strings.Contains(told[0], "Procuration : votre mandataire se désiste") || !strings.Contains(told[0], "L'équipe a annulé cette mise en relation.") ||
+			strings.Contains(told[0], "appariement") {
 			t.Fatalf("messages to Jeanne: %q", told)
 		}
 		var audited int

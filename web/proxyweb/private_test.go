@@ -51,12 +51,16 @@ func TestPrivateActionsClickedTwice(t *testing.T) {
 	env := start(t)
 	requestID, volunteer, c, csrf := offeredToPaul(t, env)
 	actTwice(t, env, c, volunteer, "accepter", url.Values{"_csrf": {csrf}, "request_id": {fmt.Sprint(requestID)}}, "acceptee")
-	if _, page := getPage(t, c, env.URL+volunteer+"?fait=acceptee"); !strings.Contains(page, "Vous portez la procuration de Jeanne Moreau") {
+	if _, page := getPage(t, c, env.URL+volunteer+"?fait=acceptee"); !strings.Contains(page, "Vous avez accepté de porter la procuration de Jeanne Moreau") {
 		t.Fatalf("after accepting twice: %s", page)
 	}
 
 	mandant := privatePath(t, env, "jeanne@example.org", "proxy.accepted")
 	c, csrf = formClient(t, env, mandant)
+	// With a mandataire, cancelling tells them.
+	if _, page := getPage(t, c, env.URL+mandant); !strings.Contains(page, `data-confirm="Annuler votre demande ? Votre mandataire sera prévenu·e."`) {
+		t.Fatalf("mandant's page, accepted: %s", page)
+	}
 	actTwice(t, env, c, mandant, "etablie", url.Values{"_csrf": {csrf}, "round": {"1"}}, "etablie")
 	if s := roundStatus(t, env, requestID, 1); s != "established" {
 		t.Fatalf("round 1: %s", s)
@@ -74,6 +78,11 @@ func TestPrivateActionsClickedTwice(t *testing.T) {
 	b := with(with(with(volunteerBody("luc@example.org"), "commune_code", "04112"), "bureau_code", "1"), "voter_number", "22222222")
 	if r := env.Do(t, "POST", "/api/v1/proxy-volunteers", "", b); r.Status != 201 {
 		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	// No mandataire: nobody to tell.
+	marie := privatePath(t, env, "marie@example.org", "proxy.request")
+	if _, page := getPage(t, webtest.Client(), env.URL+marie); !strings.Contains(page, `data-confirm="Annuler votre demande ?"`) {
+		t.Fatalf("mandant's page, no mandataire: %s", page)
 	}
 	luc := privatePath(t, env, "luc@example.org", "proxy.offer")
 	c, csrf = formClient(t, env, luc)
@@ -104,6 +113,10 @@ func TestDetailViewsUsedUp(t *testing.T) {
 		if status != 200 || !strings.Contains(body, "123456789") {
 			t.Fatalf("view %d: %d %s", i, status, body)
 		}
+		// Which rounds the details are for, and only those to choose.
+		webtest.PageShows(t, body, []string{`<h3 class="tours">Votre mandataire pour le 1<sup>er</sup> tour et le 2<sup>d</sup> tour</h3>`,
+			"avec ces informations, en ne choisissant que le 1<sup>er</sup> tour et le 2<sup>d</sup> tour.",
+			"avec votre pièce d'identité et la référence reçue par e-mail."}, nil)
 	}
 	used := []string{`id="affichages-epuises"`, "vous ont déjà été affichés 3 fois", "demandez-les à votre mandataire", "contactez l'équipe procurations"}
 	_, page := getPage(t, c, env.URL+mandant)
@@ -111,7 +124,7 @@ func TestDetailViewsUsedUp(t *testing.T) {
 	// A page left open elsewhere still posts: refused, and the page shows
 	// no button.
 	status, body, _ := post(t, c, env.URL+mandant+"/coordonnees", url.Values{"_csrf": {csrf}})
-	if status != http.StatusConflict {
+	if status != http.StatusConflict || !strings.Contains(body, "Vous avez déjà affiché ces informations 3 fois.") {
 		t.Fatalf("fourth view: %d %s", status, body)
 	}
 	webtest.PageShows(t, body, used, []string{`id="afficher"`, "123456789"})
@@ -124,6 +137,10 @@ func TestDetailViewsUsedUp(t *testing.T) {
 	}
 	_, page = getPage(t, c, env.URL+mandant)
 	webtest.PageShows(t, page, nil, []string{`id="afficher"`, "affichages-epuises"})
+	// Both rounds established: now Paul carries the proxy.
+	paul := privatePath(t, env, "paul@example.org", "proxy.established")
+	_, page = getPage(t, webtest.Client(), env.URL+paul)
+	webtest.PageShows(t, page, []string{"Vous portez la procuration de Jeanne Moreau"}, []string{"Vous avez accepté de porter"})
 }
 
 // A click on « J'accepte » for a request whose other round's offer is gone
