@@ -452,7 +452,7 @@ func point(lat, lon *float64) *places.Point {
 var (
 	errOfferGone    = &check.Conflict{Msg: "Cette proposition n'est plus d'actualité : elle a expiré, a été retirée ou a déjà reçu une réponse."}
 	errNotAccepted  = &check.Conflict{Msg: "Aucune procuration acceptée n'attend de confirmation pour ce tour."}
-	errViewsUsedUp  = &check.Conflict{Msg: fmt.Sprintf("Vous avez déjà affiché ces informations %d fois. Pour les obtenir à nouveau, contactez l'équipe procurations.", MaxDetailViews)}
+	errViewsUsedUp  = &check.Conflict{Msg: fmt.Sprintf("Vous avez déjà affiché ces informations %d fois. Pour les obtenir à nouveau, demandez-les à votre mandataire (l'équipe procurations ne les voit pas).", MaxDetailViews)}
 	errNothingShown = &check.Conflict{Msg: "Aucun·e mandataire n'a encore accepté votre demande."}
 	errCancelled    = &check.Conflict{Msg: "Votre demande est annulée : les informations de votre mandataire ne sont plus affichées."}
 )

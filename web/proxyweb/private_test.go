@@ -118,7 +118,7 @@ func TestDetailViewsUsedUp(t *testing.T) {
 			"avec ces informations, en ne choisissant que le 1<sup>er</sup> tour et le 2<sup>d</sup> tour.",
 			"avec votre pièce d'identité et la référence reçue par e-mail."}, nil)
 	}
-	used := []string{`id="affichages-epuises"`, "vous ont déjà été affichés 3 fois", "demandez-les à votre mandataire", "contactez l'équipe procurations"}
+	used := []string{`id="affichages-epuises"`, "vous ont déjà été affichés 3 fois", "demandez-les à votre mandataire", "l'équipe procurations ne les voit pas"}
 	_, page := getPage(t, c, env.URL+mandant)
 	webtest.PageShows(t, page, used, []string{`id="afficher"`})
 	// A page left open elsewhere still posts: refused, and the page shows

@@ -294,7 +294,7 @@ func (m *module) linkGone(c *fiber.Ctx, err error) error {
 		return err
 	}
 	return m.s.RenderStatus(c, fiber.StatusNotFound, "error", fiber.Map{"Title": "Lien expiré ou inconnu",
-		"Message": "Ce lien n'est pas (ou plus) valable. Utilisez le lien du dernier message reçu, ou contactez l'équipe procurations."})
+		"Message": "Ce lien n'est pas (ou plus) valable. Utilisez le lien du dernier message reçu, ou envoyez à nouveau le formulaire avec la même adresse e-mail : nous vous y écrirons avec le lien de votre page."})
 }
 
 func (m *module) privatePage(c *fiber.Ctx) error {
