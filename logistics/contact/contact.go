@@ -344,10 +344,11 @@ func BirthDate(errs check.Errors, field, s string, adultOn time.Time) time.Time 
 	return d
 }
 
-// Consent checks an explicit consent box.
+// Consent checks an explicit consent box: one sentence for every public
+// form (a request, a sign-up, an order).
 func Consent(errs check.Errors, field string, given bool) {
 	if !given {
-		errs.Add(field, "Votre accord est nécessaire pour traiter votre demande.")
+		errs.Add(field, "Votre accord est nécessaire : sans lui, nous ne pouvons pas enregistrer ce formulaire.")
 	}
 }
 

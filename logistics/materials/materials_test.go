@@ -130,7 +130,7 @@ func TestMaterialOrderRules(t *testing.T) {
 		{"no address", func(in *materials.OrderInput) { in.Address = "" },
 			time.Time{}, "address", "L'adresse est obligatoire."},
 		{"consent refused on the form", func(in *materials.OrderInput) { in.Consent = &refused },
-			time.Time{}, "consent", "Votre accord est nécessaire pour traiter votre demande."},
+			time.Time{}, "consent", "Votre accord est nécessaire : sans lui, nous ne pouvons pas enregistrer ce formulaire."},
 		{"unknown election", func(in *materials.OrderInput) { in.Election = "nope" },
 			time.Time{}, "election", "Élection inconnue."},
 	}

@@ -190,7 +190,7 @@ func TestRequestValidation(t *testing.T) {
 		{"no round", func(p *proxies.Person) { p.Rounds = nil }, "rounds", "Choisissez au moins un tour."},
 		{"no such round", func(p *proxies.Person) { p.Rounds = []int{3} }, "rounds", "Cette élection n'a pas de 3e tour."},
 		{"round today", func(p *proxies.Person) { p.Election = "partielle"; p.Rounds = []int{1} }, "rounds", "est passé ou a lieu aujourd'hui"},
-		{"no consent", func(p *proxies.Person) { p.Consent = false }, "consent", "Votre accord est nécessaire pour traiter votre demande."},
+		{"no consent", func(p *proxies.Person) { p.Consent = false }, "consent", "Votre accord est nécessaire : sans lui, nous ne pouvons pas enregistrer ce formulaire."},
 		{"bad e-mail", func(p *proxies.Person) { p.Email = "jeanne@" }, "email", "Adresse e-mail invalide."},
 		{"bad phone", func(p *proxies.Person) { p.Phone = "12" }, "phone", "Numéro de téléphone invalide."},
 		{"unknown election", func(p *proxies.Person) { p.Election = "nope" }, "election", "Élection inconnue."},

@@ -217,6 +217,24 @@ var listNumberError = regexp.MustCompile(`(?s)<input id="list_number" name="list
 
 func TestSignupForm(t *testing.T) {
 	env := start(t)
+	// What is required is said once at the top and per field
+	// (aria-required, no HTML required: the French messages come from
+	// the server); the optional fields say "facultatif".
+	webtest.PageShows(t, get(t, env, "/assesseurs/inscription"), []string{
+		`<p class="hint">Tous les champs sont obligatoires, sauf mention contraire.</p>`,
+		`<label for="birth_name">Nom de naissance (facultatif, s&#39;il est différent)</label>`,
+		`<label for="list_number">Numéro d'ordre sur la liste électorale (facultatif, sur la carte électorale)</label>`,
+		`<label for="bureau_code">Bureau de vote (indiqué sur votre carte électorale)</label>`,
+		`<input id="last_name" name="last_name" type="text" value="" autocomplete="family-name" aria-required="true">`,
+		`<input id="birth_name" name="birth_name" type="text" value="">`,
+		`<input id="voter_number" name="voter_number" type="text" value="" inputmode="numeric" autocomplete="off" aria-required="true">`,
+		`<input id="postal_code" name="postal_code" type="text" value="" inputmode="numeric" autocomplete="postal-code" aria-required="true">`,
+		`<select id="commune_code" name="commune_code" aria-required="true">`,
+		`data-empty="— choisissez votre bureau —" aria-required="true">`,
+		`name="consent" value="oui" aria-required="true">`,
+		`<fieldset id="roles" class="checks">`,
+		`<fieldset id="rounds" class="checks">`,
+	}, []string{" required", `role="alert"`})
 	base := func() url.Values {
 		return url.Values{"election": {demo.ElectionSlug}, "last_name": {"Martin"}, "first_names": {"Léa"}, "birth_date": {"1999-09-09"},
 			"birth_place": {"Digne"}, "address": {"1 place"}, "postal_code": {"04000"}, "city": {"Digne-les-Bains"}, "email": {"lea@example.org"},
@@ -245,6 +263,15 @@ func TestSignupForm(t *testing.T) {
 			}
 			if status == 422 && !strings.Contains(body, `value="Léa"`) {
 				t.Fatal("typed values lost")
+			}
+			if tc.name == "errors next to the fields, values kept" {
+				// The roles' message is tied to its fieldset, as the rounds' one.
+				webtest.PageShows(t, body, []string{
+					`<fieldset id="roles" class="checks has-error" aria-describedby="roles-error">`,
+					`<p class="error" id="roles-error">Choisissez au moins un rôle.</p>`,
+					`<input id="voter_number" name="voter_number" type="text" value="12" inputmode="numeric" autocomplete="off" aria-required="true" aria-invalid="true" aria-describedby="voter_number-error">`,
+					`<p class="error" id="voter_number-error">Le numéro national d&#39;électeur compte 8 ou 9 chiffres`,
+				}, nil)
 			}
 			if tc.name == "list number with letters" && !listNumberError.MatchString(body) {
 				t.Fatalf("the list number's message is not next to its field, or the value was lost:\n%s", body)

@@ -134,7 +134,7 @@ func TestTakenVoterNumberFormIsAnsweredAsAChangeHeld(t *testing.T) {
 func TestSignupAsksForTheTown(t *testing.T) {
 	env := start(t)
 	page := get(t, env, "/assesseurs/inscription")
-	webtest.PageShows(t, page, []string{`<label for="city">Commune de résidence</label>`, `<input id="city" name="city" type="text" value="" autocomplete="address-level2">`}, nil)
+	webtest.PageShows(t, page, []string{`<label for="city">Commune de résidence</label>`, `<input id="city" name="city" type="text" value="" autocomplete="address-level2" aria-required="true">`}, nil)
 
 	for _, tc := range []struct {
 		name string
@@ -173,7 +173,7 @@ func TestSignupAsksForTheTown(t *testing.T) {
 	if status != 422 || len(fieldErrorRe.FindAllString(body, -1)) != 1 {
 		t.Fatalf("form without the town: %d\n%s", status, body)
 	}
-	webtest.PageShows(t, body, []string{`<input id="city" name="city" type="text" value="" autocomplete="address-level2" aria-invalid="true" aria-describedby="city-error">`,
+	webtest.PageShows(t, body, []string{`<input id="city" name="city" type="text" value="" autocomplete="address-level2" aria-required="true" aria-invalid="true" aria-describedby="city-error">`,
 		`<p class="error" id="city-error">La commune de résidence est obligatoire.</p>`, `value="1 place"`}, nil)
 	v.Set("city", "Digne-les-Bains")
 	status, body = formPost(t, webtest.Client(), env, "/assesseurs/inscription", "/assesseurs/inscription", v)

@@ -102,10 +102,17 @@ func TestMaterialOrderCommuneTypedWithoutJavaScript(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		webtest.PageShows(t, html.UnescapeString(string(body)), []string{
-			`<label for="commune_q">Commune (nom ou code postal)</label>`,
+			`<label for="commune_q">Commune (nom ou code postal ; facultatif si votre code postal ne correspond qu'à une seule commune)</label>`,
+			`<p class="hint">Tous les champs sont obligatoires, sauf mention contraire.</p>`,
+			`<p class="hint">Choisissez au moins un article ; laissez vides ceux dont vous n'avez pas besoin.</p>`,
+			`<input id="postal_code" name="postal_code" type="text" value="" inputmode="numeric" autocomplete="postal-code" aria-required="true">`,
+			`<input id="name" name="name" type="text" value="" autocomplete="name" aria-required="true">`,
+			`<input id="phone" name="phone" type="tel" value="" autocomplete="tel" aria-required="true">`,
+			`<input type="checkbox" name="consent" value="oui" aria-required="true">`,
+			`<select id="commune_code" name="commune_code">`,
 			`<noscript><input type="hidden" name="sans_js" value="1"><p class="hint">Tapez le nom ou le code postal de la commune de livraison`,
 			`<option value="">— d'après le code postal, ou tapez le nom ci-dessus —</option>`,
-		}, []string{`name="bureau_code"`})
+		}, []string{`name="bureau_code"`, `aria-required="true" aria-invalid`, " required"})
 	})
 
 	t.Run("one commune matches: ordered", func(t *testing.T) {
@@ -135,7 +142,7 @@ func TestMaterialOrderCommuneTypedWithoutJavaScript(t *testing.T) {
 			`name="items.TRACT-A5.quantity" type="number" inputmode="numeric" min="0" step="50" max="1000" value="100"`,
 			`name="name" type="text" value="Bea Roux"`,
 			`name="address" type="text" value="4 rue du Pont"`,
-			`name="postal_code" type="text" value="04000"`,
+			`name="postal_code" type="text" value="04000" inputmode="numeric"`,
 			`name="email" type="email" value="several@example.org"`,
 			`name="phone" type="tel" value="0611223344"`,
 			`name="consent" value="oui" checked`,

@@ -66,6 +66,20 @@ func TestRequestFormWithoutJavaScript(t *testing.T) {
 		webtest.PageShows(t, body, []string{`<noscript><input type="hidden" name="sans_js" value="1">`}, nil)
 	})
 
+	t.Run("the form says to act early and what is required", func(t *testing.T) {
+		_, body := get(t, env, page)
+		webtest.PageShows(t, body, []string{
+			`<p class="hint">Faites votre demande au plus tôt : la procuration doit être établie quelques jours avant le scrutin pour arriver à temps au bureau de vote.</p>`,
+			`<p class="hint">Tous les champs sont obligatoires, sauf mention contraire.</p>`,
+			`<label for="phone">Téléphone (transmis au ou à la volontaire qui acceptera)</label>`,
+			`<input id="phone" name="phone" type="tel" value="" autocomplete="tel" aria-required="true">`,
+			`<input id="first_name" name="first_name" type="text" value="" autocomplete="given-name" aria-required="true">`,
+			`<select id="commune_code" name="commune_code" aria-required="true">`,
+			`<label for="bureau_code">Bureau de vote (facultatif, indiqué sur votre carte électorale)</label>`,
+			`name="consent" value="oui" aria-required="true">`,
+		}, []string{" required", `data-empty="Je ne sais pas" aria-required`})
+	})
+
 	t.Run("one commune matches, the script failed: stored", func(t *testing.T) {
 		status, body, where := post(t, c, u, typedRequest(csrf, "unique@example.org", "Sisteron"))
 		if status != 303 || where != "/procuration/merci/demande" {
@@ -119,7 +133,9 @@ func TestRequestFormWithoutJavaScript(t *testing.T) {
 			`<option value="04112">Manosque (04100)</option>`,
 			`<option value="04049">Château-Arnoux-Saint-Auban (04160, 04600)</option>`,
 			`<p class="error" id="commune_code-error">Choisissez votre commune dans la liste.</p>`,
-			`id="phone-error"`,
+			`<select id="commune_code" name="commune_code" aria-required="true" aria-invalid="true" aria-describedby="commune_code-error">`,
+			`<input id="phone" name="phone" type="tel" value="12" autocomplete="tel" aria-required="true" aria-invalid="true" aria-describedby="phone-error">`,
+			`<p class="error" id="phone-error">`,
 		}, []string{"Choisissez votre commune.<", `name="bureaux_for"`})
 		// Manosque chosen, the phone fixed: its bureaux are asked (the
 		// page had none to show), then "Je ne sais pas" is an answer.
@@ -206,6 +222,16 @@ func TestRequestFormWithoutJavaScript(t *testing.T) {
 func TestVolunteerFormWithoutJavaScript(t *testing.T) {
 	env := start(t)
 	const page = "/procuration/volontaire"
+	_, blank := get(t, env, page)
+	webtest.PageShows(t, blank, []string{
+		`<p class="hint">Vous ne pouvez porter qu'une seule procuration établie en France par tour : si vous en portez déjà une (pour un proche par exemple), ne vous inscrivez pas pour ce tour.</p>`,
+		`<p class="hint">Tous les champs sont obligatoires, sauf mention contraire.</p>`,
+		`<input id="voter_number" name="voter_number" type="text" value="" inputmode="numeric" autocomplete="off" aria-required="true">`,
+		`<input id="birth_date" name="birth_date" type="date" value="" autocomplete="bday" aria-required="true">`,
+		`<label for="max_distance_km">Distance que vous pouvez parcourir jusqu&#39;au bureau de vote (facultatif, en km entiers, 20 au plus)</label>`,
+		`<input id="max_distance_km" name="max_distance_km" type="number" value="10" step="1" min="1" max="20" inputmode="numeric">`,
+		`<label for="bureau_code">Bureau de vote (facultatif, indiqué sur votre carte électorale)</label>`,
+	}, []string{" required", `inputmode="decimal"`})
 	c, csrf := formClient(t, env, page)
 	form := typedRequest(csrf, "paul@example.org", "manosque")
 	form.Set("first_name", "Paul")

@@ -123,7 +123,7 @@ func (m *module) formData(c *fiber.Ctx, title string) (fiber.Map, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	data := fiber.Map{"Title": title, "OpenElections": fe.Open, "UnknownElection": fe.Unknown}
+	data := fiber.Map{"Title": title, "OpenElections": fe.Open, "UnknownElection": fe.Unknown, "MaxKm": proxies.MaxTravelKm}
 	if e := fe.Election; e != nil {
 		data["Election"] = e
 		// On a round's day it is too late for a proxy (as the domain says).

@@ -102,7 +102,7 @@ func TestPublicAPI(t *testing.T) {
 		{"unknown commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "commune_code", "04999"), 422, "commune_code", "Commune inconnue."},
 		{"bureau not in commune", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "bureau_code", "13"), 422, "bureau_code", "Ce bureau de vote n'existe pas dans cette commune."},
 		{"no round", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "rounds", []int{}), 422, "rounds", "Choisissez au moins un tour."},
-		{"no consent", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "consent", false), 422, "consent", "Votre accord est nécessaire pour traiter votre demande."},
+		{"no consent", "/api/v1/proxy-requests", with(requestBody("a@example.org"), "consent", false), 422, "consent", "Votre accord est nécessaire : sans lui, nous ne pouvons pas enregistrer ce formulaire."},
 		{"bad NNE", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "voter_number", "12AB"), 422, "voter_number", "Le numéro national d'électeur compte 8 ou 9 chiffres (il figure sur votre carte électorale)."},
 		{"distance 0", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "max_distance_km", 0), 422, "max_distance_km", "Indiquez en chiffres une distance de 1 à 20 km, par exemple 10."},
 		{"under 18", "/api/v1/proxy-volunteers", with(volunteerBody("b@example.org"), "birth_date", time.Now().AddDate(-17, 0, 0).Format(time.DateOnly)), 422, "birth_date", "Il faut avoir 18 ans le jour du scrutin."},
