@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"scrutin/database/dbtest"
 	"scrutin/demo"
 	"scrutin/logistics/check"
 	"scrutin/logistics/staff"
@@ -194,13 +195,7 @@ func TestLoginAuditedWithPeerAddressInOneTransaction(t *testing.T) {
 		t.Errorf("login audited from %q, want the peer 127.0.0.1", ip)
 	}
 
-	if _, err := env.Pool.Exec(ctx, `
-		CREATE FUNCTION refuse_login_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit refused'; END $$;
-		CREATE TRIGGER refuse_login_audit BEFORE INSERT ON audit_log
-		FOR EACH ROW WHEN (NEW.action = 'staff.login') EXECUTE FUNCTION refuse_login_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.RefuseAudit(t, env.Pool, "staff.login")
 	var before int
 	env.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_sessions`).Scan(&before)
 	other := webtest.Client()

@@ -119,13 +119,7 @@ func TestExportToStdoutAuditedFirst(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'export.proxies'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("audit rows after export -o -: %d, %v", n, err)
 	}
-	if _, err := pool.Exec(ctx, `
-		CREATE FUNCTION refuse_export_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit refused'; END $$;
-		CREATE TRIGGER refuse_export_audit BEFORE INSERT ON audit_log
-		FOR EACH ROW WHEN (NEW.action LIKE 'export.%') EXECUTE FUNCTION refuse_export_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.RefuseAudit(t, pool, "export.%")
 	code, stdout, stderr = runCLI(t, "", "export", "proxies", "departement=04", "-o", "-")
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "audit refused") {
 		t.Errorf("export -o - without its audit row: exit %d, stdout %.20q\n%s", code, stdout, stderr)

@@ -34,13 +34,7 @@ func TestStaffChangesAuditedInOneTransaction(t *testing.T) {
 		t.Fatalf("%d audit rows for staff add and token, want 2", n)
 	}
 
-	if _, err := pool.Exec(ctx, `
-		CREATE FUNCTION refuse_staff_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit refused'; END $$;
-		CREATE TRIGGER refuse_staff_audit BEFORE INSERT ON audit_log
-		FOR EACH ROW WHEN (NEW.action LIKE 'staff.%') EXECUTE FUNCTION refuse_staff_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.RefuseAudit(t, pool, "staff.%")
 	tokens := count(`SELECT count(*) FROM staff_tokens`)
 	code, stdout, stderr := runCLI(t, "", "staff", "add", "--email", "new@example.org", "--role", "admin")
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "audit refused") {

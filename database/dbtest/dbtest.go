@@ -158,3 +158,23 @@ func MigrateTo(t testing.TB, pool *pgxpool.Pool, version int32) {
 		t.Fatalf("migrate to %03d: %v", version, err)
 	}
 }
+
+// RefuseAudit makes every later audit row whose action is LIKE pattern
+// fail ("audit refused"), to prove that a change and its audit row are
+// one: refused together.
+func RefuseAudit(t testing.TB, pool *pgxpool.Pool, pattern string) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(), `
+		CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'audit refused'; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	// A trigger's WHEN takes no parameter: the pattern is quoted in.
+	if _, err := pool.Exec(context.Background(), fmt.Sprintf(`
+		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+		FOR EACH ROW WHEN (NEW.action LIKE %s) EXECUTE FUNCTION refuse_audit()`, quoteLiteral(pattern))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
