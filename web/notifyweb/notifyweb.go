@@ -17,6 +17,7 @@ import (
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
+	"scrutin/logistics/token"
 	"scrutin/web"
 )
 
@@ -173,7 +174,11 @@ func retriedNotice(n int) string {
 }
 
 // read returns one message with its body and audits the reading: bodies
-// can carry a volunteer's NNE and birth date.
+// can carry a volunteer's NNE and birth date. The private links of a
+// message already sent are masked: its recipient has it, and whoever
+// opened the link here could act as them (accept an offer, spend a
+// mandant's views of the NNE). A message still waiting, as all do without
+// a provider, shows them, for an admin to pass it on.
 func (h *handlers) read(c *fiber.Ctx) (*notify.Entry, error) {
 	id, err := c.ParamsInt("id")
 	if err != nil {
@@ -184,6 +189,9 @@ func (h *handlers) read(c *fiber.Ctx) (*notify.Entry, error) {
 		var err error
 		if e, err = notify.Get(c.UserContext(), tx, int64(id)); err != nil {
 			return err
+		}
+		if e.Status == notify.Sent {
+			e.Body = token.MaskLinks(e.Body)
 		}
 		return staff.Audit(c.UserContext(), tx, web.StaffUser(c).Actor(), "message.view", "outbox", strconv.Itoa(id), nil)
 	})

@@ -2,6 +2,7 @@ package notifyweb_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"scrutin/logistics/notify"
 	"scrutin/logistics/pgdb"
 	"scrutin/logistics/staff"
+	"scrutin/logistics/token"
 	"scrutin/web"
 	"scrutin/web/notifyweb"
 	"scrutin/web/webtest"
@@ -285,6 +287,32 @@ func TestMessagesAPIListsAndReadsForAnAdminToken(t *testing.T) {
 	r = env.Do(t, "GET", "/api/v1/messages/"+id, token, nil)
 	if r.Status != http.StatusOK || r.JSON["body"] != "Texte du SMS" {
 		t.Errorf("one message: %d %s", r.Status, r.Body)
+	}
+}
+
+// A message waiting in the outbox shows its private link, for an admin to
+// pass it on; once sent, the link is masked: its recipient has it, and
+// whoever opened it could act as them.
+func TestSentMessagesHideTheirPrivateLinks(t *testing.T) {
+	env := start(t)
+	plain, _ := token.New()
+	link := "https://scrutin.example.org/p/t/" + plain
+	enqueue(t, env, notify.Message{Channel: notify.Email, Recipient: "mandant@example.org", Subject: "Acceptée", Body: "Votre page : " + link + "\n", Kind: "proxy.accepted"})
+	admin := env.AdminToken(t)
+	id := strconv.FormatInt(outboxIDs(t, env)[0], 10)
+	if r := env.Do(t, "GET", "/api/v1/messages/"+id, admin, nil); r.Status != http.StatusOK || !strings.Contains(fmt.Sprint(r.JSON["body"]), link) {
+		t.Fatalf("pending message: %d %s", r.Status, r.Body)
+	}
+	if _, err := env.Pool.Exec(context.Background(), `UPDATE outbox SET status = 'sent'`); err != nil {
+		t.Fatal(err)
+	}
+	r := env.Do(t, "GET", "/api/v1/messages/"+id, admin, nil)
+	if body := fmt.Sprint(r.JSON["body"]); r.Status != http.StatusOK || strings.Contains(body, plain) || !strings.Contains(body, "https://scrutin.example.org/p/t/…") {
+		t.Fatalf("sent message: %d %s", r.Status, r.Body)
+	}
+	b := login(t, env, demo.AdminEmail)
+	if _, page := b.get("/staff/messages/" + id); strings.Contains(page, plain) || !strings.Contains(page, "/p/t/…") {
+		t.Fatalf("sent message page shows its link:\n%s", page)
 	}
 }
 
