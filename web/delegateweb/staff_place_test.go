@@ -257,7 +257,7 @@ func TestCoverageDeadlineNamesItsWeekday(t *testing.T) {
 	r1, _ := e.Round(1)
 	dl := r1.Date.AddDate(0, 0, -3).Format("02/01/2006")
 	if _, body := fetch(t, admin, env, "/staff/delegues?election="+slug+"&round=1"); !strings.Contains(body, "au plus tard le jeudi <time datetime=") ||
-		!strings.Contains(body, ">"+dl+" 18:00</time>") {
+		!strings.Contains(body, ">"+dl+" à 18h00</time>") {
 		t.Fatalf("deadline of a Sunday round: want jeudi %s\n%s", dl, body)
 	}
 	// A round stored on a Saturday (before the Sunday rule): its deadline
@@ -267,7 +267,7 @@ func TestCoverageDeadlineNamesItsWeekday(t *testing.T) {
 	}
 	wed := r1.Date.AddDate(0, 0, -4).Format("02/01/2006")
 	if _, body := fetch(t, admin, env, "/staff/delegues?election="+slug+"&round=1"); !strings.Contains(body, "au plus tard le mercredi <time datetime=") ||
-		!strings.Contains(body, ">"+wed+" 18:00</time>") || strings.Contains(body, "au plus tard le jeudi <time datetime=\""+r1.Date.AddDate(0, 0, -4).Format("2006-01-02")) {
+		!strings.Contains(body, ">"+wed+" à 18h00</time>") || strings.Contains(body, "au plus tard le jeudi <time datetime=\""+r1.Date.AddDate(0, 0, -4).Format("2006-01-02")) {
 		t.Fatalf("deadline of a Saturday round: want mercredi %s\n%s", wed, body)
 	}
 }
