@@ -86,6 +86,10 @@ func TestBrowserProxyJourney(t *testing.T) {
 		!regexp.MustCompile(`, à \d+,\d km de chez vous\.`).MatchString(s) {
 		t.Fatalf("offer as the volunteer sees it: %q", s)
 	}
+	// A screen reader tells this offer's buttons from another's.
+	if s := text(`section.offer button[id^="accepter-"] .sr-only`); s != "la demande de Jeanne" {
+		t.Fatalf("the accept button's hidden words: %q", s)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`section.offer button[id^="accepter-"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
