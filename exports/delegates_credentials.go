@@ -60,7 +60,7 @@ func writeCredentials(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a 
 			d.para("", 10, 5, "Nom de naissance : "+strings.ToUpper(v.BirthName))
 		}
 		d.para("", 10, 5, "Né(e) le "+dlgShortDate(v.BirthDate)+" à "+v.BirthPlace)
-		d.para("", 10, 5, "Inscrit·e à "+dlgRegistration(&v.DocPerson))
+		d.para("", 10, 5, "Inscrit·e "+fr.AtPlace(dlgRegistration(&v.DocPerson)))
 		pdf.Ln(4)
 		d.para("B", 11, 6, "Où et quand")
 		widths := []float64{48, 40, d.w - 88}

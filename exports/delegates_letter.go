@@ -15,6 +15,7 @@ import (
 
 	"scrutin/logistics/delegates"
 	"scrutin/logistics/elections"
+	"scrutin/logistics/fr"
 	"scrutin/logistics/staff"
 )
 
@@ -40,17 +41,17 @@ func writeDesignations(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a
 	left, _, _, _ := pdf.GetMargins()
 	pdf.SetX(left + d.w/2)
 	d.font("", 10.5)
-	for _, l := range []string{"Madame, Monsieur le Maire", "Mairie de " + a.communeName, "(" + a.commune + ")"} {
+	for _, l := range []string{"Madame, Monsieur le Maire", "Mairie " + fr.OfPlace(a.communeName), "(" + a.commune + ")"} {
 		pdf.SetX(left + d.w/2)
 		pdf.CellFormat(d.w/2, 5, dlgText(l), "", 2, "L", false, 0, "")
 	}
 	pdf.Ln(6)
-	d.para("", 10, 5, "Le "+dlgDate(time.Now()))
+	d.para("", 10, 5, "Le "+dlgDate(time.Now().In(elections.Paris)))
 	pdf.Ln(4)
 	d.para("B", 10.5, 5.2, "Objet : désignation des assesseurs et délégués — "+el.Name)
 	pdf.Ln(3)
 
-	d.para("", 10, 5, "Madame, Monsieur le Maire de "+a.communeName+",")
+	d.para("", 10, 5, "Madame, Monsieur le Maire "+fr.OfPlace(a.communeName)+",")
 	pdf.Ln(2)
 	// Within a sentence a list takes its article: « la liste « … » ».
 	named := dlgOrDash(delegates.CandidateName(el.Candidate))
@@ -159,6 +160,6 @@ func dlgPersonCells(ap *delegates.DocAppointment, rounds []elections.Round) []dl
 	}
 	b.WriteString("\nNé(e) le " + dlgShortDate(p.BirthDate) + " à " + p.BirthPlace)
 	b.WriteString("\nDomicile : " + dlgAddress(p))
-	b.WriteString("\nInscrit·e à " + dlgRegistration(p))
+	b.WriteString("\nInscrit·e " + fr.AtPlace(dlgRegistration(p)))
 	return []dlgCell{{text: role, style: "B", size: 9.5}, {text: b.String(), size: 9.5}}
 }

@@ -46,7 +46,7 @@ func writePrefecture(ctx context.Context, pool *pgxpool.Pool, u *staff.User, a *
 		{"Scrutin", strings.ToUpper(dlgRoundsText(rounds)[:1]) + dlgRoundsText(rounds)[1:]},
 		{"Candidat ou liste", dlgOrDash(el.Candidate)},
 		{"Représentant(e)", dlgOrDash(representative)}, // in the département: the cover is the département's
-		{"Établi le", dlgDate(time.Now())},
+		{"Établi le", dlgDate(time.Now().In(elections.Paris))},
 	}
 	for _, kv := range info {
 		d.row([]float64{45, d.w - 45}, []dlgCell{{text: kv[0], style: "B", size: 11}, {text: kv[1], size: 11}}, 5.6, false)

@@ -207,8 +207,11 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 	x := NewWorkbook(w)
 	defer x.Close()
 	sheet, err := NewSheet(x, "Colis",
-		[]string{"N° commande", "Destinataire", "Adresse", "Code postal", "Commune", "Téléphone", "Contenu", "Poids (kg)", "Lot", "État"},
-		[]float64{12, 26, 36, 11, 26, 16, 60, 11, 8, 14})
+		// The carrier routes by postal code and La Poste's delivery name
+		// (what the labels print: "75004 PARIS"), not by the INSEE name
+		// ("Paris 4e Arrondissement"), kept beside it for the organizers.
+		[]string{"N° commande", "Destinataire", "Adresse", "Code postal", "Localité", "Commune", "Téléphone", "Contenu", "Poids (kg)", "Lot", "État"},
+		[]float64{12, 26, 36, 11, 22, 26, 16, 60, 11, 8, 14})
 	if err != nil {
 		return 0, err
 	}
@@ -221,7 +224,7 @@ func writeMaterialShipper(ctx context.Context, pool *pgxpool.Pool, u *staff.User
 		if o.BatchID != nil {
 			batch = *o.BatchID
 		}
-		return sheet.Add(o.ID, o.Name, o.Address, o.PostalCode, o.CommuneName, phoneText(o.Phone), o.Contents(), weight, batch, o.Status.Label())
+		return sheet.Add(o.ID, o.Name, o.Address, o.PostalCode, o.DeliveryTown, o.CommuneName, phoneText(o.Phone), o.Contents(), weight, batch, o.Status.Label())
 	})
 	if err != nil {
 		return n, err
