@@ -46,7 +46,7 @@ func cancelMessage(e *elections.Election, o *Order, who string) notify.Message {
 %s la commande de matériel n° %d pour « %s » :
 
 %s
-Rien ne vous sera envoyé. Vous pouvez passer une nouvelle commande à tout moment.
+Rien ne vous sera envoyé. Vous pouvez passer une nouvelle commande jusqu'à la date limite de chaque article.
 `, o.Name, who, o.ID, e.Name, orderSummary(o))
 	return notify.Message{Channel: notify.Email, Recipient: o.Email, Kind: "material.cancel",
 		Subject: fmt.Sprintf("Votre commande de matériel n° %d est annulée", o.ID), Body: body}

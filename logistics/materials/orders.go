@@ -442,10 +442,23 @@ func StockMessage(i *Item, left int) string {
 	return fmt.Sprintf("« %s » : stock insuffisant, il reste %s %s.", i.Name, fr.Number(left), i.Unit)
 }
 
+// maxMessage refuses a quantity that would take a person, with the
+// before they ordered earlier, over the item's maximum. What is left is
+// offered only when an order can take it (whole packs, the minimum or
+// more): offering 100 under a minimum of 200 would send the person round
+// between two refusals.
 func maxMessage(i *Item, before int) string {
-	if left := i.MaxPerPerson - before; left > 0 {
+	left := i.MaxPerPerson - before
+	if i.PackSize > 0 && left > 0 {
+		left -= left % i.PackSize
+	}
+	switch {
+	case left >= i.MinPerPerson && left > 0:
 		return fmt.Sprintf("« %s » : %s %s au plus par personne ; vous en avez déjà commandé %s, vous pouvez encore en commander %s.",
 			i.Name, fr.Number(i.MaxPerPerson), i.Unit, fr.Number(before), fr.Number(left))
+	case i.MaxPerPerson-before > 0:
+		return fmt.Sprintf("« %s » : vous en avez déjà commandé %s sur %s %s au plus par personne, et une commande en compte %s au moins : vous ne pouvez plus en commander.",
+			i.Name, fr.Number(before), fr.Number(i.MaxPerPerson), i.Unit, fr.Number(i.MinPerPerson))
 	}
 	return fmt.Sprintf("« %s » : vous avez déjà commandé le maximum de %s %s par personne.", i.Name, fr.Number(i.MaxPerPerson), i.Unit)
 }
