@@ -1057,3 +1057,51 @@ func TestVoterNumberMigrationKeepsEarlierDuplicates(t *testing.T) {
 		t.Fatalf("third sign-up: %d stored, %d addresses told", stored, told)
 	}
 }
+
+// A volunteer confirming while a run replaces their seat: the run holds
+// the election's lock and deletes the seat; the confirmation waits for the
+// lock before touching the seat's row, so that no deadlock (40P01) aborts
+// either, and then finds nothing to confirm.
+func TestConfirmWhileARunDeletesTheSeat(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	s, err := d.Signup(ctx, validSignup("course@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: "04070", BureauCode: "2", Role: "delegue_titulaire", VolunteerID: s.ID}); err != nil {
+		t.Fatal(err)
+	}
+	link := lastLink(t, d.Pool, "course@example.org")
+
+	run, err := d.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Rollback(ctx)
+	if _, err := run.Exec(ctx, `SELECT pg_advisory_xact_lock(7231005, $1)`, int32(e.ID)); err != nil {
+		t.Fatal(err)
+	}
+	confirmed := make(chan error, 1)
+	go func() {
+		_, err := d.Confirm(ctx, link)
+		confirmed <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the confirmation is waiting by now
+	// It waits holding no seat: the run takes the row at once (55P03
+	// otherwise), where a deadlock would have aborted one side after a
+	// second, and a retry redone it.
+	if _, err := run.Exec(ctx, `SELECT 1 FROM delegate_assignments WHERE volunteer_id = $1 FOR UPDATE NOWAIT`, s.ID); err != nil {
+		t.Fatalf("the confirmation holds the seat's row while it waits: %v", err)
+	}
+	if _, err := run.Exec(ctx, `DELETE FROM delegate_assignments WHERE volunteer_id = $1`, s.ID); err != nil {
+		t.Fatalf("the run's delete: %v", err)
+	}
+	if err := run.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var c *check.Conflict
+	if err := <-confirmed; !errors.As(err, &c) || c.Msg != "Vous n'avez pas d'affectation à confirmer." {
+		t.Fatalf("confirmation after the run: %v", err)
+	}
+}

@@ -666,6 +666,16 @@ func (d *Desk) Confirm(ctx context.Context, plain string) (int64, error) {
 		if err != nil {
 			return err
 		}
+		// The election's lock before the seats' rows, in the order a run
+		// takes them: the update's check trigger takes that lock too, and
+		// after the rows it would deadlock with a run deleting them.
+		var electionID int64
+		if err := tx.QueryRow(ctx, `SELECT election_id FROM delegate_volunteers WHERE id = $1`, id).Scan(&electionID); err != nil {
+			return err
+		}
+		if err := lockElection(ctx, tx, electionID); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE delegate_assignments SET confirmed_at = $2 WHERE volunteer_id = $1 AND confirmed_at IS NULL`, id, now)
 		if err != nil {
 			return err
