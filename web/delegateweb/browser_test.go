@@ -97,4 +97,12 @@ func TestBrowserSignupRunAndDesignationLink(t *testing.T) {
 	if !href.Exists || !strings.HasPrefix(href.Value, "/api/v1/exports/designations/04209.pdf?election="+demo.ElectionSlug) || !strings.Contains(href.Value, "round=1") {
 		t.Fatalf("designation link %+v", href)
 	}
+	// And the law's default, one letter for both rounds.
+	both, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`a.designation-both`), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !both.Exists || both.Value != "/api/v1/exports/designations/04209.pdf?election="+demo.ElectionSlug {
+		t.Fatalf("both-rounds designation link %+v", both)
+	}
 }

@@ -56,13 +56,24 @@ func docLinks(u *staff.User, e *elections.Election, round int, departement, comm
 	if commune != "" {
 		links["Workbook"] = "/api/v1/exports/delegates.xlsx" + q + "&commune=" + commune
 		links["Designation"] = designationURL(e.Slug, round, commune)
+		if len(e.Rounds) > 1 {
+			// The law's default: a designation covers both rounds
+			// (persons named for one only are marked so in the letter).
+			links["DesignationBoth"] = designationURL(e.Slug, 0, commune)
+		}
 		links["Credentials"] = "/api/v1/exports/credentials.pdf?commune=" + commune + "&election=" + url.QueryEscape(e.Slug)
 	}
 	return links
 }
 
+// designationURL is a commune's designation letter for one round, or for
+// every round of the election (round 0).
 func designationURL(election string, round int, commune string) string {
-	return "/api/v1/exports/designations/" + commune + ".pdf?election=" + url.QueryEscape(election) + "&round=" + strconv.Itoa(round)
+	u := "/api/v1/exports/designations/" + commune + ".pdf?election=" + url.QueryEscape(election)
+	if round > 0 {
+		u += "&round=" + strconv.Itoa(round)
+	}
+	return u
 }
 
 // areaRow is one line of the coverage table.
