@@ -117,6 +117,11 @@ func (d *Desk) Run(ctx context.Context, u *staff.User, actor string, in RunInput
 	} else {
 		return nil, check.Field("round", "Cette élection n'a pas ce tour.")
 	}
+	if !in.DryRun {
+		if rounds, err = beforeDeadline(e, rounds, in.Round == nil, d.now()); err != nil {
+			return nil, err
+		}
+	}
 	var res *RunResult
 	// A volunteer who withdraws or changes their roles while the run plans
 	// makes its write fail on the database's rules: plan again.
@@ -883,4 +888,31 @@ func (r RunRecord) RoundLabel() string {
 		return "tous les tours"
 	}
 	return fr.Round(*r.Round)
+}
+
+// beforeDeadline keeps the rounds whose names can still reach the mairie
+// (R46): once the deadline has passed, a run would move people the mairie
+// has already received, and name others it would not. A round asked for
+// by itself is refused, saying so; of every round (all), those left, and
+// a refusal when none is.
+func beforeDeadline(e *elections.Election, rounds []int, all bool, now time.Time) ([]int, error) {
+	var open []int
+	var last elections.Round
+	for _, n := range rounds {
+		r, _ := e.Round(n)
+		if now.Before(Deadline(r.Date)) {
+			open = append(open, n)
+		} else {
+			last = r
+		}
+	}
+	if len(open) > 0 || len(rounds) == 0 {
+		return open, nil
+	}
+	what := fr.TheRound("Pour", last.Number)
+	if all && len(rounds) > 1 {
+		what = "Pour chaque tour"
+	}
+	return nil, check.Field("round", what+", la date limite de dépôt des noms à la mairie (le "+elections.Moment(Deadline(last.Date))+
+		") est passée : une nouvelle répartition ne serait pas reconnue. Changez les sièges à la main si la mairie l'accepte encore.")
 }

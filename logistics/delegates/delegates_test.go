@@ -1105,3 +1105,46 @@ func TestConfirmWhileARunDeletesTheSeat(t *testing.T) {
 		t.Fatalf("confirmation after the run: %v", err)
 	}
 }
+
+// After a round's R46 deadline a run leaves that round alone: the mairie
+// has the names already. Asked for by itself, it is refused, saying why;
+// with every round, the later round is still run; a dry run still shows.
+func TestRunAfterTheDeadline(t *testing.T) {
+	d, e, admin := setup(t, true)
+	ctx := context.Background()
+	if len(e.Rounds) != 2 {
+		t.Fatalf("the demo election has %d rounds", len(e.Rounds))
+	}
+	r1, _ := e.Round(1)
+	d.Now = func() time.Time { return delegates.Deadline(r1.Date).Add(time.Minute) }
+	one := 1
+	_, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one})
+	inv, ok := check.AsInvalid(err)
+	if !ok || !strings.Contains(inv.Fields["round"], "Pour le 1er tour, la date limite de dépôt des noms à la mairie (le "+
+		elections.Moment(delegates.Deadline(r1.Date))+") est passée") {
+		t.Fatalf("round 1 after its deadline: %v", err)
+	}
+	if dry, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug, Round: &one, DryRun: true}); err != nil || len(dry.Rounds) != 1 {
+		t.Fatalf("dry run after the deadline: %+v, %v", dry, err)
+	}
+	seats1 := func() string {
+		var s string
+		d.Pool.QueryRow(ctx, `SELECT coalesce(string_agg(id || ':' || volunteer_id || ':' || bureau_code || ':' || role, ',' ORDER BY id), '')
+			FROM delegate_assignments WHERE election_id = $1 AND round = 1`, e.ID).Scan(&s)
+		return s
+	}
+	before := seats1()
+	res, err := d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug})
+	if err != nil || len(res.Rounds) != 1 || res.Rounds[0].Round != 2 {
+		t.Fatalf("every round after the 1st's deadline: %+v, %v", res, err)
+	}
+	if after := seats1(); after != before {
+		t.Fatalf("the 1st round's seats changed after its deadline:\n%s\n%s", before, after)
+	}
+	r2, _ := e.Round(2)
+	d.Now = func() time.Time { return delegates.Deadline(r2.Date).Add(time.Minute) }
+	_, err = d.Run(ctx, admin, "", delegates.RunInput{Election: e.Slug})
+	if inv, ok := check.AsInvalid(err); !ok || !strings.HasPrefix(inv.Fields["round"], "Pour chaque tour, la date limite") {
+		t.Fatalf("every round after both deadlines: %v", err)
+	}
+}
