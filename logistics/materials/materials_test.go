@@ -604,3 +604,44 @@ func TestMaterialItemValidation(t *testing.T) {
 		t.Fatal("an ordered item was deleted")
 	}
 }
+
+// Staff change an item's pack size while an order checked against the old
+// one waits to reserve it: the order is refused with the new size, never
+// stored in broken packs (which UpdateItem, seeing only committed orders,
+// could not catch).
+func TestMaterialPackSizeChangedDuringAnOrder(t *testing.T) {
+	pool, _ := setup(t)
+	ctx := context.Background()
+	it, err := materials.CreateItem(ctx, pool, materials.ItemInput{Election: demo.ElectionSlug, SKU: "flyer-p", Name: "Tract P", Unit: "tracts",
+		MinPerPerson: 50, PackSize: 50, MaxPerPerson: 600, Stock: 1000, CutoffDate: time.Now().In(elections.Paris).Format(time.DateOnly)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	staffTx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer staffTx.Rollback(ctx)
+	if _, err := materials.UpdateItem(ctx, staffTx, it.ID, materials.ItemInput{Election: demo.ElectionSlug, SKU: "flyer-p", Name: "Tract P", Unit: "tracts",
+		MinPerPerson: 100, PackSize: 100, MaxPerPerson: 600, Stock: 1000, CutoffDate: it.Cutoff.Format(time.DateOnly)}); err != nil {
+		t.Fatal(err)
+	}
+	placed := make(chan error, 1)
+	go func() {
+		_, err := materials.PlaceOrder(ctx, pool, order("FLYER-P", 150, "paquets@example.org"), materials.PlaceOptions{})
+		placed <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the order waits on the item's row
+	if err := staffTx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = <-placed
+	if got := fields(t, err)[materials.QuantityField("FLYER-P")]; !strings.Contains(got, "par paquets de 100") {
+		t.Fatalf("order of 150 after the pack became 100: %q (%v)", got, err)
+	}
+	var reserved int
+	pool.QueryRow(ctx, `SELECT reserved FROM material_items WHERE id = $1`, it.ID).Scan(&reserved)
+	if reserved != 0 {
+		t.Fatalf("%d reserved by a refused order", reserved)
+	}
+}

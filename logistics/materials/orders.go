@@ -273,12 +273,22 @@ func placeOrder(ctx context.Context, tx pgx.Tx, in OrderInput, o PlaceOptions) (
 	slices.SortFunc(lines, func(a, b wanted) int { return cmp.Compare(a.item.ID, b.item.ID) })
 	for _, l := range lines {
 		var left int
+		// Whole packs of the item as it is now: staff may have changed
+		// the pack size since the quantities were checked (UpdateItem
+		// sees only committed orders).
 		err := tx.QueryRow(ctx, `
 			UPDATE material_items SET reserved = reserved + $2
-			WHERE id = $1 AND stock - reserved >= $2 RETURNING stock - reserved`, l.item.ID, l.qty).Scan(&left)
+			WHERE id = $1 AND stock - reserved >= $2 AND $2 % pack_size = 0 RETURNING stock - reserved`, l.item.ID, l.qty).Scan(&left)
 		if errors.Is(err, pgx.ErrNoRows) {
-			if err := tx.QueryRow(ctx, `SELECT greatest(stock - reserved, 0) FROM material_items WHERE id = $1`, l.item.ID).Scan(&left); err != nil {
+			var pack int
+			if err := tx.QueryRow(ctx, `SELECT greatest(stock - reserved, 0), pack_size FROM material_items WHERE id = $1`, l.item.ID).Scan(&left, &pack); err != nil {
 				return nil, err
+			}
+			if l.qty%pack != 0 {
+				now := *l.item
+				now.PackSize = pack
+				errs.Add(l.field, now.quantityProblem(l.qty, time.Time{}))
+				continue
 			}
 			errs.Add(l.field, StockMessage(l.item, left))
 			continue
