@@ -155,7 +155,7 @@ type ItemInput struct {
 	PriceCents   int      `json:"price_cents"`
 	UnitWeightG  *float64 `json:"unit_weight_g,omitempty"`
 	CutoffDate   string   `json:"cutoff_date"`
-	Active       *bool    `json:"active,omitempty"` // default true
+	Active       *bool    `json:"active,omitempty"` // omitted: true for a new item, unchanged for an update
 }
 
 var skuRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,31}$`)
@@ -302,7 +302,12 @@ func UpdateItem(ctx context.Context, q pgdb.Q, id int64, in ItemInput) (*Item, e
 			return nil, check.Field("pack_size", fmt.Sprintf("Des commandes en cours ne font pas des paquets entiers de %d : gardez %d jusqu'à leur expédition.", in.PackSize, old.PackSize))
 		}
 	}
-	active := in.Active == nil || *in.Active
+	// Omitted, "active" keeps the item as it is: a change of its stock
+	// must not put back on sale an item staff withdrew.
+	active := old.Active
+	if in.Active != nil {
+		active = *in.Active
+	}
 	_, err = q.Exec(ctx, `
 		UPDATE material_items SET sku = $2, name = $3, description = $4, unit = $5, min_per_person = $6,
 			pack_size = $7, max_per_person = $8, stock = $9, price_cents = $10, unit_weight_g = $11,

@@ -645,3 +645,26 @@ func TestMaterialPackSizeChangedDuringAnOrder(t *testing.T) {
 		t.Fatalf("%d reserved by a refused order", reserved)
 	}
 }
+
+// An update that does not say "active" (an API client changing the stock)
+// leaves a withdrawn item withdrawn.
+func TestMaterialUpdateKeepsAWithdrawnItemWithdrawn(t *testing.T) {
+	pool, _ := setup(t)
+	ctx := context.Background()
+	off := false
+	in := materials.ItemInput{Election: demo.ElectionSlug, SKU: "flyer-w", Name: "Tract W", Unit: "tracts",
+		MinPerPerson: 50, PackSize: 50, MaxPerPerson: 500, Stock: 1000, CutoffDate: time.Now().In(elections.Paris).Format(time.DateOnly), Active: &off}
+	it, err := materials.CreateItem(ctx, pool, in, time.Now())
+	if err != nil || it.Active {
+		t.Fatalf("create withdrawn: %+v, %v", it, err)
+	}
+	in.Active, in.Stock = nil, 2000
+	if it, err = materials.UpdateItem(ctx, pool, it.ID, in); err != nil || it.Active || it.Stock != 2000 {
+		t.Fatalf("stock changed without a word on active: %+v, %v", it, err)
+	}
+	on := true
+	in.Active = &on
+	if it, err = materials.UpdateItem(ctx, pool, it.ID, in); err != nil || !it.Active {
+		t.Fatalf("put back on sale: %+v, %v", it, err)
+	}
+}
