@@ -94,7 +94,9 @@ func TestWithdrawnNoteNamesEveryRoundOnce(t *testing.T) {
 // opens (templates/proxies), word for word, or of a service elsewhere
 // (outside).
 func TestMessagesQuoteButtonsAsThePagesLabelThem(t *testing.T) {
-	buttonRe := regexp.MustCompile(`<button[^>]*>([^<]+)</button>`)
+	// A button's label is what it shows: words for screen readers only
+	// (a round, a name) follow it in a span.
+	buttonRe := regexp.MustCompile(`<button[^>]*>([^<]+)(?:<span class="sr-only">[^<]*</span>)?</button>`)
 	quoteRe := regexp.MustCompile(`« ([^»]+) »`)
 	labels := func(page string) map[string]bool {
 		b, err := os.ReadFile(filepath.Join("..", "..", "templates", "proxies", page))
