@@ -1148,3 +1148,57 @@ func TestRunAfterTheDeadline(t *testing.T) {
 		t.Fatalf("every round after both deadlines: %v", err)
 	}
 }
+
+// An admin sets how many bureaux a délégué may cover, for the whole
+// election: not below what one covers already, within 1 to 20, audited;
+// runs and manual seats then follow it.
+func TestSettingsMaxBureauxPerDelegue(t *testing.T) {
+	d, e, admin := setup(t, false)
+	ctx := context.Background()
+	if k, err := delegates.MaxBureauxPerDelegue(ctx, d.Pool, e); err != nil || k != delegates.DefaultMaxBureauxPerDelegue {
+		t.Fatalf("default: %d, %v", k, err)
+	}
+	org, err := staff.Add(ctx, d.Pool, staff.NewUser{Email: "org-k@example.org", Role: staff.Organizer, Scope: []string{"04"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetSettings(ctx, org, delegates.SettingsInput{Election: e.Slug, MaxBureauxPerDelegue: 5}); !errors.Is(err, check.ErrForbidden) {
+		t.Fatalf("an organizer changed the election's setting: %v", err)
+	}
+	for _, k := range []int{0, -1, 21} {
+		err := d.SetSettings(ctx, admin, delegates.SettingsInput{Election: e.Slug, MaxBureauxPerDelegue: k})
+		if inv, ok := check.AsInvalid(err); !ok || inv.Fields["max_bureaux_per_delegue"] != "Indiquez un nombre de bureaux entre 1 et 20." {
+			t.Fatalf("%d bureaux: %v", k, err)
+		}
+	}
+	// A délégué of two bureaux of Digne.
+	s, err := d.Signup(ctx, validSignup("deux@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"1", "2"} {
+		if _, err := d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: "04070", BureauCode: b, Role: "delegue_titulaire", VolunteerID: s.ID}); err != nil {
+			t.Fatalf("bureau %s: %v", b, err)
+		}
+	}
+	err = d.SetSettings(ctx, admin, delegates.SettingsInput{Election: e.Slug, MaxBureauxPerDelegue: 1})
+	if inv, ok := check.AsInvalid(err); !ok || inv.Fields["max_bureaux_per_delegue"] != "Un·e délégué·e couvre déjà 2 bureaux : retirez-lui des bureaux avant de descendre sous ce nombre." {
+		t.Fatalf("below what a délégué covers: %v", err)
+	}
+	if err := d.SetSettings(ctx, admin, delegates.SettingsInput{Election: e.Slug, MaxBureauxPerDelegue: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := delegates.MaxBureauxPerDelegue(ctx, d.Pool, e); k != 2 {
+		t.Fatalf("setting read back: %d", k)
+	}
+	// The third bureau is now refused, by the same rule manual seats follow.
+	_, err = d.Assign(ctx, admin, delegates.ManualInput{Election: e.Slug, Round: 1, CommuneCode: "04070", BureauCode: "3", Role: "delegue_titulaire", VolunteerID: s.ID})
+	if c := (*check.Conflict)(nil); !errors.As(err, &c) || !strings.Contains(c.Msg, "un·e délégué·e couvre au plus quelques bureaux") {
+		t.Fatalf("a 3rd bureau with a limit of 2: %v", err)
+	}
+	var details map[string]any
+	if err := d.Pool.QueryRow(ctx, `SELECT details FROM audit_log WHERE action = 'delegate_settings.update' AND entity_id = $1`, e.Slug).Scan(&details); err != nil ||
+		details["max_bureaux_per_delegue"] != float64(2) || details["previous"] != float64(3) {
+		t.Fatalf("audit: %v, %v", details, err)
+	}
+}

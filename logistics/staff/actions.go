@@ -49,6 +49,7 @@ var actionLabels = map[string]string{
 	"delegate_volunteer.confirm":            "Affectation confirmée par le ou la bénévole",
 	"delegate_volunteer.withdraw":           "Retrait du ou de la bénévole",
 	"delegate_assignment.run":               "Affectation des bureaux",
+	"delegate_settings.update":              "Nombre de bureaux par délégué·e modifié",
 	"delegate_assignment.assign":            "Affectation manuelle",
 	"delegate_assignment.unassign":          "Affectation retirée",
 	"delegate_needs.roles":                  "Rôles à pourvoir modifiés",

@@ -60,6 +60,7 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	api.Post("/delegate-needs/roles", s.RequireStaff(true), m.rolesAPI)
 	api.Post("/delegate-needs/priorities", s.RequireStaff(true), m.priorityAPI)
 	api.Post("/delegate-needs/priorities.csv", s.RequireStaff(true), m.priorityImportAPI)
+	api.Post("/delegate-settings", s.RequireAdmin, m.settingsAPI)
 	// Who signs the documents in each département (representatives.go).
 	api.Get("/elections/:slug/representatives", s.RequireStaff(false), m.representativesAPI)
 	api.Put("/elections/:slug/representatives/:departement", s.RequireStaff(true), m.setRepresentativeAPI)
@@ -75,6 +76,7 @@ func Routes(s *web.Server, api, pages fiber.Router) {
 	pages.Post("/staff/delegues/besoins/roles", s.RequireStaff(true), m.rolesForm)
 	pages.Post("/staff/delegues/besoins/priorite", s.RequireStaff(true), m.priorityForm)
 	pages.Post("/staff/delegues/besoins/import", s.RequireStaff(true), m.priorityImportForm)
+	pages.Post("/staff/delegues/besoins/bureaux-par-delegue", s.RequireAdmin, m.settingsForm)
 	pages.Post("/staff/delegues/besoins/representants", s.RequireStaff(true), m.representativeForm)
 	pages.Post("/staff/delegues/besoins/representants/retirer", s.RequireStaff(true), m.removeRepresentativeForm)
 
@@ -484,6 +486,17 @@ func (m *module) rolesAPI(c *fiber.Ctx) error {
 		return err
 	}
 	if err := m.desk.SetRoles(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (m *module) settingsAPI(c *fiber.Ctx) error {
+	var in delegates.SettingsInput
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := m.desk.SetSettings(c.UserContext(), web.StaffUser(c), in); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

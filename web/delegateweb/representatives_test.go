@@ -360,3 +360,38 @@ func TestSignatoryLineNamesTheList(t *testing.T) {
 		}
 	}
 }
+
+// The needs page says how many bureaux a délégué may cover; an admin
+// changes it there (a wrong number comes back next to the field), an
+// organizer only reads it.
+func TestNeedsPageSetsBureauxPerDelegue(t *testing.T) {
+	env := start(t)
+	page := "/staff/delegues/besoins?election=" + demo.ElectionSlug
+	org04 := login(t, env, demo.OrganizerEmail, demo.Password)
+	if status, body := fetch(t, org04, env, page); status != 200 || !strings.Contains(body, `<strong id="max-bureaux">3</strong>`) ||
+		strings.Contains(body, `name="max_bureaux_per_delegue"`) {
+		t.Fatalf("organizer's page: %d\n%s", status, body)
+	}
+	if status, _ := formPost(t, org04, env, page, "/staff/delegues/besoins/bureaux-par-delegue",
+		url.Values{"election": {demo.ElectionSlug}, "max_bureaux_per_delegue": {"5"}}); status != 403 {
+		t.Fatalf("organizer's change: %d", status)
+	}
+	admin := login(t, env, demo.AdminEmail, demo.Password)
+	status, body := formPost(t, admin, env, page, "/staff/delegues/besoins/bureaux-par-delegue",
+		url.Values{"election": {demo.ElectionSlug}, "max_bureaux_per_delegue": {"50"}})
+	if status != 422 || !strings.Contains(body, `id="max_bureaux_per_delegue-error">Indiquez un nombre de bureaux entre 1 et 20.`) ||
+		!strings.Contains(body, `value="50"`) {
+		t.Fatalf("50 bureaux: %d\n%s", status, body)
+	}
+	status, body = formPost(t, admin, env, page, "/staff/delegues/besoins/bureaux-par-delegue",
+		url.Values{"election": {demo.ElectionSlug}, "max_bureaux_per_delegue": {"5"}})
+	if status != 200 || !strings.Contains(body, "Nombre de bureaux par délégué·e enregistré.") || !strings.Contains(body, `<strong id="max-bureaux">5</strong>`) {
+		t.Fatalf("5 bureaux: %d\n%s", status, body)
+	}
+	if r := env.Do(t, "POST", "/api/v1/delegate-settings", env.AdminToken(t), map[string]any{"election": demo.ElectionSlug, "max_bureaux_per_delegue": 4}); r.Status != 204 {
+		t.Fatalf("API: %d %s", r.Status, r.Body)
+	}
+	if _, body := fetch(t, org04, env, page); !strings.Contains(body, `<strong id="max-bureaux">4</strong>`) {
+		t.Fatal("the API's change is not on the page")
+	}
+}

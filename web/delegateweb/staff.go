@@ -456,11 +456,20 @@ func (m *module) needsView(c *fiber.Ctx, status int, data fiber.Map) error {
 		if err != nil {
 			return err
 		}
-		data["E"], data["Rules"], data["Representatives"] = e, rules, reps
+		k, err := delegates.MaxBureauxPerDelegue(c.UserContext(), m.s.Pool, e)
+		if err != nil {
+			return err
+		}
+		data["E"], data["Rules"], data["Representatives"], data["MaxBureaux"], data["MaxBureauxLimit"] = e, rules, reps, k, delegates.MaxBureauxLimit
 		data["Candidate"] = delegates.CandidateName(e.Candidate) // « représente la liste « … » »
 	}
-	if _, ok := data["Form"]; !ok {
-		data["Form"] = map[string]string{}
+	form, ok := data["Form"].(map[string]string)
+	if !ok {
+		form = map[string]string{}
+		data["Form"] = form
+	}
+	if k, ok := data["MaxBureaux"].(int); ok && form["max_bureaux_per_delegue"] == "" {
+		form["max_bureaux_per_delegue"] = strconv.Itoa(k) // the setting as it is
 	}
 	return m.s.RenderStatus(c, status, "delegates/needs", data)
 }
@@ -488,6 +497,18 @@ func (m *module) rolesForm(c *fiber.Ctx) error {
 		return m.needsError(c, err)
 	}
 	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Règle enregistrée."})
+}
+
+func (m *module) settingsForm(c *fiber.Ctx) error {
+	k, err := strconv.Atoi(strings.TrimSpace(c.FormValue("max_bureaux_per_delegue")))
+	if err != nil {
+		k = 0 // refused below with the range
+	}
+	in := delegates.SettingsInput{Election: c.FormValue("election"), MaxBureauxPerDelegue: k}
+	if err := m.desk.SetSettings(c.UserContext(), web.StaffUser(c), in); err != nil {
+		return m.needsError(c, err)
+	}
+	return m.needsView(c, fiber.StatusOK, fiber.Map{"Notice": "Nombre de bureaux par délégué·e enregistré."})
 }
 
 func (m *module) priorityForm(c *fiber.Ctx) error {
