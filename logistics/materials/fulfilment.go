@@ -463,10 +463,25 @@ var trackingRe = regexp.MustCompile(`^[A-Za-z0-9 ._/-]{0,64}$`)
 func ShipOrder(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64, tracking string) (*Order, error) {
 	tracking = strings.TrimSpace(tracking)
 	if !trackingRe.MatchString(tracking) {
-		return nil, check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres et tirets, 64 caractères au plus).")
+		return nil, check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres, espaces et . _ / -, 64 caractères au plus).")
 	}
 	return transition(ctx, pool, u, id, "material_order.ship", []Status{Pending, Batched}, shippedMessage,
 		`status = 'shipped', shipped_at = now(), tracking = $4`, tracking)
+}
+
+// SetTracking gives a shipped order its carrier's tracking number, or a
+// new one, and sends it to the person: orders shipped with their batch
+// leave without one (the carrier gives it later).
+func SetTracking(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64, tracking string) (*Order, error) {
+	tracking = strings.TrimSpace(tracking)
+	switch {
+	case tracking == "":
+		return nil, check.Field("tracking", "Indiquez le numéro de suivi du colis.")
+	case !trackingRe.MatchString(tracking):
+		return nil, check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres, espaces et . _ / -, 64 caractères au plus).")
+	}
+	return transition(ctx, pool, u, id, "material_order.tracking", []Status{Shipped}, trackingMessage,
+		`tracking = $4`, tracking)
 }
 
 // DeliverOrder marks a shipped order delivered and tells the person.

@@ -513,7 +513,28 @@ func TestMaterialFulfilmentFlow(t *testing.T) {
 	if _, err := materials.CancelOrder(ctx, pool, admin, digne.ID); err == nil {
 		t.Fatal("a shipped order was cancelled")
 	}
+	// The batch left without tracking numbers: the carrier's comes later,
+	// and goes to the person.
+	if _, err := materials.SetTracking(ctx, pool, org04, digne.ID, "  "); fields(t, err)["tracking"] != "Indiquez le numéro de suivi du colis." {
+		t.Fatalf("empty tracking number: %v", err)
+	}
+	if _, err := materials.SetTracking(ctx, pool, org04, digne.ID, "6A<script>"); !strings.HasPrefix(fields(t, err)["tracking"], "Numéro de suivi invalide") {
+		t.Fatalf("bad tracking number: %v", err)
+	}
+	reader, _ := staff.Add(ctx, pool, staff.NewUser{Email: "suivi-viewer@example.org", Role: staff.Viewer, Scope: []string{"04"}})
+	if _, err := materials.SetTracking(ctx, pool, reader, digne.ID, "6A987654321"); !errors.Is(err, check.ErrForbidden) {
+		t.Fatalf("a viewer set a tracking number: %v", err)
+	}
+	if o, err := materials.SetTracking(ctx, pool, org04, digne.ID, " 6A987654321 "); err != nil || o.Tracking != "6A987654321" || o.Status != materials.Shipped {
+		t.Fatalf("tracking after the batch: %+v, %v", o, err)
+	}
+	if subject, body := mailed(t, pool, "digne@example.org", "material.tracking"); !strings.Contains(subject, "Suivi de votre commande") || !strings.Contains(body, "Numéro de suivi du colis : 6A987654321") {
+		t.Fatalf("tracking mail: %s\n%s", subject, body)
+	}
 	o, err := materials.DeliverOrder(ctx, pool, org04, digne.ID)
+	if _, err := materials.SetTracking(ctx, pool, org04, digne.ID, "6A000"); !strings.Contains(fmt.Sprint(err), "déjà livrée") {
+		t.Fatalf("tracking of a delivered order: %v", err)
+	}
 	if err != nil || o.Status != materials.Delivered {
 		t.Fatalf("deliver: %v", err)
 	}

@@ -79,6 +79,20 @@ Merci pour votre engagement !
 `, o.Name, o.ID, o.Address, o.PostalCode, o.CommuneName, tracking)}
 }
 
+func trackingMessage(o *Order) notify.Message {
+	return notify.Message{Channel: notify.Email, Recipient: o.Email, Kind: "material.tracking",
+		Subject: fmt.Sprintf("Suivi de votre commande de matériel n° %d", o.ID),
+		Body: fmt.Sprintf(`Bonjour %s,
+
+Votre commande de matériel n° %d est en route vers :
+%s, %s %s
+
+Numéro de suivi du colis : %s
+
+Merci pour votre engagement !
+`, o.Name, o.ID, o.Address, o.PostalCode, o.CommuneName, o.Tracking)}
+}
+
 func deliveredMessage(o *Order) notify.Message {
 	return notify.Message{Channel: notify.Email, Recipient: o.Email, Kind: "material.delivered",
 		Subject: fmt.Sprintf("Votre commande de matériel n° %d est livrée", o.ID),

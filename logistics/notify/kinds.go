@@ -23,6 +23,7 @@ var kindLabels = map[string]string{
 	"material.cancel":    "Matériel : commande annulée",
 	"material.batched":   "Matériel : commande en préparation",
 	"material.shipped":   "Matériel : commande expédiée",
+	"material.tracking":  "Matériel : numéro de suivi",
 	"material.delivered": "Matériel : commande livrée",
 	// Polling station delegates (logistics/delegates).
 	"delegate.signup":       "Délégués : inscription enregistrée ou modifiée",

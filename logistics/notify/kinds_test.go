@@ -15,7 +15,7 @@ func TestKindLabel(t *testing.T) {
 		"proxy.request", "proxy.volunteer", "proxy.change", "proxy.offer", "proxy.accepted", "proxy.established",
 		"proxy.expired", "proxy.reminder", "proxy.withdrawn", "proxy.cancelled", "proxy.volunteer_withdrawn",
 		"proxy.voter_number",
-		"material.order", "material.cancel", "material.batched", "material.shipped", "material.delivered",
+		"material.order", "material.cancel", "material.batched", "material.shipped", "material.tracking", "material.delivered",
 		"delegate.signup", "delegate.change", "delegate.assignment", "delegate.withdrawn", "delegate.voter_number",
 		"staff.invitation",
 	}

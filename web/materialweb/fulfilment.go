@@ -86,6 +86,24 @@ func (m *module) shipAPI(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
+func (m *module) trackingAPI(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Tracking string `json:"tracking"`
+	}
+	if err := web.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := materials.SetTracking(c.UserContext(), m.s.Pool, web.StaffUser(c), id, in.Tracking)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
 func (m *module) deliverAPI(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
@@ -289,6 +307,13 @@ func (m *module) orderAction(c *fiber.Ctx, act func(id int64) error) error {
 func (m *module) shipForm(c *fiber.Ctx) error {
 	return m.orderAction(c, func(id int64) error {
 		_, err := materials.ShipOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
+		return err
+	})
+}
+
+func (m *module) trackingForm(c *fiber.Ctx) error {
+	return m.orderAction(c, func(id int64) error {
+		_, err := materials.SetTracking(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
 		return err
 	})
 }

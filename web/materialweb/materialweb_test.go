@@ -295,6 +295,15 @@ func TestMaterialFulfilmentAPI(t *testing.T) {
 		{"bad tracking", org, "POST", fmt.Sprintf("/api/v1/material-orders/%d/shipped", int(ids[1])), map[string]any{"tracking": "<script>"}, 422, nil},
 		{"batch sent ships the rest", org, "POST", "/api/v1/material-batches/1/sent", nil, 200,
 			func(r *webtest.Response) bool { return r.JSON["shipped"].(float64) == 1 }},
+		{"viewers give no tracking number", viewer, "POST", fmt.Sprintf("/api/v1/material-orders/%d/tracking", int(ids[1])), map[string]any{"tracking": "6A0002"}, 403, nil},
+		{"tracking number after the batch left", org, "POST", fmt.Sprintf("/api/v1/material-orders/%d/tracking", int(ids[1])), map[string]any{"tracking": "6A0002"}, 200,
+			func(r *webtest.Response) bool { return r.JSON["status"] == "shipped" && r.JSON["tracking"] == "6A0002" }},
+		{"the order's page offers to change it", org, "GET", fmt.Sprintf("/staff/materiel/commandes/%d", int(ids[1])), nil, 200,
+			func(r *webtest.Response) bool {
+				return strings.Contains(string(r.Body), "Nouveau numéro de suivi (actuel : 6A0002)") && strings.Contains(string(r.Body), "/suivi")
+			}},
+		{"no empty tracking number", org, "POST", fmt.Sprintf("/api/v1/material-orders/%d/tracking", int(ids[1])), map[string]any{"tracking": ""}, 422,
+			func(r *webtest.Response) bool { return r.Field("tracking") == "Indiquez le numéro de suivi du colis." }},
 		{"delivered", org, "POST", fmt.Sprintf("/api/v1/material-orders/%d/delivered", int(ids[1])), nil, 200,
 			func(r *webtest.Response) bool { return r.JSON["status"] == "delivered" }},
 		{"no cancel once shipped", admin, "POST", fmt.Sprintf("/api/v1/material-orders/%d/cancel", int(ids[0])), nil, 409, nil},
@@ -311,7 +320,7 @@ func TestMaterialFulfilmentAPI(t *testing.T) {
 	if err := env.Pool.QueryRow(context.Background(), `SELECT string_agg(kind, ',' ORDER BY id) FROM outbox WHERE recipient = 'f1@example.org'`).Scan(&kinds); err != nil {
 		t.Fatal(err)
 	}
-	if kinds != "material.order,material.batched,material.shipped,material.delivered" {
+	if kinds != "material.order,material.batched,material.shipped,material.tracking,material.delivered" {
 		t.Fatalf("the person was told: %s", kinds)
 	}
 }
