@@ -209,7 +209,7 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 	if err := lockElection(ctx, tx, e.ID); err != nil {
 		return nil, err
 	}
-	k, err := maxPerDelegue(ctx, tx, e.ID)
+	k, err := MaxBureauxPerDelegue(ctx, tx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -349,15 +349,6 @@ func (d *Desk) run(ctx context.Context, tx pgx.Tx, e *elections.Election, rounds
 		}
 	}
 	return res, nil
-}
-
-func maxPerDelegue(ctx context.Context, q pgdb.Q, electionID int64) (int, error) {
-	var k int
-	err := q.QueryRow(ctx, `SELECT max_bureaux_per_delegue FROM delegate_settings WHERE election_id = $1`, electionID).Scan(&k)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return DefaultMaxBureauxPerDelegue, nil
-	}
-	return k, err
 }
 
 // loadRunVolunteers: active volunteers in scope available in the round.

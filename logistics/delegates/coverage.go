@@ -263,7 +263,7 @@ func Gaps(ctx context.Context, q pgdb.Q, u *staff.User, e *elections.Election, r
 	if len(empty) == 0 {
 		return nil, nil
 	}
-	k, err := maxPerDelegue(ctx, q, e.ID)
+	k, err := MaxBureauxPerDelegue(ctx, q, e)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package delegates
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,7 +29,12 @@ type SettingsInput struct {
 // MaxBureauxPerDelegue is how many bureaux (of one commune) a délégué may
 // cover in one round of e: the election's setting, else the default.
 func MaxBureauxPerDelegue(ctx context.Context, q pgdb.Q, e *elections.Election) (int, error) {
-	return maxPerDelegue(ctx, q, e.ID)
+	var k int
+	err := q.QueryRow(ctx, `SELECT max_bureaux_per_delegue FROM delegate_settings WHERE election_id = $1`, e.ID).Scan(&k)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DefaultMaxBureauxPerDelegue, nil
+	}
+	return k, err
 }
 
 // SetSettings changes the election's setting (admins: it holds for every
@@ -55,7 +61,7 @@ func (d *Desk) SetSettings(ctx context.Context, u *staff.User, in SettingsInput)
 		if err := lockElection(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		previous, err := maxPerDelegue(ctx, tx, e.ID)
+		previous, err := MaxBureauxPerDelegue(ctx, tx, e)
 		if err != nil {
 			return err
 		}

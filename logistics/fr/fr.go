@@ -107,25 +107,23 @@ func De(s string) string {
 // followed by a space): "du Havre", "des Abymes", while "de La Rochelle",
 // "de L'Haÿ-les-Roses", "d'Arles", "de Paris". The rest of the name is
 // kept as it is.
-func OfPlace(name string) string {
-	if rest, ok := strings.CutPrefix(name, "Le "); ok {
-		return "du " + rest
-	}
-	if rest, ok := strings.CutPrefix(name, "Les "); ok {
-		return "des " + rest
-	}
-	return De(name)
+func OfPlace(name string) string { return contracted(name, "du ", "des ", De) }
+
+// AtPlace is "à" before a commune's name, contracted as OfPlace is: "au
+// Havre", "aux Abymes", "à La Rochelle", "à Paris".
+func AtPlace(name string) string {
+	return contracted(name, "au ", "aux ", func(s string) string { return "à " + s })
 }
 
-// AtPlace is "à" before a commune's name, contracted with a leading "Le"
-// or "Les" as OfPlace is: "au Havre", "aux Abymes", "à La Rochelle", "à
-// Paris".
-func AtPlace(name string) string {
+// contracted is a preposition before a commune's name: le before the rest
+// of a name that starts with "Le ", les before one that starts with "Les ",
+// else other(name).
+func contracted(name, le, les string, other func(string) string) string {
 	if rest, ok := strings.CutPrefix(name, "Le "); ok {
-		return "au " + rest
+		return le + rest
 	}
 	if rest, ok := strings.CutPrefix(name, "Les "); ok {
-		return "aux " + rest
+		return les + rest
 	}
-	return "à " + name
+	return other(name)
 }

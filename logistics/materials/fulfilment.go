@@ -458,12 +458,25 @@ func MarkBatchSent(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id in
 
 var trackingRe = regexp.MustCompile(`^[A-Za-z0-9 ._/-]{0,64}$`)
 
+// checkTracking reads a carrier's tracking number, trimmed; required when
+// it is all the action is for.
+func checkTracking(tracking string, required bool) (string, error) {
+	tracking = strings.TrimSpace(tracking)
+	switch {
+	case tracking == "" && required:
+		return "", check.Field("tracking", "Indiquez le numéro de suivi du colis.")
+	case !trackingRe.MatchString(tracking):
+		return "", check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres, espaces et . _ / -, 64 caractères au plus).")
+	}
+	return tracking, nil
+}
+
 // ShipOrder marks one order shipped, with the carrier's tracking number if
 // any, and tells the person.
 func ShipOrder(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64, tracking string) (*Order, error) {
-	tracking = strings.TrimSpace(tracking)
-	if !trackingRe.MatchString(tracking) {
-		return nil, check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres, espaces et . _ / -, 64 caractères au plus).")
+	tracking, err := checkTracking(tracking, false)
+	if err != nil {
+		return nil, err
 	}
 	return transition(ctx, pool, u, id, "material_order.ship", []Status{Pending, Batched}, shippedMessage,
 		`status = 'shipped', shipped_at = now(), tracking = $4`, tracking)
@@ -473,12 +486,9 @@ func ShipOrder(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64,
 // new one, and sends it to the person: orders shipped with their batch
 // leave without one (the carrier gives it later).
 func SetTracking(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64, tracking string) (*Order, error) {
-	tracking = strings.TrimSpace(tracking)
-	switch {
-	case tracking == "":
-		return nil, check.Field("tracking", "Indiquez le numéro de suivi du colis.")
-	case !trackingRe.MatchString(tracking):
-		return nil, check.Field("tracking", "Numéro de suivi invalide (lettres, chiffres, espaces et . _ / -, 64 caractères au plus).")
+	tracking, err := checkTracking(tracking, true)
+	if err != nil {
+		return nil, err
 	}
 	return transition(ctx, pool, u, id, "material_order.tracking", []Status{Shipped}, trackingMessage,
 		`tracking = $4`, tracking)

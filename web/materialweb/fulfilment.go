@@ -1,6 +1,7 @@
 package materialweb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"scrutin/exports"
 	"scrutin/logistics/check"
@@ -15,6 +17,7 @@ import (
 	"scrutin/logistics/fr"
 	"scrutin/logistics/materials"
 	"scrutin/logistics/places"
+	"scrutin/logistics/staff"
 	"scrutin/web"
 )
 
@@ -66,42 +69,32 @@ func (m *module) orderAPIStaff(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-func (m *module) shipAPI(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Tracking string `json:"tracking"`
-	}
-	if len(c.Body()) > 0 {
-		if err := web.DecodeJSON(c, &in); err != nil {
+// trackedOrder is an order action that takes a carrier's tracking number
+// (materials.ShipOrder, materials.SetTracking).
+type trackedOrder func(ctx context.Context, pool *pgxpool.Pool, u *staff.User, id int64, tracking string) (*materials.Order, error)
+
+// trackingAPI runs act with the body's {"tracking": "…"} (the body may be
+// empty).
+func (m *module) trackingAPI(act trackedOrder) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
 			return err
 		}
+		var in struct {
+			Tracking string `json:"tracking"`
+		}
+		if len(c.Body()) > 0 {
+			if err := web.DecodeJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		o, err := act(c.UserContext(), m.s.Pool, web.StaffUser(c), id, in.Tracking)
+		if err != nil {
+			return err
+		}
+		return c.JSON(o)
 	}
-	o, err := materials.ShipOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id, in.Tracking)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
-}
-
-func (m *module) trackingAPI(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Tracking string `json:"tracking"`
-	}
-	if err := web.DecodeJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := materials.SetTracking(c.UserContext(), m.s.Pool, web.StaffUser(c), id, in.Tracking)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
 }
 
 func (m *module) deliverAPI(c *fiber.Ctx) error {
@@ -304,18 +297,15 @@ func (m *module) orderAction(c *fiber.Ctx, act func(id int64) error) error {
 	return c.Redirect(fmt.Sprintf("/staff/materiel/commandes/%d", id), fiber.StatusSeeOther)
 }
 
-func (m *module) shipForm(c *fiber.Ctx) error {
-	return m.orderAction(c, func(id int64) error {
-		_, err := materials.ShipOrder(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
-		return err
-	})
-}
-
-func (m *module) trackingForm(c *fiber.Ctx) error {
-	return m.orderAction(c, func(id int64) error {
-		_, err := materials.SetTracking(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
-		return err
-	})
+// trackingForm runs act with the form's tracking number, from the order's
+// page.
+func (m *module) trackingForm(act trackedOrder) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return m.orderAction(c, func(id int64) error {
+			_, err := act(c.UserContext(), m.s.Pool, web.StaffUser(c), id, c.FormValue("tracking"))
+			return err
+		})
+	}
 }
 
 func (m *module) deliverForm(c *fiber.Ctx) error {
